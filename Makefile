@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PG_URL ?= postgresql://postgres@127.0.0.1:5432
+
+.PHONY: run test test-sqlite test-postgres check lint types bench uv sync
+
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+
+sync: uv
+	@$(UV) sync --frozen --quiet
+
+## Start the broker and the three services (SQLite under var/); Ctrl-C stops them all.
+run: sync
+	@$(UV) run --frozen python -m periplus.local
+
+## The whole suite, on SQLite and on PostgreSQL.
+test: sync
+	@$(UV) run --frozen pytest -p no:cacheprovider tests shared services --db=sqlite --db=postgresql
+
+test-sqlite: sync
+	@$(UV) run --frozen pytest tests shared services --db=sqlite
+
+lint: sync
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+
+types: sync
+	@$(UV) run --frozen mypy shared/src services/*/src
+
+check: lint types test
+
+bench: sync
+	@$(UV) run --frozen python -m benchmarks

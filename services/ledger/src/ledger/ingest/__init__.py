@@ -1,0 +1,1 @@
+"""Taking events in from the broker and from sources' catch-up endpoints."""

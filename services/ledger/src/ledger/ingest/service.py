@@ -1,0 +1,166 @@
+"""Exactly once, in ``seq`` order: how events from every source enter the log.
+
+The broker may lose, repeat or reorder messages; each source's own database
+is the store of record. An event whose ``seq`` is not the next one for its
+source is a duplicate (skipped) or reveals a gap, which is filled from the
+source's catch-up endpoint before the event is appended.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from periplus.events import Envelope, EventRejectedError, parse_envelope
+from periplus.kafka import ConsumerRecord
+from prometheus_client import Counter
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from ledger.log import service as log_service
+from ledger.models import Entry, Quarantined, SourceState
+
+log = logging.getLogger(__name__)
+
+APPENDED = Counter("ledger_entries_appended_total", "Events appended to the log", ["source"])
+QUARANTINED = Counter("ledger_events_quarantined_total", "Events refused, with their reason")
+GAPS = Counter("ledger_gaps_filled_total", "Events fetched from a catch-up endpoint", ["source"])
+
+PAGE = 1000
+
+
+class Ingestor:
+    def __init__(self, engine: Engine, sources: dict[str, str], http: httpx.Client) -> None:
+        self.engine, self.sources, self.http = engine, sources, http
+
+    def handle(self, session: Session, records: list[ConsumerRecord]) -> None:
+        """The consumer's handler: parse, quarantine what is malformed, ingest the rest."""
+        envelopes: list[Envelope] = []
+        for record in records:
+            origin = f"{record.topic}/{record.partition}/{record.offset}"
+            envelope = self._parse(session, record.value, origin)
+            if envelope is not None:
+                envelopes.append(envelope)
+        self.ingest(session, envelopes)
+
+    def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
+        by_source: dict[str, list[Envelope]] = defaultdict(list)
+        for envelope in envelopes:
+            by_source[envelope.source].append(envelope)
+        return sum(self._ingest_source(session, s, evs) for s, evs in sorted(by_source.items()))
+
+    def catch_up(self) -> int:
+        """Fetch from every source whatever the log lacks; the periodic safety net."""
+        total = 0
+        for source in self.sources:
+            while True:
+                with Session(self.engine) as session:
+                    last = _state(session, source).last_seq
+                    fetched = self._fetch(session, source, last, PAGE)
+                    appended = self._ingest_source(session, source, fetched) if fetched else 0
+                    session.commit()
+                total += appended
+                if len(fetched) < PAGE or appended == 0:
+                    break
+        return total
+
+    def _ingest_source(self, session: Session, source: str, envelopes: list[Envelope]) -> int:
+        state = _state(session, source)
+        batch: list[Envelope] = []
+        logged = _logged_ids(session, [e.id for e in envelopes])
+        for envelope in sorted(envelopes, key=lambda e: e.seq):
+            expected = state.last_seq + 1
+            if envelope.seq < expected:
+                continue
+            if envelope.seq > expected:
+                missing = self._fetch(session, source, state.last_seq, envelope.seq - expected)
+                GAPS.labels(source).inc(len(missing))
+                for filler in missing:
+                    if filler.seq == state.last_seq + 1 and filler.seq < envelope.seq:
+                        batch.append(filler)
+                        state.last_seq = filler.seq
+                if envelope.seq != state.last_seq + 1:
+                    log.warning(
+                        "gap not filled yet; the periodic catch-up will retry",
+                        extra={
+                            "source": source,
+                            "expected": state.last_seq + 1,
+                            "got": envelope.seq,
+                        },
+                    )
+                    break
+            if str(envelope.id) in logged:
+                self._quarantine(
+                    session,
+                    envelope.to_json(),
+                    f"{source}#{envelope.seq}",
+                    f"event id {envelope.id} is already in the log",
+                )
+                continue
+            batch.append(envelope)
+            state.last_seq = envelope.seq
+        log_service.append(session, batch)
+        session.add(state)
+        APPENDED.labels(source).inc(len(batch))
+        return len(batch)
+
+    def _fetch(self, session: Session, source: str, after: int, count: int) -> list[Envelope]:
+        """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint."""
+        base = self.sources.get(source)
+        if base is None:
+            return []
+        try:
+            response = self.http.get(
+                f"{base.rstrip('/')}/v1/events", params={"after": after, "limit": min(count, PAGE)}
+            )
+            response.raise_for_status()
+            raw_events: list[Any] = response.json()["events"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            log.warning("catch-up failed", extra={"source": source, "error": repr(exc)})
+            return []
+        envelopes: list[Envelope] = []
+        for raw in raw_events:
+            envelope = self._parse(session, raw, f"{base}/v1/events?after={after}")
+            if envelope is None or envelope.source != source:
+                break
+            envelopes.append(envelope)
+        return envelopes
+
+    def _parse(self, session: Session, raw: Any, origin: str) -> Envelope | None:
+        try:
+            return parse_envelope(raw)
+        except EventRejectedError as exc:
+            self._quarantine(session, raw, origin, str(exc))
+            return None
+
+    def _quarantine(self, session: Session, raw: Any, origin: str, reason: str) -> None:
+        if isinstance(raw, bytes):
+            body = raw
+        elif isinstance(raw, str):
+            body = raw.encode()
+        else:
+            body = json.dumps(raw).encode()
+        log.warning("event quarantined", extra={"origin": origin, "reason": reason})
+        QUARANTINED.inc()
+        session.add(
+            Quarantined(
+                received_at=datetime.now(UTC),
+                origin=origin[:200],
+                reason=reason,
+                raw=body[:1_000_000],
+            )
+        )
+
+
+def _state(session: Session, source: str) -> SourceState:
+    return session.get(SourceState, source) or SourceState(source=source, last_seq=0)
+
+
+def _logged_ids(session: Session, ids: Sequence[Any]) -> set[str]:
+    if not ids:
+        return set()
+    wanted = [str(i) for i in ids]
+    return set(session.exec(select(Entry.event_id).where(col(Entry.event_id).in_(wanted))).all())

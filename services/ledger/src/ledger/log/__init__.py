@@ -1,0 +1,1 @@
+"""The Merkle log: appending leaves, signing checkpoints, serving proofs."""

@@ -1,0 +1,38 @@
+"""The log's Ed25519 key: from the environment, or a 0600 file made on first start."""
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from periplus.note import Signer
+
+from ledger.settings import Settings
+
+
+def load_signer(settings: Settings) -> Signer:
+    if settings.signing_key:
+        seed = base64.b64decode(settings.signing_key, validate=True)
+        return Signer(settings.origin, Ed25519PrivateKey.from_private_bytes(seed))
+    return Signer(settings.origin, _key_file(settings.signing_key_file))
+
+
+def _key_file(path: Path) -> Ed25519PrivateKey:
+    if path.exists():
+        key = load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} does not hold an Ed25519 key")
+        return key
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return key

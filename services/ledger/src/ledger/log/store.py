@@ -1,0 +1,40 @@
+"""Reading the stored tree: sizes, nodes, checkpoints."""
+
+from collections.abc import Iterable, Mapping
+
+from periplus.merkle import Node as NodeId
+from sqlalchemy import func, tuple_
+from sqlmodel import Session, col, select
+
+from ledger.models import Entry, Node, SignedCheckpoint
+
+
+class NodeStore:
+    """A ``merkle.NodeSource`` over the ``node`` table: one query per proof."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_nodes(self, nodes: Iterable[NodeId]) -> Mapping[NodeId, bytes]:
+        wanted = list(nodes)
+        if not wanted:
+            return {}
+        rows = self.session.exec(
+            select(Node).where(tuple_(col(Node.level), col(Node.index)).in_(wanted))
+        ).all()
+        found = {(row.level, row.index): row.hash for row in rows}
+        missing = set(wanted) - found.keys()
+        if missing:
+            raise LookupError(f"the tree lacks nodes {sorted(missing)[:5]}")
+        return found
+
+
+def tree_size(session: Session) -> int:
+    last = session.exec(select(func.max(Entry.index))).one()
+    return 0 if last is None else int(last) + 1
+
+
+def latest_checkpoint(session: Session) -> SignedCheckpoint | None:
+    return session.exec(
+        select(SignedCheckpoint).order_by(col(SignedCheckpoint.size).desc()).limit(1)
+    ).first()

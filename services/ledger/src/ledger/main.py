@@ -1,0 +1,97 @@
+"""The ledger application: log endpoints, ingestion, checkpoint signing, announcements."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from periplus import db, kafka
+from periplus.consumer import ConsumerLoop
+from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
+from periplus.note import Signer
+from periplus.outbox import OutboxRelay
+from periplus.periodic import Periodic
+from periplus.web import create_app
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ledger.ingest.service import Ingestor
+from ledger.log import routes as log_routes
+from ledger.log.service import sign_checkpoint
+from ledger.log.signing import load_signer
+from ledger.models import Announcement, ConsumerOffset
+from ledger.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+DESCRIPTION = """\
+The append-only, tamper-evident log of every public fact about a city's foreign
+trips. Leaves are RFC 8785 canonical events hashed per RFC 9162; checkpoints are
+C2SP signed notes (Ed25519); inclusion and consistency proofs let anyone check
+that nothing was changed or removed.
+"""
+
+
+def _announcement(row: Announcement) -> tuple[bytes, bytes]:
+    return row.trip_id.encode(), row.payload
+
+
+def _checkpointer(engine: Engine, signer: Signer) -> None:
+    with Session(engine) as session:
+        if sign_checkpoint(session, signer) is not None:
+            session.commit()
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.database_url)
+    signer = load_signer(settings)
+    http = httpx.Client(timeout=10.0)
+    ingestor = Ingestor(engine, settings.sources, http)
+    workers = [
+        Periodic(
+            "checkpointer", settings.checkpoint_interval, lambda: _checkpointer(engine, signer)
+        ),
+        OutboxRelay(engine, Announcement, LEDGER_TOPIC, settings.kafka_bootstrap, _announcement),
+        ConsumerLoop(
+            engine,
+            settings.kafka_bootstrap,
+            TRIPS_TOPIC,
+            ConsumerOffset,
+            ingestor.handle,
+            tick=ingestor.catch_up,
+            tick_seconds=settings.catchup_interval,
+        ),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.upgrade(engine, MIGRATIONS)
+        _checkpointer(engine, signer)
+        if settings.ingest_enabled:
+            for worker in workers:
+                worker.start()
+        yield
+        if settings.ingest_enabled:
+            for worker in reversed(workers):
+                worker.stop()
+        http.close()
+        engine.dispose()
+
+    app = create_app(
+        service="ledger",
+        title="Periplus ledger",
+        description=DESCRIPTION,
+        version="1.0.0",
+        max_body_bytes=settings.max_body_bytes,
+        checks={
+            "database": lambda: db.ping(engine),
+            "broker": lambda: kafka.ping(settings.kafka_bootstrap),
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.engine, app.state.signer = settings, engine, signer
+    app.state.ingestor = ingestor
+    app.include_router(log_routes.router)
+    return app

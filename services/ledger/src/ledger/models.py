@@ -1,0 +1,89 @@
+"""The ledger's tables, in a metadata of its own."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+class LedgerModel(SQLModel, registry=registry()):
+    """Base of every ledger table."""
+
+
+class Entry(LedgerModel, table=True):
+    """One appended leaf: the canonical bytes of one event, never changed."""
+
+    __tablename__ = "entry"
+    __table_args__ = (UniqueConstraint("source", "seq"),)
+
+    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    event_id: str = Field(unique=True, max_length=36)
+    source: str = Field(max_length=128)
+    seq: int
+    type: str = Field(max_length=40, index=True)
+    trip_id: str = Field(max_length=36, index=True)
+    occurred_at: str = Field(max_length=32)
+    leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    appended_at: datetime
+
+
+class Node(LedgerModel, table=True):
+    """The hash of a perfect subtree: leaves ``[index << level, (index + 1) << level)``."""
+
+    __tablename__ = "node"
+
+    level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class SourceState(LedgerModel, table=True):
+    """The last ``seq`` appended from each source."""
+
+    __tablename__ = "source_state"
+
+    source: str = Field(primary_key=True, max_length=128)
+    last_seq: int = 0
+
+
+class SignedCheckpoint(LedgerModel, table=True):
+    __tablename__ = "checkpoint"
+
+    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str
+    signed_at: datetime
+
+
+class Announcement(LedgerModel, table=True):
+    """Outbox of ``ledger.entries.v1``: one row per appended entry."""
+
+    __tablename__ = "announcement"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    trip_id: str = Field(max_length=36)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    published: bool = Field(default=False, index=True)
+
+
+class ConsumerOffset(LedgerModel, table=True):
+    __tablename__ = "consumer_offset"
+
+    topic: str = Field(primary_key=True, max_length=128)
+    partition: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    offset: int
+
+
+class Quarantined(LedgerModel, table=True):
+    """An event that was refused, kept with the reason, for auditors to see."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime
+    origin: str = Field(
+        max_length=200, description="Where it came from: topic/partition/offset or URL."
+    )
+    reason: str
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

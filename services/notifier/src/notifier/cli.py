@@ -1,0 +1,26 @@
+"""``notifier serve`` runs the public notifier."""
+
+import argparse
+import sys
+
+import uvicorn
+from periplus import logs
+
+from notifier.main import build
+from notifier.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="notifier", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the public site, feeds and their ingestion")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    logs.configure("notifier", settings.log_level)
+    if args.command == "serve":
+        uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

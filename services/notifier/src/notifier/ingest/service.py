@@ -1,0 +1,137 @@
+"""Apply ledger entries to the public read model, once each and in index order.
+
+An announcement whose index is past the next expected one reveals a gap,
+which is filled from the ledger's entries endpoint; the periodic catch-up
+reads it too, so an entry the broker lost still reaches the public.
+"""
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from periplus.kafka import ConsumerRecord
+from prometheus_client import Counter
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from notifier.models import LoggedEntry, TripView
+
+log = logging.getLogger(__name__)
+
+APPLIED = Counter("notifier_entries_applied_total", "Ledger entries applied to the read model")
+
+PAGE = 1000
+
+STATUS_AFTER = {
+    "trip.approved": "approved",
+    "trip.cancelled": "cancelled",
+    "trip.completed": "completed",
+    "trip.reported": "reported",
+    "trip.closed": "closed",
+}
+
+Item = tuple[int, dict[str, Any]]
+
+
+class Ingestor:
+    def __init__(self, engine: Engine, ledger_url: str, http: httpx.Client) -> None:
+        self.engine, self.ledger_url, self.http = engine, ledger_url.rstrip("/"), http
+
+    def handle(self, session: Session, records: list[ConsumerRecord]) -> None:
+        items: list[Item] = []
+        for record in records:
+            try:
+                announcement = json.loads(record.value)
+                items.append((int(announcement["index"]), dict(announcement["event"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning(
+                    "unreadable announcement skipped; catch-up will read the ledger",
+                    extra={"offset": record.offset, "error": repr(exc)},
+                )
+        self.apply(session, items)
+
+    def apply(self, session: Session, items: Iterable[Item]) -> int:
+        following = next_index(session)
+        applied = 0
+        for index, event in sorted(items, key=lambda item: item[0]):
+            if index < following:
+                continue
+            if index > following:
+                for filler_index, filler in self.fetch(following, index):
+                    if filler_index == following:
+                        record(session, filler_index, filler)
+                        following, applied = following + 1, applied + 1
+                if index != following:
+                    log.warning("gap not filled yet", extra={"expected": following, "got": index})
+                    break
+            record(session, index, event)
+            following, applied = following + 1, applied + 1
+        APPLIED.inc(applied)
+        return applied
+
+    def catch_up(self) -> int:
+        total = 0
+        while True:
+            with Session(self.engine) as session:
+                start = next_index(session)
+                fetched = self.fetch(start, start + PAGE)
+                applied = self.apply(session, fetched)
+                session.commit()
+            total += applied
+            if applied < PAGE:
+                return total
+
+    def fetch(self, start: int, end: int) -> list[Item]:
+        try:
+            response = self.http.get(
+                f"{self.ledger_url}/v1/log/entries", params={"start": start, "end": end}
+            )
+            response.raise_for_status()
+            return [(int(e["index"]), dict(e["event"])) for e in response.json()["entries"]]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            log.warning("cannot read the ledger's entries", extra={"error": repr(exc)})
+            return []
+
+
+def next_index(session: Session) -> int:
+    last = session.exec(select(func.max(LoggedEntry.index))).one()
+    return 0 if last is None else int(last) + 1
+
+
+def record(session: Session, index: int, event: dict[str, Any]) -> None:
+    """Store one entry and fold it into its trip's current public state."""
+    trip_id, type_ = str(event["trip_id"]), str(event["type"])
+    data: dict[str, Any] = event.get("data") or {}
+    session.add(
+        LoggedEntry(
+            index=index,
+            trip_id=trip_id,
+            type=type_,
+            occurred_at=str(event["occurred_at"]),
+            event=event,
+            received_at=datetime.now(UTC),
+        )
+    )
+    view = session.get(TripView, trip_id)
+    merged = {**(view.data if view else {}), **data}
+    status = STATUS_AFTER.get(type_, view.status if view else "approved")
+    if view is None:
+        view = TripView(
+            trip_id=trip_id,
+            reference="",
+            title="",
+            status=status,
+            departure_date="",
+            data={},
+            last_index=index,
+            updated_at="",
+        )
+    view.reference = str(merged.get("reference", view.reference))
+    view.title = str(merged.get("title", view.title))
+    view.departure_date = str(merged.get("departure_date", view.departure_date))
+    view.status, view.data, view.last_index = status, merged, index
+    view.updated_at = str(event["occurred_at"])
+    session.add(view)

@@ -1,0 +1,68 @@
+"""The notifier application: public pages and feeds, fed by ledger announcements."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from periplus import db, kafka
+from periplus.consumer import ConsumerLoop
+from periplus.events import LEDGER_TOPIC
+from periplus.web import create_app
+
+from notifier.ingest.service import Ingestor
+from notifier.models import ConsumerOffset
+from notifier.publish import routes as publish_routes
+from notifier.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+DESCRIPTION = """\
+Public summaries of a city's foreign trips, built only from what the city's
+ledger has appended, so that every item can be proven: web pages, Atom and
+JSON feeds.
+"""
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.database_url)
+    http = httpx.Client(timeout=10.0)
+    ingestor = Ingestor(engine, settings.ledger_url, http)
+    consumer = ConsumerLoop(
+        engine,
+        settings.kafka_bootstrap,
+        LEDGER_TOPIC,
+        ConsumerOffset,
+        ingestor.handle,
+        tick=ingestor.catch_up,
+        tick_seconds=settings.catchup_interval,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.upgrade(engine, MIGRATIONS)
+        if settings.ingest_enabled:
+            consumer.start()
+        yield
+        if settings.ingest_enabled:
+            consumer.stop()
+        http.close()
+        engine.dispose()
+
+    app = create_app(
+        service="notifier",
+        title="Periplus notifier",
+        description=DESCRIPTION,
+        version="1.0.0",
+        max_body_bytes=settings.max_body_bytes,
+        checks={
+            "database": lambda: db.ping(engine),
+            "broker": lambda: kafka.ping(settings.kafka_bootstrap),
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.engine, app.state.ingestor = settings, engine, ingestor
+    app.include_router(publish_routes.router)
+    return app

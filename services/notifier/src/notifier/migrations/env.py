@@ -1,0 +1,4 @@
+from notifier.models import NotifierModel
+from periplus.migrations import run
+
+run(NotifierModel.metadata)

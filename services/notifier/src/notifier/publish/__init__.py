@@ -1,0 +1,1 @@
+"""What the public reads: pages and feeds, built from the read model."""

@@ -1,0 +1,49 @@
+"""``trips-api serve`` runs the service; ``trips-api keys create`` issues an API key."""
+
+import argparse
+import sys
+
+import uvicorn
+from periplus import db, logs
+from sqlmodel import Session
+
+from trips_api.keys import service as keys_service
+from trips_api.main import MIGRATIONS, build
+from trips_api.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="trips-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the HTTP service and its outbox relay")
+    keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys.add_parser("create", help="create a key and print it on the last line")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True, help="comma-separated, e.g. trips:write")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    logs.configure("trips-api", settings.log_level)
+    if args.command == "serve":
+        uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+        return 0
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine, MIGRATIONS)
+    with Session(engine) as session:
+        try:
+            key, plain = keys_service.create(
+                session, args.name, [s.strip() for s in args.scopes.split(",") if s.strip()]
+            )
+        except keys_service.UnknownScopeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        session.commit()
+        print(f"Created key {key.id} ({key.name}) with scopes {key.scopes}.", file=sys.stderr)
+    print(plain)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The event store, which is also the outbox: every public fact, gapless by ``seq``."""

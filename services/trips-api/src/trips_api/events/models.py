@@ -1,0 +1,27 @@
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field
+
+from trips_api.models import TripsModel
+
+
+class Event(TripsModel, table=True):
+    """One public event; ``published`` turns true once the broker has it."""
+
+    __tablename__ = "event"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    id: str = Field(unique=True, max_length=36)
+    type: str = Field(max_length=40)
+    trip_id: str = Field(index=True, max_length=36)
+    occurred_at: str = Field(max_length=32)
+    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    published: bool = Field(default=False, index=True)
+
+
+class Counter(TripsModel, table=True):
+    """Named gapless counters, advanced under the row lock of their transaction."""
+
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0

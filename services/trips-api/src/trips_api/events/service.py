@@ -1,0 +1,65 @@
+"""Writing events inside the caller's transaction, and reading them back in order."""
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from periplus.events import Envelope, utc_timestamp
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from trips_api.events.models import Event
+
+
+def next_value(session: Session, name: str) -> int:
+    """Advance a gapless counter; the row lock holds other writers until commit."""
+    row = session.execute(
+        text("UPDATE counter SET value = value + 1 WHERE name = :name RETURNING value"),
+        {"name": name},
+    ).first()
+    if row is None:
+        raise LookupError(f"counter {name!r} is missing; run the migrations")
+    return int(row[0])
+
+
+def emit(
+    session: Session, source: str, type_: str, trip_id: uuid.UUID, data: dict[str, Any]
+) -> Envelope:
+    """Add an event to the caller's transaction: it commits, or vanishes, with the change."""
+    envelope = Envelope(
+        id=uuid.uuid4(),
+        source=source,
+        seq=next_value(session, "event_seq"),
+        type=type_,
+        trip_id=trip_id,
+        occurred_at=utc_timestamp(),
+        data=data,
+    )
+    session.add(
+        Event(
+            seq=envelope.seq,
+            id=str(envelope.id),
+            type=envelope.type,
+            trip_id=str(envelope.trip_id),
+            occurred_at=envelope.occurred_at,
+            envelope=envelope.leaf(),
+        )
+    )
+    return envelope
+
+
+def after(session: Session, seq: int, limit: int) -> Sequence[Event]:
+    return session.exec(
+        select(Event).where(col(Event.seq) > seq).order_by(col(Event.seq)).limit(limit)
+    ).all()
+
+
+def decode(event: Event) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(event.envelope)
+    return value
+
+
+def relay_message(event: Event) -> tuple[bytes, bytes]:
+    """Kafka key and value of an event: keyed by trip, valued by its canonical bytes."""
+    return event.trip_id.encode(), event.envelope

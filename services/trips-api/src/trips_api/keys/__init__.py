@@ -1,0 +1,1 @@
+"""API keys: who may write, approve and report, and which key did each write."""

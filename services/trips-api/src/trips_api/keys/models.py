@@ -1,0 +1,22 @@
+from datetime import datetime
+
+from sqlmodel import Field
+
+from trips_api.models import TripsModel
+
+SCOPES = frozenset({"trips:read-private", "trips:write", "trips:approve", "trips:report", "admin"})
+
+
+class ApiKey(TripsModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=16, description="The key's public prefix.")
+    name: str = Field(max_length=100)
+    secret_hash: str = Field(max_length=64)
+    scopes: str = Field(max_length=200, description="Comma-separated scopes.")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.scopes.split(",") if s)

@@ -1,0 +1,64 @@
+"""The trips-api application: routers, error handling, migrations and the outbox relay."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from periplus import db, kafka
+from periplus.events import TRIPS_TOPIC
+from periplus.outbox import OutboxRelay
+from periplus.web import create_app
+
+from trips_api.events import routes as events_routes
+from trips_api.events.models import Event
+from trips_api.events.service import relay_message
+from trips_api.settings import Settings, get_settings
+from trips_api.trips import routes as trips_routes
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+DESCRIPTION = """\
+City systems record each foreign trip of their officials here: its purpose,
+destination, dates, departments and SDG goals, then its approval. Every public
+fact is published as an event to the city's tamper-evident ledger.
+
+Write calls need an API key (`Authorization: Bearer pk_...`) with the right
+scope; errors are RFC 9457 problem documents.
+"""
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.database_url)
+    relay = OutboxRelay(engine, Event, TRIPS_TOPIC, settings.kafka_bootstrap, relay_message)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.upgrade(engine, MIGRATIONS)
+        if settings.relay_enabled:
+            relay.start()
+        yield
+        if settings.relay_enabled:
+            relay.stop()
+        engine.dispose()
+
+    app = create_app(
+        service="trips-api",
+        title="Periplus trips API",
+        description=DESCRIPTION,
+        version="1.0.0",
+        max_body_bytes=settings.max_body_bytes,
+        checks={
+            "database": lambda: db.ping(engine),
+            "broker": lambda: kafka.ping(settings.kafka_bootstrap),
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.relay = relay
+    app.state.relay_notify = relay.notify
+    app.include_router(trips_routes.router)
+    app.include_router(events_routes.router)
+    return app

@@ -1,0 +1,1 @@
+"""Code shared by every Periplus service: the event contract and the ledger's formats."""

@@ -1,0 +1,102 @@
+"""The event envelope: the one shape in which a public fact travels and is logged.
+
+Readers accept the spec versions they know and reject anything else with a
+reason, so a malformed event is quarantined rather than logged or lost.
+"""
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from periplus.canonical import canonical_bytes
+
+SPEC = "periplus.event/1"
+TRIPS_TOPIC = "trips.events.v1"
+LEDGER_TOPIC = "ledger.entries.v1"
+
+EVENT_TYPES = frozenset(
+    {
+        "trip.approved",
+        "trip.amended",
+        "trip.cancelled",
+        "trip.completed",
+        "trip.reported",
+        "trip.closed",
+        "trip.corrected",
+        "followup.updated",
+    }
+)
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,62}/[a-z0-9][a-z0-9.-]{0,62}$")
+
+
+class EventRejectedError(ValueError):
+    """An event that no reader of this version may accept; the message says why."""
+
+
+def utc_timestamp(moment: datetime | None = None) -> str:
+    """RFC 3339 in UTC with a Z, to the millisecond: one spelling for every service."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Envelope(BaseModel):
+    """One public fact about a trip, as the ledger logs it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec: Literal["periplus.event/1"] = SPEC
+    id: uuid.UUID
+    source: str = Field(pattern=_SOURCE.pattern, description="`<city id>/<service>`")
+    seq: int = Field(ge=1, description="Gapless per source, from 1.")
+    type: str
+    trip_id: uuid.UUID
+    occurred_at: str
+    data: dict[str, Any]
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _utc(cls, value: str) -> str:
+        if not _TIMESTAMP.match(value):
+            raise ValueError("occurred_at must be RFC 3339 in UTC ending in Z")
+        return value
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def leaf(self) -> bytes:
+        """The RFC 8785 canonical bytes: what the ledger hashes."""
+        return canonical_bytes(self.to_json())
+
+
+def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
+    """Read an envelope of a known version, or raise EventRejectedError with the reason."""
+    try:
+        value = raw if isinstance(raw, dict) else json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EventRejectedError(f"not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise EventRejectedError("an event is a JSON object")
+    if value.get("spec") != SPEC:
+        raise EventRejectedError(
+            f"unsupported spec {value.get('spec')!r}; this reader knows {SPEC}"
+        )
+    try:
+        return Envelope.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in exc.errors()
+        )
+        raise EventRejectedError(problems) from exc

