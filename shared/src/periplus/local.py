@@ -47,7 +47,7 @@ def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> 
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+    return subprocess.Popen(command, env=env, start_new_session=True)
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
