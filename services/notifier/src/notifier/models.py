@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -46,3 +46,14 @@ class ConsumerOffset(NotifierModel, table=True):
     topic: str = Field(primary_key=True, max_length=128)
     partition: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     offset: int
+
+
+class TripFacet(NotifierModel, table=True):
+    """One way to find a trip (department, SDG goal, country, traveller), for filters and feeds."""
+
+    __tablename__ = "trip_facet"
+    __table_args__ = (Index("ix_trip_facet_kind_value", "kind", "value"),)
+
+    trip_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=20)
+    value: str = Field(primary_key=True, max_length=120)
