@@ -7,13 +7,14 @@ its own, built by the service's migrations.
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from periplus.testing import Broker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from periplus.testing import Broker
 
 POSTGRES_URL = os.environ.get(
     "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -30,27 +31,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database_url" in metafunc.fixturenames:
+    if "backend" in metafunc.fixturenames:
         backends = metafunc.config.getoption("db") or ["sqlite"]
         metafunc.parametrize("backend", backends, scope="function")
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database on the chosen backend, dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    name = f"periplus_test_{uuid.uuid4().hex[:12]}"
+def make_database(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Creates empty databases on the chosen backend; drops them after the test."""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield str(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
-    finally:
+    created: list[str] = []
+
+    def make(label: str = "test") -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / label}.db"
+        name = f"periplus_test_{label.replace('-', '_')}_{uuid.uuid4().hex[:10]}"
         with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return str(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+
+    yield make
+    with admin.connect() as conn:
+        for name in created:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(make_database: Callable[[str], str]) -> str:
+    """A fresh, empty database on the chosen backend."""
+    return make_database("test")
 
 
 @pytest.fixture(scope="session")

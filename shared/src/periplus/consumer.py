@@ -42,11 +42,11 @@ class ConsumerLoop(threading.Thread):
         self.engine, self.bootstrap, self.topic = engine, bootstrap, topic
         self.offsets_model, self.handle = offsets_model, handle
         self.tick, self.tick_seconds = tick, tick_seconds
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.connected = False
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=10)
 
     def positions(self) -> dict[int, int]:
@@ -57,7 +57,7 @@ class ConsumerLoop(threading.Thread):
 
     def run(self) -> None:
         backoff = 0.2
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             reader: TopicReader | None = None
             try:
                 reader = TopicReader(self.bootstrap, self.topic)
@@ -69,7 +69,7 @@ class ConsumerLoop(threading.Thread):
                 self.connected = False
                 log.warning("consumer stopped; will reconnect", extra={"error": repr(exc)})
                 self._run_tick()
-                self._stop.wait(backoff)
+                self._halt.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:
                 if reader is not None:
@@ -77,7 +77,7 @@ class ConsumerLoop(threading.Thread):
 
     def _consume(self, reader: TopicReader) -> None:
         last_tick = 0.0
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             records = reader.poll(timeout_ms=200)
             if records:
                 self._apply(records)

@@ -14,12 +14,15 @@ from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from prometheus_client import Counter
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from periplus.kafka import make_producer
 
 log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("outbox_published_total", "Outbox rows acknowledged by the broker", ["topic"])
 
 
 class OutboxRelay(threading.Thread):
@@ -40,16 +43,15 @@ class OutboxRelay(threading.Thread):
         self.message = message
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._producer: KafkaProducer | None = None
-        self.published = 0
 
     def notify(self) -> None:
         """Tell the relay that rows were committed, so it need not wait for its timer."""
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self._wake.set()
         self.join(timeout=10)
         if self._producer is not None:
@@ -57,19 +59,19 @@ class OutboxRelay(threading.Thread):
 
     def run(self) -> None:
         backoff = 0.1
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 sent = self.publish_pending()
                 backoff = 0.1
             except (KafkaError, OSError) as exc:
                 log.warning("outbox relay cannot publish; will retry", extra={"error": repr(exc)})
                 self._reset_producer()
-                self._stop.wait(backoff)
+                self._halt.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
             except Exception:
                 log.exception("outbox relay failed; will retry")
-                self._stop.wait(1.0)
+                self._halt.wait(1.0)
                 continue
             if sent < self.batch_size:
                 self._wake.wait(self.idle_seconds)
@@ -101,7 +103,7 @@ class OutboxRelay(threading.Thread):
                 .values(published=True)
             )  # type: ignore[call-overload]
             session.commit()
-        self.published += len(messages)
+        PUBLISHED.labels(self.topic).inc(len(messages))
         return len(messages)
 
     def _reset_producer(self) -> None:

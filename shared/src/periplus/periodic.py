@@ -11,15 +11,15 @@ class Periodic(threading.Thread):
     def __init__(self, name: str, interval: float, work: Callable[[], object]) -> None:
         super().__init__(name=name, daemon=True)
         self.interval, self.work = interval, work
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._halt.wait(self.interval):
             try:
                 self.work()
             except Exception:
                 log.exception("periodic work failed; will retry", extra={"worker": self.name})
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=10)

@@ -1,0 +1,94 @@
+"""The three services as real processes, on free ports, around one broker."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Self
+
+import httpx
+
+from periplus.testing import Broker, eventually, free_port
+
+BIN = Path(sys.executable).parent
+
+
+class System:
+    """trips-api, ledger and notifier, each a process with its own database."""
+
+    def __init__(
+        self, broker: Broker, databases: dict[str, str], workdir: Path, **env: str
+    ) -> None:
+        self.broker, self.workdir = broker, workdir
+        self.ports = {name: free_port() for name in ("trips-api", "ledger", "notifier")}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.env = {
+            **os.environ,
+            "TRIPS_PORT": str(self.ports["trips-api"]),
+            "TRIPS_DATABASE_URL": databases["trips-api"],
+            "LEDGER_PORT": str(self.ports["ledger"]),
+            "LEDGER_DATABASE_URL": databases["ledger"],
+            "LEDGER_SIGNING_KEY_FILE": str(workdir / "ledger.key"),
+            "LEDGER_SOURCES": json.dumps({"demo-city/trips-api": self.urls["trips-api"]}),
+            "NOTIFIER_PORT": str(self.ports["notifier"]),
+            "NOTIFIER_DATABASE_URL": databases["notifier"],
+            "NOTIFIER_LEDGER_URL": self.urls["ledger"],
+            "NOTIFIER_PUBLIC_URL": self.urls["notifier"],
+            "NOTIFIER_ALLOW_PRIVATE_RECEIVERS": "true",
+            **{f"{p}_KAFKA_BOOTSTRAP": broker.bootstrap for p in ("TRIPS", "LEDGER", "NOTIFIER")},
+            **env,
+        }
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str) -> None:
+        log = (self.workdir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [str(BIN / name), "serve"], env=self.env, cwd=self.workdir, stdout=log, stderr=log
+        )
+        url = f"{self.urls[name]}/healthz"
+        eventually(lambda: _answers(url), timeout=60)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.terminate()
+        process.wait(timeout=20)
+
+    def __enter__(self) -> Self:
+        for name in self.ports:
+            self.start(name)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def key(self, scopes: str) -> str:
+        """A new API key, made the way an operator makes one."""
+        done = subprocess.run(
+            [
+                str(BIN / "trips-api"),
+                "keys",
+                "create",
+                "--name",
+                f"e2e {scopes}",
+                "--scopes",
+                scopes,
+            ],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    def log(self, name: str) -> str:
+        return (self.workdir / f"{name}.log").read_text(errors="replace")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,144 @@
+"""One fact, end to end: a city approves a trip; the ledger proves it; the public sees it.
+
+Everything here is real: three service processes, the Kafka-protocol broker,
+SQLite or PostgreSQL, HTTP. Periodic catch-up is switched off (an hour), so
+what arrives, arrives through the broker or through gap filling.
+"""
+
+import base64
+from typing import Any
+
+import httpx
+import pytest
+
+from periplus import merkle
+from periplus.canonical import canonical_bytes
+from periplus.note import Verifier, open_checkpoint
+from periplus.testing import eventually
+from tests.e2e.system import System
+
+pytestmark = pytest.mark.e2e
+
+
+def trip_example(trips: httpx.Client) -> dict[str, Any]:
+    """The example the OpenAPI document gives for creating a trip: what a developer pastes."""
+    operation = trips.get("/openapi.json").json()["paths"]["/v1/trips"]["post"]
+    content = operation["requestBody"]["content"]["application/json"]
+    if "examples" in content:
+        return dict(next(iter(content["examples"].values()))["value"])
+    if "example" in content:
+        return dict(content["example"])
+    ref = content["schema"]["$ref"].rsplit("/", 1)[-1]
+    schema = trips.get("/openapi.json").json()["components"]["schemas"][ref]
+    return dict(schema["examples"][0])
+
+
+def approve_trip(system: System, trips: httpx.Client, writer: str, approver: str) -> str:
+    created = trips.post("/v1/trips", json=trip_example(trips), headers=_auth(writer))
+    assert created.status_code == 201, created.text
+    trip_id = str(created.json()["id"])
+    submitted = trips.post(f"/v1/trips/{trip_id}/submit", headers=_auth(writer))
+    assert submitted.status_code == 200, submitted.text
+    approved = trips.post(f"/v1/trips/{trip_id}/approve", headers=_auth(approver))
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    return trip_id
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def ledger_events(ledger: httpx.Client) -> list[dict[str, Any]]:
+    entries = ledger.get("/v1/log/entries", params={"start": 0, "end": 1000}).json()["entries"]
+    return [entry["event"] for entry in entries]
+
+
+def test_an_approved_trip_is_logged_proven_and_published(system: System) -> None:
+    trips = httpx.Client(base_url=system.urls["trips-api"], timeout=10)
+    ledger = httpx.Client(base_url=system.urls["ledger"], timeout=10)
+    public = httpx.Client(base_url=system.urls["notifier"], timeout=10)
+    writer, approver = system.key("trips:write"), system.key("trips:approve")
+
+    # The empty log already has a signed checkpoint: size 0, root SHA-256("").
+    verifier = Verifier.parse(ledger.get("/v1/log/key").text)
+    empty = open_checkpoint(ledger.get("/v1/log/checkpoint").text, verifier)
+    assert (empty.size, empty.root) == (0, merkle.EMPTY_ROOT)
+
+    trip_id = approve_trip(system, trips, writer, approver)
+
+    # The ledger appends the event and signs a checkpoint that covers it.
+    checkpoint = eventually(
+        lambda: (
+            (c := open_checkpoint(ledger.get("/v1/log/checkpoint").text, verifier)).size >= 1 and c
+        )
+    )
+    entry = ledger.get("/v1/log/entries", params={"start": 0, "end": 1}).json()["entries"][0]
+    leaf = base64.b64decode(entry["leaf"])
+    event = entry["event"]
+    assert (event["type"], event["trip_id"], event["seq"]) == ("trip.approved", trip_id, 1)
+    assert leaf == canonical_bytes(event), "the leaf is the RFC 8785 form of the event"
+    assert event == trips.get("/v1/events", params={"after": 0}).json()["events"][0]
+
+    proof = ledger.get(
+        "/v1/log/proof/inclusion", params={"index": 0, "tree_size": checkpoint.size}
+    ).json()
+    hashes = [base64.b64decode(h) for h in proof["hashes"]]
+    assert merkle.verify_inclusion(
+        merkle.leaf_hash(leaf), 0, checkpoint.size, hashes, checkpoint.root
+    )
+    assert not merkle.verify_inclusion(
+        merkle.leaf_hash(leaf + b" "), 0, checkpoint.size, hashes, checkpoint.root
+    )
+    consistency = ledger.get(
+        "/v1/log/proof/consistency", params={"first": 0, "second": checkpoint.size}
+    ).json()
+    assert consistency["hashes"] == []
+
+    # The notifier shows it, with its ledger index, on the feed and the home page.
+    feed = eventually(lambda: public.get("/feed.json").json()["items"])
+    assert trip_id in feed[0]["url"]
+    assert feed[0]["url"].endswith(f"/trips/{trip_id}")
+    assert "0" in feed[0]["id"]
+    home = public.get("/")
+    assert home.status_code == 200
+    assert f"/trips/{trip_id}" in home.text
+    assert public.get(f"/trips/{trip_id}").status_code == 200
+
+
+def test_a_broker_that_forgets_loses_no_event(system: System) -> None:
+    """The broker restarts (memory only) while the ledger is down; gaps are filled once."""
+    trips = httpx.Client(base_url=system.urls["trips-api"], timeout=10)
+    ledger = httpx.Client(base_url=system.urls["ledger"], timeout=10)
+    writer, approver = system.key("trips:write"), system.key("trips:approve")
+
+    approve_trip(system, trips, writer, approver)
+    eventually(lambda: len(ledger_events(ledger)) == 1)
+
+    system.stop("ledger")
+    approve_trip(system, trips, writer, approver)
+    eventually(lambda: _published(trips) >= 2)  # seq 2 reached the broker...
+    system.broker.restart()  # ...which now forgets it.
+
+    for _ in range(2):
+        approve_trip(system, trips, writer, approver)
+    eventually(lambda: _published(trips) >= 4, timeout=60)
+    system.start("ledger")
+
+    events = eventually(lambda: (e := ledger_events(ledger)) and len(e) >= 4 and e, timeout=60)
+    assert [e["seq"] for e in events] == [1, 2, 3, 4]
+    assert len({e["id"] for e in events}) == 4
+    expected = trips.get("/v1/events", params={"after": 0}).json()["events"]
+    assert events == expected
+
+    approve_trip(system, trips, writer, approver)
+    events = eventually(lambda: (e := ledger_events(ledger)) and len(e) >= 5 and e, timeout=60)
+    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
+
+
+def _published(trips: httpx.Client) -> float:
+    """How many events the trips-api relay has had acknowledged by the broker."""
+    for line in trips.get("/metrics").text.splitlines():
+        if line.startswith('outbox_published_total{topic="trips.events.v1"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
