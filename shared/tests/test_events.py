@@ -1,0 +1,62 @@
+"""The event envelope: known versions in, everything else out with a reason."""
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from periplus.canonical import canonical_bytes
+from periplus.events import Envelope, EventRejectedError, parse_envelope, utc_timestamp
+
+
+def envelope(**changes: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "spec": "periplus.event/1",
+        "id": str(uuid.uuid4()),
+        "source": "montevideo/trips-api",
+        "seq": 42,
+        "type": "trip.approved",
+        "trip_id": str(uuid.uuid4()),
+        "occurred_at": "2026-11-25T10:00:00.000Z",
+        "data": {"reference": "MVD-2026-0042", "amount": "1234.50"},
+    }
+    value.update(changes)
+    return value
+
+
+def test_a_known_event_round_trips_to_the_same_canonical_bytes() -> None:
+    raw = envelope()
+    parsed = parse_envelope(json.dumps(raw, indent=2).encode())
+    assert parsed.leaf() == canonical_bytes(raw)
+    assert parse_envelope(parsed.leaf()) == parsed
+
+
+def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
+    assert canonical_bytes({"b": 1, "a": "é", "c": [True, None]}) == (
+        '{"a":"é","b":1,"c":[true,null]}'.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "JSON object"),
+        (json.dumps(envelope(spec="periplus.event/2")).encode(), "unsupported spec"),
+        (json.dumps(envelope(type="trip.teleported")).encode(), "unknown event type"),
+        (json.dumps(envelope(seq=0)).encode(), "seq"),
+        (json.dumps(envelope(occurred_at="2026-11-25 10:00")).encode(), "occurred_at"),
+        (json.dumps(envelope(source="Not A Source")).encode(), "source"),
+        (json.dumps({**envelope(), "extra": 1}).encode(), "extra"),
+    ],
+)
+def test_anything_else_is_rejected_with_its_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(EventRejectedError, match=reason):
+        parse_envelope(raw)
+
+
+def test_timestamps_are_utc_with_a_z() -> None:
+    stamp = utc_timestamp()
+    assert stamp.endswith("Z")
+    Envelope.model_validate(envelope(occurred_at=stamp))
