@@ -126,14 +126,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
-    async def on_crash(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem(500, "Internal error", "The error was logged with this request's id.")
-
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(Exception, on_crash)
 
 
 class BodyLimit:
@@ -178,6 +173,11 @@ def add_observability(app: FastAPI, service: str) -> None:
         started = time.perf_counter()
         try:
             response: Response = await call_next(request)
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler, so that
+            # the reply still carries the request id that the log line names.
+            log.exception("unhandled error", extra={"path": request.url.path})
+            response = problem(500, "Internal error", f"Logged under request id {rid[:64]}.")
         finally:
             logs.request_id.reset(token)
         route = request.scope.get("route")
