@@ -109,7 +109,11 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        # A second Ctrl-C (or the one uv forwards) must not cut the shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _stop(children)
+        print("stopped", file=sys.stderr)
 
 
 if __name__ == "__main__":
