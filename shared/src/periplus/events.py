@@ -28,6 +28,7 @@ EVENT_TYPES = frozenset(
         "trip.closed",
         "trip.corrected",
         "followup.updated",
+        "entry.withheld",  # the ledger's own notice that an entry's bytes are withheld
     }
 )
 
