@@ -47,7 +47,12 @@ class System:
             [str(BIN / name), "serve"], env=self.env, cwd=self.workdir, stdout=log, stderr=log
         )
         url = f"{self.urls[name]}/healthz"
-        eventually(lambda: _answers(url), timeout=60)
+        eventually(lambda: self._alive(name) and _answers(url), timeout=60)
+
+    def _alive(self, name: str) -> bool:
+        if self.processes[name].poll() is not None:
+            raise RuntimeError(f"{name} exited while starting:\n{self.log(name)[-3000:]}")
+        return True
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name)
