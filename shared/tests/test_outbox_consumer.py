@@ -95,3 +95,29 @@ def test_what_is_committed_arrives_once_even_across_restarts(
     finally:
         second.stop()
         relay.stop()
+
+
+def test_a_broker_restart_is_survived_by_relay_and_consumer(engine: Engine, broker: Broker) -> None:
+    """The broker forgets every topic and offset; both sides reconnect and carry on."""
+    topic = f"test.{uuid.uuid4().hex[:8]}.v1"
+    relay = OutboxRelay(engine, Outgoing, topic, broker.bootstrap, lambda r: (b"k", r.payload))
+    consumer = ConsumerLoop(engine, broker.bootstrap, topic, Offset, store, tick_seconds=0.5)
+    with Session(engine) as session:
+        session.add_all(Outgoing(seq=i, payload=f"a{i}".encode()) for i in range(1, 21))
+        session.commit()
+    relay.start()
+    consumer.start()
+    try:
+        eventually(lambda: received(engine) == 20)
+        broker.restart()
+        with Session(engine) as session:
+            session.add_all(Outgoing(seq=i, payload=f"b{i}".encode()) for i in range(21, 24))
+            session.commit()
+        relay.notify()
+        # The new log ends at 3, below the stored offset 20: the consumer reads it from 0.
+        eventually(lambda: received(engine) == 23, timeout=60)
+        with Session(engine) as session:
+            assert all(row.published for row in session.exec(select(Outgoing)))
+    finally:
+        consumer.stop()
+        relay.stop()
