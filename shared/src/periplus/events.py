@@ -8,13 +8,13 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from periplus.canonical import canonical_bytes
 
-SPEC = "periplus.event/1"
+SPEC: Final = "periplus.event/1"
 TRIPS_TOPIC = "trips.events.v1"
 LEDGER_TOPIC = "ledger.entries.v1"
 

@@ -101,7 +101,7 @@ class OutboxRelay(threading.Thread):
                 update(model)
                 .where(col(model.seq).in_([seq for seq, _, _ in messages]))
                 .values(published=True)
-            )  # type: ignore[call-overload]
+            )
             session.commit()
         PUBLISHED.labels(self.topic).inc(len(messages))
         return len(messages)
