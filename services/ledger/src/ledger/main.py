@@ -6,6 +6,18 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ledger.audit import routes as audit_routes
+from ledger.ingest.service import Ingestor
+from ledger.log import routes as log_routes
+from ledger.log import tiles as tiles_routes
+from ledger.log.service import sign_checkpoint
+from ledger.log.signing import load_signer
+from ledger.log.writer import Worker, Writer, WriterLock
+from ledger.models import Announcement, ConsumerOffset
+from ledger.settings import Settings, get_settings
 from periplus import db, kafka
 from periplus.consumer import ConsumerLoop
 from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
@@ -13,15 +25,6 @@ from periplus.note import Signer
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
 from periplus.web import create_app
-from sqlalchemy import Engine
-from sqlmodel import Session
-
-from ledger.ingest.service import Ingestor
-from ledger.log import routes as log_routes
-from ledger.log.service import sign_checkpoint
-from ledger.log.signing import load_signer
-from ledger.models import Announcement, ConsumerOffset
-from ledger.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,33 +52,42 @@ def build(settings: Settings | None = None) -> FastAPI:
     signer = load_signer(settings)
     http = httpx.Client(timeout=10.0)
     ingestor = Ingestor(engine, settings.sources, http)
-    workers = [
-        Periodic(
-            "checkpointer", settings.checkpoint_interval, lambda: _checkpointer(engine, signer)
-        ),
-        OutboxRelay(engine, Announcement, LEDGER_TOPIC, settings.kafka_bootstrap, _announcement),
-        ConsumerLoop(
-            engine,
-            settings.kafka_bootstrap,
-            TRIPS_TOPIC,
-            ConsumerOffset,
-            ingestor.handle,
-            tick=ingestor.catch_up,
-            tick_seconds=settings.catchup_interval,
-        ),
-    ]
+
+    def workers() -> list[Worker]:
+        return [
+            Periodic(
+                "checkpointer",
+                settings.checkpoint_interval,
+                lambda: _checkpointer(engine, signer),
+            ),
+            OutboxRelay(
+                engine, Announcement, LEDGER_TOPIC, settings.kafka_bootstrap, _announcement
+            ),
+            ConsumerLoop(
+                engine,
+                settings.kafka_bootstrap,
+                TRIPS_TOPIC,
+                ConsumerOffset,
+                ingestor.handle,
+                tick=ingestor.tick,
+                tick_seconds=settings.catchup_interval,
+            ),
+        ]
+
+    writer = Writer(
+        WriterLock(engine),
+        workers if settings.ingest_enabled else list,
+        retry_seconds=settings.writer_retry,
+        on_acquire=lambda: _checkpointer(engine, signer),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.upgrade(engine, MIGRATIONS)
-        _checkpointer(engine, signer)
-        if settings.ingest_enabled:
-            for worker in workers:
-                worker.start()
+        writer.try_now()
+        writer.start()
         yield
-        if settings.ingest_enabled:
-            for worker in reversed(workers):
-                worker.stop()
+        writer.stop()
         http.close()
         engine.dispose()
 
@@ -92,6 +104,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings, app.state.engine, app.state.signer = settings, engine, signer
-    app.state.ingestor = ingestor
+    app.state.ingestor, app.state.writer = ingestor, writer
     app.include_router(log_routes.router)
+    app.include_router(audit_routes.router)
+    app.include_router(tiles_routes.router)
     return app

@@ -19,13 +19,35 @@ class Entry(LedgerModel, table=True):
 
     index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     event_id: str = Field(unique=True, max_length=36)
-    source: str = Field(max_length=128)
+    source: str = Field(max_length=128, index=True)
     seq: int
     type: str = Field(max_length=40, index=True)
     trip_id: str = Field(max_length=36, index=True)
-    occurred_at: str = Field(max_length=32)
+    occurred_at: str = Field(max_length=32, index=True)
     leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     appended_at: datetime
+
+
+class TripTag(LedgerModel, table=True):
+    """A department or SDG goal a trip involves, from its snapshots: for auditors' queries."""
+
+    __tablename__ = "trip_tag"
+
+    trip_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=16, description="department or sdg")
+    value: str = Field(primary_key=True, max_length=200, index=True)
+
+
+class Withholding(LedgerModel, table=True):
+    """An entry whose bytes are withheld under law; its leaf hash stays in the tree."""
+
+    __tablename__ = "withholding"
+
+    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    reason: str
+    legal_basis: str
+    notice_index: int = Field(description="The public entry that announced the withholding.")
+    withheld_at: datetime
 
 
 class Node(LedgerModel, table=True):

@@ -3,9 +3,10 @@
 from functools import lru_cache
 from pathlib import Path
 
-from periplus.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from periplus.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -29,6 +30,14 @@ class Settings(ServiceSettings):
     checkpoint_interval: float = Field(default=0.5, gt=0, le=60)
     catchup_interval: float = Field(default=5.0, gt=0, le=3600)
     ingest_enabled: bool = True
+    own_source: str = Field(
+        default="demo-city/ledger",
+        pattern=r"^[a-z0-9][a-z0-9.-]{0,62}/[a-z0-9][a-z0-9.-]{0,62}$",
+        description="The source of the log's own entries (withholding notices).",
+    )
+    writer_retry: float = Field(
+        default=2.0, gt=0, le=60, description="How often a reader tries to become the writer."
+    )
 
 
 @lru_cache

@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from periplus.events import Envelope, EventRejectedError, parse_envelope
-from periplus.kafka import ConsumerRecord
 from prometheus_client import Counter
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from ledger.log import service as log_service
 from ledger.models import Entry, Quarantined, SourceState
+from periplus.events import Envelope, EventRejectedError, parse_envelope
+from periplus.kafka import ConsumerRecord
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ class Ingestor:
         for envelope in envelopes:
             by_source[envelope.source].append(envelope)
         return sum(self._ingest_source(session, s, evs) for s, evs in sorted(by_source.items()))
+
+    def tick(self) -> None:
+        """The consumer's periodic hook."""
+        self.catch_up()
 
     def catch_up(self) -> int:
         """Fetch from every source whatever the log lacks; the periodic safety net."""

@@ -1,54 +1,33 @@
-"""The log's public contract: key, checkpoint, entries and proofs."""
+"""The log's public contract: key, checkpoints, entries, proofs, and the quarantine."""
 
-import base64
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
-from periplus import merkle
-from periplus.web import ProblemError
-from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from ledger.deps import SessionDep
+from ledger.log.schemas import (
+    Checkpoints,
+    ConsistencyProof,
+    Entries,
+    InclusionProof,
+    Quarantine,
+    QuarantinedOut,
+    SignedCheckpointOut,
+    b64,
+    log_entries,
+)
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import Entry
+from ledger.models import Entry, Quarantined, SignedCheckpoint
+from periplus import merkle
+from periplus.web import ProblemError
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
 
 MAX_ENTRIES = 1000
 Index = Annotated[int, Query(ge=0, le=2**53)]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-class LogEntry(BaseModel):
-    index: int
-    leaf: str = Field(description="Base64 of the leaf bytes: the RFC 8785 JSON of the event.")
-    leaf_hash: str = Field(description="Base64 of SHA-256(0x00 || leaf).")
-    event: dict[str, Any]
-
-
-class Entries(BaseModel):
-    entries: list[LogEntry]
-
-
-class Proof(BaseModel):
-    hashes: list[str] = Field(description="Base64 hashes, as RFC 9162 section 2.1 orders them.")
-
-
-class InclusionProof(Proof):
-    index: int
-    tree_size: int
-    leaf_hash: str
-
-
-class ConsistencyProof(Proof):
-    first: int
-    second: int
+Limit = Annotated[int, Query(ge=1, le=MAX_ENTRIES)]
 
 
 @router.get("/key", response_class=PlainTextResponse, summary="The verifier key (note format)")
@@ -69,6 +48,28 @@ def checkpoint(session: SessionDep) -> PlainTextResponse:
     return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
 
 
+@router.get("/checkpoints", summary="Every signed checkpoint, oldest first, after a size")
+def checkpoints(
+    session: SessionDep,
+    after: Annotated[int, Query(ge=-1, le=2**53)] = -1,
+    limit: Limit = MAX_ENTRIES,
+) -> Checkpoints:
+    rows = session.exec(
+        select(SignedCheckpoint)
+        .where(col(SignedCheckpoint.size) > after)
+        .order_by(col(SignedCheckpoint.size))
+        .limit(limit)
+    ).all()
+    return Checkpoints(
+        checkpoints=[
+            SignedCheckpointOut(
+                size=row.size, root=b64(row.root), signed_at=row.signed_at, note=row.note
+            )
+            for row in rows
+        ]
+    )
+
+
 @router.get("/entries", summary="Entries from start (inclusive) to end (exclusive)")
 def entries(session: SessionDep, start: Index, end: Index) -> Entries:
     if end < start:
@@ -79,17 +80,7 @@ def entries(session: SessionDep, start: Index, end: Index) -> Entries:
         .where(col(Entry.index) >= start, col(Entry.index) < end)
         .order_by(col(Entry.index))
     ).all()
-    return Entries(
-        entries=[
-            LogEntry(
-                index=row.index,
-                leaf=_b64(row.leaf),
-                leaf_hash=_b64(merkle.leaf_hash(row.leaf)),
-                event=json.loads(row.leaf),
-            )
-            for row in rows
-        ]
-    )
+    return Entries(entries=log_entries(session, rows))
 
 
 def _within(session: SessionDep, size: int) -> None:
@@ -104,10 +95,15 @@ def inclusion(session: SessionDep, index: Index, tree_size: Index) -> InclusionP
         raise ProblemError(400, "Bad request", "index must be less than tree_size.")
     _within(session, tree_size)
     store = NodeStore(session)
-    leaf = store.get_nodes([(0, index)])[(0, index)]
-    hashes = merkle.inclusion_proof(store, index, tree_size)
+    ranges = merkle.inclusion_ranges(index, tree_size)
+    wanted = {(0, index)} | {n for a, b in ranges for n in merkle.range_nodes(a, b)}
+    found = store.get_nodes(wanted)
+    hashes = [merkle.fold([found[n] for n in merkle.range_nodes(a, b)]) for a, b in ranges]
     return InclusionProof(
-        index=index, tree_size=tree_size, leaf_hash=_b64(leaf), hashes=[_b64(h) for h in hashes]
+        index=index,
+        tree_size=tree_size,
+        leaf_hash=b64(found[(0, index)]),
+        hashes=[b64(h) for h in hashes],
     )
 
 
@@ -117,4 +113,30 @@ def consistency(session: SessionDep, first: Index, second: Index) -> Consistency
         raise ProblemError(400, "Bad request", "first must not exceed second.")
     _within(session, second)
     hashes = merkle.consistency_proof(NodeStore(session), first, second)
-    return ConsistencyProof(first=first, second=second, hashes=[_b64(h) for h in hashes])
+    return ConsistencyProof(first=first, second=second, hashes=[b64(h) for h in hashes])
+
+
+@router.get("/quarantine", summary="Events refused by the log, with the reason, oldest first")
+def quarantine(
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    limit: Limit = 100,
+) -> Quarantine:
+    rows = session.exec(
+        select(Quarantined)
+        .where(col(Quarantined.id) > after)
+        .order_by(col(Quarantined.id))
+        .limit(limit)
+    ).all()
+    return Quarantine(
+        events=[
+            QuarantinedOut(
+                id=row.id or 0,
+                received_at=row.received_at,
+                origin=row.origin,
+                reason=row.reason,
+                raw=row.raw.decode("utf-8", errors="replace"),
+            )
+            for row in rows
+        ]
+    )

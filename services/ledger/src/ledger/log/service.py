@@ -1,58 +1,99 @@
-"""Appending events to the log and signing checkpoints; callers commit."""
+"""Appending events to the log and signing checkpoints; callers commit.
+
+A batch is written with a few multi-row inserts (leaves, tree nodes, tags,
+announcements) in the caller's one transaction: all of it or none of it.
+"""
 
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from ledger.log.store import NodeStore, latest_checkpoint, tree_size
+from ledger.models import Announcement, Entry, Node, SignedCheckpoint, TripTag
 from periplus import merkle
 from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer
-from sqlmodel import Session
-
-from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import Announcement, Entry, Node, SignedCheckpoint
 
 
-def append(session: Session, envelopes: Sequence[Envelope]) -> list[Entry]:
-    """Append events as leaves, with their tree nodes and announcements.
+def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
+    """Append events as leaves, with their tree nodes, tags and announcements.
 
     The right edge of the tree is read afresh for every batch, so a rolled
-    back batch leaves nothing behind in memory.
+    back batch leaves nothing behind in memory. Returns the new indices.
     """
     if not envelopes:
         return []
     size = tree_size(session)
-    store = NodeStore(session)
     edge = merkle.range_nodes(0, size)
-    found = store.get_nodes(edge)
+    found = NodeStore(session).get_nodes(edge)
     compact = merkle.CompactRange(size, [found[n] for n in edge])
     now = datetime.now(UTC)
-    entries: list[Entry] = []
+    nodes: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    announcements: list[dict[str, Any]] = []
     for envelope in envelopes:
         leaf = envelope.leaf()
         index = compact.size
         for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
-            session.add(Node(level=level, index=position, hash=digest))
-        entry = Entry(
-            index=index,
-            event_id=str(envelope.id),
-            source=envelope.source,
-            seq=envelope.seq,
-            type=envelope.type,
-            trip_id=str(envelope.trip_id),
-            occurred_at=envelope.occurred_at,
-            leaf=leaf,
-            appended_at=now,
+            nodes.append({"level": level, "index": position, "hash": digest})
+        event = envelope.to_json()
+        entries.append(
+            {
+                "index": index,
+                "event_id": event["id"],
+                "source": envelope.source,
+                "seq": envelope.seq,
+                "type": envelope.type,
+                "trip_id": event["trip_id"],
+                "occurred_at": envelope.occurred_at,
+                "leaf": leaf,
+                "appended_at": now,
+            }
         )
-        session.add(entry)
-        announcement = {"index": index, "tree_size": index + 1, "event": envelope.to_json()}
-        session.add(
-            Announcement(
-                seq=index, trip_id=entry.trip_id, payload=json.dumps(announcement).encode()
-            )
+        message = {"index": index, "tree_size": index + 1, "event": event}
+        announcements.append(
+            {
+                "seq": index,
+                "trip_id": event["trip_id"],
+                "payload": json.dumps(message).encode(),
+                "published": False,
+            }
         )
-        entries.append(entry)
-    return entries
+    session.execute(insert(Entry), entries)
+    session.execute(insert(Node), nodes)
+    session.execute(insert(Announcement), announcements)
+    _tag(session, envelopes)
+    return [e["index"] for e in entries]
+
+
+def _tag(session: Session, envelopes: Sequence[Envelope]) -> None:
+    """Remember each trip's departments and SDG goals, so every entry of it can be found."""
+    wanted: set[tuple[str, str, str]] = set()
+    for envelope in envelopes:
+        trip = envelope.data.get("trip")
+        if not isinstance(trip, dict):
+            continue
+        trip_id = str(envelope.trip_id)
+        departments = [trip.get("lead_department"), *(trip.get("departments") or [])]
+        for department in departments:
+            if isinstance(department, str) and department:
+                wanted.add((trip_id, "department", department[:200]))
+        for goal in trip.get("sdg_goals") or []:
+            if isinstance(goal, int):
+                wanted.add((trip_id, "sdg", str(goal)))
+    if not wanted:
+        return
+    trips = {t for t, _, _ in wanted}
+    existing = session.exec(select(TripTag).where(col(TripTag.trip_id).in_(trips))).all()
+    new = wanted - {(t.trip_id, t.kind, t.value) for t in existing}
+    if new:
+        session.execute(
+            insert(TripTag), [{"trip_id": t, "kind": k, "value": v} for t, k, v in sorted(new)]
+        )
 
 
 def sign_checkpoint(session: Session, signer: Signer) -> SignedCheckpoint | None:

@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     load_pem_private_key,
 )
-from periplus.note import Signer
 
 from ledger.settings import Settings
+from periplus.note import Signer
 
 
 def load_signer(settings: Settings) -> Signer:

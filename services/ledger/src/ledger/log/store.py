@@ -2,11 +2,11 @@
 
 from collections.abc import Iterable, Mapping
 
-from periplus.merkle import Node as NodeId
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
 from ledger.models import Entry, Node, SignedCheckpoint
+from periplus.merkle import Node as NodeId
 
 
 class NodeStore:

@@ -1,0 +1,1 @@
+"""Queries for auditors: by trip, source, type, department, SDG and date; proofs; export."""

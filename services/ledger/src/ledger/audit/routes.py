@@ -1,0 +1,152 @@
+"""Auditors' queries: filtered entries, a trip's entries with proofs, a full export."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from ledger.deps import SessionDep
+from ledger.log.schemas import LogEntry, b64, log_entries
+from ledger.log.store import NodeStore, latest_checkpoint
+from ledger.models import Entry, SignedCheckpoint, TripTag
+from periplus import merkle
+from periplus.web import ProblemError
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+PAGE = 1000
+
+
+class Found(BaseModel):
+    entries: list[LogEntry]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null when there is no more."
+    )
+
+
+class ProvenEntry(LogEntry):
+    proof: list[str] = Field(description="Inclusion proof in `tree_size` (base64 hashes).")
+
+
+class TripProofs(BaseModel):
+    trip_id: str
+    tree_size: int
+    root: str
+    checkpoint: str = Field(description="The signed note every proof verifies against.")
+    entries: list[ProvenEntry]
+
+
+@router.get("/entries", summary="Entries by trip, source, type, department, SDG goal or date")
+def search(
+    session: SessionDep,
+    trip_id: uuid.UUID | None = None,
+    source: Annotated[str | None, Query(max_length=128)] = None,
+    type: Annotated[str | None, Query(max_length=40)] = None,
+    department: Annotated[str | None, Query(max_length=200)] = None,
+    sdg: Annotated[int | None, Query(ge=1, le=17)] = None,
+    since: Annotated[date | None, Query(description="occurred on or after (UTC)")] = None,
+    until: Annotated[date | None, Query(description="occurred on or before (UTC)")] = None,
+    after: Annotated[int, Query(ge=-1, le=2**53)] = -1,
+    limit: Annotated[int, Query(ge=1, le=PAGE)] = 100,
+) -> Found:
+    query = select(Entry).where(col(Entry.index) > after)
+    if trip_id is not None:
+        query = query.where(col(Entry.trip_id) == str(trip_id))
+    if source is not None:
+        query = query.where(col(Entry.source) == source)
+    if type is not None:
+        query = query.where(col(Entry.type) == type)
+    for kind, value in (("department", department), ("sdg", None if sdg is None else str(sdg))):
+        if value is not None:
+            trips = select(TripTag.trip_id).where(
+                col(TripTag.kind) == kind, col(TripTag.value) == value
+            )
+            query = query.where(col(Entry.trip_id).in_(trips))
+    if since is not None:
+        query = query.where(col(Entry.occurred_at) >= since.isoformat())
+    if until is not None:
+        query = query.where(col(Entry.occurred_at) < (until + timedelta(days=1)).isoformat())
+    rows = session.exec(query.order_by(col(Entry.index)).limit(limit)).all()
+    return Found(
+        entries=log_entries(session, rows),
+        next_after=rows[-1].index if len(rows) == limit else None,
+    )
+
+
+@router.get(
+    "/trips/{trip_id}",
+    summary="Every entry of a trip with its inclusion proof against one signed checkpoint",
+)
+def trip_proofs(
+    session: SessionDep,
+    trip_id: uuid.UUID,
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=2**53, description="a signed size; else the latest")
+    ] = None,
+) -> TripProofs:
+    if tree_size is None:
+        signed = latest_checkpoint(session)
+    else:
+        signed = session.get(SignedCheckpoint, tree_size)
+    if signed is None:
+        raise ProblemError(404, "Not found", "No checkpoint of that size was signed.")
+    rows = session.exec(
+        select(Entry)
+        .where(col(Entry.trip_id) == str(trip_id), col(Entry.index) < signed.size)
+        .order_by(col(Entry.index))
+        .limit(PAGE)
+    ).all()
+    if not rows:
+        raise ProblemError(404, "Not found", f"No entry of trip {trip_id} in that checkpoint.")
+    ranges = {row.index: merkle.inclusion_ranges(row.index, signed.size) for row in rows}
+    wanted = {n for rs in ranges.values() for a, b in rs for n in merkle.range_nodes(a, b)}
+    found = NodeStore(session).get_nodes(wanted)
+    proven = [
+        ProvenEntry(
+            **entry.model_dump(),
+            proof=[
+                b64(merkle.fold([found[n] for n in merkle.range_nodes(a, b)]))
+                for a, b in ranges[entry.index]
+            ],
+        )
+        for entry in log_entries(session, rows)
+    ]
+    return TripProofs(
+        trip_id=str(trip_id),
+        tree_size=signed.size,
+        root=b64(signed.root),
+        checkpoint=signed.note,
+        entries=proven,
+    )
+
+
+@router.get(
+    "/export.jsonl",
+    summary="The whole log as JSON Lines, one entry a line, streamed",
+    response_class=StreamingResponse,
+)
+def export(request: Request, start: Annotated[int, Query(ge=0, le=2**53)] = 0) -> StreamingResponse:
+    engine = request.app.state.engine
+
+    def lines() -> Iterator[bytes]:
+        after = start - 1
+        while True:
+            with Session(engine) as session:
+                rows = session.exec(
+                    select(Entry)
+                    .where(col(Entry.index) > after)
+                    .order_by(col(Entry.index))
+                    .limit(PAGE)
+                ).all()
+                page = log_entries(session, rows)
+            if not page:
+                return
+            yield "".join(e.model_dump_json() + "\n" for e in page).encode()
+            after = page[-1].index
+
+    return StreamingResponse(lines(), media_type="application/jsonl")

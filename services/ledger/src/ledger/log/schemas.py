@@ -1,0 +1,113 @@
+"""What the log's endpoints return."""
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from ledger.log.store import NodeStore
+from ledger.models import Entry, Withholding
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+class Withheld(BaseModel):
+    reason: str
+    legal_basis: str
+    notice_index: int = Field(description="The public entry that announced the withholding.")
+    withheld_at: datetime
+
+
+class LogEntry(BaseModel):
+    index: int
+    leaf: str = Field(
+        description="Base64 of the leaf bytes: the RFC 8785 JSON of the event; "
+        "empty when the bytes are withheld under law."
+    )
+    leaf_hash: str = Field(description="Base64 of SHA-256(0x00 || leaf), as kept in the tree.")
+    event: dict[str, Any] | None = Field(description="The event; null when withheld.")
+    withheld: Withheld | None = Field(
+        default=None, description="Why and under what law the bytes are withheld."
+    )
+
+
+class Entries(BaseModel):
+    entries: list[LogEntry]
+
+
+class Proof(BaseModel):
+    hashes: list[str] = Field(description="Base64 hashes, as RFC 9162 section 2.1 orders them.")
+
+
+class InclusionProof(Proof):
+    index: int
+    tree_size: int
+    leaf_hash: str
+
+
+class ConsistencyProof(Proof):
+    first: int
+    second: int
+
+
+class SignedCheckpointOut(BaseModel):
+    size: int
+    root: str
+    signed_at: datetime
+    note: str = Field(description="The C2SP signed note, as /v1/log/checkpoint served it.")
+
+
+class Checkpoints(BaseModel):
+    checkpoints: list[SignedCheckpointOut]
+
+
+class QuarantinedOut(BaseModel):
+    id: int
+    received_at: datetime
+    origin: str
+    reason: str
+    raw: str = Field(description="The refused bytes, as UTF-8 (invalid bytes replaced).")
+
+
+class Quarantine(BaseModel):
+    events: list[QuarantinedOut]
+
+
+def log_entries(session: Session, rows: Sequence[Entry]) -> list[LogEntry]:
+    """Entries with the leaf hash the tree keeps (not recomputed) and any withholding."""
+    if not rows:
+        return []
+    indices = [row.index for row in rows]
+    hashes = NodeStore(session).get_nodes([(0, i) for i in indices])
+    withheld = {
+        w.index: w
+        for w in session.exec(select(Withholding).where(col(Withholding.index).in_(indices))).all()
+    }
+    out: list[LogEntry] = []
+    for row in rows:
+        held = withheld.get(row.index)
+        out.append(
+            LogEntry(
+                index=row.index,
+                leaf="" if held else b64(row.leaf),
+                leaf_hash=b64(hashes[(0, row.index)]),
+                event=None if held else json.loads(row.leaf),
+                withheld=(
+                    Withheld(
+                        reason=held.reason,
+                        legal_basis=held.legal_basis,
+                        notice_index=held.notice_index,
+                        withheld_at=held.withheld_at,
+                    )
+                    if held
+                    else None
+                ),
+            )
+        )
+    return out

@@ -1,0 +1,116 @@
+"""C2SP tlog-tiles read paths, built from the stored nodes.
+
+A tile at level L holds up to 256 hashes of level 8·L of the tree; an entry
+bundle holds up to 256 leaves, each preceded by its length (big-endian
+uint16). Only what the latest signed checkpoint covers is served, so a mirror
+on static hosting can copy full tiles once and cache them for ever.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import PlainTextResponse, Response
+from sqlmodel import Session, col, select
+
+from ledger.deps import SessionDep
+from ledger.log.store import latest_checkpoint
+from ledger.models import Entry, Node
+from periplus.web import ProblemError
+
+router = APIRouter(tags=["tiles"])
+
+WIDTH = 256
+IMMUTABLE = "public, max-age=31536000, immutable"
+PARTIAL = "public, max-age=60"
+
+
+def parse_index(path: str) -> tuple[int, int]:
+    """``x001/x234/067`` or ``067.p/17`` to (tile index, width); 404 if malformed."""
+    parts = path.split("/")
+    width = WIDTH
+    if len(parts) >= 2 and parts[-2].endswith(".p"):
+        if not parts[-1].isdigit() or not 1 <= int(parts[-1]) < WIDTH or parts[-1][0] == "0":
+            raise ProblemError(404, "Not found", "A partial tile's width is 1 to 255.")
+        width = int(parts[-1])
+        parts = [*parts[:-2], parts[-2][:-2]]
+    *upper, last = parts
+    if not all(len(p) == 4 and p[0] == "x" and p[1:].isdigit() for p in upper) or not (
+        len(last) == 3 and last.isdigit()
+    ):
+        raise ProblemError(404, "Not found", "A tile index is written as x001/x234/067.")
+    return int("".join(p[1:] for p in upper) + last), width
+
+
+def tile_path(index: int) -> str:
+    """The inverse of ``parse_index`` for full tiles."""
+    digits = f"{index:03d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    return "/".join([*(f"x{g}" for g in groups[:-1]), groups[-1]])
+
+
+def _signed_size(session: Session) -> int:
+    latest = latest_checkpoint(session)
+    return 0 if latest is None else latest.size
+
+
+def _covered(session: Session, level: int, index: int, width: int) -> None:
+    if ((index * WIDTH + width) << level) > _signed_size(session):
+        raise ProblemError(404, "Not found", "No signed checkpoint covers that tile yet.")
+
+
+def _binary(body: bytes, width: int) -> Response:
+    cache = IMMUTABLE if width == WIDTH else PARTIAL
+    return Response(body, media_type="application/octet-stream", headers={"Cache-Control": cache})
+
+
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    summary="The latest signed checkpoint, at the tlog-tiles path",
+)
+def checkpoint(session: SessionDep) -> PlainTextResponse:
+    latest = latest_checkpoint(session)
+    if latest is None:
+        raise ProblemError(503, "Service unavailable", "The first checkpoint is being signed.")
+    return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/tile/entries/{path:path}", summary="An entry bundle (tlog-tiles)")
+def entry_bundle(session: SessionDep, path: str) -> Response:
+    index, width = parse_index(path)
+    _covered(session, 0, index, width)
+    first = index * WIDTH
+    rows = session.exec(
+        select(Entry.leaf)
+        .where(col(Entry.index) >= first, col(Entry.index) < first + width)
+        .order_by(col(Entry.index))
+    ).all()
+    if len(rows) != width:
+        raise ProblemError(404, "Not found", "The log lacks entries of that bundle.")
+    chunks = []
+    for leaf in rows:
+        if len(leaf) > 0xFFFF:
+            raise ProblemError(404, "Not found", "A leaf of that bundle is too long for a bundle.")
+        chunks.append(len(leaf).to_bytes(2, "big") + leaf)
+    return _binary(b"".join(chunks), width)
+
+
+@router.get("/tile/{level}/{path:path}", summary="A tile of tree hashes (tlog-tiles)")
+def tile(session: SessionDep, level: Annotated[int, Path(ge=0, le=63)], path: str) -> Response:
+    index, width = parse_index(path)
+    tree_level = 8 * level
+    _covered(session, tree_level, index, width)
+    first = index * WIDTH
+    hashes = session.exec(
+        select(Node.hash)
+        .where(
+            col(Node.level) == tree_level,
+            col(Node.index) >= first,
+            col(Node.index) < first + width,
+        )
+        .order_by(col(Node.index))
+    ).all()
+    if len(hashes) != width:
+        raise ProblemError(404, "Not found", "The log lacks hashes of that tile.")
+    return _binary(b"".join(hashes), width)

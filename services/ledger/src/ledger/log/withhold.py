@@ -1,0 +1,73 @@
+"""Withholding an entry's bytes under law, in public.
+
+A court order or a privacy law may require that the bytes of an entry no
+longer be served. The leaf hash stays in the tree, so every root and proof
+still verifies; the bytes are erased from the database; and the withholding
+is itself appended as an ``entry.withheld`` event that names the entry, its
+leaf hash, the reason and the legal basis, so it cannot be done quietly.
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from ledger.log import service as log_service
+from ledger.log.store import NodeStore
+from ledger.models import Announcement, Entry, SourceState, Withholding
+from periplus.events import Envelope, utc_timestamp
+
+NOTICE_TYPE = "entry.withheld"
+
+
+class WithholdError(ValueError):
+    """The withholding cannot be done; the message says why."""
+
+
+def withhold(session: Session, index: int, reason: str, legal_basis: str, own_source: str) -> int:
+    """Withhold entry ``index``; return the index of the public notice. Caller commits."""
+    if not reason.strip() or not legal_basis.strip():
+        raise WithholdError("a withholding needs a reason and a legal basis")
+    entry = session.get(Entry, index)
+    if entry is None:
+        raise WithholdError(f"the log has no entry {index}")
+    if session.get(Withholding, index) is not None:
+        raise WithholdError(f"entry {index} is already withheld")
+    if entry.type == NOTICE_TYPE:
+        raise WithholdError("a withholding notice is itself never withheld")
+    leaf_hash = NodeStore(session).get_nodes([(0, index)])[(0, index)]
+    state = session.get(SourceState, own_source) or SourceState(source=own_source, last_seq=0)
+    state.last_seq += 1
+    notice = Envelope(
+        id=uuid.uuid4(),
+        source=own_source,
+        seq=state.last_seq,
+        type=NOTICE_TYPE,
+        trip_id=uuid.UUID(entry.trip_id),
+        occurred_at=utc_timestamp(),
+        data={
+            "index": index,
+            "leaf_hash": leaf_hash.hex(),
+            "reason": reason,
+            "legal_basis": legal_basis,
+        },
+    )
+    [notice_index] = log_service.append(session, [notice])
+    session.add(state)
+    entry.leaf = b""
+    session.add(entry)
+    announcement = session.get(Announcement, index)
+    if announcement is not None:
+        announcement.payload = json.dumps({"index": index, "withheld": True}).encode()
+        session.add(announcement)
+    session.add(
+        Withholding(
+            index=index,
+            reason=reason,
+            legal_basis=legal_basis,
+            notice_index=notice_index,
+            withheld_at=datetime.now(UTC),
+        )
+    )
+    return notice_index

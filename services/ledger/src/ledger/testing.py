@@ -1,0 +1,104 @@
+"""Helpers for tests and benchmarks: a ledger served over real HTTP, and events to feed it."""
+
+import base64
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ledger.ingest.service import Ingestor
+from ledger.log.service import sign_checkpoint
+from ledger.main import build
+from ledger.settings import Settings
+from periplus.events import Envelope
+from periplus.note import Signer
+from periplus.testing import Server
+
+SEED = base64.b64encode(bytes(range(32))).decode()
+SOURCE = "test-city/trips-api"
+
+
+def trip_data(departments: list[str], goals: list[int]) -> dict[str, Any]:
+    """Enough of a trip snapshot for the ledger's tags (the ledger does not check data)."""
+    return {
+        "trip": {
+            "reference": "T-1",
+            "lead_department": departments[0],
+            "departments": departments,
+            "sdg_goals": goals,
+        }
+    }
+
+
+def event(
+    seq: int,
+    trip_id: uuid.UUID,
+    type_: str = "trip.approved",
+    data: dict[str, Any] | None = None,
+    day: int = 1,
+    source: str = SOURCE,
+) -> Envelope:
+    return Envelope(
+        id=uuid.uuid4(),
+        source=source,
+        seq=seq,
+        type=type_,
+        trip_id=trip_id,
+        occurred_at=f"2026-03-{day:02d}T10:00:00Z",
+        data=data if data is not None else {"n": seq},
+    )
+
+
+@dataclass
+class Ledger:
+    url: str
+    engine: Engine
+    signer: Signer
+    settings: Settings
+    http: httpx.Client
+    seq: int = 0
+
+    def append(self, envelopes: list[Envelope], checkpoint: bool = True) -> None:
+        with Session(self.engine) as session:
+            Ingestor(self.engine, {}, self.http).ingest(session, envelopes)
+            session.commit()
+            if checkpoint:
+                sign_checkpoint(session, self.signer)
+                session.commit()
+
+    def fill(self, count: int, trip_id: uuid.UUID | None = None) -> None:
+        trip = trip_id or uuid.uuid4()
+        start = self.seq
+        self.seq += count
+        self.append([event(start + i + 1, trip) for i in range(count)])
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return self.http.get(f"{self.url}{path}", params=params)
+
+
+def ledger_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "signing_key": SEED,
+        "origin": "periplus.test/ledger",
+        "sources": {},
+        "ingest_enabled": False,
+        "kafka_bootstrap": "127.0.0.1:1",
+        "own_source": "test-city/ledger",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def serve(database_url: str, **overrides: Any) -> Iterator[Ledger]:
+    """A ledger app on a free port over ``database_url``, with ingestion off by default."""
+    settings = ledger_settings(database_url, **overrides)
+    app = build(settings)
+    with Server(app) as server, httpx.Client(timeout=30) as http:
+        yield Ledger(server.url, app.state.engine, app.state.signer, settings, http)

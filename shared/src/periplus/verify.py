@@ -1,0 +1,374 @@
+"""An auditor's check of a Periplus ledger, over its public HTTP interface only.
+
+It trusts nothing the server says without a check: the checkpoint's signature
+against the verifier key (given, or the published one), the root against a
+recomputation from every entry's bytes, every signed checkpoint of the history
+against the same recomputation, the consistency of the log with a checkpoint
+kept from an earlier visit, and a sample (or all) of the inclusion proofs.
+It needs only this module, ``merkle``, ``note``, ``canonical`` and httpx, so it
+can be packaged and run apart from the services.
+
+    python -m periplus.verify --url https://ledger.example --checkpoint kept.txt
+"""
+
+import argparse
+import base64
+import binascii
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from periplus import merkle
+from periplus.canonical import canonical_bytes
+from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
+
+PAGE = 1000
+
+
+class VerificationFailedError(Exception):
+    """One check failed; ``check`` names it and ``index`` points at the entry, if any."""
+
+    def __init__(self, check: str, detail: str, index: int | None = None) -> None:
+        where = f" at index {index}" if index is not None else ""
+        super().__init__(f"{check}{where}: {detail}")
+        self.check, self.detail, self.index = check, detail, index
+
+
+@dataclass
+class Report:
+    """What was checked, for the auditor's records."""
+
+    url: str
+    origin: str
+    size: int
+    root: bytes
+    checkpoint: str
+    key: str
+    key_source: str
+    entries: int = 0
+    withheld: list[int] = field(default_factory=list)
+    history_checked: int = 0
+    consistent_with: int | None = None
+    proofs_checked: int = 0
+
+    def summary(self) -> str:
+        lines = [
+            f"log {self.origin} at {self.url}",
+            f"verifier key ({self.key_source}): {self.key}",
+            f"signed checkpoint: size {self.size}, root {base64.b64encode(self.root).decode()}",
+            f"recomputed the root from all {self.entries} entries: it matches",
+            f"signed checkpoints of the history that match the entries: {self.history_checked}",
+            f"inclusion proofs checked against the checkpoint: {self.proofs_checked}",
+        ]
+        if self.consistent_with is not None:
+            lines.append(f"consistent with the kept checkpoint of size {self.consistent_with}")
+        if self.withheld:
+            shown = ", ".join(map(str, self.withheld[:20]))
+            more = "" if len(self.withheld) <= 20 else f" and {len(self.withheld) - 20} more"
+            lines.append(
+                f"entries whose bytes are withheld under law (hash still checked): {shown}{more}"
+            )
+        lines.append("OK")
+        return "\n".join(lines)
+
+
+class _Log:
+    """The ledger's public endpoints; any transport or format problem is a failed check."""
+
+    def __init__(self, url: str, client: httpx.Client) -> None:
+        self.url, self.client = url.rstrip("/"), client
+
+    def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
+        try:
+            response = self.client.get(f"{self.url}{path}", params=params)
+        except httpx.HTTPError as exc:
+            raise VerificationFailedError("fetch", f"{path}: {exc!r}") from exc
+        if response.status_code != 200:
+            raise VerificationFailedError(
+                "fetch", f"{path} answered {response.status_code}: {response.text[:200]}"
+            )
+        return response
+
+    def text(self, path: str) -> str:
+        return self._get(path).text
+
+    def json(self, path: str, **params: int) -> dict[str, Any]:
+        try:
+            value = self._get(path, params).json()
+        except ValueError as exc:
+            raise VerificationFailedError("fetch", f"{path} did not answer JSON") from exc
+        if not isinstance(value, dict):
+            raise VerificationFailedError("fetch", f"{path} did not answer a JSON object")
+        return value
+
+    def hashes(self, path: str, **params: int) -> list[bytes]:
+        body = self.json(path, **params)
+        try:
+            return [_b64(h, 32) for h in body["hashes"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VerificationFailedError("proof", f"{path} gave a malformed proof") from exc
+
+
+def _b64(text: Any, length: int | None = None) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not a string")
+    raw = base64.b64decode(text, validate=True)
+    if length is not None and len(raw) != length:
+        raise ValueError(f"{len(raw)} bytes, not {length}")
+    return raw
+
+
+def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
+    try:
+        return open_checkpoint(note, verifier)
+    except NoteError as exc:
+        raise VerificationFailedError("signature", f"{what}: {exc}") from exc
+
+
+def _entries(log: _Log, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    index = 0
+    while index < size:
+        end = min(size, index + PAGE)
+        page = log.json("/v1/log/entries", start=index, end=end).get("entries")
+        if not isinstance(page, list) or not page:
+            raise VerificationFailedError(
+                "entries",
+                f"the checkpoint commits to {size} entries but the log serves none from here",
+                index,
+            )
+        for item in page:
+            if not isinstance(item, dict) or item.get("index") != index:
+                raise VerificationFailedError(
+                    "entries", "entries are out of order or missing", index
+                )
+            yield index, item
+            index += 1
+            if index >= end:
+                break
+
+
+def _leaf_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
+    try:
+        if item.get("withheld"):
+            withheld.append(index)
+            return _b64(item.get("leaf_hash"), 32)
+        leaf = _b64(item.get("leaf"))
+    except (ValueError, binascii.Error) as exc:
+        raise VerificationFailedError("entries", f"malformed entry: {exc}", index) from exc
+    computed = merkle.leaf_hash(leaf)
+    stated = item.get("leaf_hash")
+    if stated is not None and stated != base64.b64encode(computed).decode():
+        raise VerificationFailedError(
+            "leaf", "the leaf bytes do not hash to the leaf hash the log keeps in its tree", index
+        )
+    try:
+        canonical = canonical_bytes(json.loads(leaf)) == leaf
+    except ValueError:
+        canonical = False
+    if not canonical:
+        raise VerificationFailedError("leaf", "the leaf is not RFC 8785 canonical JSON", index)
+    return computed
+
+
+def _prefix_root(hashes: Sequence[bytes], size: int) -> bytes:
+    compact = merkle.CompactRange()
+    for h in hashes[:size]:
+        compact.append(h)
+    return compact.root()
+
+
+def _first_divergence(log: _Log, hashes: Sequence[bytes], signed: Checkpoint) -> int:
+    """The first index whose leaf differs from what was signed, by bisection.
+
+    A prefix of the entries is right exactly when the log's consistency proof
+    joins its root to the signed root; the answer is the first prefix that is not.
+    """
+    lo, hi = 0, signed.size  # prefix lo is right; prefix hi is wrong
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        proof = log.hashes("/v1/log/proof/consistency", first=mid, second=signed.size)
+        if merkle.verify_consistency(
+            mid, signed.size, _prefix_root(hashes, mid), signed.root, proof
+        ):
+            lo = mid
+        else:
+            hi = mid
+    return hi - 1
+
+
+def _sample(size: int, proofs: int) -> list[int]:
+    if size == 0 or proofs == 0:
+        return []
+    if proofs < 0 or proofs >= size:
+        return list(range(size))
+    step = max(1, size // proofs)
+    return sorted({*range(0, size, step), size - 1})
+
+
+def _history(log: _Log, verifier: Verifier, size: int) -> dict[int, bytes]:
+    """Every signed checkpoint up to ``size`` that the log lists, each signature checked."""
+    roots: dict[int, bytes] = {}
+    after = -1
+    while True:
+        page = log.json("/v1/log/checkpoints", after=after, limit=PAGE).get("checkpoints")
+        if not isinstance(page, list) or not page:
+            return roots
+        for item in page:
+            note = item.get("note") if isinstance(item, dict) else None
+            if not isinstance(note, str):
+                raise VerificationFailedError("history", "a listed checkpoint has no note")
+            try:
+                checkpoint = open_checkpoint(note, verifier)
+            except NoteError:
+                continue  # signed by another key (before a rotation): not ours to judge
+            after = max(after, checkpoint.size)
+            if checkpoint.size <= size:
+                roots[checkpoint.size] = checkpoint.root
+        if len(page) < PAGE:
+            return roots
+
+
+def verify_log(
+    url: str,
+    *,
+    key: str | None = None,
+    previous: str | None = None,
+    proofs: int = 32,
+    client: httpx.Client | None = None,
+) -> Report:
+    """Check the log at ``url``; raise VerificationFailedError naming the first failure.
+
+    ``key`` is a verifier key string the auditor trusts; without it the log's
+    published key is used (and reported as such). ``previous`` is a signed
+    checkpoint kept from before. ``proofs`` inclusion proofs are checked
+    (spread over the log, with the first and the last); -1 checks them all.
+    """
+    own = client is None
+    http = client or httpx.Client(timeout=30.0)
+    try:
+        log = _Log(url, http)
+        published = log.text("/v1/log/key").strip()
+        try:
+            verifier = Verifier.parse(key or published)
+        except NoteError as exc:
+            raise VerificationFailedError("key", str(exc)) from exc
+        note = log.text("/v1/log/checkpoint")
+        signed = _open(note, verifier, "the current checkpoint")
+        report = Report(
+            url=url,
+            origin=signed.origin,
+            size=signed.size,
+            root=signed.root,
+            checkpoint=note,
+            key=str(verifier),
+            key_source="given" if key else "published by the log",
+        )
+        kept: Checkpoint | None = None
+        if previous is not None:
+            kept = _open(previous, verifier, "the kept checkpoint")
+            if kept.origin != signed.origin:
+                raise VerificationFailedError(
+                    "consistency", f"the kept checkpoint is of {kept.origin!r}"
+                )
+            if kept.size > signed.size:
+                raise VerificationFailedError(
+                    "consistency",
+                    f"the log shrank: the kept checkpoint commits to {kept.size} entries, "
+                    f"the current one to {signed.size}; entries from this index were removed",
+                    signed.size,
+                )
+            proof = log.hashes("/v1/log/proof/consistency", first=kept.size, second=signed.size)
+            if not merkle.verify_consistency(kept.size, signed.size, kept.root, signed.root, proof):
+                raise VerificationFailedError(
+                    "consistency",
+                    f"the log's consistency proof from size {kept.size} to {signed.size} "
+                    "does not join the two signed roots: the log was rewritten",
+                )
+            report.consistent_with = kept.size
+        history = _history(log, verifier, signed.size)
+        if kept is not None:
+            history.setdefault(kept.size, kept.root)
+        hashes: list[bytes] = []
+        compact = merkle.CompactRange()
+        if 0 in history and history[0] != merkle.EMPTY_ROOT:
+            raise VerificationFailedError("history", "a checkpoint of size 0 with a wrong root")
+        for index, item in _entries(log, signed.size):
+            digest = _leaf_hash(index, item, report.withheld)
+            hashes.append(digest)
+            compact.append(digest)
+            wanted = history.get(compact.size)
+            if wanted is not None and compact.root() != wanted:
+                first = _first_divergence(log, hashes, signed)
+                raise VerificationFailedError(
+                    "history",
+                    f"the entries do not match the signed checkpoint of size {compact.size}; "
+                    "the first entry that differs from what was signed is at this index",
+                    first,
+                )
+            if wanted is not None:
+                report.history_checked += 1
+        report.entries = compact.size
+        if compact.root() != signed.root:
+            first = _first_divergence(log, hashes, signed)
+            raise VerificationFailedError(
+                "root",
+                "the entries do not hash to the signed root; the first entry that differs "
+                "from what was signed is at this index",
+                first,
+            )
+        for index in _sample(signed.size, proofs):
+            proof = log.hashes("/v1/log/proof/inclusion", index=index, tree_size=signed.size)
+            if not merkle.verify_inclusion(hashes[index], index, signed.size, proof, signed.root):
+                raise VerificationFailedError(
+                    "inclusion",
+                    f"the log's inclusion proof in size {signed.size} does not verify",
+                    index,
+                )
+            report.proofs_checked += 1
+        return report
+    finally:
+        if own:
+            http.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ledger verify", description="Check a Periplus ledger from the outside."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", required=True, help="the ledger's base URL")
+    parser.add_argument("--checkpoint", type=Path, help="a signed checkpoint kept from before")
+    parser.add_argument("--key", help="the verifier key to trust (else the published one)")
+    parser.add_argument(
+        "--proofs", default="32", help="inclusion proofs to check, or 'all' (default 32)"
+    )
+    parser.add_argument(
+        "--save", type=Path, help="after success, write the checked checkpoint to this file"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    previous = args.checkpoint.read_text() if args.checkpoint else None
+    proofs = -1 if args.proofs == "all" else int(args.proofs)
+    try:
+        report = verify_log(args.url, key=args.key, previous=previous, proofs=proofs)
+    except VerificationFailedError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    if args.save:
+        args.save.write_text(report.checkpoint)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
