@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from periplus.kafka import ConsumerRecord
 from prometheus_client import Counter
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from notifier.models import LoggedEntry, TripView
+from notifier.ingest import fold
+from notifier.models import LoggedEntry, TripFacet, TripView
+from periplus.kafka import ConsumerRecord
 
 log = logging.getLogger(__name__)
 
@@ -104,34 +105,45 @@ def next_index(session: Session) -> int:
 def record(session: Session, index: int, event: dict[str, Any]) -> None:
     """Store one entry and fold it into its trip's current public state."""
     trip_id, type_ = str(event["trip_id"]), str(event["type"])
-    data: dict[str, Any] = event.get("data") or {}
+    occurred_at = str(event.get("occurred_at", ""))
     session.add(
         LoggedEntry(
             index=index,
             trip_id=trip_id,
-            type=type_,
-            occurred_at=str(event["occurred_at"]),
+            type=type_[:40],
+            occurred_at=occurred_at[:32],
             event=event,
             received_at=datetime.now(UTC),
         )
     )
     view = session.get(TripView, trip_id)
-    merged = {**(view.data if view else {}), **data}
-    status = STATUS_AFTER.get(type_, view.status if view else "approved")
     if view is None:
         view = TripView(
             trip_id=trip_id,
             reference="",
             title="",
-            status=status,
+            status="approved",
             departure_date="",
             data={},
             last_index=index,
             updated_at="",
         )
-    view.reference = str(merged.get("reference", view.reference))
-    view.title = str(merged.get("title", view.title))
-    view.departure_date = str(merged.get("departure_date", view.departure_date))
-    view.status, view.data, view.last_index = status, merged, index
-    view.updated_at = str(event["occurred_at"])
+    state = fold.apply(view.data, index, type_, occurred_at, event.get("data"))
+    trip = state.get("trip") or {}
+    view.reference = str(trip.get("reference") or state.get("reference") or view.reference)[:40]
+    view.title = str(trip.get("title") or view.title)[:200]
+    view.departure_date = str(trip.get("departure_date") or view.departure_date)[:10]
+    view.status = STATUS_AFTER.get(type_, view.status)
+    view.data, view.last_index, view.updated_at = state, index, occurred_at[:32]
     session.add(view)
+    _refresh_facets(session, trip_id, fold.facets(state))
+
+
+def _refresh_facets(session: Session, trip_id: str, wanted: set[tuple[str, str]]) -> None:
+    existing = session.exec(select(TripFacet).where(col(TripFacet.trip_id) == trip_id)).all()
+    have = {(f.kind, f.value) for f in existing}
+    for facet in existing:
+        if (facet.kind, facet.value) not in wanted:
+            session.delete(facet)
+    for kind, value in wanted - have:
+        session.add(TripFacet(trip_id=trip_id, kind=kind, value=value))

@@ -1,20 +1,49 @@
 """Reading the public read model."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, distinct, select
 
-from notifier.models import LoggedEntry, TripView
+from notifier.models import LoggedEntry, TripFacet, TripView
+
+FACET_KINDS = ("department", "sdg", "country", "traveller", "year")
 
 
-def trips(session: Session, limit: int = 200) -> Sequence[TripView]:
-    return session.exec(
-        select(TripView).order_by(col(TripView.departure_date).desc()).limit(limit)
-    ).all()
+def _with_facet(kind: str, value: str) -> Any:
+    return col(TripView.trip_id).in_(
+        select(TripFacet.trip_id).where(col(TripFacet.kind) == kind, col(TripFacet.value) == value)
+    )
+
+
+def trips(
+    session: Session,
+    facets: Mapping[str, str] | None = None,
+    status: str | None = None,
+    limit: int = 500,
+) -> Sequence[TripView]:
+    """Trips, newest departure first, having every facet asked for."""
+    query = select(TripView)
+    for kind, value in (facets or {}).items():
+        query = query.where(_with_facet(kind, value))
+    if status:
+        query = query.where(col(TripView.status) == status)
+    order = (col(TripView.departure_date).desc(), col(TripView.trip_id))
+    return session.exec(query.order_by(*order).limit(limit)).all()
+
+
+def facet_values(session: Session, kind: str) -> list[str]:
+    rows = session.exec(select(distinct(TripFacet.value)).where(col(TripFacet.kind) == kind)).all()
+    return sorted(str(v) for v in rows)
 
 
 def trip(session: Session, trip_id: str) -> TripView | None:
     return session.get(TripView, trip_id)
+
+
+def states(session: Session) -> list[dict[str, Any]]:
+    """Every trip's state: the city's own yardstick (medians) is computed over them."""
+    return [dict(d) for d in session.exec(select(TripView.data)).all()]
 
 
 def timeline(session: Session, trip_id: str) -> Sequence[LoggedEntry]:
@@ -25,7 +54,19 @@ def timeline(session: Session, trip_id: str) -> Sequence[LoggedEntry]:
     ).all()
 
 
-def recent_entries(session: Session, limit: int = 50) -> Sequence[LoggedEntry]:
-    return session.exec(
-        select(LoggedEntry).order_by(col(LoggedEntry.index).desc()).limit(limit)
-    ).all()
+def recent_entries(
+    session: Session, kind: str | None = None, value: str | None = None, limit: int = 50
+) -> Sequence[LoggedEntry]:
+    """The newest entries, of every trip or of those with one facet (or one trip)."""
+    query = select(LoggedEntry)
+    if kind == "trip" and value is not None:
+        query = query.where(col(LoggedEntry.trip_id) == value)
+    elif kind is not None and value is not None:
+        query = query.where(
+            col(LoggedEntry.trip_id).in_(
+                select(TripFacet.trip_id).where(
+                    col(TripFacet.kind) == kind, col(TripFacet.value) == value
+                )
+            )
+        )
+    return session.exec(query.order_by(col(LoggedEntry.index).desc()).limit(limit)).all()

@@ -1,73 +1,316 @@
-"""Public pages and feeds; server-rendered, no JavaScript needed."""
+"""Public pages and feeds; server-rendered, readable without JavaScript."""
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from notifier.checklist.signals import city_median
+from notifier.deps import SessionDep
+from notifier.i18n.locale import Formats, negotiate
+from notifier.i18n.messages import text
+from notifier.models import LoggedEntry, TripView
+from notifier.publish import feeds, present, queries, verify
+from periplus.sdg import LANGUAGES
 from periplus.web import ProblemError
 
-from notifier.deps import SessionDep
-from notifier.publish import feeds, queries
-
 router = APIRouter(tags=["public"])
+router.include_router(verify.router)
 
+TEMPLATES = Path(__file__).parent.parent / "templates"
 templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+STATUSES = ("approved", "cancelled", "completed", "reported", "closed")
+FEED_KINDS = ("department", "sdg", "traveller")
+Lang = Annotated[str | None, Query(max_length=35, description="en, es, fr or pt")]
+Facet = Annotated[str | None, Query(max_length=120)]
 
 
-def _render(name: str, **context: object) -> HTMLResponse:
-    return HTMLResponse(templates.get_template(name).render(**context))
+def _lang(request: Request, lang: str | None) -> str:
+    return negotiate(lang, request.headers.get("accept-language"))
 
 
-@router.get("/", response_class=HTMLResponse, summary="Trips, newest departure first")
-def index(request: Request, session: SessionDep) -> HTMLResponse:
+def _render(name: str, request: Request, lang: str, **context: Any) -> HTMLResponse:
     settings = request.app.state.settings
-    return _render("index.html", site=settings.site_name, trips=queries.trips(session))
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    switch = {code: "?" + urlencode({**query, "lang": code}) for code in LANGUAGES}
+    body = templates.get_template(name).render(
+        site=settings.site_name,
+        lang=lang,
+        t=lambda key, **values: text(lang, key, **values),
+        switch=switch,
+        **context,
+    )
+    return HTMLResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+@router.get("/", response_class=HTMLResponse, summary="Trips, newest departure first, filtered")
+def index(
+    request: Request,
+    session: SessionDep,
+    lang: Lang = None,
+    department: Facet = None,
+    sdg: Annotated[int | None, Query(ge=1, le=17)] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+) -> HTMLResponse:
+    reader = _lang(request, lang)
+    if status and status not in STATUSES:
+        raise ProblemError(400, "Bad request", f"status is one of {', '.join(STATUSES)}.")
+    chosen = {
+        "department": department or None,
+        "sdg": str(sdg) if sdg else None,
+        "country": country.upper() if country else None,
+        "year": str(year) if year else None,
+    }
+    facets = {k: v for k, v in chosen.items() if v}
+    found = queries.trips(session, facets, status or None)
+    fmt = Formats(reader)
+    medians = city_median(queries.states(session))
+    settings, today = request.app.state.settings, _today()
+    rows = [
+        {
+            "view": view,
+            "trip": view.data.get("trip") or {},
+            "where": present.places(view.data.get("trip") or {}, fmt),
+            "dates": _dates(view, fmt),
+            "warnings": sum(
+                1
+                for line in present.checklist(view.data, medians, today, settings.checklist, reader)
+                if line.status == "warning"
+            ),
+        }
+        for view in found
+    ]
+    options = {
+        "department": [(v, v) for v in queries.facet_values(session, "department")],
+        "sdg": sorted(
+            ((v, f"{v} · {fmt.goal(v)}") for v in queries.facet_values(session, "sdg")),
+            key=lambda o: int(o[0]) if o[0].isdigit() else 99,
+        ),
+        "country": sorted(
+            ((v, fmt.country(v)) for v in queries.facet_values(session, "country")),
+            key=lambda o: o[1],
+        ),
+        "status": [(s, text(reader, f"status.{s}")) for s in STATUSES],
+        "year": [(v, v) for v in reversed(queries.facet_values(session, "year"))],
+    }
+    selected = {**{k: v or "" for k, v in chosen.items()}, "status": status or ""}
+    return _render(
+        "index.html",
+        request,
+        reader,
+        rows=rows,
+        options=options,
+        selected=selected,
+        filtered=bool(facets or status),
+    )
+
+
+def _dates(view: TripView, fmt: Formats) -> str:
+    trip = view.data.get("trip") or {}
+    start, end = trip.get("departure_date"), trip.get("return_date")
+    if not start:
+        return ""
+    return f"{fmt.date(start, 'medium')} – {fmt.date(end, 'medium')}" if end else fmt.date(start)
 
 
 @router.get(
     "/trips/{trip_id}", response_class=HTMLResponse, summary="One trip and its ledger entries"
 )
-def trip_page(trip_id: str, request: Request, session: SessionDep) -> HTMLResponse:
-    view = queries.trip(session, trip_id)
+def trip_page(
+    trip_id: str,
+    request: Request,
+    session: SessionDep,
+    lang: Lang = None,
+) -> HTMLResponse:
+    view = queries.trip(session, trip_id[:64])
     if view is None:
         raise ProblemError(404, "Not found", "No published trip has this id.")
-    settings = request.app.state.settings
+    reader = _lang(request, lang)
+    settings, today = request.app.state.settings, _today()
+    state, trip = view.data, view.data.get("trip") or {}
+    fmt = Formats(reader)
+    medians = city_median(queries.states(session))
+    completed = state.get("completed") or {}
+    report = state.get("report") if isinstance(state.get("report"), dict) else None
+    outcome_text = {o.get("id"): o.get("text") for o in trip.get("expected_outcomes") or []}
+    entries = queries.timeline(session, trip_id)
     return _render(
         "trip.html",
-        site=settings.site_name,
-        trip=view,
-        timeline=queries.timeline(session, trip_id),
-        ledger_url=settings.ledger_url,
+        request,
+        reader,
+        view=view,
+        trip=trip,
+        state=state,
+        summary=present.summary(state, reader, today),
+        checklist=present.checklist(state, medians, today, settings.checklist, reader),
+        agenda=present.agenda(trip, reader),
+        budget=present.costs(trip.get("budget"), reader),
+        budget_total=fmt.money(trip.get("budget_total")),
+        city_share=fmt.money(trip.get("city_share")),
+        reporting=str((trip.get("budget_total") or {}).get("currency", "")),
+        actual=present.costs(completed.get("actual_costs"), reader),
+        actual_total=fmt.money(completed.get("actual_total")),
+        actual_city=fmt.money(completed.get("city_share")),
+        in_kind=[
+            {
+                "giver": k.get("giver", ""),
+                "description": k.get("description", ""),
+                "value": fmt.money(k.get("estimated_value")),
+            }
+            for k in trip.get("in_kind") or []
+            if isinstance(k, dict)
+        ],
+        results=[
+            {
+                "outcome": outcome_text.get(r.get("outcome_id"), r.get("outcome_id")),
+                "achieved": text(reader, f"achieved.{r.get('achieved')}"),
+                "result": r.get("result", ""),
+            }
+            for r in (report or {}).get("results") or []
+        ],
+        documents=(report or {}).get("documents") or [],
+        followups=[
+            {
+                "commitment": f.get("commitment", ""),
+                "owner": f.get("owner_department", ""),
+                "due": fmt.date(f.get("due_date"), "medium"),
+                "status": text(
+                    reader,
+                    "followup.overdue"
+                    if f.get("status") in ("open", "in_progress")
+                    and str(f.get("due_date")) < today.isoformat()
+                    else f"followup.{f.get('status')}",
+                ),
+                "evidence": f.get("evidence") or "",
+            }
+            for f in state.get("followups") or []
+            if isinstance(f, dict)
+        ],
+        timeline=[_timeline_row(e, reader) for e in entries],
+        status_label=text(reader, f"status.{view.status}"),
+        feed_kinds=FEED_KINDS,
     )
 
 
-def _feed_inputs(session: SessionDep) -> tuple[list[feeds.LoggedEntry], dict[str, feeds.TripView]]:
-    entries = list(queries.recent_entries(session))
-    trips = {
-        t.trip_id: t
-        for t in (queries.trip(session, tid) for tid in {e.trip_id for e in entries})
-        if t
+def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
+    data = entry.event.get("data") or {}
+    return {
+        "index": entry.index,
+        "type": entry.type,
+        "headline": text(lang, f"event.{entry.type}"),
+        "when": present.when(entry.occurred_at, lang),
+        "reason": str(data.get("reason") or "") if isinstance(data, dict) else "",
+        "occurred_at": entry.occurred_at,
     }
-    return entries, trips
+
+
+@router.get("/static/verify.js", include_in_schema=False)
+def verify_script() -> Response:
+    body = (TEMPLATES / "verify.js").read_bytes()
+    return Response(body, media_type="text/javascript", headers={"Cache-Control": "max-age=300"})
+
+
+def _feed(
+    request: Request,
+    session: SessionDep,
+    lang: str | None,
+    channel: feeds.Channel,
+    kind: str | None,
+    value: str | None,
+) -> tuple[str, str, feeds.Channel, list[feeds.Item], str]:
+    settings = request.app.state.settings
+    reader = _lang(request, lang)
+    entries = list(queries.recent_entries(session, kind, value))
+    trips = {}
+    for trip_id in {e.trip_id for e in entries}:
+        view = queries.trip(session, trip_id)
+        if view is not None:
+            trips[trip_id] = view
+    base = settings.public_url.rstrip("/")
+    return base, settings.site_name, channel, feeds.items(base, entries, trips, reader), reader
+
+
+def _channel(kind: str | None, value: str | None, lang: str | None, request: Request) -> Any:
+    reader = _lang(request, lang)
+    if kind is None or value is None:
+        return feeds.Channel(text(reader, "list.title"), "/feed")
+    label = text(reader, f"filter.{kind}") if kind != "trip" else text(reader, "col.trip")
+    value_label = f"{value} · {Formats(reader).goal(value)}" if kind == "sdg" else value
+    path = f"/trips/{value}/feed" if kind == "trip" else f"/feeds/{kind}/{value}"
+    return feeds.Channel(f"{text(reader, 'list.title')} — {label}: {value_label}", path)
+
+
+def _json(
+    request: Request, session: SessionDep, lang: str | None, kind: Any, value: Any
+) -> Response:
+    args = _feed(request, session, lang, _channel(kind, value, lang, request), kind, value)
+    return JSONResponse(feeds.json_feed(*args), media_type="application/feed+json")
+
+
+def _atom(
+    request: Request, session: SessionDep, lang: str | None, kind: Any, value: Any
+) -> Response:
+    args = _feed(request, session, lang, _channel(kind, value, lang, request), kind, value)
+    return Response(feeds.atom_feed(*args), media_type="application/atom+xml")
 
 
 @router.get("/feed.json", summary="JSON Feed 1.1 of every ledger entry")
-def feed_json(request: Request, session: SessionDep) -> Response:
-    settings = request.app.state.settings
-    entries, trips = _feed_inputs(session)
-    body = feeds.json_feed(settings.public_url.rstrip("/"), settings.site_name, entries, trips)
-    return JSONResponse(body, media_type="application/feed+json")
+def feed_json(request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    return _json(request, session, lang, None, None)
 
 
 @router.get("/feed.atom", summary="Atom feed of every ledger entry")
-def feed_atom(request: Request, session: SessionDep) -> Response:
-    settings = request.app.state.settings
-    entries, trips = _feed_inputs(session)
-    body = feeds.atom_feed(settings.public_url.rstrip("/"), settings.site_name, entries, trips)
-    return Response(body, media_type="application/atom+xml")
+def feed_atom(request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    return _atom(request, session, lang, None, None)
+
+
+def _check_kind(kind: str, value: str) -> None:
+    if kind not in FEED_KINDS:
+        raise ProblemError(404, "Not found", f"Feeds exist per {', '.join(FEED_KINDS)} and trip.")
+    if len(value) > 120:
+        raise ProblemError(400, "Bad request", "The feed's value is at most 120 characters.")
+
+
+@router.get("/feeds/{kind}/{value}.json", summary="JSON Feed of one department, SDG or traveller")
+def facet_json(
+    kind: str, value: str, request: Request, session: SessionDep, lang: Lang = None
+) -> Response:
+    _check_kind(kind, value)
+    return _json(request, session, lang, kind, value)
+
+
+@router.get("/feeds/{kind}/{value}.atom", summary="Atom feed of one department, SDG or traveller")
+def facet_atom(
+    kind: str, value: str, request: Request, session: SessionDep, lang: Lang = None
+) -> Response:
+    _check_kind(kind, value)
+    return _atom(request, session, lang, kind, value)
+
+
+@router.get("/trips/{trip_id}/feed.json", summary="JSON Feed of one trip")
+def trip_json(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    if queries.trip(session, trip_id[:64]) is None:
+        raise ProblemError(404, "Not found", "No published trip has this id.")
+    return _json(request, session, lang, "trip", trip_id)
+
+
+@router.get("/trips/{trip_id}/feed.atom", summary="Atom feed of one trip")
+def trip_atom(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    if queries.trip(session, trip_id[:64]) is None:
+        raise ProblemError(404, "Not found", "No published trip has this id.")
+    return _atom(request, session, lang, "trip", trip_id)

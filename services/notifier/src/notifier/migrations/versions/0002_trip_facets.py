@@ -8,7 +8,6 @@ Create Date: 2026-11-25 17:58:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0002"
@@ -20,9 +19,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "trip_facet",
-        sa.Column("trip_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("trip_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.String(length=120), nullable=False),
         sa.PrimaryKeyConstraint("trip_id", "kind", "value"),
     )
     with op.batch_alter_table("trip_facet", schema=None) as batch_op:

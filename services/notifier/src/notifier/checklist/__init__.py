@@ -1,0 +1,1 @@
+"""The accountability checklist: explainable signals about a trip, never a score."""

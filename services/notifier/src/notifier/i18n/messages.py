@@ -1,0 +1,605 @@
+"""The project's own words, in English, Spanish, French and Portuguese.
+
+One row per message: ``key: (en, es, fr, pt)``. Placeholders are filled with
+values already formatted for the reader's language.
+"""
+
+from typing import Any
+
+from periplus.sdg import LANGUAGES
+
+M: dict[str, tuple[str, str, str, str]] = {
+    # Site and navigation
+    "site.tagline": (
+        "officials' foreign trips, on a public ledger",
+        "viajes oficiales al exterior, en un registro público",
+        "déplacements officiels à l'étranger, sur un registre public",
+        "viagens oficiais ao exterior, num registro público",
+    ),
+    "site.footer": (
+        "Every item here is an entry of the city's append-only ledger and can be verified.",
+        "Cada elemento es una entrada del registro inalterable de la ciudad y puede verificarse.",
+        "Chaque élément est une entrée du registre inaltérable de la ville et peut être vérifié.",
+        "Cada item é uma entrada do registro inalterável da cidade e pode ser verificado.",
+    ),
+    "site.language": ("Language", "Idioma", "Langue", "Idioma"),
+    "site.skip": ("Skip to content", "Ir al contenido", "Aller au contenu", "Ir para o conteúdo"),
+    "feeds": ("Feeds", "Canales", "Flux", "Feeds"),
+    # List
+    "list.title": (
+        "Foreign trips",
+        "Viajes al exterior",
+        "Déplacements à l'étranger",
+        "Viagens ao exterior",
+    ),
+    "list.empty": (
+        "No trip has been published yet.",
+        "Aún no se ha publicado ningún viaje.",
+        "Aucun déplacement n'a encore été publié.",
+        "Nenhuma viagem foi publicada ainda.",
+    ),
+    "list.count": (
+        "{count} trips shown.",
+        "{count} viajes mostrados.",
+        "{count} déplacements affichés.",
+        "{count} viagens exibidas.",
+    ),
+    "filter.title": (
+        "Filter trips",
+        "Filtrar viajes",
+        "Filtrer les déplacements",
+        "Filtrar viagens",
+    ),
+    "filter.department": ("Department", "Área", "Service", "Secretaria"),
+    "filter.sdg": ("SDG goal", "Objetivo ODS", "Objectif ODD", "Objetivo ODS"),
+    "filter.country": ("Country", "País", "Pays", "País"),
+    "filter.status": ("Status", "Estado", "État", "Situação"),
+    "filter.year": ("Year", "Año", "Année", "Ano"),
+    "filter.any": ("Any", "Todos", "Tous", "Todos"),
+    "filter.apply": ("Show trips", "Mostrar viajes", "Afficher", "Mostrar viagens"),
+    "filter.clear": ("Clear filters", "Quitar filtros", "Effacer les filtres", "Limpar filtros"),
+    "col.reference": ("Reference", "Referencia", "Référence", "Referência"),
+    "col.trip": ("Trip", "Viaje", "Déplacement", "Viagem"),
+    "col.dates": ("Dates", "Fechas", "Dates", "Datas"),
+    "col.destination": ("Destination", "Destino", "Destination", "Destino"),
+    "col.status": ("Status", "Estado", "État", "Situação"),
+    "col.warnings": ("Warnings", "Alertas", "Alertes", "Alertas"),
+    # Trip page
+    "trip.summary": ("In short", "En resumen", "En bref", "Em resumo"),
+    "trip.checklist": (
+        "Accountability checklist",
+        "Lista de rendición de cuentas",
+        "Liste de redevabilité",
+        "Lista de prestação de contas",
+    ),
+    "trip.checklist_intro": (
+        "Each line is a signal, with the figures behind it and the city's published threshold.",
+        "Cada línea es una señal, con sus cifras y el umbral publicado por la ciudad.",
+        "Chaque ligne est un signal, avec ses chiffres et le seuil publié par la ville.",
+        "Cada linha é um sinal, com seus números e o limite publicado pela cidade.",
+    ),
+    "trip.agenda": ("Agenda", "Agenda", "Programme", "Agenda"),
+    "trip.costs": ("Costs", "Costos", "Coûts", "Custos"),
+    "trip.budget": ("Budget", "Presupuesto", "Budget", "Orçamento"),
+    "trip.actual": ("Actual costs", "Costos reales", "Coûts réels", "Custos reais"),
+    "trip.in_kind": (
+        "Received in kind",
+        "Recibido en especie",
+        "Reçu en nature",
+        "Recebido em espécie",
+    ),
+    "trip.timeline": (
+        "Ledger entries",
+        "Entradas del registro",
+        "Entrées du registre",
+        "Entradas do registro",
+    ),
+    "trip.followups": (
+        "Follow-up commitments",
+        "Compromisos de seguimiento",
+        "Engagements de suivi",
+        "Compromissos de acompanhamento",
+    ),
+    "trip.results": ("Results", "Resultados", "Résultats", "Resultados"),
+    "trip.follow": (
+        "Follow this trip",
+        "Seguir este viaje",
+        "Suivre ce déplacement",
+        "Acompanhar esta viagem",
+    ),
+    "trip.back": ("All trips", "Todos los viajes", "Tous les déplacements", "Todas as viagens"),
+    "trip.unvalidated": (
+        "Some entries of this trip did not match the published data format; "
+        "they are shown with what is known.",
+        "Algunas entradas de este viaje no siguen el formato publicado; "
+        "se muestran con lo que se sabe.",
+        "Certaines entrées de ce déplacement ne suivent pas le format publié ; "
+        "elles sont montrées avec ce qui est connu.",
+        "Algumas entradas desta viagem não seguem o formato publicado; "
+        "são mostradas com o que se sabe.",
+    ),
+    "col.date": ("Date", "Fecha", "Date", "Data"),
+    "col.kind": ("Kind", "Tipo", "Type", "Tipo"),
+    "col.item": ("Item", "Concepto", "Poste", "Item"),
+    "col.payer": ("Paid by", "Paga", "Payé par", "Pago por"),
+    "col.amount": ("Amount", "Importe", "Montant", "Valor"),
+    "col.reporting": ("In {currency}", "En {currency}", "En {currency}", "Em {currency}"),
+    "col.total": ("Total", "Total", "Total", "Total"),
+    "col.index": ("Entry", "Entrada", "Entrée", "Entrada"),
+    "col.event": ("Event", "Evento", "Événement", "Evento"),
+    "col.when": ("Recorded", "Registrado", "Enregistré", "Registrado"),
+    "col.proof": ("Proof", "Prueba", "Preuve", "Prova"),
+    "col.commitment": ("Commitment", "Compromiso", "Engagement", "Compromisso"),
+    "col.owner": ("Owner", "Responsable", "Responsable", "Responsável"),
+    "col.due": ("Due", "Vence", "Échéance", "Prazo"),
+    "col.outcome": (
+        "Expected outcome",
+        "Resultado esperado",
+        "Résultat attendu",
+        "Resultado esperado",
+    ),
+    "col.result": ("What came of it", "Qué se logró", "Ce qui en est sorti", "O que resultou"),
+    "verify.button": ("Verify", "Verificar", "Vérifier", "Verificar"),
+    "verify.checking": ("Checking…", "Comprobando…", "Vérification…", "Verificando…"),
+    "verify.ok": (
+        "Verified: entry {index} is in the ledger of {size} entries signed by {origin}.",
+        "Verificado: la entrada {index} está en el registro de {size} entradas firmado por "
+        "{origin}.",
+        "Vérifié : l'entrée {index} figure dans le registre de {size} entrées signé par {origin}.",
+        "Verificado: a entrada {index} está no registro de {size} entradas assinado por {origin}.",
+    ),
+    "verify.fail": (
+        "Not verified: {reason}",
+        "No verificado: {reason}",
+        "Non vérifié : {reason}",
+        "Não verificado: {reason}",
+    ),
+    "verify.nojs": (
+        "The verify buttons need JavaScript; the proofs are also served at /v1/verify/.",
+        "Los botones de verificación necesitan JavaScript; las pruebas están en /v1/verify/.",
+        "Les boutons de vérification exigent JavaScript ; les preuves sont sous /v1/verify/.",
+        "Os botões de verificação precisam de JavaScript; as provas estão em /v1/verify/.",
+    ),
+    # Status, kinds, categories
+    "status.approved": ("Approved", "Aprobado", "Approuvé", "Aprovada"),
+    "status.cancelled": ("Cancelled", "Cancelado", "Annulé", "Cancelada"),
+    "status.completed": ("Returned", "Realizado", "Effectué", "Realizada"),
+    "status.reported": ("Reported", "Con informe", "Rapport publié", "Com relatório"),
+    "status.closed": ("Closed", "Cerrado", "Clos", "Encerrada"),
+    "signal.pass": ("Pass", "Cumple", "Conforme", "Cumpre"),
+    "signal.warning": ("Warning", "Alerta", "Alerte", "Alerta"),
+    "signal.pending": ("Not yet due", "Aún no vence", "Pas encore dû", "Ainda não vence"),
+    "category.summit": (
+        "summit or conference",
+        "cumbre o conferencia",
+        "sommet ou conférence",
+        "cúpula ou conferência",
+    ),
+    "category.network_meeting": (
+        "city network meeting",
+        "reunión de red de ciudades",
+        "réunion d'un réseau de villes",
+        "reunião de rede de cidades",
+    ),
+    "category.twinning": (
+        "twinning visit",
+        "visita de hermanamiento",
+        "visite de jumelage",
+        "visita de geminação",
+    ),
+    "category.study_visit": (
+        "study visit",
+        "visita de estudio",
+        "visite d'étude",
+        "visita de estudo",
+    ),
+    "category.cooperation_project": (
+        "cooperation project",
+        "proyecto de cooperación",
+        "projet de coopération",
+        "projeto de cooperação",
+    ),
+    "category.investment": (
+        "investment mission",
+        "misión de inversión",
+        "mission d'investissement",
+        "missão de investimento",
+    ),
+    "category.other": ("official trip", "viaje oficial", "déplacement officiel", "viagem oficial"),
+    "kind.meeting": ("Meeting", "Reunión", "Réunion", "Reunião"),
+    "kind.site_visit": ("Site visit", "Visita", "Visite de terrain", "Visita técnica"),
+    "kind.session": ("Session", "Sesión", "Séance", "Sessão"),
+    "kind.speech": ("Speech", "Discurso", "Discours", "Discurso"),
+    "kind.travel": ("Travel", "Traslado", "Trajet", "Deslocamento"),
+    "kind.free_time": ("Free time", "Tiempo libre", "Temps libre", "Tempo livre"),
+    "cost.airfare": ("Airfare", "Pasajes aéreos", "Billets d'avion", "Passagens aéreas"),
+    "cost.lodging": ("Lodging", "Alojamiento", "Hébergement", "Hospedagem"),
+    "cost.per_diem": ("Per diem", "Viáticos", "Indemnités journalières", "Diárias"),
+    "cost.registration": ("Registration", "Inscripción", "Inscription", "Inscrição"),
+    "cost.local_transport": (
+        "Local transport",
+        "Transporte local",
+        "Transport local",
+        "Transporte local",
+    ),
+    "cost.other": ("Other", "Otros", "Autres", "Outros"),
+    "payer.city": ("the city", "la ciudad", "la ville", "a cidade"),
+    "payer.host": ("the host", "el anfitrión", "l'hôte", "o anfitrião"),
+    "payer.national_government": (
+        "the national government",
+        "el gobierno nacional",
+        "le gouvernement national",
+        "o governo nacional",
+    ),
+    "payer.external_grant": (
+        "an external grant",
+        "una subvención externa",
+        "une subvention externe",
+        "uma doação externa",
+    ),
+    "payer.other": ("others", "otros", "d'autres", "outros"),
+    "achieved.yes": ("Achieved", "Logrado", "Atteint", "Alcançado"),
+    "achieved.partly": (
+        "Partly achieved",
+        "Logrado en parte",
+        "Atteint en partie",
+        "Alcançado em parte",
+    ),
+    "achieved.no": ("Not achieved", "No logrado", "Non atteint", "Não alcançado"),
+    "followup.open": ("Open", "Abierto", "Ouvert", "Aberto"),
+    "followup.in_progress": ("In progress", "En curso", "En cours", "Em andamento"),
+    "followup.done": ("Done", "Cumplido", "Réalisé", "Concluído"),
+    "followup.dropped": ("Dropped", "Abandonado", "Abandonné", "Abandonado"),
+    "followup.overdue": ("Overdue", "Vencido", "En retard", "Atrasado"),
+    "event.trip.approved": (
+        "Trip approved",
+        "Viaje aprobado",
+        "Déplacement approuvé",
+        "Viagem aprovada",
+    ),
+    "event.trip.amended": (
+        "Trip amended",
+        "Viaje modificado",
+        "Déplacement modifié",
+        "Viagem alterada",
+    ),
+    "event.trip.corrected": (
+        "Record corrected",
+        "Registro corregido",
+        "Fiche corrigée",
+        "Registro corrigido",
+    ),
+    "event.trip.cancelled": (
+        "Trip cancelled",
+        "Viaje cancelado",
+        "Déplacement annulé",
+        "Viagem cancelada",
+    ),
+    "event.trip.completed": (
+        "Trip completed, actual costs",
+        "Viaje realizado, costos reales",
+        "Déplacement effectué, coûts réels",
+        "Viagem realizada, custos reais",
+    ),
+    "event.trip.reported": (
+        "Report published",
+        "Informe publicado",
+        "Rapport publié",
+        "Relatório publicado",
+    ),
+    "event.followup.updated": (
+        "Follow-up updated",
+        "Seguimiento actualizado",
+        "Suivi mis à jour",
+        "Acompanhamento atualizado",
+    ),
+    "event.trip.closed": ("Trip closed", "Viaje cerrado", "Déplacement clos", "Viagem encerrada"),
+    # Summary sentences
+    "sum.who_where": (
+        "{who} travel to {where} from {start} to {end} ({days} days).",
+        "{who} viajan a {where} del {start} al {end} ({days} días).",
+        "{who} se rendent à {where} du {start} au {end} ({days} jours).",
+        "{who} viajam para {where} de {start} a {end} ({days} dias).",
+    ),
+    "sum.delegation": (
+        "A delegation of {size}",
+        "Una delegación de {size}",
+        "Une délégation de {size}",
+        "Uma delegação de {size}",
+    ),
+    "sum.what": (
+        "It is a {category}{host}.",
+        "Es una {category}{host}.",
+        "Nature du déplacement : {category}{host}.",
+        "É uma {category}{host}.",
+    ),
+    "sum.host": (
+        ", hosted by {host}",
+        ", con {host} como anfitrión",
+        ", à l'invitation de {host}",
+        ", a convite de {host}",
+    ),
+    "sum.why": (
+        "Why: {purpose}",
+        "Por qué: {purpose}",
+        "Pourquoi : {purpose}",
+        "Por quê: {purpose}",
+    ),
+    "sum.departments": (
+        "Departments involved: {list}.",
+        "Áreas involucradas: {list}.",
+        "Services concernés : {list}.",
+        "Secretarias envolvidas: {list}.",
+    ),
+    "sum.sdg": (
+        "Sustainable Development Goals: {goals}; targets {targets}.",
+        "Objetivos de Desarrollo Sostenible: {goals}; metas {targets}.",
+        "Objectifs de développement durable : {goals} ; cibles {targets}.",
+        "Objetivos de Desenvolvimento Sustentável: {goals}; metas {targets}.",
+    ),
+    "sum.cost": (
+        "Budgeted cost {total}; the city pays {city} and {others} is paid by {payers}.",
+        "Costo presupuestado {total}; la ciudad paga {city} y {others} lo pagan {payers}.",
+        "Coût prévu {total} ; la ville paie {city} et {others} est payé par {payers}.",
+        "Custo orçado {total}; a cidade paga {city} e {others} é pago por {payers}.",
+    ),
+    "sum.cost_city": (
+        "Budgeted cost {total}, all paid by the city.",
+        "Costo presupuestado {total}, todo a cargo de la ciudad.",
+        "Coût prévu {total}, entièrement payé par la ville.",
+        "Custo orçado {total}, todo pago pela cidade.",
+    ),
+    "sum.expected": (
+        "Expected to come of it: {list}.",
+        "Lo que se espera lograr: {list}.",
+        "Ce qui doit en sortir : {list}.",
+        "O que se espera alcançar: {list}.",
+    ),
+    "sum.actual": (
+        "After return, the actual cost was {total}, of which the city paid {city}.",
+        "Tras el regreso, el costo real fue {total}, de los que la ciudad pagó {city}.",
+        "Après le retour, le coût réel a été de {total}, dont {city} payés par la ville.",
+        "Após o retorno, o custo real foi {total}, dos quais a cidade pagou {city}.",
+    ),
+    "sum.report": (
+        "Report filed on {date}: {summary}",
+        "Informe presentado el {date}: {summary}",
+        "Rapport déposé le {date} : {summary}",
+        "Relatório apresentado em {date}: {summary}",
+    ),
+    "sum.results": (
+        "Of {expected} expected outcomes: {yes} achieved, {partly} partly, {no} not.",
+        "De {expected} resultados esperados: {yes} logrados, {partly} en parte, {no} no.",
+        "Sur {expected} résultats attendus : {yes} atteints, {partly} en partie, {no} non.",
+        "De {expected} resultados esperados: {yes} alcançados, {partly} em parte, {no} não.",
+    ),
+    "sum.followups": (
+        "Promised next: {total} follow-up commitments ({done} done, {open} open, "
+        "{overdue} overdue).",
+        "Compromisos asumidos: {total} ({done} cumplidos, {open} abiertos, {overdue} vencidos).",
+        "Engagements pris : {total} ({done} réalisés, {open} ouverts, {overdue} en retard).",
+        "Compromissos assumidos: {total} ({done} concluídos, {open} abertos, {overdue} atrasados).",
+    ),
+    "sum.cancelled": (
+        "This trip was cancelled: {reason}",
+        "Este viaje fue cancelado: {reason}",
+        "Ce déplacement a été annulé : {reason}",
+        "Esta viagem foi cancelada: {reason}",
+    ),
+    # Checklist sentences
+    "notice.pass": (
+        "Disclosed {days} days before departure (at least {minimum} asked).",
+        "Publicado {days} días antes de la salida (se piden al menos {minimum}).",
+        "Publié {days} jours avant le départ (au moins {minimum} demandés).",
+        "Publicada {days} dias antes da partida (pede-se pelo menos {minimum}).",
+    ),
+    "notice.warning": (
+        "Disclosed only {days} days before departure (at least {minimum} asked), "
+        "with no justification.",
+        "Publicado solo {days} días antes de la salida (se piden {minimum}), sin justificación.",
+        "Publié seulement {days} jours avant le départ ({minimum} demandés), sans justification.",
+        "Publicada só {days} dias antes da partida (pede-se {minimum}), sem justificativa.",
+    ),
+    "notice.justified": (
+        "Disclosed only {days} days before departure (at least {minimum} asked); "
+        "the urgency is justified in the record.",
+        "Publicado solo {days} días antes de la salida (se piden {minimum}); "
+        "la urgencia está justificada.",
+        "Publié seulement {days} jours avant le départ ({minimum} demandés) ; "
+        "l'urgence est justifiée.",
+        "Publicada só {days} dias antes da partida (pede-se {minimum}); "
+        "a urgência está justificada.",
+    ),
+    "agenda.pass": (
+        "{with_agenda} of {days} travel days have official agenda items ({share}).",
+        "{with_agenda} de {days} días de viaje tienen actividades oficiales ({share}).",
+        "{with_agenda} des {days} jours de voyage ont des activités officielles ({share}).",
+        "{with_agenda} de {days} dias de viagem têm atividades oficiais ({share}).",
+    ),
+    "agenda.warning": (
+        "Only {with_agenda} of {days} travel days have official agenda items ({share}; "
+        "{minimum} asked).",
+        "Solo {with_agenda} de {days} días de viaje tienen actividades oficiales ({share}; "
+        "se pide {minimum}).",
+        "Seulement {with_agenda} des {days} jours ont des activités officielles ({share} ; "
+        "{minimum} demandés).",
+        "Só {with_agenda} de {days} dias de viagem têm atividades oficiais ({share}; "
+        "pede-se {minimum}).",
+    ),
+    "purpose.pass": (
+        "The purpose is stated and {outcomes} measurable outcomes are expected.",
+        "El propósito está explicado y se esperan {outcomes} resultados medibles.",
+        "L'objet est exposé et {outcomes} résultats mesurables sont attendus.",
+        "O propósito está explicado e esperam-se {outcomes} resultados mensuráveis.",
+    ),
+    "purpose.thin": (
+        "The purpose is too brief to judge the trip by ({purpose_chars} characters).",
+        "El propósito es demasiado breve para juzgar el viaje ({purpose_chars} caracteres).",
+        "L'objet est trop bref pour juger le déplacement ({purpose_chars} caractères).",
+        "O propósito é breve demais para julgar a viagem ({purpose_chars} caracteres).",
+    ),
+    "purpose.no_outcomes": (
+        "No measurable outcome is stated.",
+        "No se indica ningún resultado medible.",
+        "Aucun résultat mesurable n'est indiqué.",
+        "Nenhum resultado mensurável foi indicado.",
+    ),
+    "sdg.pass": (
+        "SDG targets named: {list}.",
+        "Metas ODS indicadas: {list}.",
+        "Cibles ODD indiquées : {list}.",
+        "Metas ODS indicadas: {list}.",
+    ),
+    "sdg.warning": (
+        "No SDG target is named.",
+        "No se indica ninguna meta ODS.",
+        "Aucune cible ODD n'est indiquée.",
+        "Nenhuma meta ODS foi indicada.",
+    ),
+    "departments.pass": (
+        "{count} departments involved.",
+        "{count} áreas involucradas.",
+        "{count} services concernés.",
+        "{count} secretarias envolvidas.",
+    ),
+    "departments.warning": (
+        "Only {count} departments involved ({minimum} asked).",
+        "Solo {count} áreas involucradas (se piden {minimum}).",
+        "Seulement {count} services concernés ({minimum} demandés).",
+        "Só {count} secretarias envolvidas (pede-se {minimum}).",
+    ),
+    "cost.pass": (
+        "{per_day} per traveller-day, {ratio} times the city's median of {median}.",
+        "{per_day} por persona y día, {ratio} veces la mediana de la ciudad ({median}).",
+        "{per_day} par voyageur et par jour, {ratio} fois la médiane de la ville ({median}).",
+        "{per_day} por viajante por dia, {ratio} vezes a mediana da cidade ({median}).",
+    ),
+    "cost.warning": (
+        "{per_day} per traveller-day, {ratio} times the city's median of {median} "
+        "(above {maximum} times).",
+        "{per_day} por persona y día, {ratio} veces la mediana de la ciudad ({median}); "
+        "supera {maximum} veces.",
+        "{per_day} par voyageur et par jour, {ratio} fois la médiane de la ville ({median}) ; "
+        "au-delà de {maximum} fois.",
+        "{per_day} por viajante por dia, {ratio} vezes a mediana da cidade ({median}); "
+        "acima de {maximum} vezes.",
+    ),
+    "cost.alone": (
+        "{per_day} per traveller-day; there are no other trips to compare it with yet.",
+        "{per_day} por persona y día; aún no hay otros viajes para comparar.",
+        "{per_day} par voyageur et par jour ; pas encore d'autres déplacements à comparer.",
+        "{per_day} por viajante por dia; ainda não há outras viagens para comparar.",
+    ),
+    "cofunded.pass": (
+        "{share} is paid by hosts or partners ({others}); the city pays {city}.",
+        "{share} lo pagan anfitriones o socios ({others}); la ciudad paga {city}.",
+        "{share} est payé par les hôtes ou partenaires ({others}) ; la ville paie {city}.",
+        "{share} é pago por anfitriões ou parceiros ({others}); a cidade paga {city}.",
+    ),
+    "cofunded.warning": (
+        "Only {share} is paid by hosts or partners ({minimum} hoped); the city pays {city}.",
+        "Solo {share} lo pagan anfitriones o socios (se espera {minimum}); la ciudad paga {city}.",
+        "Seulement {share} est payé par des hôtes ou partenaires ({minimum} visés) ; "
+        "la ville paie {city}.",
+        "Só {share} é pago por anfitriões ou parceiros (espera-se {minimum}); "
+        "a cidade paga {city}.",
+    ),
+    "delegation.pass": (
+        "A delegation of {size} (at most {maximum} asked).",
+        "Una delegación de {size} (se piden como máximo {maximum}).",
+        "Une délégation de {size} (au plus {maximum} demandés).",
+        "Uma delegação de {size} (pede-se no máximo {maximum}).",
+    ),
+    "delegation.warning": (
+        "A delegation of {size}, more than the {maximum} asked.",
+        "Una delegación de {size}, más que las {maximum} pedidas.",
+        "Une délégation de {size}, plus que les {maximum} demandés.",
+        "Uma delegação de {size}, mais que as {maximum} pedidas.",
+    ),
+    "report.on_time": (
+        "Report filed on {filed_on}, on time (due {due}).",
+        "Informe presentado el {filed_on}, a tiempo (vencía el {due}).",
+        "Rapport déposé le {filed_on}, à temps (échéance le {due}).",
+        "Relatório apresentado em {filed_on}, no prazo (vencia em {due}).",
+    ),
+    "report.late": (
+        "Report filed on {filed_on}, {late_days} days late (due {due}).",
+        "Informe presentado el {filed_on}, con {late_days} días de retraso (vencía el {due}).",
+        "Rapport déposé le {filed_on}, avec {late_days} jours de retard (échéance le {due}).",
+        "Relatório apresentado em {filed_on}, com {late_days} dias de atraso (vencia em {due}).",
+    ),
+    "report.overdue": (
+        "No report yet: {late_days} days overdue (due {due}).",
+        "Aún sin informe: {late_days} días de retraso (vencía el {due}).",
+        "Pas encore de rapport : {late_days} jours de retard (échéance le {due}).",
+        "Ainda sem relatório: {late_days} dias de atraso (vencia em {due}).",
+    ),
+    "report.pending": (
+        "The report is due on {due}.",
+        "El informe vence el {due}.",
+        "Le rapport est attendu le {due}.",
+        "O relatório vence em {due}.",
+    ),
+    "results.pass": (
+        "Every expected outcome has a result: {yes} achieved, {partly} partly, {no} not.",
+        "Cada resultado esperado tiene su balance: {yes} logrados, {partly} en parte, {no} no.",
+        "Chaque résultat attendu a un bilan : {yes} atteints, {partly} en partie, {no} non.",
+        "Cada resultado esperado tem balanço: {yes} alcançados, {partly} em parte, {no} não.",
+    ),
+    "results.warning": (
+        "{missing} of {expected} expected outcomes have no reported result.",
+        "{missing} de {expected} resultados esperados no tienen balance.",
+        "{missing} des {expected} résultats attendus n'ont pas de bilan.",
+        "{missing} de {expected} resultados esperados não têm balanço.",
+    ),
+    "followups.pass": (
+        "Follow-ups: {done} done, {open} open, none overdue.",
+        "Seguimiento: {done} cumplidos, {open} abiertos, ninguno vencido.",
+        "Suivi : {done} réalisés, {open} ouverts, aucun en retard.",
+        "Acompanhamento: {done} concluídos, {open} abertos, nenhum atrasado.",
+    ),
+    "followups.warning": (
+        "Follow-ups: {overdue} overdue, {done} done, {open} open.",
+        "Seguimiento: {overdue} vencidos, {done} cumplidos, {open} abiertos.",
+        "Suivi : {overdue} en retard, {done} réalisés, {open} ouverts.",
+        "Acompanhamento: {overdue} atrasados, {done} concluídos, {open} abertos.",
+    ),
+    "followups.none": (
+        "The report records no follow-up commitment.",
+        "El informe no registra compromisos de seguimiento.",
+        "Le rapport n'enregistre aucun engagement de suivi.",
+        "O relatório não registra compromissos de acompanhamento.",
+    ),
+    "amendments.none": (
+        "No amendment since approval.",
+        "Sin modificaciones desde la aprobación.",
+        "Aucune modification depuis l'approbation.",
+        "Nenhuma alteração desde a aprovação.",
+    ),
+    "amendments.pass": (
+        "{count} amendments, the latest {latest_days_before} days before departure.",
+        "{count} modificaciones, la última {latest_days_before} días antes de la salida.",
+        "{count} modifications, la dernière {latest_days_before} jours avant le départ.",
+        "{count} alterações, a última {latest_days_before} dias antes da partida.",
+    ),
+    "amendments.warning": (
+        "{count} amendments, {late} of them fewer than {minimum} days before departure "
+        "(the latest {latest_days_before} days before).",
+        "{count} modificaciones, {late} a menos de {minimum} días de la salida "
+        "(la última {latest_days_before} días antes).",
+        "{count} modifications, dont {late} à moins de {minimum} jours du départ "
+        "(la dernière {latest_days_before} jours avant).",
+        "{count} alterações, {late} a menos de {minimum} dias da partida "
+        "(a última {latest_days_before} dias antes).",
+    ),
+}
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """The message in the reader's language (English if the key lacks one)."""
+    row = M.get(key)
+    if row is None:
+        return key
+    position = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+    template = row[position] or row[0]
+    return template.format(**values) if values else template

@@ -1,0 +1,126 @@
+"""Fold one entry's ``data`` into a trip's public state, following ``periplus.public``.
+
+Data that does not validate against its model is still folded with what is
+known (and the entry is marked), so one odd entry never stops ingestion and
+the public still sees it.
+"""
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from periplus.public import DATA_MODELS
+
+MAX_FACET = 120
+
+
+def validated(type_: str, data: Any) -> tuple[dict[str, Any], bool]:
+    """The data as its model reads it, or the raw mapping and ``False``."""
+    raw = data if isinstance(data, dict) else {}
+    model = DATA_MODELS.get(type_)
+    if model is None:
+        return raw, False
+    try:
+        return model.model_validate(raw).model_dump(mode="json"), True
+    except ValidationError:
+        return raw, False
+
+
+def _legacy_trip(data: dict[str, Any]) -> dict[str, Any]:
+    """An older flat trip (``destination`` instead of an itinerary) in snapshot terms."""
+    trip = dict(data)
+    where = data.get("destination")
+    if isinstance(where, dict) and "itinerary" not in trip:
+        trip["itinerary"] = [
+            {
+                "country": where.get("country"),
+                "city": where.get("city"),
+                "arrive": data.get("departure_date"),
+                "depart": data.get("return_date"),
+            }
+        ]
+    return trip
+
+
+def apply(
+    state: dict[str, Any], index: int, type_: str, occurred_at: str, data: Any
+) -> dict[str, Any]:
+    """Return the new state (a fresh mapping) after one entry."""
+    new = dict(state)
+    body, valid = validated(type_, data)
+    if not valid:
+        new["unvalidated"] = [*state.get("unvalidated", []), index]
+    if body.get("reference"):
+        new["reference"] = body["reference"]
+    if type_ == "trip.approved":
+        trip = body.get("trip")
+        new["trip"] = trip if isinstance(trip, dict) else _legacy_trip(body)
+        new["approved_at"] = occurred_at
+        new["approved_index"] = index
+    elif type_ in ("trip.amended", "trip.corrected"):
+        trip = body.get("trip")
+        if isinstance(trip, dict):
+            new["trip"] = trip
+        changes = body.get("changes")
+        new["amendments"] = [
+            *state.get("amendments", []),
+            {
+                "index": index,
+                "type": type_,
+                "occurred_at": occurred_at,
+                "changes": changes if isinstance(changes, list) else [],
+                "reason": str(body.get("reason") or ""),
+            },
+        ]
+    elif type_ == "trip.cancelled":
+        new["cancelled"] = {"reason": str(body.get("reason") or ""), "occurred_at": occurred_at}
+    elif type_ == "trip.completed":
+        new["completed"] = {k: body.get(k) for k in ("actual_costs", "actual_total", "city_share")}
+    elif type_ == "trip.reported":
+        report = body.get("report")
+        new["report"] = report if isinstance(report, dict) else None
+        new["reported_at"] = occurred_at
+        followups = body.get("followups")
+        listed = followups if isinstance(followups, list) else []
+        new["followups"] = [f for f in listed if isinstance(f, dict)]
+    elif type_ == "followup.updated":
+        followup = body.get("followup")
+        if isinstance(followup, dict):
+            current = list(state.get("followups", []))
+            ids = [f.get("id") for f in current]
+            if followup.get("id") in ids:
+                current[ids.index(followup.get("id"))] = followup
+            else:
+                current.append(followup)
+            new["followups"] = current
+    elif type_ == "trip.closed":
+        new["closed_at"] = occurred_at
+    return new
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()[:MAX_FACET]
+
+
+def facets(state: dict[str, Any]) -> set[tuple[str, str]]:
+    """The ways to find a trip: department, SDG goal, country, traveller, year."""
+    trip = state.get("trip") or {}
+    found: set[tuple[str, str]] = set()
+    for department in trip.get("departments") or []:
+        found.add(("department", _text(department)))
+    if trip.get("lead_department"):
+        found.add(("department", _text(trip["lead_department"])))
+    for goal in trip.get("sdg_goals") or []:
+        found.add(("sdg", _text(goal)))
+    for leg in trip.get("itinerary") or []:
+        if isinstance(leg, dict) and leg.get("country"):
+            found.add(("country", _text(leg["country"]).upper()))
+    for person in trip.get("travellers") or []:
+        if isinstance(person, dict):
+            who = person.get("name") or person.get("position")
+            if who:
+                found.add(("traveller", _text(who)))
+    departure = str(trip.get("departure_date") or "")
+    if len(departure) >= 4 and departure[:4].isdigit():
+        found.add(("year", departure[:4]))
+    return {f for f in found if f[1]}

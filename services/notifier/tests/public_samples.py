@@ -1,0 +1,197 @@
+"""Events in the public contract's shapes (``periplus.public``), for the notifier's tests."""
+
+import uuid
+from datetime import date, timedelta
+from itertools import count
+from typing import Any
+
+from periplus.events import Envelope
+from periplus.public import DATA_MODELS
+
+_seq = count(1)
+
+
+def snapshot(
+    reference: str = "MVD-2026-0001",
+    *,
+    departure: date = date(2026, 3, 10),
+    days: int = 4,
+    notice: int = 30,
+    size: int = 2,
+    city_share: str = "3000.00",
+    total: str = "4000.00",
+    agenda_days: int | None = None,
+    department: str = "International Relations",
+    country: str = "EC",
+    city: str = "Quito",
+    goals: tuple[int, ...] = (11, 13),
+    targets: tuple[str, ...] = ("11.3", "13.2"),
+    **extra: Any,
+) -> dict[str, Any]:
+    """A whole, valid TripSnapshot as JSON."""
+    back = departure + timedelta(days=days - 1)
+    worked = days if agenda_days is None else agenda_days
+    agenda = [
+        {
+            "date": (departure + timedelta(days=i)).isoformat(),
+            "time": "10:00",
+            "kind": "meeting",
+            "title": f"Working session {i + 1} on public transport",
+            "counterpart": "Municipality of Quito",
+            "topic": "bus rapid transit",
+        }
+        for i in range(worked)
+    ]
+    others = f"{float(total) - float(city_share):.2f}"
+    trip = {
+        "reference": reference,
+        "title": f"Study visit {reference}",
+        "purpose": "Learn how the host city runs its electric bus fleet and agree a pilot.",
+        "category": "study_visit",
+        "host_organisation": "Municipality of Quito",
+        "networks": ["Mercociudades"],
+        "itinerary": [
+            {
+                "country": country,
+                "city": city,
+                "arrive": departure.isoformat(),
+                "depart": back.isoformat(),
+            }
+        ],
+        "departure_date": departure.isoformat(),
+        "return_date": back.isoformat(),
+        "travellers": [
+            {"name": "Ana Pérez", "position": "Mayor", "elected": True},
+            *[{"name": None, "position": f"Adviser {i}", "elected": False} for i in range(1, size)],
+        ],
+        "delegation_size": size,
+        "lead_department": department,
+        "departments": [department, "Mobility"],
+        "sdg_goals": list(goals),
+        "sdg_targets": list(targets),
+        "agenda": agenda,
+        "expected_outcomes": [
+            {"id": "o1", "text": "A signed pilot agreement for ten electric buses"},
+            {"id": "o2", "text": "A costed charging plan for two depots"},
+        ],
+        "budget": [
+            _cost("airfare", "city", city_share),
+            _cost("lodging", "host", others, payer_name="Municipality of Quito"),
+        ],
+        "budget_total": {"amount": total, "currency": "USD"},
+        "city_share": {"amount": city_share, "currency": "USD"},
+        "in_kind": [],
+        "approved_on": (departure - timedelta(days=notice)).isoformat(),
+        "days_notice": notice,
+        "urgency_justification": None,
+        "report_due": (back + timedelta(days=30)).isoformat(),
+    }
+    trip.update(extra)
+    return trip
+
+
+def _cost(category: str, payer: str, amount: str, payer_name: str | None = None) -> dict[str, Any]:
+    return {
+        "category": category,
+        "payer": payer,
+        "payer_name": payer_name,
+        "amount": {"amount": amount, "currency": "USD"},
+        "reporting": {"amount": amount, "currency": "USD"},
+        "exchange_rate": "1",
+        "rate_date": "2026-01-15",
+    }
+
+
+def event(
+    type_: str,
+    trip_id: str,
+    data: dict[str, Any],
+    at: str = "2026-02-01T12:00:00.000Z",
+    *,
+    check: bool = True,
+) -> dict[str, Any]:
+    """An envelope as the ledger logs it; ``check`` validates data against the contract."""
+    if check:
+        DATA_MODELS[type_].model_validate(data)
+    return Envelope(
+        id=uuid.uuid4(),
+        source="demo-city/trips-api",
+        seq=next(_seq),
+        type=type_,
+        trip_id=uuid.UUID(trip_id),
+        occurred_at=at,
+        data=data,
+    ).to_json()
+
+
+def life(trip_id: str, reference: str = "MVD-2026-0001", **snap: Any) -> list[dict[str, Any]]:
+    """Approved, amended, completed, reported, one follow-up updated: a whole trip."""
+    trip = snapshot(reference, **snap)
+    amended = {**trip, "return_date": trip["return_date"]}
+    report = {
+        "summary": "The pilot agreement was signed; the charging plan needs a second visit.",
+        "results": [
+            {"outcome_id": "o1", "achieved": "yes", "result": "Agreement signed on day 2."},
+            {"outcome_id": "o2", "achieved": "partly", "result": "One depot costed."},
+        ],
+        "documents": [{"title": "Agreement", "url": "https://example.org/agreement.pdf"}],
+        "filed_on": "2026-03-25",
+        "days_after_return": 12,
+    }
+    followups = [
+        {
+            "id": "f1",
+            "commitment": "Tender for ten buses",
+            "owner_department": "Mobility",
+            "due_date": "2026-06-30",
+            "status": "open",
+            "evidence": None,
+        },
+        {
+            "id": "f2",
+            "commitment": "Second depot costing",
+            "owner_department": "Mobility",
+            "due_date": "2026-04-30",
+            "status": "open",
+            "evidence": None,
+        },
+    ]
+    return [
+        event("trip.approved", trip_id, {"trip": trip}, "2026-02-08T09:00:00.000Z"),
+        event(
+            "trip.amended",
+            trip_id,
+            {
+                "trip": amended,
+                "changes": [{"field": "agenda", "before": 3, "after": 4}],
+                "reason": "The host added a depot visit.",
+            },
+            "2026-03-07T09:00:00.000Z",
+        ),
+        event(
+            "trip.completed",
+            trip_id,
+            {
+                "reference": reference,
+                "actual_costs": trip["budget"],
+                "actual_total": trip["budget_total"],
+                "city_share": trip["city_share"],
+            },
+            "2026-03-15T09:00:00.000Z",
+        ),
+        event(
+            "trip.reported",
+            trip_id,
+            {"reference": reference, "report": report, "followups": followups},
+            "2026-03-25T09:00:00.000Z",
+        ),
+        event(
+            "followup.updated",
+            trip_id,
+            {
+                "reference": reference,
+                "followup": {**followups[1], "status": "done", "evidence": "Costing published"},
+            },
+            "2026-04-20T09:00:00.000Z",
+        ),
+    ]

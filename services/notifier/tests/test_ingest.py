@@ -1,0 +1,138 @@
+"""Folding ledger entries in the public contract's shapes into the read model."""
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from notifier.ingest.service import Ingestor
+from notifier.main import MIGRATIONS
+from notifier.models import LoggedEntry, TripFacet, TripView
+from periplus import db
+from services.notifier.tests.public_samples import event, life, snapshot
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def ingestor(engine: Engine) -> Iterator[Ingestor]:
+    with httpx.Client() as http:
+        yield Ingestor(engine, "http://127.0.0.1:9", http)
+
+
+def _apply(
+    engine: Engine, ingestor: Ingestor, events: list[dict[str, object]], start: int = 0
+) -> int:
+    with Session(engine) as session:
+        applied = ingestor.apply(session, list(enumerate(events, start)))
+        session.commit()
+    return applied
+
+
+def test_a_whole_life_folds_into_current_state_and_timeline(
+    engine: Engine, ingestor: Ingestor
+) -> None:
+    trip_id = str(uuid.uuid4())
+    assert _apply(engine, ingestor, life(trip_id)) == 5
+    with Session(engine) as session:
+        view = session.get(TripView, trip_id)
+        assert view is not None
+        assert (view.reference, view.status, view.last_index) == ("MVD-2026-0001", "reported", 4)
+        assert view.departure_date == "2026-03-10"
+        state = view.data
+        assert state["trip"]["itinerary"][0]["city"] == "Quito"
+        assert state["amendments"][0]["reason"] == "The host added a depot visit."
+        assert state["completed"]["actual_total"] == {"amount": "4000.00", "currency": "USD"}
+        assert state["report"]["results"][1]["achieved"] == "partly"
+        assert [f["status"] for f in state["followups"]] == ["open", "done"]
+        assert "unvalidated" not in state
+        timeline = session.exec(select(LoggedEntry.type).order_by(col(LoggedEntry.index))).all()
+        assert timeline[0] == "trip.approved" and timeline[-1] == "followup.updated"
+        facets = {(f.kind, f.value) for f in session.exec(select(TripFacet)).all()}
+        assert {
+            ("department", "Mobility"),
+            ("sdg", "13"),
+            ("country", "EC"),
+            ("traveller", "Ana Pérez"),
+            ("traveller", "Adviser 1"),
+            ("year", "2026"),
+        } <= facets
+
+
+def test_replayed_entries_are_applied_once(engine: Engine, ingestor: Ingestor) -> None:
+    trip_id = str(uuid.uuid4())
+    events = life(trip_id)
+    assert _apply(engine, ingestor, events) == 5
+    assert _apply(engine, ingestor, events) == 0
+    with Session(engine) as session:
+        assert len(session.exec(select(LoggedEntry)).all()) == 5
+        view = session.get(TripView, trip_id)
+        assert view is not None and len(view.data["amendments"]) == 1
+
+
+def test_data_off_the_contract_is_shown_with_what_is_known(
+    engine: Engine, ingestor: Ingestor
+) -> None:
+    flat = {
+        "reference": "MVD-2025-0007",
+        "title": "Older flat record",
+        "purpose": "Attend a network assembly.",
+        "destination": {"country": "FR", "city": "Chartres"},
+        "departure_date": "2025-10-01",
+        "return_date": "2025-10-04",
+        "departments": ["Culture"],
+        "sdg_goals": [11],
+    }
+    trip_id, other = str(uuid.uuid4()), str(uuid.uuid4())
+    events = [
+        event("trip.approved", trip_id, flat, check=False),
+        event("trip.reported", trip_id, {"reference": "MVD-2025-0007", "report": "?"}, check=False),
+        event("trip.approved", other, {"trip": snapshot("MVD-2025-0008")}),
+    ]
+    assert _apply(engine, ingestor, events) == 3
+    with Session(engine) as session:
+        odd = session.get(TripView, trip_id)
+        assert odd is not None
+        assert (odd.title, odd.reference, odd.status) == (
+            "Older flat record",
+            "MVD-2025-0007",
+            "reported",
+        )
+        assert odd.data["trip"]["itinerary"][0]["city"] == "Chartres"
+        assert odd.data["unvalidated"] == [0, 1]
+        assert odd.data["report"] is None
+        fine = session.get(TripView, other)
+        assert fine is not None and fine.title == "Study visit MVD-2025-0008"
+
+
+def test_facets_follow_amendments(engine: Engine, ingestor: Ingestor) -> None:
+    trip_id = str(uuid.uuid4())
+    first = snapshot("MVD-2026-0002", country="EC")
+    moved = {**first, "itinerary": [{**first["itinerary"][0], "country": "PE", "city": "Lima"}]}
+    events = [
+        event("trip.approved", trip_id, {"trip": first}),
+        event(
+            "trip.corrected",
+            trip_id,
+            {
+                "trip": moved,
+                "changes": [{"field": "itinerary", "before": "EC", "after": "PE"}],
+                "reason": "Wrong country recorded.",
+            },
+        ),
+    ]
+    _apply(engine, ingestor, events)
+    with Session(engine) as session:
+        countries = session.exec(
+            select(TripFacet.value).where(col(TripFacet.kind) == "country")
+        ).all()
+        assert list(countries) == ["PE"]
