@@ -2,9 +2,11 @@
 
 from functools import lru_cache
 
-from periplus.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from notifier.checklist.rules import Rules
+from periplus.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -19,6 +21,10 @@ class Settings(ServiceSettings):
     site_name: str = "Periplus"
     catchup_interval: float = Field(default=5.0, gt=0, le=3600)
     ingest_enabled: bool = True
+    checklist: Rules = Field(
+        default_factory=Rules,
+        description="Checklist thresholds, as JSON (see notifier.checklist.rules).",
+    )
 
 
 @lru_cache
