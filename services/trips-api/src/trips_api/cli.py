@@ -4,9 +4,9 @@ import argparse
 import sys
 
 import uvicorn
-from periplus import db, logs
 from sqlmodel import Session
 
+from periplus import db, logs
 from trips_api.keys import service as keys_service
 from trips_api.main import MIGRATIONS, build
 from trips_api.settings import get_settings

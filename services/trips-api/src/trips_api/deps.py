@@ -1,15 +1,19 @@
-"""Request dependencies: a database session, and the API key with its scopes."""
+"""Request dependencies: a session, the API key and its scopes, and the write headers."""
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from periplus.web import ProblemError
 from sqlmodel import Session
 
+from periplus.web import ProblemError
 from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
+from trips_api.ratelimit import TokenBuckets
+
+PRIVATE_SCOPES = frozenset({"trips:read-private", "admin"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -20,6 +24,18 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer pk_...`")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _key(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiKey | None:
+    if credentials is None:
+        return None
+    key = keys_service.authenticate(session, credentials.credentials)
+    if key is None:
+        raise ProblemError(
+            401, "Unauthorized", "The API key is unknown or revoked.", headers=_CHALLENGE
+        )
+    return key
 
 
 def require(scope: str) -> Callable[..., ApiKey]:
@@ -29,18 +45,13 @@ def require(scope: str) -> Callable[..., ApiKey]:
         session: SessionDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
-        challenge = {"WWW-Authenticate": "Bearer"}
-        if credentials is None:
+        key = _key(session, credentials)
+        if key is None:
             raise ProblemError(
                 401,
                 "Unauthorized",
                 "Send an API key as `Authorization: Bearer`.",
-                headers=challenge,
-            )
-        key = keys_service.authenticate(session, credentials.credentials)
-        if key is None:
-            raise ProblemError(
-                401, "Unauthorized", "The API key is unknown or revoked.", headers=challenge
+                headers=_CHALLENGE,
             )
         if scope not in key.scope_set and "admin" not in key.scope_set:
             raise ProblemError(403, "Forbidden", f"This key lacks the {scope!r} scope.")
@@ -49,5 +60,63 @@ def require(scope: str) -> Callable[..., ApiKey]:
     return check
 
 
+def reader(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey | None:
+    """The key of a read, if any; anonymous reads are rate limited per client address."""
+    key = _key(session, credentials)
+    if key is None:
+        limiter: TokenBuckets = request.app.state.limiter
+        wait = limiter.take(request.client.host if request.client else "unknown")
+        if wait:
+            raise ProblemError(
+                429,
+                "Too many requests",
+                "Anonymous reads are rate limited; slow down or use an API key.",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+    return key
+
+
+def sees_private(key: ApiKey | None) -> bool:
+    return key is not None and bool(key.scope_set & PRIVATE_SCOPES)
+
+
 Writer = Annotated[ApiKey, Depends(require("trips:write"))]
 Approver = Annotated[ApiKey, Depends(require("trips:approve"))]
+Reporter = Annotated[ApiKey, Depends(require("trips:report"))]
+Admin = Annotated[ApiKey, Depends(require("admin"))]
+Reader = Annotated[ApiKey | None, Depends(reader)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[\x21-\x7e]{1,200}$",
+        description="A unique value per intended operation (a UUID): a retry with the same key "
+        "and body gets the first answer; the same key with another body gets 409.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        pattern=r"^[\x20-\x7e]*$",
+        description="The ETag last read; the write fails with 412 if the resource changed since.",
+    ),
+]
+
+
+def check_if_match(if_match: str | None, etag: str) -> None:
+    if if_match is None:
+        return
+    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" not in tags and etag not in tags:
+        raise ProblemError(
+            412,
+            "Precondition failed",
+            f"The resource changed since it was read (now {etag}); read it again and retry.",
+        )

@@ -5,26 +5,41 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+
 from periplus import db, kafka
 from periplus.events import TRIPS_TOPIC
 from periplus.outbox import OutboxRelay
 from periplus.web import create_app
-
+from trips_api.departments import routes as departments_routes
 from trips_api.events import routes as events_routes
 from trips_api.events.models import Event
 from trips_api.events.service import relay_message
+from trips_api.keys import routes as keys_routes
+from trips_api.ratelimit import TokenBuckets
 from trips_api.settings import Settings, get_settings
 from trips_api.trips import routes as trips_routes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 DESCRIPTION = """\
-City systems record each foreign trip of their officials here: its purpose,
-destination, dates, departments and SDG goals, then its approval. Every public
-fact is published as an event to the city's tamper-evident ledger.
+City systems record each foreign trip of their officials here, from its
+justification before departure to its results long after return: purpose,
+itinerary, travellers, departments, SDG targets, agenda, expected outcomes,
+budget and who pays it, actual costs, the report and its follow-ups.
 
-Write calls need an API key (`Authorization: Bearer pk_...`) with the right
-scope; errors are RFC 9457 problem documents.
+Life cycle: `draft -> submitted -> approved -> completed -> reported -> closed`,
+or `cancelled` before travel. Approval is the public pre-trip disclosure; after
+it nothing is edited in place: amendments and corrections record what changed
+and why (`GET /v1/trips/{id}/history`). Every public fact becomes an event
+(`GET /v1/events`) for the city's tamper-evident ledger; private data (protected
+names, internal notes) never does.
+
+Writes need an API key (`Authorization: Bearer pk_...`) with the right scope:
+`trips:write` (create, edit, submit, amend, correct, cancel), `trips:approve`,
+`trips:report` (complete, report, follow-ups, close), `trips:read-private`,
+`admin` (departments, keys, everything). Every POST takes an `Idempotency-Key`;
+updates take `If-Match` with the ETag last read. Errors are RFC 9457 problem
+documents with a field-by-field `errors` list. Anonymous reads are rate limited.
 """
 
 
@@ -59,6 +74,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.relay = relay
     app.state.relay_notify = relay.notify
+    app.state.limiter = TokenBuckets(settings.public_reads_per_minute, settings.public_read_burst)
     app.include_router(trips_routes.router)
+    app.include_router(departments_routes.router)
+    app.include_router(keys_routes.router)
     app.include_router(events_routes.router)
     return app

@@ -1,10 +1,13 @@
 """trips-api settings, read from ``TRIPS_*`` environment variables."""
 
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
-from periplus.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from periplus.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -19,6 +22,34 @@ class Settings(ServiceSettings):
     )
     reference_prefix: str = Field(default="CITY", pattern=r"^[A-Z]{2,8}$")
     relay_enabled: bool = True
+    reporting_currency: str = Field(
+        default="EUR",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 currency in which every amount is also recorded and totalled.",
+    )
+    exchange_rates: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description=(
+            'Reporting-currency units per unit of each currency, as JSON: `{"USD": "0.92"}`. '
+            "Used when a client sends an amount without its own rate."
+        ),
+    )
+    exchange_rates_date: date | None = Field(
+        default=None, description="The date of the configured rates; today if unset."
+    )
+    urgency_days: int = Field(
+        default=15,
+        ge=0,
+        le=365,
+        description="A trip approved fewer days than this before departure needs a justification.",
+    )
+    report_due_days: int = Field(
+        default=30, ge=1, le=365, description="Days after return by which the report is due."
+    )
+    public_reads_per_minute: int = Field(
+        default=600, ge=1, description="Steady rate of anonymous reads allowed per client IP."
+    )
+    public_read_burst: int = Field(default=120, ge=1, description="Anonymous reads in a burst.")
 
     @property
     def source(self) -> str:

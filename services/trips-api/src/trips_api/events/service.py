@@ -5,10 +5,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from periplus.events import Envelope, utc_timestamp
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from periplus.events import Envelope, utc_timestamp
 from trips_api.events.models import Event
 
 

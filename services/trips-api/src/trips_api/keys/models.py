@@ -16,6 +16,8 @@ class ApiKey(TripsModel, table=True):
     scopes: str = Field(max_length=200, description="Comma-separated scopes.")
     created_at: datetime
     revoked_at: datetime | None = None
+    created_by: str | None = Field(default=None, max_length=16)
+    revoked_by: str | None = Field(default=None, max_length=16)
 
     @property
     def scope_set(self) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Creating and checking API keys.
+"""Creating, checking and revoking API keys.
 
 A key is ``pk_<id>_<secret>``; only SHA-256 of the secret is stored. Keys are
 random and long, so a fast hash is enough and no one can recover them from
@@ -7,12 +7,16 @@ the database.
 
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from trips_api.keys.models import SCOPES, ApiKey
+
+_TOKEN = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 
 
 class UnknownScopeError(ValueError):
@@ -23,7 +27,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create(session: Session, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
+def create(
+    session: Session, name: str, scopes: list[str], created_by: str | None = None
+) -> tuple[ApiKey, str]:
     """Store a new key and return it with its plain text, which is shown only once."""
     unknown = sorted(set(scopes) - SCOPES)
     if unknown or not scopes:
@@ -39,6 +45,7 @@ def create(session: Session, name: str, scopes: list[str]) -> tuple[ApiKey, str]
         secret_hash=_digest(secret),
         scopes=",".join(sorted(set(scopes))),
         created_at=datetime.now(UTC),
+        created_by=created_by,
     )
     session.add(key)
     return key, f"pk_{key_id}_{secret}"
@@ -46,11 +53,22 @@ def create(session: Session, name: str, scopes: list[str]) -> tuple[ApiKey, str]
 
 def authenticate(session: Session, token: str) -> ApiKey | None:
     """The live key that ``token`` is, or None."""
-    prefix, _, rest = token.partition("_")
-    key_id, _, secret = rest.partition("_")
-    if prefix != "pk" or not key_id or not secret:
+    match = _TOKEN.match(token)
+    if match is None:
         return None
+    key_id, secret = match.groups()
     key = session.get(ApiKey, key_id)
     if key is None or key.revoked_at is not None:
         return None
     return key if hmac.compare_digest(key.secret_hash, _digest(secret)) else None
+
+
+def all_(session: Session) -> Sequence[ApiKey]:
+    return session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+
+
+def revoke(session: Session, key: ApiKey, by: str) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at, key.revoked_by = datetime.now(UTC), by
+        session.add(key)
+    return key

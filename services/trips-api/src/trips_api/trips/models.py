@@ -1,44 +1,77 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field
 
 from trips_api.models import TripsModel
 
 
 class Trip(TripsModel, table=True):
+    """The current state of a trip.
+
+    ``record`` holds what the city describes (the request schema, normalised,
+    with exchange rates resolved); the other columns are the life cycle and the
+    indexes that listings filter on. ``version`` is the ETag.
+    """
+
     __tablename__ = "trip"
 
     id: str = Field(primary_key=True, max_length=36)
     number: int = Field(unique=True, description="Order of creation; the cursor of listings.")
     reference: str = Field(unique=True, max_length=40)
     status: str = Field(index=True, max_length=20)
+    version: int = 1
+    record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
     title: str = Field(max_length=200)
-    purpose: str
-    country: str = Field(max_length=2, index=True)
-    city: str = Field(max_length=100)
-    departure_date: date
-    return_date: date
-    departments: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    sdg_goals: list[int] = Field(sa_column=Column(JSON, nullable=False))
-    sdg_targets: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    category: str = Field(index=True, max_length=30)
+    lead_department: str = Field(index=True, max_length=40)
+    departure_date: date | None = Field(default=None, index=True)
+    return_date: date | None = Field(default=None, index=True)
+    report_due: date | None = Field(default=None, index=True)
+    countries: str = Field(default="", max_length=400, description="`,KR,JP,` for filters.")
+    departments: str = Field(default="", max_length=1000, description="`,a,b,` for filters.")
+    sdg_goals: str = Field(default="", max_length=100)
+    sdg_targets: str = Field(default="", max_length=2000)
+    search: str = Field(default="", sa_column=Column(Text, nullable=False))
+    travellers_public: str = Field(default="", sa_column=Column(Text, nullable=False))
+    travellers_all: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+    urgency_justification: str | None = Field(default=None, sa_column=Column(Text))
+    approved_on: date | None = None
+    days_notice: int | None = None
+    actual_costs: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    followups: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
+
     created_by: str = Field(max_length=16)
+    updated_by: str = Field(max_length=16)
+    submitted_by: str | None = Field(default=None, max_length=16)
     approved_by: str | None = Field(default=None, max_length=16)
     created_at: datetime
     updated_at: datetime
+    submitted_at: datetime | None = None
     approved_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    completed_at: datetime | None = None
+    reported_at: datetime | None = None
+    closed_at: datetime | None = None
 
-    def public_fields(self) -> dict[str, Any]:
-        """What may enter the public log about this trip."""
-        return {
-            "reference": self.reference,
-            "title": self.title,
-            "purpose": self.purpose,
-            "destination": {"country": self.country, "city": self.city},
-            "departure_date": self.departure_date.isoformat(),
-            "return_date": self.return_date.isoformat(),
-            "departments": self.departments,
-            "sdg_goals": self.sdg_goals,
-            "sdg_targets": self.sdg_targets,
-        }
+
+class TripVersion(TripsModel, table=True):
+    """One step of a trip's history: the whole trip as it stood after the step."""
+
+    __tablename__ = "trip_version"
+
+    trip_id: str = Field(primary_key=True, max_length=36)
+    version: int = Field(primary_key=True)
+    kind: str = Field(max_length=30)
+    at: datetime
+    key_id: str = Field(max_length=16)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    public: bool = Field(description="Whether the trip was public (approved) at this step.")
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,1 @@
+"""The city's departments: a registry that trips name their departments from."""

@@ -1,0 +1,93 @@
+"""The departments registry over HTTP: anyone reads it, administrators keep it."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, status
+from fastapi.responses import Response
+
+from trips_api.departments import service
+from trips_api.departments.models import Department
+from trips_api.departments.schemas import (
+    DepartmentCreate,
+    DepartmentList,
+    DepartmentPublic,
+    DepartmentUpdate,
+)
+from trips_api.deps import Admin, IdempotencyKey, IfMatch, Reader, SessionDep, check_if_match
+from trips_api.fields import Code
+from trips_api.respond import Outcome, json_with_etag, write
+
+router = APIRouter(prefix="/v1/departments", tags=["departments"])
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid API key", **_PROBLEM},
+    403: {"description": "The key lacks the admin scope", **_PROBLEM},
+    404: {"description": "No such department", **_PROBLEM},
+    409: {"description": "The code is taken, or the Idempotency-Key was reused", **_PROBLEM},
+    412: {"description": "If-Match names an older version", **_PROBLEM},
+}
+CodePath = Annotated[Code, Path(description="The department's code.")]
+
+
+def _etag(department: Department) -> str:
+    return f'"{department.version}"'
+
+
+def _public(department: Department) -> DepartmentPublic:
+    return DepartmentPublic.model_validate(department, from_attributes=True)
+
+
+@router.get("", summary="Every department, retired ones included")
+def list_departments(session: SessionDep, _key: Reader) -> DepartmentList:
+    return DepartmentList(departments=[_public(d) for d in service.all_(session)])
+
+
+@router.get("/{code}", response_model=DepartmentPublic, summary="One department", responses=_ERRORS)
+def get_department(code: CodePath, session: SessionDep, _key: Reader) -> Response:
+    department = service.get(session, code)
+    return json_with_etag(_public(department), _etag(department))
+
+
+@router.post(
+    "",
+    response_model=DepartmentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a department (admin)",
+    responses=_ERRORS,
+)
+def create_department(
+    request: Request,
+    body: DepartmentCreate,
+    session: SessionDep,
+    key: Admin,
+    idem: IdempotencyKey = None,
+) -> Response:
+    def act() -> Outcome:
+        department = service.create(session, body, key)
+        return Outcome(201, _public(department), _etag(department), f"/v1/departments/{body.code}")
+
+    return write(request, session, key, idem, body, act)
+
+
+@router.patch(
+    "/{code}",
+    response_model=DepartmentPublic,
+    summary="Rename or retire a department (admin)",
+    responses=_ERRORS,
+)
+def update_department(
+    request: Request,
+    code: CodePath,
+    body: DepartmentUpdate,
+    session: SessionDep,
+    key: Admin,
+    if_match: IfMatch = None,
+) -> Response:
+    def act() -> Outcome:
+        department = service.get(session, code)
+        check_if_match(if_match, _etag(department))
+        department = service.update(session, department, body, key)
+        return Outcome(200, _public(department), _etag(department))
+
+    return write(request, session, key, None, body, act)

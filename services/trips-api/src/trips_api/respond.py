@@ -1,0 +1,83 @@
+"""Answering a write: run it once per Idempotency-Key, commit, and wake the relay."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from trips_api.idempotency import service as idempotency_service
+from trips_api.keys.models import ApiKey
+
+
+@dataclass
+class Outcome:
+    status: int
+    payload: BaseModel
+    etag: str | None = None
+    location: str | None = None
+    stored: BaseModel | None = None  # what a replay answers, when it must differ (no secrets)
+
+
+def _response(
+    status: int, body: str, etag: str | None, location: str | None, **extra: str
+) -> Response:
+    headers = {k: v for k, v in (("ETag", etag), ("Location", location)) if v}
+    headers.update(extra)
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def write(
+    request: Request,
+    session: Session,
+    key: ApiKey,
+    idempotency_key: str | None,
+    body: BaseModel | None,
+    act: Callable[[], Outcome],
+) -> Response:
+    """Act, commit and answer; or answer as the first time, for a repeated Idempotency-Key."""
+    fp = idempotency_service.fingerprint(
+        request.method, request.url.path, body.model_dump_json() if body is not None else ""
+    )
+    if idempotency_key is not None:
+        earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
+        if earlier is not None:
+            return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
+    outcome = act()
+    text = outcome.payload.model_dump_json()
+    if idempotency_key is not None:
+        kept = outcome.stored.model_dump_json() if outcome.stored is not None else text
+        idempotency_service.remember(
+            session,
+            key.id,
+            idempotency_key,
+            fp,
+            outcome.status,
+            kept,
+            outcome.etag,
+            outcome.location,
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same key raced in from another request and won: answer as it did.
+        session.rollback()
+        if idempotency_key is None:
+            raise
+        earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
+        if earlier is None:
+            raise
+        return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
+    request.app.state.relay_notify()
+    return _response(outcome.status, text, outcome.etag, outcome.location)
+
+
+def _replay(status: int, body: str, etag: str | None, location: str | None) -> Response:
+    return _response(status, body, etag, location, **{"Idempotent-Replayed": "true"})
+
+
+def json_with_etag(payload: BaseModel, etag: str) -> Response:
+    return JSONResponse(payload.model_dump(mode="json"), headers={"ETag": etag})
