@@ -6,15 +6,16 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from periplus import db, kafka
-from periplus.consumer import ConsumerLoop
-from periplus.events import LEDGER_TOPIC
-from periplus.web import create_app
 
+from notifier.channels.runtime import Channels
 from notifier.ingest.service import Ingestor
 from notifier.models import ConsumerOffset
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
+from periplus import db, kafka
+from periplus.consumer import ConsumerLoop
+from periplus.events import LEDGER_TOPIC
+from periplus.web import create_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,15 +40,18 @@ def build(settings: Settings | None = None) -> FastAPI:
         tick=ingestor.catch_up,
         tick_seconds=settings.catchup_interval,
     )
+    channels = Channels(engine, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.upgrade(engine, MIGRATIONS)
+        await channels.start()
         if settings.ingest_enabled:
             consumer.start()
         yield
         if settings.ingest_enabled:
             consumer.stop()
+        await channels.stop()
         http.close()
         engine.dispose()
 
@@ -65,4 +69,5 @@ def build(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.engine, app.state.ingestor = settings, engine, ingestor
     app.include_router(publish_routes.router)
+    channels.install(app)
     return app

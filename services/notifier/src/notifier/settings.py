@@ -26,6 +26,38 @@ class Settings(ServiceSettings):
         description="Checklist thresholds, as JSON (see notifier.checklist.rules).",
     )
 
+    # Channels: webhooks, live stream, alerts (see notifier/channels).
+    allow_private_receivers: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback and private addresses (local runs only).",
+    )
+    webhooks_enabled: bool = Field(default=True, description="Run the delivery worker.")
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_base: float = Field(
+        default=5.0, gt=0, description="Seconds before the first retry; doubles each time."
+    )
+    webhook_retry_max_delay: float = Field(default=4 * 3600.0, gt=0)
+    webhook_retry_window: float = Field(
+        default=25 * 3600.0,
+        gt=0,
+        description="Seconds a delivery is retried before it is dead-lettered.",
+    )
+    webhook_concurrency: int = Field(default=64, ge=1, le=1000)
+    webhook_batch: int = Field(default=500, ge=1, le=5000)
+    webhook_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    subscription_create_limit: int = Field(
+        default=10, ge=1, description="New subscriptions per client address per hour."
+    )
+    subscriptions_per_token: int = Field(default=50, ge=1)
+    stream_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    stream_max_clients: int = Field(default=5000, ge=1)
+    stream_queue: int = Field(default=1000, ge=10)
+    alerts_enabled: bool = Field(default=True, description="Run the periodic alert check.")
+    alert_interval: float = Field(default=300.0, gt=0)
+    alert_horizon_days: int = Field(
+        default=30, ge=1, description="Dates missed longer ago than this raise no alert."
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

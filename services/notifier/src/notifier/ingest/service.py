@@ -16,6 +16,7 @@ from prometheus_client import Counter
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from notifier import channels
 from notifier.ingest import fold
 from notifier.models import LoggedEntry, TripFacet, TripView
 from periplus.kafka import ConsumerRecord
@@ -137,6 +138,7 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
     view.data, view.last_index, view.updated_at = state, index, occurred_at[:32]
     session.add(view)
     _refresh_facets(session, trip_id, fold.facets(state))
+    channels.on_entry(session, index, event)
 
 
 def _refresh_facets(session: Session, trip_id: str, wanted: set[tuple[str, str]]) -> None:

@@ -1,0 +1,1 @@
+"""Alerts: a report that is overdue, a follow-up that missed its date."""

@@ -1,0 +1,110 @@
+"""Raise an alert when a report becomes overdue or a follow-up misses its date; once each.
+
+Computed from what the entries state (``channel_trip``, ``channel_followup``),
+so an alert says: as of ledger entry N, this was due and had not been filed.
+A date missed longer ago than the horizon raises nothing: catching up an old
+ledger must not flood readers with stale news.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from notifier.channels import notices
+from notifier.channels.models import Notice, RaisedAlert, WatchedFollowup, WatchedTrip
+
+REPORT_PENDING = ("approved", "completed")
+FOLLOWUP_PENDING = ("open", "in_progress")
+
+
+def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
+    """Raise every alert now due and not yet raised; the caller commits."""
+    notices.lock(session)
+    earliest = (today - timedelta(days=horizon_days)).isoformat()
+    cutoff = today.isoformat()
+    raised: list[Notice] = []
+    trips = session.exec(
+        select(WatchedTrip)
+        .where(col(WatchedTrip.status).in_(REPORT_PENDING))
+        .where(col(WatchedTrip.report_due) < cutoff)
+        .where(col(WatchedTrip.report_due) >= earliest)
+        .order_by(col(WatchedTrip.report_due), col(WatchedTrip.trip_id))
+    ).all()
+    for trip in trips:
+        due = trip.report_due or ""
+        details: dict[str, Any] = {
+            "alert": "report_overdue",
+            "due_date": due,
+            "days_overdue": _days(today, due),
+        }
+        notice = _raise(
+            session, f"report_overdue:{trip.trip_id}:{due}", "alert.report_overdue", trip, details
+        )
+        if notice is not None:
+            raised.append(notice)
+    followups = session.exec(
+        select(WatchedFollowup, WatchedTrip)
+        .join(WatchedTrip, col(WatchedTrip.trip_id) == col(WatchedFollowup.trip_id))
+        .where(col(WatchedFollowup.status).in_(FOLLOWUP_PENDING))
+        .where(col(WatchedFollowup.due_date) < cutoff)
+        .where(col(WatchedFollowup.due_date) >= earliest)
+        .where(col(WatchedTrip.status) != "cancelled")
+        .order_by(col(WatchedFollowup.due_date), col(WatchedFollowup.trip_id))
+    ).all()
+    for followup, trip in followups:
+        body: dict[str, Any] = {
+            "alert": "followup_missed",
+            "due_date": followup.due_date,
+            "days_overdue": _days(today, followup.due_date),
+            "followup": {
+                "id": followup.followup_id,
+                "commitment": followup.commitment,
+                "owner_department": followup.owner_department,
+                "status": followup.status,
+            },
+        }
+        key = f"followup_missed:{trip.trip_id}:{followup.followup_id}:{followup.due_date}"
+        notice = _raise(session, key, "alert.followup_missed", trip, body)
+        if notice is not None:
+            raised.append(notice)
+    return raised
+
+
+def _days(today: date, due: str) -> int | None:
+    try:
+        return (today - date.fromisoformat(due)).days
+    except ValueError:
+        return None
+
+
+def _raise(
+    session: Session, key: str, type_: str, trip: WatchedTrip, details: dict[str, Any]
+) -> Notice | None:
+    if session.get(RaisedAlert, key[:200]) is not None:
+        return None
+    position = notices.next_alert_position(session)
+    if position is None:
+        return None
+    index, sub = position
+    moment = datetime.now(UTC)
+    notice = Notice(
+        ledger_index=index,
+        sub=sub,
+        type=type_,
+        trip_id=trip.trip_id,
+        departments=list(trip.departments),
+        sdg_goals=list(trip.sdg_goals),
+        body={
+            **details,
+            "trip_id": trip.trip_id,
+            "reference": trip.reference,
+            "title": trip.title,
+            "as_of_ledger_index": index,
+        },
+        created_at=moment,
+    )
+    notices.add(session, notice)
+    session.add(RaisedAlert(key=key[:200], ledger_index=index, sub=sub, raised_at=moment))
+    session.flush()
+    return notice

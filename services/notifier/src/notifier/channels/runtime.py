@@ -1,0 +1,55 @@
+"""The channels' moving parts in one app: the stream hub, delivery worker and alert check."""
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from notifier.channels.alerts.worker import check_now
+from notifier.channels.stream import routes as stream_routes
+from notifier.channels.stream.hub import StreamHub
+from notifier.channels.webhooks import routes as webhook_routes
+from notifier.channels.webhooks.ratelimit import RateLimiter
+from notifier.channels.webhooks.worker import DeliveryWorker
+from notifier.settings import Settings
+from periplus.periodic import Periodic
+
+
+class Channels:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.settings = settings
+        self.hub = StreamHub(
+            engine,
+            settings.public_url,
+            settings.stream_poll_interval,
+            settings.stream_queue,
+            settings.stream_max_clients,
+        )
+        self.deliveries = DeliveryWorker(engine, settings)
+        self.alerts = Periodic(
+            "alerts",
+            settings.alert_interval,
+            lambda: check_now(engine, settings.alert_horizon_days),
+        )
+
+    def install(self, app: FastAPI) -> None:
+        app.state.stream_hub = self.hub
+        app.state.wake_deliveries = self.deliveries.wake
+        app.state.subscription_limiter = RateLimiter(
+            self.settings.subscription_create_limit, 3600.0
+        )
+        app.include_router(stream_routes.router)
+        app.include_router(webhook_routes.router)
+
+    async def start(self) -> None:
+        """After migrations: every worker reads tables they create."""
+        await self.hub.start()
+        if self.settings.webhooks_enabled:
+            self.deliveries.start()
+        if self.settings.alerts_enabled:
+            self.alerts.start()
+
+    async def stop(self) -> None:
+        await self.hub.stop()
+        if self.settings.webhooks_enabled:
+            self.deliveries.stop()
+        if self.settings.alerts_enabled:
+            self.alerts.stop()

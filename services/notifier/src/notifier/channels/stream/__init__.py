@@ -1,0 +1,1 @@
+"""The live stream: Server-Sent Events with ``Last-Event-ID`` resume."""

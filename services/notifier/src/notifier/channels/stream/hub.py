@@ -1,0 +1,136 @@
+"""One reader of the notice log per process, fanning new notices out to stream clients.
+
+Clients never poll the database while live: the hub reads each new notice
+once and offers it to every client's bounded queue. A client that falls too
+far behind reads the log from its own position instead, so it loses nothing.
+"""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from prometheus_client import Gauge
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from notifier.channels import notices
+from notifier.channels.filters import Filters
+from notifier.channels.notices import Item, Position
+from periplus.web import ProblemError
+
+log = logging.getLogger(__name__)
+
+CLIENTS = Gauge("notifier_stream_clients", "Clients connected to the live stream")
+
+PAGE = 500
+
+
+@dataclass(eq=False)
+class Client:
+    filters: Filters
+    queue: asyncio.Queue[Item]
+    lagging: bool = False
+    joined: bool = field(default=True)
+
+    def offer(self, item: Item) -> None:
+        if not self.filters.matches(item.type, item.trip_id, item.departments, item.sdg_goals):
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.lagging = True
+
+    def drain(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
+
+class StreamHub:
+    def __init__(
+        self,
+        engine: Engine,
+        public_url: str,
+        poll_interval: float,
+        queue_size: int,
+        max_clients: int,
+    ) -> None:
+        self.engine, self.public_url = engine, public_url
+        self.poll_interval, self.queue_size, self.max_clients = (
+            poll_interval,
+            queue_size,
+            max_clients,
+        )
+        self.clients: set[Client] = set()
+        self.head: Position | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bell: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._loop, self._bell = asyncio.get_running_loop(), asyncio.Event()
+        self.head = await asyncio.to_thread(self._last)
+        notices.listen(self.wake)
+        self._task = asyncio.create_task(self._run(), name="stream-hub")
+
+    async def stop(self) -> None:
+        notices.unlisten(self.wake)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self) -> None:
+        loop, bell = self._loop, self._bell
+        if loop is not None and bell is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(bell.set)
+
+    def join(self, filters: Filters) -> Client:
+        if len(self.clients) >= self.max_clients:
+            raise ProblemError(
+                503,
+                "Service unavailable",
+                "The live stream has as many readers as it serves; try again soon.",
+                headers={"Retry-After": "30"},
+            )
+        client = Client(filters, asyncio.Queue(self.queue_size))
+        self.clients.add(client)
+        CLIENTS.set(len(self.clients))
+        return client
+
+    def leave(self, client: Client) -> None:
+        self.clients.discard(client)
+        CLIENTS.set(len(self.clients))
+
+    async def read(self, after: Position | None) -> list[Item]:
+        return await asyncio.to_thread(self._read, after)
+
+    def _read(self, after: Position | None) -> list[Item]:
+        with Session(self.engine) as session:
+            return notices.read_after(session, after, PAGE, self.public_url)
+
+    def _last(self) -> Position | None:
+        with Session(self.engine) as session:
+            return notices.last_position(session)
+
+    async def _run(self) -> None:
+        assert self._bell is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._bell.wait(), self.poll_interval)
+            self._bell.clear()
+            try:
+                await self._pump()
+            except Exception:
+                log.exception("the stream hub cannot read notices; will retry")
+
+    async def _pump(self) -> None:
+        while True:
+            items = await self.read(self.head)
+            for item in items:
+                for client in list(self.clients):
+                    client.offer(item)
+            if items:
+                self.head = items[-1].position
+            if len(items) < PAGE:
+                return

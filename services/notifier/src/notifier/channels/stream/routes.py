@@ -1,0 +1,117 @@
+"""``/v1/stream``: ledger entries and alerts as Server-Sent Events, resumable."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from notifier.channels.filters import NOTICE_TYPES, Filters
+from notifier.channels.notices import Item, Position, parse_event_id
+from notifier.channels.stream.hub import PAGE, Client, StreamHub
+from periplus.web import ProblemError
+
+router = APIRouter(tags=["live stream"])
+
+RETRY_MS = 3000
+
+
+def _filters(
+    trip_id: list[uuid.UUID], department: list[str], sdg_goal: list[int], type_: list[str]
+) -> Filters:
+    if any(not 1 <= g <= 17 for g in sdg_goal):
+        raise ProblemError(422, "Invalid input", "`sdg_goal` is a number from 1 to 17.")
+    unknown = sorted(set(type_) - NOTICE_TYPES)
+    if unknown:
+        raise ProblemError(422, "Invalid input", f"Unknown `type` {unknown}.")
+    if any(len(d) > 200 for d in department):
+        raise ProblemError(422, "Invalid input", "A `department` has at most 200 characters.")
+    return Filters.of([str(t) for t in trip_id], department, sdg_goal, type_)
+
+
+def _position(last_event_id: str | None) -> Position | None:
+    if last_event_id is None or not last_event_id.strip():
+        return None
+    try:
+        return parse_event_id(last_event_id)
+    except ValueError as exc:
+        raise ProblemError(
+            400, "Bad request", "`Last-Event-ID` is an id this stream sent, such as `42` or `42.1`."
+        ) from exc
+
+
+class Joined:
+    """A joined client and where it resumes; leaves the hub when the response ends."""
+
+    def __init__(self, hub: StreamHub, client: Client, after: Position | None) -> None:
+        self.hub, self.client, self.after = hub, client, after
+
+
+def _join(
+    request: Request,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+    after: Annotated[
+        str | None,
+        Query(max_length=40, description="Like `Last-Event-ID`, for clients that cannot set it."),
+    ] = None,
+    trip_id: Annotated[list[uuid.UUID] | None, Query(max_length=100)] = None,
+    department: Annotated[list[str] | None, Query(max_length=50)] = None,
+    sdg_goal: Annotated[list[int] | None, Query(max_length=17)] = None,
+    type_: Annotated[list[str] | None, Query(alias="type", max_length=20)] = None,
+) -> Iterator[Joined]:
+    filters = _filters(trip_id or [], department or [], sdg_goal or [], type_ or [])
+    position = _position(last_event_id if last_event_id is not None else after)
+    hub: StreamHub = request.app.state.stream_hub
+    client = hub.join(filters)
+    try:
+        yield Joined(hub, client, position if position is not None else hub.head)
+    finally:
+        hub.leave(client)
+
+
+def _event(item: Item) -> ServerSentEvent:
+    return ServerSentEvent(raw_data=item.payload, event=item.type, id=item.id)
+
+
+@router.get(
+    "/v1/stream",
+    response_class=EventSourceResponse,
+    summary="Ledger entries and alerts as they happen (Server-Sent Events)",
+    responses={
+        400: {"description": "A `Last-Event-ID` this stream never sent"},
+        503: {"description": "The stream has as many readers as it serves"},
+    },
+)
+async def stream(
+    joined: Annotated[Joined, Depends(_join)],
+) -> AsyncIterator[ServerSentEvent]:
+    """Each event's `id` is its ledger index (`42`), or for an alert the index after which
+    it was raised and its number (`42.1`); its `event` is the type (`trip.approved`,
+    `alert.report_overdue`...) and its `data` the same JSON a webhook receives. Reconnect
+    with `Last-Event-ID` (or `?after=`) to receive exactly what was missed. Filters repeat:
+    `trip_id`, `department`, `sdg_goal`, `type`."""
+    hub, client, position = joined.hub, joined.client, joined.after
+    try:
+        yield ServerSentEvent(comment="periplus live stream", retry=RETRY_MS)
+        while True:
+            client.lagging = False
+            client.drain()
+            while True:
+                items = await hub.read(position)
+                for item in items:
+                    position = item.position
+                    if client.filters.matches(
+                        item.type, item.trip_id, item.departments, item.sdg_goals
+                    ):
+                        yield _event(item)
+                if len(items) < PAGE:
+                    break
+            while not client.lagging:
+                item = await client.queue.get()
+                if position is not None and item.position <= position:
+                    continue
+                position = item.position
+                yield _event(item)
+    finally:
+        hub.leave(client)

@@ -1,0 +1,150 @@
+"""For tests and benchmarks of the channels: a real webhook receiver and sample entries."""
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from periplus.public import DATA_MODELS
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on a free loopback port that records every webhook it is sent.
+
+    ``mode`` is what it does now: ``ok`` answers 204, ``fail`` answers 503,
+    ``hang`` answers only after ``hang_seconds``.
+    """
+
+    mode: str = "ok"
+    hang_seconds: float = 2.0
+    received: list[Received] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                mode = receiver.mode
+                if mode == "hang":
+                    time.sleep(receiver.hang_seconds)
+                status = 204 if mode == "ok" else 503
+                with receiver._lock:
+                    receiver.received.append(
+                        Received({k.lower(): v for k, v in self.headers.items()}, body, status)
+                    )
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def accepted(self) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if r.answered == 204]
+
+    def all(self) -> list[Received]:
+        with self._lock:
+            return list(self.received)
+
+
+def snapshot(
+    reference: str = "MVD-2027-0001",
+    departments: tuple[str, ...] = ("International Relations", "Mobility"),
+    sdg_goals: tuple[int, ...] = (11, 17),
+    departure: date = date(2027, 3, 8),
+    report_due: date | None = None,
+) -> dict[str, Any]:
+    """A whole public trip record, as ``periplus.public.TripSnapshot`` reads it."""
+    back = departure + timedelta(days=5)
+    money = {"amount": "2400.00", "currency": "UYU"}
+    return {
+        "reference": reference,
+        "title": "UCLG World Summit: local action on the SDGs",
+        "purpose": "Present the urban mobility plan and negotiate a cooperation agreement.",
+        "category": "summit",
+        "itinerary": [
+            {"country": "KR", "city": "Daejeon", "arrive": str(departure), "depart": str(back)}
+        ],
+        "departure_date": str(departure),
+        "return_date": str(back),
+        "travellers": [{"name": None, "position": "Director of Mobility", "elected": False}],
+        "delegation_size": 1,
+        "lead_department": departments[0],
+        "departments": list(departments),
+        "sdg_goals": list(sdg_goals),
+        "sdg_targets": ["11.2"],
+        "agenda": [
+            {"date": str(departure + timedelta(days=1)), "kind": "session", "title": "Mobility"}
+        ],
+        "expected_outcomes": [{"id": "o1", "text": "A signed cooperation agreement."}],
+        "budget": [
+            {
+                "category": "airfare",
+                "payer": "city",
+                "amount": money,
+                "reporting": money,
+                "exchange_rate": "1",
+                "rate_date": str(departure - timedelta(days=30)),
+            }
+        ],
+        "budget_total": money,
+        "city_share": money,
+        "approved_on": str(departure - timedelta(days=40)),
+        "days_notice": 40,
+        "report_due": str(report_due or back + timedelta(days=30)),
+    }
+
+
+class Entries:
+    """Ledger entries in the public contract's shape, numbered from 0."""
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.seq = 0
+
+    def make(self, type_: str, trip_id: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        DATA_MODELS[type_].model_validate(data)
+        self.index += 1
+        self.seq += 1
+        return self.index, {
+            "spec": "periplus.event/1",
+            "id": str(uuid.uuid4()),
+            "source": "montevideo/trips-api",
+            "seq": self.seq,
+            "type": type_,
+            "trip_id": trip_id,
+            "occurred_at": "2027-01-27T10:00:00.000Z",
+            "data": data,
+        }
+
+    def approved(self, trip_id: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        return self.make("trip.approved", trip_id, {"trip": snapshot(**kwargs)})

@@ -1,0 +1,71 @@
+"""Which receivers a webhook may reach: public addresses only, unless the operator allows.
+
+The check runs when a subscription is made and again before every attempt,
+since a name may later resolve to somewhere else.
+"""
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+MAX_URL = 2000
+
+
+class ReceiverRefusedError(ValueError):
+    """The receiver's address is not one a webhook may reach; the message says why."""
+
+
+def check_syntax(url: str) -> str:
+    """The URL if it names an HTTP(S) receiver a webhook could reach, else ValueError."""
+    if len(url) > MAX_URL:
+        raise ValueError(f"a receiver URL has at most {MAX_URL} characters")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("a receiver URL starts with https:// or http://")
+    if not parts.hostname:
+        raise ValueError("a receiver URL names a host")
+    if parts.username or parts.password:
+        raise ValueError("a receiver URL carries no user name or password")
+    if parts.fragment:
+        raise ValueError("a receiver URL has no #fragment")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError("the receiver URL's port is not a number from 0 to 65535") from exc
+    return url
+
+
+def host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def refuse_private(addresses: list[str]) -> None:
+    if not addresses:
+        raise ReceiverRefusedError("the receiver's host name does not resolve")
+    private = sorted({a for a in addresses if not is_public(a)})
+    if private:
+        raise ReceiverRefusedError(
+            f"the receiver resolves to a private, loopback or reserved address ({private[0]}); "
+            "this server only calls public addresses"
+        )
+
+
+def resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ReceiverRefusedError(f"the receiver's host name does not resolve: {exc}") from exc
+    return [str(info[4][0]) for info in infos]
+
+
+def check_reachable(url: str) -> None:
+    """Raise ReceiverRefusedError unless every address of the URL's host is public."""
+    refuse_private(resolve(*host_and_port(url)))

@@ -1,0 +1,203 @@
+"""Subscriptions and their deliveries; callers commit."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete
+from sqlmodel import Session, col, select
+
+from notifier.channels.filters import Filters
+from notifier.channels.models import Delivery, DeliveryAttempt, Notice, Subscription
+from notifier.channels.webhooks import signing
+from notifier.channels.webhooks.schemas import SubscriptionCreate
+from periplus.web import ProblemError
+
+ROTATION_GRACE = timedelta(hours=24)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def filters(sub: Subscription) -> Filters:
+    return Filters.of(sub.trip_ids, sub.departments, sub.sdg_goals, sub.types)
+
+
+def fan_out(session: Session, notice: Notice) -> int:
+    """Queue the notice for every active subscription whose filters it matches."""
+    subs = session.exec(select(Subscription).where(col(Subscription.status) == "active")).all()
+    moment, queued = now(), 0
+    for sub in subs:
+        if filters(sub).matches(notice.type, notice.trip_id, notice.departments, notice.sdg_goals):
+            session.add(
+                Delivery(
+                    id=new_message_id(),
+                    subscription_id=sub.id,
+                    type=notice.type,
+                    ledger_index=notice.ledger_index,
+                    sub=notice.sub,
+                    next_attempt_at=moment,
+                    retry_until=moment,  # set by the worker's window on the first failure
+                    created_at=moment,
+                )
+            )
+            queued += 1
+    return queued
+
+
+def create(
+    session: Session, body: SubscriptionCreate, token: str | None, per_token: int
+) -> tuple[Subscription, str | None]:
+    """A new subscription; with ``token``, one more under an existing token."""
+    plain = None
+    if token is None:
+        plain = signing.new_token()
+        digest = signing.token_hash(plain)
+    else:
+        digest = signing.token_hash(token)
+        owned = len(session.exec(select(Subscription.id).where(_owner(digest))).all())
+        if owned == 0:
+            raise _unauthorized()
+        if owned >= per_token:
+            raise ProblemError(
+                409, "Conflict", f"This token already manages {owned} subscriptions, the most."
+            )
+    sub = Subscription(
+        id=str(uuid.uuid4()),
+        url=body.url,
+        description=body.description,
+        trip_ids=[str(t) for t in body.trip_ids],
+        departments=body.departments,
+        sdg_goals=body.sdg_goals,
+        types=body.types,
+        secret=signing.new_secret(),
+        token_hash=digest,
+        created_at=now(),
+    )
+    session.add(sub)
+    return sub, plain
+
+
+def _owner(digest: str) -> ColumnElement[bool]:
+    return col(Subscription.token_hash) == digest
+
+
+def _unauthorized() -> ProblemError:
+    return ProblemError(
+        401,
+        "Unauthorized",
+        "Send the subscription's token (`whtok_...`) as `Authorization: Bearer`.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def owned(session: Session, token: str | None) -> Sequence[Subscription]:
+    if not token:
+        raise _unauthorized()
+    subs = session.exec(
+        select(Subscription)
+        .where(_owner(signing.token_hash(token)))
+        .order_by(col(Subscription.created_at))
+    ).all()
+    if not subs:
+        raise _unauthorized()
+    return subs
+
+
+def get_owned(session: Session, token: str | None, sub_id: str) -> Subscription:
+    for sub in owned(session, token):
+        if sub.id == sub_id:
+            return sub
+    raise ProblemError(404, "Not found", "This token manages no subscription with this id.")
+
+
+def remove(session: Session, sub: Subscription) -> None:
+    ids = select(Delivery.id).where(col(Delivery.subscription_id) == sub.id)
+    session.exec(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
+    session.exec(delete(Delivery).where(col(Delivery.subscription_id) == sub.id))
+    session.delete(sub)
+
+
+def rotate(session: Session, sub: Subscription) -> datetime:
+    """A new secret; the old one keeps signing too until the returned moment."""
+    until = now() + ROTATION_GRACE
+    sub.previous_secret, sub.previous_secret_until = sub.secret, until
+    sub.secret = signing.new_secret()
+    session.add(sub)
+    return until
+
+
+def enqueue_test(session: Session, sub: Subscription, public_url: str) -> Delivery:
+    moment = now()
+    message_id = new_message_id()
+    body = (
+        '{"data":{"message":"A test from Periplus: your receiver is subscribed.",'
+        f'"subscription_id":"{sub.id}","site":"{public_url.rstrip("/")}"}},'
+        f'"id":"{message_id}","timestamp":"{moment.isoformat().replace("+00:00", "Z")}",'
+        '"type":"webhook.test"}'
+    )
+    delivery = Delivery(
+        id=message_id,
+        subscription_id=sub.id,
+        type="webhook.test",
+        body=body,
+        next_attempt_at=moment,
+        retry_until=moment,
+        created_at=moment,
+    )
+    session.add(delivery)
+    return delivery
+
+
+def deliveries(
+    session: Session, sub: Subscription, status: str | None, before: str | None, limit: int
+) -> Sequence[Delivery]:
+    query = select(Delivery).where(col(Delivery.subscription_id) == sub.id)
+    if status:
+        query = query.where(col(Delivery.status) == status)
+    if before:
+        pivot = session.get(Delivery, before)
+        if pivot is None or pivot.subscription_id != sub.id:
+            raise ProblemError(
+                400, "Bad request", "`before` names no delivery of this subscription."
+            )
+        query = query.where(
+            (col(Delivery.created_at) < pivot.created_at)
+            | ((col(Delivery.created_at) == pivot.created_at) & (col(Delivery.id) < pivot.id))
+        )
+    return session.exec(
+        query.order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc()).limit(limit)
+    ).all()
+
+
+def delivery(session: Session, sub: Subscription, delivery_id: str) -> Delivery:
+    found = session.get(Delivery, delivery_id)
+    if found is None or found.subscription_id != sub.id:
+        raise ProblemError(404, "Not found", "This subscription has no delivery with this id.")
+    return found
+
+
+def attempts(session: Session, delivery_id: str) -> Sequence[DeliveryAttempt]:
+    return session.exec(
+        select(DeliveryAttempt)
+        .where(col(DeliveryAttempt.delivery_id) == delivery_id)
+        .order_by(col(DeliveryAttempt.number))
+    ).all()
+
+
+def retry(session: Session, found: Delivery, window: float) -> Delivery:
+    """Send a dead-lettered delivery again, under the same webhook id."""
+    if found.status != "dead":
+        raise ProblemError(
+            409, "Conflict", f"The delivery is {found.status}; only dead ones retry."
+        )
+    moment = now()
+    found.status, found.next_attempt_at = "pending", moment
+    found.retry_until = moment + timedelta(seconds=window)
+    session.add(found)
+    return found
