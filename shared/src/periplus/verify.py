@@ -28,6 +28,11 @@ from periplus.canonical import canonical_bytes
 from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
 
 PAGE = 1000
+LOCATED = (
+    "the shortest prefix of the entries that the log's consistency proofs cannot join "
+    "to the signed root ends at this index (the first changed entry, unless the tree's "
+    "stored hashes were changed too, when it may be its neighbour)"
+)
 
 
 class VerificationFailedError(Exception):
@@ -183,10 +188,11 @@ def _prefix_root(hashes: Sequence[bytes], size: int) -> bytes:
 
 
 def _first_divergence(log: _Log, hashes: Sequence[bytes], signed: Checkpoint) -> int:
-    """The first index whose leaf differs from what was signed, by bisection.
+    """The last index of the shortest prefix that does not join the signed root.
 
-    A prefix of the entries is right exactly when the log's consistency proof
-    joins its root to the signed root; the answer is the first prefix that is not.
+    A prefix of the entries is right exactly when an honest consistency proof
+    joins its root to the signed root, so bisection finds the first changed
+    entry; a proof made from changed stored hashes can move it by a subtree.
     """
     lo, hi = 0, signed.size  # prefix lo is right; prefix hi is wrong
     while hi - lo > 1:
@@ -282,21 +288,15 @@ def verify_log(
                     f"the current one to {signed.size}; entries from this index were removed",
                     signed.size,
                 )
-            proof = log.hashes("/v1/log/proof/consistency", first=kept.size, second=signed.size)
-            if not merkle.verify_consistency(kept.size, signed.size, kept.root, signed.root, proof):
-                raise VerificationFailedError(
-                    "consistency",
-                    f"the log's consistency proof from size {kept.size} to {signed.size} "
-                    "does not join the two signed roots: the log was rewritten",
-                )
-            report.consistent_with = kept.size
         history = _history(log, verifier, signed.size)
         if kept is not None:
             history.setdefault(kept.size, kept.root)
         hashes: list[bytes] = []
         compact = merkle.CompactRange()
-        if 0 in history and history[0] != merkle.EMPTY_ROOT:
-            raise VerificationFailedError("history", "a checkpoint of size 0 with a wrong root")
+        if 0 in history:
+            if history[0] != merkle.EMPTY_ROOT:
+                raise VerificationFailedError("history", "a signed empty log with a wrong root")
+            report.history_checked += 1
         for index, item in _entries(log, signed.size):
             digest = _leaf_hash(index, item, report.withheld)
             hashes.append(digest)
@@ -307,7 +307,7 @@ def verify_log(
                 raise VerificationFailedError(
                     "history",
                     f"the entries do not match the signed checkpoint of size {compact.size}; "
-                    "the first entry that differs from what was signed is at this index",
+                    + LOCATED,
                     first,
                 )
             if wanted is not None:
@@ -317,10 +317,18 @@ def verify_log(
             first = _first_divergence(log, hashes, signed)
             raise VerificationFailedError(
                 "root",
-                "the entries do not hash to the signed root; the first entry that differs "
-                "from what was signed is at this index",
+                "the entries do not hash to the signed root; " + LOCATED,
                 first,
             )
+        if kept is not None:
+            proof = log.hashes("/v1/log/proof/consistency", first=kept.size, second=signed.size)
+            if not merkle.verify_consistency(kept.size, signed.size, kept.root, signed.root, proof):
+                raise VerificationFailedError(
+                    "consistency",
+                    f"the log's consistency proof from size {kept.size} to {signed.size} "
+                    "does not join the two signed roots: the log was rewritten",
+                )
+            report.consistent_with = kept.size
         for index in _sample(signed.size, proofs):
             proof = log.hashes("/v1/log/proof/inclusion", index=index, tree_size=signed.size)
             if not merkle.verify_inclusion(hashes[index], index, signed.size, proof, signed.root):

@@ -1,0 +1,135 @@
+"""The auditor's verifier against a real ledger, honest and tampered with in its database."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, update
+from sqlmodel import Session
+
+from ledger.log.withhold import withhold
+from ledger.models import Entry, Node, SignedCheckpoint
+from ledger.testing import Ledger, serve
+from periplus import merkle, verify
+from periplus.verify import VerificationFailedError, verify_log
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Ledger:
+    with serve(database_url) as instance:
+        yield instance  # type: ignore[misc]
+
+
+def tamper(ledger: Ledger, statement: object) -> None:
+    with Session(ledger.engine) as session:
+        session.execute(statement)  # type: ignore[call-overload]
+        session.commit()
+
+
+def failure(ledger: Ledger, **kwargs: object) -> VerificationFailedError:
+    with pytest.raises(VerificationFailedError) as caught:
+        verify_log(ledger.url, **kwargs)  # type: ignore[arg-type]
+    return caught.value
+
+
+def test_an_honest_log_verifies_and_stays_consistent_with_a_kept_checkpoint(
+    ledger: Ledger,
+) -> None:
+    ledger.fill(20)
+    first = verify_log(ledger.url, key=str(ledger.signer.verifier))
+    assert (first.size, first.entries, first.key_source) == (20, 20, "given")
+    assert first.history_checked == 2  # sizes 0 and 20
+    ledger.fill(25)
+    second = verify_log(ledger.url, previous=first.checkpoint, proofs=-1)
+    assert (second.size, second.consistent_with, second.proofs_checked) == (45, 20, 45)
+    assert "OK" in second.summary()
+
+
+def test_a_checkpoint_signed_by_another_key_fails(ledger: Ledger) -> None:
+    ledger.fill(3)
+    other = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+    assert failure(ledger, key=other).check == "signature"
+
+
+def test_a_changed_leaf_is_caught_at_its_index(ledger: Ledger) -> None:
+    ledger.fill(30)
+    forged = json.dumps({"forged": True}).encode()
+    tamper(ledger, update(Entry).where(Entry.index == 17).values(leaf=forged))  # type: ignore[arg-type]
+    caught = failure(ledger)
+    assert (caught.check, caught.index) == ("leaf", 17)
+
+
+def test_a_leaf_rewritten_with_its_hash_is_caught_at_its_index(ledger: Ledger) -> None:
+    ledger.fill(30)
+    forged = b'{"forged":true}'
+    tamper(ledger, update(Entry).where(Entry.index == 17).values(leaf=forged))  # type: ignore[arg-type]
+    tamper(
+        ledger,
+        update(Node)
+        .where(Node.level == 0, Node.index == 17)  # type: ignore[arg-type]
+        .values(hash=merkle.leaf_hash(forged)),
+    )
+    caught = failure(ledger)
+    assert caught.check == "history"  # the signed size-30 checkpoint no longer matches
+    assert caught.index in {16, 17}  # the proofs use the forged leaf hash of 17 as well
+
+
+def test_a_changed_interior_hash_is_caught_by_the_proofs_and_the_next_checkpoint(
+    ledger: Ledger,
+) -> None:
+    ledger.fill(40)
+    tamper(
+        ledger,
+        update(Node).where(Node.level == 3, Node.index == 4).values(hash=bytes(32)),  # type: ignore[arg-type]
+    )
+    caught = failure(ledger, proofs=-1)
+    assert caught.check == "inclusion"
+    assert caught.index is not None
+    assert caught.index < 32  # its proof has leaves 32..39 (the node) as a sibling
+    ledger.fill(1)  # the writer now signs a root made from the forged node
+    assert failure(ledger).check in {"history", "root"}
+
+
+def test_deleted_last_entries_are_caught(ledger: Ledger) -> None:
+    ledger.fill(30)
+    kept = verify_log(ledger.url).checkpoint
+    tamper(ledger, delete(Entry).where(Entry.index >= 25))  # type: ignore[arg-type]
+    caught = failure(ledger)
+    assert (caught.check, caught.index) == ("entries", 25)
+    tamper(ledger, delete(SignedCheckpoint).where(SignedCheckpoint.size > 25))  # type: ignore[arg-type]
+    ledger.append([], checkpoint=True)
+    caught = failure(ledger, previous=kept)
+    assert (caught.check, caught.index) == ("consistency", 25)
+
+
+def test_withheld_bytes_keep_every_proof_valid(ledger: Ledger) -> None:
+    ledger.fill(10)
+    with Session(ledger.engine) as session:
+        notice = withhold(
+            session, 3, "a protected witness", "Court order 12/2026", "test-city/ledger"
+        )
+        session.commit()
+    ledger.append([], checkpoint=True)
+    report = verify_log(ledger.url, proofs=-1)
+    assert (report.size, report.withheld, notice) == (11, [3], 10)
+    entries = ledger.get("/v1/log/entries", start=3, end=11).json()["entries"]
+    assert entries[0]["leaf"] == ""
+    assert entries[0]["event"] is None
+    assert entries[0]["withheld"]["legal_basis"] == "Court order 12/2026"
+    assert entries[0]["withheld"]["notice_index"] == 10
+    assert entries[-1]["event"]["type"] == "entry.withheld"
+    assert entries[-1]["event"]["data"]["index"] == 3
+
+
+def test_the_command_saves_a_checkpoint_and_checks_against_it(
+    ledger: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger.fill(5)
+    kept = tmp_path / "checkpoint.txt"
+    assert verify.main(["--url", ledger.url, "--save", str(kept)]) == 0
+    ledger.fill(5)
+    assert verify.main(["--url", ledger.url, "--checkpoint", str(kept), "--proofs", "all"]) == 0
+    assert "consistent with the kept checkpoint of size 5" in capsys.readouterr().out
+    tamper(ledger, delete(Entry).where(Entry.index >= 8))  # type: ignore[arg-type]
+    assert verify.main(["--url", ledger.url, "--checkpoint", str(kept)]) == 1
+    assert "FAILED: entries at index 8" in capsys.readouterr().err
