@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from trips_api_support import Api, make_settings, serve  # noqa: E402
+from trips_api_support import Api, make_settings, serve
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The whole life of a trip over HTTP, and the events it publishes."""
 
-from trips_api_support import Api, days
+from trips_api_support import Api
 
 from periplus.public import DATA_MODELS
 from trips_api.trips import examples
@@ -20,9 +20,7 @@ def test_a_trip_from_draft_to_closed_publishes_each_public_step(api: Api) -> Non
     )
     assert approved["status"] == "approved"
     assert approved["days_notice"] == -10
-    completed = api.post_ok(
-        "reporter", f"/v1/trips/{trip['id']}/complete", json=examples.COMPLETE
-    )
+    completed = api.post_ok("reporter", f"/v1/trips/{trip['id']}/complete", json=examples.COMPLETE)
     assert completed["actual_total"] == {"amount": "2920.92", "currency": "EUR"}
     reported = api.post_ok("reporter", f"/v1/trips/{trip['id']}/report", json=examples.REPORT)
     assert reported["report"]["days_after_return"] == 5

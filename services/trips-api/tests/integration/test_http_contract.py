@@ -1,0 +1,164 @@
+"""Idempotency keys, ETags, API keys, departments and rate limits over real HTTP."""
+
+import httpx
+from trips_api_support import Api, make_settings, new_key, serve
+
+from trips_api.trips import examples
+
+
+def test_same_idempotency_key_and_body_replays_the_first_answer(api: Api) -> None:
+    writer, key = api.as_("writer"), new_key()
+    first = writer.post("/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key})
+    again = writer.post("/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    listed = writer.get("/v1/trips").json()["trips"]
+    assert len(listed) == 1  # acted once
+
+
+def test_same_idempotency_key_with_another_body_is_a_conflict(api: Api) -> None:
+    writer, key = api.as_("writer"), new_key()
+    writer.post("/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key})
+    other = {**examples.trip(), "title": "Another trip"}
+    response = writer.post("/v1/trips", json=other, headers={"Idempotency-Key": key})
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_idempotency_keys_belong_to_their_api_key(api: Api) -> None:
+    key = new_key()
+    api.as_("writer").post("/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key})
+    response = api.as_("writer2").post(
+        "/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key}
+    )
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
+
+
+def test_a_replayed_approval_does_not_emit_twice(api: Api) -> None:
+    trip = api.create()
+    api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")
+    key = new_key()
+    for _ in range(2):
+        response = api.as_("approver").post(
+            f"/v1/trips/{trip['id']}/approve", headers={"Idempotency-Key": key}
+        )
+        assert response.status_code == 200
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
+def test_a_stale_if_match_is_refused_with_412(api: Api) -> None:
+    trip = api.create()
+    path = f"/v1/trips/{trip['id']}"
+    read = api.as_("writer").get(path)
+    etag = read.headers["ETag"]
+    assert etag == f'"{trip["version"]}"'
+    first = api.as_("writer").patch(path, json=examples.PATCH, headers={"If-Match": etag})
+    assert first.status_code == 200
+    assert first.headers["ETag"] != etag
+    stale = api.as_("writer2").patch(path, json={"title": "Mine"}, headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert api.as_("writer").get(path).json()["title"] == examples.PATCH["title"]
+    fresh = api.as_("writer2").patch(
+        path, json={"title": "Mine"}, headers={"If-Match": first.headers["ETag"]}
+    )
+    assert fresh.status_code == 200
+    submit = api.as_("writer").post(f"{path}/submit", headers={"If-Match": etag})
+    assert submit.status_code == 412
+
+
+def test_keys_are_created_listed_and_revoked_by_admins(api: Api) -> None:
+    admin = api.as_("admin")
+    idem = new_key()
+    created = admin.post(
+        "/v1/keys",
+        json={"name": "HR", "scopes": ["trips:write"]},
+        headers={"Idempotency-Key": idem},
+    )
+    assert created.status_code == 201
+    plain = created.json()["key"]
+    assert plain.startswith("pk_")
+    replay = admin.post(
+        "/v1/keys",
+        json={"name": "HR", "scopes": ["trips:write"]},
+        headers={"Idempotency-Key": idem},
+    )
+    assert replay.json()["id"] == created.json()["id"]
+    assert replay.json()["key"] is None  # the secret is never stored
+
+    hr = httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {plain}"})
+    assert hr.post("/v1/trips", json=examples.trip()).status_code == 201
+    listed = admin.get("/v1/keys").json()["keys"]
+    assert "HR" in [k["name"] for k in listed]
+    assert all("secret" not in str(k) and "key" not in k for k in listed)
+    assert api.as_("writer").get("/v1/keys").status_code == 403
+
+    revoked = admin.post(f"/v1/keys/{created.json()['id']}/revoke")
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_by"] == api.keys["admin"].split("_")[1]
+    assert hr.post("/v1/trips", json=examples.trip()).status_code == 401
+    hr.close()
+
+
+def test_departments_are_managed_through_the_api(api: Api) -> None:
+    admin = api.as_("admin")
+    assert (
+        api.as_("writer")
+        .post("/v1/departments", json={"code": "culture", "name": "Culture"})
+        .status_code
+        == 403
+    )
+    created = admin.post("/v1/departments", json={"code": "culture", "name": "Culture"})
+    assert created.status_code == 201
+    assert admin.post("/v1/departments", json={"code": "culture", "name": "X"}).status_code == 409
+    etag = created.headers["ETag"]
+    retired = admin.patch(
+        "/v1/departments/culture", json={"active": False}, headers={"If-Match": etag}
+    )
+    assert retired.status_code == 200
+    stale = admin.patch(
+        "/v1/departments/culture", json={"name": "Arts"}, headers={"If-Match": etag}
+    )
+    assert stale.status_code == 412
+    response = api.as_("writer").post(
+        "/v1/trips", json={**examples.trip(), "departments": ["culture", "nowhere"]}
+    )
+    assert response.status_code == 422
+    assert {e["message"] for e in response.json()["errors"]} == {
+        "no active department has the code 'culture'",
+        "no active department has the code 'nowhere'",
+    }
+    codes = [d["code"] for d in api.as_(None).get("/v1/departments").json()["departments"]]
+    assert codes == ["culture", "finance", "international-relations", "mobility"]
+
+
+def test_department_names_enter_the_public_record(api: Api) -> None:
+    api.approved()
+    trip = api.events()[0]["data"]["trip"]
+    assert trip["lead_department"] == "International Relations"
+    assert trip["departments"] == ["International Relations", "Mobility"]
+
+
+def test_anonymous_reads_are_rate_limited_per_client(database_url: str) -> None:
+    for api in serve(make_settings(database_url, public_reads_per_minute=1, public_read_burst=3)):
+        codes = [api.as_(None).get("/v1/trips").status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200]
+        assert codes[3:] == [429, 429]
+        limited = api.as_(None).get("/v1/trips")
+        assert limited.headers["content-type"] == "application/problem+json"
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert api.as_("writer").get("/v1/trips").status_code == 200  # keys are not limited
+
+
+def test_an_oversized_body_is_refused_with_413(database_url: str) -> None:
+    for api in serve(make_settings(database_url, max_body_bytes=2000)):
+        body = {**examples.trip(), "purpose": "x" * 3000}
+        response = api.as_("writer").post("/v1/trips", json=body)
+        assert response.status_code == 413
+
+
+def test_unknown_fields_are_refused_field_by_field(api: Api) -> None:
+    response = api.as_("writer").post("/v1/trips", json={**examples.trip(), "colour": "red"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.colour"

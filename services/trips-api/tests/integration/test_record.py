@@ -1,0 +1,107 @@
+"""Money in the reporting currency, and private data kept out of every event."""
+
+import json
+
+from trips_api_support import Api
+
+from periplus.public import DATA_MODELS
+from trips_api.trips import examples
+
+
+def test_amounts_are_exact_and_converted_with_their_rate_and_date(api: Api) -> None:
+    trip = api.create()
+    lodging = trip["budget"][1]
+    assert lodging["amount"] == {"amount": "1200000", "currency": "KRW"}
+    assert lodging["exchange_rate"] == "0.00068"
+    assert lodging["reporting"] == {"amount": "816.00", "currency": "EUR"}
+    assert lodging["rate_date"] == examples.trip()["budget"][1]["rate_date"]
+    airfare = trip["budget"][0]
+    assert airfare["exchange_rate"] == "1"
+    assert trip["budget_total"] == {"amount": "3836.00", "currency": "EUR"}
+    assert trip["city_share"] == {"amount": "3020.00", "currency": "EUR"}  # the host pays lodging
+
+
+def test_a_configured_rate_is_used_when_the_client_sends_none(api: Api) -> None:
+    item = {
+        "category": "registration",
+        "payer": "city",
+        "amount": {"amount": "100.10", "currency": "USD"},
+    }
+    trip = api.create(budget=[item])
+    recorded = trip["budget"][0]
+    assert recorded["exchange_rate"] == "0.92"
+    assert recorded["reporting"] == {"amount": "92.09", "currency": "EUR"}
+
+
+def test_an_amount_that_cannot_be_converted_is_refused(api: Api) -> None:
+    item = {"category": "other", "payer": "city", "amount": {"amount": "5", "currency": "JPY"}}
+    response = api.as_("writer").post("/v1/trips", json={**examples.trip(), "budget": [item]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.budget.0.exchange_rate"
+
+
+def test_floats_and_unknown_currencies_are_refused(api: Api) -> None:
+    for amount in ({"amount": 10.5, "currency": "EUR"}, {"amount": "10", "currency": "XXY"}):
+        item = {"category": "other", "payer": "city", "amount": amount}
+        response = api.as_("writer").post("/v1/trips", json={**examples.trip(), "budget": [item]})
+        assert response.status_code == 422, amount
+
+
+def test_private_data_never_enters_an_event(api: Api) -> None:
+    trip = api.reported()
+    path = f"/v1/trips/{trip['id']}"
+    api.post_ok(
+        "writer",
+        f"{path}/correct",
+        json={"changes": {"private_notes": "Changed notes."}, "reason": "Internal note only."},
+    )
+    api.post_ok("writer", f"{path}/correct", json=examples.CORRECT)
+    events = api.events()
+    assert [e["type"] for e in events] == [
+        "trip.approved",
+        "trip.completed",
+        "trip.reported",
+        "trip.corrected",  # the private-only correction published nothing
+    ]
+    text = json.dumps(events)
+    assert "Jorge Silva" not in text
+    assert "Passport" not in text and "Changed notes" not in text
+    assert "Ana Pereira" in text  # a public name is public
+    protected = events[0]["data"]["trip"]["travellers"][1]
+    assert protected == {
+        "name": None,
+        "position": "Head of the international relations office",
+        "elected": False,
+    }
+
+
+def test_every_emitted_event_validates_against_the_public_contract(api: Api) -> None:
+    api.post_ok("writer", f"/v1/trips/{api.approved()['id']}/cancel", json=examples.CANCEL)
+    amended = api.approved()
+    api.post_ok("writer", f"/v1/trips/{amended['id']}/amend", json=examples.AMEND)
+    reported = api.reported()
+    path = f"/v1/trips/{reported['id']}"
+    api.post_ok("writer", f"{path}/correct", json=examples.CORRECT)
+    for status in ("done",):
+        response = api.as_("reporter").patch(f"{path}/followups/f1", json={"status": status})
+        assert response.status_code == 200
+    api.post_ok("reporter", f"{path}/close")
+    events = api.events()
+    assert {e["type"] for e in events} == set(DATA_MODELS)
+    for event in events:
+        DATA_MODELS[event["type"]].model_validate(event["data"])
+
+
+def test_anonymous_readers_see_only_published_trips_without_private_fields(api: Api) -> None:
+    draft = api.create()
+    published = api.approved()
+    anonymous = api.as_(None)
+    assert anonymous.get(f"/v1/trips/{draft['id']}").status_code == 404
+    seen = anonymous.get(f"/v1/trips/{published['id']}").json()
+    assert seen["travellers"][1]["name"] is None
+    assert seen["private_notes"] is None and seen["created_by"] is None
+    assert [t["id"] for t in anonymous.get("/v1/trips").json()["trips"]] == [published["id"]]
+    full = api.as_("private").get(f"/v1/trips/{published['id']}").json()
+    assert full["travellers"][1]["name"] == "Jorge Silva"
+    assert full["private_notes"] == examples.trip()["private_notes"]
+    assert full["approved_by"] == api.keys["approver"].split("_")[1]
