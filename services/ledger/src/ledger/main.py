@@ -20,7 +20,6 @@ from ledger.models import Announcement, ConsumerOffset
 from ledger.settings import Settings, get_settings
 from periplus import db, kafka
 from periplus.consumer import ConsumerLoop
-from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
 from periplus.note import Signer
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
@@ -61,12 +60,16 @@ def build(settings: Settings | None = None) -> FastAPI:
                 lambda: _checkpointer(engine, signer),
             ),
             OutboxRelay(
-                engine, Announcement, LEDGER_TOPIC, settings.kafka_bootstrap, _announcement
+                engine,
+                Announcement,
+                settings.entries_topic,
+                settings.kafka_bootstrap,
+                _announcement,
             ),
             ConsumerLoop(
                 engine,
                 settings.kafka_bootstrap,
-                TRIPS_TOPIC,
+                settings.trips_topic,
                 ConsumerOffset,
                 ingestor.handle,
                 tick=ingestor.tick,

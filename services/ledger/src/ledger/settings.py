@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
 from periplus.settings import ServiceSettings
 
 
@@ -30,6 +31,8 @@ class Settings(ServiceSettings):
     checkpoint_interval: float = Field(default=0.5, gt=0, le=60)
     catchup_interval: float = Field(default=5.0, gt=0, le=3600)
     ingest_enabled: bool = True
+    trips_topic: str = Field(default=TRIPS_TOPIC, description="Where events arrive.")
+    entries_topic: str = Field(default=LEDGER_TOPIC, description="Where entries are announced.")
     own_source: str = Field(
         default="demo-city/ledger",
         pattern=r"^[a-z0-9][a-z0-9.-]{0,62}/[a-z0-9][a-z0-9.-]{0,62}$",

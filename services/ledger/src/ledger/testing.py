@@ -61,7 +61,12 @@ class Ledger:
     signer: Signer
     settings: Settings
     http: httpx.Client
+    app: Any = None
     seq: int = 0
+
+    @property
+    def is_writer(self) -> bool:
+        return bool(self.app.state.writer.is_writer)
 
     def append(self, envelopes: list[Envelope], checkpoint: bool = True) -> None:
         with Session(self.engine) as session:
@@ -101,4 +106,4 @@ def serve(database_url: str, **overrides: Any) -> Iterator[Ledger]:
     settings = ledger_settings(database_url, **overrides)
     app = build(settings)
     with Server(app) as server, httpx.Client(timeout=30) as http:
-        yield Ledger(server.url, app.state.engine, app.state.signer, settings, http)
+        yield Ledger(server.url, app.state.engine, app.state.signer, settings, http, app)

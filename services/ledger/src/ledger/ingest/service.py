@@ -147,6 +147,14 @@ class Ingestor:
             body = raw.encode()
         else:
             body = json.dumps(raw).encode()
+        origin = origin[:200]
+        seen = session.exec(
+            select(Quarantined.raw).where(
+                col(Quarantined.origin) == origin, col(Quarantined.reason) == reason
+            )
+        ).all()
+        if body[:1_000_000] in seen:
+            return  # redelivered: listed once
         log.warning("event quarantined", extra={"origin": origin, "reason": reason})
         QUARANTINED.inc()
         session.add(

@@ -1,0 +1,67 @@
+"""Ingestion from the real broker, quarantine, and one writer with takeover."""
+
+import json
+import uuid
+from contextlib import ExitStack
+
+from kafka import KafkaProducer
+
+from ledger.testing import Ledger, event, serve
+from periplus.kafka import ensure_topic, make_producer
+from periplus.testing import Broker, eventually
+
+
+def signed_size(ledger: Ledger) -> int:
+    return int(ledger.get("/v1/log/checkpoint").text.split("\n")[1])
+
+
+def seqs(ledger: Ledger) -> list[int]:
+    entries = ledger.get("/v1/log/entries", start=0, end=1000).json()["entries"]
+    return [e["event"]["seq"] for e in entries]
+
+
+def send(producer: KafkaProducer, topic: str, values: list[bytes]) -> None:
+    for value in values:
+        producer.send(topic, value=value)
+    producer.flush(timeout=10)
+
+
+def test_one_writer_appends_a_second_reads_then_takes_over(
+    database_url: str, broker: Broker
+) -> None:
+    topic = f"trips-{uuid.uuid4().hex[:8]}"
+    ensure_topic(broker.bootstrap, topic)
+    producer = make_producer(broker.bootstrap)
+    trip = uuid.uuid4()
+    events = [event(seq, trip).model_dump_json().encode() for seq in range(1, 9)]
+    malformed = [b"not json", json.dumps({"spec": "periplus.event/9", "id": "x"}).encode()]
+    send(producer, topic, [events[1], events[0], *malformed, *events[2:5], events[3]])
+    options = {
+        "ingest_enabled": True,
+        "kafka_bootstrap": broker.bootstrap,
+        "trips_topic": topic,
+        "entries_topic": f"entries-{topic}",
+        "writer_retry": 0.2,
+        "checkpoint_interval": 0.1,
+    }
+    with ExitStack() as first_process:
+        writer = first_process.enter_context(serve(database_url, **options))
+        with serve(database_url, **options) as reader:
+            assert writer.is_writer
+            assert not reader.is_writer
+            eventually(lambda: signed_size(writer) == 5)
+            assert seqs(reader) == [1, 2, 3, 4, 5]
+            assert reader.get("/v1/log/checkpoint").text == writer.get("/v1/log/checkpoint").text
+            quarantined = reader.get("/v1/log/quarantine").json()["events"]
+            assert [q["raw"] for q in quarantined] == [m.decode() for m in malformed]
+            assert "not JSON" in quarantined[0]["reason"]
+            assert "unsupported spec" in quarantined[1]["reason"]
+            assert "ledger_events_quarantined_total" in reader.get("/metrics").text
+            assert not reader.is_writer
+
+            first_process.close()  # the writer goes away
+            send(producer, topic, events[5:])
+            eventually(lambda: reader.is_writer, timeout=30)
+            eventually(lambda: signed_size(reader) == 8, timeout=30)
+            assert seqs(reader) == list(range(1, 9))
+    producer.close(timeout=2)
