@@ -62,7 +62,8 @@ def test_entries_arrive_signed_per_standard_webhooks(database_url: str, receiver
     entries, trip = Entries(), str(uuid.uuid4())
     with Server(build(settings(database_url))) as server:
         created = subscribe(server, url=receiver.url, description="Newsroom")
-        assert created["secret"].startswith("whsec_") and created["token"].startswith("whtok_")
+        assert created["secret"].startswith("whsec_")
+        assert created["token"].startswith("whtok_")
         ingest(server, entries.approved(trip))
         (got,) = eventually(receiver.accepted)
         payload = verified(created["secret"], got)
@@ -153,7 +154,8 @@ def test_a_receiver_that_recovers_gets_every_delivery_once_per_webhook_id(
 
     accepted = receiver.accepted()
     per_id = Counter(r.headers["webhook-id"] for r in accepted)
-    assert set(per_id) == failed_ids and set(per_id.values()) == {1}
+    assert set(per_id) == failed_ids
+    assert set(per_id.values()) == {1}
     kinds = sorted(verified(created["secret"], r)["type"] for r in accepted)
     assert kinds == ["trip.approved", "trip.cancelled", "webhook.test"]
 
@@ -175,13 +177,15 @@ def test_dead_letters_are_listed_and_can_be_sent_again(
             return found
 
         (letter,) = eventually(dead)
-        assert letter["attempts"] >= 2 and letter["last_status"] == 503
+        assert letter["attempts"] >= 2
+        assert letter["last_status"] == 503
         detail = httpx.get(f"{base}/deliveries/{letter['id']}", headers=auth).json()
         assert [a["number"] for a in detail["log"]] == list(range(1, letter["attempts"] + 1))
         assert all(a["status_code"] == 503 for a in detail["log"])
         receiver.mode = "ok"
         again = httpx.post(f"{base}/deliveries/{letter['id']}/retry", headers=auth)
-        assert again.status_code == 202 and again.json()["status"] == "pending"
+        assert again.status_code == 202
+        assert again.json()["status"] == "pending"
         (got,) = eventually(receiver.accepted)
         assert got.headers["webhook-id"] == letter["id"]
         assert verified(created["secret"], got)["data"]["ledger_index"] == 0

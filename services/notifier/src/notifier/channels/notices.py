@@ -158,7 +158,9 @@ def event_id(position: Position) -> str:
 
 
 def parse_event_id(value: str) -> Position:
-    """The position an event id names; ValueError if it names none."""
+    """The position an event id names (``-1`` is before the first); ValueError if none."""
+    if value.strip() == "-1":
+        return (-1, 0)
     index, _, sub = value.strip().partition(".")
     if not index.isdigit() or (sub and not sub.isdigit()) or len(value) > 40:
         raise ValueError(f"not an event id: {value[:40]!r}")

@@ -69,7 +69,7 @@ class StreamHub:
 
     async def start(self) -> None:
         self._loop, self._bell = asyncio.get_running_loop(), asyncio.Event()
-        self.head = await asyncio.to_thread(self._last)
+        self.head = await asyncio.to_thread(self.last)
         notices.listen(self.wake)
         self._task = asyncio.create_task(self._run(), name="stream-hub")
 
@@ -109,7 +109,8 @@ class StreamHub:
         with Session(self.engine) as session:
             return notices.read_after(session, after, PAGE, self.public_url)
 
-    def _last(self) -> Position | None:
+    def last(self) -> Position | None:
+        """The last notice committed."""
         with Session(self.engine) as session:
             return notices.last_position(session)
 

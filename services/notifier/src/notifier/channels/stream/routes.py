@@ -65,7 +65,7 @@ def _join(
     hub: StreamHub = request.app.state.stream_hub
     client = hub.join(filters)
     try:
-        yield Joined(hub, client, position if position is not None else hub.head)
+        yield Joined(hub, client, position if position is not None else hub.last())
     finally:
         hub.leave(client)
 
@@ -89,7 +89,8 @@ async def stream(
     """Each event's `id` is its ledger index (`42`), or for an alert the index after which
     it was raised and its number (`42.1`); its `event` is the type (`trip.approved`,
     `alert.report_overdue`...) and its `data` the same JSON a webhook receives. Reconnect
-    with `Last-Event-ID` (or `?after=`) to receive exactly what was missed. Filters repeat:
+    with `Last-Event-ID` (or `?after=`) to receive exactly what was missed; `-1` replays
+    from the first entry, and without either the stream starts from now. Filters repeat:
     `trip_id`, `department`, `sdg_goal`, `type`."""
     hub, client, position = joined.hub, joined.client, joined.after
     try:

@@ -1,0 +1,164 @@
+"""The live stream over real HTTP: receive, disconnect, resume with Last-Event-ID, filter."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from notifier.channels.testing import Entries, snapshot
+from notifier.main import build
+from periplus.testing import Server, eventually
+from services.notifier.tests.test_webhooks import ingest, settings
+
+
+class Reader:
+    """Reads Server-Sent Events from an open response, one at a time."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response, self.lines = response, response.iter_lines()
+        self.retry: int | None = None
+
+    def next(self) -> dict[str, Any]:
+        event: dict[str, Any] = {}
+        for line in self.lines:
+            if line == "":
+                if "data" in event:
+                    event["data"] = json.loads(event["data"])
+                    return event
+                continue
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if name == "retry":
+                self.retry = int(value)
+            elif name in ("id", "event", "data"):
+                event[name] = value
+        raise AssertionError("the stream ended")
+
+    def ids(self, count: int) -> list[str]:
+        return [self.next()["id"] for _ in range(count)]
+
+
+@contextmanager
+def connect(server: Server, **kwargs: Any) -> Iterator[Reader]:
+    with httpx.stream(
+        "GET", f"{server.url}/v1/stream", timeout=httpx.Timeout(10.0), **kwargs
+    ) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = Reader(response)
+        yield reader
+
+
+def test_resume_after_a_disconnect_gets_exactly_the_missed_entries(database_url: str) -> None:
+    entries, trip = Entries(), str(uuid.uuid4())
+    with Server(build(settings(database_url, stream_poll_interval=0.1))) as server:
+        ingest(server, entries.approved(trip), entries.make("trip.amended", trip, amended()))
+        with connect(server) as reader:
+            ingest(server, entries.make("trip.completed", trip, completed()))
+            first = reader.next()
+            assert reader.retry == 3000
+            assert (first["id"], first["event"]) == ("2", "trip.completed")
+            assert first["data"]["data"]["ledger_index"] == 2
+            assert first["data"]["data"]["trip_url"].endswith(f"/trips/{trip}")
+        hub = server.server.config.app.state.stream_hub
+        eventually(lambda: not hub.clients)
+        ingest(
+            server,
+            entries.make("trip.reported", trip, reported()),
+            entries.make("trip.closed", trip, {"reference": "MVD-2027-0001"}),
+        )
+        with connect(server, headers={"Last-Event-ID": first["id"]}) as reader:
+            assert reader.ids(2) == ["3", "4"]
+            ingest(server, entries.approved(str(uuid.uuid4()), reference="MVD-2027-0002"))
+            assert reader.ids(1) == ["5"]
+        with connect(server, params={"after": "-1"}) as reader:
+            events = [reader.next() for _ in range(6)]
+            assert [e["id"] for e in events] == ["0", "1", "2", "3", "4", "5"]
+            assert [e["event"] for e in events][:2] == ["trip.approved", "trip.amended"]
+
+
+def test_filters_apply_to_the_replay_and_to_live_events(database_url: str) -> None:
+    entries = Entries()
+    mobility, health = str(uuid.uuid4()), str(uuid.uuid4())
+    with Server(build(settings(database_url, stream_poll_interval=0.1))) as server:
+        ingest(
+            server,
+            entries.approved(mobility),
+            entries.approved(
+                health, reference="MVD-2027-0002", departments=("Health",), sdg_goals=(3,)
+            ),
+        )
+        params = {"after": "-1", "department": "HEALTH", "sdg_goal": "3"}
+        with (
+            connect(server, params=params) as by_department,
+            connect(
+                server, params={"after": "-1", "type": "trip.cancelled", "trip_id": health}
+            ) as by_type,
+        ):
+            assert by_department.ids(1) == ["1"]
+            cancel = {"reference": "MVD-2027-0002", "reason": "Flu"}
+            ingest(
+                server,
+                entries.make(
+                    "trip.cancelled", mobility, {"reference": "MVD-2027-0001", "reason": "x"}
+                ),
+                entries.make("trip.cancelled", health, cancel),
+            )
+            assert by_department.ids(1) == ["3"]
+            only = by_type.next()
+            assert (only["id"], only["data"]["data"]["event"]["data"]) == ("3", cancel)
+
+
+def test_bad_resume_points_and_filters_are_problems(database_url: str) -> None:
+    with Server(build(settings(database_url))) as server:
+        url = f"{server.url}/v1/stream"
+        bad_id = httpx.get(url, headers={"Last-Event-ID": "yesterday"})
+        assert bad_id.status_code == 400
+        assert bad_id.headers["content-type"] == "application/problem+json"
+        assert httpx.get(url, params={"type": "trip.eaten"}).status_code == 422
+        assert httpx.get(url, params={"sdg_goal": "18"}).status_code == 422
+        assert httpx.get(url, params={"trip_id": "not-a-uuid"}).status_code == 422
+
+
+def amended() -> dict[str, Any]:
+    return {
+        "trip": snapshot(),
+        "changes": [{"field": "agenda", "before": [], "after": ["Depot visit"]}],
+        "reason": "The host added a depot visit.",
+    }
+
+
+def completed() -> dict[str, Any]:
+    money = {"amount": "2400.00", "currency": "UYU"}
+    return {
+        "reference": "MVD-2027-0001",
+        "actual_costs": [],
+        "actual_total": money,
+        "city_share": money,
+    }
+
+
+def reported() -> dict[str, Any]:
+    return {
+        "reference": "MVD-2027-0001",
+        "report": {
+            "summary": "Agreement signed.",
+            "results": [{"outcome_id": "o1", "achieved": "yes", "result": "Signed."}],
+            "filed_on": "2027-04-01",
+            "days_after_return": 20,
+        },
+        "followups": [
+            {
+                "id": "f1",
+                "commitment": "Pilot two electric buses.",
+                "owner_department": "Mobility",
+                "due_date": "2027-09-01",
+                "status": "open",
+            }
+        ],
+    }
