@@ -56,7 +56,8 @@ def test_a_whole_life_folds_into_current_state_and_timeline(
         assert [f["status"] for f in state["followups"]] == ["open", "done"]
         assert "unvalidated" not in state
         timeline = session.exec(select(LoggedEntry.type).order_by(col(LoggedEntry.index))).all()
-        assert timeline[0] == "trip.approved" and timeline[-1] == "followup.updated"
+        assert timeline[0] == "trip.approved"
+        assert timeline[-1] == "followup.updated"
         facets = {(f.kind, f.value) for f in session.exec(select(TripFacet)).all()}
         assert {
             ("department", "Mobility"),
@@ -76,7 +77,8 @@ def test_replayed_entries_are_applied_once(engine: Engine, ingestor: Ingestor) -
     with Session(engine) as session:
         assert len(session.exec(select(LoggedEntry)).all()) == 5
         view = session.get(TripView, trip_id)
-        assert view is not None and len(view.data["amendments"]) == 1
+        assert view is not None
+        assert len(view.data["amendments"]) == 1
 
 
 def test_data_off_the_contract_is_shown_with_what_is_known(
@@ -111,7 +113,8 @@ def test_data_off_the_contract_is_shown_with_what_is_known(
         assert odd.data["unvalidated"] == [0, 1]
         assert odd.data["report"] is None
         fine = session.get(TripView, other)
-        assert fine is not None and fine.title == "Study visit MVD-2025-0008"
+        assert fine is not None
+        assert fine.title == "Study visit MVD-2025-0008"
 
 
 def test_facets_follow_amendments(engine: Engine, ingestor: Ingestor) -> None:

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlmodel import Session, col, distinct, select
+from sqlmodel import Session, col, select
 
 from notifier.models import LoggedEntry, TripFacet, TripView
 
@@ -33,7 +33,8 @@ def trips(
 
 
 def facet_values(session: Session, kind: str) -> list[str]:
-    rows = session.exec(select(distinct(TripFacet.value)).where(col(TripFacet.kind) == kind)).all()
+    query = select(TripFacet.value).where(col(TripFacet.kind) == kind).distinct()
+    rows = session.exec(query).all()
     return sorted(str(v) for v in rows)
 
 
