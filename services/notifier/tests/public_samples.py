@@ -195,3 +195,10 @@ def life(trip_id: str, reference: str = "MVD-2026-0001", **snap: Any) -> list[di
             "2026-04-20T09:00:00.000Z",
         ),
     ]
+
+
+def numbered(events: list[dict[str, Any]], source: str = "demo-city/trips-api") -> list[Envelope]:
+    """The same events as one source's gapless sequence from 1, as a ledger expects them."""
+    return [
+        Envelope.model_validate({**e, "source": source, "seq": n}) for n, e in enumerate(events, 1)
+    ]

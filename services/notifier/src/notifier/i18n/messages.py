@@ -457,16 +457,16 @@ M: dict[str, tuple[str, str, str, str]] = {
         "Nenhuma meta ODS foi indicada.",
     ),
     "departments.pass": (
-        "{count} departments involved.",
-        "{count} áreas involucradas.",
-        "{count} services concernés.",
-        "{count} secretarias envolvidas.",
+        "Departments involved: {count}.",
+        "Áreas involucradas: {count}.",
+        "Services concernés : {count}.",
+        "Secretarias envolvidas: {count}.",
     ),
     "departments.warning": (
-        "Only {count} departments involved ({minimum} asked).",
-        "Solo {count} áreas involucradas (se piden {minimum}).",
-        "Seulement {count} services concernés ({minimum} demandés).",
-        "Só {count} secretarias envolvidas (pede-se {minimum}).",
+        "Departments involved: only {count} ({minimum} asked).",
+        "Áreas involucradas: solo {count} (se piden {minimum}).",
+        "Services concernés : seulement {count} ({minimum} demandés).",
+        "Secretarias envolvidas: só {count} (pede-se {minimum}).",
     ),
     "cost.pass": (
         "{per_day} per traveller-day, {ratio} times the city's median of {median}.",
@@ -577,20 +577,24 @@ M: dict[str, tuple[str, str, str, str]] = {
         "Nenhuma alteração desde a aprovação.",
     ),
     "amendments.pass": (
-        "{count} amendments, the latest {latest_days_before} days before departure.",
-        "{count} modificaciones, la última {latest_days_before} días antes de la salida.",
-        "{count} modifications, la dernière {latest_days_before} jours avant le départ.",
-        "{count} alterações, a última {latest_days_before} dias antes da partida.",
+        "Amendments since approval: {count}, the latest {latest_days_before} days before "
+        "departure.",
+        "Modificaciones desde la aprobación: {count}, la última {latest_days_before} días "
+        "antes de la salida.",
+        "Modifications depuis l'approbation : {count}, la dernière {latest_days_before} jours "
+        "avant le départ.",
+        "Alterações desde a aprovação: {count}, a última {latest_days_before} dias antes da "
+        "partida.",
     ),
     "amendments.warning": (
-        "{count} amendments, {late} of them fewer than {minimum} days before departure "
-        "(the latest {latest_days_before} days before).",
-        "{count} modificaciones, {late} a menos de {minimum} días de la salida "
-        "(la última {latest_days_before} días antes).",
-        "{count} modifications, dont {late} à moins de {minimum} jours du départ "
-        "(la dernière {latest_days_before} jours avant).",
-        "{count} alterações, {late} a menos de {minimum} dias da partida "
-        "(a última {latest_days_before} dias antes).",
+        "Amendments since approval: {count}; late ones, fewer than {minimum} days before "
+        "departure: {late} (the latest {latest_days_before} days before).",
+        "Modificaciones desde la aprobación: {count}; tardías, a menos de {minimum} días de "
+        "la salida: {late} (la última {latest_days_before} días antes).",
+        "Modifications depuis l'approbation : {count} ; tardives, à moins de {minimum} jours "
+        "du départ : {late} (la dernière {latest_days_before} jours avant).",
+        "Alterações desde a aprovação: {count}; tardias, a menos de {minimum} dias da "
+        "partida: {late} (a última {latest_days_before} dias antes).",
     ),
 }
 

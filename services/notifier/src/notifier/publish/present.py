@@ -85,7 +85,7 @@ def summary(state: dict[str, Any], lang: str, today: date) -> list[str]:
     out.extend(_cost_sentence(trip, lang, fmt))
     outcomes = [str(o.get("text", "")) for o in trip.get("expected_outcomes") or []]
     if outcomes:
-        out.append(text(lang, "sum.expected", list=fmt.join(outcomes)))
+        out.append(text(lang, "sum.expected", list="; ".join(o.rstrip(".") for o in outcomes)))
     completed = state.get("completed") or {}
     if completed.get("actual_total"):
         out.append(

@@ -46,7 +46,8 @@
   }
 
   async function openCheckpoint(keyText, note) {
-    const [name, hexId, blob] = keyText.trim().split("+");
+    const [name, hexId, ...rest] = keyText.trim().split("+");
+    const blob = rest.join("+");
     let raw;
     try { raw = b64(blob); } catch (e) { fail("key"); }
     if (!name || raw.length !== 33 || raw[0] !== 1) fail("key");
