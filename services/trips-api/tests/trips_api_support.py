@@ -26,6 +26,13 @@ ROLES = {
 }
 
 
+DEPARTMENTS = (
+    ("international-relations", "International Relations"),
+    ("mobility", "Mobility"),
+    ("finance", "Finance"),
+)
+
+
 @dataclass
 class Api:
     url: str
@@ -91,7 +98,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def serve(settings: Settings) -> Iterator[Api]:
+def serve(settings: Settings, *, departments: bool = True) -> Iterator[Api]:
     app = build(settings)
     with Server(app) as server:
         keys: dict[str, str] = {}
@@ -100,11 +107,7 @@ def serve(settings: Settings) -> Iterator[Api]:
                 keys[role] = keys_service.create(session, role, scopes)[1]
             session.commit()
         api = Api(server.url, app, keys)
-        for code, name in (
-            ("international-relations", "International Relations"),
-            ("mobility", "Mobility"),
-            ("finance", "Finance"),
-        ):
+        for code, name in DEPARTMENTS if departments else ():
             api.post_ok("admin", "/v1/departments", json={"code": code, "name": name})
         try:
             yield api

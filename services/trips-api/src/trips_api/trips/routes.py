@@ -126,7 +126,7 @@ def list_trips(
     session: SessionDep,
     key: Reader,
     cursor: Annotated[
-        str | None, Query(pattern=r"^[0-9]{1,15}$", description="From the previous page.")
+        str | None, Query(pattern=r"^[0-9]{1,9}$", description="From the previous page.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     status: Annotated[
