@@ -1,5 +1,6 @@
 """The OpenAPI document: every example is accepted as it is, and fuzzing finds no 500."""
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -100,10 +101,8 @@ def _fuzz(operation: Any, mode: GenerationMode, url: str, headers: dict[str, str
         if response.status_code >= 500:
             failures.append(f"{case.method} {case.formatted_path}: {response.text}")
 
-    try:
+    with contextlib.suppress(hypothesis.errors.Unsatisfiable):
         check()
-    except hypothesis.errors.Unsatisfiable:
-        pass
     return failures
 
 
