@@ -13,8 +13,9 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import Announcement, Entry, Node, SignedCheckpoint, TripTag
+from ledger.models import LedgerModel, SignedCheckpoint, TripTag
 from periplus import merkle
+from periplus.canonical import canonical_bytes
 from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer
 
@@ -36,11 +37,11 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
     entries: list[dict[str, Any]] = []
     announcements: list[dict[str, Any]] = []
     for envelope in envelopes:
-        leaf = envelope.leaf()
+        event = envelope.to_json()
+        leaf = canonical_bytes(event)
         index = compact.size
         for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
             nodes.append({"level": level, "index": position, "hash": digest})
-        event = envelope.to_json()
         entries.append(
             {
                 "index": index,
@@ -63,9 +64,10 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
                 "published": False,
             }
         )
-    session.execute(insert(Entry), entries)
-    session.execute(insert(Node), nodes)
-    session.execute(insert(Announcement), announcements)
+    connection = session.connection()
+    tables = LedgerModel.metadata.tables
+    for table, rows in (("entry", entries), ("node", nodes), ("announcement", announcements)):
+        connection.execute(insert(tables[table]), rows)
     _tag(session, envelopes)
     return [e["index"] for e in entries]
 

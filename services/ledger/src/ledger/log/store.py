@@ -1,8 +1,9 @@
 """Reading the stored tree: sizes, nodes, checkpoints."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from ledger.models import Entry, Node, SignedCheckpoint
@@ -19,8 +20,20 @@ class NodeStore:
         wanted = list(nodes)
         if not wanted:
             return {}
+        by_level: dict[int, list[int]] = defaultdict(list)
+        for level, index in wanted:
+            by_level[level].append(index)
+        # One equality-and-IN term per level: both databases answer it from the
+        # primary key, where a row-value IN can fall back to a scan on SQLite.
         rows = self.session.exec(
-            select(Node).where(tuple_(col(Node.level), col(Node.index)).in_(wanted))
+            select(Node).where(
+                or_(
+                    *(
+                        and_(col(Node.level) == level, col(Node.index).in_(indices))
+                        for level, indices in by_level.items()
+                    )
+                )
+            )
         ).all()
         found = {(row.level, row.index): row.hash for row in rows}
         missing = set(wanted) - found.keys()
