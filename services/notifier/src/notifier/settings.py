@@ -42,7 +42,7 @@ class Settings(ServiceSettings):
         gt=0,
         description="Seconds a delivery is retried before it is dead-lettered.",
     )
-    webhook_concurrency: int = Field(default=64, ge=1, le=1000)
+    webhook_concurrency: int = Field(default=16, ge=1, le=256, description="Sending threads.")
     webhook_batch: int = Field(default=500, ge=1, le=5000)
     webhook_poll_interval: float = Field(default=1.0, gt=0, le=60)
     subscription_create_limit: int = Field(

@@ -6,18 +6,17 @@ recognise a message they already have. Failures back off exponentially until
 the retry window (a day and more) closes, then the delivery is dead-lettered.
 """
 
-import asyncio
-import contextlib
 import logging
 import random
 import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, update
 from sqlmodel import Session, col, select
 
 from notifier.channels import notices
@@ -28,6 +27,7 @@ from notifier.settings import Settings
 log = logging.getLogger(__name__)
 
 ATTEMPTS = Counter("notifier_webhook_attempts_total", "Webhook attempts", ["outcome"])
+RECORD_EVERY = 0.05  # seconds an attempt's outcome may wait to be recorded with others
 LATENCY = Histogram("notifier_webhook_attempt_seconds", "Time a receiver took to answer")
 
 
@@ -53,66 +53,79 @@ class Outcome:
 
 
 class DeliveryWorker(threading.Thread):
+    """Sends due deliveries from a pool of threads sharing one HTTP connection pool."""
+
     def __init__(self, engine: Engine, settings: Settings) -> None:
         super().__init__(name="webhook-delivery", daemon=True)
         self.engine, self.settings = engine, settings
         self.lease = timedelta(seconds=settings.webhook_timeout * 2 + 30)
-        self._halt = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._bell: asyncio.Event | None = None
+        self._halt, self._bell = threading.Event(), threading.Event()
 
     def wake(self) -> None:
-        loop, bell = self._loop, self._bell
-        if loop is not None and bell is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(bell.set)
+        self._bell.set()
 
     def stop(self) -> None:
         self._halt.set()
-        self.wake()
-        self.join(timeout=15)
+        self._bell.set()
+        self.join(timeout=self.settings.webhook_timeout + 15)
 
     def run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop, self._bell = asyncio.get_running_loop(), asyncio.Event()
+        settings = self.settings
         notices.listen(self.wake)
-        limits = httpx.Limits(max_connections=self.settings.webhook_concurrency)
+        size = settings.webhook_concurrency
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         try:
-            async with httpx.AsyncClient(
-                timeout=self.settings.webhook_timeout, follow_redirects=False, limits=limits
-            ) as client:
-                while not self._halt.is_set():
-                    try:
-                        sent = await self.round(client)
-                    except Exception:
-                        log.exception("webhook delivery round failed; will retry")
-                        sent = 0
-                    if sent < self.settings.webhook_batch and not self._halt.is_set():
-                        self._bell.clear()
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(
-                                self._bell.wait(), self.settings.webhook_poll_interval
-                            )
+            with (
+                httpx.Client(
+                    timeout=settings.webhook_timeout, follow_redirects=False, limits=limits
+                ) as client,
+                ThreadPoolExecutor(size, thread_name_prefix="webhook-send") as pool,
+            ):
+                self._serve(client, pool)
         finally:
             notices.unlisten(self.wake)
 
-    async def round(self, client: httpx.AsyncClient) -> int:
-        """Send one batch of due deliveries; return how many were attempted."""
-        jobs = await asyncio.to_thread(self.claim)
-        if not jobs:
-            return 0
-        gate = asyncio.Semaphore(self.settings.webhook_concurrency)
+    def _serve(self, client: httpx.Client, pool: ThreadPoolExecutor) -> None:
+        """Keep the pool busy: claim when it runs low, record finished attempts in batches.
 
-        async def send(job: Job) -> Outcome:
-            async with gate:
-                return await self.send(client, job)
+        A slow receiver holds one thread until its timeout, never the others.
+        """
+        settings, size = self.settings, self.settings.webhook_concurrency
+        flying: set[Future[Outcome]] = set()
+        finished: list[Outcome] = []
+        since = 0.0
+        while not self._halt.is_set() or flying or finished:
+            claimed = 0
+            if len(flying) <= size and not self._halt.is_set():
+                self._bell.clear()
+                try:
+                    jobs = self.claim(settings.webhook_batch - len(flying))
+                except Exception:
+                    log.exception("cannot claim webhook deliveries; will retry")
+                    jobs = []
+                claimed = len(jobs)
+                flying.update(pool.submit(self.send, client, job) for job in jobs)
+            if flying:
+                timeout = RECORD_EVERY if finished else settings.webhook_poll_interval
+                done, flying = wait(flying, timeout=timeout, return_when=FIRST_COMPLETED)
+                if done and not finished:
+                    since = time.monotonic()
+                finished.extend(future.result() for future in done)
+            if finished and (
+                len(finished) >= 100 or not flying or time.monotonic() - since >= RECORD_EVERY
+            ):
+                self._record_safely(finished)
+                finished = []
+            if not flying and not finished and claimed == 0:
+                self._bell.wait(settings.webhook_poll_interval)
 
-        outcomes = await asyncio.gather(*(send(job) for job in jobs))
-        await asyncio.to_thread(self.record, outcomes)
-        return len(jobs)
+    def _record_safely(self, outcomes: list[Outcome]) -> None:
+        try:
+            self.record(outcomes)
+        except Exception:  # the lease expires and the deliveries are tried again
+            log.exception("cannot record webhook attempts; they will be retried")
 
-    def claim(self) -> list[Job]:
+    def claim(self, limit: int) -> list[Job]:
         moment = datetime.now(UTC)
         with Session(self.engine) as session:
             rows = session.exec(
@@ -121,7 +134,7 @@ class DeliveryWorker(threading.Thread):
                 .where(col(Delivery.status) == "pending")
                 .where(col(Delivery.next_attempt_at) <= moment)
                 .order_by(col(Delivery.next_attempt_at))
-                .limit(self.settings.webhook_batch)
+                .limit(limit)
                 .with_for_update(skip_locked=True, of=Delivery)
             ).all()
             needed = {(d.ledger_index, d.sub) for d, _ in rows if d.body is None}
@@ -153,16 +166,14 @@ class DeliveryWorker(threading.Thread):
                 )
         return found
 
-    async def send(self, client: httpx.AsyncClient, job: Job) -> Outcome:
+    def send(self, client: httpx.Client, job: Job) -> Outcome:
         started = time.perf_counter()
         moment = datetime.now(UTC)
         status, error = None, None
         try:
             if not self.settings.allow_private_receivers:
-                host, port = addresses.host_and_port(job.url)
-                infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-                addresses.refuse_private([str(info[4][0]) for info in infos])
-            response = await client.post(
+                addresses.check_reachable(job.url)
+            response = client.post(
                 job.url,
                 content=job.body.encode(),
                 headers=signing.headers(job.id, job.body, job.keys, moment),
@@ -183,37 +194,66 @@ class DeliveryWorker(threading.Thread):
         return Outcome(job.id, moment, status, error, int(elapsed * 1000))
 
     def record(self, outcomes: list[Outcome]) -> None:
+        """Log every attempt; mark successes in bulk, schedule or dead-letter failures."""
         settings = self.settings
         window = timedelta(seconds=settings.webhook_retry_window)
+        finished = datetime.now(UTC)
         with Session(self.engine) as session:
-            for outcome in outcomes:
-                delivery = session.get(Delivery, outcome.id)
-                if delivery is None:  # its subscription was deleted meanwhile
-                    continue
-                delivery.attempts += 1
-                delivery.last_status, delivery.last_error = outcome.status_code, outcome.error
-                session.add(
-                    DeliveryAttempt(
-                        delivery_id=delivery.id,
-                        number=delivery.attempts,
-                        at=outcome.at,
-                        status_code=outcome.status_code,
-                        error=outcome.error,
-                        duration_ms=outcome.duration_ms,
+            rows = session.exec(
+                select(Delivery.id, Delivery.attempts).where(
+                    col(Delivery.id).in_([o.id for o in outcomes])
+                )
+            ).all()
+            attempts = {str(row[0]): int(row[1]) + 1 for row in rows}
+            known = [o for o in outcomes if o.id in attempts]  # else its subscription is gone
+            if not known:
+                return
+            session.connection().execute(
+                insert(DeliveryAttempt),
+                [
+                    {
+                        "delivery_id": o.id,
+                        "number": attempts[o.id],
+                        "at": o.at,
+                        "status_code": o.status_code,
+                        "error": o.error,
+                        "duration_ms": o.duration_ms,
+                    }
+                    for o in known
+                ],
+            )
+            by_status: dict[int | None, list[str]] = {}
+            for o in known:
+                if o.ok:
+                    by_status.setdefault(o.status_code, []).append(o.id)
+            for status_code, ids in by_status.items():
+                session.connection().execute(
+                    update(Delivery)
+                    .where(col(Delivery.id).in_(ids))
+                    .values(
+                        status="delivered",
+                        delivered_at=finished,
+                        attempts=col(Delivery.attempts) + 1,
+                        last_status=status_code,
+                        last_error=None,
                     )
                 )
-                deadline = max(delivery.retry_until, delivery.created_at + window)
-                delivery.retry_until = deadline
-                finished = datetime.now(UTC)
-                if outcome.ok:
-                    delivery.status, delivery.delivered_at = "delivered", finished
-                elif finished >= deadline:
-                    delivery.status = "dead"
-                else:
-                    delivery.next_attempt_at = finished + timedelta(
-                        seconds=backoff(delivery.attempts, settings)
-                    )
-                session.add(delivery)
+            failed = {o.id: o for o in known if not o.ok}
+            if failed:
+                for delivery in session.exec(
+                    select(Delivery).where(col(Delivery.id).in_(list(failed)))
+                ).all():
+                    outcome = failed[delivery.id]
+                    delivery.attempts += 1
+                    delivery.last_status, delivery.last_error = outcome.status_code, outcome.error
+                    deadline = max(delivery.retry_until, delivery.created_at + window)
+                    delivery.retry_until = deadline
+                    if finished >= deadline:
+                        delivery.status = "dead"
+                    else:
+                        delay = backoff(delivery.attempts, settings)
+                        delivery.next_attempt_at = finished + timedelta(seconds=delay)
+                    session.add(delivery)
             session.commit()
 
 
