@@ -59,6 +59,16 @@ def test_notice_counts_days_and_reads_the_justification() -> None:
     assert notice(snapshot(notice=3), Rules(min_notice_days=2)).status == "pass"  # type: ignore[union-attr]
 
 
+def test_a_trip_disclosed_after_departure_is_flagged_as_such() -> None:
+    late = notice(snapshot(notice=-40, urgency_justification="Published afterwards."), RULES)
+    assert late is not None
+    assert (late.status, late.message, late.figures["days_after"]) == (
+        "warning",
+        "notice.after",
+        40,
+    )
+
+
 def test_agenda_share_counts_only_working_days() -> None:
     full = agenda_coverage(snapshot(days=5, agenda_days=5), RULES)
     assert full is not None

@@ -115,7 +115,7 @@ def test_the_trip_page_answers_who_where_when_why_and_what_came_of_it(site: Site
         "Municipality of Quito."
     ) in body
     assert "Of 2 expected outcomes: 1 achieved, 1 partly, 0 not." in body
-    assert "Promised next: 2 follow-up commitments (1 done, " in body
+    assert "Follow-up commitments: 2 (1 done, " in body
     # The checklist: a sentence and a verdict per signal.
     assert 'data-signal="notice" data-status="pass"' in page.text
     assert "Disclosed 30 days before departure (at least 15 asked)." in body

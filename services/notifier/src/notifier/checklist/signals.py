@@ -58,6 +58,8 @@ def notice(trip: dict[str, Any], rules: Rules) -> Signal | None:
         days = (start - approved).days
     justified = bool(trip.get("urgency_justification"))
     figures = {"days": days, "minimum": rules.min_notice_days, "justified": justified}
+    if days < 0:
+        return Signal("notice", "warning", "notice.after", {**figures, "days_after": -days})
     if days >= rules.min_notice_days:
         return Signal("notice", "pass", "notice.pass", figures)
     message = "notice.justified" if justified else "notice.warning"

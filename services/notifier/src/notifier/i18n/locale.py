@@ -65,6 +65,10 @@ class Formats:
     def number(self, value: Any) -> str:
         return str(format_decimal(value, locale=self.locale))
 
+    def decimal1(self, value: float) -> str:
+        """One decimal place, as in "1.5 times"."""
+        return str(format_decimal(value, format="#,##0.0", locale=self.locale))
+
     def percent(self, share: float) -> str:
         return str(format_percent(share, locale=self.locale))
 

@@ -374,11 +374,12 @@ M: dict[str, tuple[str, str, str, str]] = {
         "De {expected} resultados esperados: {yes} alcançados, {partly} em parte, {no} não.",
     ),
     "sum.followups": (
-        "Promised next: {total} follow-up commitments ({done} done, {open} open, "
-        "{overdue} overdue).",
-        "Compromisos asumidos: {total} ({done} cumplidos, {open} abiertos, {overdue} vencidos).",
-        "Engagements pris : {total} ({done} réalisés, {open} ouverts, {overdue} en retard).",
-        "Compromissos assumidos: {total} ({done} concluídos, {open} abertos, {overdue} atrasados).",
+        "Follow-up commitments: {total} ({done} done, {open} open, {overdue} overdue).",
+        "Compromisos de seguimiento: {total} ({done} cumplidos, {open} abiertos, "
+        "{overdue} vencidos).",
+        "Engagements de suivi : {total} ({done} réalisés, {open} ouverts, {overdue} en retard).",
+        "Compromissos de acompanhamento: {total} ({done} concluídos, {open} abertos, "
+        "{overdue} atrasados).",
     ),
     "sum.cancelled": (
         "This trip was cancelled: {reason}",
@@ -409,6 +410,12 @@ M: dict[str, tuple[str, str, str, str]] = {
         "l'urgence est justifiée.",
         "Publicada só {days} dias antes da partida (pede-se {minimum}); "
         "a urgência está justificada.",
+    ),
+    "notice.after": (
+        "Disclosed {days_after} days after departure, after the fact.",
+        "Publicado {days_after} días después de la salida, a posteriori.",
+        "Publié {days_after} jours après le départ, après coup.",
+        "Publicada {days_after} dias depois da partida, a posteriori.",
     ),
     "agenda.pass": (
         "{with_agenda} of {days} travel days have official agenda items ({share}).",

@@ -164,7 +164,7 @@ def _figure(name: str, value: Any, signal: Signal, fmt: Formats) -> str:
     if isinstance(value, float) and (name == "share" or signal.key in ("agenda", "cofunded")):
         return fmt.percent(value)
     if isinstance(value, float):
-        return fmt.number(round(value, 1))
+        return fmt.decimal1(value)
     if isinstance(value, list):
         return fmt.join([str(v) for v in value])
     if isinstance(value, int) and not isinstance(value, bool):
