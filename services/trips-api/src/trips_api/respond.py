@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from periplus.web import ProblemError
 from trips_api.idempotency import service as idempotency_service
 from trips_api.keys.models import ApiKey
 
@@ -46,7 +47,16 @@ def write(
         earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
         if earlier is not None:
             return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
-    outcome = act()
+    try:
+        outcome = act()
+    except ProblemError:
+        # A twin request with the same key may have acted while this one waited for a lock.
+        session.rollback()
+        if idempotency_key is not None:
+            earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
+            if earlier is not None:
+                return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
+        raise
     text = outcome.payload.model_dump_json()
     if idempotency_key is not None:
         kept = outcome.stored.model_dump_json() if outcome.stored is not None else text
@@ -65,11 +75,15 @@ def write(
     except IntegrityError:
         # The same key raced in from another request and won: answer as it did.
         session.rollback()
-        if idempotency_key is None:
-            raise
-        earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
+        earlier = (
+            idempotency_service.find(session, key.id, idempotency_key, fp)
+            if idempotency_key is not None
+            else None
+        )
         if earlier is None:
-            raise
+            raise ProblemError(
+                409, "Conflict", "Another request changed the same resource; read it and retry."
+            ) from None
         return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
     request.app.state.relay_notify()
     return _response(outcome.status, text, outcome.etag, outcome.location)

@@ -1,5 +1,7 @@
 """Idempotency keys, ETags, API keys, departments and rate limits over real HTTP."""
 
+import threading
+
 import httpx
 from trips_api_support import Api, make_settings, new_key, serve
 
@@ -162,3 +164,48 @@ def test_unknown_fields_are_refused_field_by_field(api: Api) -> None:
     response = api.as_("writer").post("/v1/trips", json={**examples.trip(), "colour": "red"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "body.colour"
+
+
+def test_two_approvals_at_once_publish_one_event(api: Api) -> None:
+    trip = api.create()
+    api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def approve(role: str) -> None:
+        with httpx.Client(
+            base_url=api.url, headers={"Authorization": f"Bearer {api.keys[role]}"}
+        ) as client:
+            barrier.wait()
+            codes.append(client.post(f"/v1/trips/{trip['id']}/approve").status_code)
+
+    threads = [threading.Thread(target=approve, args=(r,)) for r in ("approver", "admin")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [200, 409]
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
+def test_the_same_idempotency_key_sent_twice_at_once_acts_once(api: Api) -> None:
+    barrier, key = threading.Barrier(2), new_key()
+    answers: list[httpx.Response] = []
+
+    def create() -> None:
+        with httpx.Client(
+            base_url=api.url, headers={"Authorization": f"Bearer {api.keys['writer']}"}
+        ) as client:
+            barrier.wait()
+            answers.append(
+                client.post("/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key})
+            )
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert len(api.as_("writer").get("/v1/trips").json()["trips"]) == 1

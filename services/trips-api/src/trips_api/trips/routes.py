@@ -83,7 +83,7 @@ def _answer(request: Request, trip: Trip, key: ApiKey, code: int = 200) -> Outco
 
 
 def _load(session: SessionDep, trip_id: uuid.UUID, if_match: str | None) -> Trip:
-    trip = service.get(session, trip_id)
+    trip = service.get(session, trip_id, for_update=True)
     check_if_match(if_match, etag(trip))
     return trip
 

@@ -231,8 +231,16 @@ def create(session: Session, settings: Settings, body: TripFields, key: ApiKey) 
     return trip
 
 
-def get(session: Session, trip_id: uuid.UUID, *, include_unpublished: bool = True) -> Trip:
-    trip = session.get(Trip, str(trip_id))
+def get(
+    session: Session,
+    trip_id: uuid.UUID,
+    *,
+    include_unpublished: bool = True,
+    for_update: bool = False,
+) -> Trip:
+    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns."""
+    query = select(Trip).where(col(Trip.id) == str(trip_id))
+    trip = session.exec(query.with_for_update() if for_update else query).first()
     if trip is None or (not include_unpublished and trip.approved_at is None):
         raise ProblemError(404, "Not found", f"No trip has the id {trip_id}.")
     return trip
