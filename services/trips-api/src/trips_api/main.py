@@ -10,6 +10,7 @@ from periplus import db, kafka
 from periplus.events import TRIPS_TOPIC
 from periplus.outbox import OutboxRelay
 from periplus.web import create_app
+from trips_api.catalogue import routes as catalogue_routes
 from trips_api.departments import routes as departments_routes
 from trips_api.events import routes as events_routes
 from trips_api.events.models import Event
@@ -78,5 +79,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.include_router(trips_routes.router)
     app.include_router(departments_routes.router)
     app.include_router(keys_routes.router)
+    app.include_router(catalogue_routes.router)
     app.include_router(events_routes.router)
     return app

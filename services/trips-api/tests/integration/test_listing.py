@@ -83,3 +83,13 @@ def test_bad_filters_are_refused_clearly(api: Api) -> None:
         response = api.as_(None).get("/v1/trips", params=params)
         assert response.status_code == 422, params
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_sdg_catalogue_lists_every_goal_and_target(api: Api) -> None:
+    goals = api.as_(None).get("/v1/sdg").json()["goals"]
+    assert len(goals) == 17
+    assert sum(len(g["targets"]) for g in goals) == 169
+    assert goals[10]["names"]["fr"] == "Villes et communautés durables"
+    assert {"id": "11.2", "label": "Safe, affordable, sustainable transport for all"} in goals[10][
+        "targets"
+    ]

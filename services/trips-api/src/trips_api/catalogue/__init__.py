@@ -1,0 +1,1 @@
+"""Reference data that clients validate against: the SDG goals and targets."""
