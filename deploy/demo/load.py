@@ -251,7 +251,8 @@ class Loader:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="demo", description=__doc__)
-    parser.add_argument("--trips-url", default=os.environ.get("TRIPS_URL", "http://127.0.0.1:8001"))
+    default_url = f"http://127.0.0.1:{os.environ.get('TRIPS_PORT', '8001')}"
+    parser.add_argument("--trips-url", default=os.environ.get("TRIPS_URL", default_url))
     parser.add_argument(
         "--admin-key",
         default=os.environ.get("TRIPS_ADMIN_KEY"),
