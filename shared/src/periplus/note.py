@@ -94,6 +94,14 @@ class Signer:
         return f"{text}\n{SIGNATURE_PREFIX}{self.name} {base64.b64encode(sig).decode()}\n"
 
 
+def cosign(text: str, signers: "list[Signer]") -> str:
+    """One note signed by several keys: a key rotation statement carries the old and the new."""
+    if not signers:
+        raise NoteError("a note needs at least one signature")
+    lines = [signer.sign(text).rpartition("\n\n")[2] for signer in signers]
+    return f"{text}\n{''.join(lines)}"
+
+
 def split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
     """Split a signed note into its text and its (key name, key id || signature) lines."""
     text, sep, sigblock = note.rpartition("\n\n")

@@ -28,6 +28,7 @@ from periplus.canonical import canonical_bytes
 from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
 
 PAGE = 1000
+ROTATION_HEADER = "periplus.key-rotation/1"
 LOCATED = (
     "the shortest prefix of the entries that the log's consistency proofs cannot join "
     "to the signed root ends at this index (the first changed entry, unless the tree's "
@@ -128,11 +129,70 @@ def _b64(text: Any, length: int | None = None) -> bytes:
     return raw
 
 
+def _rotation(statement: str) -> tuple[str, Verifier, Verifier, int]:
+    lines = statement.split("\n")
+    if len(lines) < 5 or lines[0] != ROTATION_HEADER:
+        raise NoteError("not a key rotation statement")
+    if not lines[2].startswith("old ") or not lines[3].startswith("new "):
+        raise NoteError("a rotation names the old key, then the new one")
+    if not lines[4].isdigit():
+        raise NoteError("a rotation names the last size the old key signed")
+    return lines[1], Verifier.parse(lines[2][4:]), Verifier.parse(lines[3][4:]), int(lines[4])
+
+
+Chain = list[tuple[Verifier, int | None]]
+"""Each key of the log with the largest size it may sign (None: the current key)."""
+
+
+def key_chain(statements: Sequence[str], trusted: Verifier) -> Chain:
+    """Follow rotation statements from a trusted key to every key of the log.
+
+    A statement counts only if both the old and the new key signed it, so trust
+    passes forward (old to new) and back (new to old). A retired key is good
+    only for checkpoints up to the size at which it was retired.
+    """
+    parsed: list[tuple[Verifier, Verifier, int]] = []
+    for statement in statements:
+        try:
+            _origin, old, new, size = _rotation(statement)
+            old.verify(statement)
+            new.verify(statement)
+        except NoteError as exc:
+            raise VerificationFailedError("key", f"a key rotation statement: {exc}") from exc
+        parsed.append((old, new, size))
+    retired: dict[Verifier, int] = {}
+    newest = trusted
+    for old, new, size in parsed:
+        if old == newest:
+            retired[old], newest = size, new
+    oldest = trusted
+    for old, new, size in reversed(parsed):
+        if new == oldest:
+            retired[old], oldest = size, old
+    return [(newest, None), *((k, v) for k, v in retired.items() if k != newest)]
+
+
 def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
     try:
         return open_checkpoint(note, verifier)
     except NoteError as exc:
         raise VerificationFailedError("signature", f"{what}: {exc}") from exc
+
+
+def _open_any(note: str, chain: Chain, what: str) -> Checkpoint:
+    """Open a checkpoint with whichever key of the chain signed it, within its sizes."""
+    for verifier, limit in chain[1:]:
+        try:
+            checkpoint = open_checkpoint(note, verifier)
+        except NoteError:
+            continue
+        if limit is not None and checkpoint.size > limit:
+            raise VerificationFailedError(
+                "key",
+                f"{what} (size {checkpoint.size}) is signed by a key retired at size {limit}",
+            )
+        return checkpoint
+    return _open(note, chain[0][0], what)
 
 
 def _entries(log: _Log, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -216,7 +276,7 @@ def _sample(size: int, proofs: int) -> list[int]:
     return sorted({*range(0, size, step), size - 1})
 
 
-def _history(log: _Log, verifier: Verifier, size: int) -> dict[int, bytes]:
+def _history(log: _Log, chain: Chain, size: int) -> dict[int, bytes]:
     """Every signed checkpoint up to ``size`` that the log lists, each signature checked."""
     roots: dict[int, bytes] = {}
     after = -1
@@ -228,10 +288,7 @@ def _history(log: _Log, verifier: Verifier, size: int) -> dict[int, bytes]:
             note = item.get("note") if isinstance(item, dict) else None
             if not isinstance(note, str):
                 raise VerificationFailedError("history", "a listed checkpoint has no note")
-            try:
-                checkpoint = open_checkpoint(note, verifier)
-            except NoteError:
-                continue  # signed by another key (before a rotation): not ours to judge
+            checkpoint = _open_any(note, chain, "a checkpoint of the history")
             after = max(after, checkpoint.size)
             if checkpoint.size <= size:
                 roots[checkpoint.size] = checkpoint.root
@@ -260,11 +317,14 @@ def verify_log(
         log = _Log(url, http)
         published = log.text("/v1/log/key").strip()
         try:
-            verifier = Verifier.parse(key or published)
+            trusted = Verifier.parse(key or published)
         except NoteError as exc:
             raise VerificationFailedError("key", str(exc)) from exc
+        rotations = log.json("/v1/log/keys").get("rotations") or []
+        chain = key_chain([str(r.get("statement")) for r in rotations], trusted)
+        verifier = chain[0][0]
         note = log.text("/v1/log/checkpoint")
-        signed = _open(note, verifier, "the current checkpoint")
+        signed = _open_any(note, chain, "the current checkpoint")
         report = Report(
             url=url,
             origin=signed.origin,
@@ -272,11 +332,12 @@ def verify_log(
             root=signed.root,
             checkpoint=note,
             key=str(verifier),
-            key_source="given" if key else "published by the log",
+            key_source=("given" if key else "published by the log")
+            + (f", followed through {len(rotations)} rotation(s)" if rotations else ""),
         )
         kept: Checkpoint | None = None
         if previous is not None:
-            kept = _open(previous, verifier, "the kept checkpoint")
+            kept = _open_any(previous, chain, "the kept checkpoint")
             if kept.origin != signed.origin:
                 raise VerificationFailedError(
                     "consistency", f"the kept checkpoint is of {kept.origin!r}"
@@ -288,7 +349,7 @@ def verify_log(
                     f"the current one to {signed.size}; entries from this index were removed",
                     signed.size,
                 )
-        history = _history(log, verifier, signed.size)
+        history = _history(log, chain, signed.size)
         if kept is not None:
             history.setdefault(kept.size, kept.root)
         hashes: list[bytes] = []

@@ -1,19 +1,26 @@
-"""``ledger serve`` runs the log; ``ledger verify`` checks one; ``ledger withhold`` redacts."""
+"""``ledger serve`` runs the log; ``verify`` checks one; ``withhold`` and ``rotate-key``."""
 
 import argparse
+import base64
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from ledger.log.rotation import rotate
 from ledger.log.service import sign_checkpoint
-from ledger.log.signing import load_signer
+from ledger.log.signing import load_signer, write_key_file
 from ledger.log.withhold import WithholdError, withhold
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
 from periplus import db, logs, verify
+from periplus.note import Signer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     held.add_argument(
         "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
     )
+    rotation = commands.add_parser(
+        "rotate-key", help="sign with a new key, stated in a note signed by both keys"
+    )
+    rotation.add_argument(
+        "--new-key",
+        help="base64 of the new 32-byte seed (needed when the key comes from the environment)",
+    )
+    rotation.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
+    )
     args = parser.parse_args(argv)
     if args.command == "verify":
         return verify.run(args)
@@ -40,25 +57,74 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
         return 0
+    if args.command == "rotate-key":
+        return _rotate(settings, args)
     return _withhold(settings, args)
 
 
-def _withhold(settings: Settings, args: argparse.Namespace) -> int:
-    """Appends, so it must hold the writer lock: a running writer is asked to step aside."""
+@contextmanager
+def _writing(settings: Settings, wait: float) -> Iterator[Engine | None]:
+    """The database with the writer lock held, or None if another process keeps it."""
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine, MIGRATIONS)
     lock = WriterLock(engine)
-    deadline = time.monotonic() + args.wait
-    while not lock.try_acquire():
-        if time.monotonic() > deadline:
-            print(
-                "another ledger process is the writer; stop it (a reader takes over after) "
-                "or run this where it runs",
-                file=sys.stderr,
-            )
-            return 2
-        time.sleep(0.5)
+    deadline = time.monotonic() + wait
     try:
+        while not lock.try_acquire():
+            if time.monotonic() > deadline:
+                print(
+                    "another ledger process is the writer; stop it (a reader takes over "
+                    "after) or run this where it runs",
+                    file=sys.stderr,
+                )
+                yield None
+                return
+            time.sleep(0.5)
+        yield engine
+    finally:
+        lock.release()
+        engine.dispose()
+
+
+def _rotate(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.signing_key and not args.new_key:
+        print("the key comes from LEDGER_SIGNING_KEY: give --new-key", file=sys.stderr)
+        return 1
+    new_private = (
+        Ed25519PrivateKey.from_private_bytes(base64.b64decode(args.new_key, validate=True))
+        if args.new_key
+        else Ed25519PrivateKey.generate()
+    )
+    old = load_signer(settings)
+    new = Signer(settings.origin, new_private)
+    staged = settings.signing_key_file.with_name(settings.signing_key_file.name + ".next")
+    with _writing(settings, args.wait) as engine:
+        if engine is None:
+            return 2
+        if not settings.signing_key:
+            staged.unlink(missing_ok=True)
+            write_key_file(staged, new_private)
+        with Session(engine) as session:
+            rotation = rotate(session, old, new)
+            session.commit()
+            print(rotation.statement, end="")
+        if not settings.signing_key:
+            retired = settings.signing_key_file.with_name(
+                f"{settings.signing_key_file.name}.{old.verifier.key_id.hex()}.retired"
+            )
+            settings.signing_key_file.rename(retired)
+            staged.rename(settings.signing_key_file)
+    print(f"new verifier key: {new.verifier}")
+    if settings.signing_key:
+        print("now set LEDGER_SIGNING_KEY to the new seed and restart the writer")
+    return 0
+
+
+def _withhold(settings: Settings, args: argparse.Namespace) -> int:
+    """Appends, so it must hold the writer lock."""
+    with _writing(settings, args.wait) as engine:
+        if engine is None:
+            return 2
         with Session(engine) as session:
             try:
                 notice = withhold(
@@ -70,9 +136,6 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
             session.commit()
             sign_checkpoint(session, load_signer(settings))
             session.commit()
-    finally:
-        lock.release()
-        engine.dispose()
     print(f"entry {args.index} withheld; public notice appended at index {notice}")
     return 0
 

@@ -14,13 +14,12 @@ from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
 from ledger.log.service import sign_checkpoint
-from ledger.log.signing import load_signer
+from ledger.log.signing import Keys
 from ledger.log.writer import Worker, Writer, WriterLock
 from ledger.models import Announcement, ConsumerOffset
 from ledger.settings import Settings, get_settings
 from periplus import db, kafka
 from periplus.consumer import ConsumerLoop
-from periplus.note import Signer
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
 from periplus.web import create_app
@@ -39,16 +38,21 @@ def _announcement(row: Announcement) -> tuple[bytes, bytes]:
     return row.trip_id.encode(), row.payload
 
 
-def _checkpointer(engine: Engine, signer: Signer) -> None:
+def _checkpointer(engine: Engine, keys: Keys) -> None:
     with Session(engine) as session:
-        if sign_checkpoint(session, signer) is not None:
+        if sign_checkpoint(session, keys.signer) is not None:
             session.commit()
+
+
+def _become_writer(engine: Engine, keys: Keys) -> None:
+    keys.reload()  # a rotation made while another process wrote is taken up here
+    _checkpointer(engine, keys)
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = db.make_engine(settings.database_url)
-    signer = load_signer(settings)
+    keys = Keys(settings)
     http = httpx.Client(timeout=10.0)
     ingestor = Ingestor(engine, settings.sources, http)
 
@@ -57,7 +61,7 @@ def build(settings: Settings | None = None) -> FastAPI:
             Periodic(
                 "checkpointer",
                 settings.checkpoint_interval,
-                lambda: _checkpointer(engine, signer),
+                lambda: _checkpointer(engine, keys),
             ),
             OutboxRelay(
                 engine,
@@ -81,7 +85,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         WriterLock(engine),
         workers if settings.ingest_enabled else list,
         retry_seconds=settings.writer_retry,
-        on_acquire=lambda: _checkpointer(engine, signer),
+        on_acquire=lambda: _become_writer(engine, keys),
     )
 
     @asynccontextmanager
@@ -106,7 +110,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         },
         lifespan=lifespan,
     )
-    app.state.settings, app.state.engine, app.state.signer = settings, engine, signer
+    app.state.settings, app.state.engine, app.state.keys = settings, engine, keys
     app.state.ingestor, app.state.writer = ingestor, writer
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)

@@ -109,3 +109,16 @@ class Quarantined(LedgerModel, table=True):
     )
     reason: str
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class KeyRotation(LedgerModel, table=True):
+    """A change of signing key, stated in a note signed by the old and the new key."""
+
+    __tablename__ = "key_rotation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    old_key: str = Field(description="Verifier key string of the retired key.")
+    new_key: str = Field(description="Verifier key string of the key that signs from now on.")
+    tree_size: int = Field(description="The size of the last checkpoint the old key signed.")
+    statement: str = Field(description="The signed note, with both signatures.")
+    rotated_at: datetime

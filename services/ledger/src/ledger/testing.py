@@ -106,4 +106,4 @@ def serve(database_url: str, **overrides: Any) -> Iterator[Ledger]:
     settings = ledger_settings(database_url, **overrides)
     app = build(settings)
     with Server(app) as server, httpx.Client(timeout=30) as http:
-        yield Ledger(server.url, app.state.engine, app.state.signer, settings, http, app)
+        yield Ledger(server.url, app.state.engine, app.state.keys.signer, settings, http, app)

@@ -7,19 +7,22 @@ from fastapi.responses import PlainTextResponse
 from sqlmodel import col, select
 
 from ledger.deps import SessionDep
+from ledger.log.rotation import current_key
 from ledger.log.schemas import (
     Checkpoints,
     ConsistencyProof,
     Entries,
     InclusionProof,
+    Keys,
     Quarantine,
     QuarantinedOut,
+    Rotation,
     SignedCheckpointOut,
     b64,
     log_entries,
 )
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import Entry, Quarantined, SignedCheckpoint
+from ledger.models import Entry, KeyRotation, Quarantined, SignedCheckpoint
 from periplus import merkle
 from periplus.web import ProblemError
 
@@ -31,8 +34,26 @@ Limit = Annotated[int, Query(ge=1, le=MAX_ENTRIES)]
 
 
 @router.get("/key", response_class=PlainTextResponse, summary="The verifier key (note format)")
-def key(request: Request) -> str:
-    return f"{request.app.state.signer.verifier}\n"
+def key(request: Request, session: SessionDep) -> str:
+    return f"{current_key(session, request.app.state.keys.signer)}\n"
+
+
+@router.get("/keys", summary="Every key rotation, each stated and signed by both keys")
+def keys(request: Request, session: SessionDep) -> Keys:
+    rows = session.exec(select(KeyRotation).order_by(col(KeyRotation.id))).all()
+    return Keys(
+        current=current_key(session, request.app.state.keys.signer),
+        rotations=[
+            Rotation(
+                old_key=row.old_key,
+                new_key=row.new_key,
+                tree_size=row.tree_size,
+                statement=row.statement,
+                rotated_at=row.rotated_at,
+            )
+            for row in rows
+        ],
+    )
 
 
 @router.get(

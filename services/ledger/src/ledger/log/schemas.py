@@ -67,6 +67,19 @@ class Checkpoints(BaseModel):
     checkpoints: list[SignedCheckpointOut]
 
 
+class Rotation(BaseModel):
+    old_key: str
+    new_key: str
+    tree_size: int = Field(description="The last checkpoint size the old key signed.")
+    statement: str = Field(description="A signed note bearing both keys' signatures.")
+    rotated_at: datetime
+
+
+class Keys(BaseModel):
+    current: str = Field(description="The verifier key that signs checkpoints now.")
+    rotations: list[Rotation]
+
+
 class QuarantinedOut(BaseModel):
     id: int
     received_at: datetime
