@@ -4,9 +4,12 @@ import uuid
 from typing import Any
 
 import httpx
+from sqlmodel import Session
 from standardwebhooks import Webhook
 
 from notifier.channels.testing import Entries, Receiver
+from notifier.channels.webhooks import service
+from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.main import build
 from periplus.testing import Server, eventually
 from services.notifier.tests.test_webhooks import ingest, settings, subscribe
@@ -103,3 +106,29 @@ def test_new_subscriptions_are_rate_limited_per_address(database_url: str) -> No
         assert refused.status_code == 429
         assert int(refused.headers["retry-after"]) > 0
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_receiver_whose_name_now_points_inside_is_not_called(database_url: str) -> None:
+    """The address is checked again before each attempt (a name may be re-pointed)."""
+    entries, trip = Entries(), str(uuid.uuid4())
+    strict = settings(database_url, allow_private_receivers=False, webhook_retry_window=0.5)
+    with Receiver() as receiver, Server(build(strict)) as server:
+        app = server.server.config.app
+        with Session(app.state.engine) as session:
+            body = SubscriptionCreate(url=receiver.url)
+            sub, token = service.create(session, body, None, 10)
+            session.commit()
+            sub_id = sub.id
+        ingest(server, entries.approved(trip))
+        base = f"{server.url}/v1/subscriptions/{sub_id}"
+        auth = {"Authorization": f"Bearer {token}"}
+
+        def dead() -> list[dict[str, Any]]:
+            page = httpx.get(f"{base}/deliveries", params={"status": "dead"}, headers=auth)
+            found: list[dict[str, Any]] = page.json()["deliveries"]
+            return found
+
+        (letter,) = eventually(dead)
+        assert "private, loopback or reserved" in letter["last_error"]
+        assert letter["last_status"] is None
+    assert receiver.all() == []

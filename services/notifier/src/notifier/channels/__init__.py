@@ -1,8 +1,38 @@
-"""Channels that push ledger entries and alerts to people: webhooks, a live stream.
+"""Channels that push ledger entries and alerts to people: webhooks and a live stream.
 
-Every channel reads from the notice log (``channel_notice``), written by
-:func:`on_entry` in the same transaction that records a ledger entry, so a
-crash can delay a notice and never lose one.
+Every channel reads the notice log (``channel_notice``), which :func:`on_entry`
+writes in the same transaction that records a ledger entry, so a crash can
+delay a notice and never lose one. A notice is a ledger entry, at position
+``(index, 0)``, or an alert (``alert.report_overdue``, ``alert.followup_missed``)
+at ``(index, n)``: the n-th raised after entry ``index``. Readers see one order.
+
+Webhooks (``/v1/subscriptions``)
+    Anyone may subscribe a receiver (``url``) with optional filters
+    (``trip_ids``, ``departments``, ``sdg_goals``, ``types``); creation is rate
+    limited per client address. The answer carries, once, the ``whsec_...``
+    secret that verifies signatures and a ``whtok_...`` token: send it as
+    ``Authorization: Bearer`` to list, read, delete, rotate the secret of,
+    test, and read the delivery log of the subscriptions it manages (or to add
+    another subscription under it). Only its SHA-256 is stored; a lost token
+    means subscribing again. Each message is signed per Standard Webhooks
+    (``webhook-id``, ``webhook-timestamp``, ``webhook-signature: v1,<base64>``);
+    after a rotation the old secret signs too, for 24 hours. A failed attempt
+    is retried after ``webhook_retry_base`` seconds, doubling up to
+    ``webhook_retry_max_delay``, for ``webhook_retry_window`` (25 hours by
+    default), always under the same ``webhook-id``: receivers drop ids they
+    have seen. Then the delivery is dead (``?status=dead``) and may be retried
+    by hand. Receivers on private, loopback or reserved addresses are refused,
+    at subscription and before each attempt, unless ``allow_private_receivers``.
+
+Live stream (``/v1/stream``)
+    Server-Sent Events whose ``id`` is the position (``42``, ``42.1``) and
+    whose ``data`` is the JSON a webhook receives; ``Last-Event-ID`` (or
+    ``?after=``; ``-1`` for the start) resumes exactly after it.
+
+Alerts
+    A periodic check (``alert_interval``) raises each alert once, when a
+    report's due date or a follow-up's due date has passed (UTC) without the
+    report or the follow-up being done, within ``alert_horizon_days``.
 """
 
 from notifier.channels.notices import on_entry
