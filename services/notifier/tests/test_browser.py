@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+from sqlmodel import Session
 
+from ledger.log.service import sign_checkpoint
+from ledger.log.withhold import withhold
 from ledger.testing import Ledger
 from ledger.testing import serve as serve_ledger
 from services.notifier.tests.public_samples import event, life, numbered, snapshot
@@ -165,3 +168,21 @@ def test_pages_on_a_phone_and_in_print(browser: Browser, site: Site, tmp_path: P
     assert not phone.locator("button.verify").first.is_visible()
     assert not phone.locator("nav.lang").is_visible()
     _shot(phone, "trip-print", tmp_path)
+
+
+def test_a_withheld_entry_still_verifies_by_its_hash(
+    browser: Browser, site: Site, ledger: Ledger
+) -> None:
+    with Session(ledger.engine) as session:
+        notice = withhold(session, 3, "Names a protected witness", "Law 18.381, art. 10", "t/l")
+        session.commit()
+        sign_checkpoint(session, ledger.signer)
+        session.commit()
+    assert site.app.state.ingestor.catch_up() == 1
+    page = browser.new_page()
+    page.goto(f"{site.url}/trips/{TRIP}")
+    assert page.locator('button.verify[data-index="3"]').get_attribute("data-type") == "withheld"
+    for index in (3, notice):
+        result, words = _verify(page, index)
+        assert result == "ok", words
+        assert f"entry {index} is in the ledger of 7 entries" in words

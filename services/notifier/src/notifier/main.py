@@ -37,7 +37,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         LEDGER_TOPIC,
         ConsumerOffset,
         ingestor.handle,
-        tick=ingestor.catch_up,
+        tick=ingestor.tick,
         tick_seconds=settings.catchup_interval,
     )
     channels = Channels(engine, settings)

@@ -293,6 +293,18 @@ M: dict[str, tuple[str, str, str, str]] = {
         "Suivi mis à jour",
         "Acompanhamento atualizado",
     ),
+    "event.entry.withheld": (
+        "An entry withheld under law",
+        "Una entrada reservada por ley",
+        "Une entrée occultée en vertu de la loi",
+        "Uma entrada reservada por lei",
+    ),
+    "event.withheld": (
+        "Withheld under law",
+        "Reservada por ley",
+        "Occultée en vertu de la loi",
+        "Reservada por lei",
+    ),
     "event.trip.closed": ("Trip closed", "Viaje cerrado", "Déplacement clos", "Viagem encerrada"),
     # Summary sentences
     "sum.who_where": (

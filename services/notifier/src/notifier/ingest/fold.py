@@ -17,6 +17,8 @@ MAX_FACET = 120
 def validated(type_: str, data: Any) -> tuple[dict[str, Any], bool]:
     """The data as its model reads it, or the raw mapping and ``False``."""
     raw = data if isinstance(data, dict) else {}
+    if type_ == "entry.withheld":
+        return raw, True
     model = DATA_MODELS.get(type_)
     if model is None:
         return raw, False
@@ -95,6 +97,9 @@ def apply(
             new["followups"] = current
     elif type_ == "trip.closed":
         new["closed_at"] = occurred_at
+    elif type_ == "entry.withheld":
+        held = {k: body.get(k) for k in ("index", "reason", "legal_basis")}
+        new["withheld"] = [*state.get("withheld", []), {**held, "notice_index": index}]
     return new
 
 

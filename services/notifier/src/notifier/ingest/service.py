@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 APPLIED = Counter("notifier_entries_applied_total", "Ledger entries applied to the read model")
 
 PAGE = 1000
+NOTICE = "entry.withheld"
+WITHHELD = "withheld"
 
 STATUS_AFTER = {
     "trip.approved": "approved",
@@ -74,6 +76,10 @@ class Ingestor:
         APPLIED.inc(applied)
         return applied
 
+    def tick(self) -> None:
+        """The consumer loop's periodic catch-up."""
+        self.catch_up()
+
     def catch_up(self) -> int:
         total = 0
         while True:
@@ -92,10 +98,17 @@ class Ingestor:
                 f"{self.ledger_url}/v1/log/entries", params={"start": start, "end": end}
             )
             response.raise_for_status()
-            return [(int(e["index"]), dict(e["event"])) for e in response.json()["entries"]]
+            return [(int(e["index"]), _event_of(e)) for e in response.json()["entries"]]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             log.warning("cannot read the ledger's entries", extra={"error": repr(exc)})
             return []
+
+
+def _event_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry's event, or a stand-in when the ledger withholds its bytes under law."""
+    if entry.get("event") is None:
+        return {WITHHELD: entry.get("withheld") or {}}
+    return dict(entry["event"])
 
 
 def next_index(session: Session) -> int:
@@ -105,6 +118,19 @@ def next_index(session: Session) -> int:
 
 def record(session: Session, index: int, event: dict[str, Any]) -> None:
     """Store one entry and fold it into its trip's current public state."""
+    if WITHHELD in event:
+        # Withheld before we read it: only the index is public; its notice names the trip.
+        session.add(
+            LoggedEntry(
+                index=index,
+                trip_id="",
+                type=WITHHELD,
+                occurred_at="",
+                event={WITHHELD: event[WITHHELD]},
+                received_at=datetime.now(UTC),
+            )
+        )
+        return
     trip_id, type_ = str(event["trip_id"]), str(event["type"])
     occurred_at = str(event.get("occurred_at", ""))
     session.add(
@@ -138,7 +164,41 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
     view.data, view.last_index, view.updated_at = state, index, occurred_at[:32]
     session.add(view)
     _refresh_facets(session, trip_id, fold.facets(state))
+    if type_ == NOTICE:
+        _withhold(session, view, event.get("data") or {})
     channels.on_entry(session, index, event)
+
+
+def _withhold(session: Session, view: TripView, notice: dict[str, Any]) -> None:
+    """Erase a withheld entry's content here too, and fold the trip again without it."""
+    index = notice.get("index")
+    target = session.get(LoggedEntry, index) if isinstance(index, int) else None
+    if target is not None and target.trip_id in ("", view.trip_id):
+        target.trip_id = view.trip_id
+        target.type, target.occurred_at = WITHHELD, ""
+        target.event = {WITHHELD: {k: notice.get(k) for k in ("reason", "legal_basis")}}
+        session.add(target)
+        session.flush()
+    state: dict[str, Any] = {}
+    status = "approved"
+    entries = session.exec(
+        select(LoggedEntry)
+        .where(col(LoggedEntry.trip_id) == view.trip_id)
+        .order_by(col(LoggedEntry.index))
+    ).all()
+    for entry in entries:
+        if entry.type == WITHHELD:
+            continue
+        data = entry.event.get("data")
+        state = fold.apply(state, entry.index, entry.type, entry.occurred_at, data)
+        status = STATUS_AFTER.get(entry.type, status)
+    trip = state.get("trip") or {}
+    view.reference = str(trip.get("reference") or state.get("reference") or "")[:40]
+    view.title = str(trip.get("title") or "")[:200]
+    view.departure_date = str(trip.get("departure_date") or "")[:10]
+    view.status, view.data = status, state
+    session.add(view)
+    _refresh_facets(session, view.trip_id, fold.facets(state))
 
 
 def _refresh_facets(session: Session, trip_id: str, wanted: set[tuple[str, str]]) -> None:

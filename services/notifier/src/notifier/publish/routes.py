@@ -208,7 +208,7 @@ def trip_page(
 
 
 def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
-    data = entry.event.get("data") or {}
+    data = entry.event.get("data") or entry.event.get("withheld") or {}
     return {
         "index": entry.index,
         "type": entry.type,
