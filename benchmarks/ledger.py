@@ -10,6 +10,10 @@
 - Checkpoint: the time to compute the root and sign at 10^6 entries, which
   bounds the delay from append to signed checkpoint with the interval.
 - Memory: the serving process's resident set at 10^6 entries.
+- End to end: ``ledger serve`` in its own process consuming a real
+  Kafka-protocol broker (Tansu): the rate from the broker into the durable
+  log, and for a steady stream the delay from produce to a signed checkpoint
+  that covers the event (p50/p95), with the default checkpoint interval.
 """
 
 import hashlib
@@ -17,6 +21,8 @@ import os
 import random
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -35,6 +41,10 @@ from ledger.log.store import NodeStore
 from ledger.main import MIGRATIONS
 from ledger.testing import event, serve
 from periplus import db, merkle
+from periplus.events import TRIPS_TOPIC
+from periplus.kafka import ensure_topic, make_producer
+from periplus.local import wait_for_port
+from periplus.testing import Broker, free_port
 
 POSTGRES_URL = os.environ.get(
     "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -197,9 +207,86 @@ def _proof_times(url: str, size: int, samples: int = 100) -> dict[str, float]:
     }
 
 
+def _end_to_end(tmp: str, count: int = 20_000, steady: int = 1_000) -> dict[str, Any]:
+    broker = Broker()
+    broker.start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "LEDGER_PORT": str(port),
+        "LEDGER_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
+        "LEDGER_SIGNING_KEY_FILE": f"{tmp}/e2e.key",
+        "LEDGER_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "LEDGER_SOURCES": "{}",
+        "LEDGER_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ledger.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_port(port)
+        ensure_topic(broker.bootstrap, TRIPS_TOPIC)
+        producer = make_producer(broker.bootstrap)
+        trip = uuid.uuid4()
+        payloads = [
+            event(i + 1, trip, data={"n": i, "pad": "x" * 300}).model_dump_json().encode()
+            for i in range(count + steady)
+        ]
+        with httpx.Client(timeout=10) as http:
+
+            def signed() -> int:
+                return int(http.get(f"{url}/v1/log/checkpoint").text.split("\n")[1])
+
+            started = time.perf_counter()
+            for payload in payloads[:count]:
+                producer.send(TRIPS_TOPIC, value=payload)
+            producer.flush(timeout=30)
+            produced = time.perf_counter() - started
+            while signed() < count:
+                time.sleep(0.01)
+            durable = time.perf_counter() - started
+            sent_at: list[float] = []
+            covered: list[float] = []
+            for i, payload in enumerate(payloads[count:]):
+                producer.send(TRIPS_TOPIC, value=payload)
+                producer.flush(timeout=10)
+                sent_at.append(time.perf_counter())
+                if i % 20 == 19:
+                    time.sleep(0.02)  # about 1000 events a second, in small bursts
+                size = signed() if i % 5 == 0 else 0
+                while len(covered) < size - count:
+                    covered.append(time.perf_counter())
+            while len(covered) < steady:
+                size = signed()
+                now = time.perf_counter()
+                while len(covered) < size - count:
+                    covered.append(now)
+                time.sleep(0.005)
+        producer.close(timeout=2)
+        delays = sorted(c - s for c, s in zip(covered, sent_at, strict=True))
+        return {
+            "events": count,
+            "produce_events_per_s": round(count / produced),
+            "broker_to_signed_log_events_per_s": round(count / durable),
+            "steady_events": steady,
+            "produce_to_signed_checkpoint_p50_ms": round(statistics.median(delays) * 1000),
+            "produce_to_signed_checkpoint_p95_ms": round(delays[int(0.95 * len(delays))] * 1000),
+            "checkpoint_interval_s": 0.5,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        broker.stop()
+
+
 def run() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        figures["end_to_end_sqlite"] = _end_to_end(tmp)
         figures["append_sqlite"] = _append_rates(f"sqlite:///{tmp}/append.db")
         pg = _postgres_url()
         if pg is not None:

@@ -4,7 +4,6 @@ A batch is written with a few multi-row inserts (leaves, tree nodes, tags,
 announcements) in the caller's one transaction: all of it or none of it.
 """
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -12,10 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlmodel import Session, col, select
 
+from ledger.log.encoding import canonical
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
 from ledger.models import LedgerModel, SignedCheckpoint, TripTag
 from periplus import merkle
-from periplus.canonical import canonical_bytes
 from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer
 
@@ -38,7 +37,7 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
     announcements: list[dict[str, Any]] = []
     for envelope in envelopes:
         event = envelope.to_json()
-        leaf = canonical_bytes(event)
+        leaf = canonical(event)
         index = compact.size
         for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
             nodes.append({"level": level, "index": position, "hash": digest})
@@ -55,12 +54,13 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
                 "appended_at": now,
             }
         )
-        message = {"index": index, "tree_size": index + 1, "event": event}
+        # The leaf is JSON already: the announcement embeds it rather than encode again.
+        message = b'{"index":%d,"tree_size":%d,"event":%s}' % (index, index + 1, leaf)
         announcements.append(
             {
                 "seq": index,
                 "trip_id": event["trip_id"],
-                "payload": json.dumps(message).encode(),
+                "payload": message,
                 "published": False,
             }
         )
