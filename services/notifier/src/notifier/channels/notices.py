@@ -146,6 +146,8 @@ class Item:
     sdg_goals: tuple[int, ...]
     payload: str
 
+    wire: bytes = b""
+
     @property
     def id(self) -> str:
         return event_id(self.position)
@@ -195,17 +197,21 @@ def read_after(session: Session, after: Position | None, limit: int, public_url:
     rows = session.exec(
         query.order_by(col(Notice.ledger_index), col(Notice.sub)).limit(limit)
     ).all()
-    return [
-        Item(
-            position=(n.ledger_index, n.sub),
-            type=n.type,
-            trip_id=n.trip_id,
-            departments=tuple(n.departments),
-            sdg_goals=tuple(n.sdg_goals),
-            payload=encode(payload(n, public_url)),
-        )
-        for n in rows
-    ]
+    return [_item(n, public_url) for n in rows]
+
+
+def _item(notice: Notice, public_url: str) -> Item:
+    position = (notice.ledger_index, notice.sub)
+    data = encode(payload(notice, public_url))  # JSON escapes line breaks: one data line
+    return Item(
+        position=position,
+        type=notice.type,
+        trip_id=notice.trip_id,
+        departments=tuple(notice.departments),
+        sdg_goals=tuple(notice.sdg_goals),
+        payload=data,
+        wire=f"id: {event_id(position)}\nevent: {notice.type}\ndata: {data}\n\n".encode(),
+    )
 
 
 def count(session: Session) -> int:

@@ -1,14 +1,15 @@
 """``/v1/stream``: ledger entries and alerts as Server-Sent Events, resumable."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import StreamingResponse
 
 from notifier.channels.filters import NOTICE_TYPES, Filters
-from notifier.channels.notices import Item, Position, parse_event_id
+from notifier.channels.notices import Position, parse_event_id
 from notifier.channels.stream.hub import PAGE, Client, StreamHub
 from periplus.web import ProblemError
 
@@ -70,31 +71,43 @@ def _join(
         hub.leave(client)
 
 
-def _event(item: Item) -> ServerSentEvent:
-    return ServerSentEvent(raw_data=item.payload, event=item.type, id=item.id)
+HELLO = f": periplus live stream\nretry: {RETRY_MS}\n\n".encode()
+PING = b": ping\n\n"
+PING_SECONDS = 15.0
 
 
 @router.get(
     "/v1/stream",
-    response_class=EventSourceResponse,
+    response_class=StreamingResponse,
     summary="Ledger entries and alerts as they happen (Server-Sent Events)",
     responses={
+        200: {
+            "description": "An endless `text/event-stream`",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
         400: {"description": "A `Last-Event-ID` this stream never sent"},
         503: {"description": "The stream has as many readers as it serves"},
     },
 )
-async def stream(
-    joined: Annotated[Joined, Depends(_join)],
-) -> AsyncIterator[ServerSentEvent]:
+def stream(joined: Annotated[Joined, Depends(_join)]) -> StreamingResponse:
     """Each event's `id` is its ledger index (`42`), or for an alert the index after which
     it was raised and its number (`42.1`); its `event` is the type (`trip.approved`,
     `alert.report_overdue`...) and its `data` the same JSON a webhook receives. Reconnect
     with `Last-Event-ID` (or `?after=`) to receive exactly what was missed; `-1` replays
     from the first entry, and without either the stream starts from now. Filters repeat:
     `trip_id`, `department`, `sdg_goal`, `type`."""
+    return StreamingResponse(
+        _events(joined),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+async def _events(joined: Joined) -> AsyncIterator[bytes]:
+    """The wire bytes of each event are made once by the hub and shared by every reader."""
     hub, client, position = joined.hub, joined.client, joined.after
     try:
-        yield ServerSentEvent(comment="periplus live stream", retry=RETRY_MS)
+        yield HELLO
         while True:
             client.lagging = False
             client.drain()
@@ -105,14 +118,18 @@ async def stream(
                     if client.filters.matches(
                         item.type, item.trip_id, item.departments, item.sdg_goals
                     ):
-                        yield _event(item)
+                        yield item.wire
                 if len(items) < PAGE:
                     break
             while not client.lagging:
-                item = await client.queue.get()
+                try:
+                    item = await asyncio.wait_for(client.queue.get(), PING_SECONDS)
+                except TimeoutError:
+                    yield PING
+                    continue
                 if position is not None and item.position <= position:
                     continue
                 position = item.position
-                yield _event(item)
+                yield item.wire
     finally:
         hub.leave(client)
