@@ -217,7 +217,7 @@ def costs(items: Any, lang: str) -> list[dict[str, str]]:
             continue
         payer = text(lang, f"payer.{item.get('payer', 'other')}")
         if item.get("payer_name"):
-            payer = f"{payer}: {item['payer_name']}"
+            payer = text(lang, "costs.payer", payer=payer, name=item["payer_name"])
         rows.append(
             {
                 "item": text(lang, f"cost.{item.get('category', 'other')}"),
