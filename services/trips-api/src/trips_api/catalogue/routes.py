@@ -26,6 +26,9 @@ class Catalogue(BaseModel):
 
 @router.get("", summary="The 17 goals and 169 targets that trips may name")
 def catalogue(_key: Reader) -> Catalogue:
+    """Goal names in en, es, fr and pt; each target with a short label. Trips take target ids such
+    as `11.2`.
+    """
     return Catalogue(
         goals=[
             Goal(

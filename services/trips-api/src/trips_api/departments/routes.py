@@ -40,11 +40,13 @@ def _public(department: Department) -> DepartmentPublic:
 
 @router.get("", summary="Every department, retired ones included")
 def list_departments(session: SessionDep, _key: Reader) -> DepartmentList:
+    """The registry that trips take their department codes from."""
     return DepartmentList(departments=[_public(d) for d in service.all_(session)])
 
 
 @router.get("/{code}", response_model=DepartmentPublic, summary="One department", responses=_ERRORS)
 def get_department(code: CodePath, session: SessionDep, _key: Reader) -> Response:
+    """The ETag header carries the version to send back in `If-Match`."""
     department = service.get(session, code)
     return json_with_etag(_public(department), _etag(department))
 
@@ -63,6 +65,8 @@ def create_department(
     key: Admin,
     idem: IdempotencyKey = None,
 ) -> Response:
+    """Trips name departments by `code`; events carry the `name`."""
+
     def act() -> Outcome:
         department = service.create(session, body, key)
         return Outcome(201, _public(department), _etag(department), f"/v1/departments/{body.code}")
@@ -84,6 +88,8 @@ def update_department(
     key: Admin,
     if_match: IfMatch = None,
 ) -> Response:
+    """A retired department stays on the trips that named it; new trips cannot name it."""
+
     def act() -> Outcome:
         department = service.get(session, code)
         check_if_match(if_match, _etag(department))

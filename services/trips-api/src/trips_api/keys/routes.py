@@ -38,6 +38,7 @@ def _public(key: ApiKey) -> KeyPublic:
 
 @router.get("", summary="Every key, revoked ones included (admin)", responses=_ERRORS)
 def list_keys(session: SessionDep, _admin: Admin) -> KeyList:
+    """Keys by id, name and scopes, with who created and revoked them; never the secrets."""
     return KeyList(keys=[_public(k) for k in service.all_(session)])
 
 
@@ -55,6 +56,8 @@ def create_key(
     admin: Admin,
     idem: IdempotencyKey = None,
 ) -> Response:
+    """Only a SHA-256 of the secret is kept: store the key from this answer, it is not shown again."""
+
     def act() -> Outcome:
         key, plain = service.create(session, body.name, list(body.scopes), created_by=admin.id)
         shown = KeyCreated(**_public(key).model_dump(), key=plain)
@@ -73,6 +76,8 @@ def create_key(
 def revoke_key(
     request: Request, key_id: KeyId, session: SessionDep, admin: Admin, idem: IdempotencyKey = None
 ) -> Response:
+    """Revoking is final and recorded with the key that did it."""
+
     def act() -> Outcome:
         key = session.get(ApiKey, key_id)
         if key is None:

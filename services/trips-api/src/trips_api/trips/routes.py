@@ -258,6 +258,10 @@ def submit_trip(
     idem: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> Response:
+    """Ask for approval. The trip must already hold everything approval needs; the answer lists,
+    field by field, what is missing.
+    """
+
     def act() -> Outcome:
         trip = _load(session, trip_id, if_match)
         return _answer(request, service.submit(session, request.app.state.settings, trip, key), key)
@@ -437,6 +441,10 @@ def update_followup(
     key: Reporter,
     if_match: IfMatch = None,
 ) -> Response:
+    """Change a follow-up's status, evidence or due date, with a note for the history. Publishes
+    the follow-up as it now stands.
+    """
+
     def act() -> Outcome:
         trip = _load(session, trip_id, if_match)
         settings = request.app.state.settings
@@ -460,6 +468,8 @@ def close_trip(
     idem: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> Response:
+    """The end of a trip's life: reported, and every follow-up done or dropped."""
+
     def act() -> Outcome:
         trip = _load(session, trip_id, if_match)
         return _answer(request, service.close(session, request.app.state.settings, trip, key), key)
