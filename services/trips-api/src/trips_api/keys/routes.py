@@ -56,7 +56,7 @@ def create_key(
     admin: Admin,
     idem: IdempotencyKey = None,
 ) -> Response:
-    """Only a SHA-256 of the secret is kept: store the key from this answer, it is not shown again."""
+    """Only a SHA-256 of the secret is kept: store the key now, it is not shown again."""
 
     def act() -> Outcome:
         key, plain = service.create(session, body.name, list(body.scopes), created_by=admin.id)
