@@ -199,3 +199,12 @@ def test_dates_must_hold_together(api: Api) -> None:
     response = api.as_("writer").post("/v1/trips", json=body)
     assert response.status_code == 422
     assert "return_date is before departure_date" in response.text
+
+
+def test_a_retired_department_does_not_block_correcting_an_old_trip(api: Api) -> None:
+    trip = api.approved()
+    api.as_("admin").patch("/v1/departments/mobility", json={"active": False})
+    corrected = api.post_ok("writer", f"/v1/trips/{trip['id']}/correct", json=examples.CORRECT)
+    assert corrected["departments"] == ["mobility"]
+    response = api.as_("writer").post("/v1/trips", json=examples.trip())
+    assert response.status_code == 422  # but no new trip may name it

@@ -91,16 +91,26 @@ def _resolve_rates(
 
 
 def _normalise(
-    session: Session, settings: Settings, fields: TripFields, where: str
+    session: Session,
+    settings: Settings,
+    fields: TripFields,
+    where: str,
+    already: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The stored form of a trip's description: departments checked, rates fixed."""
+    """The stored form of a trip's description: departments checked, rates fixed.
+
+    Departments ``already`` on the trip stay allowed even if since retired, so an
+    old trip can still be corrected.
+    """
     record = fields.model_dump(mode="json")
     errors = [
         _error(f"{where}.lead_department", f"no active department has the code {code!r}")
         for code in departments_service.unusable(session, [fields.lead_department])
+        if code not in already
     ] + [
         _error(f"{where}.departments", f"no active department has the code {code!r}")
         for code in departments_service.unusable(session, fields.departments)
+        if code not in already
     ]
     if errors:
         raise _invalid("Departments must come from the city's registry.", errors)
@@ -121,7 +131,8 @@ def _merge(
         fields = TripFields.model_validate({**trip.record, **given})
     except ValidationError as exc:
         raise _invalid("The trip would not be valid.", _validation_errors(exc, where)) from exc
-    return _normalise(session, settings, fields, where)
+    already = frozenset([trip.record["lead_department"], *trip.record["departments"]])
+    return _normalise(session, settings, fields, where, already)
 
 
 def _index(trip: Trip) -> None:
