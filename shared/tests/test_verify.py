@@ -1,6 +1,7 @@
 """The auditor's verifier against a real ledger, honest and tampered with in its database."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session
 
 from ledger.log.withhold import withhold
-from ledger.models import Entry, Node, SignedCheckpoint
+from ledger.models import Entry, Node, SignedCheckpoint, Withholding
 from ledger.testing import Ledger, serve
 from periplus import merkle, verify
 from periplus.verify import VerificationFailedError, verify_log
@@ -133,3 +134,25 @@ def test_the_command_saves_a_checkpoint_and_checks_against_it(
     tamper(ledger, delete(Entry).where(Entry.index >= 8))  # type: ignore[arg-type]
     assert verify.main(["--url", ledger.url, "--checkpoint", str(kept)]) == 1
     assert "FAILED: entries at index 8" in capsys.readouterr().err
+
+
+def test_bytes_withheld_without_a_public_notice_are_caught(ledger: Ledger) -> None:
+    ledger.fill(6)
+    with Session(ledger.engine) as session:
+        withhold(session, 2, "a protected witness", "Court order 12/2026", "test-city/ledger")
+        session.commit()
+    ledger.append([], checkpoint=True)
+    assert verify_log(ledger.url).withheld == [2]
+    tamper(ledger, update(Entry).where(Entry.index == 4).values(leaf=b""))  # type: ignore[arg-type]
+    with Session(ledger.engine) as session:
+        quiet = Withholding(
+            index=4,
+            reason="none",
+            legal_basis="none",
+            notice_index=6,
+            withheld_at=datetime.now(UTC),
+        )
+        session.add(quiet)
+        session.commit()
+    caught = failure(ledger)
+    assert (caught.check, caught.index) == ("withheld", 4)

@@ -29,6 +29,7 @@ from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
 
 PAGE = 1000
 ROTATION_HEADER = "periplus.key-rotation/1"
+NOTICE = "entry.withheld"
 LOCATED = (
     "the shortest prefix of the entries that the log's consistency proofs cannot join "
     "to the signed root ends at this index (the first changed entry, unless the tree's "
@@ -89,7 +90,7 @@ class _Log:
     def __init__(self, url: str, client: httpx.Client) -> None:
         self.url, self.client = url.rstrip("/"), client
 
-    def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
+    def _get(self, path: str, params: dict[str, int | str] | None = None) -> httpx.Response:
         try:
             response = self.client.get(f"{self.url}{path}", params=params)
         except httpx.HTTPError as exc:
@@ -103,7 +104,7 @@ class _Log:
     def text(self, path: str) -> str:
         return self._get(path).text
 
-    def json(self, path: str, **params: int) -> dict[str, Any]:
+    def json(self, path: str, **params: int | str) -> dict[str, Any]:
         try:
             value = self._get(path, params).json()
         except ValueError as exc:
@@ -240,6 +241,33 @@ def _leaf_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
     return computed
 
 
+def _check_notices(log: _Log, withheld: Sequence[int], hashes: Sequence[bytes], size: int) -> None:
+    """Every withheld entry must be named, with its leaf hash, by a later public notice."""
+    if not withheld:
+        return
+    notices: dict[int, str] = {}
+    after = -1
+    while True:
+        found = log.json("/v1/audit/entries", type=NOTICE, after=after, limit=PAGE)
+        page = found.get("entries") or []
+        for item in page:
+            event = item.get("event") or {}
+            data = event.get("data") or {}
+            if isinstance(data.get("index"), int) and item.get("index", -1) < size:
+                notices[data["index"]] = str(data.get("leaf_hash"))
+        if found.get("next_after") is None:
+            break
+        after = found["next_after"]
+    for index in withheld:
+        if notices.get(index) != hashes[index].hex():
+            raise VerificationFailedError(
+                "withheld",
+                "the bytes are withheld with no public notice in the log that names "
+                "this entry and its leaf hash",
+                index,
+            )
+
+
 def _prefix_root(hashes: Sequence[bytes], size: int) -> bytes:
     compact = merkle.CompactRange()
     for h in hashes[:size]:
@@ -374,6 +402,7 @@ def verify_log(
             if wanted is not None:
                 report.history_checked += 1
         report.entries = compact.size
+        _check_notices(log, report.withheld, hashes, signed.size)
         if compact.root() != signed.root:
             first = _first_divergence(log, hashes, signed)
             raise VerificationFailedError(

@@ -92,6 +92,15 @@ class Quarantine(BaseModel):
     events: list[QuarantinedOut]
 
 
+def _event(leaf: bytes) -> dict[str, Any] | None:
+    """The event, or None if the stored bytes are not a JSON object (the verifier will say)."""
+    try:
+        value = json.loads(leaf)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def log_entries(session: Session, rows: Sequence[Entry]) -> list[LogEntry]:
     """Entries with the leaf hash the tree keeps (not recomputed) and any withholding."""
     if not rows:
@@ -110,7 +119,7 @@ def log_entries(session: Session, rows: Sequence[Entry]) -> list[LogEntry]:
                 index=row.index,
                 leaf="" if held else b64(row.leaf),
                 leaf_hash=b64(hashes[(0, row.index)]),
-                event=None if held else json.loads(row.leaf),
+                event=None if held else _event(row.leaf),
                 withheld=(
                     Withheld(
                         reason=held.reason,
