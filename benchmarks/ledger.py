@@ -207,14 +207,16 @@ def _proof_times(url: str, size: int, samples: int = 100) -> dict[str, float]:
     }
 
 
-def _end_to_end(tmp: str, count: int = 20_000, steady: int = 1_000) -> dict[str, Any]:
+def _end_to_end(
+    tmp: str, database_url: str, count: int = 20_000, steady: int = 1_000
+) -> dict[str, Any]:
     broker = Broker()
     broker.start()
     port = free_port()
     env = {
         **os.environ,
         "LEDGER_PORT": str(port),
-        "LEDGER_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
+        "LEDGER_DATABASE_URL": database_url,
         "LEDGER_SIGNING_KEY_FILE": f"{tmp}/e2e.key",
         "LEDGER_KAFKA_BOOTSTRAP": broker.bootstrap,
         "LEDGER_SOURCES": "{}",
@@ -286,8 +288,14 @@ def _end_to_end(tmp: str, count: int = 20_000, steady: int = 1_000) -> dict[str,
 def run() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        figures["end_to_end_sqlite"] = _end_to_end(tmp)
+        figures["end_to_end_sqlite"] = _end_to_end(tmp, f"sqlite:///{tmp}/e2e.db")
         figures["append_sqlite"] = _append_rates(f"sqlite:///{tmp}/append.db")
+        pg = _postgres_url()
+        if pg is not None:
+            try:
+                figures["end_to_end_postgresql"] = _end_to_end(tmp, pg, count=10_000)
+            finally:
+                _drop_postgres(pg)
         pg = _postgres_url()
         if pg is not None:
             try:
