@@ -8,6 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
+from notifier.checklist.rules import Rules
 from services.notifier.tests.public_samples import event, life, snapshot
 from services.notifier.tests.site_fixture import Site, serve
 
@@ -164,3 +165,26 @@ def test_pages_work_without_javascript(site: Site) -> None:
     # Buttons start hidden and only the script reveals them; the page reads fully without it.
     assert all("hidden" in b for b in re.findall(r"<button[^>]*class=\"verify\"[^>]*>", html))
     assert "<noscript>" in html
+
+
+def test_the_rules_are_published_with_their_thresholds(site: Site) -> None:
+    page = httpx.get(f"{site.url}/checklist?lang=fr")
+    assert page.status_code == 200
+    body = _text(page.text).replace("&#39;", "'")
+    assert "Comment la liste juge un déplacement" in body
+    assert re.search(
+        r'data-rule="min_notice_days"><th scope="row">[^<]+</th><td class="num">15<', page.text
+    )
+    assert re.search(r'data-rule="min_agenda_share">.*?60\xa0%', page.text, re.S)
+    assert 'href="/checklist?lang=en"' in httpx.get(f"{site.url}/trips/{TRIP}").text
+
+
+def test_thresholds_are_configurable(database_url: str) -> None:
+    for running in serve(database_url, checklist=Rules(min_notice_days=31, max_delegation=1)):
+        running.feed(life(TRIP, "MVD-2026-0001"))
+        page = httpx.get(f"{running.url}/trips/{TRIP}").text
+        assert 'data-signal="notice" data-status="warning"' in page
+        assert "Disclosed only 30 days before departure (at least 31 asked)" in page
+        assert 'data-signal="delegation" data-status="warning"' in page
+        rules = httpx.get(f"{running.url}/checklist").text
+        assert re.search(r'data-rule="min_notice_days">.*?31<', rules, re.S)

@@ -133,6 +133,96 @@ M: dict[str, tuple[str, str, str, str]] = {
     ),
     "costs.payer": ("{payer}: {name}", "{payer}: {name}", "{payer} : {name}", "{payer}: {name}"),
     "entry.recorded": ("Recorded:", "Registrado:", "Enregistré :", "Registrado:"),
+    "rules.title": (
+        "How the checklist judges a trip",
+        "Cómo la lista juzga un viaje",
+        "Comment la liste juge un déplacement",
+        "Como a lista avalia uma viagem",
+    ),
+    "rules.intro": (
+        "Every signal is a plain rule with a threshold the city publishes here. A warning is "
+        "a question to ask, not a verdict.",
+        "Cada señal es una regla simple con un umbral que la ciudad publica aquí. Una alerta "
+        "es una pregunta que hacer, no un veredicto.",
+        "Chaque signal est une règle simple avec un seuil que la ville publie ici. Une alerte "
+        "est une question à poser, pas un verdict.",
+        "Cada sinal é uma regra simples com um limite que a cidade publica aqui. Um alerta é "
+        "uma pergunta a fazer, não um veredito.",
+    ),
+    "rules.link": (
+        "How the checklist works",
+        "Cómo funciona la lista",
+        "Comment fonctionne la liste",
+        "Como funciona a lista",
+    ),
+    "rules.fixed": (
+        "Also checked: SDG targets are named; every expected outcome has a result in the "
+        "report; the report arrives by its due date; no follow-up commitment is past its date.",
+        "También se comprueba: que se indiquen metas ODS; que cada resultado esperado tenga "
+        "balance en el informe; que el informe llegue a tiempo; que ningún compromiso esté "
+        "vencido.",
+        "Sont aussi vérifiés : les cibles ODD sont indiquées ; chaque résultat attendu a un "
+        "bilan dans le rapport ; le rapport arrive à temps ; aucun engagement n'est en retard.",
+        "Também se verifica: que se indiquem metas ODS; que cada resultado esperado tenha "
+        "balanço no relatório; que o relatório chegue no prazo; que nenhum compromisso esteja "
+        "atrasado.",
+    ),
+    "rule.min_notice_days": (
+        "Days of notice before departure, at least",
+        "Días de antelación antes de la salida, al menos",
+        "Jours de préavis avant le départ, au moins",
+        "Dias de antecedência antes da partida, pelo menos",
+    ),
+    "rule.min_agenda_share": (
+        "Share of travel days with official agenda items, at least",
+        "Parte de los días de viaje con actividades oficiales, al menos",
+        "Part des jours de voyage avec des activités officielles, au moins",
+        "Parte dos dias de viagem com atividades oficiais, pelo menos",
+    ),
+    "rule.min_purpose_chars": (
+        "Length of the stated purpose in characters, at least",
+        "Largo del propósito en caracteres, al menos",
+        "Longueur de l'objet en caractères, au moins",
+        "Tamanho do propósito em caracteres, pelo menos",
+    ),
+    "rule.max_cost_ratio": (
+        "Cost per traveller-day, at most this many times the city's median",
+        "Costo por persona y día, como máximo estas veces la mediana de la ciudad",
+        "Coût par voyageur et par jour, au plus ce multiple de la médiane de la ville",
+        "Custo por viajante por dia, no máximo estas vezes a mediana da cidade",
+    ),
+    "rule.min_cofunded_share": (
+        "Share paid by hosts or partners, at least",
+        "Parte pagada por anfitriones o socios, al menos",
+        "Part payée par les hôtes ou partenaires, au moins",
+        "Parte paga por anfitriões ou parceiros, pelo menos",
+    ),
+    "rule.max_delegation": (
+        "Delegation size, at most",
+        "Tamaño de la delegación, como máximo",
+        "Taille de la délégation, au plus",
+        "Tamanho da delegação, no máximo",
+    ),
+    "rule.min_departments": (
+        "Departments involved, at least",
+        "Áreas involucradas, al menos",
+        "Services concernés, au moins",
+        "Secretarias envolvidas, pelo menos",
+    ),
+    "rule.late_amendment_days": (
+        "An amendment is late when made fewer days than this before departure",
+        "Una modificación es tardía si se hace a menos de estos días de la salida",
+        "Une modification est tardive si elle vient moins de jours que ceci avant le départ",
+        "Uma alteração é tardia se feita a menos destes dias da partida",
+    ),
+    "rule.require_followups": (
+        "A report must record follow-up commitments",
+        "Un informe debe registrar compromisos de seguimiento",
+        "Un rapport doit enregistrer des engagements de suivi",
+        "Um relatório deve registrar compromissos de acompanhamento",
+    ),
+    "yes": ("yes", "sí", "oui", "sim"),
+    "no": ("no", "no", "non", "não"),
     "col.index": ("Entry", "Entrada", "Entrée", "Entrada"),
     "col.event": ("Event", "Evento", "Événement", "Evento"),
     "col.when": ("Recorded", "Registrado", "Enregistré", "Registrado"),

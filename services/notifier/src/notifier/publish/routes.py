@@ -219,6 +219,27 @@ def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
     }
 
 
+@router.get(
+    "/checklist", response_class=HTMLResponse, summary="The checklist's rules and thresholds"
+)
+def checklist_rules(request: Request, lang: Lang = None) -> HTMLResponse:
+    reader = _lang(request, lang)
+    fmt = Formats(reader)
+    rules = request.app.state.settings.checklist
+    rows = []
+    for name, value in rules.model_dump().items():
+        if isinstance(value, bool):
+            shown = text(reader, "yes" if value else "no")
+        elif name in ("min_agenda_share", "min_cofunded_share"):
+            shown = fmt.percent(value)
+        elif isinstance(value, float):
+            shown = fmt.decimal1(value)
+        else:
+            shown = fmt.number(value)
+        rows.append((text(reader, f"rule.{name}"), shown, name))
+    return _render("rules.html", request, reader, rows=rows)
+
+
 @router.get("/static/verify.js", include_in_schema=False)
 def verify_script() -> Response:
     body = (TEMPLATES / "verify.js").read_bytes()
