@@ -1,14 +1,18 @@
 """Ingestion from the real broker, quarantine, and one writer with takeover."""
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from contextlib import ExitStack
 
 from kafka import KafkaProducer
 
-from ledger.testing import Ledger, event, serve
+from ledger.testing import SEED, Ledger, event, serve
 from periplus.kafka import ensure_topic, make_producer
-from periplus.testing import Broker, eventually
+from periplus.local import wait_for_port
+from periplus.testing import Broker, eventually, free_port
 
 
 def signed_size(ledger: Ledger) -> int:
@@ -65,3 +69,35 @@ def test_one_writer_appends_a_second_reads_then_takes_over(
             eventually(lambda: signed_size(reader) == 8, timeout=30)
             assert seqs(reader) == list(range(1, 9))
     producer.close(timeout=2)
+
+
+def test_a_reader_takes_over_when_the_writer_process_dies(database_url: str) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "LEDGER_PORT": str(port),
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_SIGNING_KEY": SEED,
+        "LEDGER_ORIGIN": "periplus.test/ledger",
+        "LEDGER_INGEST_ENABLED": "false",
+        "LEDGER_LOG_LEVEL": "WARNING",
+    }
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "ledger.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        with serve(database_url, writer_retry=0.2) as reader:
+            assert not reader.is_writer
+            writer.kill()  # no clean shutdown: the lock goes with the process
+            writer.wait(timeout=10)
+            eventually(lambda: reader.is_writer, timeout=30)
+            reader.fill(3)
+            assert signed_size(reader) == 3
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait(timeout=10)
