@@ -2,7 +2,7 @@
 
 import json
 
-from trips_api_support import Api
+from trips_api_support import Api, days
 
 from periplus.public import DATA_MODELS
 from trips_api.trips import examples
@@ -107,3 +107,34 @@ def test_anonymous_readers_see_only_published_trips_without_private_fields(api: 
     assert full["travellers"][1]["name"] == "Jorge Silva"
     assert full["private_notes"] == examples.trip()["private_notes"]
     assert full["approved_by"] == api.keys["approver"].split("_")[1]
+
+
+def test_the_published_snapshot_carries_totals_in_kind_and_the_report_due_date(api: Api) -> None:
+    trip = api.approved()
+    snapshot = api.events()[0]["data"]["trip"]
+    assert snapshot["reference"] == trip["reference"]
+    assert snapshot["budget_total"] == {"amount": "3836.00", "currency": "EUR"}
+    assert snapshot["city_share"] == {"amount": "3020.00", "currency": "EUR"}
+    assert snapshot["in_kind"] == [
+        {
+            "giver": "Daejeon Metropolitan City",
+            "description": "Local transport during the visit",
+            "estimated_value": {"amount": "150.00", "currency": "EUR"},
+        }
+    ]
+    assert snapshot["report_due"] == days(65 + 30)
+    assert snapshot["days_notice"] == 60
+    assert snapshot["delegation_size"] == 2
+
+
+def test_moving_the_return_date_moves_the_report_due_date(api: Api) -> None:
+    trip = api.approved()
+    later = {"return_date": days(70), "itinerary": examples.trip()["itinerary"]}
+    amended = api.post_ok(
+        "writer",
+        f"/v1/trips/{trip['id']}/amend",
+        json={"changes": later, "reason": "The summit adds a day of site visits."},
+    )
+    assert amended["report_due"] == days(100)
+    change = api.events()[-1]["data"]["changes"]
+    assert {c["field"] for c in change} == {"return_date", "report_due"}
