@@ -188,3 +188,15 @@ def test_thresholds_are_configurable(database_url: str) -> None:
         assert 'data-signal="delegation" data-status="warning"' in page
         rules = httpx.get(f"{running.url}/checklist").text
         assert re.search(r'data-rule="min_notice_days">.*?31<', rules, re.S)
+
+
+def test_pages_link_to_the_feeds_that_follow_them(site: Site) -> None:
+    trip = httpx.get(f"{site.url}/trips/{TRIP}?lang=es").text
+    assert f'href="/trips/{TRIP}/feed.atom?lang=es"' in trip
+    assert 'href="/feeds/department/Mobility.atom?lang=es"' in trip
+    assert 'href="/feeds/sdg/13.atom?lang=es"' in trip
+    assert 'href="/feeds/traveller/Ana%20P%C3%A9rez.atom?lang=es"' in trip
+    listing = httpx.get(f"{site.url}/?department=Culture").text
+    assert 'href="/feeds/department/Culture.json?lang=en"' in listing
+    feed = httpx.get(f"{site.url}/feeds/traveller/Ana%20P%C3%A9rez.json").json()
+    assert len(feed["items"]) == 8  # she is on all three trips: 5 + 1 + 2 entries
