@@ -8,6 +8,7 @@ source's catch-up endpoint before the event is appended.
 
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -30,11 +31,14 @@ QUARANTINED = Counter("ledger_events_quarantined_total", "Events refused, with t
 GAPS = Counter("ledger_gaps_filled_total", "Events fetched from a catch-up endpoint", ["source"])
 
 PAGE = 1000
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 60.0
 
 
 class Ingestor:
     def __init__(self, engine: Engine, sources: dict[str, str], http: httpx.Client) -> None:
         self.engine, self.sources, self.http = engine, sources, http
+        self._failures: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
 
     def handle(self, session: Session, records: list[ConsumerRecord]) -> None:
         """The consumer's handler: parse, quarantine what is malformed, ingest the rest."""
@@ -116,6 +120,8 @@ class Ingestor:
         base = self.sources.get(source)
         if base is None:
             return []
+        if time.monotonic() < self._retry_at.get(source, 0.0):
+            return []  # backing off after a failure; the periodic catch-up tries again
         try:
             response = self.http.get(
                 f"{base.rstrip('/')}/v1/events", params={"after": after, "limit": min(count, PAGE)}
@@ -123,8 +129,17 @@ class Ingestor:
             response.raise_for_status()
             raw_events: list[Any] = response.json()["events"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            log.warning("catch-up failed", extra={"source": source, "error": repr(exc)})
+            failures = self._failures.get(source, 0) + 1
+            self._failures[source] = failures
+            delay = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
+            self._retry_at[source] = time.monotonic() + delay
+            log.warning(
+                "catch-up failed; backing off",
+                extra={"source": source, "error": repr(exc), "retry_in": delay},
+            )
             return []
+        self._failures.pop(source, None)
+        self._retry_at.pop(source, None)
         envelopes: list[Envelope] = []
         for raw in raw_events:
             envelope = self._parse(session, raw, f"{base}/v1/events?after={after}")

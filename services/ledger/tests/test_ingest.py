@@ -1,0 +1,79 @@
+"""Gaps in a source's seq are filled from its catch-up endpoint, served over real HTTP."""
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Query
+from sqlmodel import Session
+
+from ledger.ingest.service import Ingestor
+from ledger.testing import SOURCE, Ledger, event
+from periplus.events import parse_envelope
+from periplus.testing import Server
+from periplus.web import ProblemError, create_app
+
+
+class Source:
+    """A source's catch-up endpoint that can be taken down, as trips-api serves it."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events, self.up, self.calls = events, True, 0
+        self.app: FastAPI = create_app(
+            service="source",
+            title="source",
+            description="catch-up",
+            version="1",
+            max_body_bytes=1000,
+            checks={},
+        )
+
+        @self.app.get("/v1/events")
+        def catch_up(
+            after: Annotated[int, Query(ge=0)], limit: Annotated[int, Query(ge=1)] = 100
+        ) -> dict[str, Any]:
+            self.calls += 1
+            if not self.up:
+                raise ProblemError(503, "Service unavailable", "down for the test")
+            return {"events": [e for e in self.events if e["seq"] > after][:limit]}
+
+
+@pytest.fixture
+def source() -> Iterator[tuple[Source, str]]:
+    trip = uuid.uuid4()
+    instance = Source([event(seq, trip).to_json() for seq in range(1, 9)])
+    with Server(instance.app) as server:
+        yield instance, server.url
+
+
+def seqs(ledger: Ledger) -> list[int]:
+    entries = ledger.get("/v1/log/entries", start=0, end=100).json()["entries"]
+    return [e["event"]["seq"] for e in entries]
+
+
+def test_gaps_are_filled_in_order_and_a_down_source_is_caught_up_later(
+    ledger: Ledger, source: tuple[Source, str]
+) -> None:
+    origin, url = source
+    arrived = [e for e in origin.events if e["seq"] in (1, 4, 5, 8)]
+    ingestor = Ingestor(ledger.engine, {SOURCE: url}, httpx.Client(timeout=5))
+
+    def ingest(events: list[dict[str, Any]]) -> None:
+        with Session(ledger.engine) as session:
+            ingestor.ingest(session, [parse_envelope(e) for e in events])
+            session.commit()
+
+    ingest(arrived[:3])  # 1, 4, 5: 2 and 3 are fetched
+    assert seqs(ledger) == [1, 2, 3, 4, 5]
+    assert origin.calls == 1
+    origin.up = False
+    ingest(arrived[3:])  # 8 waits: 6 and 7 cannot be fetched now
+    assert seqs(ledger) == [1, 2, 3, 4, 5]
+    origin.up = True
+    ingestor._retry_at.clear()  # skip the back-off wait rather than sleep through it
+    assert ingestor.catch_up() == 3
+    assert seqs(ledger) == list(range(1, 9))
+    ingest(arrived)  # a redelivery changes nothing
+    assert seqs(ledger) == list(range(1, 9))
