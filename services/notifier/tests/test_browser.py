@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 from sqlmodel import Session
@@ -186,3 +187,32 @@ def test_a_withheld_entry_still_verifies_by_its_hash(
         result, words = _verify(page, index)
         assert result == "ok", words
         assert f"entry {index} is in the ledger of 7 entries" in words
+
+
+def test_the_verify_proxies_pass_the_ledgers_bytes_untouched(site: Site, ledger: Ledger) -> None:
+    pairs = [
+        ("/v1/verify/key", "/v1/log/key"),
+        ("/v1/verify/checkpoint", "/v1/log/checkpoint"),
+        ("/v1/verify/entries?start=0&end=3", "/v1/log/entries?start=0&end=3"),
+        (
+            "/v1/verify/proof/inclusion?index=2&tree_size=6",
+            "/v1/log/proof/inclusion?index=2&tree_size=6",
+        ),
+    ]
+    for ours, theirs in pairs:
+        mine, original = httpx.get(f"{site.url}{ours}"), httpx.get(f"{ledger.url}{theirs}")
+        assert mine.status_code == original.status_code == 200
+        assert mine.content == original.content
+        assert mine.headers["content-type"] == original.headers["content-type"]
+    too_far = httpx.get(f"{site.url}/v1/verify/proof/inclusion?index=2&tree_size=99")
+    assert too_far.status_code == 400
+    assert too_far.headers["content-type"].startswith("application/problem+json")
+    backwards = httpx.get(f"{site.url}/v1/verify/entries?start=5&end=1")
+    assert backwards.status_code == 400
+
+
+def test_an_unreachable_ledger_is_a_problem_not_a_crash(database_url: str) -> None:
+    for running in serve(database_url, ledger_url="http://127.0.0.1:9"):
+        answer = httpx.get(f"{running.url}/v1/verify/checkpoint")
+        assert answer.status_code == 502
+        assert answer.json()["detail"] == "The ledger cannot be reached just now."
