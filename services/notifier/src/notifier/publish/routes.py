@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from notifier.checklist.signals import city_median
+from notifier.checklist.signals import city_median, evaluate
 from notifier.deps import SessionDep
 from notifier.i18n.locale import Formats, negotiate
 from notifier.i18n.messages import text
@@ -89,8 +89,8 @@ def index(
             "dates": _dates(view, fmt),
             "warnings": sum(
                 1
-                for line in present.checklist(view.data, medians, today, settings.checklist, reader)
-                if line.status == "warning"
+                for signal in evaluate(view.data, medians, today, settings.checklist)
+                if signal.status == "warning"
             ),
         }
         for view in found
