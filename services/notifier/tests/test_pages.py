@@ -200,3 +200,27 @@ def test_pages_link_to_the_feeds_that_follow_them(site: Site) -> None:
     assert 'href="/feeds/department/Culture.json?lang=en"' in listing
     feed = httpx.get(f"{site.url}/feeds/traveller/Ana%20P%C3%A9rez.json").json()
     assert len(feed["items"]) == 8  # she is on all three trips: 5 + 1 + 2 entries
+
+
+def test_a_long_list_is_paged(database_url: str) -> None:
+    for running in serve(database_url):
+        running.feed(
+            [
+                event(
+                    "trip.approved",
+                    str(uuid.UUID(int=1000 + n)),
+                    {"trip": snapshot(f"MVD-2025-{n:04d}", departure=date(2025, 1, 1 + n % 28))},
+                )
+                for n in range(105)
+            ]
+        )
+        first = httpx.get(f"{running.url}/?year=2025").text
+        assert len(re.findall(r'href="/trips/', first)) == 100
+        assert 'href="?year=2025&amp;page=2" rel="next"' in first
+        assert 'rel="prev"' not in first
+        second = httpx.get(f"{running.url}/?year=2025&page=2").text
+        assert len(re.findall(r'href="/trips/', second)) == 5
+        assert 'href="?year=2025&amp;page=1" rel="prev"' in second
+        assert set(re.findall(r"MVD-2025-\d+", first)).isdisjoint(
+            re.findall(r"MVD-2025-\d+", second)
+        )

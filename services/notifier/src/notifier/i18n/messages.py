@@ -44,6 +44,19 @@ M: dict[str, tuple[str, str, str, str]] = {
         "{count} déplacements affichés.",
         "{count} viagens exibidas.",
     ),
+    "list.pages": ("More trips", "Más viajes", "Plus de déplacements", "Mais viagens"),
+    "list.newer": (
+        "Later departures",
+        "Salidas posteriores",
+        "Départs plus tardifs",
+        "Partidas posteriores",
+    ),
+    "list.older": (
+        "Earlier departures",
+        "Salidas anteriores",
+        "Départs antérieurs",
+        "Partidas anteriores",
+    ),
     "filter.title": (
         "Filter trips",
         "Filtrar viajes",

@@ -21,6 +21,7 @@ def trips(
     facets: Mapping[str, str] | None = None,
     status: str | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> Sequence[TripView]:
     """Trips, newest departure first, having every facet asked for."""
     query = select(TripView)
@@ -29,7 +30,7 @@ def trips(
     if status:
         query = query.where(col(TripView.status) == status)
     order = (col(TripView.departure_date).desc(), col(TripView.trip_id))
-    return session.exec(query.order_by(*order).limit(limit)).all()
+    return session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
 
 
 def facet_values(session: Session, kind: str) -> list[str]:

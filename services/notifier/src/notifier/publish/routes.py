@@ -30,6 +30,7 @@ templates = Environment(
 )
 STATUSES = ("approved", "cancelled", "completed", "reported", "closed")
 FEED_KINDS = ("department", "sdg", "traveller")
+PER_PAGE = 100
 Lang = Annotated[str | None, Query(max_length=35, description="en, es, fr or pt")]
 Facet = Annotated[str | None, Query(max_length=120)]
 
@@ -66,6 +67,7 @@ def index(
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     reader = _lang(request, lang)
     if status and status not in STATUSES:
@@ -77,7 +79,15 @@ def index(
         "year": str(year) if year else None,
     }
     facets = {k: v for k, v in chosen.items() if v}
-    found = queries.trips(session, facets, status or None)
+    found = list(
+        queries.trips(session, facets, status or None, PER_PAGE + 1, (page - 1) * PER_PAGE)
+    )
+    more, found = len(found) > PER_PAGE, found[:PER_PAGE]
+    here = {k: v for k, v in request.query_params.items() if k != "page"}
+    pages = {
+        "newer": "?" + urlencode({**here, "page": page - 1}) if page > 1 else None,
+        "older": "?" + urlencode({**here, "page": page + 1}) if more else None,
+    }
     fmt = Formats(reader)
     medians = city_median(queries.states(session))
     settings, today = request.app.state.settings, _today()
@@ -117,6 +127,7 @@ def index(
         options=options,
         selected=selected,
         filtered=bool(facets or status),
+        pages=pages,
     )
 
 
