@@ -40,11 +40,12 @@ def write(
     act: Callable[[], Outcome],
 ) -> Response:
     """Act, commit and answer; or answer as the first time, for a repeated Idempotency-Key."""
+    hours = request.app.state.settings.idempotency_hours
     fp = idempotency_service.fingerprint(
         request.method, request.url.path, body.model_dump_json() if body is not None else ""
     )
     if idempotency_key is not None:
-        earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
+        earlier = idempotency_service.find(session, key.id, idempotency_key, fp, hours)
         if earlier is not None:
             return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
     try:
@@ -53,7 +54,7 @@ def write(
         # A twin request with the same key may have acted while this one waited for a lock.
         session.rollback()
         if idempotency_key is not None:
-            earlier = idempotency_service.find(session, key.id, idempotency_key, fp)
+            earlier = idempotency_service.find(session, key.id, idempotency_key, fp, hours)
             if earlier is not None:
                 return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
         raise
@@ -69,6 +70,7 @@ def write(
             kept,
             outcome.etag,
             outcome.location,
+            hours,
         )
     try:
         session.commit()
@@ -76,7 +78,7 @@ def write(
         # The same key raced in from another request and won: answer as it did.
         session.rollback()
         earlier = (
-            idempotency_service.find(session, key.id, idempotency_key, fp)
+            idempotency_service.find(session, key.id, idempotency_key, fp, hours)
             if idempotency_key is not None
             else None
         )

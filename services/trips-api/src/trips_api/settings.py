@@ -46,6 +46,12 @@ class Settings(ServiceSettings):
     report_due_days: int = Field(
         default=30, ge=1, le=365, description="Days after return by which the report is due."
     )
+    idempotency_hours: int = Field(
+        default=24 * 7,
+        ge=0,
+        le=24 * 365,
+        description="How long an Idempotency-Key is remembered; after that it may act again.",
+    )
     public_reads_per_minute: int = Field(
         default=600, ge=1, description="Steady rate of anonymous reads allowed per client IP."
     )

@@ -209,3 +209,15 @@ def test_the_same_idempotency_key_sent_twice_at_once_acts_once(api: Api) -> None
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert len(api.as_("writer").get("/v1/trips").json()["trips"]) == 1
+
+
+def test_an_idempotency_key_is_forgotten_after_its_time(database_url: str) -> None:
+    for api in serve(make_settings(database_url, idempotency_hours=0)):
+        key = new_key()
+        for _ in range(2):
+            response = api.as_("writer").post(
+                "/v1/trips", json=examples.trip(), headers={"Idempotency-Key": key}
+            )
+            assert response.status_code == 201
+            assert "Idempotent-Replayed" not in response.headers
+        assert len(api.as_("writer").get("/v1/trips").json()["trips"]) == 2

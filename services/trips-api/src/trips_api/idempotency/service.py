@@ -7,9 +7,10 @@ so trying it again is safe.
 """
 
 import hashlib
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, delete
 
 from periplus.web import ProblemError
 from trips_api.idempotency.models import IdempotencyRecord
@@ -19,9 +20,25 @@ def fingerprint(method: str, path: str, body: str) -> str:
     return hashlib.sha256(f"{method} {path}\n{body}".encode()).hexdigest()
 
 
-def find(session: Session, key_id: str, idempotency_key: str, fp: str) -> IdempotencyRecord | None:
-    """The stored answer for this key, or None; a conflict if it answered another request."""
+def _expired(record: IdempotencyRecord, hours: int) -> bool:
+    created = record.created_at
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=UTC)
+    return created <= datetime.now(UTC) - timedelta(hours=hours)
+
+
+def find(
+    session: Session, key_id: str, idempotency_key: str, fp: str, hours: int
+) -> IdempotencyRecord | None:
+    """The stored answer for this key, or None; a conflict if it answered another request.
+
+    A record older than ``hours`` is forgotten here and its key may act again.
+    """
     record = session.get(IdempotencyRecord, (key_id, idempotency_key))
+    if record is not None and _expired(record, hours):
+        session.delete(record)
+        session.flush()
+        return None
     if record is not None and record.fingerprint != fp:
         raise ProblemError(
             409,
@@ -40,7 +57,15 @@ def remember(
     body: str,
     etag: str | None,
     location: str | None,
+    hours: int,
 ) -> None:
+    if random.random() < 0.01:  # now and then, clear this API key's expired records
+        cutoff = datetime.now(UTC) - timedelta(hours=hours)
+        session.exec(
+            delete(IdempotencyRecord)
+            .where(col(IdempotencyRecord.key_id) == key_id)
+            .where(col(IdempotencyRecord.created_at) < cutoff)
+        )
     session.add(
         IdempotencyRecord(
             key_id=key_id,
