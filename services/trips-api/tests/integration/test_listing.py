@@ -79,7 +79,14 @@ def test_a_protected_name_cannot_be_found_without_the_private_scope(api: Api) ->
 
 
 def test_bad_filters_are_refused_clearly(api: Api) -> None:
-    for params in ({"sdg_target": "18.1"}, {"limit": 0}, {"cursor": "abc"}, {"status": "lost"}):
+    for params in (
+        {"sdg_target": "18.1"},
+        {"limit": 0},
+        {"cursor": "abc"},
+        {"status": "lost"},
+        {"q": "nul\x00byte"},
+        {"traveller": "x" * 101},
+    ):
         response = api.as_(None).get("/v1/trips", params=params)
         assert response.status_code == 422, params
         assert response.headers["content-type"] == "application/problem+json"

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import Response
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from periplus.public import Category
 from trips_api.deps import (
@@ -60,7 +60,7 @@ _READ_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 TripId = Annotated[uuid.UUID, Path(description="The trip's id.")]
-Search = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Search = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(clean_line)]
 
 
 def etag(trip: Trip) -> str:
@@ -158,9 +158,6 @@ def list_trips(
         Search | None, Query(description="Words in the reference, title, purpose or places.")
     ] = None,
 ) -> views.TripPage:
-    for text in (traveller, q):
-        if text is not None:
-            _clean_query(text)
     filters = service.Filters(
         status=status,
         department=department,
@@ -186,15 +183,6 @@ def list_trips(
         trips=[_view(request, t, key) for t in rows],
         next_cursor=str(rows[-1].number) if rows and len(rows) == limit else None,
     )
-
-
-def _clean_query(text: str) -> None:
-    from periplus.web import ProblemError
-
-    try:
-        clean_line(text)
-    except ValueError as exc:
-        raise ProblemError(422, "Invalid input", f"A search text {exc}.") from exc
 
 
 @router.get(
