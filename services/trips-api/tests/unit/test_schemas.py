@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from trips_api.deps import check_if_match
 from trips_api.ratelimit import TokenBuckets
 from trips_api.trips import examples
+from trips_api.trips.record import changes
 from trips_api.trips.schemas import TripFields, TripPatch
-from trips_api.trips.service import changes
 
 
 def _trip(**overrides: Any) -> TripFields:

@@ -24,8 +24,9 @@ from trips_api.fields import clean_line
 from trips_api.keys.models import ApiKey
 from trips_api.respond import Outcome, json_with_etag, write
 from trips_api.settings import Settings
-from trips_api.trips import service, views
+from trips_api.trips import queries, service, views
 from trips_api.trips.models import Trip
+from trips_api.trips.record import today
 from trips_api.trips.schemas import (
     ApproveBody,
     CancelBody,
@@ -69,15 +70,13 @@ def etag(trip: Trip) -> str:
 
 def _view(request: Request, trip: Trip, key: ApiKey | None) -> views.TripView:
     settings: Settings = request.app.state.settings
-    return views.view(trip, settings.reporting_currency, service.today(), private=sees_private(key))
+    return views.view(trip, settings.reporting_currency, today(), private=sees_private(key))
 
 
 def _answer(request: Request, trip: Trip, key: ApiKey, code: int = 200) -> Outcome:
     # The writer supplied the private fields; it may see them back.
     private = sees_private(key) or "trips:write" in key.scope_set
-    view = views.view(
-        trip, request.app.state.settings.reporting_currency, service.today(), private=private
-    )
+    view = views.view(trip, request.app.state.settings.reporting_currency, today(), private=private)
     location = f"/v1/trips/{trip.id}" if code == 201 else None
     return Outcome(code, view, etag(trip), location)
 
@@ -158,7 +157,7 @@ def list_trips(
         Search | None, Query(description="Words in the reference, title, purpose or places.")
     ] = None,
 ) -> views.TripPage:
-    filters = service.Filters(
+    filters = queries.Filters(
         status=status,
         department=department,
         sdg_goal=sdg_goal,
@@ -171,7 +170,7 @@ def list_trips(
         overdue=overdue,
         q=q,
     )
-    rows = service.page(
+    rows = queries.page(
         session,
         filters,
         int(cursor or 0),
@@ -205,7 +204,7 @@ def get_trip(request: Request, trip_id: TripId, session: SessionDep, key: Reader
 )
 def trip_history(trip_id: TripId, session: SessionDep, key: Reader) -> views.History:
     trip = service.get(session, trip_id, include_unpublished=key is not None)
-    return service.history(session, trip, private=sees_private(key))
+    return queries.history(session, trip, private=sees_private(key))
 
 
 @router.patch(

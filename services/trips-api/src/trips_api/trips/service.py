@@ -5,11 +5,9 @@ once the trip is public, adds the step's event to the same transaction.
 """
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from periplus import public
@@ -21,6 +19,18 @@ from trips_api.keys.models import ApiKey
 from trips_api.settings import Settings
 from trips_api.trips import views
 from trips_api.trips.models import Trip, TripVersion
+from trips_api.trips.record import (
+    changes,
+    error,
+    index,
+    invalid,
+    merge,
+    normalise,
+    now,
+    resolve_rates,
+    set_report_due,
+    today,
+)
 from trips_api.trips.schemas import (
     ApproveBody,
     CancelBody,
@@ -43,125 +53,6 @@ APPROVAL_NEEDS = (
     ("expected_outcomes", "expected outcomes"),
     ("budget", "a budget"),
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    return now().date()
-
-
-def _invalid(detail: str, errors: list[dict[str, Any]]) -> ProblemError:
-    return ProblemError(422, "Invalid input", detail, errors=errors)
-
-
-def _error(location: str, message: str, type_: str = "value_error") -> dict[str, Any]:
-    return {"location": location, "message": message, "type": type_}
-
-
-def _validation_errors(exc: ValidationError, prefix: str) -> list[dict[str, Any]]:
-    return [
-        _error(".".join([prefix, *map(str, e["loc"])]), e["msg"], e["type"]) for e in exc.errors()
-    ]
-
-
-# ---- the record ----------------------------------------------------------------------
-
-
-def _resolve_rates(
-    settings: Settings, items: list[dict[str, Any]], money_field: str, where: str, day: date
-) -> list[dict[str, Any]]:
-    out, errors = [], []
-    for n, item in enumerate(items):
-        currency = item[money_field]["currency"]
-        rate_date = date.fromisoformat(item["rate_date"]) if item.get("rate_date") else None
-        try:
-            rate, when = money.resolve_rate(
-                settings, currency, item.get("exchange_rate"), rate_date, day
-            )
-        except money.NoRateError as exc:
-            errors.append(_error(f"{where}.{n}.exchange_rate", str(exc), "missing_rate"))
-            continue
-        out.append({**item, "exchange_rate": rate, "rate_date": when.isoformat()})
-    if errors:
-        raise _invalid("Some amounts cannot be converted into the reporting currency.", errors)
-    return out
-
-
-def _normalise(
-    session: Session,
-    settings: Settings,
-    fields: TripFields,
-    where: str,
-    already: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    """The stored form of a trip's description: departments checked, rates fixed.
-
-    Departments ``already`` on the trip stay allowed even if since retired, so an
-    old trip can still be corrected.
-    """
-    record = fields.model_dump(mode="json")
-    errors = [
-        _error(f"{where}.lead_department", f"no active department has the code {code!r}")
-        for code in departments_service.unusable(session, [fields.lead_department])
-        if code not in already
-    ] + [
-        _error(f"{where}.departments", f"no active department has the code {code!r}")
-        for code in departments_service.unusable(session, fields.departments)
-        if code not in already
-    ]
-    if errors:
-        raise _invalid("Departments must come from the city's registry.", errors)
-    record["budget"] = _resolve_rates(
-        settings, record["budget"], "amount", f"{where}.budget", today()
-    )
-    record["in_kind"] = _resolve_rates(
-        settings, record["in_kind"], "estimated_value", f"{where}.in_kind", today()
-    )
-    return record
-
-
-def _merge(
-    session: Session, settings: Settings, trip: Trip, patch: TripPatch, where: str
-) -> dict[str, Any]:
-    given = patch.given()
-    try:
-        fields = TripFields.model_validate({**trip.record, **given})
-    except ValidationError as exc:
-        raise _invalid("The trip would not be valid.", _validation_errors(exc, where)) from exc
-    already = frozenset([trip.record["lead_department"], *trip.record["departments"]])
-    return _normalise(session, settings, fields, where, already)
-
-
-def _index(trip: Trip) -> None:
-    """Copy what listings filter on out of the record."""
-    r = trip.record
-    trip.title, trip.category, trip.lead_department = (
-        r["title"],
-        r["category"],
-        r["lead_department"],
-    )
-    trip.departure_date = date.fromisoformat(r["departure_date"]) if r["departure_date"] else None
-    trip.return_date = date.fromisoformat(r["return_date"]) if r["return_date"] else None
-    trip.countries = ",".join(["", *sorted({leg["country"] for leg in r["itinerary"]}), ""])
-    trip.departments = ",".join(["", r["lead_department"], *r["departments"], ""])
-    trip.sdg_goals = ",".join(["", *map(str, r["sdg_goals"]), ""])
-    trip.sdg_targets = ",".join(["", *r["sdg_targets"], ""])
-    words = [trip.reference, r["title"], r["purpose"] or "", r["host_organisation"] or ""]
-    words += r["networks"] + [leg["city"] for leg in r["itinerary"]]
-    words += [o["text"] for o in r["expected_outcomes"]]
-    trip.search = "\n".join(words).lower()
-    trip.travellers_public = "\n".join(
-        f"{t['name'] if t['name_public'] else ''} {t['position']}" for t in r["travellers"]
-    ).lower()
-    trip.travellers_all = "\n".join(f"{t['name']} {t['position']}" for t in r["travellers"]).lower()
-
-
-def _set_report_due(settings: Settings, trip: Trip) -> None:
-    assert trip.return_date is not None
-    trip.report_due = trip.return_date + timedelta(days=settings.report_due_days)
 
 
 # ---- history and events -----------------------------------------------------------------
@@ -208,19 +99,11 @@ def _snapshot(session: Session, settings: Settings, trip: Trip) -> public.TripSn
     )
 
 
-def changes(before: dict[str, Any], after: dict[str, Any]) -> list[public.Change]:
-    return [
-        public.Change(field=name, before=before.get(name), after=after.get(name))
-        for name in dict.fromkeys([*before, *after])
-        if before.get(name) != after.get(name)
-    ]
-
-
 # ---- the life cycle ---------------------------------------------------------------------
 
 
 def create(session: Session, settings: Settings, body: TripFields, key: ApiKey) -> Trip:
-    record = _normalise(session, settings, body, "body")
+    record = normalise(session, settings, body, "body")
     number = events_service.next_value(session, "trip_number")
     moment = now()
     trip = Trip(
@@ -237,7 +120,7 @@ def create(session: Session, settings: Settings, body: TripFields, key: ApiKey) 
         created_at=moment,
         updated_at=moment,
     )
-    _index(trip)
+    index(trip)
     _step(session, settings, trip, key, "created")
     return trip
 
@@ -269,8 +152,8 @@ def _require_status(trip: Trip, *allowed: str) -> None:
 def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key: ApiKey) -> Trip:
     """Edit in place, which only a trip not yet approved allows."""
     if trip.status in ("draft", "submitted"):
-        trip.record = _merge(session, settings, trip, patch, "body")
-        _index(trip)
+        trip.record = merge(session, settings, trip, patch, "body")
+        index(trip)
         _step(session, settings, trip, key, "edited")
         return trip
     raise ProblemError(
@@ -284,19 +167,19 @@ def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key
 def missing_for_approval(trip: Trip) -> list[dict[str, Any]]:
     r = trip.record
     errors = [
-        _error(f"trip.{name}", f"approval needs {what}", "missing")
+        error(f"trip.{name}", f"approval needs {what}", "missing")
         for name, what in APPROVAL_NEEDS
         if not r.get(name)
     ]
     if not (r["sdg_goals"] or r["sdg_targets"]):
-        errors.append(_error("trip.sdg_targets", "approval needs an SDG goal or target", "missing"))
+        errors.append(error("trip.sdg_targets", "approval needs an SDG goal or target", "missing"))
     return errors
 
 
 def _require_complete(trip: Trip) -> None:
     errors = missing_for_approval(trip)
     if errors:
-        raise _invalid(f"Trip {trip.reference} lacks what approval needs.", errors)
+        raise invalid(f"Trip {trip.reference} lacks what approval needs.", errors)
 
 
 def submit(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
@@ -324,11 +207,11 @@ def approve(
     day = today()
     notice = (trip.departure_date - day).days
     if notice < settings.urgency_days and body.urgency_justification is None:
-        raise _invalid(
+        raise invalid(
             f"Trip {trip.reference} departs in {notice} days, less than the "
             f"{settings.urgency_days} days' notice the city requires.",
             [
-                _error(
+                error(
                     "body.urgency_justification",
                     "an approval at short notice needs a recorded justification",
                     "missing",
@@ -339,8 +222,8 @@ def approve(
     trip.status, trip.approved_by, trip.approved_at = "approved", key.id, moment
     trip.approved_on, trip.days_notice = day, notice
     trip.urgency_justification = body.urgency_justification
-    _index(trip)
-    _set_report_due(settings, trip)
+    index(trip)
+    set_report_due(settings, trip)
     _step(session, settings, trip, key, "approved")
     _emit(
         session,
@@ -361,12 +244,12 @@ def change(
     else:
         _require_status(trip, "approved", "completed", "reported", "closed")
     if not body.changes.given():
-        raise _invalid("Nothing to change.", [_error("body.changes", "name a field", "missing")])
+        raise invalid("Nothing to change.", [error("body.changes", "name a field", "missing")])
     before = _snapshot(session, settings, trip).model_dump(mode="json")
-    trip.record = _merge(session, settings, trip, body.changes, "body.changes")
+    trip.record = merge(session, settings, trip, body.changes, "body.changes")
     _require_complete(trip)
-    _index(trip)
-    _set_report_due(settings, trip)
+    index(trip)
+    set_report_due(settings, trip)
     _step(session, settings, trip, key, kind, body.reason)
     snapshot = _snapshot(session, settings, trip)
     diff = changes(before, snapshot.model_dump(mode="json"))
@@ -398,7 +281,7 @@ def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, k
 
 def _costs(settings: Settings, items: list[CostItemIn], where: str) -> list[dict[str, Any]]:
     dumped = [i.model_dump(mode="json") for i in items]
-    return _resolve_rates(settings, dumped, "amount", where, today())
+    return resolve_rates(settings, dumped, "amount", where, today())
 
 
 def complete(
@@ -449,17 +332,17 @@ def report(session: Session, settings: Settings, trip: Trip, body: ReportBody, k
     expected = [o["id"] for o in trip.record["expected_outcomes"]]
     given = [r.outcome_id for r in body.results]
     errors = [
-        _error("body.results", f"no result for expected outcome {o!r}", "missing")
+        error("body.results", f"no result for expected outcome {o!r}", "missing")
         for o in expected
         if o not in given
     ]
     errors += [
-        _error(f"body.results.{n}.outcome_id", f"{o!r} is not an expected outcome of this trip")
+        error(f"body.results.{n}.outcome_id", f"{o!r} is not an expected outcome of this trip")
         for n, o in enumerate(given)
         if o not in expected or given.index(o) != n
     ]
     errors += [
-        _error(
+        error(
             f"body.followups.{n}.owner_department",
             f"no active department has the code {f.owner_department!r}",
         )
@@ -467,7 +350,7 @@ def report(session: Session, settings: Settings, trip: Trip, body: ReportBody, k
         if departments_service.unusable(session, [f.owner_department])
     ]
     if errors:
-        raise _invalid("The report does not match the trip.", errors)
+        raise invalid("The report does not match the trip.", errors)
     assert trip.return_date is not None
     day = today()
     filed = public.Report(
@@ -511,8 +394,8 @@ def update_followup(
         )
     given = body.model_dump(mode="json", exclude_unset=True, exclude={"note"})
     if not given:
-        raise _invalid(
-            "Nothing to change.", [_error("body", "name status, evidence or due_date", "missing")]
+        raise invalid(
+            "Nothing to change.", [error("body", "name status, evidence or due_date", "missing")]
         )
     followups = [dict(f) for f in trip.followups]
     followups[index].update(given)
@@ -541,81 +424,3 @@ def close(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip
     _step(session, settings, trip, key, "closed")
     _emit(session, settings, trip, "trip.closed", public.TripClosed(reference=trip.reference))
     return trip
-
-
-# ---- reading ----------------------------------------------------------------------------
-
-
-class Filters(BaseModel):
-    status: str | None = None
-    department: str | None = None
-    sdg_goal: int | None = None
-    sdg_target: str | None = None
-    country: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    traveller: str | None = None
-    category: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
-
-
-def page(
-    session: Session, filters: Filters, after: int, limit: int, *, private: bool, everything: bool
-) -> Sequence[Trip]:
-    """One page of trips in creation order; without ``everything``, only public ones."""
-    query = select(Trip).where(col(Trip.number) > after)
-    if not everything:
-        query = query.where(col(Trip.approved_at).is_not(None))
-    f = filters
-    if f.status is not None:
-        query = query.where(col(Trip.status) == f.status)
-    if f.category is not None:
-        query = query.where(col(Trip.category) == f.category)
-    if f.department is not None:
-        query = query.where(col(Trip.departments).contains(f",{f.department},", autoescape=True))
-    if f.sdg_goal is not None:
-        query = query.where(col(Trip.sdg_goals).contains(f",{f.sdg_goal},", autoescape=True))
-    if f.sdg_target is not None:
-        query = query.where(col(Trip.sdg_targets).contains(f",{f.sdg_target},", autoescape=True))
-    if f.country is not None:
-        query = query.where(col(Trip.countries).contains(f",{f.country.upper()},", autoescape=True))
-    if f.date_from is not None:
-        query = query.where(col(Trip.return_date) >= f.date_from)
-    if f.date_to is not None:
-        query = query.where(col(Trip.departure_date) <= f.date_to)
-    if f.traveller is not None:
-        column = Trip.travellers_all if private else Trip.travellers_public
-        query = query.where(col(column).contains(f.traveller.lower(), autoescape=True))
-    if f.q is not None:
-        query = query.where(col(Trip.search).contains(f.q.lower(), autoescape=True))
-    if f.overdue is not None:
-        late = (col(Trip.status).in_(views.ACTIVE_FOR_REPORT)) & (col(Trip.report_due) < today())
-        query = query.where(late if f.overdue else ~late | col(Trip.report_due).is_(None))
-    return session.exec(query.order_by(col(Trip.number)).limit(limit)).all()
-
-
-def history(session: Session, trip: Trip, *, private: bool) -> views.History:
-    query = select(TripVersion).where(col(TripVersion.trip_id) == trip.id)
-    if not private:
-        query = query.where(col(TripVersion.public).is_(True))
-    rows = session.exec(query.order_by(col(TripVersion.version))).all()
-    entries: list[views.HistoryEntry] = []
-    previous: dict[str, Any] | None = None
-    ignore = {"version", "updated_at", "updated_by", "report_overdue"}
-    for row in rows:
-        state = row.state if private else views.public_copy(row.state)
-        compared = {k: v for k, v in state.items() if k not in ignore}
-        entries.append(
-            views.HistoryEntry(
-                version=row.version,
-                kind=row.kind,
-                at=row.at,
-                key_id=row.key_id if private else None,
-                reason=row.reason,
-                changes=changes(previous, compared) if previous is not None else [],
-                trip=views.TripView.model_validate(state),
-            )
-        )
-        previous = compared
-    return views.History(trip_id=uuid.UUID(trip.id), entries=entries)
