@@ -4,8 +4,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlmodel import Session
 from standardwebhooks import Webhook
 
+from notifier.channels.alerts import service as alerts_service
 from notifier.channels.alerts.worker import check_now
 from notifier.channels.testing import Entries, Receiver
 from notifier.main import build
@@ -112,3 +114,17 @@ def test_the_periodic_check_raises_alerts_by_itself(database_url: str) -> None:
         alert = reader.next()
         assert alert["id"] == "0.1"
         assert alert["data"]["data"]["days_overdue"] == 2
+
+
+def test_recent_alerts_are_listed_newest_first_for_feeds(database_url: str) -> None:
+    entries = Entries()
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    with Server(build(settings(database_url))) as server:
+        engine = server.server.config.app.state.engine
+        ingest(server, entries.approved(first, report_due=DUE))
+        assert check_now(engine, 30, today=DUE + timedelta(days=1)) == 1
+        ingest(server, entries.approved(second, reference="MVD-2027-0002", report_due=DUE))
+        assert check_now(engine, 30, today=DUE + timedelta(days=3)) == 1
+        with Session(engine) as session:
+            listed = [(n.ledger_index, n.sub, n.trip_id) for n in alerts_service.recent(session)]
+    assert listed == [(1, 1, second), (0, 1, first)]

@@ -192,3 +192,20 @@ def test_dead_letters_are_listed_and_can_be_sent_again(
         twice = httpx.post(f"{base}/deliveries/{letter['id']}/retry", headers=auth)
         assert twice.status_code == 409
         assert twice.headers["content-type"] == "application/problem+json"
+
+
+def test_a_receiver_that_answers_gone_is_unsubscribed(
+    database_url: str, receiver: Receiver
+) -> None:
+    entries = Entries()
+    receiver.mode = "gone"
+    with Server(build(settings(database_url))) as server:
+        created = subscribe(server, url=receiver.url)
+        auth = {"Authorization": f"Bearer {created['token']}"}
+        url = f"{server.url}/v1/subscriptions/{created['id']}"
+        ingest(server, entries.approved(str(uuid.uuid4())))
+        eventually(lambda: httpx.get(url, headers=auth).json()["status"] == "disabled")
+        ingest(server, entries.approved(str(uuid.uuid4()), reference="MVD-2027-0002"))
+        log = httpx.get(f"{url}/deliveries", headers=auth).json()["deliveries"]
+    assert [(d["ledger_index"], d["status"], d["last_status"]) for d in log] == [(0, "dead", 410)]
+    assert len(receiver.all()) == 1

@@ -21,7 +21,8 @@ Webhooks (``/v1/subscriptions``)
     ``webhook_retry_max_delay``, for ``webhook_retry_window`` (25 hours by
     default), always under the same ``webhook-id``: receivers drop ids they
     have seen. Then the delivery is dead (``?status=dead``) and may be retried
-    by hand. Receivers on private, loopback or reserved addresses are refused,
+    by hand. A receiver that answers 410 Gone is unsubscribed (its status
+    becomes ``disabled``). Receivers on private, loopback or reserved addresses are refused,
     at subscription and before each attempt, unless ``allow_private_receivers``.
 
 Live stream (``/v1/stream``)

@@ -23,7 +23,7 @@ class Receiver:
     """An HTTP server on a free loopback port that records every webhook it is sent.
 
     ``mode`` is what it does now: ``ok`` answers 204, ``fail`` answers 503,
-    ``hang`` answers only after ``hang_seconds``.
+    ``gone`` answers 410, ``hang`` answers only after ``hang_seconds``.
     """
 
     mode: str = "ok"
@@ -42,7 +42,7 @@ class Receiver:
                 mode = receiver.mode
                 if mode == "hang":
                     time.sleep(receiver.hang_seconds)
-                status = 204 if mode == "ok" else 503
+                status = {"ok": 204, "gone": 410}.get(mode, 503)
                 with receiver._lock:
                     receiver.received.append(
                         Received({k.lower(): v for k, v in self.headers.items()}, body, status)

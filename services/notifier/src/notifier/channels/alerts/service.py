@@ -6,12 +6,14 @@ A date missed longer ago than the horizon raises nothing: catching up an old
 ledger must not flood readers with stale news.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from notifier.channels import notices
+from notifier.channels.filters import ALERT_TYPES
 from notifier.channels.models import Notice, RaisedAlert, WatchedFollowup, WatchedTrip
 
 REPORT_PENDING = ("approved", "completed")
@@ -69,6 +71,16 @@ def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
         if notice is not None:
             raised.append(notice)
     return raised
+
+
+def recent(session: Session, limit: int = 50) -> Sequence[Notice]:
+    """The alerts raised most recently, newest first (for feeds and pages)."""
+    return session.exec(
+        select(Notice)
+        .where(col(Notice.type).in_(sorted(ALERT_TYPES)))
+        .order_by(col(Notice.ledger_index).desc(), col(Notice.sub).desc())
+        .limit(limit)
+    ).all()
 
 
 def _days(today: date, due: str) -> int | None:

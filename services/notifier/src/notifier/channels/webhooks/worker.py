@@ -27,6 +27,7 @@ from notifier.settings import Settings
 log = logging.getLogger(__name__)
 
 ATTEMPTS = Counter("notifier_webhook_attempts_total", "Webhook attempts", ["outcome"])
+GONE = 410
 RECORD_EVERY = 0.05  # seconds an attempt's outcome may wait to be recorded with others
 LATENCY = Histogram("notifier_webhook_attempt_seconds", "Time a receiver took to answer")
 
@@ -239,6 +240,7 @@ class DeliveryWorker(threading.Thread):
                     )
                 )
             failed = {o.id: o for o in known if not o.ok}
+            gone: set[str] = set()
             if failed:
                 for delivery in session.exec(
                     select(Delivery).where(col(Delivery.id).in_(list(failed)))
@@ -248,13 +250,34 @@ class DeliveryWorker(threading.Thread):
                     delivery.last_status, delivery.last_error = outcome.status_code, outcome.error
                     deadline = max(delivery.retry_until, delivery.created_at + window)
                     delivery.retry_until = deadline
-                    if finished >= deadline:
+                    if outcome.status_code == GONE:
+                        delivery.status = "dead"
+                        gone.add(delivery.subscription_id)
+                    elif finished >= deadline:
                         delivery.status = "dead"
                     else:
                         delay = backoff(delivery.attempts, settings)
                         delivery.next_attempt_at = finished + timedelta(seconds=delay)
                     session.add(delivery)
+            if gone:
+                _disable(session, gone)
             session.commit()
+
+
+def _disable(session: Session, subscription_ids: set[str]) -> None:
+    """A receiver that answers 410 Gone asks to hear no more (Standard Webhooks)."""
+    session.flush()
+    session.connection().execute(
+        update(Subscription)
+        .where(col(Subscription.id).in_(subscription_ids))
+        .values(status="disabled")
+    )
+    session.connection().execute(
+        update(Delivery)
+        .where(col(Delivery.subscription_id).in_(subscription_ids))
+        .where(col(Delivery.status) == "pending")
+        .values(status="dead", last_error="the receiver answered 410 Gone; subscription disabled")
+    )
 
 
 def backoff(attempts: int, settings: Settings) -> float:
