@@ -5,9 +5,11 @@ approve it with a second key), each in its own transaction; the approval
 writes the public event into the outbox, which a relay publishes to a real
 Kafka-protocol broker while the load runs. The baseline is a bare FastAPI
 endpoint that takes the same JSON body and answers it, served by uvicorn the
-same way in the same run, so the ratio says what validation, the database,
-the history and the outbox cost per request. One client, one connection,
-requests in sequence: latency figures are per request as a city system sees them.
+same way. The two are measured in alternating rounds, so that both see the
+same load from the rest of the machine; the ratio says what validation, the
+database, the history and the outbox cost per request. One client, one
+connection, requests in sequence: latencies are per request as a city system
+sees them.
 """
 
 import os
@@ -15,6 +17,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,8 @@ from trips_api.trips import examples
 POSTGRES_URL = os.environ.get(
     "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TRIPS = 150
+ROUNDS = 6
+TRIPS_PER_ROUND = 25
 WARMUP = 10
 
 
@@ -46,32 +50,20 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _baseline(body: dict[str, Any], requests: int) -> dict[str, Any]:
+def _bare_app() -> FastAPI:
     app = FastAPI()
 
     @app.post("/echo")
     def echo(payload: dict[str, Any]) -> dict[str, Any]:
         return payload
 
-    with Server(app) as server, httpx.Client(base_url=server.url) as client:
-        for _ in range(WARMUP):
-            client.post("/echo", json=body)
-        latencies = []
-        started = time.perf_counter()
-        for _ in range(requests):
-            t = time.perf_counter()
-            client.post("/echo", json=body).raise_for_status()
-            latencies.append(time.perf_counter() - t)
-        elapsed = time.perf_counter() - started
-    return {"requests_per_s": round(requests / elapsed), **_percentiles(latencies)}
+    return app
 
 
-def _trips(database_url: str, bootstrap: str) -> dict[str, Any]:
-    settings = Settings(
-        database_url=database_url, kafka_bootstrap=bootstrap, public_read_burst=10**6
-    )
-    app = build(settings)
-    with Server(app) as server:
+class _TripsLoad:
+    """Keys, departments and one create-submit-approve at a time against a served app."""
+
+    def __init__(self, app: Any, url: str) -> None:
         with Session(app.state.engine) as session:
             keys = {
                 role: keys_service.create(session, role, [scope])[1]
@@ -82,66 +74,105 @@ def _trips(database_url: str, bootstrap: str) -> dict[str, Any]:
                 )
             }
             session.commit()
-        clients = {
-            role: httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+        self.clients = {
+            role: httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
             for role, key in keys.items()
         }
         for code in ("international-relations", "mobility"):
-            clients["admin"].post(
+            self.clients["admin"].post(
                 "/v1/departments", json={"code": code, "name": code.title()}
             ).raise_for_status()
-        body = examples.trip()
-        requests: list[float] = []
-        whole: list[float] = []
+        self.body = examples.trip()
+        self.requests: list[float] = []
+        self.whole: list[float] = []
 
-        def one() -> None:
-            started, trip_id = time.perf_counter(), ""
-            for role, path, payload in (
-                ("writer", "/v1/trips", body),
-                ("writer", "/v1/trips/{id}/submit", None),
-                ("approver", "/v1/trips/{id}/approve", None),
-            ):
-                t = time.perf_counter()
-                response = clients[role].post(
-                    path.format(id=trip_id) if "{id}" in path else path,
-                    json=payload,
-                    headers={"Idempotency-Key": str(uuid.uuid4())},
-                )
-                response.raise_for_status()
-                requests.append(time.perf_counter() - t)
-                if role == "writer" and payload is not None:
-                    trip_id = response.json()["id"]
-            whole.append(time.perf_counter() - started)
+    def one(self) -> None:
+        started, trip_id = time.perf_counter(), ""
+        for role, path, payload in (
+            ("writer", "/v1/trips", self.body),
+            ("writer", "/v1/trips/{id}/submit", None),
+            ("approver", "/v1/trips/{id}/approve", None),
+        ):
+            t = time.perf_counter()
+            response = self.clients[role].post(
+                path.format(id=trip_id),
+                json=payload,
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+            response.raise_for_status()
+            self.requests.append(time.perf_counter() - t)
+            trip_id = trip_id or response.json()["id"]
+        self.whole.append(time.perf_counter() - started)
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def _outbox(app: Any) -> tuple[int, int, float]:
+    """Wait (up to 30 s) for the relay to publish everything: events, pending, seconds."""
+    started = time.perf_counter()
+    while True:
+        with Session(app.state.engine) as session:  # short transactions: SQLite locks
+            pending = session.exec(
+                select(func.count()).select_from(Event).where(col(Event.published).is_(False))
+            ).one()
+            events = session.exec(select(func.count()).select_from(Event)).one()
+        if pending == 0 or time.perf_counter() - started > 30:
+            return events, pending, round(time.perf_counter() - started, 2)
+        time.sleep(0.05)
+
+
+def _timed(action: Callable[[], None], times: int) -> float:
+    started = time.perf_counter()
+    for _ in range(times):
+        action()
+    return time.perf_counter() - started
+
+
+def _measure(database_url: str, bootstrap: str) -> dict[str, Any]:
+    settings = Settings(
+        database_url=database_url, kafka_bootstrap=bootstrap, public_read_burst=10**6
+    )
+    app = build(settings)
+    with Server(app) as trips_server, Server(_bare_app()) as bare_server:
+        load = _TripsLoad(app, trips_server.url)
+        bare = httpx.Client(base_url=bare_server.url)
+        bare_latencies: list[float] = []
+
+        def echo() -> None:
+            t = time.perf_counter()
+            bare.post("/echo", json=load.body).raise_for_status()
+            bare_latencies.append(time.perf_counter() - t)
 
         for _ in range(WARMUP):
-            one()
-        requests.clear()
-        whole.clear()
-        started = time.perf_counter()
-        for _ in range(TRIPS):
-            one()
-        elapsed = time.perf_counter() - started
-
-        drain_started = time.perf_counter()
-        while True:
-            with Session(app.state.engine) as session:  # short transactions: SQLite locks
-                pending = session.exec(
-                    select(func.count()).select_from(Event).where(col(Event.published).is_(False))
-                ).one()
-                events = session.exec(select(func.count()).select_from(Event)).one()
-            if pending == 0 or time.perf_counter() - drain_started > 30:
-                break
-            time.sleep(0.05)
-        for client in clients.values():
-            client.close()
+            load.one()
+            echo()
+        load.requests.clear()
+        load.whole.clear()
+        bare_latencies.clear()
+        trips_time = bare_time = 0.0
+        for _ in range(ROUNDS):  # alternate, so that both share the machine's moods
+            trips_time += _timed(load.one, TRIPS_PER_ROUND)
+            bare_time += _timed(echo, 3 * TRIPS_PER_ROUND)
+        events, pending, drain = _outbox(app)
+        load.close()
+        bare.close()
+    trips = ROUNDS * TRIPS_PER_ROUND
+    trips_rate, bare_rate = 3 * trips / trips_time, 3 * trips / bare_time
     return {
-        "trips_per_s": round(TRIPS / elapsed, 1),
-        "requests_per_s": round(3 * TRIPS / elapsed),
-        "request": _percentiles(requests),
-        "create_and_approve": _percentiles(whole),
+        "trips_per_s": round(trips / trips_time, 1),
+        "requests_per_s": round(trips_rate),
+        "request": _percentiles(load.requests),
+        "create_and_approve": _percentiles(load.whole),
+        "baseline_bare_fastapi": {
+            "requests_per_s": round(bare_rate),
+            **_percentiles(bare_latencies),
+        },
+        "ratio_to_baseline": round(trips_rate / bare_rate, 3),
         "events_in_outbox": events,
         "outbox_pending_after_load": pending,
-        "outbox_drain_s": round(time.perf_counter() - drain_started, 2),
+        "outbox_drain_s": drain,
     }
 
 
@@ -160,36 +191,23 @@ def _postgres() -> str | None:
 def _drop(url: str) -> None:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        name = make_url(url).database
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     admin.dispose()
 
 
 def run() -> dict[str, Any]:
     broker = Broker()
     broker.start()
+    out: dict[str, Any] = {}
     try:
-        baseline = _baseline(examples.trip(), 3 * TRIPS)
-        out: dict[str, Any] = {"baseline_bare_fastapi": baseline}
         with tempfile.TemporaryDirectory() as tmp:
-            databases = {"sqlite": f"sqlite:///{Path(tmp) / 'trips.db'}"}
-            pg = _postgres()
-            if pg:
-                databases["postgresql"] = pg
-            for name, url in databases.items():
-                figures = _trips(url, broker.bootstrap)
-                figures["ratio_to_baseline"] = round(
-                    figures["requests_per_s"] / baseline["requests_per_s"], 3
-                )
-                out[name] = figures
-            if pg:
+            out["sqlite"] = _measure(f"sqlite:///{Path(tmp) / 'trips.db'}", broker.bootstrap)
+        pg = _postgres()
+        if pg:
+            try:
+                out["postgresql"] = _measure(pg, broker.bootstrap)
+            finally:
                 _drop(pg)
         return out
     finally:
         broker.stop()
-
-
-if __name__ == "__main__":
-    import json
-
-    print(json.dumps(run(), indent=2))
