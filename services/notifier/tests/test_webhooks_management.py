@@ -1,6 +1,7 @@
 """Managing subscriptions: validation, refused receivers, tokens, rotation, rate limits."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -132,3 +133,20 @@ def test_a_receiver_whose_name_now_points_inside_is_not_called(database_url: str
         assert "private, loopback or reserved" in letter["last_error"]
         assert letter["last_status"] is None
     assert receiver.all() == []
+
+
+def test_finished_deliveries_leave_the_log_after_its_retention(database_url: str) -> None:
+    entries = Entries()
+    with Receiver() as receiver, Server(build(settings(database_url))) as server:
+        created = subscribe(server, url=receiver.url)
+        auth = {"Authorization": f"Bearer {created['token']}"}
+        log_url = f"{server.url}/v1/subscriptions/{created['id']}/deliveries"
+        ingest(server, entries.approved(str(uuid.uuid4())))
+        eventually(receiver.accepted)
+        eventually(lambda: httpx.get(log_url, headers=auth).json()["deliveries"][0]["delivered_at"])
+        engine = server.server.config.app.state.engine
+        with Session(engine) as session:
+            assert service.prune(session, datetime.now(UTC) - timedelta(days=1)) == 0
+            assert service.prune(session, datetime.now(UTC) + timedelta(seconds=1)) == 1
+            session.commit()
+        assert httpx.get(log_url, headers=auth).json()["deliveries"] == []

@@ -45,6 +45,9 @@ class Settings(ServiceSettings):
     webhook_concurrency: int = Field(default=16, ge=1, le=256, description="Sending threads.")
     webhook_batch: int = Field(default=500, ge=1, le=5000)
     webhook_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    delivery_log_days: int = Field(
+        default=30, ge=1, description="Days a finished delivery stays in the log."
+    )
     subscription_create_limit: int = Field(
         default=10, ge=1, description="New subscriptions per client address per hour."
     )

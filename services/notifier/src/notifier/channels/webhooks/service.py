@@ -201,3 +201,18 @@ def retry(session: Session, found: Delivery, window: float) -> Delivery:
     found.retry_until = moment + timedelta(seconds=window)
     session.add(found)
     return found
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Forget delivered and dead deliveries created before ``before``; return how many."""
+    old = (
+        select(Delivery.id)
+        .where(col(Delivery.status).in_(["delivered", "dead"]))
+        .where(col(Delivery.created_at) < before)
+    )
+    ids = list(session.exec(old).all())
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.exec(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(chunk)))
+        session.exec(delete(Delivery).where(col(Delivery.id).in_(chunk)))
+    return len(ids)

@@ -21,13 +21,14 @@ from sqlmodel import Session, col, select
 
 from notifier.channels import notices
 from notifier.channels.models import Delivery, DeliveryAttempt, Notice, Subscription
-from notifier.channels.webhooks import addresses, signing
+from notifier.channels.webhooks import addresses, service, signing
 from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = Counter("notifier_webhook_attempts_total", "Webhook attempts", ["outcome"])
 GONE = 410
+PRUNE_EVERY = 3600.0
 RECORD_EVERY = 0.05  # seconds an attempt's outcome may wait to be recorded with others
 LATENCY = Histogram("notifier_webhook_attempt_seconds", "Time a receiver took to answer")
 
@@ -61,6 +62,7 @@ class DeliveryWorker(threading.Thread):
         self.engine, self.settings = engine, settings
         self.lease = timedelta(seconds=settings.webhook_timeout * 2 + 30)
         self._halt, self._bell = threading.Event(), threading.Event()
+        self._next_prune = 0.0
 
     def wake(self) -> None:
         self._bell.set()
@@ -118,7 +120,20 @@ class DeliveryWorker(threading.Thread):
                 self._record_safely(finished)
                 finished = []
             if not flying and not finished and claimed == 0:
+                self._prune_now_and_then()
                 self._bell.wait(settings.webhook_poll_interval)
+
+    def _prune_now_and_then(self) -> None:
+        if time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + PRUNE_EVERY
+        before = datetime.now(UTC) - timedelta(days=self.settings.delivery_log_days)
+        try:
+            with Session(self.engine) as session:
+                service.prune(session, before)
+                session.commit()
+        except Exception:
+            log.exception("cannot prune the delivery log; will try again")
 
     def _record_safely(self, outcomes: list[Outcome]) -> None:
         try:
@@ -174,12 +189,13 @@ class DeliveryWorker(threading.Thread):
         try:
             if not self.settings.allow_private_receivers:
                 addresses.check_reachable(job.url)
-            response = client.post(
+            with client.stream(  # the answer's body is never read: it may be anything
+                "POST",
                 job.url,
                 content=job.body.encode(),
                 headers=signing.headers(job.id, job.body, job.keys, moment),
-            )
-            status = response.status_code
+            ) as response:
+                status = response.status_code
             if not 200 <= status < 300:
                 error = f"the receiver answered {status}"
         except addresses.ReceiverRefusedError as exc:
