@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432
 
-.PHONY: run test test-sqlite test-postgres check lint types bench uv sync
+.PHONY: run demo test test-sqlite check lint types bench uv sync
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -14,6 +14,10 @@ sync: uv
 ## Start the broker and the three services (SQLite under var/); Ctrl-C stops them all.
 run: sync
 	@$(UV) run --frozen python -m periplus.local
+
+## Load a realistic set of trips into a running `make run`, through the trips API only.
+demo: sync
+	@$(UV) run --frozen python -m deploy.demo --admin-key "$$($(UV) run --frozen trips-api keys create --name demo-loader --scopes admin | tail -n 1)"
 
 ## The whole suite, on SQLite and on PostgreSQL.
 test: sync

@@ -84,9 +84,7 @@ class ConsumerLoop(threading.Thread):
             if time.monotonic() - last_tick >= self.tick_seconds:
                 last_tick = time.monotonic()
                 self._run_tick()
-                positions = self.positions()
-                if reader.behind_end(positions):
-                    reader.seek(positions)
+                reader.seek(self.positions())  # also notices a broker that lost its log
 
     def _apply(self, records: list[ConsumerRecord]) -> None:
         model = self.offsets_model

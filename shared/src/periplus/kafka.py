@@ -7,6 +7,7 @@ join, and exactly-once effects on top of at-least-once delivery.
 
 import logging
 import socket
+import time
 from collections.abc import Mapping
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -83,8 +84,9 @@ class TopicReader:
     def seek(self, positions: Mapping[int, int]) -> None:
         """Assign all partitions and move each to the stored position.
 
-        A stored position past the log end means the broker lost its log (a
-        memory-only broker restarted): read that partition again from its start.
+        A partition whose broker no longer holds the record just before the
+        stored position has lost its log (a memory-only broker restarted): it
+        is read again from its start, and consumers skip what they already have.
         """
         partitions = self._consumer.partitions_for_topic(self.topic)
         if not partitions:
@@ -92,21 +94,36 @@ class TopicReader:
             partitions = self._consumer.partitions_for_topic(self.topic) or {0}
         self._partitions = [TopicPartition(self.topic, p) for p in sorted(partitions)]
         self._consumer.assign(self._partitions)
-        ends = self._consumer.end_offsets(self._partitions)
+        lost = self._lost(positions)
         for tp in self._partitions:
-            wanted = positions.get(tp.partition, 0)
-            if wanted > ends.get(tp, 0):
+            if tp.partition in lost:
                 log.warning(
-                    "stored offset is past the log end; the broker lost its log",
-                    extra={"topic": self.topic, "partition": tp.partition, "offset": wanted},
+                    "the broker lost this partition's log; reading it again from the start",
+                    extra={"topic": self.topic, "partition": tp.partition},
                 )
-                wanted = 0
-            self._consumer.seek(tp, wanted)
+            self._consumer.seek(tp, 0 if tp.partition in lost else positions.get(tp.partition, 0))
 
-    def behind_end(self, positions: Mapping[int, int]) -> bool:
-        """True when some stored position lies past the broker's log end."""
-        ends = self._consumer.end_offsets(self._partitions)
-        return any(positions.get(tp.partition, 0) > ends.get(tp, 0) for tp in self._partitions)
+    def _lost(self, positions: Mapping[int, int], timeout: float = 2.0) -> set[int]:
+        """Partitions whose record at ``position - 1`` the broker cannot return.
+
+        The probe reads that record rather than trusting the reported log end,
+        which some Kafka-protocol brokers (Tansu 0.6) give as the start of the
+        last batch instead of the end of the log.
+        """
+        probe = {
+            tp: positions[tp.partition] - 1
+            for tp in self._partitions
+            if positions.get(tp.partition, 0) > 0
+        }
+        for tp, offset in probe.items():
+            self._consumer.seek(tp, offset)
+        seen: set[TopicPartition] = set()
+        deadline = time.monotonic() + timeout
+        while probe.keys() - seen and time.monotonic() < deadline:
+            for tp, records in self._consumer.poll(timeout_ms=200).items():
+                if tp in probe and any(r.offset == probe[tp] for r in records):
+                    seen.add(tp)
+        return {tp.partition for tp in probe.keys() - seen}
 
     def poll(self, timeout_ms: int) -> list[ConsumerRecord]:
         batches = self._consumer.poll(timeout_ms=timeout_ms)
