@@ -3,6 +3,7 @@
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -84,6 +85,9 @@ def test_entries_arrive_signed_per_standard_webhooks(database_url: str, receiver
         log = httpx.get(f"{server.url}/v1/subscriptions/{created['id']}/deliveries", headers=auth)
         (delivery,) = log.json()["deliveries"]
         assert delivery["id"] == got.headers["webhook-id"]
+        created_at = datetime.fromisoformat(delivery["created_at"])
+        retry_until = datetime.fromisoformat(delivery["retry_until"])
+        assert retry_until - created_at == timedelta(hours=25)  # the default window
         assert (delivery["status"], delivery["attempts"], delivery["ledger_index"]) == (
             "delivered",
             1,

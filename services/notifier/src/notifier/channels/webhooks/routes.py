@@ -1,6 +1,7 @@
 """Webhook subscriptions: anyone may subscribe; a per-subscription token manages it."""
 
 import math
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -56,11 +57,13 @@ def _public(sub: Subscription) -> SubscriptionPublic:
     return SubscriptionPublic.model_validate(sub, from_attributes=True)
 
 
-def _delivery(found: Delivery) -> DeliveryPublic:
+def _delivery(found: Delivery, request: Request) -> DeliveryPublic:
+    window = timedelta(seconds=request.app.state.settings.webhook_retry_window)
     public = DeliveryPublic.model_validate(found, from_attributes=True)
-    return (
-        public if found.status == "pending" else public.model_copy(update={"next_attempt_at": None})
-    )
+    update: dict[str, Any] = {"retry_until": max(found.retry_until, found.created_at + window)}
+    if found.status != "pending":
+        update["next_attempt_at"] = None
+    return public.model_copy(update=update)
 
 
 @router.post(
@@ -151,7 +154,7 @@ def send_test(
     session.commit()
     session.refresh(delivery)
     request.app.state.wake_deliveries()
-    return _delivery(delivery)
+    return _delivery(delivery, request)
 
 
 @router.get(
@@ -160,6 +163,7 @@ def send_test(
     responses=_ERRORS,
 )
 def list_deliveries(
+    request: Request,
     sub_id: str,
     session: SessionDep,
     credentials: Token,
@@ -172,7 +176,7 @@ def list_deliveries(
     sub = service.get_owned(session, _token(credentials), sub_id)
     rows = service.deliveries(session, sub, status_, before, limit)
     return DeliveryPage(
-        deliveries=[_delivery(d) for d in rows],
+        deliveries=[_delivery(d, request) for d in rows],
         next_cursor=rows[-1].id if len(rows) == limit else None,
     )
 
@@ -183,7 +187,7 @@ def list_deliveries(
     responses=_ERRORS,
 )
 def get_delivery(
-    sub_id: str, delivery_id: str, session: SessionDep, credentials: Token
+    request: Request, sub_id: str, delivery_id: str, session: SessionDep, credentials: Token
 ) -> DeliveryDetail:
     sub = service.get_owned(session, _token(credentials), sub_id)
     found = service.delivery(session, sub, delivery_id)
@@ -191,7 +195,7 @@ def get_delivery(
         AttemptPublic.model_validate(a, from_attributes=True)
         for a in service.attempts(session, found.id)
     ]
-    return DeliveryDetail(**_delivery(found).model_dump(), log=log)
+    return DeliveryDetail(**_delivery(found, request).model_dump(), log=log)
 
 
 @router.post(
@@ -209,4 +213,4 @@ def retry_delivery(
     session.commit()
     session.refresh(found)
     request.app.state.wake_deliveries()
-    return _delivery(found)
+    return _delivery(found, request)
