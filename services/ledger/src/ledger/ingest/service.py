@@ -31,7 +31,7 @@ QUARANTINED = Counter("ledger_events_quarantined_total", "Events refused, with t
 GAPS = Counter("ledger_gaps_filled_total", "Events fetched from a catch-up endpoint", ["source"])
 
 PAGE = 1000
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 60.0
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 
 
 class Ingestor:
