@@ -1,0 +1,38 @@
+"""The outbox reaches a real Kafka-protocol broker: the approval's bytes, keyed by trip."""
+
+import json
+import time
+
+from trips_api_support import make_settings, serve
+
+from periplus.events import TRIPS_TOPIC
+from periplus.kafka import TopicReader
+from periplus.testing import Broker, eventually
+
+
+def _messages_for(broker: Broker, trip_id: str) -> list[bytes]:
+    """Every message of the trips topic keyed by ``trip_id``, read from the start."""
+    reader = TopicReader(broker.bootstrap, TRIPS_TOPIC)
+    try:
+        reader.seek({})
+        found: list[bytes] = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not found:
+            found += [r.value for r in reader.poll(200) if r.key == trip_id.encode()]
+        return found
+    finally:
+        reader.close()
+
+
+def test_an_approval_is_relayed_to_the_broker_as_its_canonical_bytes(
+    database_url: str, broker: Broker
+) -> None:
+    settings = make_settings(database_url, relay_enabled=True, kafka_bootstrap=broker.bootstrap)
+    for api in serve(settings):
+        trip_id = api.approved()["id"]
+        messages = eventually(lambda: _messages_for(broker, trip_id), timeout=30)  # noqa: B023
+        assert len(messages) == 1
+        envelope = json.loads(messages[0])
+        assert envelope == api.events()[0]
+        assert envelope["type"] == "trip.approved"
+        assert envelope["trip_id"] == trip_id
