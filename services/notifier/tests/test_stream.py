@@ -162,3 +162,15 @@ def reported() -> dict[str, Any]:
             }
         ],
     }
+
+
+def test_a_full_stream_turns_readers_away_politely(database_url: str) -> None:
+    with (
+        Server(build(settings(database_url, stream_max_clients=1))) as server,
+        connect(server) as first,
+    ):
+        refused = httpx.get(f"{server.url}/v1/stream")
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "30"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert first.response.status_code == 200
