@@ -22,7 +22,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 DESCRIPTION = """\
 Public summaries of a city's foreign trips, built only from what the city's
 ledger has appended, so that every item can be proven: web pages, Atom and
-JSON feeds.
+JSON feeds, a live stream (Server-Sent Events) and webhooks signed per the
+Standard Webhooks spec. Alerts say when a report is overdue or a follow-up
+missed its date. Subscribing needs no account: the answer carries a token
+that manages the subscription.
 """
 
 
