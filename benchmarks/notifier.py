@@ -323,6 +323,7 @@ def _approval_to_feed() -> dict[str, Any]:
     broker = Broker()
     broker.start()
     delays: list[float] = []
+    to_ledger: list[float] = []
     try:
         round_trip = _broker_round_trip(broker.bootstrap)
         with tempfile.TemporaryDirectory() as tmp:
@@ -341,16 +342,27 @@ def _approval_to_feed() -> dict[str, Any]:
                 ) as system,
                 httpx.Client(base_url=system.urls["trips-api"], timeout=30) as trips,
                 httpx.Client(base_url=system.urls["notifier"], timeout=30) as public,
+                httpx.Client(base_url=system.urls["ledger"], timeout=30) as ledger,
             ):
+                entries = "/v1/log/entries"
                 writer, approver = system.key("trips:write"), system.key("trips:approve")
                 if hasattr(test_flow, "register_departments"):
                     test_flow.register_departments(trips, system.key("admin"))
                 for n in range(TRIPS + 1):
                     trip_id = test_flow.approve_trip(system, trips, writer, approver)
                     approved = time.perf_counter()
+                    eventually(
+                        lambda t=trip_id: (
+                            t in ledger.get(entries, params={"start": 0, "end": 1000}).text
+                        ),
+                        60,
+                        0.005,
+                    )
+                    logged = time.perf_counter()
                     eventually(lambda t=trip_id: t in public.get("/feed.json").text, 60, 0.005)
                     if n:  # the first warms every cache and connection up
                         delays.append(time.perf_counter() - approved)
+                        to_ledger.append(logged - approved)
     finally:
         broker.stop()
     p50 = statistics.median(delays)
@@ -358,6 +370,7 @@ def _approval_to_feed() -> dict[str, Any]:
         "trips": TRIPS,
         "p50_ms": round(p50 * 1000, 1),
         "p95_ms": round(_p95(delays) * 1000, 1),
+        "approval_to_ledger_entry_p50_ms": round(statistics.median(to_ledger) * 1000, 1),
         "baseline_broker_round_trip_ms": round(round_trip * 1000, 1),
         "ratio_to_broker_round_trip": round(p50 / round_trip, 2),
     }
