@@ -91,7 +91,8 @@ def ledger_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "signing_key": SEED,
         "origin": "periplus.test/ledger",
-        "sources": {},
+        # The test source's catch-up endpoint answers nothing (port 9 discards).
+        "sources": {SOURCE: "http://127.0.0.1:9"},
         "ingest_enabled": False,
         "kafka_bootstrap": "127.0.0.1:1",
         "own_source": "test-city/ledger",

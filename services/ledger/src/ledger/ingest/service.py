@@ -46,8 +46,15 @@ class Ingestor:
         for record in records:
             origin = f"{record.topic}/{record.partition}/{record.offset}"
             envelope = self._parse(session, record.value, origin)
-            if envelope is not None:
-                envelopes.append(envelope)
+            if envelope is None:
+                continue
+            if envelope.source not in self.sources:
+                # Only the configured sources may write: whoever can reach the
+                # broker must not be able to put facts into the city's log.
+                reason = f"source {envelope.source!r} is not one of this log's sources"
+                self._quarantine(session, record.value, origin, reason)
+                continue
+            envelopes.append(envelope)
         self.ingest(session, envelopes)
 
     def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
