@@ -24,6 +24,9 @@ Handler = Callable[[Session, list[ConsumerRecord]], None]
 class ConsumerLoop(threading.Thread):
     """Feeds records of ``topic`` to ``handle``; ``tick`` runs every ``tick_seconds``.
 
+    ``on_commit`` runs after each committed batch and tick: a service wakes its
+    outbox relay there, so what the batch wrote goes out at once.
+
     ``offsets_model`` is the service's table with ``topic``, ``partition`` and
     ``offset`` (the next offset to read) columns.
     """
@@ -37,11 +40,13 @@ class ConsumerLoop(threading.Thread):
         handle: Handler,
         tick: Callable[[], None] | None = None,
         tick_seconds: float = 5.0,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(name=f"consumer-{topic}", daemon=True)
         self.engine, self.bootstrap, self.topic = engine, bootstrap, topic
         self.offsets_model, self.handle = offsets_model, handle
         self.tick, self.tick_seconds = tick, tick_seconds
+        self.on_commit = on_commit
         self._halt = threading.Event()
         self.connected = False
 
@@ -96,11 +101,15 @@ class ConsumerLoop(threading.Thread):
             for partition, offset in ends.items():
                 session.merge(model(topic=self.topic, partition=partition, offset=offset))
             session.commit()
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _run_tick(self) -> None:
         if self.tick is None:
             return
         try:
             self.tick()
+            if self.on_commit is not None:
+                self.on_commit()
         except Exception as exc:
             log.warning("periodic catch-up failed; will retry", extra={"error": repr(exc)})

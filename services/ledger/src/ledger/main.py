@@ -57,19 +57,20 @@ def build(settings: Settings | None = None) -> FastAPI:
     ingestor = Ingestor(engine, settings.sources, http)
 
     def workers() -> list[Worker]:
+        relay = OutboxRelay(
+            engine,
+            Announcement,
+            settings.entries_topic,
+            settings.kafka_bootstrap,
+            _announcement,
+        )
         return [
             Periodic(
                 "checkpointer",
                 settings.checkpoint_interval,
                 lambda: _checkpointer(engine, keys),
             ),
-            OutboxRelay(
-                engine,
-                Announcement,
-                settings.entries_topic,
-                settings.kafka_bootstrap,
-                _announcement,
-            ),
+            relay,
             ConsumerLoop(
                 engine,
                 settings.kafka_bootstrap,
@@ -78,6 +79,7 @@ def build(settings: Settings | None = None) -> FastAPI:
                 ingestor.handle,
                 tick=ingestor.tick,
                 tick_seconds=settings.catchup_interval,
+                on_commit=relay.notify,
             ),
         ]
 
