@@ -4,10 +4,10 @@ import argparse
 import sys
 
 import uvicorn
-from periplus import logs
 
 from notifier.main import build
 from notifier.settings import get_settings
+from periplus import logs
 
 
 def main(argv: list[str] | None = None) -> int:
