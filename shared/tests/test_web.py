@@ -7,7 +7,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from periplus import kafka
+from periplus import db
+from periplus.settings import ServiceSettings
 from periplus.testing import Server, free_port
 from periplus.web import ProblemError, create_app
 
@@ -17,14 +18,19 @@ class Body(BaseModel):
     name: str = Field(max_length=10)
 
 
+class Settings(ServiceSettings):
+    port: int = 0
+    database_url: str = "sqlite://"
+    max_body_bytes: int = 1000
+
+
 def build(broker_bootstrap: str) -> FastAPI:
     app = create_app(
         service="test",
         title="test",
         description="test",
-        version="0",
-        max_body_bytes=1000,
-        checks={"broker": lambda: kafka.ping(broker_bootstrap, timeout=0.5)},
+        settings=Settings(kafka_bootstrap=broker_bootstrap),
+        engine=db.make_engine("sqlite://"),
     )
 
     @app.post("/things")

@@ -1,10 +1,13 @@
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from periplus.testing import Broker
 from tests.e2e.system import System
+
+StartSystem = Callable[..., System]
 
 
 @pytest.fixture
@@ -17,15 +20,14 @@ def own_broker() -> Iterator[Broker]:
 
 
 @pytest.fixture
-def system(
+def start_system(
     own_broker: Broker, make_database: Callable[[str], str], tmp_path: Path
-) -> Iterator[System]:
+) -> Iterator[StartSystem]:
+    """Starts the three services; keyword arguments are extra environment variables."""
     databases = {name: make_database(name) for name in ("trips-api", "ledger", "notifier")}
-    with System(
-        own_broker,
-        databases,
-        tmp_path,
-        LEDGER_CATCHUP_INTERVAL="3600",
-        NOTIFIER_CATCHUP_INTERVAL="3600",
-    ) as running:
-        yield running
+    with ExitStack() as stack:
+
+        def start(**env: str) -> System:
+            return stack.enter_context(System(own_broker, databases, tmp_path, **env))
+
+        yield start

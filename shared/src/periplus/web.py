@@ -15,14 +15,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from periplus import logs
+from periplus import db, kafka, logs
+from periplus.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
+VERSION = "1.0.0"
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
@@ -225,14 +228,23 @@ def create_app(
     service: str,
     title: str,
     description: str,
-    version: str,
-    max_body_bytes: int,
-    checks: Mapping[str, Callable[[], None]],
+    settings: ServiceSettings,
+    engine: Engine,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    """A service's app with the shared error handling, limits and operations endpoints.
+
+    ``/readyz`` checks the service's own database and its broker; the settings
+    and the engine are on ``app.state`` for the routes.
+    """
+    app = FastAPI(title=title, description=description, version=VERSION, lifespan=lifespan)
     install_problem_handlers(app)
     add_observability(app, service)
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    checks = {
+        "database": lambda: db.ping(engine),
+        "broker": lambda: kafka.ping(settings.kafka_bootstrap),
+    }
     app.include_router(ops_router(checks))
+    app.state.settings, app.state.engine = settings, engine
     return app

@@ -18,7 +18,7 @@ from ledger.log.signing import Keys
 from ledger.log.writer import Worker, Writer, WriterLock
 from ledger.models import Announcement, ConsumerOffset
 from ledger.settings import Settings, get_settings
-from periplus import db, kafka
+from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
@@ -104,15 +104,11 @@ def build(settings: Settings | None = None) -> FastAPI:
         service="ledger",
         title="Periplus ledger",
         description=DESCRIPTION,
-        version="1.0.0",
-        max_body_bytes=settings.max_body_bytes,
-        checks={
-            "database": lambda: db.ping(engine),
-            "broker": lambda: kafka.ping(settings.kafka_bootstrap),
-        },
+        settings=settings,
+        engine=engine,
         lifespan=lifespan,
     )
-    app.state.settings, app.state.engine, app.state.keys = settings, engine, keys
+    app.state.keys = keys
     app.state.ingestor, app.state.writer = ingestor, writer
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)

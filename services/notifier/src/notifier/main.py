@@ -12,7 +12,7 @@ from notifier.ingest.service import Ingestor
 from notifier.models import ConsumerOffset
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
-from periplus import db, kafka
+from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.events import LEDGER_TOPIC
 from periplus.web import create_app
@@ -62,15 +62,11 @@ def build(settings: Settings | None = None) -> FastAPI:
         service="notifier",
         title="Periplus notifier",
         description=DESCRIPTION,
-        version="1.0.0",
-        max_body_bytes=settings.max_body_bytes,
-        checks={
-            "database": lambda: db.ping(engine),
-            "broker": lambda: kafka.ping(settings.kafka_bootstrap),
-        },
+        settings=settings,
+        engine=engine,
         lifespan=lifespan,
     )
-    app.state.settings, app.state.engine, app.state.ingestor = settings, engine, ingestor
+    app.state.ingestor = ingestor
     app.include_router(publish_routes.router)
     channels.install(app)
     return app

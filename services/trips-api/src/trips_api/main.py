@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from periplus import db, kafka
+from periplus import db
 from periplus.events import TRIPS_TOPIC
 from periplus.outbox import OutboxRelay
 from periplus.web import create_app
@@ -63,16 +63,10 @@ def build(settings: Settings | None = None) -> FastAPI:
         service="trips-api",
         title="Periplus trips API",
         description=DESCRIPTION,
-        version="1.0.0",
-        max_body_bytes=settings.max_body_bytes,
-        checks={
-            "database": lambda: db.ping(engine),
-            "broker": lambda: kafka.ping(settings.kafka_bootstrap),
-        },
+        settings=settings,
+        engine=engine,
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.engine = engine
     app.state.relay = relay
     app.state.relay_notify = relay.notify
     app.state.limiter = TokenBuckets(settings.public_reads_per_minute, settings.public_read_burst)
