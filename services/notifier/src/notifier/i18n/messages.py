@@ -362,6 +362,24 @@ M: dict[str, tuple[str, str, str, str]] = {
     "followup.done": ("Done", "Cumplido", "Réalisé", "Concluído"),
     "followup.dropped": ("Dropped", "Abandonado", "Abandonné", "Abandonado"),
     "followup.overdue": ("Overdue", "Vencido", "En retard", "Atrasado"),
+    "event.alert.report_overdue": (
+        "Report overdue",
+        "Informe vencido",
+        "Rapport en retard",
+        "Relatório atrasado",
+    ),
+    "event.alert.followup_missed": (
+        "Follow-up date missed",
+        "Compromiso vencido",
+        "Engagement en retard",
+        "Compromisso atrasado",
+    ),
+    "alert.followup_missed": (
+        "{commitment} ({owner}): due {due}, {late_days} days ago, not yet done.",
+        "{commitment} ({owner}): vencía el {due}, hace {late_days} días, aún sin cumplir.",
+        "{commitment} ({owner}) : échéance le {due}, il y a {late_days} jours, pas encore tenu.",
+        "{commitment} ({owner}): vencia em {due}, há {late_days} dias, ainda não cumprido.",
+    ),
     "event.trip.approved": (
         "Trip approved",
         "Viaje aprobado",

@@ -1,7 +1,9 @@
 """JSON Feed 1.1 and Atom (RFC 4287): one item per ledger entry, linked to its trip.
 
 Each item names its ledger index and links to the trip page (anchored at the
-entry) and to the entry in the ledger, so a reader can check it.
+entry) and to the entry in the ledger, so a reader can check it. Alerts (a
+report overdue, a follow-up date missed) are items too, placed after the entry
+they were raised on.
 """
 
 from collections.abc import Sequence
@@ -10,10 +12,12 @@ from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from notifier.channels.models import Notice
 from notifier.i18n.locale import Formats
 from notifier.i18n.messages import text
 from notifier.models import LoggedEntry, TripView
 from notifier.publish.present import summary
+from periplus.events import utc_timestamp
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -29,6 +33,7 @@ class Channel:
 @dataclass(frozen=True)
 class Item:
     index: int
+    sub: int  # 0 for a ledger entry; n >= 1 for the n-th alert raised after it
     trip_id: str
     type: str
     occurred_at: str
@@ -48,6 +53,7 @@ def items(
         out.append(
             Item(
                 index=e.index,
+                sub=0,
                 trip_id=e.trip_id,
                 type=e.type,
                 occurred_at=e.occurred_at,
@@ -58,6 +64,52 @@ def items(
             )
         )
     return out
+
+
+def alert_items(base: str, alerts: Sequence[Notice], lang: str) -> list[Item]:
+    """Feed items for alerts; each links to its trip and to the entry it follows."""
+    fmt = Formats(lang)
+    out = []
+    for alert in alerts:
+        body = alert.body
+        due = fmt.date(body.get("due_date"))
+        late = body.get("days_overdue") or 0
+        if alert.type == "alert.report_overdue":
+            content = text(lang, "report.overdue", late_days=late, due=due)
+        else:
+            followup = body.get("followup") or {}
+            content = text(
+                lang,
+                "alert.followup_missed",
+                commitment=followup.get("commitment", ""),
+                owner=followup.get("owner_department", ""),
+                due=due,
+                late_days=late,
+            )
+        out.append(
+            Item(
+                index=alert.ledger_index,
+                sub=alert.sub,
+                trip_id=alert.trip_id,
+                type=alert.type,
+                occurred_at=utc_timestamp(alert.created_at),
+                title=f"{text(lang, f'event.{alert.type}')} — {body.get('reference', '')}: "
+                f"{body.get('title', '')}",
+                content=content,
+                url=f"{base}/trips/{alert.trip_id}?lang={lang}",
+                ledger_url=f"{base}/v1/verify/entries?start={alert.ledger_index}"
+                f"&end={alert.ledger_index + 1}",
+            )
+        )
+    return out
+
+
+def newest_first(*groups: list[Item]) -> list[Item]:
+    return sorted((i for g in groups for i in g), key=lambda i: (i.index, i.sub), reverse=True)
+
+
+def _item_id(base: str, item: Item) -> str:
+    return f"{base}/log/{item.index}" + (f"/alert/{item.sub}" if item.sub else "")
 
 
 def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
@@ -101,14 +153,19 @@ def json_feed(
         "language": lang,
         "items": [
             {
-                "id": f"{base}/log/{i.index}",
+                "id": _item_id(base, i),
                 "url": i.url,
                 "external_url": i.ledger_url,
                 "title": i.title,
                 "content_text": i.content,
                 "date_published": i.occurred_at,
                 "tags": [i.type],
-                "_periplus": {"trip_id": i.trip_id, "ledger_index": i.index, "type": i.type},
+                "_periplus": {
+                    "trip_id": i.trip_id,
+                    "ledger_index": i.index,
+                    "type": i.type,
+                    **({"alert": i.sub} if i.sub else {}),
+                },
             }
             for i in found
         ],
@@ -126,7 +183,7 @@ def atom_feed(base: str, site: str, channel: Channel, found: list[Item], lang: s
     SubElement(author, "name").text = site
     for i in found:
         item = SubElement(feed, "entry")
-        SubElement(item, "id").text = f"{base}/log/{i.index}"
+        SubElement(item, "id").text = _item_id(base, i)
         SubElement(item, "title").text = i.title
         SubElement(item, "link", rel="alternate", href=i.url)
         SubElement(item, "link", rel="related", href=i.ledger_url)

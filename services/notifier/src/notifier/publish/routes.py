@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from notifier.channels.alerts import service as alerts_service
+from notifier.channels.models import Notice
 from notifier.checklist.signals import city_median, evaluate
 from notifier.deps import SessionDep
 from notifier.i18n.locale import Formats, negotiate
@@ -274,7 +276,25 @@ def _feed(
         if view is not None:
             trips[trip_id] = view
     base = settings.public_url.rstrip("/")
-    return base, settings.site_name, channel, feeds.items(base, entries, trips, reader), reader
+    found = feeds.newest_first(
+        feeds.items(base, entries, trips, reader),
+        feeds.alert_items(base, _alerts(session, kind, value), reader),
+    )
+    return base, settings.site_name, channel, found, reader
+
+
+def _alerts(session: SessionDep, kind: str | None, value: str | None) -> list[Notice]:
+    """The recent alerts that belong in this feed (travellers' feeds carry none)."""
+    alerts = alerts_service.recent(session)
+    if kind is None or value is None:
+        return list(alerts)
+    if kind == "trip":
+        return [a for a in alerts if a.trip_id == value]
+    if kind == "department":
+        return [a for a in alerts if value in a.departments]
+    if kind == "sdg" and value.isdigit():
+        return [a for a in alerts if int(value) in a.sdg_goals]
+    return []
 
 
 def _channel(kind: str | None, value: str | None, lang: str | None, request: Request) -> Any:
