@@ -13,7 +13,7 @@ from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, Ledger, event
 from periplus.events import parse_envelope
 from periplus.testing import Server
-from periplus.web import ProblemError, create_app
+from periplus.web import ProblemError, install_problem_handlers
 
 
 class Source:
@@ -21,14 +21,8 @@ class Source:
 
     def __init__(self, events: list[dict[str, Any]]) -> None:
         self.events, self.up, self.calls = events, True, 0
-        self.app: FastAPI = create_app(
-            service="source",
-            title="source",
-            description="catch-up",
-            version="1",
-            max_body_bytes=1000,
-            checks={},
-        )
+        self.app = FastAPI()
+        install_problem_handlers(self.app)
 
         @self.app.get("/v1/events")
         def catch_up(
