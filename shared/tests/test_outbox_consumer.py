@@ -16,7 +16,7 @@ from periplus.testing import Broker, eventually
 
 
 class Model(SQLModel, registry=registry()):
-    pass
+    """Tables of this test alone, in a metadata of their own."""
 
 
 class Outgoing(Model, table=True):

@@ -20,7 +20,7 @@ _TOKEN = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 
 
 class UnknownScopeError(ValueError):
-    pass
+    """A scope that no key can carry, or none named at all."""
 
 
 def _digest(secret: str) -> str:
