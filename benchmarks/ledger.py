@@ -17,6 +17,7 @@
 """
 
 import hashlib
+import json
 import os
 import random
 import sqlite3
@@ -39,7 +40,7 @@ from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.log.store import NodeStore
 from ledger.main import MIGRATIONS
-from ledger.testing import event, serve
+from ledger.testing import SOURCE, event, serve
 from periplus import db, merkle
 from periplus.events import TRIPS_TOPIC
 from periplus.kafka import ensure_topic, make_producer
@@ -219,7 +220,8 @@ def _end_to_end(
         "LEDGER_DATABASE_URL": database_url,
         "LEDGER_SIGNING_KEY_FILE": f"{tmp}/e2e.key",
         "LEDGER_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "LEDGER_SOURCES": "{}",
+        # The events' source is configured (its catch-up endpoint answers nothing).
+        "LEDGER_SOURCES": json.dumps({SOURCE: "http://127.0.0.1:9"}),
         "LEDGER_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
