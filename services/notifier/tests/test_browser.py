@@ -30,13 +30,11 @@ OTHER = str(uuid.UUID(int=22))
 
 def _chromium() -> Path:
     if not CHROMIUM.exists():
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         try:
-            subprocess.run(
-                ["apt-get", "install", "-y", "chromium"],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
+            # A new machine's package lists are empty until the first update.
+            for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+                subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
         except (OSError, subprocess.SubprocessError) as exc:
             pytest.skip(f"Chromium is not installed and `apt-get install chromium` failed: {exc}")
     return CHROMIUM
