@@ -77,7 +77,8 @@ class TopicReader:
             reconnect_backoff_max_ms=1_000,
             request_timeout_ms=10_000,
             session_timeout_ms=6_000,
-            max_poll_records=1_000,
+            max_poll_records=5_000,
+            max_partition_fetch_bytes=8 * 1024 * 1024,
         )
         self._partitions: list[TopicPartition] = []
 

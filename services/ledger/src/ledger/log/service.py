@@ -72,17 +72,27 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
 
 
 def _insert_many(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    """Many rows in one round trip: COPY on PostgreSQL (an executemany there is one
-    statement per row), a prepared executemany on SQLite."""
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(LedgerModel.metadata.tables[table]), rows)
-        return
+    """Many rows in one round trip, past SQLAlchemy's per-row statement work: COPY on
+    PostgreSQL (an executemany there is one statement per row), the driver's own
+    executemany on SQLite, with each column's values converted as SQLAlchemy would."""
     columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    schema = LedgerModel.metadata.tables[table]
+    dialect = connection.dialect
+    convert = [schema.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    values = [
+        tuple(row[c] if f is None else f(row[c]) for c, f in zip(columns, convert, strict=True))
+        for row in rows
+    ]
+    marks = ", ".join("?" for _ in columns)
+    driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # type: ignore[union-attr]
 
 
 def _tag(session: Session, envelopes: Sequence[Envelope]) -> None:
