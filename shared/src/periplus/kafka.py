@@ -81,6 +81,8 @@ class TopicReader:
             max_partition_fetch_bytes=8 * 1024 * 1024,
         )
         self._partitions: list[TopicPartition] = []
+        # The last record read from each partition, to recognise it when probing.
+        self._last: dict[int, tuple[int, bytes | None, bytes | None]] = {}
 
     def seek(self, positions: Mapping[int, int]) -> None:
         """Assign all partitions and move each to the stored position.
@@ -89,6 +91,9 @@ class TopicReader:
         stored position has lost its log (a memory-only broker restarted): it
         is read again from its start, and consumers skip what they already have.
         """
+        # Fresh metadata: after a broker restart a producer may have re-created the
+        # topic with more partitions than the cached metadata knows.
+        self._consumer.topics()
         partitions = self._consumer.partitions_for_topic(self.topic)
         if not partitions:
             ensure_topic(self.bootstrap, self.topic)
@@ -105,11 +110,13 @@ class TopicReader:
             self._consumer.seek(tp, 0 if tp.partition in lost else positions.get(tp.partition, 0))
 
     def _lost(self, positions: Mapping[int, int], timeout: float = 2.0) -> set[int]:
-        """Partitions whose record at ``position - 1`` the broker cannot return.
+        """Partitions whose record at ``position - 1`` the broker no longer holds.
 
         The probe reads that record rather than trusting the reported log end,
         which some Kafka-protocol brokers (Tansu 0.6) give as the start of the
-        last batch instead of the end of the log.
+        last batch instead of the end of the log. Where this reader consumed
+        that record itself, a different record at the same offset (a new log
+        that has grown past it) counts as lost too.
         """
         probe = {
             tp: positions[tp.partition] - 1
@@ -118,17 +125,29 @@ class TopicReader:
         }
         for tp, offset in probe.items():
             self._consumer.seek(tp, offset)
-        seen: set[TopicPartition] = set()
+        held: set[TopicPartition] = set()
+        answered: set[TopicPartition] = set()
         deadline = time.monotonic() + timeout
-        while probe.keys() - seen and time.monotonic() < deadline:
+        while probe.keys() - answered and time.monotonic() < deadline:
             for tp, records in self._consumer.poll(timeout_ms=200).items():
-                if tp in probe and any(r.offset == probe[tp] for r in records):
-                    seen.add(tp)
-        return {tp.partition for tp in probe.keys() - seen}
+                for record in records:
+                    if tp in probe and record.offset == probe[tp]:
+                        answered.add(tp)
+                        last = self._last.get(tp.partition)
+                        if last is None or last == _fingerprint(record):
+                            held.add(tp)
+        return {tp.partition for tp in probe.keys() - held}
 
     def poll(self, timeout_ms: int) -> list[ConsumerRecord]:
         batches = self._consumer.poll(timeout_ms=timeout_ms)
-        return [record for tp in sorted(batches) for record in batches[tp]]
+        records = [record for tp in sorted(batches) for record in batches[tp]]
+        for tp in batches:
+            self._last[tp.partition] = _fingerprint(batches[tp][-1])
+        return records
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def _fingerprint(record: ConsumerRecord) -> tuple[int, bytes | None, bytes | None]:
+    return record.offset, record.key, record.value

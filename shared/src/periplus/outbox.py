@@ -15,8 +15,8 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session, col
 
 from periplus.kafka import make_producer
 
@@ -80,11 +80,13 @@ class OutboxRelay(threading.Thread):
     def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; return how many were sent."""
         model = self.model
+        table = model.__table__
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(model)
-                .where(col(model.published).is_(False))
-                .order_by(col(model.seq))
+            # Plain rows, not ORM objects: the relay only reads them once.
+            rows = session.execute(
+                select(table)
+                .where(table.c.published.is_(False))
+                .order_by(table.c.seq)
                 .limit(self.batch_size)
             ).all()
             messages = [(row.seq, *self.message(row)) for row in rows]
