@@ -1,0 +1,43 @@
+"""A reader notices a broker that lost its log, even when the new log grew past it."""
+
+import time
+import uuid
+
+from periplus.kafka import TopicReader, ensure_topic, make_producer
+from periplus.testing import Broker
+
+
+def read_for(reader: TopicReader, seconds: float) -> list[bytes]:
+    got: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        got += [record.value for record in reader.poll(200)]
+    return got
+
+
+def test_a_new_log_at_the_same_offsets_is_read_from_its_start(broker: Broker) -> None:
+    topic = f"test.{uuid.uuid4().hex[:8]}.v1"
+    ensure_topic(broker.bootstrap, topic)
+    reader = TopicReader(broker.bootstrap, topic)
+    producer = make_producer(broker.bootstrap)
+    try:
+        reader.seek({})
+        producer.send(topic, key=b"a", value=b"old").get(timeout=10)
+        assert read_for(reader, 1.5) == [b"old"]
+
+        broker.restart()
+        # The producer re-creates the topic (with more partitions) and writes past offset 0.
+        sent = [f"new{i}".encode() for i in range(8)]
+        for i, value in enumerate(sent):
+            for _ in range(20):
+                try:
+                    producer.send(topic, key=f"k{i}".encode(), value=value).get(timeout=10)
+                    break
+                except Exception:
+                    time.sleep(0.3)
+
+        reader.seek({0: 1})  # the position stored after reading "old"
+        assert sorted(read_for(reader, 3)) == sent
+    finally:
+        producer.close(timeout=2)
+        reader.close()
