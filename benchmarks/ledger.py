@@ -32,10 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from benchmarks._postgres import create_database, drop_database
 from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.log.store import NodeStore
@@ -47,9 +46,6 @@ from periplus.kafka import ensure_topic, make_producer
 from periplus.local import wait_for_port
 from periplus.testing import Broker, free_port
 
-POSTGRES_URL = os.environ.get(
-    "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 BATCHES = {1: 300, 100: 3000, 1000: 10000}
 SIZES = (10_000, 100_000, 1_000_000)
 
@@ -94,25 +90,6 @@ def _append_rates(url: str) -> dict[str, Any]:
         }
     engine.dispose()
     return out
-
-
-def _postgres_url() -> str | None:
-    name = f"periplus_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception:
-        return None
-    return str(make_url(POSTGRES_URL).set(database=name).render_as_string(False))
-
-
-def _drop_postgres(url: str) -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 class _Filler:
@@ -292,18 +269,18 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         figures["end_to_end_sqlite"] = _end_to_end(tmp, f"sqlite:///{tmp}/e2e.db")
         figures["append_sqlite"] = _append_rates(f"sqlite:///{tmp}/append.db")
-        pg = _postgres_url()
+        pg = create_database()
         if pg is not None:
             try:
                 figures["end_to_end_postgresql"] = _end_to_end(tmp, pg, count=10_000)
             finally:
-                _drop_postgres(pg)
-        pg = _postgres_url()
+                drop_database(pg)
+        pg = create_database()
         if pg is not None:
             try:
                 figures["append_postgresql"] = _append_rates(pg)
             finally:
-                _drop_postgres(pg)
+                drop_database(pg)
         path = Path(tmp) / "proofs.db"
         url = f"sqlite:///{path}"
         engine = db.make_engine(url)

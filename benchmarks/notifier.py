@@ -253,7 +253,7 @@ class BareStream:
         await send({"type": "http.response.body", "body": b'id: 0\ndata: {"n":0}\n\n'})
 
 
-async def _readers(url: str, fire: Callable[[], None]) -> list[float]:
+async def _readers(url: str, fire: Callable[[], object]) -> list[float]:
     """Connect READERS clients to ``url``, call ``fire``, return each one's delay to its event."""
     connected, arrived, ready = asyncio.Event(), [], [0]
     fired_at = [0.0]

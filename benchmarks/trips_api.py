@@ -12,7 +12,6 @@ connection, requests in sequence: latencies are per request as a city system
 sees them.
 """
 
-import os
 import statistics
 import tempfile
 import time
@@ -23,10 +22,10 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import create_engine, func, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from benchmarks._postgres import create_database, drop_database
 from periplus.testing import Broker, Server
 from trips_api.events.models import Event
 from trips_api.keys import service as keys_service
@@ -34,9 +33,6 @@ from trips_api.main import build
 from trips_api.settings import Settings
 from trips_api.trips import examples
 
-POSTGRES_URL = os.environ.get(
-    "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 ROUNDS = 6
 TRIPS_PER_ROUND = 25
 WARMUP = 10
@@ -176,25 +172,6 @@ def _measure(database_url: str, bootstrap: str) -> dict[str, Any]:
     }
 
 
-def _postgres() -> str | None:
-    try:
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        name = f"periplus_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception:
-        return None
-    return str(make_url(POSTGRES_URL).set(database=name).render_as_string(False))
-
-
-def _drop(url: str) -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def run() -> dict[str, Any]:
     broker = Broker()
     broker.start()
@@ -202,12 +179,12 @@ def run() -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out["sqlite"] = _measure(f"sqlite:///{Path(tmp) / 'trips.db'}", broker.bootstrap)
-        pg = _postgres()
+        pg = create_database()
         if pg:
             try:
                 out["postgresql"] = _measure(pg, broker.bootstrap)
             finally:
-                _drop(pg)
+                drop_database(pg)
         return out
     finally:
         broker.stop()

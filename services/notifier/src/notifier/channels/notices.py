@@ -18,17 +18,11 @@ from sqlmodel import Session, col, select
 
 from notifier.channels.models import Notice, WatchedFollowup, WatchedTrip
 from notifier.channels.webhooks import service as webhooks_service
+from notifier.ingest.fold import STATUS_AFTER
 
 Position = tuple[int, int]
 
 SNAPSHOT_TYPES = frozenset({"trip.approved", "trip.amended", "trip.corrected"})
-STATUS_AFTER = {
-    "trip.approved": "approved",
-    "trip.cancelled": "cancelled",
-    "trip.completed": "completed",
-    "trip.reported": "reported",
-    "trip.closed": "closed",
-}
 _LOCK_KEY = 60030003
 _NEW = "periplus.channels.new"
 

@@ -13,6 +13,15 @@ from periplus.public import DATA_MODELS
 
 MAX_FACET = 120
 
+# The public status a trip has after an entry of each type (other types leave it).
+STATUS_AFTER = {
+    "trip.approved": "approved",
+    "trip.cancelled": "cancelled",
+    "trip.completed": "completed",
+    "trip.reported": "reported",
+    "trip.closed": "closed",
+}
+
 
 def validated(type_: str, data: Any) -> tuple[dict[str, Any], bool]:
     """The data as its model reads it, or the raw mapping and ``False``."""

@@ -29,14 +29,6 @@ PAGE = 1000
 NOTICE = "entry.withheld"
 WITHHELD = "withheld"
 
-STATUS_AFTER = {
-    "trip.approved": "approved",
-    "trip.cancelled": "cancelled",
-    "trip.completed": "completed",
-    "trip.reported": "reported",
-    "trip.closed": "closed",
-}
-
 Item = tuple[int, dict[str, Any]]
 
 
@@ -160,7 +152,7 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
     view.reference = str(trip.get("reference") or state.get("reference") or view.reference)[:40]
     view.title = str(trip.get("title") or view.title)[:200]
     view.departure_date = str(trip.get("departure_date") or view.departure_date)[:10]
-    view.status = STATUS_AFTER.get(type_, view.status)
+    view.status = fold.STATUS_AFTER.get(type_, view.status)
     view.data, view.last_index, view.updated_at = state, index, occurred_at[:32]
     session.add(view)
     _refresh_facets(session, trip_id, fold.facets(state))
@@ -191,7 +183,7 @@ def _withhold(session: Session, view: TripView, notice: dict[str, Any]) -> None:
             continue
         data = entry.event.get("data")
         state = fold.apply(state, entry.index, entry.type, entry.occurred_at, data)
-        status = STATUS_AFTER.get(entry.type, status)
+        status = fold.STATUS_AFTER.get(entry.type, status)
     trip = state.get("trip") or {}
     view.reference = str(trip.get("reference") or state.get("reference") or "")[:40]
     view.title = str(trip.get("title") or "")[:200]
