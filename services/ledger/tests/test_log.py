@@ -6,8 +6,9 @@ import uuid
 
 from sqlmodel import Session, select
 
+from ledger.log.service import ENTRY, announcement
 from ledger.log.tiles import parse_index, tile_path
-from ledger.models import Announcement, Entry
+from ledger.models import Entry
 from ledger.testing import SOURCE, Ledger, event, trip_data
 from periplus import merkle
 from periplus.note import Verifier, open_checkpoint
@@ -69,10 +70,18 @@ def test_each_event_is_appended_once_in_seq_order(ledger: Ledger) -> None:
     ledger.append([second])
     entries = ledger.get("/v1/log/entries", start=0, end=10).json()["entries"]
     assert [e["event"]["seq"] for e in entries] == [1, 2, 3]
-    with Session(ledger.engine) as session:
-        announced = session.exec(select(Announcement)).all()
-        assert sorted(a.seq for a in announced) == [0, 1, 2]
-        assert json.loads(announced[0].payload)["tree_size"] == 1
+    with ledger.engine.connect() as connection:
+        rows = connection.execute(select(ENTRY).order_by(ENTRY.c.index)).mappings().all()
+    messages = [announcement(row) for row in rows]
+    assert {key for key, _ in messages} == {str(trip).encode()}
+    announced = [json.loads(value) for _, value in messages]
+    assert [(a["index"], a["tree_size"], a["event"]["seq"]) for a in announced] == [
+        (0, 1, 1),
+        (1, 2, 2),
+        (2, 3, 3),
+    ]
+    withheld = announcement({**rows[1], "leaf": b""})
+    assert json.loads(withheld[1]) == {"index": 1, "withheld": True}
 
 
 def test_checkpoint_history_lists_every_signed_size(ledger: Ledger) -> None:

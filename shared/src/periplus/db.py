@@ -6,7 +6,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 
@@ -37,17 +37,34 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock at BEGIN: a deferred transaction that later writes can
-    # fail with "database is locked" instead of waiting its turn.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # fail with "database is locked" instead of waiting its turn. A connection
+    # marked read_only (see ``reading``) only reads, so it need not queue.
+    read_only = connection.get_execution_options().get("read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def upgrade(engine: Engine, script_location: Path) -> None:
+def reading(engine: Engine) -> Connection:
+    """A connection for reads alone: on SQLite it does not wait for the writers."""
+    return engine.connect().execution_options(read_only=True)
+
+
+def upgrade(engine: Engine, script_location: Path, revision: str = "head") -> None:
     """Bring the database to the newest migration of the service that owns it."""
+    with engine.begin() as connection:
+        command.upgrade(_alembic(connection, script_location), revision)
+
+
+def downgrade(engine: Engine, script_location: Path, revision: str) -> None:
+    """Take the database back to an earlier migration (operators rolling back a release)."""
+    with engine.begin() as connection:
+        command.downgrade(_alembic(connection, script_location), revision)
+
+
+def _alembic(connection: Connection, script_location: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(script_location))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    config.attributes["connection"] = connection
+    return config
 
 
 def ping(engine: Engine) -> None:

@@ -1,7 +1,9 @@
-"""The transactional outbox relay: publish committed rows to Kafka, in order.
+"""The outbox relay: publish a gapless, append-only table to Kafka, in order.
 
-A service writes its state and an outbox row in one transaction; this relay
-publishes unpublished rows in ``seq`` order and marks them only once the
+A service writes its state and the row that announces it in one transaction,
+and numbers those rows without gaps under a lock held to commit, so what is
+committed is always a prefix. The relay publishes the rows after its cursor,
+in order, and moves the cursor (a row in the same database) only once the
 broker has acknowledged them. A crash or a broker outage delays messages and
 never loses one; a resend after a crash is a duplicate that consumers skip.
 """
@@ -9,38 +11,49 @@ never loses one; a resend after a crash is a duplicate that consumers skip.
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter
-from sqlalchemy import Engine, select, update
-from sqlmodel import Session, col
+from sqlalchemy import Engine, select
+from sqlmodel import Session
 
+from periplus import db
 from periplus.kafka import make_producer
 
 log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("outbox_published_total", "Outbox rows acknowledged by the broker", ["topic"])
 
+Message = Callable[[Mapping[Any, Any]], tuple[bytes, bytes]]
+
 
 class OutboxRelay(threading.Thread):
-    """Publishes rows of ``model`` (with ``seq`` and ``published`` columns) to ``topic``."""
+    """Publishes the rows of ``model``, in the order of its ``position`` column, to ``topic``.
+
+    ``cursor_model`` is the service's table with ``topic`` and ``position``
+    (the last position published) columns; ``message`` turns a row into the
+    Kafka key and value.
+    """
 
     def __init__(
         self,
         engine: Engine,
         model: Any,
+        position: str,
+        cursor_model: Any,
         topic: str,
         bootstrap: str,
-        message: Callable[[Any], tuple[bytes, bytes]],
-        batch_size: int = 500,
+        message: Message,
+        batch_size: int = 1000,
         idle_seconds: float = 1.0,
     ) -> None:
         super().__init__(name=f"outbox-{topic}", daemon=True)
-        self.engine, self.model, self.topic, self.bootstrap = engine, model, topic, bootstrap
-        self.message = message
+        self.engine, self.topic, self.bootstrap = engine, topic, bootstrap
+        self.column = model.__table__.c[position]
+        self.cursor_model, self.message = cursor_model, message
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = threading.Event()
         self._halt = threading.Event()
@@ -77,36 +90,37 @@ class OutboxRelay(threading.Thread):
                 self._wake.wait(self.idle_seconds)
                 self._wake.clear()
 
-    def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; return how many were sent."""
-        model = self.model
-        table = model.__table__
+    def published(self) -> int | None:
+        """The last position the broker acknowledged, or None before the first."""
         with Session(self.engine) as session:
-            # Plain rows, not ORM objects: the relay only reads them once.
-            rows = session.execute(
-                select(table)
-                .where(table.c.published.is_(False))
-                .order_by(table.c.seq)
-                .limit(self.batch_size)
-            ).all()
-            messages = [(row.seq, *self.message(row)) for row in rows]
-        if not messages:
+            cursor = session.get(self.cursor_model, self.topic)
+            return None if cursor is None else int(cursor.position)
+
+    def publish_pending(self) -> int:
+        """Publish one batch of the rows after the cursor; return how many were sent."""
+        last = self.published()
+        query = select(self.column.table).order_by(self.column).limit(self.batch_size)
+        if last is not None:
+            query = query.where(self.column > last)
+        with db.reading(self.engine) as connection:
+            rows = connection.execute(query).mappings().all()
+        if not rows:
             return 0
         producer = self._producer or make_producer(self.bootstrap)
         self._producer = producer
-        futures = [producer.send(self.topic, key=key, value=value) for _, key, value in messages]
+        futures = []
+        for row in rows:
+            key, value = self.message(row)
+            futures.append(producer.send(self.topic, key=key, value=value))
         producer.flush(timeout=10)
         for future in futures:
             future.get(timeout=10)
+        end = rows[-1][self.column.name]
         with Session(self.engine) as session:
-            session.exec(
-                update(model)
-                .where(col(model.seq).in_([seq for seq, _, _ in messages]))
-                .values(published=True)
-            )
+            session.merge(self.cursor_model(topic=self.topic, position=end))
             session.commit()
-        PUBLISHED.labels(self.topic).inc(len(messages))
-        return len(messages)
+        PUBLISHED.labels(self.topic).inc(len(rows))
+        return len(rows)
 
     def _reset_producer(self) -> None:
         if self._producer is not None:

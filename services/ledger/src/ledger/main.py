@@ -13,10 +13,10 @@ from ledger.audit import routes as audit_routes
 from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
-from ledger.log.service import sign_checkpoint
+from ledger.log.service import announcement, sign_checkpoint
 from ledger.log.signing import Keys
 from ledger.log.writer import Worker, Writer, WriterLock
-from ledger.models import Announcement, ConsumerOffset
+from ledger.models import ConsumerOffset, Entry, RelayCursor
 from ledger.settings import Settings, get_settings
 from periplus import db
 from periplus.consumer import ConsumerLoop
@@ -32,10 +32,6 @@ trips. Leaves are RFC 8785 canonical events hashed per RFC 9162; checkpoints are
 C2SP signed notes (Ed25519); inclusion and consistency proofs let anyone check
 that nothing was changed or removed.
 """
-
-
-def _announcement(row: Announcement) -> tuple[bytes, bytes]:
-    return row.trip_id.encode(), row.payload
 
 
 def _checkpointer(engine: Engine, keys: Keys) -> None:
@@ -59,10 +55,12 @@ def build(settings: Settings | None = None) -> FastAPI:
     def workers() -> list[Worker]:
         relay = OutboxRelay(
             engine,
-            Announcement,
+            Entry,
+            "index",
+            RelayCursor,
             settings.entries_topic,
             settings.kafka_bootstrap,
-            _announcement,
+            announcement,
         )
         return [
             Periodic(

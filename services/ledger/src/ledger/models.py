@@ -78,15 +78,13 @@ class SignedCheckpoint(LedgerModel, table=True):
     signed_at: datetime
 
 
-class Announcement(LedgerModel, table=True):
-    """Outbox of ``ledger.entries.v1``: one row per appended entry."""
+class RelayCursor(LedgerModel, table=True):
+    """The last entry announced on ``ledger.entries.v1``: the log is its own outbox."""
 
-    __tablename__ = "announcement"
+    __tablename__ = "relay_cursor"
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    trip_id: str = Field(max_length=36)
-    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    published: bool = Field(default=False, index=True)
+    topic: str = Field(primary_key=True, max_length=128)
+    position: int
 
 
 class ConsumerOffset(LedgerModel, table=True):

@@ -13,7 +13,7 @@ from periplus.web import create_app
 from trips_api.catalogue import routes as catalogue_routes
 from trips_api.departments import routes as departments_routes
 from trips_api.events import routes as events_routes
-from trips_api.events.models import Event
+from trips_api.events.models import Event, RelayCursor
 from trips_api.events.service import relay_message
 from trips_api.keys import routes as keys_routes
 from trips_api.ratelimit import TokenBuckets
@@ -47,7 +47,9 @@ documents with a field-by-field `errors` list. Anonymous reads are rate limited.
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = db.make_engine(settings.database_url)
-    relay = OutboxRelay(engine, Event, TRIPS_TOPIC, settings.kafka_bootstrap, relay_message)
+    relay = OutboxRelay(
+        engine, Event, "seq", RelayCursor, TRIPS_TOPIC, settings.kafka_bootstrap, relay_message
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

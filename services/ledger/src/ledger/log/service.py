@@ -1,14 +1,16 @@
 """Appending events to the log and signing checkpoints; callers commit.
 
-A batch is written with a few multi-row inserts (leaves, tree nodes, tags,
-announcements) in the caller's one transaction: all of it or none of it.
+A batch is written with a few multi-row inserts (leaves, tree nodes, tags) in
+the caller's one transaction: all of it or none of it. The entries are the
+outbox of ``ledger.entries.v1`` as well: their indices have no gaps, so the
+relay only keeps its place.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Column, Connection, insert
 from sqlmodel import Session, col, select
 
 from ledger.log.encoding import canonical
@@ -18,9 +20,23 @@ from periplus import merkle
 from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer
 
+ENTRY_COLUMNS = (
+    "index",
+    "event_id",
+    "source",
+    "seq",
+    "type",
+    "trip_id",
+    "occurred_at",
+    "leaf",
+    "appended_at",
+)
+NODE_COLUMNS = ("level", "index", "hash")
+ENTRY = LedgerModel.metadata.tables["entry"]
+
 
 def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
-    """Append events as leaves, with their tree nodes, tags and announcements.
+    """Append events as leaves, with their tree nodes and tags.
 
     The right edge of the tree is read afresh for every batch, so a rolled
     back batch leaves nothing behind in memory. Returns the new indices.
@@ -31,68 +47,67 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
     edge = merkle.range_nodes(0, size)
     found = NodeStore(session).get_nodes(edge)
     compact = merkle.CompactRange(size, [found[n] for n in edge])
-    now = datetime.now(UTC)
-    nodes: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    announcements: list[dict[str, Any]] = []
+    connection = session.connection()
+    appended_at = _bound(connection, ENTRY.c.appended_at, datetime.now(UTC))
+    nodes: list[tuple[int, int, bytes]] = []
+    entries: list[tuple[Any, ...]] = []
     for envelope in envelopes:
         event = envelope.to_json()
         leaf = canonical(event)
         index = compact.size
         for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
-            nodes.append({"level": level, "index": position, "hash": digest})
+            nodes.append((level, position, digest))
         entries.append(
-            {
-                "index": index,
-                "event_id": event["id"],
-                "source": envelope.source,
-                "seq": envelope.seq,
-                "type": envelope.type,
-                "trip_id": event["trip_id"],
-                "occurred_at": envelope.occurred_at,
-                "leaf": leaf,
-                "appended_at": now,
-            }
+            (
+                index,
+                event["id"],
+                envelope.source,
+                envelope.seq,
+                envelope.type,
+                event["trip_id"],
+                envelope.occurred_at,
+                leaf,
+                appended_at,
+            )
         )
-        # The leaf is JSON already: the announcement embeds it rather than encode again.
-        message = b'{"index":%d,"tree_size":%d,"event":%s}' % (index, index + 1, leaf)
-        announcements.append(
-            {
-                "seq": index,
-                "trip_id": event["trip_id"],
-                "payload": message,
-                "published": False,
-            }
-        )
-    connection = session.connection()
-    for table, rows in (("entry", entries), ("node", nodes), ("announcement", announcements)):
-        _insert_many(connection, table, rows)
+    _insert_many(connection, "entry", ENTRY_COLUMNS, entries)
+    _insert_many(connection, "node", NODE_COLUMNS, nodes)
     _tag(session, envelopes)
-    return [e["index"] for e in entries]
+    return list(range(size, compact.size))
 
 
-def _insert_many(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+def announcement(entry: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """The ``ledger.entries.v1`` key and value of an entry row, keyed by trip."""
+    index, leaf = entry["index"], bytes(entry["leaf"])
+    if not leaf:  # withheld under law: the index alone
+        return entry["trip_id"].encode(), b'{"index":%d,"withheld":true}' % index
+    # The leaf is JSON already: the announcement embeds it rather than encode again.
+    message = b'{"index":%d,"tree_size":%d,"event":%s}' % (index, index + 1, leaf)
+    return entry["trip_id"].encode(), message
+
+
+def _bound(connection: Connection, column: Column[Any], value: Any) -> Any:
+    """``value`` as the driver takes it for ``column`` (on SQLite a datetime is text)."""
+    process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return value if process is None else process(value)
+
+
+def _insert_many(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
     """Many rows in one round trip, past SQLAlchemy's per-row statement work: COPY on
     PostgreSQL (an executemany there is one statement per row), the driver's own
-    executemany on SQLite, with each column's values converted as SQLAlchemy would."""
-    columns = list(rows[0])
+    executemany on SQLite. Values must already be as the driver takes them."""
     names = ", ".join(f'"{c}"' for c in columns)
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
         cursor = driver.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([row[c] for c in columns])
+                copy.write_row(row)
         return
-    schema = LedgerModel.metadata.tables[table]
-    dialect = connection.dialect
-    convert = [schema.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    values = [
-        tuple(row[c] if f is None else f(row[c]) for c, f in zip(columns, convert, strict=True))
-        for row in rows
-    ]
     marks = ", ".join("?" for _ in columns)
-    driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # type: ignore[union-attr]
+    driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # type: ignore[union-attr]
 
 
 def _tag(session: Session, envelopes: Sequence[Envelope]) -> None:

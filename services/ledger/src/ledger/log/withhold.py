@@ -7,7 +7,6 @@ is itself appended as an ``entry.withheld`` event that names the entry, its
 leaf hash, the reason and the legal basis, so it cannot be done quietly.
 """
 
-import json
 import uuid
 from datetime import UTC, datetime
 
@@ -15,7 +14,7 @@ from sqlmodel import Session
 
 from ledger.log import service as log_service
 from ledger.log.store import NodeStore
-from ledger.models import Announcement, Entry, SourceState, Withholding
+from ledger.models import Entry, SourceState, Withholding
 from periplus.events import Envelope, utc_timestamp
 
 NOTICE_TYPE = "entry.withheld"
@@ -57,10 +56,6 @@ def withhold(session: Session, index: int, reason: str, legal_basis: str, own_so
     session.add(state)
     entry.leaf = b""
     session.add(entry)
-    announcement = session.get(Announcement, index)
-    if announcement is not None:
-        announcement.payload = json.dumps({"index": index, "withheld": True}).encode()
-        session.add(announcement)
     session.add(
         Withholding(
             index=index,

@@ -5,7 +5,7 @@ from trips_api.models import TripsModel
 
 
 class Event(TripsModel, table=True):
-    """One public event; ``published`` turns true once the broker has it."""
+    """One public event; gapless ``seq`` makes this table the outbox too."""
 
     __tablename__ = "event"
 
@@ -15,7 +15,15 @@ class Event(TripsModel, table=True):
     trip_id: str = Field(index=True, max_length=36)
     occurred_at: str = Field(max_length=32)
     envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    published: bool = Field(default=False, index=True)
+
+
+class RelayCursor(TripsModel, table=True):
+    """The last ``seq`` the broker acknowledged, per topic: the outbox relay's place."""
+
+    __tablename__ = "relay_cursor"
+
+    topic: str = Field(primary_key=True, max_length=128)
+    position: int
 
 
 class Counter(TripsModel, table=True):

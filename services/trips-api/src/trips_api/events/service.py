@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -60,6 +60,6 @@ def decode(event: Event) -> dict[str, Any]:
     return value
 
 
-def relay_message(event: Event) -> tuple[bytes, bytes]:
-    """Kafka key and value of an event: keyed by trip, valued by its canonical bytes."""
-    return event.trip_id.encode(), event.envelope
+def relay_message(event: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """Kafka key and value of an event row: keyed by trip, valued by its canonical bytes."""
+    return str(event["trip_id"]).encode(), bytes(event["envelope"])

@@ -1,0 +1,64 @@
+"""Migrations that move data: nothing waiting to be announced is lost either way."""
+
+import json
+import uuid
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ledger.log.service import append
+from ledger.main import MIGRATIONS
+from ledger.testing import event
+from periplus import db
+
+TOPIC = "ledger.entries.v1"
+
+
+def test_the_announcement_outbox_becomes_a_cursor_and_back(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0003")
+    trip = uuid.uuid4()
+    with Session(engine) as session:
+        append(session, [event(seq, trip) for seq in (1, 2, 3, 4)])
+        session.commit()
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO announcement (seq, trip_id, payload, published) "
+                "VALUES (:seq, :trip, :payload, :published)"
+            ),
+            [{"seq": i, "trip": str(trip), "payload": b"{}", "published": i < 2} for i in range(4)],
+        )
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        cursor = connection.execute(text("SELECT topic, position FROM relay_cursor")).all()
+    assert [tuple(row) for row in cursor] == [(TOPIC, 1)]
+
+    db.downgrade(engine, MIGRATIONS, "0003")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT seq, payload, published FROM announcement ORDER BY seq")
+        ).all()
+    assert [(seq, bool(published)) for seq, _, published in rows] == [(2, False), (3, False)]
+    assert json.loads(rows[0][1])["event"]["seq"] == 3
+    engine.dispose()
+
+
+def test_a_log_whose_announcements_were_all_sent_starts_after_the_last(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO announcement (seq, trip_id, payload, published) "
+                "VALUES (:seq, 't', :payload, :published)"
+            ),
+            [{"seq": i, "payload": b"{}", "published": True} for i in range(3)],
+        )
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        position = connection.execute(text("SELECT position FROM relay_cursor")).scalar()
+    assert position == 2
+    engine.dispose()

@@ -1,0 +1,62 @@
+"""Migrations that move data: no event waiting in the outbox is skipped."""
+
+from sqlalchemy import text
+
+from periplus import db
+from trips_api.main import MIGRATIONS
+
+TOPIC = "trips.events.v1"
+
+
+def _events(published: list[bool]) -> list[dict[str, object]]:
+    return [
+        {
+            "seq": seq,
+            "id": f"00000000-0000-4000-8000-{seq:012d}",
+            "trip": "00000000-0000-4000-8000-000000000000",
+            "envelope": b"{}",
+            "published": done,
+        }
+        for seq, done in enumerate(published, start=1)
+    ]
+
+
+def _cursor_after(database_url: str, published: list[bool]) -> int | None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0002")
+    if published:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO event (seq, id, type, trip_id, occurred_at, envelope, published)"
+                    " VALUES (:seq, :id, 'trip.approved', :trip, '2026-01-01T00:00:00Z',"
+                    " :envelope, :published)"
+                ),
+                _events(published),
+            )
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT topic, position FROM relay_cursor")).all()
+    assert all(topic == TOPIC for topic, _ in rows)
+    position = rows[0][1] if rows else None
+    # Back down, every event up to the cursor is marked published, and no other.
+    db.downgrade(engine, MIGRATIONS, "0002")
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT published FROM event ORDER BY seq")).scalars()
+        assert [bool(p) for p in back] == [
+            seq <= (position or 0) for seq in range(1, len(published) + 1)
+        ]
+    engine.dispose()
+    return position
+
+
+def test_the_cursor_stops_before_the_first_event_not_yet_published(database_url: str) -> None:
+    assert _cursor_after(database_url, [True, True, False, True, False]) == 2
+
+
+def test_a_fully_published_outbox_starts_after_its_last_event(database_url: str) -> None:
+    assert _cursor_after(database_url, [True, True, True]) == 3
+
+
+def test_an_empty_outbox_has_no_cursor(database_url: str) -> None:
+    assert _cursor_after(database_url, []) is None
