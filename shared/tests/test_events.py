@@ -49,6 +49,9 @@ def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
         (json.dumps(envelope(occurred_at="2026-11-25 10:00")).encode(), "occurred_at"),
         (json.dumps(envelope(source="Not A Source")).encode(), "source"),
         (json.dumps({**envelope(), "extra": 1}).encode(), "extra"),
+        (json.dumps(envelope(data={"n": 2**60})).encode(), "no RFC 8785 form"),
+        (b'{"spec": "periplus.event/1", "data": {"x": NaN}}', "no RFC 8785 form|id"),
+        (json.dumps(envelope(data={"name": "\ud800"})).encode(), "no RFC 8785 form"),
     ],
 )
 def test_anything_else_is_rejected_with_its_reason(raw: bytes, reason: str) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, Ledger, event
-from periplus.events import parse_envelope
+from periplus.events import Envelope, parse_envelope
 from periplus.testing import Server
 from periplus.web import ProblemError, install_problem_handlers
 
@@ -71,3 +71,18 @@ def test_gaps_are_filled_in_order_and_a_down_source_is_caught_up_later(
     assert seqs(ledger) == list(range(1, 9))
     ingest(arrived)  # a redelivery changes nothing
     assert seqs(ledger) == list(range(1, 9))
+
+
+def test_an_event_id_seen_before_is_quarantined_and_its_seq_passed(ledger: Ledger) -> None:
+    trip = uuid.uuid4()
+    first, second = event(1, trip), event(2, trip)
+    # The same id again under later seqs: in a later batch, and twice within one.
+    again = [Envelope(**{**e.model_dump(), "seq": seq}) for e, seq in ((first, 3), (second, 4))]
+    ingestor = Ingestor(ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(timeout=1))
+    for batch in ([first], [second, again[0], again[1], event(5, trip)]):
+        with Session(ledger.engine) as session:
+            ingestor.ingest(session, batch)
+            session.commit()
+    assert seqs(ledger) == [1, 2, 5]
+    reasons = [q["reason"] for q in ledger.get("/v1/log/quarantine").json()["events"]]
+    assert sorted(reasons) == sorted(f"event id {e.id} is already in the log" for e in again)

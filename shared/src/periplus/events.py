@@ -8,9 +8,17 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from periplus.canonical import canonical_bytes
 
@@ -60,6 +68,8 @@ class Envelope(BaseModel):
     occurred_at: str
     data: dict[str, Any]
 
+    _leaf: bytes = PrivateAttr()
+
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
@@ -74,16 +84,40 @@ class Envelope(BaseModel):
             raise ValueError("occurred_at must be RFC 3339 in UTC ending in Z")
         return value
 
+    @model_validator(mode="after")
+    def _canonical(self) -> Self:
+        # An event the log could not hash is no event: refuse it here, once,
+        # and keep the bytes, which every service needs.
+        try:
+            self._leaf = canonical_bytes(self.to_json())
+        except ValueError as exc:
+            raise ValueError(f"the event has no RFC 8785 form: {exc}") from exc
+        return self
+
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return {
+            "spec": self.spec,
+            "id": str(self.id),
+            "source": self.source,
+            "seq": self.seq,
+            "type": self.type,
+            "trip_id": str(self.trip_id),
+            "occurred_at": self.occurred_at,
+            "data": self.data,
+        }
 
     def leaf(self) -> bytes:
         """The RFC 8785 canonical bytes: what the ledger hashes."""
-        return canonical_bytes(self.to_json())
+        return self._leaf
 
 
 def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
     """Read an envelope of a known version, or raise EventRejectedError with the reason."""
+    if not isinstance(raw, dict):
+        try:
+            return Envelope.model_validate_json(raw)  # the common case, parsed in Rust
+        except ValidationError:
+            pass  # read it again below, to say why in this reader's words
     try:
         value = raw if isinstance(raw, dict) else json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -10,17 +10,17 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from prometheus_client import Counter
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from ledger.log import service as log_service
-from ledger.models import Entry, Quarantined, SourceState
+from ledger.models import Quarantined, SourceState
 from periplus.events import Envelope, EventRejectedError, parse_envelope
 from periplus.kafka import ConsumerRecord
 
@@ -84,40 +84,45 @@ class Ingestor:
 
     def _ingest_source(self, session: Session, source: str, envelopes: list[Envelope]) -> int:
         state = _state(session, source)
+        last = state.last_seq  # a plain int while looping: the ORM attribute is slow to set
         batch: list[Envelope] = []
-        logged = _logged_ids(session, [e.id for e in envelopes])
-        for envelope in sorted(envelopes, key=lambda e: e.seq):
-            expected = state.last_seq + 1
-            if envelope.seq < expected:
-                continue
-            if envelope.seq > expected:
-                missing = self._fetch(session, source, state.last_seq, envelope.seq - expected)
-                GAPS.labels(source).inc(len(missing))
-                for filler in missing:
-                    if filler.seq == state.last_seq + 1 and filler.seq < envelope.seq:
-                        batch.append(filler)
-                        state.last_seq = filler.seq
-                if envelope.seq != state.last_seq + 1:
-                    log.warning(
-                        "gap not filled yet; the periodic catch-up will retry",
-                        extra={
-                            "source": source,
-                            "expected": state.last_seq + 1,
-                            "got": envelope.seq,
-                        },
-                    )
-                    break
-            if str(envelope.id) in logged:
+        logged = _logged_ids(session, [str(e.id) for e in envelopes])
+
+        def take(envelope: Envelope) -> None:
+            """Append the next event of the source, unless its id is in the log already."""
+            event_id = str(envelope.id)
+            if event_id in logged:
                 self._quarantine(
                     session,
-                    envelope.to_json(),
+                    envelope.leaf(),
                     f"{source}#{envelope.seq}",
-                    f"event id {envelope.id} is already in the log",
+                    f"event id {event_id} is already in the log",
                 )
+            else:
+                logged.add(event_id)
+                batch.append(envelope)
+
+        for envelope in sorted(envelopes, key=lambda e: e.seq):
+            if envelope.seq <= last:
                 continue
-            batch.append(envelope)
-            state.last_seq = envelope.seq
+            if envelope.seq > last + 1:
+                missing = self._fetch(session, source, last, envelope.seq - last - 1)
+                GAPS.labels(source).inc(len(missing))
+                logged |= _logged_ids(session, [str(e.id) for e in missing])
+                for filler in missing:
+                    if filler.seq == last + 1 and filler.seq < envelope.seq:
+                        take(filler)
+                        last = filler.seq
+                if envelope.seq != last + 1:
+                    log.warning(
+                        "gap not filled yet; the periodic catch-up will retry",
+                        extra={"source": source, "expected": last + 1, "got": envelope.seq},
+                    )
+                    break
+            take(envelope)
+            last = envelope.seq
         log_service.append(session, batch)
+        state.last_seq = last
         session.add(state)
         APPENDED.labels(source).inc(len(batch))
         return len(batch)
@@ -193,8 +198,12 @@ def _state(session: Session, source: str) -> SourceState:
     return session.get(SourceState, source) or SourceState(source=source, last_seq=0)
 
 
-def _logged_ids(session: Session, ids: Sequence[Any]) -> set[str]:
+def _logged_ids(session: Session, ids: list[str]) -> set[str]:
+    """Which of these event ids the log holds, in one query with one parameter."""
     if not ids:
         return set()
-    wanted = [str(i) for i in ids]
-    return set(session.exec(select(Entry.event_id).where(col(Entry.event_id).in_(wanted))).all())
+    if session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT event_id FROM entry WHERE event_id = ANY(:ids)")
+        return set(session.execute(query, {"ids": ids}).scalars())
+    query = text("SELECT event_id FROM entry WHERE event_id IN (SELECT value FROM json_each(:ids))")
+    return set(session.execute(query, {"ids": json.dumps(ids)}).scalars())

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Column, Connection, insert
 from sqlmodel import Session, col, select
 
-from ledger.log.encoding import canonical
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
 from ledger.models import LedgerModel, SignedCheckpoint, TripTag
 from periplus import merkle
@@ -52,19 +51,18 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
     nodes: list[tuple[int, int, bytes]] = []
     entries: list[tuple[Any, ...]] = []
     for envelope in envelopes:
-        event = envelope.to_json()
-        leaf = canonical(event)
+        leaf = envelope.leaf()
         index = compact.size
         for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
             nodes.append((level, position, digest))
         entries.append(
             (
                 index,
-                event["id"],
+                str(envelope.id),
                 envelope.source,
                 envelope.seq,
                 envelope.type,
-                event["trip_id"],
+                str(envelope.trip_id),
                 envelope.occurred_at,
                 leaf,
                 appended_at,
