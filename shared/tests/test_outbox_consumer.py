@@ -49,7 +49,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def make_relay(engine: Engine, topic: str, bootstrap: str) -> OutboxRelay:
     return OutboxRelay(
-        engine, Outgoing, "seq", Cursor, topic, bootstrap, lambda r: (b"k", r["payload"])
+        engine,
+        (Outgoing.seq, Outgoing.payload),
+        Cursor,
+        topic,
+        bootstrap,
+        lambda r: (b"k", r["payload"]),
     )
 
 

@@ -12,22 +12,49 @@ from collections.abc import Mapping
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.cluster import ClusterMetadata
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import TopicAlreadyExistsError
+from kafka.partitioner.default import DefaultPartitioner
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ConsumerRecord", "TopicReader", "ensure_topic", "make_producer", "ping"]
 
 
-def make_producer(bootstrap: str) -> KafkaProducer:
+class KeyPartitioner(DefaultPartitioner):  # type: ignore[misc]  # kafka-python is untyped
+    """Java's key partitioning, without hashing the key when there is one partition.
+
+    kafka-python hashes every key in pure Python (murmur2): for a topic of one
+    partition, as ours are made, that is most of the cost of sending a message.
+    """
+
+    def partition(
+        self,
+        topic: str,
+        key: object,
+        serialized_key: bytes | None,
+        value: object,
+        serialized_value: bytes | None,
+        cluster: ClusterMetadata,
+    ) -> int:
+        partitions = cluster.partitions_for_topic(topic)
+        if partitions is not None and len(partitions) == 1:
+            return int(next(iter(partitions)))
+        return int(super().partition(topic, key, serialized_key, value, serialized_value, cluster))
+
+
+def make_producer(bootstrap: str, linger_ms: int = 2, batch_bytes: int = 16_384) -> KafkaProducer:
+    """A producer for ``bootstrap``; one that flushes its own batches can linger longer."""
     # Broker-side idempotence is off: a producer made before a broker restart
     # never recovers with it on, and our event ids and seq make it unneeded.
     return KafkaProducer(
         bootstrap_servers=bootstrap,
         enable_idempotence=False,
         acks="all",
-        linger_ms=2,
+        linger_ms=linger_ms,
+        batch_size=batch_bytes,
+        partitioner=KeyPartitioner(),
         retries=3,
         request_timeout_ms=10_000,
         max_block_ms=10_000,

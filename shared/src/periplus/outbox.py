@@ -11,17 +11,17 @@ never loses one; a resend after a crash is a duplicate that consumers skip.
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from periplus import db
-from periplus.kafka import make_producer
+from periplus.kafka import ensure_topic, make_producer
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +31,17 @@ Message = Callable[[Mapping[Any, Any]], tuple[bytes, bytes]]
 
 
 class OutboxRelay(threading.Thread):
-    """Publishes the rows of ``model``, in the order of its ``position`` column, to ``topic``.
+    """Publishes rows to ``topic`` in the order of their position.
 
-    ``cursor_model`` is the service's table with ``topic`` and ``position``
-    (the last position published) columns; ``message`` turns a row into the
-    Kafka key and value.
+    ``columns`` are the table's position column, then those ``message`` reads
+    to make a row's Kafka key and value. ``cursor_model`` is the service's table
+    with ``topic`` and ``position`` (the last position published) columns.
     """
 
     def __init__(
         self,
         engine: Engine,
-        model: Any,
-        position: str,
+        columns: Sequence[Any],
         cursor_model: Any,
         topic: str,
         bootstrap: str,
@@ -52,7 +51,7 @@ class OutboxRelay(threading.Thread):
     ) -> None:
         super().__init__(name=f"outbox-{topic}", daemon=True)
         self.engine, self.topic, self.bootstrap = engine, topic, bootstrap
-        self.column = model.__table__.c[position]
+        self.columns = [col(c) for c in columns]
         self.cursor_model, self.message = cursor_model, message
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = threading.Event()
@@ -99,28 +98,37 @@ class OutboxRelay(threading.Thread):
     def publish_pending(self) -> int:
         """Publish one batch of the rows after the cursor; return how many were sent."""
         last = self.published()
-        query = select(self.column.table).order_by(self.column).limit(self.batch_size)
+        position = self.columns[0]
+        query = select(*self.columns).order_by(position).limit(self.batch_size)
         if last is not None:
-            query = query.where(self.column > last)
+            query = query.where(position > last)
         with db.reading(self.engine) as connection:
-            rows = connection.execute(query).mappings().all()
+            rows = connection.execute(query).all()
         if not rows:
             return 0
-        producer = self._producer or make_producer(self.bootstrap)
-        self._producer = producer
+        producer = self._producer or self._connect()
         futures = []
         for row in rows:
-            key, value = self.message(row)
+            key, value = self.message(row._mapping)
             futures.append(producer.send(self.topic, key=key, value=value))
         producer.flush(timeout=10)
         for future in futures:
             future.get(timeout=10)
-        end = rows[-1][self.column.name]
+        end = rows[-1][0]
         with Session(self.engine) as session:
             session.merge(self.cursor_model(topic=self.topic, position=end))
             session.commit()
         PUBLISHED.labels(self.topic).inc(len(rows))
         return len(rows)
+
+    def _connect(self) -> KafkaProducer:
+        # One partition, made before the first message: a broker would otherwise
+        # make the topic with its default count, and the order would be lost.
+        ensure_topic(self.bootstrap, self.topic)
+        # The relay flushes each batch itself: lingering costs no delay, and
+        # big batches spare a wake-up of the network thread per message.
+        self._producer = make_producer(self.bootstrap, linger_ms=1_000, batch_bytes=512 * 1024)
+        return self._producer
 
     def _reset_producer(self) -> None:
         if self._producer is not None:

@@ -55,8 +55,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     def workers() -> list[Worker]:
         relay = OutboxRelay(
             engine,
-            Entry,
-            "index",
+            (Entry.index, Entry.trip_id, Entry.leaf),
             RelayCursor,
             settings.entries_topic,
             settings.kafka_bootstrap,

@@ -48,7 +48,12 @@ def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = db.make_engine(settings.database_url)
     relay = OutboxRelay(
-        engine, Event, "seq", RelayCursor, TRIPS_TOPIC, settings.kafka_bootstrap, relay_message
+        engine,
+        (Event.seq, Event.trip_id, Event.envelope),
+        RelayCursor,
+        TRIPS_TOPIC,
+        settings.kafka_bootstrap,
+        relay_message,
     )
 
     @asynccontextmanager
