@@ -75,7 +75,7 @@ def _append_rates(url: str) -> dict[str, Any]:
         envelopes = [
             event(seq + i + 1, trip, data={"n": i, "pad": "x" * 300}) for i in range(total)
         ]
-        sha = _sha_rate([e.leaf() for e in envelopes])
+        sha = _sha_rate([e.leaf for e in envelopes])
         started = time.perf_counter()
         for i in range(0, total, batch):
             with Session(engine) as session:

@@ -30,7 +30,7 @@ def test_batch_rows_read_back_like_rows_sqlalchemy_wrote(database_url: str) -> N
             "type": envelopes[1].type,
             "trip_id": str(envelopes[1].trip_id),
             "occurred_at": envelopes[1].occurred_at,
-            "leaf": envelopes[1].leaf(),
+            "leaf": envelopes[1].leaf,
             "appended_at": moment,
         }
         connection.execute(insert(LedgerModel.metadata.tables["entry"]), [row])
@@ -39,7 +39,7 @@ def test_batch_rows_read_back_like_rows_sqlalchemy_wrote(database_url: str) -> N
         ).all()
     with Session(engine) as session:
         entries = session.exec(select(Entry).order_by(col(Entry.index))).all()
-    assert [e.leaf for e in entries] == [e.leaf() for e in envelopes]
+    assert [e.leaf for e in entries] == [e.leaf for e in envelopes]
     assert all(e.appended_at.tzinfo is not None for e in entries)
     # The raw text (SQLite) or value (PostgreSQL) has one shape whichever path wrote it.
     assert type(stored[0][0]) is type(stored[1][0])

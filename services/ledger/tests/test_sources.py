@@ -20,7 +20,7 @@ def test_an_unknown_source_or_an_unhashable_event_is_quarantined_not_logged(
     # Valid JSON, but no RFC 8785 form: an integer past 2^53 cannot be hashed alike everywhere.
     unhashable = {**genuine.to_json(), "id": str(uuid.uuid4()), "seq": 2, "data": {"n": 2**60}}
     producer = make_producer(broker.bootstrap)
-    for raw in (intruder.leaf(), genuine.leaf(), json.dumps(unhashable).encode()):
+    for raw in (intruder.leaf, genuine.leaf, json.dumps(unhashable).encode()):
         producer.send(topic, value=raw)
     producer.flush(timeout=10)
     producer.close()

@@ -8,13 +8,13 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Final, Literal, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -68,8 +68,6 @@ class Envelope(BaseModel):
     occurred_at: str
     data: dict[str, Any]
 
-    _leaf: bytes = PrivateAttr()
-
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
@@ -89,7 +87,7 @@ class Envelope(BaseModel):
         # An event the log could not hash is no event: refuse it here, once,
         # and keep the bytes, which every service needs.
         try:
-            self._leaf = canonical_bytes(self.to_json())
+            self.leaf  # noqa: B018 - computed and kept by cached_property
         except ValueError as exc:
             raise ValueError(f"the event has no RFC 8785 form: {exc}") from exc
         return self
@@ -106,9 +104,10 @@ class Envelope(BaseModel):
             "data": self.data,
         }
 
+    @cached_property
     def leaf(self) -> bytes:
         """The RFC 8785 canonical bytes: what the ledger hashes."""
-        return self._leaf
+        return canonical_bytes(self.to_json())
 
 
 def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:

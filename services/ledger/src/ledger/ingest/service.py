@@ -94,7 +94,7 @@ class Ingestor:
             if event_id in logged:
                 self._quarantine(
                     session,
-                    envelope.leaf(),
+                    envelope.leaf,
                     f"{source}#{envelope.seq}",
                     f"event id {event_id} is already in the log",
                 )

@@ -51,7 +51,7 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
     nodes: list[tuple[int, int, bytes]] = []
     entries: list[tuple[Any, ...]] = []
     for envelope in envelopes:
-        leaf = envelope.leaf()
+        leaf = envelope.leaf
         index = compact.size
         for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
             nodes.append((level, position, digest))

@@ -43,7 +43,7 @@ def emit(
             type=envelope.type,
             trip_id=str(envelope.trip_id),
             occurred_at=envelope.occurred_at,
-            envelope=envelope.leaf(),
+            envelope=envelope.leaf,
         )
     )
     return envelope
