@@ -3,12 +3,16 @@
 Each batch's effects and the new offsets commit in one transaction, so a
 crash between the two cannot happen, and a redelivered message meets a
 unique key and is skipped by the handler.
+
+A batch is written while the next one is read and prepared: the database
+driver lets go of the interpreter while it writes, so the two overlap.
 """
 
 import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,11 +22,28 @@ from periplus.kafka import ConsumerRecord, TopicReader
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, list[ConsumerRecord]], None]
+Handler = Callable[[Session, Any], None]
+Prepare = Callable[[list[ConsumerRecord]], Any]
+
+
+def _records(records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+    return records
+
+
+def _ends(records: list[ConsumerRecord]) -> dict[int, int]:
+    """The offset after the last record of each partition."""
+    ends: dict[int, int] = {}
+    for record in records:
+        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+    return ends
 
 
 class ConsumerLoop(threading.Thread):
     """Feeds records of ``topic`` to ``handle``; ``tick`` runs every ``tick_seconds``.
+
+    ``prepare`` turns a batch of records into what ``handle`` takes, outside
+    the transaction and while the batch before is being written: parsing goes
+    there. By default ``handle`` takes the records themselves.
 
     ``on_commit`` runs after each committed batch and tick: a service wakes its
     outbox relay there, so what the batch wrote goes out at once.
@@ -41,10 +62,11 @@ class ConsumerLoop(threading.Thread):
         tick: Callable[[], None] | None = None,
         tick_seconds: float = 5.0,
         on_commit: Callable[[], None] | None = None,
+        prepare: Prepare = _records,
     ) -> None:
         super().__init__(name=f"consumer-{topic}", daemon=True)
         self.engine, self.bootstrap, self.topic = engine, bootstrap, topic
-        self.offsets_model, self.handle = offsets_model, handle
+        self.offsets_model, self.handle, self.prepare = offsets_model, handle, prepare
         self.tick, self.tick_seconds = tick, tick_seconds
         self.on_commit = on_commit
         self._halt = threading.Event()
@@ -82,22 +104,30 @@ class ConsumerLoop(threading.Thread):
 
     def _consume(self, reader: TopicReader) -> None:
         last_tick = 0.0
-        while not self._halt.is_set():
-            records = reader.poll(timeout_ms=200)
-            if records:
-                self._apply(records)
-            if time.monotonic() - last_tick >= self.tick_seconds:
-                last_tick = time.monotonic()
-                self._run_tick()
-                reader.seek(self.positions())  # also notices a broker that lost its log
+        writing: Future[None] | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix=f"writer-{self.topic}") as writer:
+            try:
+                while not self._halt.is_set():
+                    records = reader.poll(timeout_ms=200)
+                    if records:
+                        prepared = self.prepare(records)
+                        if writing is not None:
+                            writing.result()  # a failed write raises: reconnect, read again
+                        writing = writer.submit(self._apply, prepared, _ends(records))
+                    if time.monotonic() - last_tick >= self.tick_seconds:
+                        if writing is not None:
+                            writing.result()
+                        last_tick = time.monotonic()
+                        self._run_tick()
+                        reader.seek(self.positions())  # also notices a broker that lost its log
+            finally:
+                if writing is not None:
+                    writing.result()
 
-    def _apply(self, records: list[ConsumerRecord]) -> None:
+    def _apply(self, prepared: Any, ends: dict[int, int]) -> None:
         model = self.offsets_model
         with Session(self.engine) as session:
-            self.handle(session, records)
-            ends: dict[int, int] = {}
-            for record in records:
-                ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+            self.handle(session, prepared)
             for partition, offset in ends.items():
                 session.merge(model(topic=self.topic, partition=partition, offset=offset))
             session.commit()

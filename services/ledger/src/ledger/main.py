@@ -77,6 +77,7 @@ def build(settings: Settings | None = None) -> FastAPI:
                 tick=ingestor.tick,
                 tick_seconds=settings.catchup_interval,
                 on_commit=relay.notify,
+                prepare=ingestor.prepare,
             ),
         ]
 

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from prometheus_client import Counter
@@ -34,27 +34,44 @@ PAGE = 1000
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 
 
+class Received(NamedTuple):
+    """A record as read: where it came from, its bytes, and its event or why it was refused."""
+
+    origin: str
+    raw: bytes
+    parsed: Envelope | str
+
+
 class Ingestor:
     def __init__(self, engine: Engine, sources: dict[str, str], http: httpx.Client) -> None:
         self.engine, self.sources, self.http = engine, sources, http
         self._failures: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
 
-    def handle(self, session: Session, records: list[ConsumerRecord]) -> None:
-        """The consumer's handler: parse, quarantine what is malformed, ingest the rest."""
-        envelopes: list[Envelope] = []
+    def prepare(self, records: list[ConsumerRecord]) -> list[Received]:
+        """The consumer's first step, outside the transaction: parse every record."""
+        received: list[Received] = []
         for record in records:
             origin = f"{record.topic}/{record.partition}/{record.offset}"
-            envelope = self._parse(session, record.value, origin)
-            if envelope is None:
-                continue
-            if envelope.source not in self.sources:
+            try:
+                received.append(Received(origin, record.value, parse_envelope(record.value)))
+            except EventRejectedError as exc:
+                received.append(Received(origin, record.value, str(exc)))
+        return received
+
+    def handle(self, session: Session, received: list[Received]) -> None:
+        """The consumer's second step: quarantine what was refused, ingest the rest."""
+        envelopes: list[Envelope] = []
+        for origin, raw, parsed in received:
+            if isinstance(parsed, str):
+                self._quarantine(session, raw, origin, parsed)
+            elif parsed.source not in self.sources:
                 # Only the configured sources may write: whoever can reach the
                 # broker must not be able to put facts into the city's log.
-                reason = f"source {envelope.source!r} is not one of this log's sources"
-                self._quarantine(session, record.value, origin, reason)
-                continue
-            envelopes.append(envelope)
+                reason = f"source {parsed.source!r} is not one of this log's sources"
+                self._quarantine(session, raw, origin, reason)
+            else:
+                envelopes.append(parsed)
         self.ingest(session, envelopes)
 
     def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
