@@ -10,7 +10,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from periplus import db
 from periplus.consumer import ConsumerLoop
-from periplus.kafka import ConsumerRecord
+from periplus.kafka import Record
 from periplus.outbox import OutboxRelay
 from periplus.testing import Broker, eventually
 
@@ -63,7 +63,7 @@ def received(engine: Engine) -> int:
         return int(session.exec(select(func.count()).select_from(Received)).one())
 
 
-def store(session: Session, records: list[ConsumerRecord]) -> None:
+def store(session: Session, records: list[Record]) -> None:
     for record in records:
         if session.get(Received, record.value.decode()) is None:
             session.add(Received(payload=record.value.decode()))
@@ -94,7 +94,7 @@ def test_what_is_committed_arrives_once_even_across_restarts(
     # A new consumer resumes from the stored offset: nothing is handled twice.
     seen: list[bytes] = []
 
-    def spy(session: Session, records: list[ConsumerRecord]) -> None:
+    def spy(session: Session, records: list[Record]) -> None:
         seen.extend(r.value for r in records)
         store(session, records)
 

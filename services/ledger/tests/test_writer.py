@@ -7,10 +7,8 @@ import sys
 import uuid
 from contextlib import ExitStack
 
-from kafka import KafkaProducer
-
 from ledger.testing import SEED, Ledger, event, serve
-from periplus.kafka import ensure_topic, make_producer
+from periplus.kafka import Producer, ensure_topic, make_producer
 from periplus.local import wait_for_port
 from periplus.testing import Broker, eventually, free_port
 
@@ -24,7 +22,7 @@ def seqs(ledger: Ledger) -> list[int]:
     return [e["event"]["seq"] for e in entries]
 
 
-def send(producer: KafkaProducer, topic: str, values: list[bytes]) -> None:
+def send(producer: Producer, topic: str, values: list[bytes]) -> None:
     for value in values:
         producer.send(topic, value=value)
     producer.flush(timeout=10)

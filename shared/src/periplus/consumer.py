@@ -18,19 +18,19 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from periplus.kafka import ConsumerRecord, TopicReader
+from periplus.kafka import Record, TopicReader
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Any], None]
-Prepare = Callable[[list[ConsumerRecord]], Any]
+Prepare = Callable[[list[Record]], Any]
 
 
-def _records(records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+def _records(records: list[Record]) -> list[Record]:
     return records
 
 
-def _ends(records: list[ConsumerRecord]) -> dict[int, int]:
+def _ends(records: list[Record]) -> dict[int, int]:
     """The offset after the last record of each partition."""
     ends: dict[int, int] = {}
     for record in records:

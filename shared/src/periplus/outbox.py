@@ -8,20 +8,17 @@ broker has acknowledged them. A crash or a broker outage delays messages and
 never loses one; a resend after a crash is a duplicate that consumers skip.
 """
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
 from prometheus_client import Counter
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from periplus import db
-from periplus.kafka import ensure_topic, make_producer
+from periplus.kafka import BrokerError, Producer, ensure_topic, make_producer
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +53,7 @@ class OutboxRelay(threading.Thread):
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
         self._wake = threading.Event()
         self._halt = threading.Event()
-        self._producer: KafkaProducer | None = None
+        self._producer: Producer | None = None
 
     def notify(self) -> None:
         """Tell the relay that rows were committed, so it need not wait for its timer."""
@@ -75,7 +72,7 @@ class OutboxRelay(threading.Thread):
             try:
                 sent = self.publish_pending()
                 backoff = 0.1
-            except (KafkaError, OSError) as exc:
+            except (BrokerError, OSError) as exc:
                 log.warning("outbox relay cannot publish; will retry", extra={"error": repr(exc)})
                 self._reset_producer()
                 self._halt.wait(backoff)
@@ -107,13 +104,10 @@ class OutboxRelay(threading.Thread):
         if not rows:
             return 0
         producer = self._producer or self._connect()
-        futures = []
         for row in rows:
             key, value = self.message(row._mapping)
-            futures.append(producer.send(self.topic, key=key, value=value))
+            producer.send(self.topic, value, key)
         producer.flush(timeout=10)
-        for future in futures:
-            future.get(timeout=10)
         end = rows[-1][0]
         with Session(self.engine) as session:
             session.merge(self.cursor_model(topic=self.topic, position=end))
@@ -121,17 +115,15 @@ class OutboxRelay(threading.Thread):
         PUBLISHED.labels(self.topic).inc(len(rows))
         return len(rows)
 
-    def _connect(self) -> KafkaProducer:
+    def _connect(self) -> Producer:
         # One partition, made before the first message: a broker would otherwise
         # make the topic with its default count, and the order would be lost.
         ensure_topic(self.bootstrap, self.topic)
-        # The relay flushes each batch itself: lingering costs no delay, and
-        # big batches spare a wake-up of the network thread per message.
-        self._producer = make_producer(self.bootstrap, linger_ms=1_000, batch_bytes=512 * 1024)
+        # The relay flushes each batch itself: lingering costs no delay.
+        self._producer = make_producer(self.bootstrap, linger_ms=1_000)
         return self._producer
 
     def _reset_producer(self) -> None:
         if self._producer is not None:
-            with contextlib.suppress(KafkaError):
-                self._producer.close(timeout=1)
+            self._producer.close(timeout=1)
             self._producer = None

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from ledger.log import service as log_service
 from ledger.models import Quarantined, SourceState
 from periplus.events import Envelope, EventRejectedError, parse_envelope
-from periplus.kafka import ConsumerRecord
+from periplus.kafka import Record
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Ingestor:
         self._failures: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
 
-    def prepare(self, records: list[ConsumerRecord]) -> list[Received]:
+    def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse every record."""
         received: list[Received] = []
         for record in records:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from notifier import channels
 from notifier.ingest import fold
 from notifier.models import LoggedEntry, TripFacet, TripView
-from periplus.kafka import ConsumerRecord
+from periplus.kafka import Record
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Ingestor:
     def __init__(self, engine: Engine, ledger_url: str, http: httpx.Client) -> None:
         self.engine, self.ledger_url, self.http = engine, ledger_url.rstrip("/"), http
 
-    def handle(self, session: Session, records: list[ConsumerRecord]) -> None:
+    def handle(self, session: Session, records: list[Record]) -> None:
         items: list[Item] = []
         for record in records:
             try:
