@@ -164,6 +164,9 @@ class TopicReader:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "max.partition.fetch.bytes": 8 * 1024 * 1024,
+                # Ask again soon when the broker has nothing: not every broker
+                # answers a waiting fetch as soon as a message arrives.
+                "fetch.wait.max.ms": 50,
             }
         )
         self._partitions: list[int] = []
@@ -239,8 +242,15 @@ class TopicReader:
         return records
 
     def _read(self, count: int, timeout: float) -> list[Record]:
+        """Up to ``count`` records: those already fetched, else the first to come within
+        ``timeout`` and any fetched with it (``consume`` alone waits for all ``count``)."""
+        messages = self._consumer.consume(count, 0)
+        if not messages:
+            messages = self._consumer.consume(1, timeout)
+            if messages:
+                messages += self._consumer.consume(count - 1, 0)
         records: list[Record] = []
-        for message in self._consumer.consume(count, timeout):
+        for message in messages:
             error = message.error()
             if error is not None:
                 if error.fatal():
