@@ -87,7 +87,8 @@ class Envelope(BaseModel):
         # An event the log could not hash is no event: refuse it here, once,
         # and keep the bytes, which every service needs.
         try:
-            self.leaf  # noqa: B018 - computed and kept by cached_property
+            # Kept where cached_property keeps it, without its lock (Python 3.11).
+            self.__dict__["leaf"] = canonical_bytes(self.to_json())
         except ValueError as exc:
             raise ValueError(f"the event has no RFC 8785 form: {exc}") from exc
         return self

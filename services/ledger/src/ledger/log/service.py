@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, Connection
+from sqlmodel import Session, select
 
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import LedgerModel, SignedCheckpoint, TripTag
+from ledger.models import LedgerModel, SignedCheckpoint
 from periplus import merkle
 from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer
@@ -32,6 +32,7 @@ ENTRY_COLUMNS = (
 )
 NODE_COLUMNS = ("level", "index", "hash")
 ENTRY = LedgerModel.metadata.tables["entry"]
+TAG = LedgerModel.metadata.tables["trip_tag"]
 
 
 def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
@@ -125,13 +126,12 @@ def _tag(session: Session, envelopes: Sequence[Envelope]) -> None:
                 wanted.add((trip_id, "sdg", str(goal)))
     if not wanted:
         return
-    trips = {t for t, _, _ in wanted}
-    existing = session.exec(select(TripTag).where(col(TripTag.trip_id).in_(trips))).all()
-    new = wanted - {(t.trip_id, t.kind, t.value) for t in existing}
+    trips = list({t for t, _, _ in wanted})
+    tags = select(TAG.c.trip_id, TAG.c.kind, TAG.c.value).where(TAG.c.trip_id.in_(trips))
+    existing = {(t, k, v) for t, k, v in session.execute(tags)}
+    new = sorted(wanted - existing)
     if new:
-        session.execute(
-            insert(TripTag), [{"trip_id": t, "kind": k, "value": v} for t, k, v in sorted(new)]
-        )
+        _insert_many(session.connection(), "trip_tag", ("trip_id", "kind", "value"), new)
 
 
 def sign_checkpoint(session: Session, signer: Signer) -> SignedCheckpoint | None:
