@@ -88,9 +88,11 @@ class OutboxRelay(threading.Thread):
 
     def published(self) -> int | None:
         """The last position the broker acknowledged, or None before the first."""
-        with Session(self.engine) as session:
-            cursor = session.get(self.cursor_model, self.topic)
-            return None if cursor is None else int(cursor.position)
+        model = self.cursor_model
+        query = select(model.position).where(model.topic == self.topic)
+        with db.reading(self.engine) as connection:
+            position = connection.execute(query).scalar()
+        return None if position is None else int(position)
 
     def publish_pending(self) -> int:
         """Publish one batch of the rows after the cursor; return how many were sent."""

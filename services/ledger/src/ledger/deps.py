@@ -4,9 +4,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from periplus import db
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+    """A session for one request. The ledger's HTTP interface only reads, so on
+    SQLite its requests do not queue behind the batch being appended."""
+    with db.reading(request.app.state.engine) as connection, Session(bind=connection) as session:
         yield session
 
 
