@@ -1,7 +1,10 @@
 """A reader notices a broker that lost its log, even when the new log grew past it."""
 
+import logging
 import time
 import uuid
+
+import pytest
 
 from periplus.kafka import BrokerError, TopicReader, ensure_topic, make_producer
 from periplus.testing import Broker
@@ -42,4 +45,20 @@ def test_a_new_log_at_the_same_offsets_is_read_from_its_start(broker: Broker) ->
         assert sorted(read_for(reader, 3)) == sent
     finally:
         producer.close(timeout=2)
+        reader.close()
+
+
+def test_a_lost_log_is_reported_once_until_something_is_read(
+    broker: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
+    topic = f"test.{uuid.uuid4().hex[:8]}.v1"
+    ensure_topic(broker.bootstrap, topic)
+    reader = TopicReader(broker.bootstrap, topic)
+    try:
+        with caplog.at_level(logging.WARNING, logger="periplus.kafka"):
+            for _ in range(3):  # a consumer re-seeks to its stored offsets at every tick
+                reader.seek({0: 5})  # stored by a consumer of a log this broker never had
+        lost = [r for r in caplog.records if "lost this partition's log" in r.getMessage()]
+        assert len(lost) == 1
+    finally:
         reader.close()

@@ -172,6 +172,8 @@ class TopicReader:
         self._partitions: list[int] = []
         # The last record read from each partition, to recognise it when probing.
         self._last: dict[int, tuple[int, bytes | None, bytes | None]] = {}
+        # The stored position at which each partition was last found lost.
+        self._found_lost: dict[int, int] = {}
 
     def seek(self, positions: Mapping[int, int]) -> None:
         """Assign all partitions and move each to the stored position.
@@ -189,6 +191,9 @@ class TopicReader:
         self._partitions = partitions
         lost = self._lost(positions)
         for partition in lost:
+            if self._found_lost.get(partition) == positions[partition]:
+                continue  # said already; nothing has been read since
+            self._found_lost[partition] = positions[partition]
             log.warning(
                 "the broker lost this partition's log; reading it again from the start",
                 extra={"topic": self.topic, "partition": partition},
@@ -219,9 +224,13 @@ class TopicReader:
         that record itself, a different record at the same offset (a new log
         that has grown past it) counts as lost too.
         """
-        probe = {p: positions[p] - 1 for p in self._partitions if positions.get(p, 0) > 0}
+        stored = {p: positions[p] for p in self._partitions if positions.get(p, 0) > 0}
+        # Found lost at this same position before: nothing was read since, so no
+        # need to wait on the probe again (reading from the start is safe anyway).
+        known = {p for p, at in stored.items() if self._found_lost.get(p) == at}
+        probe = {p: at - 1 for p, at in stored.items() if p not in known}
         if not probe:
-            return set()
+            return known
         self._consumer.assign([TopicPartition(self.topic, p, o) for p, o in probe.items()])
         held: set[int] = set()
         answered: set[int] = set()
@@ -233,7 +242,7 @@ class TopicReader:
                     last = self._last.get(record.partition)
                     if last is None or last == _fingerprint(record):
                         held.add(record.partition)
-        return probe.keys() - held
+        return (probe.keys() - held) | known
 
     def poll(self, timeout_ms: int) -> list[Record]:
         records = self._read(5_000, timeout_ms / 1000)
