@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from ledger.log.fact import fact
 from ledger.log.service import append
 from ledger.main import MIGRATIONS
 from ledger.models import Entry, LedgerModel
@@ -18,7 +19,7 @@ def test_batch_rows_read_back_like_rows_sqlalchemy_wrote(database_url: str) -> N
     db.upgrade(engine, MIGRATIONS)
     envelopes = [event(seq, uuid.uuid4()) for seq in (1, 2)]
     with Session(engine) as session:
-        append(session, envelopes[:1])
+        append(session, [fact(envelopes[0])])
         session.commit()
     moment = datetime.now(UTC)
     with engine.begin() as connection:

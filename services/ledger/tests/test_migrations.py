@@ -6,6 +6,7 @@ import uuid
 from sqlalchemy import text
 from sqlmodel import Session
 
+from ledger.log.fact import fact
 from ledger.log.service import append
 from ledger.main import MIGRATIONS
 from ledger.testing import event
@@ -19,7 +20,7 @@ def test_the_announcement_outbox_becomes_a_cursor_and_back(database_url: str) ->
     db.upgrade(engine, MIGRATIONS, "0003")
     trip = uuid.uuid4()
     with Session(engine) as session:
-        append(session, [event(seq, trip) for seq in (1, 2, 3, 4)])
+        append(session, [fact(event(seq, trip)) for seq in (1, 2, 3, 4)])
         session.commit()
     with engine.begin() as connection:
         connection.execute(

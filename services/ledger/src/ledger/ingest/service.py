@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from ledger.log import service as log_service
+from ledger.log.fact import Fact, fact
 from ledger.models import Quarantined, SourceState
 from periplus.events import Envelope, EventRejectedError, parse_envelope
 from periplus.kafka import Record
@@ -35,11 +36,11 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 
 
 class Received(NamedTuple):
-    """A record as read: where it came from, its bytes, and its event or why it was refused."""
+    """A record as read: where it came from, its bytes, and its fact or why it was refused."""
 
     origin: str
     raw: bytes
-    parsed: Envelope | str
+    parsed: Fact | str
 
 
 class Ingestor:
@@ -50,18 +51,14 @@ class Ingestor:
 
     def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse every record."""
-        received: list[Received] = []
-        for record in records:
-            origin = f"{record.topic}/{record.partition}/{record.offset}"
-            try:
-                received.append(Received(origin, record.value, parse_envelope(record.value)))
-            except EventRejectedError as exc:
-                received.append(Received(origin, record.value, str(exc)))
-        return received
+        return [
+            Received(f"{r.topic}/{r.partition}/{r.offset}", r.value, _read(r.value))
+            for r in records
+        ]
 
     def handle(self, session: Session, received: list[Received]) -> None:
         """The consumer's second step: quarantine what was refused, ingest the rest."""
-        envelopes: list[Envelope] = []
+        facts: list[Fact] = []
         for origin, raw, parsed in received:
             if isinstance(parsed, str):
                 self._quarantine(session, raw, origin, parsed)
@@ -71,14 +68,18 @@ class Ingestor:
                 reason = f"source {parsed.source!r} is not one of this log's sources"
                 self._quarantine(session, raw, origin, reason)
             else:
-                envelopes.append(parsed)
-        self.ingest(session, envelopes)
+                facts.append(parsed)
+        self._ingest(session, facts)
 
     def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
-        by_source: dict[str, list[Envelope]] = defaultdict(list)
-        for envelope in envelopes:
-            by_source[envelope.source].append(envelope)
-        return sum(self._ingest_source(session, s, evs) for s, evs in sorted(by_source.items()))
+        """Append these events, exactly once and in order per source; the caller commits."""
+        return self._ingest(session, [fact(envelope) for envelope in envelopes])
+
+    def _ingest(self, session: Session, facts: list[Fact]) -> int:
+        by_source: dict[str, list[Fact]] = defaultdict(list)
+        for item in facts:
+            by_source[item.source].append(item)
+        return sum(self._ingest_source(session, s, fs) for s, fs in sorted(by_source.items()))
 
     def tick(self) -> None:
         """The consumer's periodic hook."""
@@ -99,52 +100,51 @@ class Ingestor:
                     break
         return total
 
-    def _ingest_source(self, session: Session, source: str, envelopes: list[Envelope]) -> int:
+    def _ingest_source(self, session: Session, source: str, facts: list[Fact]) -> int:
         state = _state(session, source)
         last = state.last_seq  # a plain int while looping: the ORM attribute is slow to set
-        batch: list[Envelope] = []
-        logged = _logged_ids(session, [str(e.id) for e in envelopes])
+        batch: list[Fact] = []
+        logged = _logged_ids(session, [f.id for f in facts])
 
-        def take(envelope: Envelope) -> None:
+        def take(item: Fact) -> None:
             """Append the next event of the source, unless its id is in the log already."""
-            event_id = str(envelope.id)
-            if event_id in logged:
+            if item.id in logged:
                 self._quarantine(
                     session,
-                    envelope.leaf,
-                    f"{source}#{envelope.seq}",
-                    f"event id {event_id} is already in the log",
+                    item.leaf,
+                    f"{source}#{item.seq}",
+                    f"event id {item.id} is already in the log",
                 )
             else:
-                logged.add(event_id)
-                batch.append(envelope)
+                logged.add(item.id)
+                batch.append(item)
 
-        for envelope in sorted(envelopes, key=lambda e: e.seq):
-            if envelope.seq <= last:
+        for item in sorted(facts, key=lambda f: f.seq):
+            if item.seq <= last:
                 continue
-            if envelope.seq > last + 1:
-                missing = self._fetch(session, source, last, envelope.seq - last - 1)
+            if item.seq > last + 1:
+                missing = self._fetch(session, source, last, item.seq - last - 1)
                 GAPS.labels(source).inc(len(missing))
-                logged |= _logged_ids(session, [str(e.id) for e in missing])
+                logged |= _logged_ids(session, [f.id for f in missing])
                 for filler in missing:
-                    if filler.seq == last + 1 and filler.seq < envelope.seq:
+                    if filler.seq == last + 1 and filler.seq < item.seq:
                         take(filler)
                         last = filler.seq
-                if envelope.seq != last + 1:
+                if item.seq != last + 1:
                     log.warning(
                         "gap not filled yet; the periodic catch-up will retry",
-                        extra={"source": source, "expected": last + 1, "got": envelope.seq},
+                        extra={"source": source, "expected": last + 1, "got": item.seq},
                     )
                     break
-            take(envelope)
-            last = envelope.seq
+            take(item)
+            last = item.seq
         log_service.append(session, batch)
         state.last_seq = last
         session.add(state)
         APPENDED.labels(source).inc(len(batch))
         return len(batch)
 
-    def _fetch(self, session: Session, source: str, after: int, count: int) -> list[Envelope]:
+    def _fetch(self, session: Session, source: str, after: int, count: int) -> list[Fact]:
         """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint."""
         base = self.sources.get(source)
         if base is None:
@@ -169,17 +169,17 @@ class Ingestor:
             return []
         self._failures.pop(source, None)
         self._retry_at.pop(source, None)
-        envelopes: list[Envelope] = []
+        facts: list[Fact] = []
         for raw in raw_events:
-            envelope = self._parse(session, raw, f"{base}/v1/events?after={after}")
-            if envelope is None or envelope.source != source:
+            item = self._parse(session, raw, f"{base}/v1/events?after={after}")
+            if item is None or item.source != source:
                 break
-            envelopes.append(envelope)
-        return envelopes
+            facts.append(item)
+        return facts
 
-    def _parse(self, session: Session, raw: Any, origin: str) -> Envelope | None:
+    def _parse(self, session: Session, raw: Any, origin: str) -> Fact | None:
         try:
-            return parse_envelope(raw)
+            return fact(parse_envelope(raw))
         except EventRejectedError as exc:
             self._quarantine(session, raw, origin, str(exc))
             return None
@@ -209,6 +209,14 @@ class Ingestor:
                 raw=body[:1_000_000],
             )
         )
+
+
+def _read(raw: bytes) -> Fact | str:
+    """The fact of one record, or the reason it is refused."""
+    try:
+        return fact(parse_envelope(raw))
+    except EventRejectedError as exc:
+        return str(exc)
 
 
 def _state(session: Session, source: str) -> SourceState:

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Column, Connection
 from sqlmodel import Session, select
 
+from ledger.log.fact import Fact
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
 from ledger.models import LedgerModel, SignedCheckpoint
 from periplus import merkle
-from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer
 
 ENTRY_COLUMNS = (
@@ -35,13 +35,13 @@ ENTRY = LedgerModel.metadata.tables["entry"]
 TAG = LedgerModel.metadata.tables["trip_tag"]
 
 
-def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
+def append(session: Session, facts: Sequence[Fact]) -> list[int]:
     """Append events as leaves, with their tree nodes and tags.
 
     The right edge of the tree is read afresh for every batch, so a rolled
     back batch leaves nothing behind in memory. Returns the new indices.
     """
-    if not envelopes:
+    if not facts:
         return []
     size = tree_size(session)
     edge = merkle.range_nodes(0, size)
@@ -51,27 +51,26 @@ def append(session: Session, envelopes: Sequence[Envelope]) -> list[int]:
     appended_at = _bound(connection, ENTRY.c.appended_at, datetime.now(UTC))
     nodes: list[tuple[int, int, bytes]] = []
     entries: list[tuple[Any, ...]] = []
-    for envelope in envelopes:
-        leaf = envelope.leaf
+    for item in facts:
         index = compact.size
-        for (level, position), digest in compact.append(merkle.leaf_hash(leaf)):
+        for (level, position), digest in compact.append(merkle.leaf_hash(item.leaf)):
             nodes.append((level, position, digest))
         entries.append(
             (
                 index,
-                str(envelope.id),
-                envelope.source,
-                envelope.seq,
-                envelope.type,
-                str(envelope.trip_id),
-                envelope.occurred_at,
-                leaf,
+                item.id,
+                item.source,
+                item.seq,
+                item.type,
+                item.trip_id,
+                item.occurred_at,
+                item.leaf,
                 appended_at,
             )
         )
     _insert_many(connection, "entry", ENTRY_COLUMNS, entries)
     _insert_many(connection, "node", NODE_COLUMNS, nodes)
-    _tag(session, envelopes)
+    _tag(session, facts)
     return list(range(size, compact.size))
 
 
@@ -109,21 +108,9 @@ def _insert_many(
     driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # type: ignore[union-attr]
 
 
-def _tag(session: Session, envelopes: Sequence[Envelope]) -> None:
+def _tag(session: Session, facts: Sequence[Fact]) -> None:
     """Remember each trip's departments and SDG goals, so every entry of it can be found."""
-    wanted: set[tuple[str, str, str]] = set()
-    for envelope in envelopes:
-        trip = envelope.data.get("trip")
-        if not isinstance(trip, dict):
-            continue
-        trip_id = str(envelope.trip_id)
-        departments = [trip.get("lead_department"), *(trip.get("departments") or [])]
-        for department in departments:
-            if isinstance(department, str) and department:
-                wanted.add((trip_id, "department", department[:200]))
-        for goal in trip.get("sdg_goals") or []:
-            if isinstance(goal, int):
-                wanted.add((trip_id, "sdg", str(goal)))
+    wanted = {(f.trip_id, kind, value) for f in facts for kind, value in f.tags}
     if not wanted:
         return
     trips = list({t for t, _, _ in wanted})

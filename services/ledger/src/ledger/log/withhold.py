@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from ledger.log import service as log_service
+from ledger.log.fact import fact
 from ledger.log.store import NodeStore
 from ledger.models import Entry, SourceState, Withholding
 from periplus.events import Envelope, utc_timestamp
@@ -52,7 +53,7 @@ def withhold(session: Session, index: int, reason: str, legal_basis: str, own_so
             "legal_basis": legal_basis,
         },
     )
-    [notice_index] = log_service.append(session, [notice])
+    [notice_index] = log_service.append(session, [fact(notice)])
     session.add(state)
     entry.leaf = b""
     session.add(entry)
