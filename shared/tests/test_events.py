@@ -52,6 +52,7 @@ def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
         (json.dumps(envelope(data={"n": 2**60})).encode(), "no RFC 8785 form"),
         (b'{"spec": "periplus.event/1", "data": {"x": NaN}}', "no RFC 8785 form|id"),
         (json.dumps(envelope(data={"name": "\ud800"})).encode(), "no RFC 8785 form"),
+        (b'{"spec": "periplus.event/1", "data": ' + b"[" * 9999 + b"]" * 9999 + b"}", "too deep"),
     ],
 )
 def test_anything_else_is_rejected_with_its_reason(raw: bytes, reason: str) -> None:
@@ -63,3 +64,10 @@ def test_timestamps_are_utc_with_a_z() -> None:
     stamp = utc_timestamp()
     assert stamp.endswith("Z")
     Envelope.model_validate(envelope(occurred_at=stamp))
+
+
+def test_a_copy_has_the_canonical_bytes_of_the_copy() -> None:
+    original = parse_envelope(json.dumps(envelope()).encode())
+    copy = original.model_copy(update={"seq": original.seq + 1})
+    assert copy.leaf != original.leaf
+    assert json.loads(copy.leaf)["seq"] == original.seq + 1

@@ -7,6 +7,7 @@ reason, so a malformed event is quarantined rather than logged or lost.
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Final, Literal, Self
@@ -89,9 +90,15 @@ class Envelope(BaseModel):
         try:
             # Kept where cached_property keeps it, without its lock (Python 3.11).
             self.__dict__["leaf"] = canonical_bytes(self.to_json())
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ValueError(f"the event has no RFC 8785 form: {exc}") from exc
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose canonical bytes are those of the copy, not of the original."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("leaf", None)
+        return copy
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +129,8 @@ def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
         value = raw if isinstance(raw, dict) else json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EventRejectedError(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise EventRejectedError("not JSON this reader can take: nested too deep") from exc
     if not isinstance(value, dict):
         raise EventRejectedError("an event is a JSON object")
     if value.get("spec") != SPEC:

@@ -71,6 +71,11 @@ class Producer:
                 # duplicates harmless, and it cannot outlive a memory-only broker.
                 "enable.idempotence": False,
                 "acks": "all",
+                # One request at a time: a retried batch cannot land after a later one.
+                "max.in.flight.requests.per.connection": 1,
+                # A topic is made by ensure_topic, with one partition: a broker that
+                # lost it must not make it again with its own default count.
+                "allow.auto.create.topics": False,
                 "linger.ms": linger_ms,
                 # Java's key hash, so a key lands where other clients put it.
                 "partitioner": "murmur2_random",
@@ -248,6 +253,7 @@ class TopicReader:
         records = self._read(5_000, timeout_ms / 1000)
         for record in records:
             self._last[record.partition] = _fingerprint(record)
+            self._found_lost.pop(record.partition, None)
         return records
 
     def _read(self, count: int, timeout: float) -> list[Record]:
