@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlmodel import Session, col
 
 from periplus import db
@@ -88,20 +88,23 @@ class OutboxRelay(threading.Thread):
 
     def published(self) -> int | None:
         """The last position the broker acknowledged, or None before the first."""
+        with db.reading(self.engine) as connection:
+            return self._cursor(connection)
+
+    def _cursor(self, connection: Connection) -> int | None:
         model = self.cursor_model
         query = select(model.position).where(model.topic == self.topic)
-        with db.reading(self.engine) as connection:
-            position = connection.execute(query).scalar()
+        position = connection.execute(query).scalar()
         return None if position is None else int(position)
 
     def publish_pending(self) -> int:
         """Publish one batch of the rows after the cursor; return how many were sent."""
-        last = self.published()
         position = self.columns[0]
         query = select(*self.columns).order_by(position).limit(self.batch_size)
-        if last is not None:
-            query = query.where(position > last)
         with db.reading(self.engine) as connection:
+            last = self._cursor(connection)
+            if last is not None:
+                query = query.where(position > last)
             rows = connection.execute(query).all()
         if not rows:
             return 0

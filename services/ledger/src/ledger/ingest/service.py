@@ -177,12 +177,12 @@ class Ingestor:
             facts.append(item)
         return facts
 
-    def _parse(self, session: Session, raw: Any, origin: str) -> Fact | None:
-        try:
-            return fact(parse_envelope(raw))
-        except EventRejectedError as exc:
-            self._quarantine(session, raw, origin, str(exc))
+    def _parse(self, session: Session, raw: dict[str, Any], origin: str) -> Fact | None:
+        parsed = _read(raw)
+        if isinstance(parsed, str):
+            self._quarantine(session, raw, origin, parsed)
             return None
+        return parsed
 
     def _quarantine(self, session: Session, raw: Any, origin: str, reason: str) -> None:
         if isinstance(raw, bytes):
@@ -211,7 +211,7 @@ class Ingestor:
         )
 
 
-def _read(raw: bytes) -> Fact | str:
+def _read(raw: bytes | dict[str, Any]) -> Fact | str:
     """The fact of one record, or the reason it is refused."""
     try:
         return fact(parse_envelope(raw))
