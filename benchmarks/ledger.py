@@ -43,7 +43,7 @@ from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.log.store import NodeStore
 from ledger.main import MIGRATIONS
-from ledger.testing import SOURCE, event, serve
+from ledger.testing import SOURCE, SOURCE_SIGNER, event, serve
 from periplus import db, merkle
 from periplus.events import TRIPS_TOPIC, Envelope
 from periplus.kafka import Producer, TopicReader, ensure_topic, make_producer
@@ -302,7 +302,10 @@ def _kafka_to_log(
         "LEDGER_SIGNING_KEY_FILE": f"{tmp}/e2e.key",
         "LEDGER_KAFKA_BOOTSTRAP": broker.bootstrap,
         # The events' source is configured (its catch-up endpoint answers nothing).
-        "LEDGER_SOURCES": json.dumps({SOURCE: "http://127.0.0.1:9"}),
+        # Every event's signature is checked under the source's pinned key.
+        "LEDGER_SOURCES": json.dumps(
+            {SOURCE: {"url": "http://127.0.0.1:9", "keys": [str(SOURCE_SIGNER.verifier)]}}
+        ),
         "LEDGER_LOG_LEVEL": "WARNING",
     }
     server: subprocess.Popen[bytes] | None = None

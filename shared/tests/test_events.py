@@ -1,5 +1,6 @@
 """The event envelope: known versions in, everything else out with a reason."""
 
+import base64
 import json
 import uuid
 from typing import Any
@@ -43,7 +44,11 @@ def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
     [
         (b"{not json", "not JSON"),
         (b"[1, 2]", "JSON object"),
-        (json.dumps(envelope(spec="periplus.event/2")).encode(), "unsupported spec"),
+        (json.dumps(envelope(spec="periplus.event/3")).encode(), "unsupported spec"),
+        (json.dumps(envelope(spec="periplus.event/2")).encode(), "carries sig"),
+        (json.dumps(envelope(sig=base64.b64encode(bytes(68)).decode())).encode(), "carries sig"),
+        (json.dumps(envelope(spec="periplus.event/2", sig="AAAA")).encode(), "sig is 3 bytes"),
+        (json.dumps(envelope(spec="periplus.event/2", sig="not base64!")).encode(), "base64"),
         (json.dumps(envelope(type="trip.teleported")).encode(), "unknown event type"),
         (json.dumps(envelope(seq=0)).encode(), "seq"),
         (json.dumps(envelope(occurred_at="2026-11-25 10:00")).encode(), "occurred_at"),

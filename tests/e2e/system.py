@@ -1,5 +1,6 @@
 """The three services as real processes, on free ports, around one broker."""
 
+import base64
 import json
 import os
 import subprocess
@@ -9,9 +10,14 @@ from typing import Self
 
 import httpx
 
+from periplus import keyfile
+from periplus.note import Signer
 from periplus.testing import Broker, eventually, free_port
 
 BIN = Path(sys.executable).parent
+SOURCE = "demo-city/trips-api"
+SOURCE_SEED = base64.b64encode(bytes(range(100, 132))).decode()
+SOURCE_KEY = str(Signer(SOURCE, keyfile.from_seed(SOURCE_SEED)).verifier)
 
 
 class System:
@@ -27,10 +33,13 @@ class System:
             **os.environ,
             "TRIPS_PORT": str(self.ports["trips-api"]),
             "TRIPS_DATABASE_URL": databases["trips-api"],
+            "TRIPS_SIGNING_KEY": SOURCE_SEED,
             "LEDGER_PORT": str(self.ports["ledger"]),
             "LEDGER_DATABASE_URL": databases["ledger"],
             "LEDGER_SIGNING_KEY_FILE": str(workdir / "ledger.key"),
-            "LEDGER_SOURCES": json.dumps({"demo-city/trips-api": self.urls["trips-api"]}),
+            "LEDGER_SOURCES": json.dumps(
+                {SOURCE: {"url": self.urls["trips-api"], "keys": [SOURCE_KEY]}}
+            ),
             "NOTIFIER_PORT": str(self.ports["notifier"]),
             "NOTIFIER_DATABASE_URL": databases["notifier"],
             "NOTIFIER_LEDGER_URL": self.urls["ledger"],

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Query
 from sqlmodel import Session
 
 from ledger.ingest.service import Ingestor
-from ledger.testing import SOURCE, Ledger, event
+from ledger.testing import SOURCE, Ledger, event, source_keys
 from periplus.events import Envelope, parse_envelope
 from periplus.testing import Server
 from periplus.web import ProblemError, install_problem_handlers
@@ -52,7 +52,7 @@ def test_gaps_are_filled_in_order_and_a_down_source_is_caught_up_later(
 ) -> None:
     origin, url = source
     arrived = [e for e in origin.events if e["seq"] in (1, 4, 5, 8)]
-    ingestor = Ingestor(ledger.engine, {SOURCE: url}, httpx.Client(timeout=5))
+    ingestor = Ingestor(ledger.engine, {SOURCE: url}, httpx.Client(timeout=5), source_keys())
 
     def ingest(events: list[dict[str, Any]]) -> None:
         with Session(ledger.engine) as session:

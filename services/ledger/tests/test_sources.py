@@ -1,30 +1,38 @@
-"""Only the configured sources may write into the log."""
+"""Only the configured sources may write into the log, and only what they signed."""
 
 import json
 import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import Session
+
+from ledger.ingest.service import Ingestor
+from ledger.testing import SOURCE, SOURCE_SIGNER, Ledger, serve, source_keys
 from ledger.testing import event as make_event
-from ledger.testing import serve
-from periplus.kafka import ensure_topic, make_producer
+from periplus import sources
+from periplus.events import UNSIGNED_SPEC, Envelope
+from periplus.kafka import Record, ensure_topic, make_producer
+from periplus.note import Signer
 from periplus.testing import Broker, eventually
 
 
-def test_an_unknown_source_or_an_unhashable_event_is_quarantined_not_logged(
-    database_url: str, broker: Broker
-) -> None:
-    topic = f"trips-{uuid.uuid4().hex[:8]}"
-    ensure_topic(broker.bootstrap, topic)
-    trip = uuid.uuid4()
-    intruder = make_event(1, trip, source="elsewhere/trips-api")
-    genuine = make_event(1, trip)
-    # Valid JSON, but no RFC 8785 form: an integer past 2^53 cannot be hashed alike everywhere.
-    unhashable = {**genuine.to_json(), "id": str(uuid.uuid4()), "seq": 2, "data": {"n": 2**60}}
+def produce(broker: Broker, topic: str, values: list[bytes]) -> None:
     producer = make_producer(broker.bootstrap)
-    for raw in (intruder.leaf, genuine.leaf, json.dumps(unhashable).encode()):
+    for raw in values:
         producer.send(topic, value=raw)
     producer.flush(timeout=10)
     producer.close()
 
+
+@pytest.fixture
+def consuming(database_url: str, broker: Broker) -> Iterator[tuple[str, Ledger]]:
+    """A ledger consuming a topic of its own from the real broker."""
+    topic = f"trips-{uuid.uuid4().hex[:8]}"
+    ensure_topic(broker.bootstrap, topic)
     options = {
         "ingest_enabled": True,
         "kafka_bootstrap": broker.bootstrap,
@@ -33,18 +41,116 @@ def test_an_unknown_source_or_an_unhashable_event_is_quarantined_not_logged(
         "checkpoint_interval": 0.1,
     }
     with serve(database_url, **options) as ledger:
-        entries = eventually(
-            lambda: ledger.get("/v1/log/entries", start=0, end=10).json()["entries"]
-        )
-        assert [e["event"]["id"] for e in entries] == [str(genuine.id)]
-        quarantined = eventually(
-            lambda: (q := ledger.get("/v1/log/quarantine").json()["events"]) and len(q) == 2 and q
-        )
-        reason = {
-            identity: q["reason"]
-            for q in quarantined
-            for identity in (str(intruder.id), unhashable["id"])
-            if identity in q["raw"]
-        }
-        assert "'elsewhere/trips-api' is not one of this log's sources" in reason[str(intruder.id)]
-        assert "no RFC 8785 form" in reason[unhashable["id"]]
+        yield topic, ledger
+
+
+def logged(ledger: Ledger) -> list[dict[str, Any]]:
+    return [e["event"] for e in ledger.get("/v1/log/entries", start=0, end=100).json()["entries"]]
+
+
+def quarantined(ledger: Ledger, count: int) -> dict[str, str]:
+    """Event id (found in the raw bytes) -> reason, once ``count`` are listed."""
+    rows = eventually(
+        lambda: (q := ledger.get("/v1/log/quarantine").json()["events"]) and len(q) >= count and q
+    )
+    return {json.loads(q["raw"]).get("id", ""): q["reason"] for q in rows if q["raw"][:1] == "{"}
+
+
+def forged_signer(name: str = SOURCE) -> Signer:
+    return Signer(name, Ed25519PrivateKey.generate())
+
+
+def test_an_unknown_source_or_an_unhashable_event_is_quarantined_not_logged(
+    consuming: tuple[str, Ledger], broker: Broker
+) -> None:
+    topic, ledger = consuming
+    trip = uuid.uuid4()
+    intruder = make_event(1, trip, signer=forged_signer("elsewhere/trips-api"))
+    genuine = make_event(1, trip)
+    # Valid JSON, but no RFC 8785 form: an integer past 2^53 cannot be hashed alike everywhere.
+    unhashable = {**genuine.to_json(), "id": str(uuid.uuid4()), "seq": 2, "data": {"n": 2**60}}
+    produce(broker, topic, [intruder.leaf, genuine.leaf, json.dumps(unhashable).encode()])
+    eventually(lambda: [e["id"] for e in logged(ledger)] == [str(genuine.id)])
+    reason = quarantined(ledger, 2)
+    assert "'elsewhere/trips-api' is not one of this log's sources" in reason[str(intruder.id)]
+    assert "no RFC 8785 form" in reason[unhashable["id"]]
+
+
+def _unsigned(envelope: Envelope) -> bytes:
+    value = envelope.to_json(signed=False)
+    return json.dumps({**value, "spec": UNSIGNED_SPEC}).encode()
+
+
+def _tampered(envelope: Envelope) -> bytes:
+    return json.dumps({**envelope.to_json(), "data": {"n": 9_999_999}}).encode()
+
+
+@pytest.mark.parametrize(
+    ("forge", "reason"),
+    [
+        (lambda seq, trip: make_event(seq, trip, signer=forged_signer()).leaf, "not a key of"),
+        (lambda seq, trip: _tampered(make_event(seq, trip)), "does not verify"),
+        (lambda seq, trip: _unsigned(make_event(seq, trip)), "unsigned periplus.event/1"),
+        (
+            lambda seq, trip: make_event(seq, trip, "entry.withheld", {"index": 0}).leaf,
+            "only the ledger itself may state a withholding",
+        ),
+    ],
+    ids=["another key", "changed after signing", "unsigned", "withholding from a source"],
+)
+def test_a_forged_event_is_quarantined_and_the_real_one_takes_its_seq(
+    consuming: tuple[str, Ledger],
+    broker: Broker,
+    forge: Callable[[int, uuid.UUID], bytes],
+    reason: str,
+) -> None:
+    """Someone who can write to the broker sends seq 2 before the city does."""
+    topic, ledger = consuming
+    trip = uuid.uuid4()
+    real = [make_event(seq, trip) for seq in (1, 2, 3)]
+    forged = forge(2, trip)
+    produce(broker, topic, [real[0].leaf, forged])
+    eventually(lambda: len(ledger.get("/v1/log/quarantine").json()["events"]) == 1)
+    produce(broker, topic, [real[1].leaf, real[2].leaf])
+    eventually(lambda: [e["id"] for e in logged(ledger)] == [str(e.id) for e in real])
+    [refused] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert reason in refused["reason"]
+    assert json.loads(refused["raw"])["seq"] == 2
+
+
+def test_a_rotation_signed_by_the_key_in_force_hands_over_to_the_new_key(
+    ledger: Ledger,
+) -> None:
+    trip = uuid.uuid4()
+    new = forged_signer()
+    rotation = sources.sign(
+        SOURCE_SIGNER,
+        seq=2,
+        type_=sources.ROTATION,
+        trip_id=sources.NO_TRIP,
+        data=sources.rotation_data(new.verifier),
+    )
+    first = make_event(1, trip)
+    by_new, by_old = make_event(3, trip, signer=new), make_event(3, trip)
+    ingestor = Ingestor(
+        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
+    )
+
+    def take(*envelopes: Envelope) -> None:
+        with Session(ledger.engine) as session:
+            records = [Record("t", 0, i, None, e.leaf) for i, e in enumerate(envelopes)]
+            ingestor.handle(session, ingestor.prepare(records))
+            session.commit()
+
+    take(first, rotation, by_old)  # the old key signs nothing after its rotation
+    take(by_new)
+    assert [e["id"] for e in logged(ledger)] == [str(first.id), str(rotation.id), str(by_new.id)]
+    [refused] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert "retired after seq 2" in refused["reason"]
+
+    # A restarted ledger reads the rotation back from its log.
+    again = Ingestor(ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys())
+    again.load_rotations()
+    assert again.keys.check(by_new) == new.verifier
+    with pytest.raises(ValueError, match="retired"):
+        again.keys.check(by_old)

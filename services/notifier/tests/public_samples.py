@@ -5,10 +5,17 @@ from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from periplus import sources
 from periplus.events import Envelope
+from periplus.note import Signer
 from periplus.public import DATA_MODELS
 
 _seq = count(1)
+SOURCE_SIGNER = Signer(
+    "demo-city/trips-api", Ed25519PrivateKey.from_private_bytes(bytes(range(7, 39)))
+)
 
 
 def snapshot(
@@ -113,11 +120,10 @@ def event(
     """An envelope as the ledger logs it; ``check`` validates data against the contract."""
     if check:
         DATA_MODELS[type_].model_validate(data)
-    return Envelope(
-        id=uuid.uuid4(),
-        source="demo-city/trips-api",
+    return sources.sign(
+        SOURCE_SIGNER,
         seq=next(_seq),
-        type=type_,
+        type_=type_,
         trip_id=uuid.UUID(trip_id),
         occurred_at=at,
         data=data,
@@ -197,8 +203,17 @@ def life(trip_id: str, reference: str = "MVD-2026-0001", **snap: Any) -> list[di
     ]
 
 
-def numbered(events: list[dict[str, Any]], source: str = "demo-city/trips-api") -> list[Envelope]:
+def numbered(events: list[dict[str, Any]], signer: Signer = SOURCE_SIGNER) -> list[Envelope]:
     """The same events as one source's gapless sequence from 1, as a ledger expects them."""
     return [
-        Envelope.model_validate({**e, "source": source, "seq": n}) for n, e in enumerate(events, 1)
+        sources.sign(
+            signer,
+            seq=n,
+            type_=e["type"],
+            trip_id=uuid.UUID(e["trip_id"]),
+            data=e["data"],
+            event_id=uuid.UUID(e["id"]),
+            occurred_at=e["occurred_at"],
+        )
+        for n, e in enumerate(events, 1)
     ]

@@ -173,7 +173,9 @@ def test_a_withheld_entry_still_verifies_by_its_hash(
     browser: Browser, site: Site, ledger: Ledger
 ) -> None:
     with Session(ledger.engine) as session:
-        notice = withhold(session, 3, "Names a protected witness", "Law 18.381, art. 10", "t/l")
+        notice = withhold(
+            session, 3, "Names a protected witness", "Law 18.381, art. 10", ledger.own_signer
+        )
         session.commit()
         sign_checkpoint(session, ledger.signer)
         session.commit()

@@ -35,7 +35,7 @@ def site(database_url: str, ledger: Ledger) -> Iterator[Site]:
 def _withhold(ledger: Ledger, index: int) -> int:
     with Session(ledger.engine) as session:
         notice = withhold(
-            session, index, REASON, "Access to Information Act, art. 10", "test-city/ledger"
+            session, index, REASON, "Access to Information Act, art. 10", ledger.own_signer
         )
         session.commit()
         sign_checkpoint(session, ledger.signer)

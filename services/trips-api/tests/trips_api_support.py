@@ -1,5 +1,6 @@
 """Helpers for trips-api tests: a served app over a fresh database, one key per role."""
 
+import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,12 +84,16 @@ class Api:
             client.close()
 
 
+SOURCE_SEED = base64.b64encode(bytes(range(32, 64))).decode()
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "relay_enabled": False,
         "reference_prefix": "MVD",
         "city_id": "montevideo",
+        "signing_key": SOURCE_SEED,
         "reporting_currency": "EUR",
         "exchange_rates": {"USD": Decimal("0.92")},
         "public_reads_per_minute": 100_000,

@@ -2,8 +2,15 @@
 
 Readers accept the spec versions they know and reject anything else with a
 reason, so a malformed event is quarantined rather than logged or lost.
+
+``periplus.event/2`` carries ``sig``: its source's Ed25519 signature over the
+RFC 8785 bytes of the envelope without ``sig``, as base64 of the 4-byte key id
+and the 64-byte signature. ``periplus.event/1`` (no ``sig``) was the first form
+and stays readable, because logs keep what they appended.
 """
 
+import base64
+import binascii
 import json
 import re
 import uuid
@@ -23,7 +30,9 @@ from pydantic import (
 
 from periplus.canonical import canonical_bytes
 
-SPEC: Final = "periplus.event/1"
+SPEC: Final = "periplus.event/2"
+UNSIGNED_SPEC: Final = "periplus.event/1"
+SPECS = (UNSIGNED_SPEC, SPEC)
 TRIPS_TOPIC = "trips.events.v1"
 LEDGER_TOPIC = "ledger.entries.v1"
 
@@ -38,8 +47,10 @@ EVENT_TYPES = frozenset(
         "trip.corrected",
         "followup.updated",
         "entry.withheld",  # the ledger's own notice that an entry's bytes are withheld
+        "source.key_rotated",  # a source names its next key, signed by its current one
     }
 )
+SIGNATURE_BYTES = 4 + 64
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,62}/[a-z0-9][a-z0-9.-]{0,62}$")
@@ -60,7 +71,7 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    spec: Literal["periplus.event/1"] = SPEC
+    spec: Literal["periplus.event/1", "periplus.event/2"] = SPEC
     id: uuid.UUID
     source: str = Field(pattern=_SOURCE.pattern, description="`<city id>/<service>`")
     seq: int = Field(ge=1, description="Gapless per source, from 1.")
@@ -68,6 +79,10 @@ class Envelope(BaseModel):
     trip_id: uuid.UUID
     occurred_at: str
     data: dict[str, Any]
+    sig: str | None = Field(
+        default=None,
+        description="base64(key id || Ed25519 signature) of the envelope without `sig`.",
+    )
 
     @field_validator("type")
     @classmethod
@@ -83,8 +98,22 @@ class Envelope(BaseModel):
             raise ValueError("occurred_at must be RFC 3339 in UTC ending in Z")
         return value
 
+    @field_validator("sig")
+    @classmethod
+    def _signature_shape(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                raw = base64.b64decode(value, validate=True)
+            except binascii.Error as exc:
+                raise ValueError("sig is not base64") from exc
+            if len(raw) != SIGNATURE_BYTES:
+                raise ValueError(f"sig is {len(raw)} bytes, not {SIGNATURE_BYTES}")
+        return value
+
     @model_validator(mode="after")
     def _canonical(self) -> Self:
+        if (self.sig is None) != (self.spec == UNSIGNED_SPEC):
+            raise ValueError(f"{SPEC} carries sig and {UNSIGNED_SPEC} does not")
         # An event the log could not hash is no event: refuse it here, once,
         # and keep the bytes, which every service needs.
         try:
@@ -100,8 +129,9 @@ class Envelope(BaseModel):
         copy.__dict__.pop("leaf", None)
         return copy
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, *, signed: bool = True) -> dict[str, Any]:
+        """The envelope as JSON; ``signed=False`` leaves out ``sig`` (what is signed)."""
+        value = {
             "spec": self.spec,
             "id": str(self.id),
             "source": self.source,
@@ -111,11 +141,27 @@ class Envelope(BaseModel):
             "occurred_at": self.occurred_at,
             "data": self.data,
         }
+        if signed and self.sig is not None:
+            value["sig"] = self.sig
+        return value
 
     @cached_property
     def leaf(self) -> bytes:
         """The RFC 8785 canonical bytes: what the ledger hashes."""
         return canonical_bytes(self.to_json())
+
+    @property
+    def signed_bytes(self) -> bytes:
+        """The RFC 8785 bytes of the envelope without ``sig``: what its source signed."""
+        return canonical_bytes(self.to_json(signed=False))
+
+    @property
+    def signature(self) -> tuple[bytes, bytes]:
+        """The key id and the Ed25519 signature; only a signed envelope has them."""
+        if self.sig is None:
+            raise EventRejectedError(f"an {UNSIGNED_SPEC} event is not signed")
+        raw = base64.b64decode(self.sig)
+        return raw[:4], raw[4:]
 
 
 def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
@@ -133,9 +179,9 @@ def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
         raise EventRejectedError("not JSON this reader can take: nested too deep") from exc
     if not isinstance(value, dict):
         raise EventRejectedError("an event is a JSON object")
-    if value.get("spec") != SPEC:
+    if value.get("spec") not in SPECS:
         raise EventRejectedError(
-            f"unsupported spec {value.get('spec')!r}; this reader knows {SPEC}"
+            f"unsupported spec {value.get('spec')!r}; this reader knows {', '.join(SPECS)}"
         )
     try:
         return Envelope.model_validate(value)

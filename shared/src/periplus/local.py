@@ -4,6 +4,7 @@ Each child runs in its own process group; Ctrl-C (or any child's exit) stops
 them all, so no broker or service outlives the command.
 """
 
+import json
 import os
 import signal
 import socket
@@ -46,6 +47,20 @@ def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> 
             time.sleep(0.1)
 
 
+def _local_source(bin_dir: Path, env: dict[str, str], port: int) -> dict[str, object]:
+    """The local trips-api as the ledger's source, with the key it signs with (made
+    on the first run): the ledger trusts the key it is given, not one fetched later."""
+    done = subprocess.run(
+        [str(bin_dir / "trips-api"), "events-key"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = done.stdout.strip().splitlines()[-1]
+    return {key.split("+", 1)[0]: {"url": f"http://127.0.0.1:{port}", "keys": [key]}}
+
+
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, start_new_session=True)
 
@@ -75,9 +90,9 @@ def main() -> int:
     ports = {name: int(env.get(var, default)) for name, var, default in SERVICES}
     for prefix in ("TRIPS", "LEDGER", "NOTIFIER"):
         env.setdefault(f"{prefix}_KAFKA_BOOTSTRAP", bootstrap)
-    env.setdefault(
-        "LEDGER_SOURCES", f'{{"demo-city/trips-api": "http://127.0.0.1:{ports["trips-api"]}"}}'
-    )
+    bin_dir = Path(sys.executable).parent
+    if "LEDGER_SOURCES" not in env:
+        env["LEDGER_SOURCES"] = json.dumps(_local_source(bin_dir, env, ports["trips-api"]))
     env.setdefault("NOTIFIER_LEDGER_URL", f"http://127.0.0.1:{ports['ledger']}")
     env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{ports['notifier']}")
     env.setdefault("NOTIFIER_ALLOW_PRIVATE_RECEIVERS", "true")
@@ -87,7 +102,6 @@ def main() -> int:
     try:
         children.append(_start(broker_command(kafka_port), env))
         wait_for_port(kafka_port)
-        bin_dir = Path(sys.executable).parent
         for name, _, _ in SERVICES:
             children.append(_start([str(bin_dir / name), "serve"], env))
         for port in ports.values():

@@ -183,6 +183,12 @@ class TripClosed(_Public):
     reference: str
 
 
+class SourceKeyRotated(_Public):
+    """A source names the key that signs its events after this one (``source.key_rotated``)."""
+
+    key: str = Field(description="The new verifier key, named after the source.")
+
+
 DATA_MODELS: dict[str, type[_Public]] = {
     "trip.approved": TripApproved,
     "trip.amended": TripAmended,
@@ -192,4 +198,5 @@ DATA_MODELS: dict[str, type[_Public]] = {
     "trip.reported": TripReported,
     "followup.updated": FollowupUpdated,
     "trip.closed": TripClosed,
+    "source.key_rotated": SourceKeyRotated,
 }

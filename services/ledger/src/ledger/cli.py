@@ -14,12 +14,13 @@ from sqlmodel import Session
 
 from ledger.log.rotation import rotate
 from ledger.log.service import sign_checkpoint
-from ledger.log.signing import load_signer, write_key_file
+from ledger.log.signing import load_signer
 from ledger.log.withhold import WithholdError, withhold
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
 from periplus import db, logs, verify
+from periplus.keyfile import write as write_key_file
 from periplus.note import Signer
 
 
@@ -127,9 +128,8 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         with Session(engine) as session:
             try:
-                notice = withhold(
-                    session, args.index, args.reason, args.legal_basis, settings.own_source
-                )
+                own = Signer(settings.own_source, load_signer(settings).private_key)
+                notice = withhold(session, args.index, args.reason, args.legal_basis, own)
             except WithholdError as exc:
                 print(f"not withheld: {exc}", file=sys.stderr)
                 return 1

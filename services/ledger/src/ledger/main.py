@@ -1,5 +1,6 @@
 """The ledger application: log endpoints, ingestion, checkpoint signing, announcements."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,9 +23,11 @@ from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
+from periplus.sources import SourceKeys
 from periplus.web import create_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 The append-only, tamper-evident log of every public fact about a city's foreign
@@ -40,8 +43,9 @@ def _checkpointer(engine: Engine, keys: Keys) -> None:
             session.commit()
 
 
-def _become_writer(engine: Engine, keys: Keys) -> None:
+def _become_writer(engine: Engine, keys: Keys, ingestor: Ingestor) -> None:
     keys.reload()  # a rotation made while another process wrote is taken up here
+    ingestor.load_rotations()
     _checkpointer(engine, keys)
 
 
@@ -50,7 +54,14 @@ def build(settings: Settings | None = None) -> FastAPI:
     engine = db.make_engine(settings.database_url)
     keys = Keys(settings)
     http = httpx.Client(timeout=10.0)
-    ingestor = Ingestor(engine, settings.sources, http)
+    ingestor = Ingestor(
+        engine,
+        {name: source.url for name, source in settings.sources.items()},
+        http,
+        SourceKeys.configured({name: source.keys for name, source in settings.sources.items()}),
+    )
+    if not settings.sources:
+        log.warning("no sources are configured (LEDGER_SOURCES): the log will take no events")
 
     def workers() -> list[Worker]:
         relay = OutboxRelay(
@@ -85,7 +96,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         WriterLock(engine),
         workers if settings.ingest_enabled else list,
         retry_seconds=settings.writer_retry,
-        on_acquire=lambda: _become_writer(engine, keys),
+        on_acquire=lambda: _become_writer(engine, keys, ingestor),
     )
 
     @asynccontextmanager

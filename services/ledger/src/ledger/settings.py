@@ -2,12 +2,24 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
+from periplus.note import NoteError, Verifier
 from periplus.settings import ServiceSettings
+
+
+class Source(BaseModel):
+    """A source the log takes events from: where to catch up, and the keys it signs with."""
+
+    url: str = Field(description="Base URL of the source's catch-up endpoint `/v1/events`.")
+    keys: list[str] = Field(
+        min_length=1,
+        description="The source's verifier keys (`<source>+<key id>+<key>`), pinned here.",
+    )
 
 
 class Settings(ServiceSettings):
@@ -24,9 +36,12 @@ class Settings(ServiceSettings):
         default=None, description="Base64 of a 32-byte Ed25519 seed; else the key file is used."
     )
     signing_key_file: Path = Path("var/ledger.key")
-    sources: dict[str, str] = Field(
-        default={"demo-city/trips-api": "http://127.0.0.1:8001"},
-        description="Each event source and the base URL of its catch-up endpoint (JSON).",
+    sources: dict[str, Source] = Field(
+        default_factory=dict,
+        description=(
+            'Each event source, its catch-up URL and its keys, as JSON: `{"demo-city/trips-api": '
+            '{"url": "http://127.0.0.1:8001", "keys": ["demo-city/trips-api+..."]}}`.'
+        ),
     )
     checkpoint_interval: float = Field(default=0.5, gt=0, le=60)
     catchup_interval: float = Field(default=5.0, gt=0, le=3600)
@@ -41,6 +56,20 @@ class Settings(ServiceSettings):
     writer_retry: float = Field(
         default=2.0, gt=0, le=60, description="How often a reader tries to become the writer."
     )
+
+    @model_validator(mode="after")
+    def _sources_keys(self) -> Self:
+        if self.own_source in self.sources:
+            raise ValueError(f"{self.own_source} is the ledger's own source, not an outside one")
+        for name, source in self.sources.items():
+            for text in source.keys:
+                try:
+                    key = Verifier.parse(text)
+                except NoteError as exc:
+                    raise ValueError(f"a key of source {name}: {exc}") from exc
+                if key.name != name:
+                    raise ValueError(f"a key of source {name} is named {key.name}")
+        return self
 
 
 @lru_cache

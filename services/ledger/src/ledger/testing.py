@@ -15,12 +15,20 @@ from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.main import build
 from ledger.settings import Settings
+from periplus import keyfile, sources
 from periplus.events import Envelope
 from periplus.note import Signer
+from periplus.sources import SourceKeys
 from periplus.testing import Server
 
 SEED = base64.b64encode(bytes(range(32))).decode()
 SOURCE = "test-city/trips-api"
+SOURCE_SIGNER = Signer(SOURCE, keyfile.from_seed(base64.b64encode(bytes(range(1, 33))).decode()))
+
+
+def source_keys() -> SourceKeys:
+    """The keys a ledger configured with the test source trusts."""
+    return SourceKeys.configured({SOURCE: [str(SOURCE_SIGNER.verifier)]})
 
 
 def trip_data(departments: list[str], goals: list[int]) -> dict[str, Any]:
@@ -41,13 +49,13 @@ def event(
     type_: str = "trip.approved",
     data: dict[str, Any] | None = None,
     day: int = 1,
-    source: str = SOURCE,
+    signer: Signer = SOURCE_SIGNER,
 ) -> Envelope:
-    return Envelope(
-        id=uuid.uuid4(),
-        source=source,
+    """An event signed by ``signer`` (the test source's key by default)."""
+    return sources.sign(
+        signer,
         seq=seq,
-        type=type_,
+        type_=type_,
         trip_id=trip_id,
         occurred_at=f"2026-03-{day:02d}T10:00:00Z",
         data=data if data is not None else {"n": seq},
@@ -63,6 +71,11 @@ class Ledger:
     http: httpx.Client
     app: Any = None
     seq: int = 0
+
+    @property
+    def own_signer(self) -> Signer:
+        """The log key under the name of the ledger's own source (its notices)."""
+        return Signer(self.settings.own_source, self.signer.private_key)
 
     @property
     def is_writer(self) -> bool:
@@ -92,7 +105,7 @@ def ledger_settings(database_url: str, **overrides: Any) -> Settings:
         "signing_key": SEED,
         "origin": "periplus.test/ledger",
         # The test source's catch-up endpoint answers nothing (port 9 discards).
-        "sources": {SOURCE: "http://127.0.0.1:9"},
+        "sources": {SOURCE: {"url": "http://127.0.0.1:9", "keys": [str(SOURCE_SIGNER.verifier)]}},
         "ingest_enabled": False,
         "kafka_bootstrap": "127.0.0.1:1",
         "own_source": "test-city/ledger",

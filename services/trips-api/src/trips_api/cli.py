@@ -1,4 +1,5 @@
-"""``trips-api serve`` runs the service; ``trips-api keys create`` issues an API key."""
+"""``trips-api serve`` runs the service; ``keys create`` issues an API key;
+``events-key`` prints the verifier key that signs the source's events."""
 
 import argparse
 import sys
@@ -22,12 +23,20 @@ def main(argv: list[str] | None = None) -> int:
     create = keys.add_parser("create", help="create a key and print it on the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help="comma-separated, e.g. trips:write")
+    commands.add_parser(
+        "events-key",
+        help="print the verifier key of the events' signing key (made if missing), last line",
+    )
     args = parser.parse_args(argv)
 
     settings = get_settings()
     logs.configure("trips-api", settings.log_level)
     if args.command == "serve":
         uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+        return 0
+    if args.command == "events-key":
+        print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)
+        print(settings.signer.verifier)
         return 0
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine, MIGRATIONS)

@@ -1,5 +1,6 @@
 """The trips-api application: routers, error handling, migrations and the outbox relay."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from trips_api.settings import Settings, get_settings
 from trips_api.trips import routes as trips_routes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 City systems record each foreign trip of their officials here, from its
@@ -59,6 +61,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.upgrade(engine, MIGRATIONS)
+        log.info("events are signed", extra={"key": str(settings.signer.verifier)})
         if settings.relay_enabled:
             relay.start()
         yield

@@ -2,11 +2,14 @@
 
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from periplus import keyfile
+from periplus.note import Signer
 from periplus.settings import ServiceSettings
 
 
@@ -19,6 +22,14 @@ class Settings(ServiceSettings):
         default="demo-city",
         pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$",
         description="Names this city in every event's source, `<city id>/trips-api`.",
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of the 32-byte Ed25519 seed that signs events; else the key file.",
+    )
+    signing_key_file: Path = Field(
+        default=Path("var/trips-api.key"),
+        description="PEM file of the events' signing key, made with mode 0600 on first start.",
     )
     reference_prefix: str = Field(default="CITY", pattern=r"^[A-Z]{2,8}$")
     relay_enabled: bool = True
@@ -60,6 +71,12 @@ class Settings(ServiceSettings):
     @property
     def source(self) -> str:
         return f"{self.city_id}/trips-api"
+
+    @cached_property
+    def signer(self) -> Signer:
+        """The source's key: every event is signed with it, under the source's name."""
+        seed = self.signing_key.get_secret_value() if self.signing_key else None
+        return Signer(self.source, keyfile.load(seed, self.signing_key_file))
 
 
 @lru_cache

@@ -4,6 +4,11 @@ The broker may lose, repeat or reorder messages; each source's own database
 is the store of record. An event whose ``seq`` is not the next one for its
 source is a duplicate (skipped) or reveals a gap, which is filled from the
 source's catch-up endpoint before the event is appended.
+
+Whoever can write to the broker is not trusted: an event is taken only if it
+verifies under a key of its source pinned in the ledger's configuration (or
+named by that source's own signed rotation). Anything else is quarantined
+with the reason and never takes the place of the real event with its ``seq``.
 """
 
 import json
@@ -21,9 +26,12 @@ from sqlmodel import Session, col, select
 
 from ledger.log import service as log_service
 from ledger.log.fact import Fact, fact
-from ledger.models import Quarantined, SourceState
+from ledger.models import Entry, Quarantined, SourceState
 from periplus.events import Envelope, EventRejectedError, parse_envelope
 from periplus.kafka import Record
+from periplus.sources import ROTATION, SourceKeys
+
+NOTICE = "entry.withheld"
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +52,58 @@ class Received(NamedTuple):
 
 
 class Ingestor:
-    def __init__(self, engine: Engine, sources: dict[str, str], http: httpx.Client) -> None:
+    """Takes events from the broker and from the sources' catch-up endpoints.
+
+    ``sources`` maps each source to the base URL of its catch-up endpoint;
+    ``keys`` holds the keys each source signs with.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        sources: dict[str, str],
+        http: httpx.Client,
+        keys: SourceKeys | None = None,
+    ) -> None:
         self.engine, self.sources, self.http = engine, sources, http
+        self.keys = keys or SourceKeys()
         self._failures: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
 
+    def load_rotations(self) -> None:
+        """Follow the key rotations the log holds, so a restart knows every key in force."""
+        with Session(self.engine) as session:
+            leaves = session.exec(
+                select(Entry.leaf).where(col(Entry.type) == ROTATION).order_by(col(Entry.index))
+            ).all()
+        for leaf in leaves:
+            envelope = parse_envelope(leaf)
+            if envelope.source in self.keys:
+                self.keys.follow(envelope)
+
     def prepare(self, records: list[Record]) -> list[Received]:
-        """The consumer's first step, outside the transaction: parse every record."""
+        """The consumer's first step, outside the transaction: parse and check every record."""
         return [
-            Received(f"{r.topic}/{r.partition}/{r.offset}", r.value, _read(r.value))
+            Received(f"{r.topic}/{r.partition}/{r.offset}", r.value, self._read(r.value))
             for r in records
         ]
+
+    def _read(self, raw: bytes | dict[str, Any]) -> Fact | str:
+        """The fact of one record, or the reason it is refused."""
+        try:
+            envelope = parse_envelope(raw)
+            if envelope.type == NOTICE:
+                raise EventRejectedError("only the ledger itself may state a withholding")
+            if envelope.source in self.sources:
+                # A rotation names its successor at once: the events it signs
+                # may follow in this very batch.
+                if envelope.type == ROTATION:
+                    self.keys.follow(envelope)
+                else:
+                    self.keys.check(envelope)
+            return fact(envelope)
+        except EventRejectedError as exc:
+            return str(exc)
 
     def handle(self, session: Session, received: list[Received]) -> None:
         """The consumer's second step: quarantine what was refused, ingest the rest."""
@@ -72,7 +121,8 @@ class Ingestor:
         self._ingest(session, facts)
 
     def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
-        """Append these events, exactly once and in order per source; the caller commits."""
+        """Append events already checked, exactly once and in order per source; the
+        caller commits. Tests and benchmarks put entries in the log through here."""
         return self._ingest(session, [fact(envelope) for envelope in envelopes])
 
     def _ingest(self, session: Session, facts: list[Fact]) -> int:
@@ -178,7 +228,7 @@ class Ingestor:
         return facts
 
     def _parse(self, session: Session, raw: dict[str, Any], origin: str) -> Fact | None:
-        parsed = _read(raw)
+        parsed = self._read(raw)
         if isinstance(parsed, str):
             self._quarantine(session, raw, origin, parsed)
             return None
@@ -209,14 +259,6 @@ class Ingestor:
                 raw=body[:1_000_000],
             )
         )
-
-
-def _read(raw: bytes | dict[str, Any]) -> Fact | str:
-    """The fact of one record, or the reason it is refused."""
-    try:
-        return fact(parse_envelope(raw))
-    except EventRejectedError as exc:
-        return str(exc)
 
 
 def _state(session: Session, source: str) -> SourceState:

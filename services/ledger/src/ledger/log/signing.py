@@ -1,37 +1,17 @@
-"""The log's Ed25519 key: from the environment, or a 0600 file made on first start."""
+"""The log's Ed25519 key: from the environment, or a 0600 file made on first start.
 
-import base64
-import os
-from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    load_pem_private_key,
-)
+The same key signs the ledger's own entries (withholding notices) under the
+name of the ledger's source, so a reader who pins the log key can check them.
+"""
 
 from ledger.settings import Settings
+from periplus import keyfile
 from periplus.note import Signer
 
 
 def load_signer(settings: Settings) -> Signer:
-    if settings.signing_key:
-        seed = base64.b64decode(settings.signing_key, validate=True)
-        return Signer(settings.origin, Ed25519PrivateKey.from_private_bytes(seed))
-    return Signer(settings.origin, _key_file(settings.signing_key_file))
-
-
-def _key_file(path: Path) -> Ed25519PrivateKey:
-    if path.exists():
-        key = load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 key")
-        return key
-    key = Ed25519PrivateKey.generate()
-    write_key_file(path, key)
-    return key
+    key = keyfile.load(settings.signing_key, settings.signing_key_file)
+    return Signer(settings.origin, key)
 
 
 class Keys:
@@ -41,14 +21,10 @@ class Keys:
         self.settings = settings
         self.signer = load_signer(settings)
 
+    @property
+    def source_signer(self) -> Signer:
+        """The log key under the name of the ledger's own source."""
+        return Signer(self.settings.own_source, self.signer.private_key)
+
     def reload(self) -> None:
         self.signer = load_signer(self.settings)
-
-
-def write_key_file(path: Path, key: Ed25519PrivateKey) -> None:
-    """Write a PEM key with mode 0600, refusing to overwrite."""
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)

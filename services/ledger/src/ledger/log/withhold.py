@@ -16,7 +16,8 @@ from ledger.log import service as log_service
 from ledger.log.fact import fact
 from ledger.log.store import NodeStore
 from ledger.models import Entry, SourceState, Withholding
-from periplus.events import Envelope, utc_timestamp
+from periplus import sources
+from periplus.note import Signer
 
 NOTICE_TYPE = "entry.withheld"
 
@@ -25,8 +26,12 @@ class WithholdError(ValueError):
     """The withholding cannot be done; the message says why."""
 
 
-def withhold(session: Session, index: int, reason: str, legal_basis: str, own_source: str) -> int:
-    """Withhold entry ``index``; return the index of the public notice. Caller commits."""
+def withhold(session: Session, index: int, reason: str, legal_basis: str, signer: Signer) -> int:
+    """Withhold entry ``index``; return the index of the public notice. Caller commits.
+
+    ``signer`` is the log key under the name of the ledger's own source: the
+    notice is signed like every other fact, so no one else can make one.
+    """
     if not reason.strip() or not legal_basis.strip():
         raise WithholdError("a withholding needs a reason and a legal basis")
     entry = session.get(Entry, index)
@@ -37,15 +42,14 @@ def withhold(session: Session, index: int, reason: str, legal_basis: str, own_so
     if entry.type == NOTICE_TYPE:
         raise WithholdError("a withholding notice is itself never withheld")
     leaf_hash = NodeStore(session).get_nodes([(0, index)])[(0, index)]
-    state = session.get(SourceState, own_source) or SourceState(source=own_source, last_seq=0)
+    own = signer.name
+    state = session.get(SourceState, own) or SourceState(source=own, last_seq=0)
     state.last_seq += 1
-    notice = Envelope(
-        id=uuid.uuid4(),
-        source=own_source,
+    notice = sources.sign(
+        signer,
         seq=state.last_seq,
-        type=NOTICE_TYPE,
+        type_=NOTICE_TYPE,
         trip_id=uuid.UUID(entry.trip_id),
-        occurred_at=utc_timestamp(),
         data={
             "index": index,
             "leaf_hash": leaf_hash.hex(),

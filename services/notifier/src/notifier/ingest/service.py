@@ -20,6 +20,7 @@ from notifier import channels
 from notifier.ingest import fold
 from notifier.models import LoggedEntry, TripFacet, TripView
 from periplus.kafka import Record
+from periplus.sources import ROTATION
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,8 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
         return
     trip_id, type_ = str(event["trip_id"]), str(event["type"])
     occurred_at = str(event.get("occurred_at", ""))
+    if type_ == ROTATION:
+        trip_id = ""  # about the source, not a trip: kept, never folded into a trip
     session.add(
         LoggedEntry(
             index=index,
@@ -135,6 +138,8 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
             received_at=datetime.now(UTC),
         )
     )
+    if not trip_id:
+        return
     view = session.get(TripView, trip_id)
     if view is None:
         view = TripView(

@@ -1,6 +1,7 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from trips_api.deps import SessionDep
@@ -31,3 +32,17 @@ def list_events(
     return EventPage(
         events=[service.decode(e) for e in rows], last_seq=rows[-1].seq if rows else after
     )
+
+
+@router.get(
+    "/key",
+    response_class=PlainTextResponse,
+    summary="The verifier key that signs this source's events",
+    description=(
+        "The C2SP verifier key (`<source>+<key id>+<base64 key>`) of the Ed25519 key that "
+        "signs every event's `sig`. Readers pin it in their own configuration; fetching it "
+        "from here is only for comparing with what was published elsewhere."
+    ),
+)
+def events_key(request: Request) -> str:
+    return f"{request.app.state.settings.signer.verifier}\n"

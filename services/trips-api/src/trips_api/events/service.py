@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from periplus.events import Envelope, utc_timestamp
+from periplus import sources
+from periplus.events import Envelope
+from periplus.note import Signer
 from trips_api.events.models import Event
 
 
@@ -24,17 +26,12 @@ def next_value(session: Session, name: str) -> int:
 
 
 def emit(
-    session: Session, source: str, type_: str, trip_id: uuid.UUID, data: dict[str, Any]
+    session: Session, signer: Signer, type_: str, trip_id: uuid.UUID, data: dict[str, Any]
 ) -> Envelope:
-    """Add an event to the caller's transaction: it commits, or vanishes, with the change."""
-    envelope = Envelope(
-        id=uuid.uuid4(),
-        source=source,
-        seq=next_value(session, "event_seq"),
-        type=type_,
-        trip_id=trip_id,
-        occurred_at=utc_timestamp(),
-        data=data,
+    """Add an event, signed by the source, to the caller's transaction: it commits, or
+    vanishes, with the change."""
+    envelope = sources.sign(
+        signer, seq=next_value(session, "event_seq"), type_=type_, trip_id=trip_id, data=data
     )
     session.add(
         Event(

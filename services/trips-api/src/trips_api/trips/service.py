@@ -89,7 +89,7 @@ def _step(
 def _emit(session: Session, settings: Settings, trip: Trip, type_: str, data: BaseModel) -> None:
     payload = data.model_dump(mode="json")
     public.DATA_MODELS[type_].model_validate(payload)  # the contract, checked before it leaves
-    events_service.emit(session, settings.source, type_, uuid.UUID(trip.id), payload)
+    events_service.emit(session, settings.signer, type_, uuid.UUID(trip.id), payload)
 
 
 def _snapshot(session: Session, settings: Settings, trip: Trip) -> public.TripSnapshot:

@@ -1,0 +1,111 @@
+"""Source signatures: what a source signs is what a reader checks, under pinned keys."""
+
+import json
+import uuid
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
+
+from periplus import sources
+from periplus.canonical import canonical_bytes
+from periplus.events import EventRejectedError, parse_envelope
+from periplus.note import NoteError, Signer, Verifier
+from periplus.sources import SourceKeys
+
+SOURCE = "lisboa/trips-api"
+
+
+def signer(name: str = SOURCE) -> Signer:
+    return Signer(name, Ed25519PrivateKey.generate())
+
+
+def signed(key: Signer, seq: int = 1, **data: object) -> bytes:
+    trip = uuid.uuid4()
+    return sources.sign(key, seq=seq, type_="trip.closed", trip_id=trip, data=dict(data)).leaf
+
+
+def test_the_signature_covers_the_canonical_envelope_without_sig() -> None:
+    key = signer()
+    envelope = parse_envelope(signed(key, reference="LIS-2026-0001"))
+    value = json.loads(envelope.leaf)
+    assert value["spec"] == "periplus.event/2"
+    key_id, signature = envelope.signature
+    assert key_id == key.verifier.key_id
+    del value["sig"]
+    key.private_key.public_key().verify(signature, canonical_bytes(value))
+    assert SourceKeys.configured({SOURCE: [str(key.verifier)]}).check(envelope) == key.verifier
+
+
+@given(st.dictionaries(st.text(max_size=8), st.text(max_size=30), max_size=4))
+def test_any_change_to_a_signed_event_is_refused(data: dict[str, str]) -> None:
+    key = Signer(SOURCE, Ed25519PrivateKey.from_private_bytes(bytes(32)))
+    keys = SourceKeys.configured({SOURCE: [str(key.verifier)]})
+    original = json.loads(signed(key, **data))
+    keys.check(parse_envelope(json.dumps(original)))
+    for change in ({"seq": 2}, {"data": {**original["data"], "x": "y"}}, {"type": "trip.approved"}):
+        with pytest.raises(EventRejectedError, match="does not verify"):
+            keys.check(parse_envelope(json.dumps({**original, **change})))
+
+
+def test_keys_come_from_configuration_and_are_named_after_their_source() -> None:
+    other = signer("porto/trips-api")
+    with pytest.raises(NoteError, match="must be named"):
+        SourceKeys.configured({SOURCE: [str(other.verifier)]})
+    keys = SourceKeys.configured({SOURCE: [str(signer().verifier)]})
+    with pytest.raises(EventRejectedError, match="not a key of"):
+        keys.check(parse_envelope(signed(signer())))
+    with pytest.raises(EventRejectedError, match="no key of source 'porto/trips-api'"):
+        keys.check(parse_envelope(signed(other)))
+
+
+def test_a_rotation_retires_the_old_key_after_its_seq() -> None:
+    old, new = signer(), signer()
+    keys = SourceKeys.configured({SOURCE: [str(old.verifier)]})
+    rotation = sources.sign(
+        old,
+        seq=5,
+        type_=sources.ROTATION,
+        trip_id=sources.NO_TRIP,
+        data=sources.rotation_data(new.verifier),
+    )
+    with pytest.raises(EventRejectedError, match="not a key of"):
+        keys.check(parse_envelope(signed(new, seq=6)))
+    assert keys.follow(rotation) == new.verifier
+    assert keys.check(parse_envelope(signed(new, seq=6))) == new.verifier
+    assert keys.check(parse_envelope(signed(old, seq=5))) == old.verifier
+    with pytest.raises(EventRejectedError, match="retired after seq 5"):
+        keys.check(parse_envelope(signed(old, seq=6)))
+    with pytest.raises(EventRejectedError, match="signs only from seq 6"):
+        keys.check(parse_envelope(signed(new, seq=5)))
+
+
+def test_a_rotation_by_a_stranger_or_to_a_misnamed_key_is_refused() -> None:
+    old = signer()
+    keys = SourceKeys.configured({SOURCE: [str(old.verifier)]})
+    stranger = sources.sign(
+        signer(),
+        seq=2,
+        type_=sources.ROTATION,
+        trip_id=sources.NO_TRIP,
+        data=sources.rotation_data(signer().verifier),
+    )
+    with pytest.raises(EventRejectedError, match="not a key of"):
+        keys.follow(stranger)
+    misnamed = sources.sign(
+        old,
+        seq=2,
+        type_=sources.ROTATION,
+        trip_id=sources.NO_TRIP,
+        data=sources.rotation_data(signer("porto/trips-api").verifier),
+    )
+    with pytest.raises(EventRejectedError, match="not named lisboa/trips-api"):
+        keys.follow(misnamed)
+    assert keys.keys(SOURCE) == [old.verifier]
+
+
+def test_the_verifier_key_is_the_go_note_format() -> None:
+    key = signer()
+    assert Verifier.parse(str(key.verifier)) == key.verifier
+    assert str(key.verifier).startswith(f"{SOURCE}+{key.verifier.key_id.hex()}+")
