@@ -46,7 +46,7 @@ from ledger.main import MIGRATIONS
 from ledger.testing import SOURCE, SOURCE_SIGNER, event, serve
 from periplus import db, merkle
 from periplus.events import TRIPS_TOPIC, Envelope
-from periplus.kafka import Producer, TopicReader, ensure_topic, make_producer
+from periplus.kafka import Connection, Producer, TopicReader, ensure_topic, make_producer
 from periplus.local import wait_for_port
 from periplus.testing import Broker, free_port
 
@@ -266,9 +266,9 @@ def _events(count: int, trip_like: bool) -> list[bytes]:
     return [e.leaf for e in envelopes[:count]]
 
 
-def _read_rate(bootstrap: str, count: int) -> float:
+def _read_rate(connection: Connection, count: int) -> float:
     """The baseline: events per second read back from the same topic, doing nothing else."""
-    reader = TopicReader(bootstrap, TRIPS_TOPIC)
+    reader = TopicReader(connection, TRIPS_TOPIC)
     try:
         reader.seek({})
         started, read = time.perf_counter(), 0
@@ -310,12 +310,12 @@ def _kafka_to_log(
     }
     server: subprocess.Popen[bytes] | None = None
     try:
-        ensure_topic(broker.bootstrap, TRIPS_TOPIC)
-        producer = make_producer(broker.bootstrap)
+        ensure_topic(broker.connection, TRIPS_TOPIC)
+        producer = make_producer(broker.connection)
         for payload in payloads[:count]:
             producer.send(TRIPS_TOPIC, payload)
         producer.flush(timeout=60)
-        baseline = _read_rate(broker.bootstrap, count)
+        baseline = _read_rate(broker.connection, count)
         server = subprocess.Popen(
             [sys.executable, "-m", "ledger.cli", "serve"],
             env=env,

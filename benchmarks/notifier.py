@@ -41,7 +41,7 @@ from notifier.channels.testing import Entries
 from notifier.ingest.service import Ingestor
 from notifier.main import MIGRATIONS
 from periplus import db
-from periplus.kafka import TopicReader, ensure_topic, make_producer
+from periplus.kafka import Connection, TopicReader, ensure_topic, make_producer
 from periplus.local import wait_for_port
 from periplus.testing import Broker, eventually, free_port
 
@@ -325,7 +325,7 @@ def _approval_to_feed() -> dict[str, Any]:
     delays: list[float] = []
     to_ledger: list[float] = []
     try:
-        round_trip = _broker_round_trip(broker.bootstrap)
+        round_trip = _broker_round_trip(broker.connection)
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             databases = {
@@ -376,11 +376,11 @@ def _approval_to_feed() -> dict[str, Any]:
     }
 
 
-def _broker_round_trip(bootstrap: str, samples: int = 20) -> float:
+def _broker_round_trip(connection: Connection, samples: int = 20) -> float:
     """Median time to produce one small message and read it back on the same broker."""
     topic = f"bench.roundtrip.{uuid.uuid4().hex[:8]}"
-    ensure_topic(bootstrap, topic)
-    producer, reader = make_producer(bootstrap), TopicReader(bootstrap, topic)
+    ensure_topic(connection, topic)
+    producer, reader = make_producer(connection), TopicReader(connection, topic)
     try:
         reader.seek({})
         times = []

@@ -21,13 +21,18 @@ def test_compose_names_every_service_and_port() -> None:
     assert published["trips-api"] == ["8001:8001"]
     assert published["ledger"] == ["8002:8002"]
     assert published["notifier"] == ["8003:8003"]
-    assert published["kafka"] == ["9092:9092"]
+    assert published["kafka"] == []  # reached on the compose network only
 
 
 def test_kafka_runs_in_kraft_mode() -> None:
     env = compose()["services"]["kafka"]["environment"]
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+
+
+def test_kafka_keeps_records_for_a_finite_time() -> None:
+    env = compose()["services"]["kafka"]["environment"]
+    assert env["KAFKA_LOG_RETENTION_HOURS"] == 168
 
 
 def test_services_build_from_deploy_and_use_their_own_database() -> None:

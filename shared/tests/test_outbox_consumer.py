@@ -10,7 +10,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from periplus import db
 from periplus.consumer import ConsumerLoop
-from periplus.kafka import Record
+from periplus.kafka import Connection, Record
 from periplus.outbox import OutboxRelay
 from periplus.testing import Broker, eventually
 
@@ -47,13 +47,13 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def make_relay(engine: Engine, topic: str, bootstrap: str) -> OutboxRelay:
+def make_relay(engine: Engine, topic: str, connection: Connection) -> OutboxRelay:
     return OutboxRelay(
         engine,
         (Outgoing.seq, Outgoing.payload),
         Cursor,
         topic,
-        bootstrap,
+        connection,
         lambda r: (b"k", r["payload"]),
     )
 
@@ -77,8 +77,8 @@ def test_what_is_committed_arrives_once_even_across_restarts(
         session.add_all(Outgoing(seq=i, payload=f"m{i}".encode()) for i in range(1, 51))
         session.commit()
 
-    relay = make_relay(engine, topic, broker.bootstrap)
-    consumer = ConsumerLoop(engine, broker.bootstrap, topic, Offset, store)
+    relay = make_relay(engine, topic, broker.connection)
+    consumer = ConsumerLoop(engine, broker.connection, topic, Offset, store)
     relay.start()
     consumer.start()
     try:
@@ -98,7 +98,7 @@ def test_what_is_committed_arrives_once_even_across_restarts(
         seen.extend(r.value for r in records)
         store(session, records)
 
-    second = ConsumerLoop(engine, broker.bootstrap, topic, Offset, spy)
+    second = ConsumerLoop(engine, broker.connection, topic, Offset, spy)
     second.start()
     try:
         with Session(engine) as session:
@@ -115,8 +115,8 @@ def test_what_is_committed_arrives_once_even_across_restarts(
 def test_a_broker_restart_is_survived_by_relay_and_consumer(engine: Engine, broker: Broker) -> None:
     """The broker forgets every topic and offset; both sides reconnect and carry on."""
     topic = f"test.{uuid.uuid4().hex[:8]}.v1"
-    relay = make_relay(engine, topic, broker.bootstrap)
-    consumer = ConsumerLoop(engine, broker.bootstrap, topic, Offset, store, tick_seconds=0.5)
+    relay = make_relay(engine, topic, broker.connection)
+    consumer = ConsumerLoop(engine, broker.connection, topic, Offset, store, tick_seconds=0.5)
     with Session(engine) as session:
         session.add_all(Outgoing(seq=i, payload=f"a{i}".encode()) for i in range(1, 21))
         session.commit()

@@ -20,9 +20,9 @@ def read_for(reader: TopicReader, seconds: float) -> list[bytes]:
 
 def test_a_new_log_at_the_same_offsets_is_read_from_its_start(broker: Broker) -> None:
     topic = f"test.{uuid.uuid4().hex[:8]}.v1"
-    ensure_topic(broker.bootstrap, topic)
-    reader = TopicReader(broker.bootstrap, topic)
-    producer = make_producer(broker.bootstrap)
+    ensure_topic(broker.connection, topic)
+    reader = TopicReader(broker.connection, topic)
+    producer = make_producer(broker.connection)
     try:
         reader.seek({})
         producer.send(topic, b"old", b"a")
@@ -31,7 +31,7 @@ def test_a_new_log_at_the_same_offsets_is_read_from_its_start(broker: Broker) ->
 
         broker.restart()
         # The topic is made again, as a relay does, and the new log grows past offset 0.
-        ensure_topic(broker.bootstrap, topic)
+        ensure_topic(broker.connection, topic)
         sent = [f"new{i}".encode() for i in range(8)]
         for i, value in enumerate(sent):
             producer.send(topic, value, f"k{i}".encode())
@@ -48,8 +48,8 @@ def test_a_lost_log_is_reported_once_until_something_is_read(
     broker: Broker, caplog: pytest.LogCaptureFixture
 ) -> None:
     topic = f"test.{uuid.uuid4().hex[:8]}.v1"
-    ensure_topic(broker.bootstrap, topic)
-    reader = TopicReader(broker.bootstrap, topic)
+    ensure_topic(broker.connection, topic)
+    reader = TopicReader(broker.connection, topic)
     try:
         with caplog.at_level(logging.WARNING, logger="periplus.kafka"):
             for _ in range(3):  # a consumer re-seeks to its stored offsets at every tick

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from ledger.log.withhold import withhold
 from ledger.models import Entry, Node, SignedCheckpoint, Withholding
 from ledger.testing import Ledger, serve
-from periplus import merkle, verify
+from periplus import audit, merkle
 from periplus.verify import VerificationFailedError, verify_log
 
 
@@ -107,7 +107,7 @@ def test_withheld_bytes_keep_every_proof_valid(ledger: Ledger) -> None:
     ledger.fill(10)
     with Session(ledger.engine) as session:
         notice = withhold(
-            session, 3, "a protected witness", "Court order 12/2026", "test-city/ledger"
+            session, 3, "a protected witness", "Court order 12/2026", ledger.own_signer
         )
         session.commit()
     ledger.append([], checkpoint=True)
@@ -127,19 +127,19 @@ def test_the_command_saves_a_checkpoint_and_checks_against_it(
 ) -> None:
     ledger.fill(5)
     kept = tmp_path / "checkpoint.txt"
-    assert verify.main(["--url", ledger.url, "--save", str(kept)]) == 0
+    assert audit.main(["--url", ledger.url, "--save", str(kept)]) == 0
     ledger.fill(5)
-    assert verify.main(["--url", ledger.url, "--checkpoint", str(kept), "--proofs", "all"]) == 0
+    assert audit.main(["--url", ledger.url, "--checkpoint", str(kept), "--proofs", "all"]) == 0
     assert "consistent with the kept checkpoint of size 5" in capsys.readouterr().out
     tamper(ledger, delete(Entry).where(Entry.index >= 8))  # type: ignore[arg-type]
-    assert verify.main(["--url", ledger.url, "--checkpoint", str(kept)]) == 1
+    assert audit.main(["--url", ledger.url, "--checkpoint", str(kept)]) == 1
     assert "FAILED: entries at index 8" in capsys.readouterr().err
 
 
 def test_bytes_withheld_without_a_public_notice_are_caught(ledger: Ledger) -> None:
     ledger.fill(6)
     with Session(ledger.engine) as session:
-        withhold(session, 2, "a protected witness", "Court order 12/2026", "test-city/ledger")
+        withhold(session, 2, "a protected witness", "Court order 12/2026", ledger.own_signer)
         session.commit()
     ledger.append([], checkpoint=True)
     assert verify_log(ledger.url).withheld == [2]

@@ -138,7 +138,8 @@ def test_the_export_streams_every_entry_as_json_lines(ledger: Ledger) -> None:
     ledger.fill(1203)
     response = ledger.get("/v1/audit/export.jsonl")
     assert response.headers["content-type"].startswith("application/jsonl")
-    lines = [json.loads(line) for line in response.text.splitlines()]
+    header, *lines = [json.loads(line) for line in response.text.splitlines()]
+    assert header == {"checkpoint": ledger.get("/v1/log/checkpoint").text, "tree_size": 1203}
     assert [line["index"] for line in lines] == list(range(1203))
     leaves = [b64d(line["leaf"]) for line in lines]
     signed = ledger.get("/v1/log/checkpoints", after=1202).json()["checkpoints"][0]

@@ -21,7 +21,7 @@ from periplus.testing import Broker, eventually
 
 
 def produce(broker: Broker, topic: str, values: list[bytes]) -> None:
-    producer = make_producer(broker.bootstrap)
+    producer = make_producer(broker.connection)
     for raw in values:
         producer.send(topic, value=raw)
     producer.flush(timeout=10)
@@ -32,7 +32,7 @@ def produce(broker: Broker, topic: str, values: list[bytes]) -> None:
 def consuming(database_url: str, broker: Broker) -> Iterator[tuple[str, Ledger]]:
     """A ledger consuming a topic of its own from the real broker."""
     topic = f"trips-{uuid.uuid4().hex[:8]}"
-    ensure_topic(broker.bootstrap, topic)
+    ensure_topic(broker.connection, topic)
     options = {
         "ingest_enabled": True,
         "kafka_bootstrap": broker.bootstrap,

@@ -32,8 +32,8 @@ def test_one_writer_appends_a_second_reads_then_takes_over(
     database_url: str, broker: Broker
 ) -> None:
     topic = f"trips-{uuid.uuid4().hex[:8]}"
-    ensure_topic(broker.bootstrap, topic)
-    producer = make_producer(broker.bootstrap)
+    ensure_topic(broker.connection, topic)
+    producer = make_producer(broker.connection)
     trip = uuid.uuid4()
     events = [event(seq, trip).model_dump_json().encode() for seq in range(1, 9)]
     malformed = [b"not json", json.dumps({"spec": "periplus.event/9", "id": "x"}).encode()]

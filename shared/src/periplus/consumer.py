@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from periplus.kafka import Record, TopicReader
+from periplus.kafka import Connection, Record, TopicReader
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class ConsumerLoop(threading.Thread):
     def __init__(
         self,
         engine: Engine,
-        bootstrap: str,
+        connection: Connection,
         topic: str,
         offsets_model: Any,
         handle: Handler,
@@ -65,7 +65,7 @@ class ConsumerLoop(threading.Thread):
         prepare: Prepare = _records,
     ) -> None:
         super().__init__(name=f"consumer-{topic}", daemon=True)
-        self.engine, self.bootstrap, self.topic = engine, bootstrap, topic
+        self.engine, self.connection, self.topic = engine, connection, topic
         self.offsets_model, self.handle, self.prepare = offsets_model, handle, prepare
         self.tick, self.tick_seconds = tick, tick_seconds
         self.on_commit = on_commit
@@ -87,7 +87,7 @@ class ConsumerLoop(threading.Thread):
         while not self._halt.is_set():
             reader: TopicReader | None = None
             try:
-                reader = TopicReader(self.bootstrap, self.topic)
+                reader = TopicReader(self.connection, self.topic)
                 reader.seek(self.positions())
                 self.connected = True
                 backoff = 0.2

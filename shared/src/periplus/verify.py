@@ -1,31 +1,30 @@
 """An auditor's check of a Periplus ledger, over its public HTTP interface only.
 
 It trusts nothing the server says without a check: the checkpoint's signature
-against the verifier key (given, or the published one), the root against a
-recomputation from every entry's bytes, every signed checkpoint of the history
-against the same recomputation, the consistency of the log with a checkpoint
-kept from an earlier visit, and a sample (or all) of the inclusion proofs.
-It needs only this module, ``merkle``, ``note``, ``canonical`` and httpx, so it
-can be packaged and run apart from the services.
-
-    python -m periplus.verify --url https://ledger.example --checkpoint kept.txt
+against the verifier key (from a trust policy, given, or the published one),
+the witness quorum of the policy, the root against a recomputation from every
+entry's bytes, every signed checkpoint of the history against the same
+recomputation, each entry's source signature under pinned source keys, the
+consistency of the log with a checkpoint kept from an earlier visit, and a
+sample (or all) of the inclusion proofs. The command line is ``periplus.audit``.
 """
 
-import argparse
 import base64
 import binascii
 import json
-import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from periplus import merkle
 from periplus.canonical import canonical_bytes
+from periplus.events import UNSIGNED_SPEC, EventRejectedError, parse_envelope
 from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
+from periplus.policy import Policy
+from periplus.sources import ROTATION, SourceKeys
 
 PAGE = 1000
 ROTATION_HEADER = "periplus.key-rotation/1"
@@ -62,6 +61,10 @@ class Report:
     history_checked: int = 0
     consistent_with: int | None = None
     proofs_checked: int = 0
+    cosigned_by: list[str] = field(default_factory=list)
+    signatures_checked: int = 0
+    unsigned: int = 0
+    sources_not_pinned: set[str] = field(default_factory=set)
 
     def summary(self) -> str:
         lines = [
@@ -71,7 +74,20 @@ class Report:
             f"recomputed the root from all {self.entries} entries: it matches",
             f"signed checkpoints of the history that match the entries: {self.history_checked}",
             f"inclusion proofs checked against the checkpoint: {self.proofs_checked}",
+            f"source signatures checked under pinned keys: {self.signatures_checked}",
         ]
+        if self.cosigned_by:
+            lines.append(
+                f"cosigned by {len(self.cosigned_by)} witness(es) of the policy, meeting its "
+                f"quorum: {', '.join(self.cosigned_by)}"
+            )
+        if self.unsigned:
+            lines.append(
+                f"entries from before source signatures ({UNSIGNED_SPEC}): {self.unsigned}"
+            )
+        if self.sources_not_pinned:
+            names = ", ".join(sorted(self.sources_not_pinned))
+            lines.append(f"sources whose signatures were not checked (no key given): {names}")
         if self.consistent_with is not None:
             lines.append(f"consistent with the kept checkpoint of size {self.consistent_with}")
         if self.withheld:
@@ -197,28 +213,40 @@ def _open_any(note: str, chain: Chain, what: str) -> Checkpoint:
 
 
 def _entries(log: _Log, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    index = 0
-    while index < size:
-        end = min(size, index + PAGE)
-        page = log.json("/v1/log/entries", start=index, end=end).get("entries")
-        if not isinstance(page, list) or not page:
+    """Every entry up to ``size``, in order; the next page is fetched while one is checked."""
+
+    def fetch(start: int) -> list[Any]:
+        page = log.json("/v1/log/entries", start=start, end=min(size, start + PAGE))
+        found = page.get("entries")
+        if not isinstance(found, list) or not found:
             raise VerificationFailedError(
                 "entries",
                 f"the checkpoint commits to {size} entries but the log serves none from here",
-                index,
+                start,
             )
-        for item in page:
-            if not isinstance(item, dict) or item.get("index") != index:
-                raise VerificationFailedError(
-                    "entries", "entries are out of order or missing", index
-                )
-            yield index, item
-            index += 1
-            if index >= end:
-                break
+        return found
+
+    index = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as pool:
+        coming = pool.submit(fetch, 0) if size else None
+        while coming is not None:
+            page, asked = coming.result(), index
+            ahead = asked + PAGE
+            coming = pool.submit(fetch, ahead) if ahead < size else None
+            for item in page[: size - asked]:
+                if not isinstance(item, dict) or item.get("index") != index:
+                    raise VerificationFailedError(
+                        "entries", "entries are out of order or missing", index
+                    )
+                yield index, item
+                index += 1
+            if index < size and index != ahead:  # a short page: ask again from here
+                if coming is not None:
+                    coming.cancel()
+                coming = pool.submit(fetch, index)
 
 
-def _leaf_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
+def entry_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
     try:
         if item.get("withheld"):
             withheld.append(index)
@@ -295,6 +323,44 @@ def _first_divergence(log: _Log, hashes: Sequence[bytes], signed: Checkpoint) ->
     return hi - 1
 
 
+class Attestation:
+    """Each entry's source signature, under the pinned keys and the rotations the log holds.
+
+    A withholding notice is the ledger's own word: it must be signed by the log
+    key, under the name of the ledger's source, whatever source it names.
+    """
+
+    def __init__(self, sources: SourceKeys, chain: Chain, report: Report) -> None:
+        self.sources, self.chain, self.report = sources, chain, report
+        self.ledger = SourceKeys()
+
+    def check(self, index: int, leaf: bytes) -> None:
+        try:
+            envelope = parse_envelope(leaf)
+        except EventRejectedError as exc:
+            raise VerificationFailedError("entry", f"not an event: {exc}", index) from exc
+        if envelope.sig is None:
+            self.report.unsigned += 1
+            return
+        keys = self.sources
+        if envelope.type == NOTICE:
+            keys = self.ledger
+            if envelope.source not in keys:
+                for verifier, _limit in self.chain:
+                    keys.trust(envelope.source, Verifier(envelope.source, verifier.public_key))
+        elif envelope.source not in keys:
+            self.report.sources_not_pinned.add(envelope.source)
+            return
+        try:
+            if envelope.type == ROTATION:
+                keys.follow(envelope)
+            else:
+                keys.check(envelope)
+        except EventRejectedError as exc:
+            raise VerificationFailedError("source signature", str(exc), index) from exc
+        self.report.signatures_checked += 1
+
+
 def _sample(size: int, proofs: int) -> list[int]:
     if size == 0 or proofs == 0:
         return []
@@ -330,14 +396,19 @@ def verify_log(
     key: str | None = None,
     previous: str | None = None,
     proofs: int = 32,
+    policy: Policy | None = None,
+    sources: SourceKeys | None = None,
     client: httpx.Client | None = None,
 ) -> Report:
     """Check the log at ``url``; raise VerificationFailedError naming the first failure.
 
-    ``key`` is a verifier key string the auditor trusts; without it the log's
-    published key is used (and reported as such). ``previous`` is a signed
-    checkpoint kept from before. ``proofs`` inclusion proofs are checked
-    (spread over the log, with the first and the last); -1 checks them all.
+    ``policy`` is a C2SP tlog-policy the auditor trusts: its log key is the
+    trusted key and the checkpoint must meet its witness quorum. Else ``key``
+    is a verifier key string the auditor trusts; without either, the log's
+    published key is used (and reported as such). ``sources`` holds the
+    source keys under which every entry's signature is checked. ``previous``
+    is a signed checkpoint kept from before. ``proofs`` inclusion proofs are
+    checked (spread over the log, with the first and the last); -1: all.
     """
     own = client is None
     http = client or httpx.Client(timeout=30.0)
@@ -345,7 +416,11 @@ def verify_log(
         log = _Log(url, http)
         published = log.text("/v1/log/key").strip()
         try:
-            trusted = Verifier.parse(key or published)
+            if key is None and policy is not None and policy.logs:
+                trusted, source = policy.logs[0].key, "from the trust policy"
+            else:
+                trusted = Verifier.parse(key or published)
+                source = "given" if key else "published by the log"
         except NoteError as exc:
             raise VerificationFailedError("key", str(exc)) from exc
         rotations = log.json("/v1/log/keys").get("rotations") or []
@@ -360,9 +435,16 @@ def verify_log(
             root=signed.root,
             checkpoint=note,
             key=str(verifier),
-            key_source=("given" if key else "published by the log")
+            key_source=source
             + (f", followed through {len(rotations)} rotation(s)" if rotations else ""),
         )
+        if policy is not None:
+            try:
+                report.cosigned_by = sorted(policy.verify_checkpoint(note).cosigned)
+            except NoteError as exc:
+                raise VerificationFailedError("witnesses", str(exc)) from exc
+        attest = Attestation(sources or SourceKeys(), chain, report)
+        unattested: VerificationFailedError | None = None
         kept: Checkpoint | None = None
         if previous is not None:
             kept = _open_any(previous, chain, "the kept checkpoint")
@@ -387,7 +469,13 @@ def verify_log(
                 raise VerificationFailedError("history", "a signed empty log with a wrong root")
             report.history_checked += 1
         for index, item in _entries(log, signed.size):
-            digest = _leaf_hash(index, item, report.withheld)
+            digest = entry_hash(index, item, report.withheld)
+            if not item.get("withheld") and unattested is None:
+                # Reported after the tree's checks, which locate a rewrite more precisely.
+                try:
+                    attest.check(index, _b64(item.get("leaf")))
+                except VerificationFailedError as exc:
+                    unattested = exc
             hashes.append(digest)
             compact.append(digest)
             wanted = history.get(compact.size)
@@ -410,6 +498,8 @@ def verify_log(
                 "the entries do not hash to the signed root; " + LOCATED,
                 first,
             )
+        if unattested is not None:
+            raise unattested
         if kept is not None:
             proof = log.hashes("/v1/log/proof/consistency", first=kept.size, second=signed.size)
             if not merkle.verify_consistency(kept.size, signed.size, kept.root, signed.root, proof):
@@ -432,41 +522,3 @@ def verify_log(
     finally:
         if own:
             http.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ledger verify", description="Check a Periplus ledger from the outside."
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", required=True, help="the ledger's base URL")
-    parser.add_argument("--checkpoint", type=Path, help="a signed checkpoint kept from before")
-    parser.add_argument("--key", help="the verifier key to trust (else the published one)")
-    parser.add_argument(
-        "--proofs", default="32", help="inclusion proofs to check, or 'all' (default 32)"
-    )
-    parser.add_argument(
-        "--save", type=Path, help="after success, write the checked checkpoint to this file"
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    previous = args.checkpoint.read_text() if args.checkpoint else None
-    proofs = -1 if args.proofs == "all" else int(args.proofs)
-    try:
-        report = verify_log(args.url, key=args.key, previous=previous, proofs=proofs)
-    except VerificationFailedError as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 1
-    print(report.summary())
-    if args.save:
-        args.save.write_text(report.checkpoint)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -231,20 +231,21 @@ def create_app(
     settings: ServiceSettings,
     engine: Engine,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    broker: bool = True,
 ) -> FastAPI:
     """A service's app with the shared error handling, limits and operations endpoints.
 
-    ``/readyz`` checks the service's own database and its broker; the settings
-    and the engine are on ``app.state`` for the routes.
+    ``/readyz`` checks the service's own database and, unless ``broker`` is
+    false (a service that uses none), its broker; the settings and the engine
+    are on ``app.state`` for the routes.
     """
     app = FastAPI(title=title, description=description, version=VERSION, lifespan=lifespan)
     install_problem_handlers(app)
     add_observability(app, service)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    checks = {
-        "database": lambda: db.ping(engine),
-        "broker": lambda: kafka.ping(settings.kafka_bootstrap),
-    }
+    checks = {"database": lambda: db.ping(engine)}
+    if broker:
+        checks["broker"] = lambda: kafka.ping(settings.kafka_connection())
     app.include_router(ops_router(checks))
     app.state.settings, app.state.engine = settings, engine
     return app

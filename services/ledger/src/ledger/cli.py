@@ -1,4 +1,5 @@
-"""``ledger serve`` runs the log; ``verify`` checks one; ``withhold`` and ``rotate-key``."""
+"""``ledger serve`` runs the log; ``verify`` checks one; ``key`` prints its verifier key;
+``withhold`` and ``rotate-key`` change it in public."""
 
 import argparse
 import base64
@@ -19,7 +20,7 @@ from ledger.log.withhold import WithholdError, withhold
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
-from periplus import db, logs, verify
+from periplus import audit, db, logs
 from periplus.keyfile import write as write_key_file
 from periplus.note import Signer
 
@@ -28,8 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ledger", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP service, ingestion and checkpoint signing")
-    verify.add_arguments(
-        commands.add_parser("verify", help="check a ledger over HTTP, as an auditor would")
+    audit.add_arguments(
+        commands.add_parser(
+            "verify", help="check a ledger over HTTP, or a receipt or export offline"
+        )
+    )
+    commands.add_parser(
+        "key", help="print the log's verifier key (the key file is made if missing), last line"
     )
     held = commands.add_parser(
         "withhold", help="withhold an entry's bytes under law, with a public notice"
@@ -52,9 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command == "verify":
-        return verify.run(args)
+        return audit.run(args)
     settings = get_settings()
     logs.configure("ledger", settings.log_level)
+    if args.command == "key":
+        print(f"Checkpoints of {settings.origin} are signed with this key.", file=sys.stderr)
+        print(load_signer(settings).verifier)
+        return 0
     if args.command == "serve":
         uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
         return 0

@@ -1,7 +1,7 @@
 """The ledger application: log endpoints, ingestion, checkpoint signing, announcements."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.audit import routes as audit_routes
+from ledger.cosigning.worker import Witnessing
 from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
@@ -23,6 +24,7 @@ from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
+from periplus.policy import Policy, parse_policy
 from periplus.sources import SourceKeys
 from periplus.web import create_app
 
@@ -37,16 +39,30 @@ that nothing was changed or removed.
 """
 
 
-def _checkpointer(engine: Engine, keys: Keys) -> None:
+def _checkpointer(engine: Engine, keys: Keys, signed: Callable[[], None]) -> None:
     with Session(engine) as session:
         if sign_checkpoint(session, keys.signer) is not None:
             session.commit()
+            signed()
+
+
+def load_policy(settings: Settings) -> Policy | None:
+    """The witness policy, which must name this log; a bad file stops the start."""
+    if settings.witness_policy_file is None:
+        return None
+    policy = parse_policy(settings.witness_policy_file.read_text())
+    if not any(log.key.name == settings.origin for log in policy.logs):
+        raise ValueError(
+            f"{settings.witness_policy_file} lists no log named {settings.origin} "
+            "(LEDGER_ORIGIN): readers with this policy could not check the checkpoints"
+        )
+    return policy
 
 
 def _become_writer(engine: Engine, keys: Keys, ingestor: Ingestor) -> None:
     keys.reload()  # a rotation made while another process wrote is taken up here
     ingestor.load_rotations()
-    _checkpointer(engine, keys)
+    _checkpointer(engine, keys, lambda: None)
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -63,25 +79,36 @@ def build(settings: Settings | None = None) -> FastAPI:
     if not settings.sources:
         log.warning("no sources are configured (LEDGER_SOURCES): the log will take no events")
 
+    policy = load_policy(settings)
+    witness_http = httpx.Client(timeout=settings.witness_timeout)
+
     def workers() -> list[Worker]:
+        witnessing = (
+            Witnessing(engine, policy, witness_http, settings.checkpoint_interval)
+            if policy is not None
+            else None
+        )
         relay = OutboxRelay(
             engine,
             (Entry.index, Entry.trip_id, Entry.leaf),
             RelayCursor,
             settings.entries_topic,
-            settings.kafka_bootstrap,
+            settings.kafka_connection(),
             announcement,
         )
         return [
+            *([witnessing] if witnessing is not None else []),
             Periodic(
                 "checkpointer",
                 settings.checkpoint_interval,
-                lambda: _checkpointer(engine, keys),
+                lambda: _checkpointer(
+                    engine, keys, witnessing.notify if witnessing is not None else lambda: None
+                ),
             ),
             relay,
             ConsumerLoop(
                 engine,
-                settings.kafka_bootstrap,
+                settings.kafka_connection(),
                 settings.trips_topic,
                 ConsumerOffset,
                 ingestor.handle,
@@ -107,6 +134,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         yield
         writer.stop()
         http.close()
+        witness_http.close()
         engine.dispose()
 
     app = create_app(
@@ -117,7 +145,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         engine=engine,
         lifespan=lifespan,
     )
-    app.state.keys = keys
+    app.state.keys, app.state.policy = keys, policy
     app.state.ingestor, app.state.writer = ingestor, writer
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)

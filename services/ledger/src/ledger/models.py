@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -76,6 +76,32 @@ class SignedCheckpoint(LedgerModel, table=True):
     root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str
     signed_at: datetime
+    witnessed: str | None = Field(
+        default=None,
+        description="The note with every cosignature collected, once they meet the quorum.",
+    )
+
+
+class Cosignature(LedgerModel, table=True):
+    """A witness's cosignature of a checkpoint: the signature line it answered."""
+
+    __tablename__ = "cosignature"
+
+    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    witness: str = Field(primary_key=True, max_length=200, description="Its name in the policy.")
+    line: str
+    timestamp: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class WitnessState(LedgerModel, table=True):
+    """The size each witness last cosigned, and what went wrong last, if anything."""
+
+    __tablename__ = "witness_state"
+
+    witness: str = Field(primary_key=True, max_length=200)
+    size: int
+    checked_at: datetime
+    problem: str | None = None
 
 
 class RelayCursor(LedgerModel, table=True):

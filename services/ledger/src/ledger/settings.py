@@ -43,6 +43,16 @@ class Settings(ServiceSettings):
             '{"url": "http://127.0.0.1:8001", "keys": ["demo-city/trips-api+..."]}}`.'
         ),
     )
+    witness_policy_file: Path | None = Field(
+        default=None,
+        description=(
+            "C2SP tlog-policy file: the witnesses (with their URLs) that cosign each "
+            "checkpoint and the quorum readers require; none: checkpoints are served unwitnessed."
+        ),
+    )
+    witness_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds to wait for one witness's answer."
+    )
     checkpoint_interval: float = Field(default=0.5, gt=0, le=60)
     catchup_interval: float = Field(default=5.0, gt=0, le=3600)
     ingest_enabled: bool = True

@@ -36,7 +36,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     ingestor = Ingestor(engine, settings.ledger_url, http)
     consumer = ConsumerLoop(
         engine,
-        settings.kafka_bootstrap,
+        settings.kafka_connection(),
         LEDGER_TOPIC,
         ConsumerOffset,
         ingestor.handle,

@@ -54,7 +54,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         (Event.seq, Event.trip_id, Event.envelope),
         RelayCursor,
         TRIPS_TOPIC,
-        settings.kafka_bootstrap,
+        settings.kafka_connection(),
         relay_message,
     )
 

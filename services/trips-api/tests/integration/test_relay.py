@@ -12,7 +12,7 @@ from periplus.testing import Broker, eventually
 
 def _messages_for(broker: Broker, trip_id: str) -> list[bytes]:
     """Every message of the trips topic keyed by ``trip_id``, read from the start."""
-    reader = TopicReader(broker.bootstrap, TRIPS_TOPIC)
+    reader = TopicReader(broker.connection, TRIPS_TOPIC)
     try:
         reader.seek({})
         found: list[bytes] = []

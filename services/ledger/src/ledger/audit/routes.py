@@ -5,14 +5,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
 from ledger.log.schemas import LogEntry, b64, log_entries
-from ledger.log.store import NodeStore, latest_checkpoint
+from ledger.log.store import NodeStore
 from ledger.models import Entry, SignedCheckpoint, TripTag
 from periplus import merkle
 from periplus.web import ProblemError
@@ -83,18 +85,20 @@ def search(
     summary="Every entry of a trip with its inclusion proof against one signed checkpoint",
 )
 def trip_proofs(
+    request: Request,
     session: SessionDep,
     trip_id: uuid.UUID,
     tree_size: Annotated[
         int | None, Query(ge=1, le=2**53, description="a signed size; else the latest")
     ] = None,
 ) -> TripProofs:
+    policy = request.app.state.policy
     if tree_size is None:
-        signed = latest_checkpoint(session)
+        signed = cosigning.served(session, policy)
     else:
         signed = session.get(SignedCheckpoint, tree_size)
-    if signed is None:
-        raise ProblemError(404, "Not found", "No checkpoint of that size was signed.")
+    if signed is None or (policy is not None and signed.witnessed is None):
+        raise ProblemError(404, "Not found", "No checkpoint of that size to rely on.")
     rows = session.exec(
         select(Entry)
         .where(col(Entry.trip_id) == str(trip_id), col(Entry.index) < signed.size)
@@ -120,26 +124,40 @@ def trip_proofs(
         trip_id=str(trip_id),
         tree_size=signed.size,
         root=b64(signed.root),
-        checkpoint=signed.note,
+        checkpoint=cosigning.served_note(signed, policy),
         entries=proven,
     )
 
 
 @router.get(
     "/export.jsonl",
-    summary="The whole log as JSON Lines, one entry a line, streamed",
+    summary="The log up to the checkpoint to rely on, as JSON Lines, streamed",
+    description=(
+        'The first line is `{"checkpoint": <signed note>, "tree_size": N}`, the '
+        "checkpoint (cosigned under a witness policy) that the entries match; then entries "
+        "`start` to N - 1, one a line. `ledger verify --export FILE --policy FILE` checks "
+        "a whole export with no network."
+    ),
     response_class=StreamingResponse,
+    responses={503: {"description": "No checkpoint to rely on yet"}},
 )
-def export(request: Request, start: Annotated[int, Query(ge=0, le=2**53)] = 0) -> StreamingResponse:
-    engine = request.app.state.engine
+def export(
+    request: Request, session: SessionDep, start: Annotated[int, Query(ge=0, le=2**53)] = 0
+) -> StreamingResponse:
+    engine, policy = request.app.state.engine, request.app.state.policy
+    served = cosigning.served(session, policy)
+    if served is None:
+        raise ProblemError(503, "Service unavailable", "No checkpoint to rely on yet.")
+    size, note = served.size, cosigning.served_note(served, policy)
 
     def lines() -> Iterator[bytes]:
+        yield orjson.dumps({"checkpoint": note, "tree_size": size}) + b"\n"
         after = start - 1
-        while True:
+        while after + 1 < size:
             with Session(engine) as session:
                 rows = session.exec(
                     select(Entry)
-                    .where(col(Entry.index) > after)
+                    .where(col(Entry.index) > after, col(Entry.index) < size)
                     .order_by(col(Entry.index))
                     .limit(PAGE)
                 ).all()

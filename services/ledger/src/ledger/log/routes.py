@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlmodel import col, select
 
+from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
 from ledger.log.rotation import current_key
 from ledger.log.schemas import (
@@ -18,12 +19,16 @@ from ledger.log.schemas import (
     QuarantinedOut,
     Rotation,
     SignedCheckpointOut,
+    Witnesses,
+    WitnessOut,
     b64,
     log_entries,
 )
-from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import Entry, KeyRotation, Quarantined, SignedCheckpoint
+from ledger.log.store import NodeStore, tree_size
+from ledger.models import Entry, KeyRotation, Quarantined, SignedCheckpoint, Withholding
 from periplus import merkle
+from periplus.policy import Policy
+from periplus.proof import Receipt
 from periplus.web import ProblemError
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
@@ -59,14 +64,106 @@ def keys(request: Request, session: SessionDep) -> Keys:
 @router.get(
     "/checkpoint",
     response_class=PlainTextResponse,
-    summary="The latest signed checkpoint (C2SP signed note)",
+    summary="The checkpoint to rely on (C2SP signed note, with witness cosignatures)",
+    description=(
+        "With a witness policy, the newest checkpoint whose cosignatures meet the quorum, "
+        "with every cosignature collected; without one, the newest signed checkpoint."
+    ),
+    responses={503: {"description": "No checkpoint signed, or none witnessed, yet"}},
+)
+def checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
+    return served_response(session, request.app.state.policy)
+
+
+def served_response(session: SessionDep, policy: Policy | None) -> PlainTextResponse:
+    served = cosigning.served(session, policy)
+    if served is None:
+        detail = (
+            "No checkpoint has met the witness quorum yet."
+            if policy is not None
+            else "The first checkpoint is being signed."
+        )
+        raise ProblemError(503, "Service unavailable", detail, headers={"Retry-After": "1"})
+    note = cosigning.served_note(served, policy)
+    return PlainTextResponse(note, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/checkpoint/latest",
+    response_class=PlainTextResponse,
+    summary="The newest signed checkpoint, whether or not witnesses have cosigned it yet",
     responses={503: {"description": "No checkpoint signed yet"}},
 )
-def checkpoint(session: SessionDep) -> PlainTextResponse:
-    latest = latest_checkpoint(session)
-    if latest is None:
-        raise ProblemError(503, "Service unavailable", "The first checkpoint is being signed.")
-    return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
+def latest(session: SessionDep) -> PlainTextResponse:
+    return served_response(session, None)
+
+
+@router.get("/witnesses", summary="The witness policy and what each witness last cosigned")
+def witnesses(request: Request, session: SessionDep) -> Witnesses:
+    policy: Policy | None = request.app.state.policy
+    if policy is None:
+        return Witnesses(policy=None, witnesses=[])
+    known = {row.witness: row for row in cosigning.states(session)}
+    return Witnesses(
+        policy=str(policy),
+        witnesses=[
+            WitnessOut(
+                name=w.name,
+                key=str(w.key),
+                url=w.url,
+                size=known[w.name].size if w.name in known else None,
+                checked_at=known[w.name].checked_at if w.name in known else None,
+                problem=known[w.name].problem if w.name in known else None,
+            )
+            for w in policy.witnesses.values()
+        ],
+    )
+
+
+@router.get(
+    "/receipt",
+    response_class=PlainTextResponse,
+    summary="A receipt of one entry that verifies offline (C2SP tlog-proof@v1)",
+    description=(
+        "The entry's index, its inclusion proof and the checkpoint to rely on (cosigned "
+        "under a witness policy); the `extra` line is the base64 of the entry's bytes. "
+        "`ledger verify --receipt FILE --policy FILE` checks it with no network."
+    ),
+    responses={
+        404: {"description": "No such entry in a checkpoint to rely on yet"},
+        451: {"description": "The entry's bytes are withheld under law"},
+    },
+)
+def receipt(request: Request, session: SessionDep, index: Index) -> PlainTextResponse:
+    policy: Policy | None = request.app.state.policy
+    served = cosigning.served(session, policy)
+    if served is None or index >= served.size:
+        raise ProblemError(
+            404,
+            "Not found",
+            f"Entry {index} is not yet under a checkpoint to rely on; try again shortly.",
+            headers={"Retry-After": "1"},
+        )
+    entry = session.get(Entry, index)
+    held = session.get(Withholding, index)
+    if entry is None:
+        raise ProblemError(404, "Not found", f"The log has no entry {index}.")
+    if held is not None:
+        raise ProblemError(
+            451,
+            "Unavailable for legal reasons",
+            f"The bytes of entry {index} are withheld under {held.legal_basis}; "
+            f"see the public notice at index {held.notice_index}.",
+        )
+    store = NodeStore(session)
+    ranges = merkle.inclusion_ranges(index, served.size)
+    found = store.get_nodes({n for a, b in ranges for n in merkle.range_nodes(a, b)})
+    proof = [merkle.fold([found[n] for n in merkle.range_nodes(a, b)]) for a, b in ranges]
+    text = Receipt(index, proof, cosigning.served_note(served, policy), entry.leaf)
+    return PlainTextResponse(
+        str(text),
+        headers={"Content-Disposition": f'attachment; filename="entry-{index}.tlog-proof"'},
+    )
 
 
 @router.get("/checkpoints", summary="Every signed checkpoint, oldest first, after a size")
@@ -84,7 +181,11 @@ def checkpoints(
     return Checkpoints(
         checkpoints=[
             SignedCheckpointOut(
-                size=row.size, root=b64(row.root), signed_at=row.signed_at, note=row.note
+                size=row.size,
+                root=b64(row.root),
+                signed_at=row.signed_at,
+                note=row.note,
+                witnessed=row.witnessed,
             )
             for row in rows
         ]

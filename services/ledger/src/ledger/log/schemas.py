@@ -60,11 +60,29 @@ class SignedCheckpointOut(BaseModel):
     size: int
     root: str
     signed_at: datetime
-    note: str = Field(description="The C2SP signed note, as /v1/log/checkpoint served it.")
+    note: str = Field(description="The C2SP signed note, with the log's signature.")
+    witnessed: str | None = Field(
+        default=None,
+        description="The note with every witness cosignature, once they met the quorum.",
+    )
 
 
 class Checkpoints(BaseModel):
     checkpoints: list[SignedCheckpointOut]
+
+
+class WitnessOut(BaseModel):
+    name: str = Field(description="The witness's name in the policy.")
+    key: str = Field(description="Its verifier key (C2SP vkey, type 0x04).")
+    url: str | None = Field(description="Its submission prefix.")
+    size: int | None = Field(description="The size it last cosigned for this log.")
+    checked_at: datetime | None
+    problem: str | None = Field(description="What went wrong at the last attempt, if anything.")
+
+
+class Witnesses(BaseModel):
+    policy: str | None = Field(description="The C2SP tlog-policy file in force, if any.")
+    witnesses: list[WitnessOut]
 
 
 class Rotation(BaseModel):

@@ -8,11 +8,12 @@ on static hosting can copy full tiles once and cache them for ever.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, select
 
 from ledger.deps import SessionDep
+from ledger.log.routes import served_response
 from ledger.log.store import latest_checkpoint
 from ledger.models import Entry, Node
 from periplus.web import ProblemError
@@ -67,13 +68,10 @@ def _binary(body: bytes, width: int) -> Response:
 @router.get(
     "/checkpoint",
     response_class=PlainTextResponse,
-    summary="The latest signed checkpoint, at the tlog-tiles path",
+    summary="The checkpoint to rely on, at the tlog-tiles path (as /v1/log/checkpoint)",
 )
-def checkpoint(session: SessionDep) -> PlainTextResponse:
-    latest = latest_checkpoint(session)
-    if latest is None:
-        raise ProblemError(503, "Service unavailable", "The first checkpoint is being signed.")
-    return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
+def checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
+    return served_response(session, request.app.state.policy)
 
 
 @router.get("/tile/entries/{path:path}", summary="An entry bundle (tlog-tiles)")

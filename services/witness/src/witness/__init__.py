@@ -1,0 +1,1 @@
+"""Periplus witness: cosigns a log's checkpoints that extend what it cosigned before."""

@@ -1,0 +1,32 @@
+"""``witness serve`` runs the witness; ``witness key`` prints its verifier key."""
+
+import argparse
+import sys
+
+import uvicorn
+
+from periplus import logs
+from witness.keys import load_cosigner
+from witness.main import build
+from witness.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="witness", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the HTTP service")
+    commands.add_parser(
+        "key", help="print the vkey that logs and readers pin (makes the key file if missing)"
+    )
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    logs.configure("witness", settings.log_level)
+    if args.command == "key":
+        print(load_cosigner(settings).key)
+        return 0
+    uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The witness application: add-checkpoint, the monitoring path, evidence, operations."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from periplus import db
+from periplus.web import create_app
+from witness import routes
+from witness.keys import load_cosigner, read_logs
+from witness.service import Witness
+from witness.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+An independent witness of transparency logs (c2sp.org/tlog-witness). It cosigns
+a log's checkpoint only when a consistency proof shows that it extends the last
+one it cosigned, so a log cannot show different histories to different readers
+without a witness refusing. Cosignatures follow c2sp.org/tlog-cosignature
+(Ed25519).
+"""
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.database_url)
+    logs = read_logs(settings.logs)
+    witness = Witness(engine, load_cosigner(settings), logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.upgrade(engine, MIGRATIONS)
+        if not logs:
+            log.warning("no trusted log: set WITNESS_LOGS to a file of log vkeys")
+        yield
+        engine.dispose()
+
+    app = create_app(
+        service="witness",
+        title="Periplus witness",
+        description=DESCRIPTION,
+        settings=settings,
+        engine=engine,
+        lifespan=lifespan,
+        broker=False,
+    )
+    app.state.witness = witness
+    app.include_router(routes.router)
+    return app

@@ -1,0 +1,4 @@
+from periplus.migrations import run
+from witness.models import WitnessModel
+
+run(WitnessModel.metadata)

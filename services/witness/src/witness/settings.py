@@ -1,0 +1,40 @@
+"""Witness settings, read from ``WITNESS_*`` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from periplus.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="WITNESS_", extra="ignore")
+
+    port: int = 8004
+    database_url: str = "sqlite:///var/witness.db"
+    name: str = Field(
+        default="periplus.local/witness",
+        pattern=r"^[^\s+]+$",
+        description="The witness's key name, in its cosignatures and its vkey.",
+    )
+    key: SecretStr | None = Field(
+        default=None, description="Base64 of a 32-byte Ed25519 seed; else the key file is used."
+    )
+    key_file: Path = Field(
+        default=Path("var/witness.key"),
+        description="A PEM Ed25519 key, made with mode 0600 on first start if missing.",
+    )
+    logs: Path | None = Field(
+        default=None,
+        description="A file of the vkeys of the logs this witness cosigns, one a line.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, description="A checkpoint, 63 proof lines and signatures fit."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,177 @@
+"""Checks that need no network: a receipt of one entry, or a whole export of the log.
+
+Both rest on the reader's own trust policy (the log key and the witness
+quorum) and, for the facts themselves, the sources' keys; what the files
+carry is never taken on its word.
+"""
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from periplus import merkle
+from periplus.events import Envelope, EventRejectedError, parse_envelope
+from periplus.note import NoteError
+from periplus.policy import Policy, VerifiedCheckpoint
+from periplus.proof import ProofFormatError, Receipt, verify_receipt
+from periplus.sources import SourceKeys
+from periplus.verify import NOTICE, Attestation, Report, VerificationFailedError, entry_hash
+
+WHAT = {
+    "trip.approved": "approved, before departure",
+    "trip.amended": "amended after approval",
+    "trip.corrected": "corrected",
+    "trip.cancelled": "cancelled",
+    "trip.completed": "completed, with its actual costs",
+    "trip.reported": "reported on, with its results",
+    "followup.updated": "a follow-up commitment updated",
+    "trip.closed": "closed",
+    "entry.withheld": "an entry's bytes withheld under law",
+    "source.key_rotated": "the source's signing key replaced",
+}
+
+
+def describe(envelope: Envelope) -> str:
+    """One fact in plain words, as a reader would tell it."""
+    data = envelope.data
+    found = data.get("trip")
+    trip: dict[str, Any] = found if isinstance(found, dict) else {}
+    reference = data.get("reference") or trip.get("reference")
+    title = trip.get("title")
+    subject = f"trip {envelope.trip_id}"
+    if reference:
+        subject = f"trip {reference} ({envelope.trip_id})"
+    if title:
+        subject += f', "{title}"'
+    what = WHAT.get(envelope.type, envelope.type)
+    if envelope.type == NOTICE:
+        subject = f"entry {data.get('index')} (legal basis: {data.get('legal_basis')})"
+    return (
+        f"{envelope.source} stated, as its event {envelope.seq} on {envelope.occurred_at}: "
+        f"{subject}: {what}."
+    )
+
+
+def _witnesses(verified: VerifiedCheckpoint) -> str:
+    if not verified.cosigned:
+        return "no witness cosignature is required by the policy"
+    parts = [
+        f"{name} at {datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} UTC"
+        for name, t in sorted(verified.cosigned.items())
+    ]
+    return f"cosigned by {', '.join(parts)}, which meets the policy's quorum"
+
+
+def check_receipt(text: str, policy: Policy, sources: SourceKeys | None = None) -> str:
+    """Check a ``tlog-proof@v1`` receipt whose extra data is the entry's bytes; return
+    what it proves in plain words, or raise VerificationFailedError saying what fails."""
+    try:
+        receipt = Receipt.parse(text)
+        verified = verify_receipt(receipt, policy)
+    except (ProofFormatError, NoteError) as exc:
+        raise VerificationFailedError("receipt", str(exc)) from exc
+    assert receipt.extra is not None  # verify_receipt refuses a receipt without it
+    try:
+        envelope = parse_envelope(receipt.extra)
+    except EventRejectedError as exc:
+        raise VerificationFailedError("receipt", f"the entry is no event: {exc}") from exc
+    checkpoint = verified.checkpoint
+    report = Report("", checkpoint.origin, checkpoint.size, checkpoint.root, "", "", "")
+    Attestation(sources or SourceKeys(), [(verified.log_key, None)], report).check(
+        receipt.index, receipt.extra
+    )
+    if report.signatures_checked:
+        signed = "its source's signature verifies under the pinned key"
+    elif report.unsigned:
+        signed = "it is from before source signatures (unsigned)"
+    else:
+        signed = f"its source's signature was not checked (no key of {envelope.source} given)"
+    return "\n".join(
+        [
+            f"entry {receipt.index} of {checkpoint.origin} is in the log: the inclusion proof "
+            f"leads to the root of the checkpoint of size {checkpoint.size}, signed by "
+            f"{verified.log_key.name} (key {verified.log_key.key_id.hex()}) and "
+            f"{_witnesses(verified)};",
+            f"{signed};",
+            describe(envelope),
+            "OK",
+        ]
+    )
+
+
+@dataclass
+class Export:
+    """What an export check found."""
+
+    report: Report
+    cosigned: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        cosigned = ", ".join(sorted(self.cosigned)) or "none required"
+        return "\n".join(
+            [
+                f"export of {self.report.origin}: {self.report.entries} entries",
+                f"checkpoint of size {self.report.size}, witnesses: {cosigned}",
+                "the entries hash to the checkpoint's root",
+                f"source signatures checked: {self.report.signatures_checked}",
+                f"withheld under law (hash checked, notice found): {len(self.report.withheld)}",
+                "OK",
+            ]
+        )
+
+
+def check_export(lines: Iterable[str], policy: Policy, sources: SourceKeys | None = None) -> Export:
+    """Check a JSON Lines export (a checkpoint header, then every entry from 0)."""
+    rows = iter(lines)
+    try:
+        header: dict[str, Any] = json.loads(next(rows))
+        note, size = str(header["checkpoint"]), int(header["tree_size"])
+    except (StopIteration, ValueError, KeyError, TypeError) as exc:
+        raise VerificationFailedError("export", "the first line names no checkpoint") from exc
+    try:
+        verified = policy.verify_checkpoint(note)
+    except NoteError as exc:
+        raise VerificationFailedError("witnesses", str(exc)) from exc
+    checkpoint = verified.checkpoint
+    if checkpoint.size != size:
+        raise VerificationFailedError("export", "the header's size is not the checkpoint's")
+    report = Report("", checkpoint.origin, size, checkpoint.root, note, str(verified.log_key), "")
+    attest = Attestation(sources or SourceKeys(), [(verified.log_key, None)], report)
+    compact = merkle.CompactRange()
+    hashes: list[bytes] = []
+    notices: dict[int, str] = {}
+    for line in rows:
+        if not line.strip():
+            continue
+        index = compact.size
+        try:
+            item: dict[str, Any] = json.loads(line)
+        except ValueError as exc:
+            raise VerificationFailedError("export", "a line is not JSON", index) from exc
+        if item.get("index") != index:
+            raise VerificationFailedError("export", "entries are missing or out of order", index)
+        digest = entry_hash(index, item, report.withheld)
+        if not item.get("withheld"):
+            attest.check(index, base64.b64decode(str(item.get("leaf"))))
+            event = item.get("event") or {}
+            if event.get("type") == NOTICE:
+                data = event.get("data") or {}
+                notices[int(data.get("index", -1))] = str(data.get("leaf_hash"))
+        hashes.append(digest)
+        compact.append(digest)
+    report.entries = compact.size
+    if compact.size != size:
+        raise VerificationFailedError(
+            "export", f"the export holds {compact.size} entries, the checkpoint {size}"
+        )
+    if compact.root() != checkpoint.root:
+        raise VerificationFailedError("root", "the entries do not hash to the signed root")
+    for index in report.withheld:
+        if notices.get(index) != hashes[index].hex():
+            raise VerificationFailedError(
+                "withheld", "withheld with no notice in the export naming its hash", index
+            )
+    return Export(report, dict(verified.cosigned))
