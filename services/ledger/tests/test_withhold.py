@@ -1,12 +1,14 @@
 """The operator's withholding command: it appends, so it needs the writer lock."""
 
+import json
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from ledger import cli
 from ledger.settings import get_settings
-from ledger.testing import SEED, serve
+from ledger.testing import SEED, event, serve
 from periplus.verify import verify_log
 
 
@@ -42,3 +44,39 @@ def test_withholding_waits_for_the_writer_then_leaves_a_verifiable_public_notice
         notice = ledger.get("/v1/audit/entries", type="entry.withheld").json()["entries"]
         assert notice[0]["event"]["data"]["legal_basis"] == "Art. 17"
         assert notice[0]["event"]["source"] == "test-city/ledger"
+
+
+def test_a_fact_is_withheld_from_every_entry_that_repeats_it(
+    environment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trip, other = uuid.uuid4(), uuid.uuid4()
+    name = "Andrés Rocha"
+    traveller = {"trip": {"travellers": [{"name": name, "position": "Director of Culture"}]}}
+    with serve(environment) as ledger:
+        ledger.append(
+            [
+                event(1, trip, data=traveller),
+                event(2, trip, data={"reference": "MVD-2026-0001"}),
+                event(3, trip, "trip.amended", {**traveller, "reason": "dates moved"}),
+                event(4, other, data=traveller),
+            ]
+        )
+    command = ["withhold", "--trip", str(trip), "--fact", name, "--reason", "a protected name"]
+    assert cli.main([*command, "--legal-basis", "Law 18.331, art. 9"]) == 0
+    said = capsys.readouterr().out
+    assert "entry 0 withheld" in said
+    assert "entry 2 withheld" in said
+    assert cli.main([*command, "--legal-basis", "again"]) == 1
+    assert "no entry of trip" in capsys.readouterr().err
+    with serve(environment) as ledger:
+        report = verify_log(ledger.url, proofs=-1)
+        assert report.withheld == [0, 2]
+        trip_entries = ledger.get("/v1/log/entries", start=0, end=3).json()["entries"]
+        assert name not in json.dumps(trip_entries, ensure_ascii=False)
+        assert trip_entries[1]["event"]["data"] == {"reference": "MVD-2026-0001"}
+        notices = ledger.get("/v1/log/entries", start=4, end=10).json()["entries"]
+        assert [n["event"]["data"]["index"] for n in notices] == [0, 2]
+        assert name not in json.dumps(notices, ensure_ascii=False)
+        # Another trip's entries are another order's business.
+        [untouched] = ledger.get("/v1/log/entries", start=3, end=4).json()["entries"]
+        assert untouched["event"]["trip_id"] == str(other)

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("outbox_published_total", "Outbox rows acknowledged by the broker", ["topic"])
 
-Message = Callable[[Mapping[Any, Any]], tuple[bytes, bytes]]
+Message = Callable[[Mapping[Any, Any]], tuple[bytes, bytes] | None]
+"""A row's Kafka key and value, or None for a row that must not be sent (withheld)."""
 
 
 class OutboxRelay(threading.Thread):
@@ -110,7 +111,10 @@ class OutboxRelay(threading.Thread):
             return 0
         producer = self._producer or self._connect()
         for row in rows:
-            key, value = self.message(row._mapping)
+            message = self.message(row._mapping)
+            if message is None:
+                continue
+            key, value = message
             producer.send(self.topic, value, key)
         producer.flush(timeout=10)
         end = rows[-1][0]

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ledger.log.rotation import rotate
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import load_signer
-from ledger.log.withhold import WithholdError, withhold
+from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     held = commands.add_parser(
         "withhold", help="withhold an entry's bytes under law, with a public notice"
     )
-    held.add_argument("--index", type=int, required=True)
+    which = held.add_mutually_exclusive_group(required=True)
+    which.add_argument("--index", type=int, help="the entry to withhold")
+    which.add_argument("--trip", help="a trip id: withhold every entry of it that states --fact")
+    held.add_argument("--fact", help="with --trip: the text to withhold (a name, a document)")
     held.add_argument("--reason", required=True, help="what the withholding protects, in public")
     held.add_argument("--legal-basis", required=True, help="the court order or law invoked")
     held.add_argument(
@@ -133,20 +136,34 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _withhold(settings: Settings, args: argparse.Namespace) -> int:
     """Appends, so it must hold the writer lock."""
+    if (args.trip is None) != (args.fact is None):
+        print("--trip and --fact go together", file=sys.stderr)
+        return 2
     with _writing(settings, args.wait) as engine:
         if engine is None:
             return 2
         with Session(engine) as session:
+            own = Signer(settings.own_source, load_signer(settings).private_key)
             try:
-                own = Signer(settings.own_source, load_signer(settings).private_key)
-                notice = withhold(session, args.index, args.reason, args.legal_basis, own)
+                if args.index is not None:
+                    pairs = [
+                        (
+                            args.index,
+                            withhold(session, args.index, args.reason, args.legal_basis, own),
+                        )
+                    ]
+                else:
+                    pairs = withhold_fact(
+                        session, args.trip, args.fact, args.reason, args.legal_basis, own
+                    )
             except WithholdError as exc:
                 print(f"not withheld: {exc}", file=sys.stderr)
                 return 1
             session.commit()
             sign_checkpoint(session, load_signer(settings))
             session.commit()
-    print(f"entry {args.index} withheld; public notice appended at index {notice}")
+    for index, notice in pairs:
+        print(f"entry {index} withheld; public notice appended at index {notice}")
     return 0
 
 

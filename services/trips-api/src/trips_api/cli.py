@@ -5,9 +5,11 @@ import argparse
 import sys
 
 import uvicorn
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from periplus import db, logs
+from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
 from trips_api.main import MIGRATIONS, build
 from trips_api.settings import get_settings
@@ -23,6 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     create = keys.add_parser("create", help="create a key and print it on the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help="comma-separated, e.g. trips:write")
+    held = commands.add_parser(
+        "withhold-event",
+        help="stop serving an event's bytes after the ledger withheld its entry under law",
+    )
+    held.add_argument("--seq", type=int, required=True, help="the event's seq")
+    held.add_argument("--reason", required=True, help="what the withholding protects")
+    held.add_argument("--legal-basis", required=True, help="the court order or law invoked")
+    held.add_argument(
+        "--notice-index", type=int, required=True, help="the ledger entry of the public notice"
+    )
     commands.add_parser(
         "events-key",
         help="print the verifier key of the events' signing key (made if missing), last line",
@@ -40,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine, MIGRATIONS)
+    if args.command == "withhold-event":
+        return _withhold(engine, args)
     with Session(engine) as session:
         try:
             key, plain = keys_service.create(
@@ -51,6 +65,20 @@ def main(argv: list[str] | None = None) -> int:
         session.commit()
         print(f"Created key {key.id} ({key.name}) with scopes {key.scopes}.", file=sys.stderr)
     print(plain)
+    return 0
+
+
+def _withhold(engine: Engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session:
+        try:
+            events_service.withhold(
+                session, args.seq, args.reason, args.legal_basis, args.notice_index
+            )
+        except events_service.WithholdError as exc:
+            print(f"not withheld: {exc}", file=sys.stderr)
+            return 1
+        session.commit()
+    print(f"event {args.seq} withheld; the ledger's notice is entry {args.notice_index}")
     return 0
 
 

@@ -10,13 +10,14 @@ leaf hash, the reason and the legal basis, so it cannot be done quietly.
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.log import service as log_service
 from ledger.log.fact import fact
 from ledger.log.store import NodeStore
 from ledger.models import Entry, SourceState, Withholding
 from periplus import sources
+from periplus.canonical import canonical_bytes
 from periplus.note import Signer
 
 NOTICE_TYPE = "entry.withheld"
@@ -71,3 +72,26 @@ def withhold(session: Session, index: int, reason: str, legal_basis: str, signer
         )
     )
     return notice_index
+
+
+def withhold_fact(
+    session: Session, trip_id: str, fact: str, reason: str, legal_basis: str, signer: Signer
+) -> list[tuple[int, int]]:
+    """Withhold every entry of a trip that states ``fact`` (a name, a document's address).
+
+    The fact is looked for as its source wrote it, in RFC 8785 form, so every
+    later snapshot that repeated it is found too. The notices name the entries,
+    never the fact. Returns (entry, notice) pairs; the caller commits.
+    """
+    if not fact.strip():
+        raise WithholdError("name the fact to withhold")
+    needle = canonical_bytes(fact)[1:-1]  # the string as it appears inside a leaf
+    rows = session.exec(
+        select(Entry.index, Entry.leaf)
+        .where(col(Entry.trip_id) == trip_id, col(Entry.type) != NOTICE_TYPE)
+        .order_by(col(Entry.index))
+    ).all()
+    found = [index for index, leaf in rows if needle in leaf]
+    if not found:
+        raise WithholdError(f"no entry of trip {trip_id} states that fact")
+    return [(index, withhold(session, index, reason, legal_basis, signer)) for index in found]

@@ -1,3 +1,7 @@
+"""The event store, which is also the outbox: every public fact, gapless by ``seq``."""
+
+from datetime import datetime
+
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field
 
@@ -33,3 +37,19 @@ class Counter(TripsModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: int = 0
+
+
+class WithheldEvent(TripsModel, table=True):
+    """An event whose bytes are withheld under law, as the ledger's public notice says.
+
+    Its row in ``event`` keeps its place and loses its bytes, so the catch-up
+    endpoint stops serving what the ledger no longer publishes.
+    """
+
+    __tablename__ = "withheld_event"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    reason: str
+    legal_basis: str
+    notice_index: int = Field(description="The ledger entry of the public notice.")
+    withheld_at: datetime

@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from trips_api.deps import SessionDep
 from trips_api.events import service
@@ -10,8 +10,19 @@ from trips_api.events import service
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 
+class Withheld(BaseModel):
+    seq: int
+    reason: str
+    legal_basis: str
+    notice_index: int = Field(description="The ledger entry of the public notice.")
+
+
 class EventPage(BaseModel):
-    events: list[dict[str, Any]]
+    events: list[dict[str, Any]] = Field(description="Each event, as its source signed it.")
+    withheld: list[Withheld] = Field(
+        default=[],
+        description="Events in this range whose bytes are withheld under law (not served).",
+    )
     last_seq: int
 
 
@@ -29,8 +40,19 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     rows = service.after(session, after, limit)
+    held = service.withheld(session, [e.seq for e in rows if not e.envelope])
     return EventPage(
-        events=[service.decode(e) for e in rows], last_seq=rows[-1].seq if rows else after
+        events=[service.decode(e) for e in rows if e.envelope],
+        withheld=[
+            Withheld(
+                seq=w.seq,
+                reason=w.reason,
+                legal_basis=w.legal_basis,
+                notice_index=w.notice_index,
+            )
+            for w in held
+        ],
+        last_seq=rows[-1].seq if rows else after,
     )
 
 

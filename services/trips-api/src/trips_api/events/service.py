@@ -3,6 +3,7 @@
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, select
 from periplus import sources
 from periplus.events import Envelope
 from periplus.note import Signer
-from trips_api.events.models import Event
+from trips_api.events.models import Event, WithheldEvent
 
 
 def next_value(session: Session, name: str) -> int:
@@ -46,6 +47,39 @@ def emit(
     return envelope
 
 
+class WithholdError(ValueError):
+    """The event cannot be withheld; the message says why."""
+
+
+def withhold(
+    session: Session, seq: int, reason: str, legal_basis: str, notice_index: int
+) -> WithheldEvent:
+    """Erase an event's bytes after the ledger withheld its entry; the caller commits."""
+    if not reason.strip() or not legal_basis.strip():
+        raise WithholdError("a withholding needs a reason and a legal basis")
+    event = session.get(Event, seq)
+    if event is None:
+        raise WithholdError(f"there is no event {seq}")
+    if session.get(WithheldEvent, seq) is not None:
+        raise WithholdError(f"event {seq} is already withheld")
+    event.envelope = b""
+    row = WithheldEvent(
+        seq=seq,
+        reason=reason,
+        legal_basis=legal_basis,
+        notice_index=notice_index,
+        withheld_at=datetime.now(UTC),
+    )
+    session.add_all([event, row])
+    return row
+
+
+def withheld(session: Session, seqs: Sequence[int]) -> Sequence[WithheldEvent]:
+    if not seqs:
+        return []
+    return session.exec(select(WithheldEvent).where(col(WithheldEvent.seq).in_(seqs))).all()
+
+
 def after(session: Session, seq: int, limit: int) -> Sequence[Event]:
     return session.exec(
         select(Event).where(col(Event.seq) > seq).order_by(col(Event.seq)).limit(limit)
@@ -57,6 +91,9 @@ def decode(event: Event) -> dict[str, Any]:
     return value
 
 
-def relay_message(event: Mapping[str, Any]) -> tuple[bytes, bytes]:
-    """Kafka key and value of an event row: keyed by trip, valued by its canonical bytes."""
+def relay_message(event: Mapping[str, Any]) -> tuple[bytes, bytes] | None:
+    """Kafka key and value of an event row: keyed by trip, valued by its canonical bytes;
+    nothing for an event withheld under law."""
+    if not event["envelope"]:
+        return None
     return str(event["trip_id"]).encode(), bytes(event["envelope"])
