@@ -12,7 +12,8 @@ from ledger.log.withhold import withhold
 from ledger.models import Entry, Node, SignedCheckpoint, Withholding
 from ledger.testing import Ledger, serve
 from periplus import audit, merkle
-from periplus.verify import VerificationFailedError, verify_log
+from periplus.checks import VerificationFailedError
+from periplus.verify import verify_log
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import pytest
 from ledger import cli
 from ledger.settings import get_settings
 from ledger.testing import serve
+from periplus.checks import VerificationFailedError, key_chain
 from periplus.note import Checkpoint
-from periplus.verify import VerificationFailedError, key_chain, verify_log
+from periplus.verify import verify_log
 
 
 @pytest.fixture

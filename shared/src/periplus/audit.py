@@ -12,11 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from periplus.checks import VerificationFailedError
 from periplus.note import NoteError
 from periplus.offline import check_export, check_receipt
 from periplus.policy import Policy, PolicyError, parse_policy
 from periplus.sources import SourceKeys
-from periplus.verify import VerificationFailedError, verify_log
+from periplus.verify import verify_log
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from periplus import merkle
+from periplus.checks import NOTICE, Attestation, Report, VerificationFailedError, entry_hash
 from periplus.events import Envelope, EventRejectedError, parse_envelope
 from periplus.note import NoteError
 from periplus.policy import Policy, VerifiedCheckpoint
 from periplus.proof import ProofFormatError, Receipt, verify_receipt
 from periplus.sources import SourceKeys
-from periplus.verify import NOTICE, Attestation, Report, VerificationFailedError, entry_hash
 
 WHAT = {
     "trip.approved": "approved, before departure",

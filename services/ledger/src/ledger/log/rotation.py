@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 from ledger.log.service import sign_checkpoint
 from ledger.log.store import latest_checkpoint
 from ledger.models import KeyRotation
+from periplus.checks import ROTATION_HEADER
 from periplus.note import Signer, cosign
-from periplus.verify import ROTATION_HEADER
 
 
 def current_key(session: Session, signer: Signer) -> str:

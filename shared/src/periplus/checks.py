@@ -1,0 +1,221 @@
+"""What an auditor checks of keys and entries, online (``verify``) or offline.
+
+A failure is a VerificationFailedError naming the check and, where there is
+one, the entry's index; the Report collects what was checked.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from periplus import merkle
+from periplus.canonical import canonical_bytes
+from periplus.events import UNSIGNED_SPEC, EventRejectedError, parse_envelope
+from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
+from periplus.sources import ROTATION, SourceKeys
+
+ROTATION_HEADER = "periplus.key-rotation/1"
+NOTICE = "entry.withheld"
+
+
+class VerificationFailedError(Exception):
+    """One check failed; ``check`` names it and ``index`` points at the entry, if any."""
+
+    def __init__(self, check: str, detail: str, index: int | None = None) -> None:
+        where = f" at index {index}" if index is not None else ""
+        super().__init__(f"{check}{where}: {detail}")
+        self.check, self.detail, self.index = check, detail, index
+
+
+@dataclass
+class Report:
+    """What was checked, for the auditor's records."""
+
+    url: str
+    origin: str
+    size: int
+    root: bytes
+    checkpoint: str
+    key: str
+    key_source: str
+    entries: int = 0
+    withheld: list[int] = field(default_factory=list)
+    history_checked: int = 0
+    consistent_with: int | None = None
+    proofs_checked: int = 0
+    cosigned_by: list[str] = field(default_factory=list)
+    signatures_checked: int = 0
+    unsigned: int = 0
+    sources_not_pinned: set[str] = field(default_factory=set)
+
+    def summary(self) -> str:
+        lines = [
+            f"log {self.origin} at {self.url}",
+            f"verifier key ({self.key_source}): {self.key}",
+            f"signed checkpoint: size {self.size}, root {base64.b64encode(self.root).decode()}",
+            f"recomputed the root from all {self.entries} entries: it matches",
+            f"signed checkpoints of the history that match the entries: {self.history_checked}",
+            f"inclusion proofs checked against the checkpoint: {self.proofs_checked}",
+            f"source signatures checked under pinned keys: {self.signatures_checked}",
+        ]
+        if self.cosigned_by:
+            lines.append(
+                f"cosigned by {len(self.cosigned_by)} witness(es) of the policy, meeting its "
+                f"quorum: {', '.join(self.cosigned_by)}"
+            )
+        if self.unsigned:
+            lines.append(
+                f"entries from before source signatures ({UNSIGNED_SPEC}): {self.unsigned}"
+            )
+        if self.sources_not_pinned:
+            names = ", ".join(sorted(self.sources_not_pinned))
+            lines.append(f"sources whose signatures were not checked (no key given): {names}")
+        if self.consistent_with is not None:
+            lines.append(f"consistent with the kept checkpoint of size {self.consistent_with}")
+        if self.withheld:
+            shown = ", ".join(map(str, self.withheld[:20]))
+            more = "" if len(self.withheld) <= 20 else f" and {len(self.withheld) - 20} more"
+            lines.append(
+                f"entries whose bytes are withheld under law (hash still checked): {shown}{more}"
+            )
+        lines.append("OK")
+        return "\n".join(lines)
+
+
+def b64(text: Any, length: int | None = None) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not a string")
+    raw = base64.b64decode(text, validate=True)
+    if length is not None and len(raw) != length:
+        raise ValueError(f"{len(raw)} bytes, not {length}")
+    return raw
+
+
+def _rotation(statement: str) -> tuple[str, Verifier, Verifier, int]:
+    lines = statement.split("\n")
+    if len(lines) < 5 or lines[0] != ROTATION_HEADER:
+        raise NoteError("not a key rotation statement")
+    if not lines[2].startswith("old ") or not lines[3].startswith("new "):
+        raise NoteError("a rotation names the old key, then the new one")
+    if not lines[4].isdigit():
+        raise NoteError("a rotation names the last size the old key signed")
+    return lines[1], Verifier.parse(lines[2][4:]), Verifier.parse(lines[3][4:]), int(lines[4])
+
+
+Chain = list[tuple[Verifier, int | None]]
+"""Each key of the log with the largest size it may sign (None: the current key)."""
+
+
+def key_chain(statements: Sequence[str], trusted: Verifier) -> Chain:
+    """Follow rotation statements from a trusted key to every key of the log.
+
+    A statement counts only if both the old and the new key signed it, so trust
+    passes forward (old to new) and back (new to old). A retired key is good
+    only for checkpoints up to the size at which it was retired.
+    """
+    parsed: list[tuple[Verifier, Verifier, int]] = []
+    for statement in statements:
+        try:
+            _origin, old, new, size = _rotation(statement)
+            old.verify(statement)
+            new.verify(statement)
+        except NoteError as exc:
+            raise VerificationFailedError("key", f"a key rotation statement: {exc}") from exc
+        parsed.append((old, new, size))
+    retired: dict[Verifier, int] = {}
+    newest = trusted
+    for old, new, size in parsed:
+        if old == newest:
+            retired[old], newest = size, new
+    oldest = trusted
+    for old, new, size in reversed(parsed):
+        if new == oldest:
+            retired[old], oldest = size, old
+    return [(newest, None), *((k, v) for k, v in retired.items() if k != newest)]
+
+
+def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
+    try:
+        return open_checkpoint(note, verifier)
+    except NoteError as exc:
+        raise VerificationFailedError("signature", f"{what}: {exc}") from exc
+
+
+def open_any(note: str, chain: Chain, what: str) -> Checkpoint:
+    """Open a checkpoint with whichever key of the chain signed it, within its sizes."""
+    for verifier, limit in chain[1:]:
+        try:
+            checkpoint = open_checkpoint(note, verifier)
+        except NoteError:
+            continue
+        if limit is not None and checkpoint.size > limit:
+            raise VerificationFailedError(
+                "key",
+                f"{what} (size {checkpoint.size}) is signed by a key retired at size {limit}",
+            )
+        return checkpoint
+    return _open(note, chain[0][0], what)
+
+
+def entry_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
+    try:
+        if item.get("withheld"):
+            withheld.append(index)
+            return b64(item.get("leaf_hash"), 32)
+        leaf = b64(item.get("leaf"))
+    except (ValueError, binascii.Error) as exc:
+        raise VerificationFailedError("entries", f"malformed entry: {exc}", index) from exc
+    computed = merkle.leaf_hash(leaf)
+    stated = item.get("leaf_hash")
+    if stated is not None and stated != base64.b64encode(computed).decode():
+        raise VerificationFailedError(
+            "leaf", "the leaf bytes do not hash to the leaf hash the log keeps in its tree", index
+        )
+    try:
+        canonical = canonical_bytes(json.loads(leaf)) == leaf
+    except ValueError:
+        canonical = False
+    if not canonical:
+        raise VerificationFailedError("leaf", "the leaf is not RFC 8785 canonical JSON", index)
+    return computed
+
+
+class Attestation:
+    """Each entry's source signature, under the pinned keys and the rotations the log holds.
+
+    A withholding notice is the ledger's own word: it must be signed by the log
+    key, under the name of the ledger's source, whatever source it names.
+    """
+
+    def __init__(self, sources: SourceKeys, chain: Chain, report: Report) -> None:
+        self.sources, self.chain, self.report = sources, chain, report
+        self.ledger = SourceKeys()
+
+    def check(self, index: int, leaf: bytes) -> None:
+        try:
+            envelope = parse_envelope(leaf)
+        except EventRejectedError as exc:
+            raise VerificationFailedError("entry", f"not an event: {exc}", index) from exc
+        if envelope.sig is None:
+            self.report.unsigned += 1
+            return
+        keys = self.sources
+        if envelope.type == NOTICE:
+            keys = self.ledger
+            if envelope.source not in keys:
+                for verifier, _limit in self.chain:
+                    keys.trust(envelope.source, Verifier(envelope.source, verifier.public_key))
+        elif envelope.source not in keys:
+            self.report.sources_not_pinned.add(envelope.source)
+            return
+        try:
+            if envelope.type == ROTATION:
+                keys.follow(envelope)
+            else:
+                keys.check(envelope)
+        except EventRejectedError as exc:
+            raise VerificationFailedError("source signature", str(exc), index) from exc
+        self.report.signatures_checked += 1
