@@ -1,18 +1,22 @@
 """``trips-api serve`` runs the service; ``keys create`` issues an API key;
-``events-key`` prints the verifier key that signs the source's events."""
+``events-key`` prints the verifier key that signs the source's events and
+``rotate-events-key`` replaces it; ``withhold-event`` follows the ledger's
+withholding under law."""
 
 import argparse
 import sys
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from periplus import db, logs
+from periplus import db, keyfile, logs
+from periplus.note import Signer
 from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
 from trips_api.main import MIGRATIONS, build
-from trips_api.settings import get_settings
+from trips_api.settings import Settings, get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     held.add_argument(
         "--notice-index", type=int, required=True, help="the ledger entry of the public notice"
     )
+    rotation = commands.add_parser(
+        "rotate-events-key",
+        help="sign with a new events key, announced by an event signed with the old one "
+        "(stop the service first)",
+    )
+    rotation.add_argument(
+        "--new-key", help="base64 of the new 32-byte seed (needed when the key is in TRIPS_)"
+    )
     commands.add_parser(
         "events-key",
         help="print the verifier key of the events' signing key (made if missing), last line",
@@ -54,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     db.upgrade(engine, MIGRATIONS)
     if args.command == "withhold-event":
         return _withhold(engine, args)
+    if args.command == "rotate-events-key":
+        return _rotate(engine, settings, args.new_key)
     with Session(engine) as session:
         try:
             key, plain = keys_service.create(
@@ -65,6 +79,37 @@ def main(argv: list[str] | None = None) -> int:
         session.commit()
         print(f"Created key {key.id} ({key.name}) with scopes {key.scopes}.", file=sys.stderr)
     print(plain)
+    return 0
+
+
+def _rotate(engine: Engine, settings: Settings, seed: str | None) -> int:
+    """Announce the new key in an event the old key signs, then keep the new key."""
+    if settings.signing_key and not seed:
+        print("the key comes from TRIPS_SIGNING_KEY: give --new-key", file=sys.stderr)
+        return 2
+    try:
+        new_key = keyfile.from_seed(seed) if seed else Ed25519PrivateKey.generate()
+    except keyfile.KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    old, new = settings.signer, Signer(settings.source, new_key)
+    if old.verifier == new.verifier:
+        print("the new key is the old key", file=sys.stderr)
+        return 2
+    path = settings.signing_key_file
+    staged = path.with_name(path.name + ".next")
+    if not settings.signing_key:
+        staged.unlink(missing_ok=True)
+        keyfile.write(staged, new_key)
+    with Session(engine) as session:
+        announced = events_service.rotate(session, old, new)
+        session.commit()
+    if not settings.signing_key:
+        path.rename(path.with_name(f"{path.name}.{old.verifier.key_id.hex()}.retired"))
+        staged.rename(path)
+    print(f"event {announced.seq} names the new key; the old one signs nothing after it")
+    print("restart trips-api" + ("" if not settings.signing_key else " with the new seed"))
+    print(new.verifier)
     return 0
 
 

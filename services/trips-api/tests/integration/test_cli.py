@@ -2,12 +2,16 @@
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from trips_api_support import Api
+from trips_api_support import Api, make_settings, serve
 
 from periplus import db
+from periplus.events import EventRejectedError, parse_envelope
+from periplus.sources import ROTATION, SourceKeys
 from trips_api import cli
 from trips_api.keys import service as keys_service
 from trips_api.settings import get_settings
@@ -68,3 +72,42 @@ def test_an_event_withheld_under_law_is_no_longer_served_to_anyone(
     ]
     assert page["last_seq"] == event["seq"]
     assert event["data"]["trip"]["title"] not in str(page)
+
+
+def test_a_rotated_events_key_is_announced_by_the_old_key_and_followed_by_readers(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "trips-api.key"
+    settings = make_settings(database_url, signing_key=None, signing_key_file=key_file)
+    old = settings.signer.verifier  # made on first use, mode 0600
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("TRIPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRIPS_CITY_ID", "montevideo")
+    monkeypatch.setenv("TRIPS_SIGNING_KEY_FILE", str(key_file))
+    get_settings.cache_clear()
+    try:
+        with contextmanager(serve)(settings) as api:
+            api.approved()
+        assert cli.main(["rotate-events-key"]) == 0
+        new = make_settings(database_url, signing_key=None, signing_key_file=key_file).signer
+        assert new.verifier != old
+        assert list(tmp_path.glob("trips-api.key.*.retired"))
+        again = make_settings(database_url, signing_key=None, signing_key_file=key_file)
+        with contextmanager(serve)(again, departments=False) as api:
+            api.approved()
+            events = api.events()
+    finally:
+        get_settings.cache_clear()
+    assert [e["type"] for e in events] == ["trip.approved", "source.key_rotated", "trip.approved"]
+    assert events[1]["data"] == {"key": str(new.verifier)}
+    # A reader that pinned only the old key follows the rotation to the new one.
+    readers = SourceKeys.configured({old.name: [str(old)]})
+    for raw in events:
+        envelope = parse_envelope(raw)
+        if envelope.type == ROTATION:
+            readers.follow(envelope)
+        else:
+            readers.check(envelope)
+    by_old_key = parse_envelope({**events[2], "sig": events[0]["sig"]})
+    with pytest.raises(EventRejectedError, match="retired after seq 2"):
+        readers.check(by_old_key)

@@ -31,9 +31,13 @@ def emit(
 ) -> Envelope:
     """Add an event, signed by the source, to the caller's transaction: it commits, or
     vanishes, with the change."""
-    envelope = sources.sign(
-        signer, seq=next_value(session, "event_seq"), type_=type_, trip_id=trip_id, data=data
-    )
+    seq = next_value(session, "event_seq")
+    envelope = sources.sign(signer, seq=seq, type_=type_, trip_id=trip_id, data=data)
+    _store(session, envelope)
+    return envelope
+
+
+def _store(session: Session, envelope: Envelope) -> None:
     session.add(
         Event(
             seq=envelope.seq,
@@ -44,6 +48,19 @@ def emit(
             envelope=envelope.leaf,
         )
     )
+
+
+def rotate(session: Session, old: Signer, new: Signer) -> Envelope:
+    """The event, signed by ``old``, that names ``new`` as the key of every later event."""
+    seq = next_value(session, "event_seq")
+    envelope = sources.sign(
+        old,
+        seq=seq,
+        type_=sources.ROTATION,
+        trip_id=sources.NO_TRIP,
+        data=sources.rotation_data(new.verifier),
+    )
+    _store(session, envelope)
     return envelope
 
 
