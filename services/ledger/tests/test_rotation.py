@@ -1,15 +1,20 @@
 """Key rotation: a statement signed by both keys lets a verifier follow the chain."""
 
+import base64
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from ledger import cli
+from ledger.log.rotation import rotate
 from ledger.settings import get_settings
-from ledger.testing import serve
+from ledger.testing import event, serve
 from periplus.checks import VerificationFailedError, key_chain
-from periplus.note import Checkpoint
+from periplus.keyfile import from_seed
+from periplus.note import Checkpoint, Signer
 from periplus.verify import verify_log
 
 
@@ -55,3 +60,42 @@ def test_a_verifier_that_trusts_the_old_key_follows_the_rotation(
         forged = rotations[0]["statement"].replace("\n5\n", "\n7\n")
         with pytest.raises(VerificationFailedError, match="rotation statement"):
             key_chain([forged], old.verifier)
+
+
+def test_a_process_whose_key_is_not_the_logs_refuses_to_sign(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A standby with another key, a lost key file, or a stale seed after a rotation."""
+    kept = tmp_path / "ledger.key"
+    with serve(database_url, signing_key=None, signing_key_file=kept) as ledger:
+        ledger.fill(3)
+        signed = ledger.get("/v1/log/checkpoint").text
+        pinned = ledger.signer.verifier
+    other = base64.b64encode(bytes(range(200, 232))).decode()
+    with serve(database_url, signing_key=other) as standby:
+        assert not standby.is_writer
+        trip = uuid.uuid4()
+        standby.append([event(4, trip), event(5, trip)], checkpoint=False)  # nobody signs them
+        assert standby.get("/v1/log/checkpoint").text == signed
+    lost = tmp_path / "lost.key"
+    with serve(database_url, signing_key=None, signing_key_file=lost) as restarted:
+        assert not restarted.is_writer
+    assert not lost.exists()  # a new key is not kept: the next start fails the same way
+    with serve(database_url, signing_key=None, signing_key_file=kept) as restored:
+        assert restored.is_writer
+        assert pinned.verify(restored.get("/v1/log/checkpoint").text)
+        assert int(restored.get("/v1/log/checkpoint").text.split("\n")[1]) == 5
+
+
+def test_after_a_rotation_a_stale_seed_refuses_to_sign(database_url: str) -> None:
+    new_seed = base64.b64encode(bytes(range(64, 96))).decode()
+    with serve(database_url) as ledger:
+        ledger.fill(2)
+        new = Signer(ledger.signer.name, from_seed(new_seed))
+        with Session(ledger.engine) as session:
+            rotate(session, ledger.signer, new)
+            session.commit()
+    with serve(database_url) as stale:
+        assert not stale.is_writer
+    with serve(database_url, signing_key=new_seed) as current:
+        assert current.is_writer

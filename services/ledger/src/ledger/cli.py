@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ledger.log.rotation import rotate
+from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import load_signer
 from ledger.log.withhold import WithholdError, withhold, withhold_fact
@@ -119,7 +119,12 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
             staged.unlink(missing_ok=True)
             write_key_file(staged, new_private)
         with Session(engine) as session:
-            rotation = rotate(session, old, new)
+            try:
+                rotation = rotate(session, old, new)
+            except KeyNotInForceError as exc:
+                staged.unlink(missing_ok=True)
+                print(f"not rotated: {exc}", file=sys.stderr)
+                return 1
             session.commit()
             print(rotation.statement, end="")
         if not settings.signing_key:
@@ -143,8 +148,10 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
         if engine is None:
             return 2
         with Session(engine) as session:
-            own = Signer(settings.own_source, load_signer(settings).private_key)
+            signer = load_signer(settings)
+            own = Signer(settings.own_source, signer.private_key)
             try:
+                check_in_force(session, signer)
                 if args.index is not None:
                     pairs = [
                         (
@@ -156,11 +163,11 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
                     pairs = withhold_fact(
                         session, args.trip, args.fact, args.reason, args.legal_basis, own
                     )
-            except WithholdError as exc:
+            except (WithholdError, KeyNotInForceError) as exc:
                 print(f"not withheld: {exc}", file=sys.stderr)
                 return 1
             session.commit()
-            sign_checkpoint(session, load_signer(settings))
+            sign_checkpoint(session, signer)
             session.commit()
     for index, notice in pairs:
         print(f"entry {index} withheld; public notice appended at index {notice}")

@@ -15,6 +15,7 @@ from ledger.cosigning.worker import Witnessing
 from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
+from ledger.log.rotation import KeyNotInForceError, check_in_force
 from ledger.log.service import announcement, sign_checkpoint
 from ledger.log.signing import Keys
 from ledger.log.writer import Worker, Writer, WriterLock
@@ -61,6 +62,18 @@ def load_policy(settings: Settings) -> Policy | None:
 
 def _become_writer(engine: Engine, keys: Keys, ingestor: Ingestor) -> None:
     keys.reload()  # a rotation made while another process wrote is taken up here
+    with Session(engine) as session:
+        try:
+            check_in_force(session, keys.signer)
+        except KeyNotInForceError as exc:
+            if keys.made_new:
+                # Not kept: a restart must fail the same way until the key is restored.
+                keys.settings.signing_key_file.unlink(missing_ok=True)
+                raise KeyNotInForceError(
+                    f"{keys.settings.signing_key_file} was missing and a new key was made, "
+                    f"but {exc}: restore the log's key from its backup"
+                ) from exc
+            raise
     ingestor.load_rotations()
     _checkpointer(engine, keys, lambda: None)
 

@@ -14,7 +14,7 @@ from ledger.log.service import sign_checkpoint
 from ledger.log.store import latest_checkpoint
 from ledger.models import KeyRotation
 from periplus.checks import ROTATION_HEADER
-from periplus.note import Signer, cosign
+from periplus.note import NoteError, Signer, cosign
 
 
 def current_key(session: Session, signer: Signer) -> str:
@@ -23,12 +23,41 @@ def current_key(session: Session, signer: Signer) -> str:
     return last.new_key if last is not None else str(signer.verifier)
 
 
+class KeyNotInForceError(RuntimeError):
+    """This process's key is not the one that signs the log now; it must not sign."""
+
+
+def check_in_force(session: Session, signer: Signer) -> None:
+    """Refuse a key that is not the log's current one: the newest rotation's new key,
+    or, before any rotation, the key that signed the newest checkpoint. A standby with
+    another key, or a stale seed after a rotation, would sign checkpoints that readers
+    who pinned the log's key reject."""
+    last = session.exec(select(KeyRotation).order_by(col(KeyRotation.id).desc()).limit(1)).first()
+    if last is not None:
+        if last.new_key != str(signer.verifier):
+            raise KeyNotInForceError(
+                f"the log's key is {last.new_key} since its rotation at size {last.tree_size}, "
+                f"not {signer.verifier}"
+            )
+        return
+    latest = latest_checkpoint(session)
+    if latest is None:
+        return
+    try:
+        signer.verifier.verify(latest.note)
+    except NoteError as exc:
+        raise KeyNotInForceError(
+            f"the log's checkpoints were signed by another key than {signer.verifier}"
+        ) from exc
+
+
 def rotate(session: Session, old: Signer, new: Signer) -> KeyRotation:
     """Sign the tree with the old key, then state the change with both. Caller commits."""
     if old.name != new.name:
         raise ValueError("the new key must carry the log's name")
     if old.verifier == new.verifier:
         raise ValueError("the new key is the old key")
+    check_in_force(session, old)
     sign_checkpoint(session, old)
     session.flush()
     checkpoint = latest_checkpoint(session)

@@ -19,6 +19,7 @@ class Keys:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.made_new = not settings.signing_key and not settings.signing_key_file.exists()
         self.signer = load_signer(settings)
 
     @property
