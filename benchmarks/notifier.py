@@ -34,15 +34,18 @@ from typing import Any
 
 import httpx
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from notifier.channels.testing import Entries
-from notifier.ingest.service import Ingestor
+from notifier.ingest import service
 from notifier.main import MIGRATIONS
 from periplus import db
 from periplus.kafka import Connection, TopicReader, ensure_topic, make_producer
 from periplus.local import wait_for_port
+from periplus.note import Signer
+from periplus.policy import Policy
 from periplus.testing import Broker, eventually, free_port
 
 BIN = Path(sys.executable).parent
@@ -93,9 +96,16 @@ def _notifier(workdir: Path, **env: str) -> Iterator[tuple[str, Engine]]:
     engine = db.make_engine(url)
     db.upgrade(engine, MIGRATIONS)
     port = free_port()
+    # Entries are written straight into its database: the keys it pins are never used.
+    policy = workdir / "notifier.policy"
+    log_key = Signer("bench/ledger", Ed25519PrivateKey.generate()).verifier
+    policy.write_text(str(Policy.log_only(log_key)))
+    source = Signer("bench/trips-api", Ed25519PrivateKey.generate()).verifier
     settings = {
         "NOTIFIER_PORT": str(port),
         "NOTIFIER_DATABASE_URL": url,
+        "NOTIFIER_TRUST_POLICY_FILE": str(policy),
+        "NOTIFIER_SOURCE_KEYS": json.dumps({source.name: [str(source)]}),
         "NOTIFIER_INGEST_ENABLED": "false",
         "NOTIFIER_ALERTS_ENABLED": "false",
         "NOTIFIER_ALLOW_PRIVATE_RECEIVERS": "true",
@@ -116,8 +126,8 @@ def _notifier(workdir: Path, **env: str) -> Iterator[tuple[str, Engine]]:
 
 
 def _ingest(engine: Engine, item: tuple[int, dict[str, Any]]) -> None:
-    with httpx.Client() as http, Session(engine) as session:
-        Ingestor(engine, "http://127.0.0.1:9", http).apply(session, [item])
+    with Session(engine) as session:
+        service.apply(session, [item])
         session.commit()
 
 

@@ -12,12 +12,18 @@ import httpx
 
 from periplus import keyfile
 from periplus.note import Signer
+from periplus.policy import Policy
 from periplus.testing import Broker, eventually, free_port
 
 BIN = Path(sys.executable).parent
 SOURCE = "demo-city/trips-api"
 SOURCE_SEED = base64.b64encode(bytes(range(100, 132))).decode()
 SOURCE_KEY = str(Signer(SOURCE, keyfile.from_seed(SOURCE_SEED)).verifier)
+LEDGER_ORIGIN = "periplus.e2e/ledger"
+LEDGER_SEED = base64.b64encode(bytes(range(132, 164))).decode()
+LEDGER_SOURCE = "demo-city/ledger"
+# What the notifier pins: the ledger's key, whose signature alone makes a checkpoint count.
+LEDGER_POLICY = str(Policy.log_only(Signer(LEDGER_ORIGIN, keyfile.from_seed(LEDGER_SEED)).verifier))
 
 
 class System:
@@ -29,6 +35,8 @@ class System:
         self.broker, self.workdir = broker, workdir
         self.ports = {name: free_port() for name in ("trips-api", "ledger", "notifier")}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        policy_file = workdir / "notifier.policy"
+        policy_file.write_text(LEDGER_POLICY)
         self.env = {
             **os.environ,
             "TRIPS_PORT": str(self.ports["trips-api"]),
@@ -36,7 +44,9 @@ class System:
             "TRIPS_SIGNING_KEY": SOURCE_SEED,
             "LEDGER_PORT": str(self.ports["ledger"]),
             "LEDGER_DATABASE_URL": databases["ledger"],
-            "LEDGER_SIGNING_KEY_FILE": str(workdir / "ledger.key"),
+            "LEDGER_SIGNING_KEY": LEDGER_SEED,
+            "LEDGER_ORIGIN": LEDGER_ORIGIN,
+            "LEDGER_OWN_SOURCE": LEDGER_SOURCE,
             "LEDGER_SOURCES": json.dumps(
                 {SOURCE: {"url": self.urls["trips-api"], "keys": [SOURCE_KEY]}}
             ),
@@ -45,6 +55,9 @@ class System:
             "NOTIFIER_LEDGER_URL": self.urls["ledger"],
             "NOTIFIER_PUBLIC_URL": self.urls["notifier"],
             "NOTIFIER_ALLOW_PRIVATE_RECEIVERS": "true",
+            "NOTIFIER_TRUST_POLICY_FILE": str(policy_file),
+            "NOTIFIER_SOURCE_KEYS": json.dumps({SOURCE: [SOURCE_KEY]}),
+            "NOTIFIER_LEDGER_SOURCE": LEDGER_SOURCE,
             **{f"{p}_KAFKA_BOOTSTRAP": broker.bootstrap for p in ("TRIPS", "LEDGER", "NOTIFIER")},
             **env,
         }
@@ -69,8 +82,12 @@ class System:
         process.wait(timeout=20)
 
     def __enter__(self) -> Self:
-        for name in self.ports:
-            self.start(name)
+        try:
+            for name in self.ports:
+                self.start(name)
+        except BaseException:
+            self.__exit__()  # what started must not outlive a failed start
+            raise
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -203,8 +203,10 @@ def life(trip_id: str, reference: str = "MVD-2026-0001", **snap: Any) -> list[di
     ]
 
 
-def numbered(events: list[dict[str, Any]], signer: Signer = SOURCE_SIGNER) -> list[Envelope]:
-    """The same events as one source's gapless sequence from 1, as a ledger expects them."""
+def numbered(
+    events: list[dict[str, Any]], signer: Signer = SOURCE_SIGNER, first: int = 1
+) -> list[Envelope]:
+    """The same events as one source's gapless sequence from ``first``, as a ledger expects."""
     return [
         sources.sign(
             signer,
@@ -215,5 +217,5 @@ def numbered(events: list[dict[str, Any]], signer: Signer = SOURCE_SIGNER) -> li
             event_id=uuid.UUID(e["id"]),
             occurred_at=e["occurred_at"],
         )
-        for n, e in enumerate(events, 1)
+        for n, e in enumerate(events, first)
     ]

@@ -3,12 +3,11 @@
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from notifier.ingest.service import Ingestor
+from notifier.ingest import service
 from notifier.main import MIGRATIONS
 from notifier.models import LoggedEntry, TripFacet, TripView
 from periplus import db
@@ -23,26 +22,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def ingestor(engine: Engine) -> Iterator[Ingestor]:
-    with httpx.Client() as http:
-        yield Ingestor(engine, "http://127.0.0.1:9", http)
-
-
-def _apply(
-    engine: Engine, ingestor: Ingestor, events: list[dict[str, object]], start: int = 0
-) -> int:
+def _apply(engine: Engine, events: list[dict[str, object]], start: int = 0) -> int:
     with Session(engine) as session:
-        applied = ingestor.apply(session, list(enumerate(events, start)))
+        applied = service.apply(session, list(enumerate(events, start)))
         session.commit()
     return applied
 
 
-def test_a_whole_life_folds_into_current_state_and_timeline(
-    engine: Engine, ingestor: Ingestor
-) -> None:
+def test_a_whole_life_folds_into_current_state_and_timeline(engine: Engine) -> None:
     trip_id = str(uuid.uuid4())
-    assert _apply(engine, ingestor, life(trip_id)) == 5
+    assert _apply(engine, life(trip_id)) == 5
     with Session(engine) as session:
         view = session.get(TripView, trip_id)
         assert view is not None
@@ -69,11 +58,11 @@ def test_a_whole_life_folds_into_current_state_and_timeline(
         } <= facets
 
 
-def test_replayed_entries_are_applied_once(engine: Engine, ingestor: Ingestor) -> None:
+def test_replayed_entries_are_applied_once(engine: Engine) -> None:
     trip_id = str(uuid.uuid4())
     events = life(trip_id)
-    assert _apply(engine, ingestor, events) == 5
-    assert _apply(engine, ingestor, events) == 0
+    assert _apply(engine, events) == 5
+    assert _apply(engine, events) == 0
     with Session(engine) as session:
         assert len(session.exec(select(LoggedEntry)).all()) == 5
         view = session.get(TripView, trip_id)
@@ -81,9 +70,7 @@ def test_replayed_entries_are_applied_once(engine: Engine, ingestor: Ingestor) -
         assert len(view.data["amendments"]) == 1
 
 
-def test_data_off_the_contract_is_shown_with_what_is_known(
-    engine: Engine, ingestor: Ingestor
-) -> None:
+def test_data_off_the_contract_is_shown_with_what_is_known(engine: Engine) -> None:
     flat = {
         "reference": "MVD-2025-0007",
         "title": "Older flat record",
@@ -100,7 +87,7 @@ def test_data_off_the_contract_is_shown_with_what_is_known(
         event("trip.reported", trip_id, {"reference": "MVD-2025-0007", "report": "?"}, check=False),
         event("trip.approved", other, {"trip": snapshot("MVD-2025-0008")}),
     ]
-    assert _apply(engine, ingestor, events) == 3
+    assert _apply(engine, events) == 3
     with Session(engine) as session:
         odd = session.get(TripView, trip_id)
         assert odd is not None
@@ -117,7 +104,7 @@ def test_data_off_the_contract_is_shown_with_what_is_known(
         assert fine.title == "Study visit MVD-2025-0008"
 
 
-def test_facets_follow_amendments(engine: Engine, ingestor: Ingestor) -> None:
+def test_facets_follow_amendments(engine: Engine) -> None:
     trip_id = str(uuid.uuid4())
     first = snapshot("MVD-2026-0002", country="EC")
     moved = {**first, "itinerary": [{**first["itinerary"][0], "country": "PE", "city": "Lima"}]}
@@ -133,7 +120,7 @@ def test_facets_follow_amendments(engine: Engine, ingestor: Ingestor) -> None:
             },
         ),
     ]
-    _apply(engine, ingestor, events)
+    _apply(engine, events)
     with Session(engine) as session:
         countries = session.exec(
             select(TripFacet.value).where(col(TripFacet.kind) == "country")

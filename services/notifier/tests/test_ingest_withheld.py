@@ -1,5 +1,6 @@
 """Entries the ledger withholds under law: erased here too, and ingestion never stalls."""
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from ledger.log.service import sign_checkpoint
 from ledger.log.withhold import withhold
 from ledger.testing import Ledger
 from ledger.testing import serve as serve_ledger
+from notifier.channels.models import Notice
 from notifier.models import LoggedEntry, TripView
 from services.notifier.tests.public_samples import life, numbered
 from services.notifier.tests.site_fixture import Site, serve
@@ -90,3 +92,30 @@ def test_an_entry_withheld_after_we_read_it_is_erased_and_the_trip_folded_again(
         assert [f["id"] for f in view.data["followups"]] == ["f2"]
     feed = httpx.get(f"{site.url}/feed.json").json()
     assert "The pilot agreement was signed" not in str(feed)
+
+
+def test_a_withheld_entry_leaves_no_copy_in_the_stream_or_the_webhooks(
+    ledger: Ledger, site: Site
+) -> None:
+    assert site.app.state.ingestor.catch_up() == 5
+    with Session(site.app.state.engine) as session:
+        [before] = session.exec(select(Notice).where(col(Notice.ledger_index) == 3)).all()
+        assert "The pilot agreement was signed" in json.dumps(before.body)
+    notice = _withhold(ledger, 3)
+    assert site.app.state.ingestor.catch_up() == 1
+    with Session(site.app.state.engine) as session:
+        [after] = session.exec(select(Notice).where(col(Notice.ledger_index) == 3)).all()
+        assert after.body["withheld"] == {
+            "reason": REASON,
+            "legal_basis": "Access to Information Act, art. 10",
+            "notice_index": notice,
+        }
+    # The stream's replay from the start (and every webhook, built from the same log).
+    with httpx.stream("GET", f"{site.url}/v1/stream", params={"after": "-1"}, timeout=10) as live:
+        replay = ""
+        for line in live.iter_lines():
+            replay += line + "\n"
+            if line.startswith("id: ") and line[4:] == str(notice):
+                break
+    assert "id: 3\n" in replay
+    assert "The pilot agreement was signed" not in replay

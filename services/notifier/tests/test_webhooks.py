@@ -12,9 +12,11 @@ from sqlmodel import Session
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from notifier.channels.testing import Entries, Receiver
+from notifier.ingest import service
 from notifier.main import build
 from notifier.settings import Settings
 from periplus.testing import Server, eventually
+from services.notifier.tests.site_fixture import TRUST
 
 FAST = {
     "ingest_enabled": False,
@@ -27,6 +29,7 @@ FAST = {
     "kafka_bootstrap": "127.0.0.1:9",
     "ledger_url": "http://127.0.0.1:9",
     "public_url": "https://trips.example.org",
+    **TRUST,
 }
 
 
@@ -43,7 +46,7 @@ def receiver() -> Iterator[Receiver]:
 def ingest(server: Server, *items: tuple[int, dict[str, Any]]) -> None:
     app = server.server.config.app
     with Session(app.state.engine) as session:
-        app.state.ingestor.apply(session, list(items))
+        service.apply(session, list(items))
         session.commit()
 
 

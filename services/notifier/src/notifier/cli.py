@@ -7,6 +7,7 @@ import uvicorn
 
 from notifier.main import build
 from notifier.settings import get_settings
+from notifier.trust import TrustError
 from periplus import logs
 
 
@@ -18,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     logs.configure("notifier", settings.log_level)
     if args.command == "serve":
-        uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+        try:
+            app = build(settings)
+        except TrustError as exc:
+            print(f"notifier: {exc}", file=sys.stderr)
+            return 2
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The notifier application: public pages and feeds, fed by ledger announcements."""
+"""The notifier application: public pages and feeds of the ledger's verified entries."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,14 +7,17 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from notifier import trust as trust_config
 from notifier.channels.runtime import Channels
-from notifier.ingest.service import Ingestor
+from notifier.ingest import routes as quarantine_routes
+from notifier.ingest.follower import Follower
+from notifier.ingest.ingestor import Ingestor
+from notifier.ingest.reader import LedgerReader
 from notifier.models import ConsumerOffset
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
 from periplus import db
 from periplus.consumer import ConsumerLoop
-from periplus.events import LEDGER_TOPIC
 from periplus.web import create_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,30 +33,37 @@ that manages the subscription.
 
 
 def build(settings: Settings | None = None) -> FastAPI:
+    """The app; raises TrustError, naming the setting, unless the trust settings are usable."""
     settings = settings or get_settings()
+    trust = trust_config.configured(settings)
     engine = db.make_engine(settings.database_url)
     http = httpx.Client(timeout=10.0)
-    ingestor = Ingestor(engine, settings.ledger_url, http)
+    ingestor = Ingestor(engine, LedgerReader(settings.ledger_url, http), trust)
+    follower = Follower(ingestor, settings.checkpoint_poll_interval, settings.catchup_interval)
     consumer = ConsumerLoop(
         engine,
         settings.kafka_connection(),
-        LEDGER_TOPIC,
+        settings.entries_topic,
         ConsumerOffset,
         ingestor.handle,
-        tick=ingestor.tick,
         tick_seconds=settings.catchup_interval,
+        on_commit=follower.notify,
+        prepare=ingestor.prepare,
     )
     channels = Channels(engine, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.upgrade(engine, MIGRATIONS)
+        ingestor.load_rotations()
         await channels.start()
         if settings.ingest_enabled:
             consumer.start()
+            follower.start()
         yield
         if settings.ingest_enabled:
             consumer.stop()
+            follower.stop()
         await channels.stop()
         http.close()
         engine.dispose()
@@ -66,7 +76,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         engine=engine,
         lifespan=lifespan,
     )
-    app.state.ingestor = ingestor
+    app.state.ingestor, app.state.trust = ingestor, trust
     app.include_router(publish_routes.router)
+    app.include_router(quarantine_routes.router)
     channels.install(app)
     return app

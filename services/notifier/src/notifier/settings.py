@@ -1,11 +1,13 @@
 """Notifier settings, read from ``NOTIFIER_*`` environment variables."""
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from notifier.checklist.rules import Rules
+from periplus.events import LEDGER_TOPIC
 from periplus.settings import ServiceSettings
 
 
@@ -18,8 +20,38 @@ class Settings(ServiceSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8003", description="Base URL under which the public reads us."
     )
+    trust_policy_file: Path | None = Field(
+        default=None,
+        description=(
+            "C2SP tlog-policy file: the ledger's key and the witnesses whose cosignatures "
+            "a checkpoint needs before its entries are shown."
+        ),
+    )
+    source_keys: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Each source\'s verifier keys, as JSON: `{"demo-city/trips-api": ["..."]}`.',
+    )
+    ledger_source: str = Field(
+        default="demo-city/ledger",
+        description="The source of the ledger's own notices, signed by the log key.",
+    )
     site_name: str = "Periplus"
-    catchup_interval: float = Field(default=5.0, gt=0, le=3600)
+    catchup_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between reads of the ledger for what the broker did not bring.",
+    )
+    checkpoint_poll_interval: float = Field(
+        default=0.2,
+        gt=0,
+        le=60,
+        description="Seconds between reads of the ledger's checkpoint while announced "
+        "entries wait for one (the ledger signs one every half second).",
+    )
+    entries_topic: str = Field(
+        default=LEDGER_TOPIC, description="Where the ledger announces its entries."
+    )
     ingest_enabled: bool = True
     checklist: Rules = Field(
         default_factory=Rules,

@@ -56,6 +56,22 @@ def on_entry(session: Session, index: int, event: dict[str, Any]) -> None:
     )
 
 
+def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
+    """Erase a withheld entry's content from the notice log, which the stream replays
+    and every webhook delivery, pending or dead, is built from at each attempt; the
+    position stays and says only that the entry is withheld and under what law.
+    Returns how many notices were erased; the caller commits."""
+    erased = 0
+    rows = session.exec(
+        select(Notice).where(col(Notice.ledger_index) == index, col(Notice.sub) == 0)
+    ).all()
+    for notice in rows:
+        notice.body = {"ledger_index": index, "trip_id": notice.trip_id, "withheld": withheld}
+        session.add(notice)
+        erased += 1
+    return erased
+
+
 def add(session: Session, notice: Notice) -> None:
     """Append a notice and queue it for every matching webhook."""
     session.add(notice)

@@ -251,6 +251,16 @@ M: dict[str, tuple[str, str, str, str]] = {
     ),
     "col.result": ("What came of it", "Qué se logró", "Ce qui en est sorti", "O que resultou"),
     "verify.button": ("Verify", "Verificar", "Vérifier", "Verificar"),
+    "verify.receipt": ("Receipt", "Recibo", "Reçu", "Recibo"),
+    "verify.receipt_title": (
+        "Download a receipt of this entry that anyone can check offline (C2SP tlog-proof)",
+        "Descargar un recibo de esta entrada que cualquiera puede comprobar sin conexión "
+        "(C2SP tlog-proof)",
+        "Télécharger un reçu de cette entrée, vérifiable hors ligne par quiconque "
+        "(C2SP tlog-proof)",
+        "Baixar um recibo desta entrada que qualquer pessoa pode verificar offline "
+        "(C2SP tlog-proof)",
+    ),
     "verify.checking": ("Checking…", "Comprobando…", "Vérification…", "Verificando…"),
     "verify.ok": (
         "Verified: entry {index} is in the ledger of {size} entries signed by {origin}.",
@@ -259,17 +269,362 @@ M: dict[str, tuple[str, str, str, str]] = {
         "Vérifié : l'entrée {index} figure dans le registre de {size} entrées signé par {origin}.",
         "Verificado: a entrada {index} está no registro de {size} entradas assinado por {origin}.",
     ),
+    "verify.warn": (
+        "Partly verified: entry {index} is in the ledger of {size} entries signed by {origin}.",
+        "Verificado en parte: la entrada {index} está en el registro de {size} entradas "
+        "firmado por {origin}.",
+        "Vérifié en partie : l'entrée {index} figure dans le registre de {size} entrées signé "
+        "par {origin}.",
+        "Verificado em parte: a entrada {index} está no registro de {size} entradas assinado "
+        "por {origin}.",
+    ),
     "verify.fail": (
-        "Not verified: {reason}",
-        "No verificado: {reason}",
-        "Non vérifié : {reason}",
-        "Não verificado: {reason}",
+        "Not verified: {reason}.",
+        "No verificado: {reason}.",
+        "Non vérifié : {reason}.",
+        "Não verificado: {reason}.",
+    ),
+    "verify.witnesses": (
+        "Cosigned by {witnesses}, as the trust policy requires.",
+        "Cofirmado por {witnesses}, como exige la política de confianza.",
+        "Cosigné par {witnesses}, comme l'exige la politique de confiance.",
+        "Coassinado por {witnesses}, como exige a política de confiança.",
+    ),
+    "verify.no_witness": (
+        "The trust policy in use asks for no witness cosignature.",
+        "La política de confianza en uso no exige ninguna cofirma de testigo.",
+        "La politique de confiance utilisée n'exige aucune cosignature de témoin.",
+        "A política de confiança em uso não exige nenhuma coassinatura de testemunha.",
+    ),
+    "verify.source": (
+        "Signed by its source, {source} (key {key_id}).",
+        "Firmado por su fuente, {source} (clave {key_id}).",
+        "Signé par sa source, {source} (clé {key_id}).",
+        "Assinado pela sua fonte, {source} (chave {key_id}).",
+    ),
+    "verify.unsigned": (
+        "Warning: this entry carries no signature of its source. It is in the first format "
+        "(periplus.event/1), from before sources signed, so only its place in the ledger is "
+        "proven.",
+        "Atención: esta entrada no lleva la firma de su fuente. Está en el primer formato "
+        "(periplus.event/1), anterior a las firmas, así que solo se prueba su lugar en el "
+        "registro.",
+        "Attention : cette entrée ne porte pas la signature de sa source. Elle est au premier "
+        "format (periplus.event/1), antérieur aux signatures ; seule sa place dans le registre "
+        "est donc prouvée.",
+        "Atenção: esta entrada não traz a assinatura da sua fonte. Está no primeiro formato "
+        "(periplus.event/1), anterior às assinaturas, por isso só o seu lugar no registro "
+        "está provado.",
+    ),
+    "verify.withheld": (
+        "Its content is withheld under law; only its place in the ledger is proven, by its hash.",
+        "Su contenido está retenido por ley; solo se prueba su lugar en el registro, por su hash.",
+        "Son contenu est retenu en vertu de la loi ; seule sa place dans le registre est "
+        "prouvée, par son empreinte.",
+        "O seu conteúdo está retido por lei; só o seu lugar no registro está provado, pelo "
+        "seu hash.",
+    ),
+    "verify.matches": (
+        "What this page shows for it matches the signed record.",
+        "Lo que esta página muestra de ella coincide con el registro firmado.",
+        "Ce que cette page en affiche correspond à l'enregistrement signé.",
+        "O que esta página mostra dela confere com o registro assinado.",
+    ),
+    "verify.differs": (
+        "the page shows {what} as {shown}, but the signed record says {signed}",
+        "la página indica que {what} es {shown}, pero el registro firmado dice {signed}",
+        "selon la page, {what} est {shown}, mais selon l'enregistrement signé, c'est {signed}",
+        "a página indica que {what} é {shown}, mas o registro assinado diz {signed}",
+    ),
+    "verify.missing": (
+        "the page shows {what} as {shown}, but the signed record has no such value",
+        "la página indica que {what} es {shown}, pero el registro firmado no contiene ese dato",
+        "selon la page, {what} est {shown}, mais l'enregistrement signé ne contient pas "
+        "cette donnée",
+        "a página indica que {what} é {shown}, mas o registro assinado não contém esse dado",
+    ),
+    "verify.pinned_set": (
+        "Checked with the keys this site pins.",
+        "Comprobado con las claves fijadas por este sitio.",
+        "Vérifié avec les clés fixées par ce site.",
+        "Verificado com as chaves fixadas por este site.",
+    ),
+    "verify.own_set": (
+        "Checked with your own keys.",
+        "Comprobado con sus propias claves.",
+        "Vérifié avec vos propres clés.",
+        "Verificado com as suas próprias chaves.",
+    ),
+    "verify.pinned_in_use": (
+        "The verify buttons use the keys this site pins.",
+        "Los botones de verificación usan las claves fijadas por este sitio.",
+        "Les boutons de vérification utilisent les clés fixées par ce site.",
+        "Os botões de verificação usam as chaves fixadas por este site.",
+    ),
+    "verify.own_in_use": (
+        "The verify buttons use your own keys.",
+        "Los botones de verificación usan sus propias claves.",
+        "Les boutons de vérification utilisent vos propres clés.",
+        "Os botões de verificação usam as suas próprias chaves.",
+    ),
+    "verify.own_saved": (
+        "Your keys are kept in this browser and used for every check until you forget them.",
+        "Sus claves quedan en este navegador y se usan en cada verificación hasta que las olvide.",
+        "Vos clés restent dans ce navigateur et servent à chaque vérification jusqu'à ce que "
+        "vous les oubliiez.",
+        "As suas chaves ficam neste navegador e são usadas em cada verificação até que as esqueça.",
+    ),
+    "verify.own_forgotten": (
+        "Your keys are forgotten; checks use the keys this site pins.",
+        "Sus claves se han olvidado; las verificaciones usan las claves fijadas por este sitio.",
+        "Vos clés sont oubliées ; les vérifications utilisent les clés fixées par ce site.",
+        "As suas chaves foram esquecidas; as verificações usam as chaves fixadas por este site.",
     ),
     "verify.nojs": (
         "The verify buttons need JavaScript; the proofs are also served at /v1/verify/.",
         "Los botones de verificación necesitan JavaScript; las pruebas están en /v1/verify/.",
         "Les boutons de vérification exigent JavaScript ; les preuves sont sous /v1/verify/.",
         "Os botões de verificação precisam de JavaScript; as provas estão em /v1/verify/.",
+    ),
+    # The keys the verify buttons check with
+    "keys.title": (
+        "Keys used to verify",
+        "Claves con las que se verifica",
+        "Clés utilisées pour vérifier",
+        "Chaves usadas na verificação",
+    ),
+    "keys.intro": (
+        "The verify buttons check each entry with these keys, pinned in this site's "
+        "configuration; none is fetched from the ledger. Compare each fingerprint with the "
+        "one its owner publishes: the ledger's operator, each witness and the city.",
+        "Los botones de verificación comprueban cada entrada con estas claves, fijadas en la "
+        "configuración de este sitio; ninguna se obtiene del registro. Compare cada huella con "
+        "la que publica su titular: el operador del registro, cada testigo y la ciudad.",
+        "Les boutons de vérification contrôlent chaque entrée avec ces clés, fixées dans la "
+        "configuration de ce site ; aucune n'est demandée au registre. Comparez chaque "
+        "empreinte avec celle que publie son détenteur : l'exploitant du registre, chaque "
+        "témoin et la ville.",
+        "Os botões de verificação conferem cada entrada com estas chaves, fixadas na "
+        "configuração deste site; nenhuma é obtida do registro. Compare cada impressão digital "
+        "com a que o seu titular publica: o operador do registro, cada testemunha e a cidade.",
+    ),
+    "keys.how": (
+        "A fingerprint is the SHA-256 of the key exactly as written, in hexadecimal:",
+        "La huella es el SHA-256 de la clave tal como está escrita, en hexadecimal:",
+        "L'empreinte est le SHA-256 de la clé telle qu'elle est écrite, en hexadécimal :",
+        "A impressão digital é o SHA-256 da chave exatamente como está escrita, em hexadecimal:",
+    ),
+    "keys.log": (
+        "The ledger, which signs each checkpoint",
+        "El registro, que firma cada punto de control",
+        "Le registre, qui signe chaque point de contrôle",
+        "O registro, que assina cada ponto de controle",
+    ),
+    "keys.witnesses": (
+        "Witnesses, who cosign that the ledger shows everyone the same entries",
+        "Testigos, que cofirman que el registro muestra a todos las mismas entradas",
+        "Témoins, qui cosignent que le registre montre à tous les mêmes entrées",
+        "Testemunhas, que coassinam que o registro mostra a todos as mesmas entradas",
+    ),
+    "keys.sources": (
+        "Sources, which sign each fact",
+        "Fuentes, que firman cada hecho",
+        "Sources, qui signent chaque fait",
+        "Fontes, que assinam cada fato",
+    ),
+    "keys.ledger_source": (
+        "the ledger's own notices of withholding, signed with its log key",
+        "los avisos de retención del propio registro, firmados con su clave",
+        "les avis de retenue du registre lui-même, signés avec sa clé",
+        "os avisos de retenção do próprio registro, assinados com a sua chave",
+    ),
+    "keys.quorum_none": (
+        "No witness cosignature is required (quorum none).",
+        "No se exige ninguna cofirma de testigo (quorum none).",
+        "Aucune cosignature de témoin n'est exigée (quorum none).",
+        "Nenhuma coassinatura de testemunha é exigida (quorum none).",
+    ),
+    "keys.quorum": (
+        "A checkpoint counts only when the witnesses that cosigned it meet the quorum "
+        "“{quorum}” of the policy below.",
+        "Un punto de control solo vale si los testigos que lo cofirmaron cumplen el quórum "
+        "«{quorum}» de la política siguiente.",
+        "Un point de contrôle ne compte que si les témoins qui l'ont cosigné atteignent le "
+        "quorum « {quorum} » de la politique ci-dessous.",
+        "Um ponto de controle só vale se as testemunhas que o coassinaram cumprirem o quórum "
+        "“{quorum}” da política abaixo.",
+    ),
+    "keys.policy": (
+        "The trust policy (C2SP tlog-policy)",
+        "La política de confianza (C2SP tlog-policy)",
+        "La politique de confiance (C2SP tlog-policy)",
+        "A política de confiança (C2SP tlog-policy)",
+    ),
+    "keys.own": (
+        "Check with your own keys",
+        "Verificar con sus propias claves",
+        "Vérifier avec vos propres clés",
+        "Verificar com as suas próprias chaves",
+    ),
+    "keys.own_intro": (
+        "Paste a trust policy and the sources' keys as their owners publish them. They stay "
+        "in this browser and are used instead of this site's keys for every check, until you "
+        "forget them.",
+        "Pegue una política de confianza y las claves de las fuentes tal como las publican sus "
+        "titulares. Quedan en este navegador y se usan en lugar de las claves de este sitio en "
+        "cada verificación, hasta que las olvide.",
+        "Collez une politique de confiance et les clés des sources telles que leurs détenteurs "
+        "les publient. Elles restent dans ce navigateur et remplacent les clés de ce site pour "
+        "chaque vérification, jusqu'à ce que vous les oubliiez.",
+        "Cole uma política de confiança e as chaves das fontes tal como os seus titulares as "
+        "publicam. Ficam neste navegador e são usadas em vez das chaves deste site em cada "
+        "verificação, até que as esqueça.",
+    ),
+    "keys.own_policy": (
+        "Trust policy (tlog-policy)",
+        "Política de confianza (tlog-policy)",
+        "Politique de confiance (tlog-policy)",
+        "Política de confiança (tlog-policy)",
+    ),
+    "keys.own_sources": (
+        "Source keys, one per line",
+        "Claves de las fuentes, una por línea",
+        "Clés des sources, une par ligne",
+        "Chaves das fontes, uma por linha",
+    ),
+    "keys.own_use": (
+        "Use my keys",
+        "Usar mis claves",
+        "Utiliser mes clés",
+        "Usar as minhas chaves",
+    ),
+    "keys.own_forget": (
+        "Forget my keys",
+        "Olvidar mis claves",
+        "Oublier mes clés",
+        "Esquecer as minhas chaves",
+    ),
+    "keys.key_id": ("Key id:", "Id. de clave:", "Id. de clé :", "Id. da chave:"),
+    "keys.fingerprint": (
+        "Fingerprint (SHA-256):",
+        "Huella (SHA-256):",
+        "Empreinte (SHA-256) :",
+        "Impressão digital (SHA-256):",
+    ),
+    # The facts a timeline entry shows: a short heading, then how a verdict names them
+    "field.type": ("Kind", "Tipo", "Type", "Tipo"),
+    "field.trip_id": ("Trip", "Viaje", "Déplacement", "Viagem"),
+    "field.occurred_at": ("Recorded", "Registrado", "Enregistré", "Registrado"),
+    "field.title": ("Title", "Título", "Titre", "Título"),
+    "field.departure": ("Departure", "Salida", "Départ", "Partida"),
+    "field.return": ("Return", "Regreso", "Retour", "Retorno"),
+    "field.budget_total": ("Budgeted total", "Total presupuestado", "Total prévu", "Total orçado"),
+    "field.city_share": (
+        "Paid by the city",
+        "Pagado por la ciudad",
+        "Payé par la ville",
+        "Pago pela cidade",
+    ),
+    "field.reason": ("Reason", "Motivo", "Motif", "Motivo"),
+    "field.withheld_index": (
+        "Entry withheld",
+        "Entrada retenida",
+        "Entrée retenue",
+        "Entrada retida",
+    ),
+    "field.legal_basis": ("Legal basis", "Fundamento legal", "Base légale", "Fundamento legal"),
+    "field.actual_total": ("Actual total", "Total real", "Total réel", "Total real"),
+    "field.actual_city": (
+        "Paid by the city",
+        "Pagado por la ciudad",
+        "Payé par la ville",
+        "Pago pela cidade",
+    ),
+    "field.filed_on": (
+        "Report filed",
+        "Informe presentado",
+        "Rapport déposé",
+        "Relatório apresentado",
+    ),
+    "field.summary": ("Summary", "Resumen", "Résumé", "Resumo"),
+    "field.commitment": ("Commitment", "Compromiso", "Engagement", "Compromisso"),
+    "field.followup_status": ("Status", "Estado", "État", "Situação"),
+    "fact.type": (
+        "the kind of entry",
+        "el tipo de entrada",
+        "le type d'entrée",
+        "o tipo de entrada",
+    ),
+    "fact.trip_id": ("the trip", "el viaje", "le déplacement", "a viagem"),
+    "fact.occurred_at": (
+        "the time of the entry",
+        "la hora de la entrada",
+        "l'heure de l'entrée",
+        "a hora da entrada",
+    ),
+    "fact.title": ("the title", "el título", "le titre", "o título"),
+    "fact.departure": (
+        "the departure date",
+        "la fecha de salida",
+        "la date de départ",
+        "a data de partida",
+    ),
+    "fact.return": (
+        "the return date",
+        "la fecha de regreso",
+        "la date de retour",
+        "a data de retorno",
+    ),
+    "fact.budget_total": (
+        "the budgeted total",
+        "el total presupuestado",
+        "le total prévu au budget",
+        "o total orçado",
+    ),
+    "fact.city_share": (
+        "the city's share",
+        "la parte de la ciudad",
+        "la part de la ville",
+        "a parte da cidade",
+    ),
+    "fact.reason": ("the reason", "el motivo", "le motif", "o motivo"),
+    "fact.withheld_index": (
+        "the withheld entry",
+        "la entrada retenida",
+        "l'entrée retenue",
+        "a entrada retida",
+    ),
+    "fact.legal_basis": (
+        "the legal basis",
+        "el fundamento legal",
+        "la base légale",
+        "o fundamento legal",
+    ),
+    "fact.actual_total": ("the actual total", "el total real", "le total réel", "o total real"),
+    "fact.actual_city": (
+        "the city's share",
+        "la parte de la ciudad",
+        "la part de la ville",
+        "a parte da cidade",
+    ),
+    "fact.filed_on": (
+        "the report's date",
+        "la fecha del informe",
+        "la date du rapport",
+        "a data do relatório",
+    ),
+    "fact.summary": (
+        "the report's summary",
+        "el resumen del informe",
+        "le résumé du rapport",
+        "o resumo do relatório",
+    ),
+    "fact.commitment": ("the commitment", "el compromiso", "l'engagement", "o compromisso"),
+    "fact.followup_status": (
+        "the follow-up's status",
+        "el estado del seguimiento",
+        "l'état du suivi",
+        "a situação do acompanhamento",
     ),
     # Status, kinds, categories
     "status.approved": ("Approved", "Aprobado", "Approuvé", "Aprovada"),

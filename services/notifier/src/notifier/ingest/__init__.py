@@ -1,1 +1,2 @@
-"""Taking in ledger entries: from announcements, and from the ledger itself for gaps."""
+"""Taking in ledger entries: announcements and the ledger's answers are hints, and only
+what a checkpoint under the trust policy commits to, and its source signed, is shown."""

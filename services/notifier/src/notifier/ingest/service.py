@@ -1,107 +1,44 @@
-"""Apply ledger entries to the public read model, once each and in index order.
+"""The read model's one writer: entries already verified, applied once each, in index order.
 
-An announcement whose index is past the next expected one reveals a gap,
-which is filled from the ledger's entries endpoint; the periodic catch-up
-reads it too, so an entry the broker lost still reaches the public.
+Nothing here checks anything: ``notifier.ingest.ingestor`` calls it only with
+entries that a checkpoint under the trust policy commits to and whose source
+signature verifies. An index with no entry here (one quarantined) is a gap
+that stays.
 """
 
-import json
-import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from prometheus_client import Counter
-from sqlalchemy import Engine, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from notifier import channels
+from notifier.channels import notices
 from notifier.ingest import fold
 from notifier.models import LoggedEntry, TripFacet, TripView
-from periplus.kafka import Record
 from periplus.sources import ROTATION
-
-log = logging.getLogger(__name__)
 
 APPLIED = Counter("notifier_entries_applied_total", "Ledger entries applied to the read model")
 
-PAGE = 1000
 NOTICE = "entry.withheld"
 WITHHELD = "withheld"
 
 Item = tuple[int, dict[str, Any]]
 
 
-class Ingestor:
-    def __init__(self, engine: Engine, ledger_url: str, http: httpx.Client) -> None:
-        self.engine, self.ledger_url, self.http = engine, ledger_url.rstrip("/"), http
-
-    def handle(self, session: Session, records: list[Record]) -> None:
-        items: list[Item] = []
-        for record in records:
-            try:
-                announcement = json.loads(record.value)
-                items.append((int(announcement["index"]), dict(announcement["event"])))
-            except (ValueError, KeyError, TypeError) as exc:
-                log.warning(
-                    "unreadable announcement skipped; catch-up will read the ledger",
-                    extra={"offset": record.offset, "error": repr(exc)},
-                )
-        self.apply(session, items)
-
-    def apply(self, session: Session, items: Iterable[Item]) -> int:
-        following = next_index(session)
-        applied = 0
-        for index, event in sorted(items, key=lambda item: item[0]):
-            if index < following:
-                continue
-            if index > following:
-                for filler_index, filler in self.fetch(following, index):
-                    if filler_index == following:
-                        record(session, filler_index, filler)
-                        following, applied = following + 1, applied + 1
-                if index != following:
-                    log.warning("gap not filled yet", extra={"expected": following, "got": index})
-                    break
-            record(session, index, event)
-            following, applied = following + 1, applied + 1
-        APPLIED.inc(applied)
-        return applied
-
-    def tick(self) -> None:
-        """The consumer loop's periodic catch-up."""
-        self.catch_up()
-
-    def catch_up(self) -> int:
-        total = 0
-        while True:
-            with Session(self.engine) as session:
-                start = next_index(session)
-                fetched = self.fetch(start, start + PAGE)
-                applied = self.apply(session, fetched)
-                session.commit()
-            total += applied
-            if applied < PAGE:
-                return total
-
-    def fetch(self, start: int, end: int) -> list[Item]:
-        try:
-            response = self.http.get(
-                f"{self.ledger_url}/v1/log/entries", params={"start": start, "end": end}
-            )
-            response.raise_for_status()
-            return [(int(e["index"]), _event_of(e)) for e in response.json()["entries"]]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            log.warning("cannot read the ledger's entries", extra={"error": repr(exc)})
-            return []
-
-
-def _event_of(entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry's event, or a stand-in when the ledger withholds its bytes under law."""
-    if entry.get("event") is None:
-        return {WITHHELD: entry.get("withheld") or {}}
-    return dict(entry["event"])
+def apply(session: Session, items: Iterable[Item]) -> int:
+    """Record entries in index order, skipping those recorded already; the caller commits."""
+    following = next_index(session)
+    applied = 0
+    for index, event in sorted(items, key=lambda item: item[0]):
+        if index < following:
+            continue
+        record(session, index, event)
+        following, applied = index + 1, applied + 1
+    APPLIED.inc(applied)
+    return applied
 
 
 def next_index(session: Session) -> int:
@@ -162,19 +99,22 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
     session.add(view)
     _refresh_facets(session, trip_id, fold.facets(state))
     if type_ == NOTICE:
-        _withhold(session, view, event.get("data") or {})
+        _withhold(session, view, index, event.get("data") or {})
     channels.on_entry(session, index, event)
 
 
-def _withhold(session: Session, view: TripView, notice: dict[str, Any]) -> None:
-    """Erase a withheld entry's content here too, and fold the trip again without it."""
+def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[str, Any]) -> None:
+    """Erase a withheld entry's content from every copy kept here (the entry, the notices
+    that the stream replays and webhooks are built from), and fold the trip again."""
     index = notice.get("index")
     target = session.get(LoggedEntry, index) if isinstance(index, int) else None
     if target is not None and target.trip_id in ("", view.trip_id):
+        withheld = {k: notice.get(k) for k in ("reason", "legal_basis")}
         target.trip_id = view.trip_id
         target.type, target.occurred_at = WITHHELD, ""
-        target.event = {WITHHELD: {k: notice.get(k) for k in ("reason", "legal_basis")}}
+        target.event = {WITHHELD: withheld}
         session.add(target)
+        notices.withhold(session, target.index, {**withheld, "notice_index": notice_index})
         session.flush()
     state: dict[str, Any] = {}
     status = "approved"

@@ -14,9 +14,11 @@ from notifier.channels.models import Notice
 from notifier.checklist.signals import city_median, evaluate
 from notifier.deps import SessionDep
 from notifier.i18n.locale import Formats, negotiate
-from notifier.i18n.messages import text
+from notifier.i18n.messages import M, text
+from notifier.ingest.service import WITHHELD
 from notifier.models import LoggedEntry, TripView
-from notifier.publish import feeds, present, queries, verify
+from notifier.publish import facts, feeds, keys, present, queries, verify
+from periplus.events import EVENT_TYPES
 from periplus.sdg import LANGUAGES
 from periplus.web import ProblemError
 
@@ -35,6 +37,29 @@ FEED_KINDS = ("department", "sdg", "traveller")
 PER_PAGE = 100
 Lang = Annotated[str | None, Query(max_length=35, description="en, es, fr or pt")]
 Facet = Annotated[str | None, Query(max_length=120)]
+VERDICT_WORDS = (
+    "checking",
+    "ok",
+    "fail",
+    "warn",
+    "witnesses",
+    "no_witness",
+    "source",
+    "unsigned",
+    "withheld",
+    "matches",
+    "differs",
+    "missing",
+    "pinned_set",
+    "own_set",
+    "own_saved",
+    "own_forgotten",
+    "own_in_use",
+    "pinned_in_use",
+)
+PLACEHOLDERS = ("index", "size", "origin", "reason", "witnesses", "source", "key_id")
+VERDICT_PLACEHOLDERS = {p: f"{{{p}}}" for p in (*PLACEHOLDERS, "what", "shown", "signed")}
+FOLLOWUP_STATUSES = ("open", "in_progress", "done", "dropped")
 
 
 def _lang(request: Request, lang: str | None) -> str:
@@ -161,7 +186,9 @@ def trip_page(
     completed = state.get("completed") or {}
     report = state.get("report") if isinstance(state.get("report"), dict) else None
     outcome_text = {o.get("id"): o.get("text") for o in trip.get("expected_outcomes") or []}
-    entries = queries.timeline(session, trip_id)
+    entries = list(queries.timeline(session, trip_id))
+    origin = facts.sources(entries)
+    snapshot, costs = {"data": {"trip": trip}}, {"data": completed}
     return _render(
         "trip.html",
         request,
@@ -214,22 +241,49 @@ def trip_page(
             for f in state.get("followups") or []
             if isinstance(f, dict)
         ],
+        shown={
+            "title": facts.fact("title", snapshot, reader, origin.get("trip")),
+            "budget_total": facts.fact("budget_total", snapshot, reader, origin.get("trip")),
+            "actual_total": facts.fact("actual_total", costs, reader, origin.get("completed")),
+        },
         timeline=[_timeline_row(e, reader) for e in entries],
         status_label=text(reader, f"status.{view.status}"),
         feed_kinds=FEED_KINDS,
+        keys=keys.page_keys(request.app.state.trust),
+        words=_verify_words(reader),
     )
 
 
 def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
-    data = entry.event.get("data") or entry.event.get("withheld") or {}
-    return {
+    row: dict[str, Any] = {
         "index": entry.index,
         "type": entry.type,
         "headline": text(lang, f"event.{entry.type}"),
         "when": present.when(entry.occurred_at, lang),
-        "reason": str(data.get("reason") or "") if isinstance(data, dict) else "",
         "occurred_at": entry.occurred_at,
     }
+    held = entry.event.get(WITHHELD)
+    if held is not None:
+        # A withheld entry's bytes are gone: only the ledger's reason is left to show.
+        reason = held.get("reason") if isinstance(held, dict) else None
+        return {**row, "reason": str(reason or ""), "facts": []}
+    return {
+        **row,
+        "kind": facts.fact("type", entry.event, lang),
+        "trip": facts.fact("trip_id", entry.event, lang),
+        "time": facts.fact("occurred_at", entry.event, lang),
+        "facts": facts.of_entry(entry, lang),
+    }
+
+
+def _verify_words(lang: str) -> dict[str, Any]:
+    """The verdicts' words in the reader's language, with placeholders left for the script."""
+    words: dict[str, Any] = {
+        key: text(lang, f"verify.{key}", **VERDICT_PLACEHOLDERS) for key in VERDICT_WORDS
+    }
+    words["types"] = {t: text(lang, f"event.{t}") for t in EVENT_TYPES if f"event.{t}" in M}
+    words["followup"] = {s: text(lang, f"followup.{s}") for s in FOLLOWUP_STATUSES}
+    return words
 
 
 @router.get(

@@ -2,7 +2,8 @@
 
 Bodies and content types pass through untouched: the page's script verifies
 the ledger's own bytes, and this service could not forge a proof or a
-checkpoint without the ledger's key.
+checkpoint without the ledger's key. No key is relayed: the page checks with
+the keys the deployment pins, never with one the checked server hands out.
 """
 
 from typing import Annotated
@@ -16,7 +17,7 @@ from periplus.web import ProblemError
 router = APIRouter(prefix="/v1/verify", tags=["verify"])
 
 Index = Annotated[int, Query(ge=0, le=2**53)]
-PASSED_HEADERS = ("content-type", "cache-control")
+PASSED_HEADERS = ("content-type", "cache-control", "content-disposition", "retry-after")
 
 
 async def _relay(request: Request, path: str, params: dict[str, int] | None = None) -> Response:
@@ -28,11 +29,6 @@ async def _relay(request: Request, path: str, params: dict[str, int] | None = No
         raise ProblemError(502, "Bad gateway", "The ledger cannot be reached just now.") from exc
     headers = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_HEADERS}
     return Response(answer.content, status_code=answer.status_code, headers=headers)
-
-
-@router.get("/key", summary="The ledger's verifier key, as the ledger serves it")
-async def key(request: Request) -> Response:
-    return await _relay(request, "key")
 
 
 @router.get("/checkpoint", summary="The ledger's latest signed checkpoint, untouched")
@@ -50,3 +46,12 @@ async def entries(request: Request, start: Index, end: Index) -> Response:
 @router.get("/proof/inclusion", summary="An inclusion proof from the ledger, untouched")
 async def inclusion(request: Request, index: Index, tree_size: Index) -> Response:
     return await _relay(request, "proof/inclusion", {"index": index, "tree_size": tree_size})
+
+
+@router.get(
+    "/receipt",
+    summary="A receipt of one entry from the ledger (C2SP tlog-proof@v1), untouched",
+    description="Checks offline with `ledger verify --receipt FILE --policy FILE`.",
+)
+async def receipt(request: Request, index: Index) -> Response:
+    return await _relay(request, "receipt", {"index": index})

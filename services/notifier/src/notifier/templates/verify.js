@@ -1,33 +1,145 @@
-// Checks, in the reader's browser, that a ledger entry is in the log the ledger signed:
-// the leaf's bytes hash to the proven leaf (SHA-256), the RFC 9162 inclusion proof leads
-// to the checkpoint's root, and the checkpoint's Ed25519 signature is the ledger key's.
+// Checks a ledger entry in the reader's browser, with keys the deployment pins (or the
+// reader's own), never with a key fetched from the server being checked:
+//   1. the checkpoint is signed by a log of the trust policy (C2SP tlog-policy, Ed25519);
+//   2. the witnesses' cosignatures (C2SP cosignature/v1) meet the policy's quorum;
+//   3. the RFC 9162 inclusion proof leads from the entry's leaf to the signed root;
+//   4. the leaf carries its source's Ed25519 signature under a pinned source key;
+//   5. what the page shows for the entry equals the signed record, fact by fact.
 "use strict";
 (function () {
   const REASONS = {
-    en: { network: "the ledger could not be reached", key: "the ledger key is malformed",
-      signature: "the checkpoint's signature is not the ledger's", pending: "the entry is not yet in a signed checkpoint",
-      leaf: "the entry's bytes do not match this page or the proof", proof: "the inclusion proof does not lead to the signed root",
-      crypto: "this browser cannot check Ed25519 signatures" },
-    es: { network: "no se pudo contactar el registro", key: "la clave del registro está mal formada",
-      signature: "la firma del punto de control no es la del registro", pending: "la entrada aún no está en un punto de control firmado",
-      leaf: "los bytes de la entrada no coinciden con esta página o la prueba", proof: "la prueba de inclusión no lleva a la raíz firmada",
-      crypto: "este navegador no puede comprobar firmas Ed25519" },
-    fr: { network: "le registre est injoignable", key: "la clé du registre est mal formée",
-      signature: "la signature du point de contrôle n'est pas celle du registre", pending: "l'entrée n'est pas encore dans un point de contrôle signé",
-      leaf: "les octets de l'entrée ne correspondent pas à cette page ou à la preuve", proof: "la preuve d'inclusion ne mène pas à la racine signée",
-      crypto: "ce navigateur ne sait pas vérifier les signatures Ed25519" },
-    pt: { network: "não foi possível contatar o registro", key: "a chave do registro está malformada",
-      signature: "a assinatura do ponto de controle não é a do registro", pending: "a entrada ainda não está num ponto de controle assinado",
-      leaf: "os bytes da entrada não conferem com esta página ou a prova", proof: "a prova de inclusão não leva à raiz assinada",
-      crypto: "este navegador não verifica assinaturas Ed25519" },
+    en: {
+      network: "the ledger could not be reached",
+      policy_line: "line {line} of the trust policy cannot be read",
+      policy_quorum: "the trust policy has no quorum line",
+      source_line: "this source key cannot be read: {key}",
+      note: "the checkpoint is not a signed note",
+      origin: "the trust policy lists no log named {origin}",
+      unsigned_checkpoint: "the checkpoint carries no signature by {origin}",
+      stale: "the checkpoint of {origin} is signed with key {found}, but the key in use is {pinned}; a checkpoint signed by any other key is refused",
+      log_sig: "the signature of {origin} on the checkpoint does not verify",
+      cosig: "the cosignature by the witness {name} does not verify",
+      quorum: "the checkpoint is cosigned by {have}, which does not meet the quorum “{quorum}” of the trust policy",
+      uncosigned: "no witness of the trust policy cosigned the checkpoint, so it does not meet the quorum “{quorum}”",
+      pending: "the entry is not yet in a signed checkpoint",
+      leaf: "the ledger's entry does not match its proof",
+      proof: "the inclusion proof does not lead to the signed root",
+      crypto: "this browser cannot check Ed25519 signatures",
+      spec: "the entry is in a format this page does not know ({spec})",
+      source_form: "the entry's signature cannot be read",
+      notice_source: "only the ledger ({ledger}) may withhold an entry, but this notice comes from {source}",
+      ledger_speaks: "the ledger's own source ({ledger}) may only announce withholdings",
+      source_none: "no key of its source, {source}, is in use",
+      source_key: "the entry is signed with key {key}, which is not a key of {source} in use",
+      source_sig: "the signature does not verify under key {key} of {source}",
+      withheld_now: "the ledger withholds this entry's content under law, but the page still shows it",
+      not_withheld: "the page says this entry is withheld, but the ledger serves its content",
+    },
+    es: {
+      network: "no se pudo contactar el registro",
+      policy_line: "la línea {line} de la política de confianza no se puede leer",
+      policy_quorum: "la política de confianza no tiene línea de quórum",
+      source_line: "esta clave de fuente no se puede leer: {key}",
+      note: "el punto de control no es una nota firmada",
+      origin: "la política de confianza no incluye ningún registro llamado {origin}",
+      unsigned_checkpoint: "el punto de control no lleva ninguna firma de {origin}",
+      stale: "el punto de control de {origin} está firmado con la clave {found}, pero la clave en uso es {pinned}; se rechaza un punto de control firmado con cualquier otra clave",
+      log_sig: "la firma de {origin} en el punto de control no es válida",
+      cosig: "la cofirma del testigo {name} no es válida",
+      quorum: "el punto de control está cofirmado por {have}, lo que no cumple el quórum «{quorum}» de la política de confianza",
+      uncosigned: "ningún testigo de la política de confianza cofirmó el punto de control, así que no cumple el quórum «{quorum}»",
+      pending: "la entrada aún no está en un punto de control firmado",
+      leaf: "la entrada del registro no coincide con su prueba",
+      proof: "la prueba de inclusión no lleva a la raíz firmada",
+      crypto: "este navegador no puede comprobar firmas Ed25519",
+      spec: "la entrada está en un formato que esta página no conoce ({spec})",
+      source_form: "la firma de la entrada no se puede leer",
+      notice_source: "solo el registro ({ledger}) puede retener una entrada, pero este aviso viene de {source}",
+      ledger_speaks: "la fuente propia del registro ({ledger}) solo puede anunciar retenciones",
+      source_none: "no hay en uso ninguna clave de su fuente, {source}",
+      source_key: "la entrada está firmada con la clave {key}, que no es una clave de {source} en uso",
+      source_sig: "la firma no es válida con la clave {key} de {source}",
+      withheld_now: "el registro retiene por ley el contenido de esta entrada, pero la página aún lo muestra",
+      not_withheld: "la página dice que esta entrada está retenida, pero el registro sirve su contenido",
+    },
+    fr: {
+      network: "le registre est injoignable",
+      policy_line: "la ligne {line} de la politique de confiance est illisible",
+      policy_quorum: "la politique de confiance n'a pas de ligne de quorum",
+      source_line: "cette clé de source est illisible : {key}",
+      note: "le point de contrôle n'est pas une note signée",
+      origin: "la politique de confiance ne nomme aucun registre {origin}",
+      unsigned_checkpoint: "le point de contrôle ne porte aucune signature de {origin}",
+      stale: "le point de contrôle de {origin} est signé avec la clé {found}, mais la clé utilisée est {pinned} ; un point de contrôle signé par toute autre clé est refusé",
+      log_sig: "la signature de {origin} sur le point de contrôle n'est pas valide",
+      cosig: "la cosignature du témoin {name} n'est pas valide",
+      quorum: "le point de contrôle est cosigné par {have}, ce qui n'atteint pas le quorum « {quorum} » de la politique de confiance",
+      uncosigned: "aucun témoin de la politique de confiance n'a cosigné le point de contrôle, qui n'atteint donc pas le quorum « {quorum} »",
+      pending: "l'entrée n'est pas encore dans un point de contrôle signé",
+      leaf: "l'entrée du registre ne correspond pas à sa preuve",
+      proof: "la preuve d'inclusion ne mène pas à la racine signée",
+      crypto: "ce navigateur ne sait pas vérifier les signatures Ed25519",
+      spec: "l'entrée est dans un format que cette page ne connaît pas ({spec})",
+      source_form: "la signature de l'entrée est illisible",
+      notice_source: "seul le registre ({ledger}) peut retenir une entrée, mais cet avis vient de {source}",
+      ledger_speaks: "la source propre du registre ({ledger}) ne peut annoncer que des retenues",
+      source_none: "aucune clé de sa source, {source}, n'est utilisée",
+      source_key: "l'entrée est signée avec la clé {key}, qui n'est pas une clé utilisée de {source}",
+      source_sig: "la signature n'est pas valide avec la clé {key} de {source}",
+      withheld_now: "le registre retient le contenu de cette entrée en vertu de la loi, mais la page l'affiche encore",
+      not_withheld: "la page indique que cette entrée est retenue, mais le registre en sert le contenu",
+    },
+    pt: {
+      network: "não foi possível contatar o registro",
+      policy_line: "a linha {line} da política de confiança não pode ser lida",
+      policy_quorum: "a política de confiança não tem linha de quórum",
+      source_line: "esta chave de fonte não pode ser lida: {key}",
+      note: "o ponto de controle não é uma nota assinada",
+      origin: "a política de confiança não inclui nenhum registro chamado {origin}",
+      unsigned_checkpoint: "o ponto de controle não traz nenhuma assinatura de {origin}",
+      stale: "o ponto de controle de {origin} está assinado com a chave {found}, mas a chave em uso é {pinned}; um ponto de controle assinado com qualquer outra chave é recusado",
+      log_sig: "a assinatura de {origin} no ponto de controle não é válida",
+      cosig: "a coassinatura da testemunha {name} não é válida",
+      quorum: "o ponto de controle está coassinado por {have}, o que não cumpre o quórum “{quorum}” da política de confiança",
+      uncosigned: "nenhuma testemunha da política de confiança coassinou o ponto de controle, por isso ele não cumpre o quórum “{quorum}”",
+      pending: "a entrada ainda não está num ponto de controle assinado",
+      leaf: "a entrada do registro não confere com a sua prova",
+      proof: "a prova de inclusão não leva à raiz assinada",
+      crypto: "este navegador não verifica assinaturas Ed25519",
+      spec: "a entrada está num formato que esta página não conhece ({spec})",
+      source_form: "a assinatura da entrada não pode ser lida",
+      notice_source: "só o registro ({ledger}) pode reter uma entrada, mas este aviso vem de {source}",
+      ledger_speaks: "a fonte própria do registro ({ledger}) só pode anunciar retenções",
+      source_none: "nenhuma chave da sua fonte, {source}, está em uso",
+      source_key: "a entrada está assinada com a chave {key}, que não é uma chave de {source} em uso",
+      source_sig: "a assinatura não é válida com a chave {key} de {source}",
+      withheld_now: "o registro retém por lei o conteúdo desta entrada, mas a página ainda o mostra",
+      not_withheld: "a página diz que esta entrada está retida, mas o registro serve o seu conteúdo",
+    },
   };
+  const QUOTES = { en: ["“", "”"], es: ["«", "»"], fr: ["« ", " »"], pt: ["“", "”"] };
   const lang = document.documentElement.lang in REASONS ? document.documentElement.lang : "en";
-  const words = document.getElementById("verify-words").dataset;
+  const words = JSON.parse(document.getElementById("verify-words").textContent);
+  const pinned = JSON.parse(document.getElementById("trust").textContent);
+  const OWN = "periplus.own-keys";
+  const UNSIGNED_SPEC = "periplus.event/1";
+  const SPEC = "periplus.event/2";
+  const NOTICE = "entry.withheld";
+  const LOG_KEY = 0x01;
+  const COSIGNER_KEY = 0x04;
 
-  class Failure extends Error {}
-  const fail = (reason) => { throw new Failure(reason); };
+  class Failure extends Error {
+    constructor(reason, values) { super(reason); this.values = values || {}; }
+  }
+  const fail = (reason, values) => { throw new Failure(reason, values); };
+  const fill = (template, values) =>
+    template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  const quote = (text) => QUOTES[lang][0] + text + QUOTES[lang][1];
+  const list = (items) => new Intl.ListFormat(lang, { type: "conjunction" }).format(items);
+
   const enc = new TextEncoder();
   const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   const cat = (...parts) => {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
@@ -38,40 +150,181 @@
   const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
   const nodeHash = (l, r) => sha256(cat(Uint8Array.of(1), l, r));
 
+  async function ed25519(key, signature, message) {
+    let imported;
+    try {
+      imported = await crypto.subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
+    } catch (e) { fail("crypto"); }
+    try {
+      return await crypto.subtle.verify({ name: "Ed25519" }, imported, signature, message);
+    } catch (e) { return false; }
+  }
+
   async function get(path, kind) {
     let response;
     try { response = await fetch(path, { cache: "no-store" }); } catch (e) { fail("network"); }
     if (!response.ok) fail(response.status === 400 ? "pending" : "network");
-    return kind === "json" ? response.json() : response.text();
+    try { return await (kind === "json" ? response.json() : response.text()); } catch (e) { fail("network"); }
   }
 
-  async function openCheckpoint(keyText, note) {
-    const [name, hexId, ...rest] = keyText.trim().split("+");
-    const blob = rest.join("+");
+  // --- Keys: C2SP vkeys, tlog-policy, and the set in use ---------------------------------
+
+  // `<name>+<8 hex key id>+<base64(type || key)>`; null unless well formed with its true id.
+  // Base64 may hold "+", so only the first two split.
+  async function vkey(text, type) {
+    const line = text.trim();
+    const first = line.indexOf("+");
+    const second = line.indexOf("+", first + 1);
+    if (first < 1 || second < 0) return null;
+    const name = line.slice(0, first);
+    if (/\s/.test(name) || !/^[0-9a-f]{8}$/.test(line.slice(first + 1, second))) return null;
     let raw;
-    try { raw = b64(blob); } catch (e) { fail("key"); }
-    if (!name || raw.length !== 33 || raw[0] !== 1) fail("key");
-    const pub = raw.slice(1);
-    const id = (await sha256(cat(enc.encode(name + "\n"), Uint8Array.of(1), pub))).slice(0, 4);
-    if (Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("") !== hexId) fail("key");
-    const cut = note.lastIndexOf("\n\n");
-    if (cut < 0) fail("signature");
-    const text = note.slice(0, cut + 1);
-    let key;
-    try {
-      key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
-    } catch (e) { fail("crypto"); }
-    let signed = false;
-    for (const line of note.slice(cut + 2).split("\n")) {
-      if (!line.startsWith("\u2014 " + name + " ")) continue;
-      let sig;
-      try { sig = b64(line.slice(line.lastIndexOf(" ") + 1)); } catch (e) { continue; }
-      if (sig.length !== 68 || !same(sig.slice(0, 4), id)) continue;
-      if (await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(4), enc.encode(text))) signed = true;
+    try { raw = b64(line.slice(second + 1)); } catch (e) { return null; }
+    if (raw.length !== 33 || raw[0] !== type) return null;
+    const key = raw.slice(1);
+    const id = await keyId(name, type, key);
+    return hex(id) === line.slice(first + 1, second) ? { name, id, key } : null;
+  }
+  const keyId = async (name, type, key) =>
+    (await sha256(cat(enc.encode(name + "\n"), Uint8Array.of(type), key))).slice(0, 4);
+
+  async function parsePolicy(text) {
+    const policy = { logs: [], witnesses: new Map(), groups: new Map(), quorum: null };
+    const named = new Set();
+    const grouped = new Set();
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const bad = () => fail("policy_line", { line: i + 1 });
+      if (/[\x00-\x08\x0a-\x1f\x7f]/.test(lines[i])) bad();
+      const [keyword, ...args] = lines[i].split(/[ \t]+/).filter(Boolean);
+      if (keyword === undefined || keyword.startsWith("#")) continue;
+      if (keyword === "log" && (args.length === 1 || args.length === 2)) {
+        const key = await vkey(args[0], LOG_KEY);
+        if (!key || policy.logs.some((k) => same(k.key, key.key))) bad();
+        policy.logs.push(key);
+      } else if (keyword === "witness" && (args.length === 2 || args.length === 3)) {
+        const key = await vkey(args[1], COSIGNER_KEY);
+        if (!key || args[0] === "none" || named.has(args[0])) bad();
+        if ([...policy.witnesses.values()].some((w) => same(w.key, key.key))) bad();
+        policy.witnesses.set(args[0], key);
+        named.add(args[0]);
+      } else if (keyword === "group" && args.length >= 3) {
+        const [name, k, ...members] = args;
+        if (name === "none" || named.has(name)) bad();
+        for (const member of members) {
+          if (!named.has(member) || grouped.has(member)) bad();
+          grouped.add(member);
+        }
+        let threshold = /^[0-9]+$/.test(k) ? Number(k) : 0;
+        if (k === "all") threshold = members.length;
+        if (k === "any") threshold = 1;
+        if (threshold < 1 || threshold > members.length) bad();
+        policy.groups.set(name, { threshold, members });
+        named.add(name);
+      } else if (keyword === "quorum" && args.length === 1) {
+        if (policy.quorum !== null || (args[0] !== "none" && !named.has(args[0]))) bad();
+        policy.quorum = args[0];
+      } else {
+        bad();
+      }
     }
-    if (!signed) fail("signature");
-    const [origin, size, root] = text.split("\n");
-    return { origin, size: Number(size), root: b64(root) };
+    if (policy.quorum === null) fail("policy_quorum");
+    return policy;
+  }
+
+  function satisfied(policy, cosigned) {
+    const witnessed = (name) => {
+      const group = policy.groups.get(name);
+      if (!group) return cosigned.has(name);
+      return group.members.filter(witnessed).length >= group.threshold;
+    };
+    return policy.quorum === "none" || witnessed(policy.quorum);
+  }
+
+  function storedKeys() {
+    let own = null;
+    try { own = JSON.parse(localStorage.getItem(OWN) || "null"); } catch (e) { return null; }
+    return own && typeof own.policy === "string" && typeof own.sources === "string" ? own : null;
+  }
+
+  const sourceLines = (text) => text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+
+  async function keysInUse() {
+    const own = storedKeys();
+    const policy = await parsePolicy(own ? own.policy : pinned.policy);
+    const sources = new Map();
+    const add = (key) => {
+      const known = sources.get(key.name) || [];
+      if (!known.some((k) => same(k.id, key.id))) sources.set(key.name, [...known, key]);
+    };
+    for (const text of own ? sourceLines(own.sources) : Object.values(pinned.sources).flat()) {
+      const key = await vkey(text, LOG_KEY);
+      if (!key) fail("source_line", { key: text.trim() });
+      add(key);
+    }
+    // The ledger's own notices (withholdings) are signed by the log key under its source's name.
+    const name = pinned.ledger_source;
+    for (const log of policy.logs) add({ name, id: await keyId(name, LOG_KEY, log.key), key: log.key });
+    return { own: Boolean(own), policy, sources };
+  }
+
+  // --- The checkpoint: log signature, then witnesses ------------------------------------
+
+  function splitNote(note) {
+    const cut = note.lastIndexOf("\n\n");
+    if (cut < 0 || !note.endsWith("\n")) fail("note");
+    const signatures = [];
+    for (const line of note.slice(cut + 2, -1).split("\n")) {
+      if (!line.startsWith("\u2014 ")) fail("note");
+      const space = line.lastIndexOf(" ");
+      try {
+        signatures.push({ name: line.slice(2, space), sig: b64(line.slice(space + 1)) });
+      } catch (e) { fail("note"); }
+    }
+    return { body: note.slice(0, cut + 1), signatures };
+  }
+
+  async function openCheckpoint(keys, note) {
+    const { body, signatures } = splitNote(note);
+    const [origin, size, root] = body.split("\n");
+    if (!origin || !/^(0|[1-9][0-9]*)$/.test(size || "")) fail("note");
+    let rootHash;
+    try { rootHash = b64(root); } catch (e) { fail("note"); }
+    if (rootHash.length !== 32) fail("note");
+    const logs = keys.policy.logs.filter((k) => k.name === origin);
+    if (!logs.length) fail("origin", { origin });
+    let signed = false;
+    for (const { name, sig } of signatures) {
+      for (const log of logs) {
+        if (name !== log.name || !same(sig.slice(0, 4), log.id)) continue;
+        const valid = sig.length === 68 && (await ed25519(log.key, sig.slice(4), enc.encode(body)));
+        if (!valid) fail("log_sig", { origin });
+        signed = true;
+      }
+    }
+    if (!signed) {
+      const other = signatures.find((s) => s.name === origin);
+      const inUse = logs.map((k) => hex(k.id)).join(", ");
+      if (other) fail("stale", { origin, found: hex(other.sig.slice(0, 4)), pinned: inUse });
+      fail("unsigned_checkpoint", { origin });
+    }
+    const cosigned = new Map();  // policy name -> the witness key's own name
+    for (const [name, witness] of keys.policy.witnesses) {
+      for (const { name: signer, sig } of signatures) {
+        if (signer !== witness.name || !same(sig.slice(0, 4), witness.id)) continue;
+        const time = sig.length === 76 ? new DataView(sig.buffer, 4, 8).getBigUint64(0) : 0n;
+        const message = enc.encode(`cosignature/v1\ntime ${time}\n${body}`);
+        const valid = time >= 1n && time < 2n ** 63n && (await ed25519(witness.key, sig.slice(12), message));
+        if (!valid) fail("cosig", { name: witness.name });
+        cosigned.set(name, witness.name);
+      }
+    }
+    if (!satisfied(keys.policy, new Set(cosigned.keys()))) {
+      const quorum = keys.policy.quorum;
+      if (!cosigned.size) fail("uncosigned", { quorum });
+      fail("quorum", { have: list([...cosigned.values()]), quorum });
+    }
+    return { origin, size: Number(size), root: rootHash, witnesses: [...cosigned.values()] };
   }
 
   // RFC 9162, section 2.1.3.2; halving by division keeps indexes above 2^31 exact.
@@ -93,10 +346,98 @@
     return r;
   }
 
+  // --- The entry: its source's signature, then what the page shows ----------------------
+
+  // The source signed the RFC 8785 bytes without `sig`. Keys are sorted there, so the
+  // top-level member is the last `,"sig":"…"` and is followed by `,"source":`.
+  async function checkSource(keys, text, event) {
+    if (event.spec === UNSIGNED_SPEC && !("sig" in event)) return null;
+    if (event.spec !== SPEC) fail("spec", { spec: String(event.spec) });
+    let sig;
+    try { sig = b64(event.sig); } catch (e) { fail("source_form"); }
+    const member = `,"sig":${JSON.stringify(event.sig)}`;
+    const at = text.lastIndexOf(member + ',"source":');
+    if (sig.length !== 68 || at < 0) fail("source_form");
+    const signed = enc.encode(text.slice(0, at) + text.slice(at + member.length));
+    const source = String(event.source);
+    const ledger = pinned.ledger_source;
+    if (event.type === NOTICE && source !== ledger) fail("notice_source", { ledger, source });
+    if (event.type !== NOTICE && source === ledger) fail("ledger_speaks", { ledger });
+    const candidates = keys.sources.get(source) || [];
+    if (!candidates.length) fail("source_none", { source });
+    const key = candidates.find((k) => same(k.id, sig.slice(0, 4)));
+    if (!key) fail("source_key", { key: hex(sig.slice(0, 4)), source });
+    if (!(await ed25519(key.key, sig.slice(4), signed))) {
+      fail("source_sig", { key: hex(key.id), source });
+    }
+    return { source, key_id: hex(key.id) };
+  }
+
+  function lookup(event, path) {
+    let value = event;
+    for (const part of path.split(".")) {
+      if (value === null || typeof value !== "object" || !(part in value)) return undefined;
+      value = value[part];
+    }
+    return value;
+  }
+
+  function equal(a, b) {
+    if (a === b) return true;
+    if (!a || !b || typeof a !== "object" || typeof b !== "object") return false;
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return Array.isArray(a) === Array.isArray(b) && ka.length === kb.length
+      && ka.every((k) => equal(a[k], b[k]));
+  }
+
+  // A signed value as the reader would see it on the page.
+  function display(kind, value) {
+    const day = (moment) => new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }).format(moment);
+    try {
+      if (kind === "money" && value && typeof value === "object") {
+        const money = new Intl.NumberFormat(lang, { style: "currency", currency: value.currency });
+        return money.format(Number(value.amount));
+      }
+      if (kind === "date") return day(new Date(value + "T00:00:00Z"));
+      if (kind === "time") {
+        const moment = new Date(value);
+        return `${day(moment)} ${moment.toISOString().slice(11, 16)} UTC`;
+      }
+    } catch (e) { /* an unusual value is shown as it is signed */ }
+    if (kind === "type") return words.types[value] || String(value);
+    if (kind === "followup") return words.followup[value] || String(value);
+    if (kind === "text") return quote(String(value));
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+
+  // Every fact the page marks for this entry: in its own row, and elsewhere by data-entry.
+  function differences(button, index, event) {
+    const row = button.closest("tr");
+    const marked = new Set([
+      ...(row ? row.querySelectorAll("[data-fact]") : []),
+      ...document.querySelectorAll(`[data-entry="${index}"][data-fact]`),
+    ]);
+    const found = [];
+    for (const element of marked) {
+      const kind = element.dataset.kind;
+      const seen = element.textContent.trim();
+      let value;
+      try { value = JSON.parse(element.dataset.value); } catch (e) { value = undefined; }
+      const signed = lookup(event, element.dataset.fact);
+      const plain = kind === "text" || kind === "id";
+      if (equal(value, signed) && (!plain || seen === String(signed))) continue;
+      const values = { what: element.dataset.label, shown: kind === "text" ? quote(seen) : seen };
+      found.push(signed === undefined ? fill(words.missing, values)
+        : fill(words.differs, { ...values, signed: display(kind, signed) }));
+    }
+    return found;
+  }
+
   async function verify(button) {
+    if (!window.crypto || !crypto.subtle) fail("crypto");
+    const keys = await keysInUse();
     const index = Number(button.dataset.index);
-    const [keyText, note] = await Promise.all([get("/v1/verify/key"), get("/v1/verify/checkpoint")]);
-    const checkpoint = await openCheckpoint(keyText, note);
+    const checkpoint = await openCheckpoint(keys, await get("/v1/verify/checkpoint"));
     if (index >= checkpoint.size) fail("pending");
     const [entries, proof] = await Promise.all([
       get(`/v1/verify/entries?start=${index}&end=${index + 1}`, "json"),
@@ -104,46 +445,123 @@
     ]);
     const entry = (entries.entries || [])[0];
     if (!entry || entry.index !== index) fail("leaf");
-    let leafHash;
-    if (entry.withheld) {
-      // The bytes are withheld under law; the tree still proves the entry's hash.
-      if (button.dataset.type !== "withheld") fail("leaf");
-      leafHash = b64(entry.leaf_hash);
-    } else {
-      const leaf = b64(entry.leaf);
-      leafHash = await sha256(cat(Uint8Array.of(0), leaf));
-      let event;
-      try { event = JSON.parse(new TextDecoder().decode(leaf)); } catch (e) { fail("leaf"); }
-      if (event.type !== button.dataset.type || event.trip_id !== button.dataset.trip ||
-          event.occurred_at !== button.dataset.occurred) fail("leaf");
-    }
-    if (!same(leafHash, b64(proof.leaf_hash))) fail("leaf");
-    const root = await rootFromProof(index, checkpoint.size, leafHash, (proof.hashes || []).map(b64));
+    const withheld = Boolean(entry.withheld);
+    if (withheld !== (button.dataset.type === "withheld")) fail(withheld ? "withheld_now" : "not_withheld");
+    let leaf = null, leafHash;
+    try {
+      // Withheld under law: the bytes are gone, the tree still proves the entry's hash.
+      leaf = withheld ? null : b64(entry.leaf);
+      leafHash = withheld ? b64(entry.leaf_hash) : await sha256(cat(Uint8Array.of(0), leaf));
+    } catch (e) { fail("leaf"); }
+    let path;
+    try {
+      if (!same(leafHash, b64(proof.leaf_hash))) fail("leaf");
+      path = (proof.hashes || []).map(b64);
+    } catch (e) { fail(e instanceof Failure ? e.message : "proof"); }
+    const root = await rootFromProof(index, checkpoint.size, leafHash, path);
     if (!same(root, checkpoint.root)) fail("proof");
-    return checkpoint;
+    const result = { checkpoint, withheld, signer: null, unsigned: false };
+    if (withheld) return result;
+    let text, event;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(leaf);
+      event = JSON.parse(text);
+    } catch (e) { fail("leaf"); }
+    if (!event || typeof event !== "object") fail("leaf");
+    result.signer = await checkSource(keys, text, event);
+    result.unsigned = result.signer === null;
+    const found = differences(button, index, event);
+    if (found.length) fail("differs", { list: found.join("; ") });
+    return result;
+  }
+
+  // --- Showing the verdict --------------------------------------------------------------
+
+  function show(out, state, head, lines) {
+    const title = document.createElement("p");
+    title.textContent = head;
+    const items = document.createElement("ul");
+    for (const line of lines) {
+      const item = document.createElement("li");
+      item.textContent = line;
+      items.append(item);
+    }
+    out.replaceChildren(title, items);
+    out.className = `verdict ${state}`;
+    out.dataset.result = state === "bad" ? "fail" : state;
+  }
+
+  function inUse() {
+    const own = storedKeys() !== null;
+    const note = document.getElementById("keys-in-use");
+    note.textContent = own ? words.own_in_use : words.pinned_in_use;
+    note.hidden = false;
+    return own;
   }
 
   for (const button of document.querySelectorAll("button.verify")) {
     button.hidden = false;
     button.addEventListener("click", async () => {
       const out = document.getElementById("verdict-" + button.dataset.index);
+      delete out.dataset.result;
       out.className = "verdict";
       out.textContent = words.checking;
       button.disabled = true;
+      const set = inUse() ? words.own_set : words.pinned_set;
       try {
-        const cp = await verify(button);
-        out.className = "verdict ok";
-        out.textContent = "✓ " + words.ok.replace("{index}", button.dataset.index)
-          .replace("{size}", String(cp.size)).replace("{origin}", cp.origin);
-        out.dataset.result = "ok";
+        const r = await verify(button);
+        const { size, origin, witnesses } = r.checkpoint;
+        const lines = [witnesses.length ? fill(words.witnesses, { witnesses: list(witnesses) }) : words.no_witness];
+        if (r.withheld) lines.push(words.withheld);
+        else if (r.unsigned) lines.push(words.unsigned, words.matches);
+        else lines.push(fill(words.source, r.signer), words.matches);
+        lines.push(set);
+        const head = fill(r.unsigned ? words.warn : words.ok, { index: button.dataset.index, size, origin });
+        show(out, r.unsigned ? "warn" : "ok", (r.unsigned ? "⚠ " : "✓ ") + head, lines);
       } catch (e) {
-        const reason = e instanceof Failure ? REASONS[lang][e.message] : String(e);
-        out.className = "verdict bad";
-        out.textContent = "✗ " + words.fail.replace("{reason}", reason);
-        out.dataset.result = "fail";
+        const reason = !(e instanceof Failure) ? String(e)
+          : e.message === "differs" ? e.values.list : fill(REASONS[lang][e.message], e.values);
+        show(out, "bad", "✗ " + fill(words.fail, { reason }), [set]);
       } finally {
         button.disabled = false;
       }
+    });
+  }
+
+  // --- The reader's own keys -----------------------------------------------------------
+
+  const form = document.getElementById("own-keys");
+  if (form) {
+    const policyField = document.getElementById("own-policy");
+    const sourcesField = document.getElementById("own-sources");
+    const status = document.getElementById("own-status");
+    const stored = storedKeys();
+    if (stored) { policyField.value = stored.policy; sourcesField.value = stored.sources; }
+    form.hidden = false;
+    inUse();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      let policy = policyField.value.replace(/\r\n?/g, "\n");
+      if (!policy.endsWith("\n")) policy += "\n";
+      const own = { policy, sources: sourcesField.value.replace(/\r\n?/g, "\n") };
+      try {
+        await parsePolicy(own.policy);
+        for (const line of sourceLines(own.sources)) {
+          if (!(await vkey(line, LOG_KEY))) fail("source_line", { key: line.trim() });
+        }
+        localStorage.setItem(OWN, JSON.stringify(own));
+        status.textContent = words.own_saved;
+      } catch (e) {
+        status.textContent = e instanceof Failure ? fill(REASONS[lang][e.message], e.values) : String(e);
+      }
+      inUse();
+    });
+    document.getElementById("own-forget").addEventListener("click", () => {
+      try { localStorage.removeItem(OWN); } catch (e) { /* nothing was kept */ }
+      policyField.value = "";
+      sourcesField.value = "";
+      status.textContent = words.own_forgotten;
+      inUse();
     });
   }
 })();

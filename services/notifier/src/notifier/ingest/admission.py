@@ -1,0 +1,34 @@
+"""Which entries of the signed tree the public sees: those their own source signed.
+
+The tree proves only that the ledger logged an entry; the source's signature,
+under keys from this notifier's configuration, proves that the city said it.
+An entry that fails is possible only if the ledger misbehaves; it is
+quarantined and the tree still advances past it.
+"""
+
+from typing import Any
+
+from notifier.ingest.service import NOTICE
+from notifier.trust import Trust
+from periplus.events import EventRejectedError, parse_envelope
+from periplus.sources import ROTATION
+
+
+def admit(trust: Trust, leaf: bytes) -> dict[str, Any]:
+    """The event of a leaf the signed tree holds, or EventRejectedError saying why not.
+
+    A key rotation that verifies is followed at once: the entries after it in
+    the same batch are signed by the new key.
+    """
+    envelope = parse_envelope(leaf)
+    if envelope.leaf != leaf:
+        raise EventRejectedError("the leaf is not the RFC 8785 form of its event")
+    if envelope.source == trust.ledger_source and envelope.type != NOTICE:
+        raise EventRejectedError(f"the ledger ({trust.ledger_source}) only states withholdings")
+    if envelope.type == NOTICE and envelope.source != trust.ledger_source:
+        raise EventRejectedError(f"only the ledger ({trust.ledger_source}) may withhold an entry")
+    if envelope.type == ROTATION:
+        trust.sources.follow(envelope)
+    else:
+        trust.sources.check(envelope)
+    return envelope.to_json()

@@ -1,0 +1,210 @@
+"""From hints to shown entries: nothing reaches the public unless the ledger's signed
+tree holds it and its own source signed it.
+
+Announcements on the entries topic (``handle``) and the ledger's entries
+endpoint are equally untrusted. ``catch_up`` reads the ledger's checkpoint
+and checks it against the trust policy (the log's key, the witnesses'
+quorum); extends the verified tree with the announced leaves or, where none
+was announced or they do not reach the signed root, with the ledger's own,
+which count only once they do; checks each entry's source signature; and
+applies what passes in the transaction that stores the new tree. What fails
+is quarantined. The tree already shown needs no consistency proof: the new
+root is computed from its stored right edge.
+"""
+
+import logging
+import threading
+from collections.abc import Iterator
+
+from prometheus_client import Gauge
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from notifier.ingest import admission, quarantine, service, staging, tree
+from notifier.ingest.reader import Leaf, LedgerError, LedgerReader
+from notifier.ingest.service import WITHHELD, Item
+from notifier.ingest.staging import Announced
+from notifier.models import LoggedEntry
+from notifier.trust import Trust
+from periplus import db
+from periplus.events import EventRejectedError, parse_envelope
+from periplus.kafka import Record
+from periplus.merkle import CompactRange, verify_consistency
+from periplus.note import Checkpoint, NoteError
+from periplus.sources import ROTATION
+
+log = logging.getLogger(__name__)
+
+VERIFIED_SIZE = Gauge("notifier_verified_tree_size", "Entries of the log verified and applied")
+
+BATCH = 1000  # entries verified and applied per transaction
+
+Found = tuple[CompactRange, list[Leaf]]
+
+
+class Ingestor:
+    def __init__(self, engine: Engine, ledger: LedgerReader, trust: Trust) -> None:
+        self.engine, self.ledger, self.trust = engine, ledger, trust
+        self._lock = threading.Lock()  # one catch-up at a time: each extends the tree it read
+        self._failing = False
+
+    def prepare(self, records: list[Record]) -> list[staging.Read]:
+        """The consumer's first step, outside the transaction: parse and hash."""
+        return staging.read(records)
+
+    def handle(self, session: Session, items: list[staging.Read]) -> None:
+        """The consumer's second step: stage the announcements as hints."""
+        staging.stage(session, items, tree.load(session.connection()).size)
+
+    def waiting(self) -> bool:
+        """Whether announced entries wait for a checkpoint."""
+        with db.reading(self.engine) as connection:
+            return staging.waiting(connection, tree.load(connection).size)
+
+    def load_rotations(self) -> None:
+        """Follow the key rotations shown already, so that a restart knows every key in force."""
+        with db.reading(self.engine) as connection:
+            events = connection.execute(
+                select(col(LoggedEntry.event))
+                .where(col(LoggedEntry.type) == ROTATION)
+                .order_by(col(LoggedEntry.index))
+            ).scalars()
+            for event in events:
+                try:
+                    self.trust.sources.follow(parse_envelope(event))
+                except EventRejectedError as exc:
+                    log.warning(
+                        "a rotation shown before no longer verifies", extra={"error": str(exc)}
+                    )
+
+    def catch_up(self) -> int:
+        """Show what the ledger's latest checkpoint commits to and passes; return how many."""
+        shown = 0
+        with self._lock:
+            try:
+                for applied in self._rounds():
+                    shown += applied
+            except LedgerError as exc:
+                if not self._failing:
+                    log.warning("cannot read the ledger; will retry", extra={"error": str(exc)})
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("the ledger answers again")
+                self._failing = False
+        return shown
+
+    def _rounds(self) -> Iterator[int]:
+        """Extend the verified tree towards the checkpoint, one batch a transaction."""
+        note = self.ledger.checkpoint()
+        try:
+            signed = self.trust.policy.verify_checkpoint(note).checkpoint
+        except NoteError as exc:
+            self._alarm("policy", f"the checkpoint fails the trust policy: {exc}", note)
+            return
+        while True:
+            with db.reading(self.engine) as connection:
+                verified = tree.load(connection)
+                end = min(signed.size, verified.size + BATCH)
+                announced = staging.between(connection, verified.size, end, 4 * BATCH)
+            if signed.size < verified.size:
+                reason = (
+                    f"the checkpoint of size {signed.size} is smaller than "
+                    f"the tree of size {verified.size} verified already"
+                )
+                self._alarm("rollback", reason, note)
+                return
+            if signed.size == verified.size:
+                if signed.root != verified.root():
+                    reason = f"the checkpoint of size {signed.size} signs another root than ours"
+                    self._alarm("fork", reason, note)
+                return
+            found = self._extend(verified, end, signed, announced)
+            if found is None:
+                reason = (
+                    f"the ledger's entries {verified.size}..{end - 1} do not hash to the root "
+                    f"that its checkpoint of size {signed.size} signs"
+                )
+                self._alarm("unreached", reason, note)
+                return
+            yield self._apply(verified.size, found, announced, note, signed.size)
+
+    def _extend(
+        self,
+        verified: CompactRange,
+        end: int,
+        signed: Checkpoint,
+        announced: dict[int, list[Announced]],
+    ) -> Found | None:
+        """The leaves ``[verified.size, end)`` that reach the signed root, and the tree they make.
+
+        The announced leaves are tried first; where one is missing or they do
+        not reach the root, the ledger's own are read, and count only if they do.
+        """
+        proof: list[bytes] | None = None
+
+        def reaches(grown: CompactRange) -> bool:
+            nonlocal proof
+            if grown.size == signed.size:
+                return grown.root() == signed.root
+            if proof is None:  # the same for either set of leaves: read once
+                proof = self.ledger.consistency(grown.size, signed.size)
+            return verify_consistency(grown.size, signed.size, grown.root(), signed.root, proof)
+
+        indices = range(verified.size, end)
+        if all(i in announced for i in indices):
+            first = [announced[i][0] for i in indices]
+            leaves = [Leaf(a.index, a.leaf_hash, a.leaf) for a in first]
+            grown = tree.extended(verified, (a.leaf_hash for a in first))
+            if reaches(grown):
+                return grown, leaves
+        leaves = self.ledger.entries(verified.size, end)
+        grown = tree.extended(verified, (leaf.hash for leaf in leaves))
+        return (grown, leaves) if reaches(grown) else None
+
+    def _apply(
+        self,
+        start: int,
+        found: Found,
+        announced: dict[int, list[Announced]],
+        note: str,
+        signed_size: int,
+    ) -> int:
+        """Quarantine what differs or fails, show the rest, and store the new tree, at once."""
+        grown, leaves = found
+        shown: list[Item] = []
+        refused: list[tuple[Leaf, str]] = []
+        for leaf in leaves:
+            if leaf.leaf is None:
+                shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
+                continue
+            try:
+                shown.append((leaf.index, admission.admit(self.trust, leaf.leaf)))
+            except EventRejectedError as exc:
+                refused.append((leaf, str(exc)))
+        held = {leaf.index: leaf.hash for leaf in leaves}
+        forged = [a for each in announced.values() for a in each if a.leaf_hash != held[a.index]]
+        with Session(self.engine) as session:
+            if tree.lock(session) != start:
+                return 0  # another process extended the tree meanwhile; read it again
+            for a in forged:
+                reason = (
+                    f"differs from entry {a.index}, which the checkpoint "
+                    f"of size {signed_size} commits to"
+                )
+                quarantine.entry(session, "announcement", reason, a.leaf, a.origin, a.index)
+            origin = f"{self.ledger.base_url}/v1/log/entries"
+            for leaf, reason in refused:
+                quarantine.entry(session, "entry", reason, leaf.leaf or b"", origin, leaf.index)
+            applied = service.apply(session, shown)
+            tree.save(session, grown, note)
+            staging.discard(session, grown.size)
+            session.commit()
+        VERIFIED_SIZE.set(grown.size)
+        return applied
+
+    def _alarm(self, problem: quarantine.Problem, reason: str, note: str) -> None:
+        with Session(self.engine) as session:
+            origin = f"{self.ledger.base_url}/v1/log/checkpoint"
+            quarantine.checkpoint(session, problem, reason, note, origin)
+            session.commit()

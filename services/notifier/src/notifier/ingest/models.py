@@ -1,0 +1,66 @@
+"""What ingestion keeps besides the read model: entries waiting for a checkpoint,
+the tree verified so far, and what was refused."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, LargeBinary, Text
+from sqlmodel import Field
+
+from notifier.models import NotifierModel
+
+
+class StagedEntry(NotifierModel, table=True):
+    """An announced entry, not yet shown: a hint until a checkpoint commits to its bytes.
+
+    Keyed by index and leaf hash, so a forged announcement cannot push the real
+    one out; every candidate for an index waits, and those that differ from
+    what the signed tree holds are quarantined.
+    """
+
+    __tablename__ = "staged_entry"
+
+    index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    origin: str = Field(max_length=200)
+    received_at: datetime
+
+
+class VerifiedTree(NotifierModel, table=True):
+    """The prefix of the log this notifier has verified and applied: one row.
+
+    ``edge`` is the compact range (the roots of the perfect subtrees covering
+    ``[0, size)``, 32 bytes each), enough to extend the tree and compute its
+    root with no other storage; ``checkpoint`` is the signed note that
+    committed to it.
+    """
+
+    __tablename__ = "verified_tree"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    edge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    checkpoint: str = Field(sa_column=Column(Text, nullable=False))
+    verified_at: datetime
+
+
+class Quarantined(NotifierModel, table=True):
+    """Something refused, never shown, listed with the reason for anyone to check.
+
+    ``kind`` is ``announcement`` (a message on the entries topic that is
+    unreadable or differs from the signed tree), ``entry`` (an entry inside
+    the signed tree whose source signature or type is refused) or
+    ``checkpoint`` (a checkpoint that fails the trust policy, or that the
+    ledger's own entries do not reach). ``digest`` lists each problem once.
+    """
+
+    __tablename__ = "quarantined"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    ledger_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    origin: str = Field(max_length=200)
+    reason: str = Field(max_length=1000)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    digest: str = Field(max_length=64, unique=True)
+    received_at: datetime

@@ -1,0 +1,85 @@
+"""Refusing in public: what fails a check is kept with the reason, counted and listed.
+
+Nothing quarantined is shown. Announcements and entries are listed once per
+bytes and reason; a refused checkpoint once per reason, so a ledger that
+keeps signing with a key the policy does not name adds one line, not one per
+checkpoint.
+"""
+
+import hashlib
+import logging
+from datetime import UTC, datetime
+from typing import Literal
+
+from prometheus_client import Counter
+from sqlmodel import Session, col
+
+from notifier.ingest.models import Quarantined
+from notifier.ingest.rows import insert_new
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["announcement", "entry", "checkpoint"]
+Problem = Literal["policy", "rollback", "fork", "unreached"]
+
+QUARANTINED = Counter(
+    "notifier_entries_quarantined_total",
+    "Announcements and ledger entries refused and listed, never shown",
+    ["kind"],
+)
+REFUSED = Counter(
+    "notifier_checkpoints_refused_total",
+    "Checkpoints refused: failing the trust policy, smaller than or forking from the "
+    "verified tree, or not reached by the ledger's own entries",
+    ["problem"],
+)
+MAX_RAW = 1_000_000
+
+
+def entry(
+    session: Session,
+    kind: Literal["announcement", "entry"],
+    reason: str,
+    raw: bytes,
+    origin: str,
+    index: int | None = None,
+) -> None:
+    """List a refused announcement or entry; the caller commits."""
+    if _add(session, kind, reason, raw, origin, index, raw):
+        QUARANTINED.labels(kind).inc()
+        log.warning(
+            "quarantined", extra={"kind": kind, "index": index, "origin": origin, "reason": reason}
+        )
+
+
+def checkpoint(session: Session, problem: Problem, reason: str, note: str, origin: str) -> None:
+    """Count a refused checkpoint, an alarm: the ledger or the path to it misbehaves."""
+    REFUSED.labels(problem).inc()
+    if _add(session, "checkpoint", reason, note.encode(), origin, None, b""):
+        log.error("checkpoint refused", extra={"problem": problem, "reason": reason})
+
+
+def _add(
+    session: Session,
+    kind: Kind,
+    reason: str,
+    raw: bytes,
+    origin: str,
+    index: int | None,
+    identity: bytes,
+) -> bool:
+    digest = hashlib.sha256(f"{kind}\n{index}\n{reason}\n".encode() + identity).hexdigest()
+    inserted = session.execute(
+        insert_new(session, Quarantined)
+        .values(
+            kind=kind,
+            ledger_index=index,
+            origin=origin[:200],
+            reason=reason[:1000],
+            raw=raw[:MAX_RAW],
+            digest=digest,
+            received_at=datetime.now(UTC),
+        )
+        .returning(col(Quarantined.id))
+    ).first()
+    return inserted is not None

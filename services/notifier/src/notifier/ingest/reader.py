@@ -1,0 +1,98 @@
+"""What the notifier reads from the ledger over HTTP, all of it to be checked.
+
+The checkpoint counts once the trust policy accepts its signatures; the
+entries and proofs once they hash to the root it signs. Nothing here is
+believed, so a ledger that answers garbage only delays what is shown.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from periplus.merkle import leaf_hash
+
+PAGE = 1000  # the most entries the ledger serves at once
+
+
+class LedgerError(Exception):
+    """The ledger could not be read, or answered something that is not what was asked."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One entry as the ledger serves it; ``leaf`` is None when withheld under law."""
+
+    index: int
+    hash: bytes
+    leaf: bytes | None
+
+
+class LedgerReader:
+    def __init__(self, base_url: str, http: httpx.Client) -> None:
+        self.base_url, self.http = base_url.rstrip("/"), http
+
+    def checkpoint(self) -> str:
+        """The latest signed checkpoint, cosignatures included, as the ledger serves it."""
+        return self._get("checkpoint").text
+
+    def entries(self, start: int, end: int) -> list[Leaf]:
+        """The entries ``[start, end)``, paging as the ledger allows."""
+        found: list[Leaf] = []
+        while start + len(found) < end:
+            at = start + len(found)
+            page = self._json("entries", start=at, end=min(end, at + PAGE)).get("entries")
+            if not isinstance(page, list) or not page:
+                raise LedgerError(f"the ledger serves no entries from {at} (of {start}..{end})")
+            for raw in page:
+                found.append(_leaf(raw, start + len(found)))
+        return found[: end - start]
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """The RFC 9162 consistency proof between two tree sizes."""
+        hashes = self._json("proof/consistency", first=first, second=second).get("hashes")
+        if not isinstance(hashes, list):
+            raise LedgerError("the consistency proof carries no list of hashes")
+        return [_hash(h) for h in hashes]
+
+    def _get(self, path: str, **params: int) -> httpx.Response:
+        try:
+            response = self.http.get(f"{self.base_url}/v1/log/{path}", params=params)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise LedgerError(f"cannot read /v1/log/{path}: {exc}") from exc
+        return response
+
+    def _json(self, path: str, **params: int) -> dict[str, Any]:
+        try:
+            body = self._get(path, **params).json()
+        except ValueError as exc:
+            raise LedgerError(f"/v1/log/{path} answered no JSON") from exc
+        if not isinstance(body, dict):
+            raise LedgerError(f"/v1/log/{path} answered no JSON object")
+        return body
+
+
+def _leaf(raw: Any, expected: int) -> Leaf:
+    if not isinstance(raw, dict) or raw.get("index") != expected:
+        raise LedgerError(f"the ledger's entries skip or repeat index {expected}")
+    try:
+        leaf = base64.b64decode(raw.get("leaf") or "", validate=True)
+    except (binascii.Error, TypeError) as exc:
+        raise LedgerError(f"entry {expected}'s leaf is not base64") from exc
+    if leaf:
+        return Leaf(expected, leaf_hash(leaf), leaf)
+    # Withheld: the bytes are gone, the hash the tree keeps is served instead.
+    return Leaf(expected, _hash(raw.get("leaf_hash")), None)
+
+
+def _hash(text: Any) -> bytes:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise LedgerError("a hash the ledger served is not base64") from exc
+    if len(raw) != 32:
+        raise LedgerError("a hash the ledger served is not 32 bytes")
+    return raw

@@ -1,0 +1,74 @@
+"""The keys a trip page's *verify* button checks with, as the deployment pins them.
+
+The page carries them in a JSON block and shows each with a fingerprint, so a
+reader can compare them with what the witnesses and the city publish; the
+browser never asks the ledger, the server it is checking, for a key.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from notifier.trust import Trust
+
+
+def fingerprint(vkey: str) -> str:
+    """SHA-256 of the key as written, in groups of four hex digits, easy to read aloud."""
+    digest = hashlib.sha256(vkey.encode()).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
+@dataclass(frozen=True)
+class ShownKey:
+    label: str
+    """The policy's name for a witness, else the key's own name."""
+    name: str
+    key_id: str
+    fingerprint: str
+    vkey: str
+    ledger: bool = False
+    """A key of the ledger's own source: its log key, which signs its withholding notices."""
+
+
+def _shown(label: str, vkey: str, ledger: bool = False) -> ShownKey:
+    name, key_id, _ = vkey.split("+", 2)
+    return ShownKey(label, name, key_id, fingerprint(vkey), vkey, ledger)
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    """What the page shows of the keys, and the JSON its script verifies with."""
+
+    policy: str
+    quorum: str
+    logs: list[ShownKey]
+    witnesses: list[ShownKey]
+    sources: list[ShownKey]
+    data: dict[str, Any]
+
+
+def page_keys(trust: Trust) -> PageKeys:
+    policy = trust.policy
+    logs = [str(key) for key in trust.log_keys]
+    witnesses = {w.name: str(w.key) for w in policy.witnesses.values()}
+    sources = trust.source_keys()
+    data = {
+        "policy": str(policy),
+        "logs": logs,
+        "witnesses": witnesses,
+        "quorum": policy.quorum,
+        "sources": sources,
+        "ledger_source": trust.ledger_source,
+    }
+    return PageKeys(
+        policy=str(policy),
+        quorum=policy.quorum,
+        logs=[_shown(key.split("+", 1)[0], key) for key in logs],
+        witnesses=[_shown(name, key) for name, key in witnesses.items()],
+        sources=[
+            _shown(name, key, name == trust.ledger_source)
+            for name, keys in sources.items()
+            for key in keys
+        ],
+        data=data,
+    )
