@@ -152,8 +152,17 @@ class Envelope(BaseModel):
 
     @property
     def signed_bytes(self) -> bytes:
-        """The RFC 8785 bytes of the envelope without ``sig``: what its source signed."""
-        return canonical_bytes(self.to_json(signed=False))
+        """The RFC 8785 bytes of the envelope without ``sig``: what its source signed.
+
+        Cut from the leaf rather than encoded again: RFC 8785 sorts the members,
+        so the top-level ``sig`` sits, last of its spelling, between ``seq`` and
+        ``source``, and the bytes around it are those of the envelope without it.
+        """
+        if self.sig is None:
+            return self.leaf
+        member = b',"sig":"' + self.sig.encode() + b'"'
+        at = self.leaf.rfind(member + b',"source":')
+        return self.leaf[:at] + self.leaf[at + len(member) :]
 
     @property
     def signature(self) -> tuple[bytes, bytes]:

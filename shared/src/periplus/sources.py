@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 from periplus.canonical import canonical_bytes
 from periplus.events import SPEC, Envelope, EventRejectedError, utc_timestamp
@@ -62,7 +62,7 @@ def rotation_data(new: Verifier) -> dict[str, Any]:
 @dataclass
 class _Key:
     verifier: Verifier
-    public: Ed25519PublicKey
+    public: VerifyKey  # libsodium's: the ledger and the notifier check every event
     first: int  # the first seq this key may sign
     last: int | None = None  # the last, once a rotation retired it
 
@@ -86,7 +86,7 @@ class SourceKeys:
     def trust(self, source: str, verifier: Verifier, first: int = 1) -> None:
         if verifier.name != source:
             raise NoteError(f"a key of {source} must be named {source}, not {verifier.name}")
-        public = Ed25519PublicKey.from_public_bytes(verifier.public_key)
+        public = VerifyKey(verifier.public_key)
         self._keys.setdefault(source, {})[verifier.key_id] = _Key(verifier, public, first)
 
     def __contains__(self, source: object) -> bool:
@@ -122,8 +122,8 @@ class SourceKeys:
                 f"key {key_id.hex()} of {envelope.source} was retired after seq {key.last}"
             )
         try:
-            key.public.verify(signature, envelope.signed_bytes)
-        except InvalidSignature:
+            key.public.verify(envelope.signed_bytes, signature)
+        except BadSignatureError:
             raise EventRejectedError(
                 f"the signature does not verify under key {key_id.hex()} of {envelope.source}"
             ) from None
