@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import uuid
 from typing import Any
 
@@ -76,3 +77,35 @@ def test_a_copy_has_the_canonical_bytes_of_the_copy() -> None:
     copy = original.model_copy(update={"seq": original.seq + 1})
     assert copy.leaf != original.leaf
     assert json.loads(copy.leaf)["seq"] == original.seq + 1
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "char"),
+    [
+        ({"title": "Visit\x00to Quito"}, "data.title", "character U+0000"),
+        (
+            {"trip": {"travellers": [{"name": "Ana\x1bRocha"}]}},
+            "data.trip.travellers.0.name",
+            "character U+001B",
+        ),
+        ({"note": "back\bspace"}, "data.note", "character U+0008"),
+        ({"note": "form\ffeed"}, "data.note", "character U+000C"),
+        ({"note": "delete\x7f"}, "data.note", "character U+007F"),
+        ({"k\x01": "v"}, "a key in data", "character U+0001"),
+    ],
+)
+def test_text_with_a_control_character_is_refused_where_it_is(
+    data: dict[str, Any], where: str, char: str
+) -> None:
+    raw = json.dumps(envelope(data=data)).encode()
+    with pytest.raises(EventRejectedError, match=re.escape(f"{where} holds the control {char}")):
+        parse_envelope(raw)
+    with pytest.raises(EventRejectedError, match=re.escape(char)):
+        parse_envelope(json.loads(raw))
+    # What a log took before the rule is still read as it was appended.
+    assert parse_envelope(raw, logged=True).data == data
+
+
+def test_tabs_line_breaks_and_their_look_alikes_are_text() -> None:
+    data = {"purpose": "First line.\r\n\tSecond.", "path": "C:\\u0000\\b\\f", "é": "\u0085"}
+    assert parse_envelope(json.dumps(envelope(data=data)).encode()).data == data

@@ -1,5 +1,6 @@
 """The web layer every service shares: problem responses, limits, operations."""
 
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -9,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from periplus import db
 from periplus.settings import ServiceSettings
-from periplus.testing import Server, free_port
-from periplus.web import ProblemError, create_app
+from periplus.testing import Server, eventually, free_port
+from periplus.web import CheckFailedError, ProblemError, Readiness, create_app
 
 
 class Body(BaseModel):
@@ -97,10 +98,85 @@ def test_a_crash_is_a_500_problem_with_the_request_id(client: httpx.Client) -> N
 
 def test_operations_endpoints(client: httpx.Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz")
-    assert ready.status_code == 503
-    assert "broker" in ready.json()["detail"]
+    assert client.get("/readyz").status_code == 200
     metrics = client.get("/metrics").text
     assert (
         'http_requests_total{method="GET",route="/healthz",service="test",status="200"}' in metrics
     )
+
+
+def test_a_broker_down_is_reported_and_leaves_the_service_ready(client: httpx.Client) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == {"status": "ok", "required": True}
+    broker = body["checks"]["broker"]
+    assert (broker["status"], broker["required"]) == ("failing", False)
+    assert broker["error"] == "ConnectionError"
+    metrics = client.get("/metrics").text
+    assert 'readiness_ready{service="test"} 1.0' in metrics
+    assert 'readiness_check_ok{check="broker",service="test"} 0.0' in metrics
+    assert 'readiness_check_ok{check="database",service="test"} 1.0' in metrics
+
+
+def test_a_required_check_that_fails_makes_the_service_unready() -> None:
+    app = build(f"127.0.0.1:{free_port()}")
+
+    def lost() -> None:
+        raise ConnectionRefusedError("the database is gone")
+
+    app.state.readiness.require("database", lost)
+    app.state.readiness.report("queue", lambda: {"waiting": 7, "oldest": None})
+    with Server(app) as server:
+        ready = httpx.get(f"{server.url}/readyz")
+        metrics = httpx.get(f"{server.url}/metrics").text
+    assert ready.status_code == 503
+    assert ready.headers["content-type"] == "application/problem+json"
+    problem = ready.json()
+    assert problem["detail"] == "Failing: database"
+    assert problem["checks"]["database"] == {
+        "status": "failing",
+        "required": True,
+        "error": "ConnectionRefusedError",
+    }
+    assert problem["checks"]["queue"] == {
+        "status": "ok",
+        "required": False,
+        "waiting": 7,
+        "oldest": None,
+    }
+    assert 'readiness_ready{service="test"} 0.0' in metrics
+    assert 'readiness_check_value{check="queue",field="waiting",service="test"} 7.0' in metrics
+
+
+def test_a_probe_that_hangs_fails_in_time_and_runs_once_at_a_time() -> None:
+    readiness = Readiness("hung", within=0.2)
+    release, started = threading.Event(), []
+
+    def hangs() -> dict[str, object]:
+        started.append(1)
+        release.wait()
+        return {"late": 1}
+
+    def fails() -> None:
+        raise CheckFailedError("not connected", lag=None)
+
+    readiness.report("hangs", hangs)
+    readiness.report("fails", fails)
+    readiness.require("fine", lambda: None)
+    try:
+        for _ in range(3):
+            ready, checks = readiness.run()
+            assert ready
+            assert checks["hangs"]["error"] == "no answer within 0.2 s"
+        assert checks["fails"] == {
+            "status": "failing",
+            "required": False,
+            "error": "not connected",
+            "lag": None,
+        }
+        assert len(started) == 1
+    finally:
+        release.set()
+    eventually(lambda: readiness.run()[1]["hangs"]["status"] == "ok")

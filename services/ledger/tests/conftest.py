@@ -1,10 +1,18 @@
 """A real ledger over real HTTP on a fresh database."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from ledger.testing import Ledger, serve
+
+
+@pytest.fixture(autouse=True)
+def _signed_checkpoint_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands and processes read their settings from the environment: what they sign
+    is recorded under the test's directory, never in the working directory's var/."""
+    monkeypatch.setenv("LEDGER_SIGNED_CHECKPOINT_FILE", str(tmp_path / "ledger.checkpoint"))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI, Query
 from sqlmodel import Session
 
+from ledger.ingest.resolve import held
 from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, Ledger, event, source_keys
 from periplus.events import Envelope, parse_envelope
@@ -73,7 +74,9 @@ def test_gaps_are_filled_in_order_and_a_down_source_is_caught_up_later(
     assert seqs(ledger) == list(range(1, 9))
 
 
-def test_an_event_id_seen_before_is_quarantined_and_its_seq_passed(ledger: Ledger) -> None:
+def test_an_event_id_seen_before_is_quarantined_and_holds_its_source_there(
+    ledger: Ledger,
+) -> None:
     trip = uuid.uuid4()
     first, second = event(1, trip), event(2, trip)
     # The same id again under later seqs: in a later batch, and twice within one.
@@ -83,6 +86,9 @@ def test_an_event_id_seen_before_is_quarantined_and_its_seq_passed(ledger: Ledge
         with Session(ledger.engine) as session:
             ingestor.ingest(session, batch)
             session.commit()
-    assert seqs(ledger) == [1, 2, 5]
-    reasons = [q["reason"] for q in ledger.get("/v1/log/quarantine").json()["events"]]
-    assert sorted(reasons) == sorted(f"event id {e.id} is already in the log" for e in again)
+    assert seqs(ledger) == [1, 2]  # seq 3 is not passed in silence: 4 and 5 wait behind it
+    [refused] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert refused["reason"] == f"event id {first.id} is already in the log"
+    assert (refused["source"], refused["seq"]) == (SOURCE, 3)
+    with Session(ledger.engine) as session:
+        assert [(h.source, h.seq) for h in held(session, [SOURCE])] == [(SOURCE, 3)]

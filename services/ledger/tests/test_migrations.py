@@ -63,3 +63,29 @@ def test_a_log_whose_announcements_were_all_sent_starts_after_the_last(
         position = connection.execute(text("SELECT position FROM relay_cursor")).scalar()
     assert position == 2
     engine.dispose()
+
+
+def test_events_refused_before_are_named_by_the_source_and_seq_they_claim(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0005")
+    refused = [
+        json.dumps({"source": "a-city/trips-api", "seq": 7, "data": {"name": "\u0000"}}),
+        json.dumps({"source": "a-city/trips-api", "seq": "7"}),
+        "not json",
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO quarantine (received_at, origin, reason, raw) "
+                "VALUES (CURRENT_TIMESTAMP, 'topic/0/1', 'refused', :raw)"
+            ),
+            [{"raw": raw.encode()} for raw in refused],
+        )
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT source, seq FROM quarantine ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [("a-city/trips-api", 7), (None, None), (None, None)]
+    db.downgrade(engine, MIGRATIONS, "0005")
+    engine.dispose()

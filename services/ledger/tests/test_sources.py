@@ -95,8 +95,22 @@ def _tampered(envelope: Envelope) -> bytes:
             lambda seq, trip: make_event(seq, trip, "entry.withheld", {"index": 0}).leaf,
             "only the ledger itself may state a withholding",
         ),
+        (
+            lambda seq, trip: (
+                make_event(
+                    seq, trip, "source.seq_resolved", {"source": SOURCE, "seq": 2, "reason": "mine"}
+                ).leaf
+            ),
+            "only the ledger itself may resolve a seq",
+        ),
     ],
-    ids=["another key", "changed after signing", "unsigned", "withholding from a source"],
+    ids=[
+        "another key",
+        "changed after signing",
+        "unsigned",
+        "withholding from a source",
+        "resolution from a source",
+    ],
 )
 def test_a_forged_event_is_quarantined_and_the_real_one_takes_its_seq(
     consuming: tuple[str, Ledger],

@@ -1,16 +1,25 @@
-"""The live stream over real HTTP: receive, disconnect, resume with Last-Event-ID, filter."""
+"""The live stream over real HTTP: receive, disconnect, resume with Last-Event-ID, filter,
+and a stop that ends every stream."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from notifier.channels.testing import Entries, snapshot
 from notifier.main import build
-from periplus.testing import Server, eventually
+from periplus.local import wait_for_port
+from periplus.testing import Server, eventually, free_port
+from services.notifier.tests.site_fixture import TRUST
 from services.notifier.tests.test_webhooks import ingest, settings
 
 
@@ -174,3 +183,51 @@ def test_a_full_stream_turns_readers_away_politely(database_url: str) -> None:
         assert refused.headers["retry-after"] == "30"
         assert refused.headers["content-type"] == "application/problem+json"
         assert first.response.status_code == 200
+
+
+def test_sigterm_ends_open_streams_and_the_process_promptly(
+    database_url: str, tmp_path: Path
+) -> None:
+    """uvicorn waits for open responses before it stops, and a stream never ends by itself:
+    the stop must end it, cleanly (the reader sees the end of the body, then reconnects)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "NOTIFIER_PORT": str(port),
+        "NOTIFIER_DATABASE_URL": database_url,
+        "NOTIFIER_TRUST_POLICY_FILE": str(TRUST["trust_policy_file"]),
+        "NOTIFIER_SOURCE_KEYS": json.dumps(TRUST["source_keys"]),
+        "NOTIFIER_LEDGER_SOURCE": TRUST["ledger_source"],
+        "NOTIFIER_INGEST_ENABLED": "false",
+        "NOTIFIER_ALERTS_ENABLED": "false",
+        "NOTIFIER_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        "NOTIFIER_LEDGER_URL": "http://127.0.0.1:9",
+    }
+    log = tmp_path / "notifier.log"
+    with log.open("wb") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "notifier.cli", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+    try:
+        wait_for_port(port, timeout=60)
+        url = f"http://127.0.0.1:{port}/v1/stream"
+        with httpx.stream("GET", url, timeout=httpx.Timeout(30.0)) as response:
+            assert response.status_code == 200
+            lines = response.iter_lines()
+            assert next(lines) == ": periplus live stream"
+            process.send_signal(signal.SIGTERM)
+            asked = time.monotonic()
+            rest = list(lines)  # raises if the body is cut off rather than ended
+        ended = time.monotonic() - asked
+        process.wait(timeout=15)
+        stopped = time.monotonic() - asked
+    finally:
+        process.kill()
+        process.wait()
+    assert rest[0].startswith("retry:")
+    assert ended < 3.0, ended
+    assert stopped < 10.0, stopped
+    assert "Application shutdown complete" in log.read_text()

@@ -112,7 +112,7 @@ def test_new_subscriptions_are_rate_limited_per_address(database_url: str) -> No
 def test_a_receiver_whose_name_now_points_inside_is_not_called(database_url: str) -> None:
     """The address is checked again before each attempt (a name may be re-pointed)."""
     entries, trip = Entries(), str(uuid.uuid4())
-    strict = settings(database_url, allow_private_receivers=False, webhook_retry_window=0.5)
+    strict = settings(database_url, allow_private_receivers=False, webhook_retry_schedule=[0.1])
     with Receiver() as receiver, Server(build(strict)) as server:
         app = server.server.config.app
         with Session(app.state.engine) as session:

@@ -64,7 +64,7 @@ def test_an_origin_hash_that_is_not_lowercase_hex_is_404(witness: RunningWitness
 def test_readiness_checks_the_database_and_no_broker(witness: RunningWitness) -> None:
     response = witness.http.get(f"{witness.url}/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == ["database"]
+    assert response.json()["checks"] == {"database": {"status": "ok", "required": True}}
     assert witness.http.get(f"{witness.url}/healthz").json() == {"status": "ok"}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from periplus import merkle
 from periplus.canonical import canonical_bytes
-from periplus.events import UNSIGNED_SPEC, EventRejectedError, parse_envelope
+from periplus.events import LEDGER_NOTICES, UNSIGNED_SPEC, EventRejectedError, parse_envelope
 from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
 from periplus.sources import ROTATION, SourceKeys
 
@@ -186,8 +186,10 @@ def entry_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
 class Attestation:
     """Each entry's source signature, under the pinned keys and the rotations the log holds.
 
-    A withholding notice is the ledger's own word: it must be signed by the log
-    key, under the name of the ledger's source, whatever source it names.
+    A withholding notice or a notice that the log moved past a source's seq is
+    the ledger's own word: it must be signed by the log key, under the name of
+    the ledger's source, whatever source it names. Entries are read as they
+    were appended, so a rule on their text made later fails no honest log.
     """
 
     def __init__(self, sources: SourceKeys, chain: Chain, report: Report) -> None:
@@ -196,14 +198,14 @@ class Attestation:
 
     def check(self, index: int, leaf: bytes) -> None:
         try:
-            envelope = parse_envelope(leaf)
+            envelope = parse_envelope(leaf, logged=True)
         except EventRejectedError as exc:
             raise VerificationFailedError("entry", f"not an event: {exc}", index) from exc
         if envelope.sig is None:
             self.report.unsigned += 1
             return
         keys = self.sources
-        if envelope.type == NOTICE:
+        if envelope.type in LEDGER_NOTICES:
             keys = self.ledger
             if envelope.source not in keys:
                 for verifier, _limit in self.chain:

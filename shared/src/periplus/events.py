@@ -7,6 +7,12 @@ reason, so a malformed event is quarantined rather than logged or lost.
 RFC 8785 bytes of the envelope without ``sig``, as base64 of the 4-byte key id
 and the 64-byte signature. ``periplus.event/1`` (no ``sig``) was the first form
 and stays readable, because logs keep what they appended.
+
+Text in ``data`` (keys and values) carries no control character but tab, line
+feed and carriage return, which free text (a purpose, a report) needs: a NUL
+is valid JSON and valid RFC 8785, yet PostgreSQL cannot store it in text, and
+no other control character means anything on a public page. An entry a log
+took before this rule is still read as it was appended (``logged=True``).
 """
 
 import base64
@@ -24,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -48,12 +55,22 @@ EVENT_TYPES = frozenset(
         "followup.updated",
         "entry.withheld",  # the ledger's own notice that an entry's bytes are withheld
         "source.key_rotated",  # a source names its next key, signed by its current one
+        "source.seq_resolved",  # the ledger's own notice that it moved past a source's seq
     }
 )
+WITHHELD = "entry.withheld"
+SEQ_RESOLVED = "source.seq_resolved"
+LEDGER_NOTICES = frozenset({WITHHELD, SEQ_RESOLVED})
+"""Types only the ledger's own source may state, signed by the log key."""
 SIGNATURE_BYTES = 4 + 64
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,62}/[a-z0-9][a-z0-9.-]{0,62}$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""The control characters refused in an event's text: all but tab, line feed, carriage return."""
+# The same, as RFC 8785 writes them: an unescaped backslash before \u00XX, \b or \f
+# (tab, line feed and carriage return have short escapes of their own), or DEL as is.
+_ESCAPED_CONTROL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\(?:u00|b|f)|\x7f")
 
 
 class EventRejectedError(ValueError):
@@ -111,16 +128,24 @@ class Envelope(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _canonical(self) -> Self:
+    def _canonical(self, info: ValidationInfo) -> Self:
         if (self.sig is None) != (self.spec == UNSIGNED_SPEC):
             raise ValueError(f"{SPEC} carries sig and {UNSIGNED_SPEC} does not")
         # An event the log could not hash is no event: refuse it here, once,
         # and keep the bytes, which every service needs.
         try:
             # Kept where cached_property keeps it, without its lock (Python 3.11).
-            self.__dict__["leaf"] = canonical_bytes(self.to_json())
+            leaf = self.__dict__["leaf"] = canonical_bytes(self.to_json())
         except (ValueError, RecursionError) as exc:
             raise ValueError(f"the event has no RFC 8785 form: {exc}") from exc
+        # Searched in the canonical bytes, in C, rather than string by string.
+        logged = bool(info.context and info.context.get("logged"))
+        if not logged and _ESCAPED_CONTROL.search(leaf):
+            where, char = _control(self.data, "data")
+            raise ValueError(
+                f"{where} holds the control character U+{ord(char):04X}; "
+                "only tab, line feed and carriage return are allowed in text"
+            )
         return self
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
@@ -173,11 +198,35 @@ class Envelope(BaseModel):
         return raw[:4], raw[4:]
 
 
-def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
-    """Read an envelope of a known version, or raise EventRejectedError with the reason."""
+def _control(value: Any, where: str) -> tuple[str, str]:
+    """Where in ``value`` the first refused control character is, and which it is."""
+    if isinstance(value, str):
+        found = CONTROL.search(value)
+        return (where, found.group()) if found else ("", "")
+    items: list[tuple[Any, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, child in items:
+        if isinstance(key, str) and (found := CONTROL.search(key)):
+            return f"a key in {where}", found.group()
+        path, char = _control(child, f"{where}.{key}")
+        if path:
+            return path, char
+    return "", ""
+
+
+def parse_envelope(raw: bytes | str | dict[str, Any], *, logged: bool = False) -> Envelope:
+    """Read an envelope of a known version, or raise EventRejectedError with the reason.
+
+    ``logged``: the bytes are an entry a log holds already, read as they were
+    appended; the rule on control characters is for what enters a log.
+    """
+    context = {"logged": logged}
     if not isinstance(raw, dict):
         try:
-            return Envelope.model_validate_json(raw)  # the common case, parsed in Rust
+            return Envelope.model_validate_json(raw, context=context)  # parsed in Rust
         except ValidationError:
             pass  # read it again below, to say why in this reader's words
     try:
@@ -193,7 +242,7 @@ def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
             f"unsupported spec {value.get('spec')!r}; this reader knows {', '.join(SPECS)}"
         )
     try:
-        return Envelope.model_validate(value)
+        return Envelope.model_validate(value, context=context)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in exc.errors()

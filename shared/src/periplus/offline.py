@@ -14,7 +14,7 @@ from typing import Any
 
 from periplus import merkle
 from periplus.checks import NOTICE, Attestation, Report, VerificationFailedError, entry_hash
-from periplus.events import Envelope, EventRejectedError, parse_envelope
+from periplus.events import SEQ_RESOLVED, Envelope, EventRejectedError, parse_envelope
 from periplus.note import NoteError
 from periplus.policy import Policy, VerifiedCheckpoint
 from periplus.proof import ProofFormatError, Receipt, verify_receipt
@@ -31,6 +31,7 @@ WHAT = {
     "trip.closed": "closed",
     "entry.withheld": "an entry's bytes withheld under law",
     "source.key_rotated": "the source's signing key replaced",
+    SEQ_RESOLVED: "passed: the log holds no event of it and takes the next",
 }
 
 
@@ -49,6 +50,8 @@ def describe(envelope: Envelope) -> str:
     what = WHAT.get(envelope.type, envelope.type)
     if envelope.type == NOTICE:
         subject = f"entry {data.get('index')} (legal basis: {data.get('legal_basis')})"
+    if envelope.type == SEQ_RESOLVED:
+        subject = f"seq {data.get('seq')} of {data.get('source')} ({data.get('reason')})"
     return (
         f"{envelope.source} stated, as its event {envelope.seq} on {envelope.occurred_at}: "
         f"{subject}: {what}."
@@ -75,7 +78,7 @@ def check_receipt(text: str, policy: Policy, sources: SourceKeys | None = None) 
         raise VerificationFailedError("receipt", str(exc)) from exc
     assert receipt.extra is not None  # verify_receipt refuses a receipt without it
     try:
-        envelope = parse_envelope(receipt.extra)
+        envelope = parse_envelope(receipt.extra, logged=True)
     except EventRejectedError as exc:
         raise VerificationFailedError("receipt", f"the entry is no event: {exc}") from exc
     checkpoint = verified.checkpoint

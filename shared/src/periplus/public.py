@@ -189,6 +189,15 @@ class SourceKeyRotated(_Public):
     key: str = Field(description="The new verifier key, named after the source.")
 
 
+class SourceSeqResolved(_Public):
+    """The ledger moved past a ``seq`` of a source that it could not take
+    (``source.seq_resolved``, stated by the ledger's own source under the log key)."""
+
+    source: str = Field(description="The source whose event the log does not hold.")
+    seq: int = Field(ge=1, description="The seq passed: the log takes that source's next one.")
+    reason: str = Field(min_length=1, description="Why, in the operator's words.")
+
+
 DATA_MODELS: dict[str, type[_Public]] = {
     "trip.approved": TripApproved,
     "trip.amended": TripAmended,
@@ -199,4 +208,5 @@ DATA_MODELS: dict[str, type[_Public]] = {
     "followup.updated": FollowupUpdated,
     "trip.closed": TripClosed,
     "source.key_rotated": SourceKeyRotated,
+    "source.seq_resolved": SourceSeqResolved,
 }

@@ -3,9 +3,11 @@
 from pathlib import Path
 from typing import Any, Literal, Self
 
+import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from periplus.db import Limits
 from periplus.kafka import Connection
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -44,6 +46,38 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000
+    database_lock_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a statement waits for a lock another transaction holds, then "
+        "fails (503): PostgreSQL lock_timeout, SQLite busy_timeout.",
+    )
+    database_statement_timeout: float = Field(
+        default=60.0, gt=0, description="PostgreSQL statement_timeout, in seconds."
+    )
+    database_idle_in_transaction_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds after which PostgreSQL ends a session idle inside a transaction "
+        "(a host lost mid-transaction), freeing the rows it locked.",
+    )
+    database_dead_peer_timeout: float = Field(
+        default=30.0,
+        ge=3,
+        description="Seconds of silence after which the service and PostgreSQL each drop "
+        "their connection (TCP keepalives, tcp_user_timeout).",
+    )
+    database_connect_timeout: float = Field(
+        default=10.0, ge=2, description="Seconds to open a PostgreSQL connection."
+    )
+    http_connect_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds to connect to another service over HTTP."
+    )
+    http_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds to wait for each read (and write) of an outbound HTTP request.",
+    )
 
     @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod
@@ -102,6 +136,33 @@ class ServiceSettings(BaseSettings):
             given, missing = (files[1], files[2]) if key is None else (files[2], files[1])
             raise ValueError(f"{name(given)} needs {name(missing)}: a certificate and its key")
         return self
+
+    @model_validator(mode="after")
+    def _lock_wait_within_statement(self) -> Self:
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        if self.database_lock_timeout >= self.database_statement_timeout:
+            raise ValueError(
+                f"{prefix}DATABASE_LOCK_TIMEOUT must be less than "
+                f"{prefix}DATABASE_STATEMENT_TIMEOUT, which counts the wait for locks too"
+            )
+        return self
+
+    def database_limits(self) -> Limits:
+        """What every connection of this service waits for, at most."""
+        return Limits(
+            lock=self.database_lock_timeout,
+            statement=self.database_statement_timeout,
+            idle_in_transaction=self.database_idle_in_transaction_timeout,
+            dead_peer=self.database_dead_peer_timeout,
+            connect=self.database_connect_timeout,
+        )
+
+    def http_timeouts(self, read: float | None = None) -> httpx.Timeout:
+        """Timeouts of an outbound HTTP client: ``read`` (else ``http_timeout``) for each
+        read, write and wait for a pooled connection, ``http_connect_timeout`` to connect."""
+        return httpx.Timeout(
+            self.http_timeout if read is None else read, connect=self.http_connect_timeout
+        )
 
     def kafka_connection(self) -> Connection:
         """How this service reaches the broker: the bootstrap and librdkafka's security options."""

@@ -6,8 +6,7 @@ import threading
 import time
 from typing import Any
 
-import uvicorn
-
+from periplus import web
 from periplus.kafka import Connection
 from periplus.local import broker_command, wait_for_port
 
@@ -55,15 +54,15 @@ class Broker:
 
 
 class Server:
-    """A FastAPI app served by uvicorn on a free port, in a thread: real HTTP."""
+    """A FastAPI app served by uvicorn on a free port, in a thread: real HTTP.
+
+    It stops as a service stops on SIGTERM (``periplus.web.Server``).
+    """
 
     def __init__(self, app: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
+        self.server = web.Server(app, "127.0.0.1", self.port)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> "Server":

@@ -214,7 +214,7 @@ def verify_log(
     checked (spread over the log, with the first and the last); -1: all.
     """
     own = client is None
-    http = client or httpx.Client(timeout=30.0)
+    http = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
     try:
         log = _Log(url, http)
         published = log.text("/v1/log/key").strip()

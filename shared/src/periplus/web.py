@@ -4,17 +4,23 @@ Every error leaves as RFC 9457 ``application/problem+json``; bad input is a
 4xx with a field-by-field account, never a 500.
 """
 
+import asyncio
 import logging
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, wait
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
+import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +38,11 @@ REQUESTS = Counter(
 )
 LATENCY = Histogram(
     "http_request_duration_seconds", "Time to answer an HTTP request", ["service", "route"]
+)
+READY = Gauge("readiness_ready", "1 if every required readiness check passes", ["service"])
+CHECK_OK = Gauge("readiness_check_ok", "1 if a readiness check passes", ["service", "check"])
+CHECK_VALUE = Gauge(
+    "readiness_check_value", "A figure a readiness check reports", ["service", "check", "field"]
 )
 
 
@@ -60,6 +71,7 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
     instance: str | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
@@ -68,6 +80,7 @@ def problem(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
@@ -176,11 +189,18 @@ def add_observability(app: FastAPI, service: str) -> None:
         started = time.perf_counter()
         try:
             response: Response = await call_next(request)
-        except Exception:
+        except Exception as exc:
             # Answered here rather than by Starlette's outermost handler, so that
             # the reply still carries the request id that the log line names.
-            log.exception("unhandled error", extra={"path": request.url.path})
-            response = problem(500, "Internal error", f"Logged under request id {rid[:64]}.")
+            busy = db.unavailable(exc)
+            if busy is not None:  # a lock wait or statement ran out, or the database is gone
+                log.warning(
+                    "database unavailable", extra={"path": request.url.path, "error": repr(exc)}
+                )
+                response = problem(503, "Service unavailable", busy, headers={"retry-after": "1"})
+            else:
+                log.exception("unhandled error", extra={"path": request.url.path})
+                response = problem(500, "Internal error", f"Logged under request id {rid[:64]}.")
         finally:
             logs.request_id.reset(token)
         route = request.scope.get("route")
@@ -191,8 +211,99 @@ def add_observability(app: FastAPI, service: str) -> None:
         return response
 
 
-def ops_router(checks: Mapping[str, Callable[[], None]]) -> APIRouter:
-    """``/healthz`` (the process answers), ``/readyz`` (every check passes), ``/metrics``."""
+class CheckFailedError(Exception):
+    """A probe's way to fail and still say what it saw (``details``)."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.details = details
+
+
+Probe = Callable[[], Mapping[str, object] | None]
+
+
+@dataclass(frozen=True)
+class Check:
+    probe: Probe
+    required: bool
+
+
+class Readiness:
+    """The checks behind ``/readyz``, also gauged on ``/metrics``.
+
+    A required check that fails makes the service unready (503): without its
+    database a service can do nothing. A reported one is listed and gauged but
+    leaves the service ready: with the broker down, reads still work and writes
+    wait in outboxes. A probe raises to fail (``CheckFailedError`` to fail with
+    details) and returns the figures it reports. Probes run side by side, each
+    once at a time, in daemon threads; one that has not answered within
+    ``within`` seconds counts as failing, so a hung dependency hangs neither
+    endpoint nor the process's exit.
+    """
+
+    def __init__(self, service: str, within: float = 3.0) -> None:
+        self.service, self.within = service, within
+        self.checks: dict[str, Check] = {}
+        self._running: dict[str, Future[Mapping[str, object] | None]] = {}
+        self._lock = threading.Lock()
+
+    def require(self, name: str, probe: Probe) -> None:
+        self.checks[name] = Check(probe, required=True)
+
+    def report(self, name: str, probe: Probe) -> None:
+        self.checks[name] = Check(probe, required=False)
+
+    def run(self) -> tuple[bool, dict[str, dict[str, object]]]:
+        """Whether the service is ready, and each check's state and figures."""
+        with self._lock:
+            futures = {name: self._start(name, check) for name, check in self.checks.items()}
+        wait(futures.values(), timeout=self.within)
+        states = {name: self._state(self.checks[name], f) for name, f in futures.items()}
+        ready = all(st["status"] == "ok" for st in states.values() if st["required"])
+        READY.labels(self.service).set(ready)
+        for name, state in states.items():
+            CHECK_OK.labels(self.service, name).set(state["status"] == "ok")
+            for field, value in state.items():
+                if field == "required":
+                    continue
+                if isinstance(value, int | float) or value is None:
+                    number = float("nan") if value is None else float(value)
+                    CHECK_VALUE.labels(self.service, name, field).set(number)
+        return ready, states
+
+    def _start(self, name: str, check: Check) -> Future[Mapping[str, object] | None]:
+        running = self._running.get(name)
+        if running is not None and not running.done():
+            return running  # still waiting on the last one: do not pile threads up
+        future: Future[Mapping[str, object] | None] = Future()
+
+        def probe() -> None:
+            try:
+                future.set_result(check.probe())
+            except Exception as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=probe, name=f"readiness-{name}", daemon=True).start()
+        self._running[name] = future
+        return future
+
+    def _state(self, check: Check, future: Future[Mapping[str, object] | None]) -> dict[str, Any]:
+        state: dict[str, Any] = {"status": "failing", "required": check.required}
+        if not future.done():
+            state["error"] = f"no answer within {self.within:g} s"
+        elif (exc := future.exception()) is not None:
+            state["error"] = str(exc) if isinstance(exc, CheckFailedError) else type(exc).__name__
+            state.update(getattr(exc, "details", {}))
+        else:
+            state["status"] = "ok"
+            state.update(future.result() or {})
+        return state
+
+
+def ops_router(readiness: Readiness) -> APIRouter:
+    """``/healthz`` (the process answers), ``/readyz`` (every required check passes, each
+    check's state in the body), ``/metrics`` (with the checks' gauges, run afresh).
+    """
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="The process is alive")
@@ -201,23 +312,21 @@ def ops_router(checks: Mapping[str, Callable[[], None]]) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="The database and the broker answer",
-        responses={503: {"description": "A dependency is down"}},
+        summary="Whether the service can do its job, and the state of what it depends on",
+        responses={503: {"description": "A required check fails: the `checks` member says which"}},
     )
     def readyz() -> Response:
-        failed: dict[str, str] = {}
-        for name, check in checks.items():
-            try:
-                check()
-            except Exception as exc:
-                failed[name] = type(exc).__name__
-        if failed:
-            detail = ", ".join(f"{k}: {v}" for k, v in failed.items())
-            return problem(503, "Not ready", f"Unavailable: {detail}")
-        return JSONResponse({"status": "ready", "checks": sorted(checks)})
+        ready, checks = readiness.run()
+        if not ready:
+            failing = ", ".join(
+                n for n, c in checks.items() if c["required"] and c["status"] != "ok"
+            )
+            return problem(503, "Not ready", f"Failing: {failing}", extensions={"checks": checks})
+        return JSONResponse({"status": "ready", "checks": checks})
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     def metrics() -> Response:
+        readiness.run()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
@@ -235,17 +344,55 @@ def create_app(
 ) -> FastAPI:
     """A service's app with the shared error handling, limits and operations endpoints.
 
-    ``/readyz`` checks the service's own database and, unless ``broker`` is
-    false (a service that uses none), its broker; the settings and the engine
-    are on ``app.state`` for the routes.
+    ``/readyz`` requires the service's own database and, unless ``broker`` is
+    false (a service that uses none), reports its broker; a service adds its
+    own checks to ``app.state.readiness``. The settings and the engine are on
+    ``app.state`` for the routes; ``app.state.stopping`` is set when the server
+    begins to stop (see ``Server``).
     """
     app = FastAPI(title=title, description=description, version=VERSION, lifespan=lifespan)
     install_problem_handlers(app)
     add_observability(app, service)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    checks = {"database": lambda: db.ping(engine)}
+    readiness = Readiness(service)
+    readiness.require("database", lambda: db.ping(engine))
     if broker:
-        checks["broker"] = lambda: kafka.ping(settings.kafka_connection())
-    app.include_router(ops_router(checks))
+        readiness.report("broker", lambda: kafka.ping(settings.kafka_connection()))
+    app.include_router(ops_router(readiness))
     app.state.settings, app.state.engine = settings, engine
+    app.state.readiness, app.state.stopping = readiness, asyncio.Event()
     return app
+
+
+class Server(uvicorn.Server):
+    """uvicorn that tells the app it is stopping before it waits for open responses.
+
+    On SIGTERM uvicorn stops accepting, then waits for every response to end
+    before it runs the app's shutdown; an endless response (a live stream)
+    would hold it forever. ``app.state.stopping`` is set first, and such
+    responses end on it; whatever still runs after ``grace`` seconds is cut.
+    """
+
+    def __init__(self, app: ASGIApp, host: str, port: int, grace: int = 5) -> None:
+        self.app = app
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_config=None,
+                lifespan="on",
+                timeout_graceful_shutdown=grace,
+            )
+        )
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        stopping = getattr(getattr(self.app, "state", None), "stopping", None)
+        if isinstance(stopping, asyncio.Event):
+            stopping.set()
+        await super().shutdown(sockets)
+
+
+def serve(app: FastAPI, host: str, port: int) -> None:
+    """Run ``app`` until SIGINT or SIGTERM, ending endless responses first."""
+    Server(app, host, port).run()

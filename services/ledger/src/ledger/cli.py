@@ -1,5 +1,5 @@
 """``ledger serve`` runs the log; ``verify`` checks one; ``key`` prints its verifier key;
-``withhold`` and ``rotate-key`` change it in public."""
+``withhold``, ``resolve`` and ``rotate-key`` change it in public."""
 
 import argparse
 import base64
@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from ledger.ingest.resolve import ResolveError, resolve
 from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
-from ledger.log.signing import load_signer
+from ledger.log.signing import last_signed, load_signer
 from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
@@ -49,6 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     held.add_argument(
         "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
     )
+    resolving = commands.add_parser(
+        "resolve",
+        help="move a source past a seq that a quarantined event holds, with a public notice",
+    )
+    resolving.add_argument("--source", required=True, help="the source held back")
+    resolving.add_argument("--seq", type=int, required=True, help="its seq to move past")
+    resolving.add_argument("--reason", required=True, help="why the log goes on without it")
+    resolving.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
+    )
     rotation = commands.add_parser(
         "rotate-key", help="sign with a new key, stated in a note signed by both keys"
     )
@@ -73,13 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "rotate-key":
         return _rotate(settings, args)
+    if args.command == "resolve":
+        return _resolve(settings, args)
     return _withhold(settings, args)
 
 
 @contextmanager
 def _writing(settings: Settings, wait: float) -> Iterator[Engine | None]:
     """The database with the writer lock held, or None if another process keeps it."""
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.database_limits())
     db.upgrade(engine, MIGRATIONS)
     lock = WriterLock(engine)
     deadline = time.monotonic() + wait
@@ -120,7 +133,7 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
             write_key_file(staged, new_private)
         with Session(engine) as session:
             try:
-                rotation = rotate(session, old, new)
+                rotation = rotate(session, old, new, last_signed(settings))
             except KeyNotInForceError as exc:
                 staged.unlink(missing_ok=True)
                 print(f"not rotated: {exc}", file=sys.stderr)
@@ -167,10 +180,31 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"not withheld: {exc}", file=sys.stderr)
                 return 1
             session.commit()
-            sign_checkpoint(session, signer)
+            sign_checkpoint(session, signer, last_signed(settings))
             session.commit()
     for index, notice in pairs:
         print(f"entry {index} withheld; public notice appended at index {notice}")
+    return 0
+
+
+def _resolve(settings: Settings, args: argparse.Namespace) -> int:
+    """Appends, so it must hold the writer lock."""
+    with _writing(settings, args.wait) as engine:
+        if engine is None:
+            return 2
+        with Session(engine) as session:
+            signer = load_signer(settings)
+            own = Signer(settings.own_source, signer.private_key)
+            try:
+                check_in_force(session, signer)
+                index = resolve(session, args.source, args.seq, args.reason, own, settings.sources)
+            except (ResolveError, KeyNotInForceError) as exc:
+                print(f"not resolved: {exc}", file=sys.stderr)
+                return 1
+            session.commit()
+            sign_checkpoint(session, signer, last_signed(settings))
+            session.commit()
+    print(f"seq {args.seq} of {args.source} passed; public notice appended at index {index}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """The ledger application: log endpoints, ingestion, checkpoint signing, announcements."""
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,9 +13,11 @@ from sqlmodel import Session
 
 from ledger.audit import routes as audit_routes
 from ledger.cosigning.worker import Witnessing
+from ledger.ingest.resolve import held_sources
 from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
+from ledger.log.last_signed import RollbackError
 from ledger.log.rotation import KeyNotInForceError, check_in_force
 from ledger.log.service import announcement, sign_checkpoint
 from ledger.log.signing import Keys
@@ -27,7 +30,7 @@ from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
 from periplus.policy import Policy, parse_policy
 from periplus.sources import SourceKeys
-from periplus.web import create_app
+from periplus.web import CheckFailedError, create_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
@@ -40,9 +43,16 @@ that nothing was changed or removed.
 """
 
 
-def _checkpointer(engine: Engine, keys: Keys, signed: Callable[[], None]) -> None:
+def _checkpointer(engine: Engine, keys: Keys, lock: WriterLock, signed: Callable[[], None]) -> None:
+    if not lock.lease_valid():
+        log.warning("the writer's lease ran out: signing nothing until it is renewed")
+        return
     with Session(engine) as session:
-        if sign_checkpoint(session, keys.signer) is not None:
+        try:
+            checkpoint = sign_checkpoint(session, keys.signer, keys.last_signed)
+        except RollbackError:
+            return  # logged, gauged and shown by /readyz where it was found
+        if checkpoint is not None:
             session.commit()
             signed()
 
@@ -60,7 +70,7 @@ def load_policy(settings: Settings) -> Policy | None:
     return policy
 
 
-def _become_writer(engine: Engine, keys: Keys, ingestor: Ingestor) -> None:
+def _become_writer(engine: Engine, keys: Keys, lock: WriterLock, ingestor: Ingestor) -> None:
     keys.reload()  # a rotation made while another process wrote is taken up here
     with Session(engine) as session:
         try:
@@ -75,14 +85,15 @@ def _become_writer(engine: Engine, keys: Keys, ingestor: Ingestor) -> None:
                 ) from exc
             raise
     ingestor.load_rotations()
-    _checkpointer(engine, keys, lambda: None)
+    _checkpointer(engine, keys, lock, lambda: None)
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.database_limits())
     keys = Keys(settings)
-    http = httpx.Client(timeout=10.0)
+    lock = WriterLock(engine, settings.writer_lease)
+    http = httpx.Client(timeout=settings.http_timeouts())
     ingestor = Ingestor(
         engine,
         {name: source.url for name, source in settings.sources.items()},
@@ -93,7 +104,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         log.warning("no sources are configured (LEDGER_SOURCES): the log will take no events")
 
     policy = load_policy(settings)
-    witness_http = httpx.Client(timeout=settings.witness_timeout)
+    witness_http = httpx.Client(timeout=settings.http_timeouts(settings.witness_timeout))
 
     def workers() -> list[Worker]:
         witnessing = (
@@ -115,7 +126,10 @@ def build(settings: Settings | None = None) -> FastAPI:
                 "checkpointer",
                 settings.checkpoint_interval,
                 lambda: _checkpointer(
-                    engine, keys, witnessing.notify if witnessing is not None else lambda: None
+                    engine,
+                    keys,
+                    lock,
+                    witnessing.notify if witnessing is not None else lambda: None,
                 ),
             ),
             relay,
@@ -133,15 +147,17 @@ def build(settings: Settings | None = None) -> FastAPI:
         ]
 
     writer = Writer(
-        WriterLock(engine),
+        lock,
         workers if settings.ingest_enabled else list,
         retry_seconds=settings.writer_retry,
-        on_acquire=lambda: _become_writer(engine, keys, ingestor),
+        on_acquire=lambda: _become_writer(engine, keys, lock, ingestor),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.upgrade(engine, MIGRATIONS)
+        with contextlib.suppress(CheckFailedError):  # a rolled-back database is logged at once
+            keys.last_signed.probe(engine)
         writer.try_now()
         writer.start()
         yield
@@ -160,6 +176,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     )
     app.state.keys, app.state.policy = keys, policy
     app.state.ingestor, app.state.writer = ingestor, writer
+    app.state.readiness.report("writer", lambda: {"writer": writer.is_writer})  # standby serves
+    app.state.readiness.report("signing", lambda: keys.last_signed.probe(engine))
+    app.state.readiness.report("sources", lambda: held_sources(engine, ingestor.sources))
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(tiles_routes.router)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -122,9 +122,15 @@ class ConsumerOffset(LedgerModel, table=True):
 
 
 class Quarantined(LedgerModel, table=True):
-    """An event that was refused, kept with the reason, for auditors to see."""
+    """An event that was refused, kept with the reason, for auditors to see.
+
+    ``source`` and ``seq`` are what the event claims, where it can be read: a
+    refused event at a source's next ``seq`` holds that source back until the
+    real one comes or an operator resolves it in public.
+    """
 
     __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_source_seq", "source", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     received_at: datetime
@@ -133,6 +139,8 @@ class Quarantined(LedgerModel, table=True):
     )
     reason: str
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    source: str | None = Field(default=None, max_length=128)
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class KeyRotation(LedgerModel, table=True):

@@ -64,8 +64,38 @@ class Settings(ServiceSettings):
         description="The source of the log's own entries (withholding notices).",
     )
     writer_retry: float = Field(
-        default=2.0, gt=0, le=60, description="How often a reader tries to become the writer."
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How often a reader tries to become the writer, and the writer renews "
+        "its lease.",
     )
+    writer_lease: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="Seconds the writer keeps the role (PostgreSQL) after its last renewal: "
+        "a writer cut off from the database for longer loses it, and another takes over.",
+    )
+    signed_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Where the newest checkpoint signed is kept, outside the database, so "
+        "that a rolled-back database is refused; default: beside the key file, with the "
+        "suffix .checkpoint.",
+    )
+
+    @property
+    def signed_checkpoint_path(self) -> Path:
+        return self.signed_checkpoint_file or self.signing_key_file.with_suffix(".checkpoint")
+
+    @model_validator(mode="after")
+    def _lease_outlasts_renewals(self) -> Self:
+        if self.writer_lease < 3 * self.writer_retry:
+            raise ValueError(
+                "LEDGER_WRITER_LEASE must be at least 3 times LEDGER_WRITER_RETRY (how often "
+                "the writer renews it), or a writer that misses one renewal loses its role"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sources_keys(self) -> Self:

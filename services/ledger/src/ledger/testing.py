@@ -1,14 +1,20 @@
 """Helpers for tests and benchmarks: a ledger served over real HTTP, and events to feed it."""
 
+import atexit
 import base64
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from ledger.ingest.service import Ingestor
@@ -109,9 +115,26 @@ def ledger_settings(database_url: str, **overrides: Any) -> Settings:
         "ingest_enabled": False,
         "kafka_bootstrap": "127.0.0.1:1",
         "own_source": "test-city/ledger",
+        "signed_checkpoint_file": signed_checkpoint_file(database_url),
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def signed_checkpoint_file(database_url: str) -> Path:
+    """One file per database, as processes that share a database share the key's volume:
+    beside a SQLite file, else named after the database in a folder of this process."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(f"{url.database}.checkpoint")
+    return _checkpoints() / f"{url.database or uuid.uuid4().hex}.checkpoint"
+
+
+@cache
+def _checkpoints() -> Path:
+    folder = tempfile.mkdtemp(prefix="periplus-ledger-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return Path(folder)
 
 
 @contextmanager

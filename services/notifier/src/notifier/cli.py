@@ -3,12 +3,10 @@
 import argparse
 import sys
 
-import uvicorn
-
 from notifier.main import build
 from notifier.settings import get_settings
 from notifier.trust import TrustError
-from periplus import logs
+from periplus import logs, web
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         except TrustError as exc:
             print(f"notifier: {exc}", file=sys.stderr)
             return 2
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        web.serve(app, settings.host, settings.port)
     return 0
 
 

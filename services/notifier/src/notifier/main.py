@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from notifier import readiness
 from notifier import trust as trust_config
 from notifier.channels.runtime import Channels
 from notifier.ingest import routes as quarantine_routes
@@ -36,8 +37,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     """The app; raises TrustError, naming the setting, unless the trust settings are usable."""
     settings = settings or get_settings()
     trust = trust_config.configured(settings)
-    engine = db.make_engine(settings.database_url)
-    http = httpx.Client(timeout=10.0)
+    engine = db.make_engine(settings.database_url, settings.database_limits())
+    http = httpx.Client(timeout=settings.http_timeouts())
     ingestor = Ingestor(engine, LedgerReader(settings.ledger_url, http), trust)
     follower = Follower(ingestor, settings.checkpoint_poll_interval, settings.catchup_interval)
     consumer = ConsumerLoop(
@@ -77,6 +78,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ingestor, app.state.trust = ingestor, trust
+    readiness.install(app.state.readiness, engine, consumer if settings.ingest_enabled else None)
     app.include_router(publish_routes.router)
     app.include_router(quarantine_routes.router)
     channels.install(app)

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -9,6 +10,11 @@ from pydantic_settings import SettingsConfigDict
 from notifier.checklist.rules import Rules
 from periplus.events import LEDGER_TOPIC
 from periplus.settings import ServiceSettings
+
+# The example schedule of the Standard Webhooks spec ("Deliverability and
+# reliability"): after the first attempt, retries 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 14 h, 20 h and 24 h after each failure, about 75.5 hours in all.
+STANDARD_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0)
 
 
 class Settings(ServiceSettings):
@@ -64,18 +70,26 @@ class Settings(ServiceSettings):
         description="Let webhooks reach loopback and private addresses (local runs only).",
     )
     webhooks_enabled: bool = Field(default=True, description="Run the delivery worker.")
-    webhook_timeout: float = Field(default=10.0, gt=0, le=60)
-    webhook_retry_base: float = Field(
-        default=5.0, gt=0, description="Seconds before the first retry; doubles each time."
-    )
-    webhook_retry_max_delay: float = Field(default=4 * 3600.0, gt=0)
-    webhook_retry_window: float = Field(
-        default=25 * 3600.0,
+    webhook_timeout: float = Field(
+        default=15.0,
         gt=0,
-        description="Seconds a delivery is retried before it is dead-lettered.",
+        le=60,
+        description="Seconds one attempt may take in all, connection to answer; "
+        "Standard Webhooks recommends 15 to 30.",
     )
-    webhook_concurrency: int = Field(default=16, ge=1, le=256, description="Sending threads.")
-    webhook_batch: int = Field(default=500, ge=1, le=5000)
+    webhook_retry_schedule: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: list(STANDARD_RETRY_SCHEDULE),
+        min_length=1,
+        max_length=50,
+        description="Seconds before each retry after a failure (Standard Webhooks' example "
+        "schedule); after the last, the delivery is dead.",
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Attempts in flight at once, in all."
+    )
+    webhook_receiver_concurrency: int = Field(
+        default=4, ge=1, le=256, description="Attempts in flight at once to one subscription."
+    )
     webhook_poll_interval: float = Field(default=1.0, gt=0, le=60)
     delivery_log_days: int = Field(
         default=30, ge=1, description="Days a finished delivery stays in the log."
@@ -92,6 +106,11 @@ class Settings(ServiceSettings):
     alert_horizon_days: int = Field(
         default=30, ge=1, description="Dates missed longer ago than this raise no alert."
     )
+
+    @property
+    def webhook_retry_window(self) -> float:
+        """Seconds after its creation that a delivery is retried: the whole schedule."""
+        return sum(self.webhook_retry_schedule)
 
 
 @lru_cache

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)
         print(settings.signer.verifier)
         return 0
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.database_limits())
     db.upgrade(engine, MIGRATIONS)
     if args.command == "withhold-event":
         return _withhold(engine, args)

@@ -48,7 +48,7 @@ documents with a field-by-field `errors` list. Anonymous reads are rate limited.
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.database_limits())
     relay = OutboxRelay(
         engine,
         (Event.seq, Event.trip_id, Event.envelope),

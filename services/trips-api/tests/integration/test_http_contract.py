@@ -166,6 +166,26 @@ def test_unknown_fields_are_refused_field_by_field(api: Api) -> None:
     assert response.json()["errors"][0]["location"] == "body.colour"
 
 
+def test_a_control_character_is_refused_where_it_is_with_422(api: Api) -> None:
+    """A NUL is valid JSON and would be signed into an event no PostgreSQL can store."""
+    writer = api.as_("writer")
+    traveller = {**examples.trip()["travellers"][0], "name": "Ana\u0000Rocha"}
+    for body, location in (
+        ({**examples.trip(), "title": "Visit\x00to Quito"}, "body.title"),
+        ({**examples.trip(), "travellers": [traveller]}, "body.travellers.0.name"),
+        ({**examples.trip(), "purpose": "Bell\x07"}, "body.purpose"),
+    ):
+        response = writer.post("/v1/trips", json=body)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        [error] = response.json()["errors"]
+        assert error["location"] == location
+        assert "control characters" in error["message"]
+    assert writer.get("/v1/trips").json()["trips"] == []
+    multiline = {**examples.trip(), "purpose": "First line.\r\n\tSecond line."}
+    assert writer.post("/v1/trips", json=multiline).status_code == 201
+
+
 def test_two_approvals_at_once_publish_one_event(api: Api) -> None:
     trip = api.create()
     api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")

@@ -28,7 +28,7 @@ without a witness refusing. Cosignatures follow c2sp.org/tlog-cosignature
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, settings.database_limits())
     logs = read_logs(settings.logs)
     witness = Witness(engine, load_cosigner(settings), logs)
 

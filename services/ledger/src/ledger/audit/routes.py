@@ -149,6 +149,9 @@ def export(
     if served is None:
         raise ProblemError(503, "Service unavailable", "No checkpoint to rely on yet.")
     size, note = served.size, cosigning.served_note(served, policy)
+    # The stream reads in sessions of its own: the request's must not stay open in a
+    # transaction while a slow client reads, or PostgreSQL ends it as idle.
+    session.close()
 
     def lines() -> Iterator[bytes]:
         yield orjson.dumps({"checkpoint": note, "tree_size": size}) + b"\n"

@@ -3,12 +3,20 @@
 The broker may lose, repeat or reorder messages; each source's own database
 is the store of record. An event whose ``seq`` is not the next one for its
 source is a duplicate (skipped) or reveals a gap, which is filled from the
-source's catch-up endpoint before the event is appended.
+source's catch-up endpoint while the batch is prepared: outside the write
+transaction, with the client's timeouts and a back-off of its own per source.
 
 Whoever can write to the broker is not trusted: an event is taken only if it
 verifies under a key of its source pinned in the ledger's configuration (or
 named by that source's own signed rotation). Anything else is quarantined
 with the reason and never takes the place of the real event with its ``seq``.
+
+No ``seq`` is ever passed in silence. An event refused at its source's next
+``seq`` (by its signature, its text, or the database, in a savepoint of its
+own) holds that source back, and no other, until the real event comes or an
+operator resolves the seq with a public notice (``ledger resolve``); what
+holds a source back shows in ``ledger_source_held_seq`` and ``/readyz``. An
+event for a ``seq`` the log holds under another id is an alarm.
 """
 
 import json
@@ -20,34 +28,59 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import httpx
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
+from ledger.ingest import resolve
 from ledger.log import service as log_service
 from ledger.log.fact import Fact, fact
 from ledger.models import Entry, Quarantined, SourceState
-from periplus.events import Envelope, EventRejectedError, parse_envelope
+from periplus import db
+from periplus.events import (
+    LEDGER_NOTICES,
+    SEQ_RESOLVED,
+    WITHHELD,
+    Envelope,
+    EventRejectedError,
+    parse_envelope,
+)
+from periplus.isolation import apply_isolated
 from periplus.kafka import Record
 from periplus.sources import ROTATION, SourceKeys
-
-NOTICE = "entry.withheld"
 
 log = logging.getLogger(__name__)
 
 APPENDED = Counter("ledger_entries_appended_total", "Events appended to the log", ["source"])
 QUARANTINED = Counter("ledger_events_quarantined_total", "Events refused, with their reason")
 GAPS = Counter("ledger_gaps_filled_total", "Events fetched from a catch-up endpoint", ["source"])
+CONFLICTS = Counter(
+    "ledger_seq_conflicts_total",
+    "Alarms: events signed for a seq that the log holds under another event id",
+    ["source"],
+)
+HELD = Gauge(
+    "ledger_source_held_seq",
+    "The seq of each source that a quarantined event holds back (0: none); "
+    "`ledger resolve` moves past it in public",
+    ["source"],
+)
 
 PAGE = 1000
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
+# A source that fails is asked again ever later, up to once a minute: a hung one
+# costs the consumer one timeout a minute, not one a batch.
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 60.0
+ONLY_THE_LEDGER = {
+    WITHHELD: "only the ledger itself may state a withholding",
+    SEQ_RESOLVED: "only the ledger itself may resolve a seq",
+}
 
 
 class Received(NamedTuple):
     """A record as read: where it came from, its bytes, and its fact or why it was refused."""
 
     origin: str
-    raw: bytes
+    raw: Any  # bytes from the broker, JSON from a catch-up endpoint
     parsed: Fact | str
 
 
@@ -69,6 +102,9 @@ class Ingestor:
         self.keys = keys or SourceKeys()
         self._failures: dict[str, int] = {}
         self._retry_at: dict[str, float] = {}
+        self._prepared: dict[str, int] = {}  # the highest seq of each source read so far
+        self._held: dict[str, int] = {}
+        self._refused = 0
 
     def load_rotations(self) -> None:
         """Follow the key rotations the log holds, so a restart knows every key in force."""
@@ -77,23 +113,27 @@ class Ingestor:
                 select(Entry.leaf).where(col(Entry.type) == ROTATION).order_by(col(Entry.index))
             ).all()
         for leaf in leaves:
-            envelope = parse_envelope(leaf)
+            envelope = parse_envelope(leaf, logged=True)
             if envelope.source in self.keys:
                 self.keys.follow(envelope)
 
     def prepare(self, records: list[Record]) -> list[Received]:
-        """The consumer's first step, outside the transaction: parse and check every record."""
-        return [
+        """The consumer's first step, outside the transaction: parse and check every
+        record, and fetch from the sources the events their seqs skip."""
+        received = [
             Received(f"{r.topic}/{r.partition}/{r.offset}", r.value, self._read(r.value))
             for r in records
         ]
+        return received + self._fill([r.parsed for r in received if isinstance(r.parsed, Fact)])
 
-    def _read(self, raw: bytes | dict[str, Any]) -> Fact | str:
+    def _read(self, raw: Any) -> Fact | str:
         """The fact of one record, or the reason it is refused."""
+        if not isinstance(raw, bytes | str | dict):
+            return "an event is a JSON object"
         try:
             envelope = parse_envelope(raw)
-            if envelope.type == NOTICE:
-                raise EventRejectedError("only the ledger itself may state a withholding")
+            if envelope.type in LEDGER_NOTICES:
+                raise EventRejectedError(ONLY_THE_LEDGER[envelope.type])
             if envelope.source in self.sources:
                 # A rotation names its successor at once: the events it signs
                 # may follow in this very batch.
@@ -107,6 +147,20 @@ class Ingestor:
 
     def handle(self, session: Session, received: list[Received]) -> None:
         """The consumer's second step: quarantine what was refused, ingest the rest."""
+        refused = self._refused
+        self._ingest(session, self._sort(session, received))
+        if self._refused != refused or self._held:
+            self._watch_held(session)
+
+    def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
+        """Append events already checked, exactly once and in order per source, with
+        what their seqs skip fetched first; the caller commits. Tests and benchmarks
+        put entries in the log through here."""
+        facts = [fact(envelope) for envelope in envelopes]
+        return self._ingest(session, facts + self._sort(session, self._fill(facts, session)))
+
+    def _sort(self, session: Session, received: Iterable[Received]) -> list[Fact]:
+        """Quarantine what was refused or comes from no source of this log; the facts left."""
         facts: list[Fact] = []
         for origin, raw, parsed in received:
             if isinstance(parsed, str):
@@ -115,15 +169,10 @@ class Ingestor:
                 # Only the configured sources may write: whoever can reach the
                 # broker must not be able to put facts into the city's log.
                 reason = f"source {parsed.source!r} is not one of this log's sources"
-                self._quarantine(session, raw, origin, reason)
+                self._quarantine(session, raw, origin, reason, parsed)
             else:
                 facts.append(parsed)
-        self._ingest(session, facts)
-
-    def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
-        """Append events already checked, exactly once and in order per source; the
-        caller commits. Tests and benchmarks put entries in the log through here."""
-        return self._ingest(session, [fact(envelope) for envelope in envelopes])
+        return facts
 
     def _ingest(self, session: Session, facts: list[Fact]) -> int:
         by_source: dict[str, list[Fact]] = defaultdict(list)
@@ -136,66 +185,149 @@ class Ingestor:
         self.catch_up()
 
     def catch_up(self) -> int:
-        """Fetch from every source whatever the log lacks; the periodic safety net."""
+        """Fetch from every source whatever the log lacks; the periodic safety net.
+
+        Each request runs outside any transaction; a source that fails backs
+        off alone, and one held back is asked only for the seq that holds it.
+        """
         total = 0
         for source in self.sources:
             while True:
+                last = self._last_seq(source)
+                held = self._held.get(source) == last + 1
+                fetched = self._fetch(source, last, 1 if held else PAGE)
+                if not fetched:
+                    break
                 with Session(self.engine) as session:
-                    last = _state(session, source).last_seq
-                    fetched = self._fetch(session, source, last, PAGE)
-                    appended = self._ingest_source(session, source, fetched) if fetched else 0
+                    appended = self._ingest(session, self._sort(session, fetched))
                     session.commit()
                 total += appended
                 if len(fetched) < PAGE or appended == 0:
                     break
+        with db.reading(self.engine) as connection, Session(connection) as session:
+            self._watch_held(session)
         return total
 
     def _ingest_source(self, session: Session, source: str, facts: list[Fact]) -> int:
         state = _state(session, source)
         last = state.last_seq  # a plain int while looping: the ORM attribute is slow to set
         batch: list[Fact] = []
+        passed: list[Fact] = []
         logged = _logged_ids(session, [f.id for f in facts])
-
-        def take(item: Fact) -> None:
-            """Append the next event of the source, unless its id is in the log already."""
-            if item.id in logged:
-                self._quarantine(
-                    session,
-                    item.leaf,
-                    f"{source}#{item.seq}",
-                    f"event id {item.id} is already in the log",
-                )
-            else:
-                logged.add(item.id)
-                batch.append(item)
-
         for item in sorted(facts, key=lambda f: f.seq):
             if item.seq <= last:
+                if item.id not in logged:
+                    passed.append(item)
                 continue
             if item.seq > last + 1:
-                missing = self._fetch(session, source, last, item.seq - last - 1)
-                GAPS.labels(source).inc(len(missing))
-                logged |= _logged_ids(session, [f.id for f in missing])
-                for filler in missing:
-                    if filler.seq == last + 1 and filler.seq < item.seq:
-                        take(filler)
-                        last = filler.seq
-                if item.seq != last + 1:
+                if self._held.get(source) != last + 1:  # a held source waits in silence
                     log.warning(
                         "gap not filled yet; the periodic catch-up will retry",
                         extra={"source": source, "expected": last + 1, "got": item.seq},
                     )
-                    break
-            take(item)
+                break
+            if item.id in logged:
+                reason = f"event id {item.id} is already in the log"
+                self._quarantine(session, item.leaf, f"{source}#{item.seq}", reason, item)
+                break
+            logged.add(item.id)
+            batch.append(item)
             last = item.seq
-        log_service.append(session, batch)
-        state.last_seq = last
-        session.add(state)
-        APPENDED.labels(source).inc(len(batch))
-        return len(batch)
+        self._refuse_passed(session, source, passed, batch)
 
-    def _fetch(self, session: Session, source: str, after: int, count: int) -> list[Fact]:
-        """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint."""
+        def store(chunk: Iterable[Fact]) -> None:
+            log_service.append(session, list(chunk))
+
+        def refuse(item: Fact, error: str) -> None:
+            reason = f"the log cannot store it: {error}"
+            self._quarantine(session, item.leaf, f"{source}#{item.seq}", reason, item)
+
+        appended = apply_isolated(session, batch, store, refuse, stop_at_refusal=True)
+        if appended:
+            state.last_seq = appended[-1].seq
+            session.add(state)
+        APPENDED.labels(source).inc(len(appended))
+        return len(appended)
+
+    def _refuse_passed(
+        self, session: Session, source: str, passed: list[Fact], batch: list[Fact]
+    ) -> None:
+        """Quarantine events for seqs the log is past, which their ids are not in.
+
+        Another event under a seq the log holds is an alarm: the source signed
+        two events with one seq (a restored database, a forked source, a stolen
+        key). A seq with no entry was resolved in public.
+        """
+        if not passed:
+            return
+        holders = {f.seq: f.id for f in batch}
+        seqs = [f.seq for f in passed if f.seq not in holders]
+        if seqs:
+            rows = session.exec(
+                select(Entry.seq, Entry.event_id).where(
+                    col(Entry.source) == source, col(Entry.seq).in_(seqs)
+                )
+            ).all()
+            holders.update({seq: event_id for seq, event_id in rows})
+        for item in passed:
+            origin = f"{source}#{item.seq}"
+            holder = holders.get(item.seq)
+            if holder is None:
+                reason = (
+                    f"seq {item.seq} of {source} was passed: the log moved past it "
+                    f"with a public {SEQ_RESOLVED} notice"
+                )
+                self._quarantine(session, item.leaf, origin, reason, item)
+                continue
+            reason = (
+                f"alarm: seq {item.seq} of {source} is in the log as event {holder}; "
+                f"this is another event, {item.id}, with the same seq"
+            )
+            if self._quarantine(session, item.leaf, origin, reason, item):
+                CONFLICTS.labels(source).inc()
+                log.error(
+                    "a source signed two events with one seq",
+                    extra={"source": source, "seq": item.seq, "logged": holder, "other": item.id},
+                )
+
+    def _fill(self, facts: list[Fact], session: Session | None = None) -> list[Received]:
+        """What the sources' catch-up endpoints hold for the seqs these facts skip.
+
+        A gap is measured from the highest seq read so far, so a batch that
+        follows one still being written asks for nothing; only a seemingly
+        missing seq costs a read of the log's own position.
+        """
+        seqs: dict[str, set[int]] = defaultdict(set)
+        for item in facts:
+            if item.source in self.sources:
+                seqs[item.source].add(item.seq)
+        found: list[Received] = []
+        for source, numbers in sorted(seqs.items()):
+            top = max(numbers)
+            read = self._prepared.get(source, 0)
+            self._prepared[source] = max(read, top)
+            if _first_missing(numbers, read) > top:
+                continue
+            first = _first_missing(numbers, max(read, self._last_seq(source, session)))
+            if first > top:
+                continue
+            fetched = self._fetch(source, first - 1, top - first)
+            GAPS.labels(source).inc(sum(isinstance(r.parsed, Fact) for r in fetched))
+            found += fetched
+        return found
+
+    def _last_seq(self, source: str, session: Session | None = None) -> int:
+        if session is not None:
+            return _state(session, source).last_seq
+        with db.reading(self.engine) as connection:
+            last = connection.execute(
+                select(SourceState.last_seq).where(col(SourceState.source) == source)
+            ).scalar()
+        return int(last or 0)
+
+    def _fetch(self, source: str, after: int, count: int) -> list[Received]:
+        """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint,
+        up to the first refused (which is kept, so its seq is known to be held)."""
         base = self.sources.get(source)
         if base is None:
             return []
@@ -203,10 +335,13 @@ class Ingestor:
             return []  # backing off after a failure; the periodic catch-up tries again
         try:
             response = self.http.get(
-                f"{base.rstrip('/')}/v1/events", params={"after": after, "limit": min(count, PAGE)}
+                f"{base.rstrip('/')}/v1/events",
+                params={"after": after, "limit": min(count, PAGE)},
             )
             response.raise_for_status()
-            raw_events: list[Any] = response.json()["events"]
+            raw_events = response.json()["events"]
+            if not isinstance(raw_events, list):
+                raise TypeError("events is not a list")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             failures = self._failures.get(source, 0) + 1
             self._failures[source] = failures
@@ -219,46 +354,84 @@ class Ingestor:
             return []
         self._failures.pop(source, None)
         self._retry_at.pop(source, None)
-        facts: list[Fact] = []
+        origin = f"{base}/v1/events?after={after}"
+        found: list[Received] = []
         for raw in raw_events:
-            item = self._parse(session, raw, f"{base}/v1/events?after={after}")
-            if item is None or item.source != source:
+            parsed = self._read(raw)
+            if isinstance(parsed, Fact) and parsed.source != source:
+                parsed = f"served as an event of {source}, but its source is {parsed.source!r}"
+            found.append(Received(origin, raw, parsed))
+            if isinstance(parsed, str):
                 break
-            facts.append(item)
-        return facts
+        return found
 
-    def _parse(self, session: Session, raw: dict[str, Any], origin: str) -> Fact | None:
-        parsed = self._read(raw)
-        if isinstance(parsed, str):
-            self._quarantine(session, raw, origin, parsed)
-            return None
-        return parsed
+    def _watch_held(self, session: Session) -> None:
+        """Show in the metrics which source a quarantined event holds back, at which seq."""
+        held = {h.source: h.seq for h in resolve.held(session, self.sources)}
+        for source in self.sources:
+            HELD.labels(source).set(held.get(source, 0))
+        self._held = held
 
-    def _quarantine(self, session: Session, raw: Any, origin: str, reason: str) -> None:
+    def _quarantine(
+        self, session: Session, raw: Any, origin: str, reason: str, item: Fact | None = None
+    ) -> bool:
+        """List a refused event once; True if it was not listed before."""
         if isinstance(raw, bytes):
             body = raw
         elif isinstance(raw, str):
             body = raw.encode()
         else:
             body = json.dumps(raw).encode()
-        origin = origin[:200]
+        body, origin = body[:1_000_000], origin[:200]
         seen = session.exec(
             select(Quarantined.raw).where(
                 col(Quarantined.origin) == origin, col(Quarantined.reason) == reason
             )
         ).all()
-        if body[:1_000_000] in seen:
-            return  # redelivered: listed once
-        log.warning("event quarantined", extra={"origin": origin, "reason": reason})
+        if body in seen:
+            return False  # redelivered: listed once
+        source, seq = (item.source, item.seq) if item is not None else _claimed(raw)
+        log.warning(
+            "event quarantined",
+            extra={"origin": origin, "reason": reason, "source": source, "seq": seq},
+        )
         QUARANTINED.inc()
+        self._refused += 1
         session.add(
             Quarantined(
                 received_at=datetime.now(UTC),
-                origin=origin[:200],
+                origin=origin,
                 reason=reason,
-                raw=body[:1_000_000],
+                raw=body,
+                source=source,
+                seq=seq,
             )
         )
+        return True
+
+
+def _first_missing(seqs: set[int], after: int) -> int:
+    """The first seq after ``after`` that ``seqs`` lacks."""
+    seq = after + 1
+    while seq in seqs:
+        seq += 1
+    return seq
+
+
+def _claimed(raw: Any) -> tuple[str | None, int | None]:
+    """The source and seq a refused event names, if it names both plainly."""
+    try:
+        value = json.loads(raw) if isinstance(raw, bytes | str) else raw
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    source, seq = value.get("source"), value.get("seq")
+    if not isinstance(source, str) or not 0 < len(source) <= 128:
+        return None, None
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= 2**53:
+        return None, None
+    return source, seq
 
 
 def _state(session: Session, source: str) -> SourceState:

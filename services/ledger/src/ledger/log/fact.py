@@ -34,15 +34,23 @@ def fact(envelope: Envelope) -> Fact:
 
 
 def _tags(envelope: Envelope) -> tuple[tuple[str, str], ...]:
-    """The departments and SDG goals of a trip snapshot, so every entry of it can be found."""
+    """The departments and SDG goals of a trip snapshot, so every entry of it can be found.
+
+    The log takes what its source signed, whatever the shape of ``data``: a
+    field of another shape than a snapshot's gives no tag, never an error.
+    """
     trip = envelope.data.get("trip")
     if not isinstance(trip, dict):
         return ()
     tags: dict[tuple[str, str], None] = {}
-    for department in [trip.get("lead_department"), *(trip.get("departments") or [])]:
+    for department in [trip.get("lead_department"), *_list(trip.get("departments"))]:
         if isinstance(department, str) and department:
             tags["department", department[:200]] = None
-    for goal in trip.get("sdg_goals") or []:
+    for goal in _list(trip.get("sdg_goals")):
         if isinstance(goal, int) and not isinstance(goal, bool):
             tags["sdg", str(goal)] = None
     return tuple(tags)
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from ledger.log.last_signed import LastSigned
 from ledger.log.service import sign_checkpoint
 from ledger.log.store import latest_checkpoint
 from ledger.models import KeyRotation
@@ -51,14 +52,16 @@ def check_in_force(session: Session, signer: Signer) -> None:
         ) from exc
 
 
-def rotate(session: Session, old: Signer, new: Signer) -> KeyRotation:
+def rotate(
+    session: Session, old: Signer, new: Signer, last_signed: LastSigned | None = None
+) -> KeyRotation:
     """Sign the tree with the old key, then state the change with both. Caller commits."""
     if old.name != new.name:
         raise ValueError("the new key must carry the log's name")
     if old.verifier == new.verifier:
         raise ValueError("the new key is the old key")
     check_in_force(session, old)
-    sign_checkpoint(session, old)
+    sign_checkpoint(session, old, last_signed)
     session.flush()
     checkpoint = latest_checkpoint(session)
     assert checkpoint is not None

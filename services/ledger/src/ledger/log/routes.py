@@ -258,6 +258,8 @@ def quarantine(
                 origin=row.origin,
                 reason=row.reason,
                 raw=row.raw.decode("utf-8", errors="replace"),
+                source=row.source,
+                seq=row.seq,
             )
             for row in rows
         ]

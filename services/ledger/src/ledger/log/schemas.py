@@ -104,6 +104,12 @@ class QuarantinedOut(BaseModel):
     origin: str
     reason: str
     raw: str = Field(description="The refused bytes, as UTF-8 (invalid bytes replaced).")
+    source: str | None = Field(default=None, description="The source the event claims.")
+    seq: int | None = Field(
+        default=None,
+        description="The seq it claims: at the source's next seq, it holds the source back "
+        "until the real event comes or `ledger resolve` moves past it in public.",
+    )
 
 
 class Quarantine(BaseModel):

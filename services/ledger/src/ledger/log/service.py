@@ -14,6 +14,7 @@ from sqlalchemy import Column, Connection
 from sqlmodel import Session, select
 
 from ledger.log.fact import Fact
+from ledger.log.last_signed import LastSigned
 from ledger.log.store import NodeStore, latest_checkpoint, tree_size
 from ledger.models import LedgerModel, SignedCheckpoint
 from periplus import merkle
@@ -121,16 +122,25 @@ def _tag(session: Session, facts: Sequence[Fact]) -> None:
         _insert_many(session.connection(), "trip_tag", ("trip_id", "kind", "value"), new)
 
 
-def sign_checkpoint(session: Session, signer: Signer) -> SignedCheckpoint | None:
-    """Sign the current tree if it grew since the last checkpoint (or none exists)."""
+def sign_checkpoint(
+    session: Session, signer: Signer, last_signed: LastSigned | None = None
+) -> SignedCheckpoint | None:
+    """Sign the current tree if it grew since the last checkpoint (or none exists).
+
+    With ``last_signed`` (every signing by the service and its commands), first
+    check that the tree holds the newest checkpoint signed before, else raise
+    RollbackError, and record the new one there before the caller commits it.
+    """
     size = tree_size(session)
+    if last_signed is not None:
+        last_signed.check(session, size)
     latest = latest_checkpoint(session)
     if latest is not None and latest.size >= size:
         return None
     root = merkle.root(NodeStore(session), size)
-    body = Checkpoint(signer.name, size, root).body()
-    checkpoint = SignedCheckpoint(
-        size=size, root=root, note=signer.sign(body), signed_at=datetime.now(UTC)
-    )
+    note = signer.sign(Checkpoint(signer.name, size, root).body())
+    if last_signed is not None:
+        last_signed.save(note)
+    checkpoint = SignedCheckpoint(size=size, root=root, note=note, signed_at=datetime.now(UTC))
     session.add(checkpoint)
     return checkpoint

@@ -4,6 +4,7 @@ The same key signs the ledger's own entries (withholding notices) under the
 name of the ledger's source, so a reader who pins the log key can check them.
 """
 
+from ledger.log.last_signed import LastSigned
 from ledger.settings import Settings
 from periplus import keyfile
 from periplus.note import Signer
@@ -14,6 +15,11 @@ def load_signer(settings: Settings) -> Signer:
     return Signer(settings.origin, key)
 
 
+def last_signed(settings: Settings) -> LastSigned:
+    """The record of the newest checkpoint signed, which every signing checks and updates."""
+    return LastSigned(settings.signed_checkpoint_path, settings.origin)
+
+
 class Keys:
     """The signer in use; reloaded when this process becomes the writer (after a rotation)."""
 
@@ -21,6 +27,7 @@ class Keys:
         self.settings = settings
         self.made_new = not settings.signing_key and not settings.signing_key_file.exists()
         self.signer = load_signer(settings)
+        self.last_signed = last_signed(settings)
 
     @property
     def source_signer(self) -> Signer:

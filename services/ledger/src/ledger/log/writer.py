@@ -5,13 +5,22 @@ connection; on SQLite it is an exclusive ``flock`` on a file beside the
 database. A second process on the same database serves reads, tries the lock
 every few seconds, and takes over the writing when the writer goes (its
 connection or its process ends, and the lock with it).
+
+On PostgreSQL the lock is a lease as well. The writer renews it with each
+check; a session silent for the lease's length (a writer partitioned from the
+database, or stalled, whose kernel may still answer keepalives) is ended by
+the server (``idle_session_timeout``), so another process takes over. The
+writer counts the lease from before each renewal was sent, so its own view
+runs out no later than the server's, and it signs nothing once it has.
 """
 
 import contextlib
 import fcntl
 import logging
+import math
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -31,33 +40,54 @@ class Worker(Protocol):
 
 
 class WriterLock:
-    """Try, hold, check and release the log's single-writer lock."""
+    """Try, hold, check and release the log's single-writer lock.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    ``lease``: seconds the PostgreSQL lock outlives the writer's last renewal;
+    None (the commands, which hold it briefly) keeps it for the session's life.
+    """
+
+    def __init__(self, engine: Engine, lease: float | None = None) -> None:
+        self.engine, self.lease = engine, lease
         self._connection: Connection | None = None
         self._fd: int | None = None
+        self._expires = math.inf
 
     @property
     def held(self) -> bool:
         return self._connection is not None or self._fd is not None
+
+    def lease_valid(self) -> bool:
+        """Whether this process may still act as the writer: it holds the lock and, on
+        PostgreSQL, renewed it within the lease."""
+        return self.held and time.monotonic() < self._expires
 
     def try_acquire(self) -> bool:
         if self.held:
             return True
         url = self.engine.url
         if url.get_backend_name() == "postgresql":
+            started = time.monotonic()
             connection = self.engine.connect()
-            got = bool(
-                connection.execute(
-                    text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
-                ).scalar()
-            )
-            connection.commit()
+            try:
+                if self.lease is not None:
+                    connection.execute(
+                        text("SELECT set_config('idle_session_timeout', :ms, false)"),
+                        {"ms": str(round(self.lease * 1000))},
+                    )
+                got = bool(
+                    connection.execute(
+                        text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
+                    ).scalar()
+                )
+                connection.commit()
+            except Exception:
+                _discard(connection)
+                raise
             if got:
                 self._connection = connection
+                self._renewed(started)
             else:
-                connection.close()
+                _discard(connection)
             return got
         path = f"{url.database}.writer" if url.database and url.database != ":memory:" else None
         if path is None:
@@ -73,9 +103,11 @@ class WriterLock:
         return True
 
     def still_held(self) -> bool:
-        """False if the lock was lost (the database connection broke)."""
+        """False if the lock was lost (the database connection broke, or the server ended
+        the session when the lease ran out); True renews the lease."""
         if self._connection is None:
             return self.held
+        started = time.monotonic()
         try:
             self._connection.execute(text("SELECT 1"))
             self._connection.commit()
@@ -83,21 +115,34 @@ class WriterLock:
             log.warning("lost the writer lock's connection")
             self.release()
             return False
+        self._renewed(started)
         return True
 
+    def _renewed(self, started: float) -> None:
+        self._expires = math.inf if self.lease is None else started + self.lease
+
     def release(self) -> None:
+        self._expires = math.inf
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
                 self._connection.commit()
-            with contextlib.suppress(Exception):
-                self._connection.close()
+            _discard(self._connection)
             self._connection = None
         if self._fd is not None:
             if self._fd >= 0:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
                 os.close(self._fd)
             self._fd = None
+
+
+def _discard(connection: Connection) -> None:
+    """Close the lock's connection for good: its session carries the lease's timeout and
+    must not go back to the pool."""
+    with contextlib.suppress(Exception):
+        connection.invalidate()
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 class Writer(threading.Thread):
@@ -126,12 +171,19 @@ class Writer(threading.Thread):
     def run(self) -> None:
         self._halt.wait(self.retry_seconds)
         while not self._halt.is_set():
-            if not self.is_writer and self.lock.try_acquire():
+            if not self.is_writer and self._try_acquire():
                 self._become_writer()
             elif self.is_writer and not self.lock.still_held():
                 self._step_down()
             self._halt.wait(self.retry_seconds)
         self._step_down()
+
+    def _try_acquire(self) -> bool:
+        try:
+            return self.lock.try_acquire()
+        except Exception as exc:  # the database is down: a reader keeps reading, and trying
+            log.warning("cannot try the writer lock", extra={"error": repr(exc)})
+            return False
 
     def _become_writer(self) -> None:
         log.info("this process is now the log's writer")

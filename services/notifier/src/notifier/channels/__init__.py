@@ -17,18 +17,24 @@ Webhooks (``/v1/subscriptions``)
     means subscribing again. Each message is signed per Standard Webhooks
     (``webhook-id``, ``webhook-timestamp``, ``webhook-signature: v1,<base64>``);
     after a rotation the old secret signs too, for 24 hours. A failed attempt
-    is retried after ``webhook_retry_base`` seconds, doubling up to
-    ``webhook_retry_max_delay``, for ``webhook_retry_window`` (25 hours by
-    default), always under the same ``webhook-id``: receivers drop ids they
-    have seen. Then the delivery is dead (``?status=dead``) and may be retried
-    by hand. A receiver that answers 410 Gone is unsubscribed (its status
-    becomes ``disabled``). Receivers on private, loopback or reserved addresses are refused,
-    at subscription and before each attempt, unless ``allow_private_receivers``.
+    is retried on ``webhook_retry_schedule``, the spec's example schedule (5 s,
+    5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), always under the same
+    ``webhook-id``: receivers drop ids they have seen. Then the delivery is dead
+    (``?status=dead``) and may be sent once more by hand. One ``webhook-id`` is
+    never in flight twice at once; a receiver gets at most
+    ``webhook_receiver_concurrency`` attempts at once; while it is unavailable
+    newer entries wait behind its oldest, so after an outage they arrive oldest
+    first (see ``webhooks.worker``). A receiver that answers 410 Gone is
+    unsubscribed (its status becomes ``disabled``). Receivers on private,
+    loopback or reserved addresses are refused, at subscription and before
+    each attempt, unless ``allow_private_receivers``.
 
 Live stream (``/v1/stream``)
     Server-Sent Events whose ``id`` is the position (``42``, ``42.1``) and
     whose ``data`` is the JSON a webhook receives; ``Last-Event-ID`` (or
-    ``?after=``; ``-1`` for the start) resumes exactly after it.
+    ``?after=``; ``-1`` for the start) resumes exactly after it. When the
+    server stops, every stream ends at once (a client reconnects elsewhere
+    with ``Last-Event-ID``), so that a stop never waits on an endless response.
 
 Alerts
     A periodic check (``alert_interval``) raises each alert once, when a

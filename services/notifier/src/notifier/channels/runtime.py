@@ -1,5 +1,7 @@
 """The channels' moving parts in one app: the stream hub, delivery worker and alert check."""
 
+import asyncio
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -24,6 +26,7 @@ class Channels:
             settings.stream_max_clients,
         )
         self.deliveries = DeliveryWorker(engine, settings)
+        self.stopping = asyncio.Event()  # the app's, once installed
         self.alerts = Periodic(
             "alerts",
             settings.alert_interval,
@@ -31,6 +34,7 @@ class Channels:
         )
 
     def install(self, app: FastAPI) -> None:
+        self.stopping = app.state.stopping
         app.state.stream_hub = self.hub
         app.state.wake_deliveries = self.deliveries.wake
         app.state.subscription_limiter = RateLimiter(
@@ -41,7 +45,7 @@ class Channels:
 
     async def start(self) -> None:
         """After migrations: every worker reads tables they create."""
-        await self.hub.start()
+        await self.hub.start(self.stopping)
         if self.settings.webhooks_enabled:
             self.deliveries.start()
         if self.settings.alerts_enabled:
@@ -50,6 +54,6 @@ class Channels:
     async def stop(self) -> None:
         await self.hub.stop()
         if self.settings.webhooks_enabled:
-            self.deliveries.stop()
+            await asyncio.to_thread(self.deliveries.stop)
         if self.settings.alerts_enabled:
-            self.alerts.stop()
+            await asyncio.to_thread(self.alerts.stop)

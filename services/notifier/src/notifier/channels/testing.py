@@ -1,8 +1,11 @@
 """For tests and benchmarks of the channels: a real webhook receiver and sample entries."""
 
+import contextlib
+import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +19,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     answered: int
+    arrived: float = 0.0  # time.monotonic() when the request came in
 
 
 @dataclass
@@ -23,12 +27,21 @@ class Receiver:
     """An HTTP server on a free loopback port that records every webhook it is sent.
 
     ``mode`` is what it does now: ``ok`` answers 204, ``fail`` answers 503,
-    ``gone`` answers 410, ``hang`` answers only after ``hang_seconds``.
+    ``gone`` answers 410, ``flaky`` answers 503 to a ``webhook-id`` the first
+    time and 204 after, ``hang`` answers 503 only after ``hang_seconds``. Every
+    answer waits ``delay`` seconds first; failures carry ``retry_after`` if set.
+    ``overlapped`` holds each ``webhook-id`` that came in while an attempt with
+    the same id was still open; ``peak`` is the most requests open at once.
     """
 
     mode: str = "ok"
     hang_seconds: float = 2.0
+    delay: float = 0.0
+    retry_after: str | None = None
     received: list[Received] = field(default_factory=list)
+    overlapped: set[str] = field(default_factory=set)
+    peak: int = 0
+    _open: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -38,18 +51,34 @@ class Receiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
+                arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                mode = receiver.mode
-                if mode == "hang":
-                    time.sleep(receiver.hang_seconds)
-                status = {"ok": 204, "gone": 410}.get(mode, 503)
+                webhook_id = self.headers.get("webhook-id", "")
                 with receiver._lock:
-                    receiver.received.append(
-                        Received({k.lower(): v for k, v in self.headers.items()}, body, status)
-                    )
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                    if receiver._open[webhook_id]:
+                        receiver.overlapped.add(webhook_id)
+                    receiver._open[webhook_id] += 1
+                    receiver.peak = max(receiver.peak, receiver._open.total())
+                    seen = any(r.headers.get("webhook-id") == webhook_id for r in receiver.received)
+                try:
+                    status = receiver._answer(seen)
+                    with receiver._lock:
+                        receiver.received.append(
+                            Received(
+                                {k.lower(): v for k, v in self.headers.items()},
+                                body,
+                                status,
+                                arrived,
+                            )
+                        )
+                    self.send_response(status)
+                    if status >= 300 and receiver.retry_after is not None:
+                        self.send_header("retry-after", receiver.retry_after)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                finally:
+                    with receiver._lock:
+                        receiver._open[webhook_id] -= 1
 
             def log_message(self, *_: Any) -> None:
                 pass
@@ -58,6 +87,13 @@ class Receiver:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _answer(self, seen: bool) -> int:
+        mode = self.mode
+        time.sleep(self.hang_seconds if mode == "hang" else self.delay)
+        if mode == "flaky":
+            return 204 if seen else 503
+        return {"ok": 204, "gone": 410}.get(mode, 503)
 
     def __enter__(self) -> "Receiver":
         self.thread.start()
@@ -74,6 +110,32 @@ class Receiver:
     def all(self) -> list[Received]:
         with self._lock:
             return list(self.received)
+
+
+class BlackHole:
+    """A receiver that takes every connection and never answers."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):  # closed
+            while True:
+                self.connections.append(self.listener.accept()[0])
+
+    def __enter__(self) -> "BlackHole":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread in accept()
+        self.listener.close()
+        for connection in list(self.connections):
+            connection.close()
 
 
 def snapshot(

@@ -783,6 +783,12 @@ M: dict[str, tuple[str, str, str, str]] = {
         "Une entrée occultée en vertu de la loi",
         "Uma entrada reservada por lei",
     ),
+    "event.source.seq_resolved": (
+        "The ledger moved past an event it could not take",
+        "El registro siguió sin un evento que no pudo aceptar",
+        "Le registre a passé un événement qu'il ne pouvait pas accepter",
+        "O registro seguiu sem um evento que não pôde aceitar",
+    ),
     "event.withheld": (
         "Withheld under law",
         "Reservada por ley",

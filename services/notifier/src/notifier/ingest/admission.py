@@ -2,16 +2,23 @@
 
 The tree proves only that the ledger logged an entry; the source's signature,
 under keys from this notifier's configuration, proves that the city said it.
-An entry that fails is possible only if the ledger misbehaves; it is
-quarantined and the tree still advances past it.
+An entry that fails (a signature, or text with a control character that an
+older ledger took) is quarantined and the tree still advances past it.
 """
 
 from typing import Any
 
-from notifier.ingest.service import NOTICE
 from notifier.trust import Trust
-from periplus.events import EventRejectedError, parse_envelope
+from periplus.events import (
+    LEDGER_NOTICES,
+    SEQ_RESOLVED,
+    WITHHELD,
+    EventRejectedError,
+    parse_envelope,
+)
 from periplus.sources import ROTATION
+
+ONLY_THE_LEDGER = {WITHHELD: "withhold an entry", SEQ_RESOLVED: "resolve a seq"}
 
 
 def admit(trust: Trust, leaf: bytes) -> dict[str, Any]:
@@ -23,10 +30,14 @@ def admit(trust: Trust, leaf: bytes) -> dict[str, Any]:
     envelope = parse_envelope(leaf)
     if envelope.leaf != leaf:
         raise EventRejectedError("the leaf is not the RFC 8785 form of its event")
-    if envelope.source == trust.ledger_source and envelope.type != NOTICE:
-        raise EventRejectedError(f"the ledger ({trust.ledger_source}) only states withholdings")
-    if envelope.type == NOTICE and envelope.source != trust.ledger_source:
-        raise EventRejectedError(f"only the ledger ({trust.ledger_source}) may withhold an entry")
+    if envelope.source == trust.ledger_source and envelope.type not in LEDGER_NOTICES:
+        raise EventRejectedError(
+            f"the ledger ({trust.ledger_source}) only states withholdings and resolved seqs"
+        )
+    if envelope.type in LEDGER_NOTICES and envelope.source != trust.ledger_source:
+        raise EventRejectedError(
+            f"only the ledger ({trust.ledger_source}) may {ONLY_THE_LEDGER[envelope.type]}"
+        )
     if envelope.type == ROTATION:
         trust.sources.follow(envelope)
     else:

@@ -196,7 +196,7 @@ class Ingestor:
             origin = f"{self.ledger.base_url}/v1/log/entries"
             for leaf, reason in refused:
                 quarantine.entry(session, "entry", reason, leaf.leaf or b"", origin, leaf.index)
-            applied = service.apply(session, shown)
+            applied = service.apply(session, shown, origin)
             tree.save(session, grown, note)
             staging.discard(session, grown.size)
             session.commit()

@@ -49,7 +49,8 @@ class Quarantined(NotifierModel, table=True):
 
     ``kind`` is ``announcement`` (a message on the entries topic that is
     unreadable or differs from the signed tree), ``entry`` (an entry inside
-    the signed tree whose source signature or type is refused) or
+    the signed tree whose source signature, type or text is refused, or that
+    the read model cannot take) or
     ``checkpoint`` (a checkpoint that fails the trust policy, or that the
     ledger's own entries do not reach). ``digest`` lists each problem once.
     """

@@ -20,8 +20,9 @@ class QuarantinedOut(BaseModel):
     kind: str = Field(
         description="`announcement`: a message on the entries topic that is unreadable or "
         "differs from the signed tree; `entry`: an entry of the signed tree whose source "
-        "signature (or type) is refused; `checkpoint`: a checkpoint that fails the trust "
-        "policy or that the ledger's own entries do not reach."
+        "signature, type or text is refused, or that the read model cannot take; "
+        "`checkpoint`: a checkpoint that fails the trust policy or that the ledger's own "
+        "entries do not reach."
     )
     ledger_index: int | None
     origin: str = Field(description="Where it came from: topic/partition/offset, or a URL.")

@@ -1,12 +1,14 @@
 """The read model's one writer: entries already verified, applied once each, in index order.
 
-Nothing here checks anything: ``notifier.ingest.ingestor`` calls it only with
-entries that a checkpoint under the trust policy commits to and whose source
-signature verifies. An index with no entry here (one quarantined) is a gap
-that stays.
+Nothing here checks a signature: ``notifier.ingest.ingestor`` calls it only
+with entries that a checkpoint under the trust policy commits to and whose
+source signature verifies. An entry that still cannot be applied (a shape the
+fold cannot take, a value the database cannot store) is quarantined on its
+own, in a savepoint, and the entries after it are applied. An index with no
+entry here (one quarantined) is a gap that stays.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +18,11 @@ from sqlmodel import Session, col, select
 
 from notifier import channels
 from notifier.channels import notices
-from notifier.ingest import fold
+from notifier.ingest import fold, quarantine
 from notifier.models import LoggedEntry, TripFacet, TripView
+from periplus.canonical import canonical_bytes
+from periplus.events import SEQ_RESOLVED
+from periplus.isolation import apply_isolated
 from periplus.sources import ROTATION
 
 APPLIED = Counter("notifier_entries_applied_total", "Ledger entries applied to the read model")
@@ -28,15 +33,29 @@ WITHHELD = "withheld"
 Item = tuple[int, dict[str, Any]]
 
 
-def apply(session: Session, items: Iterable[Item]) -> int:
-    """Record entries in index order, skipping those recorded already; the caller commits."""
+def apply(session: Session, items: Iterable[Item], origin: str = "") -> int:
+    """Record entries in index order, skipping those recorded already; the caller commits.
+
+    Returns how many were applied; one that cannot be is listed in the
+    quarantine, with ``origin`` (where the entries were read).
+    """
     following = next_index(session)
-    applied = 0
+    fresh: list[Item] = []
     for index, event in sorted(items, key=lambda item: item[0]):
-        if index < following:
-            continue
-        record(session, index, event)
-        following, applied = index + 1, applied + 1
+        if index >= following:
+            fresh.append((index, event))
+            following = index + 1
+
+    def record_each(chunk: Sequence[Item]) -> None:
+        for index, event in chunk:
+            record(session, index, event)
+
+    def refuse(item: Item, error: str) -> None:
+        index, event = item
+        reason = f"cannot be applied to the read model: {error}"
+        quarantine.entry(session, "entry", reason, canonical_bytes(event), origin, index)
+
+    applied = len(apply_isolated(session, fresh, record_each, refuse))
     APPLIED.inc(applied)
     return applied
 
@@ -63,8 +82,8 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
         return
     trip_id, type_ = str(event["trip_id"]), str(event["type"])
     occurred_at = str(event.get("occurred_at", ""))
-    if type_ == ROTATION:
-        trip_id = ""  # about the source, not a trip: kept, never folded into a trip
+    if type_ in (ROTATION, SEQ_RESOLVED):
+        trip_id = ""  # about a source, not a trip: kept, never folded into a trip
     session.add(
         LoggedEntry(
             index=index,

@@ -23,7 +23,8 @@ PASSED_HEADERS = ("content-type", "cache-control", "content-disposition", "retry
 async def _relay(request: Request, path: str, params: dict[str, int] | None = None) -> Response:
     base = request.app.state.settings.ledger_url.rstrip("/")
     try:
-        async with httpx.AsyncClient(timeout=10.0) as client:
+        timeout = request.app.state.settings.http_timeouts()
+        async with httpx.AsyncClient(timeout=timeout) as client:
             answer = await client.get(f"{base}/v1/log/{path}", params=params)
     except httpx.HTTPError as exc:
         raise ProblemError(502, "Bad gateway", "The ledger cannot be reached just now.") from exc

@@ -3,12 +3,15 @@
 Clients never poll the database while live: the hub reads each new notice
 once and offers it to every client's bounded queue. A client that falls too
 far behind reads the log from its own position instead, so it loses nothing.
+When the server begins to stop, the hub ends every stream and takes no new
+reader: the server waits for open responses before it stops, and a stream
+would never end by itself.
 """
 
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from prometheus_client import Gauge
 from sqlalchemy import Engine
@@ -29,9 +32,9 @@ PAGE = 500
 @dataclass(eq=False)
 class Client:
     filters: Filters
-    queue: asyncio.Queue[Item]
+    queue: asyncio.Queue[Item | None]  # None: the stream ends
     lagging: bool = False
-    joined: bool = field(default=True)
+    closed: bool = False
 
     def offer(self, item: Item) -> None:
         if not self.filters.matches(item.type, item.trip_id, item.departments, item.sdg_goals):
@@ -44,6 +47,12 @@ class Client:
     def drain(self) -> None:
         while not self.queue.empty():
             self.queue.get_nowait()
+
+    def close(self) -> None:
+        """End the stream; a full queue is being read, and ``closed`` is seen after it."""
+        self.closed = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
 
 
 class StreamHub:
@@ -65,20 +74,35 @@ class StreamHub:
         self.head: Position | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bell: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.closing = False
+        self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
+    async def start(self, stopping: asyncio.Event) -> None:
+        """Serve until stopped; end every stream as soon as ``stopping`` is set."""
         self._loop, self._bell = asyncio.get_running_loop(), asyncio.Event()
         self.head = await asyncio.to_thread(self.last)
         notices.listen(self.wake)
-        self._task = asyncio.create_task(self._run(), name="stream-hub")
+        self._tasks = [
+            asyncio.create_task(self._run(), name="stream-hub"),
+            asyncio.create_task(self._close_on(stopping), name="stream-hub-stopping"),
+        ]
 
     async def stop(self) -> None:
         notices.unlisten(self.wake)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def close(self) -> None:
+        """End every stream now and take no new reader."""
+        self.closing = True
+        for client in list(self.clients):
+            client.close()
+
+    async def _close_on(self, stopping: asyncio.Event) -> None:
+        await stopping.wait()
+        self.close()
 
     def wake(self) -> None:
         loop, bell = self._loop, self._bell
@@ -86,6 +110,13 @@ class StreamHub:
             loop.call_soon_threadsafe(bell.set)
 
     def join(self, filters: Filters) -> Client:
+        if self.closing:
+            raise ProblemError(
+                503,
+                "Service unavailable",
+                "This server is stopping; connect again.",
+                headers={"Retry-After": "1"},
+            )
         if len(self.clients) >= self.max_clients:
             raise ProblemError(
                 503,

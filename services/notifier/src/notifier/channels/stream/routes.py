@@ -104,14 +104,18 @@ def stream(joined: Annotated[Joined, Depends(_join)]) -> StreamingResponse:
 
 
 async def _events(joined: Joined) -> AsyncIterator[bytes]:
-    """The wire bytes of each event are made once by the hub and shared by every reader."""
+    """The wire bytes of each event are made once by the hub and shared by every reader.
+
+    The stream ends when the hub closes it (the server is stopping): the reader
+    reconnects, to this server or another, with ``Last-Event-ID``.
+    """
     hub, client, position = joined.hub, joined.client, joined.after
     try:
         yield HELLO
-        while True:
+        while not client.closed:
             client.lagging = False
             client.drain()
-            while True:
+            while not client.closed:
                 items = await hub.read(position)
                 for item in items:
                     position = item.position
@@ -121,15 +125,17 @@ async def _events(joined: Joined) -> AsyncIterator[bytes]:
                         yield item.wire
                 if len(items) < PAGE:
                     break
-            while not client.lagging:
+            while not client.lagging and not client.closed:
                 try:
-                    item = await asyncio.wait_for(client.queue.get(), PING_SECONDS)
+                    live = await asyncio.wait_for(client.queue.get(), PING_SECONDS)
                 except TimeoutError:
                     yield PING
                     continue
-                if position is not None and item.position <= position:
+                if live is None:
+                    return
+                if position is not None and live.position <= position:
                     continue
-                position = item.position
-                yield item.wire
+                position = live.position
+                yield live.wire
     finally:
         hub.leave(client)

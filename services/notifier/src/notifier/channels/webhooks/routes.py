@@ -60,8 +60,11 @@ def _public(sub: Subscription) -> SubscriptionPublic:
 def _delivery(found: Delivery, request: Request) -> DeliveryPublic:
     window = timedelta(seconds=request.app.state.settings.webhook_retry_window)
     public = DeliveryPublic.model_validate(found, from_attributes=True)
-    update: dict[str, Any] = {"retry_until": max(found.retry_until, found.created_at + window)}
-    if found.status != "pending":
+    update: dict[str, Any] = {
+        "status": service.public_status(found),
+        "retry_until": max(found.retry_until, found.created_at + window),
+    }
+    if found.status not in service.OPEN:
         update["next_attempt_at"] = None
     return public.model_copy(update=update)
 
@@ -201,15 +204,17 @@ def get_delivery(
 @router.post(
     "/{sub_id}/deliveries/{delivery_id}/retry",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Send a dead-lettered delivery again, with the same webhook id",
-    responses={**_ERRORS, 409: {"description": "The delivery is not dead"}},
+    summary="Send a dead-lettered delivery once more, now, with the same webhook id",
+    responses={
+        **_ERRORS,
+        409: {"description": "The delivery is not dead, or the subscription is disabled"},
+    },
 )
 def retry_delivery(
     request: Request, sub_id: str, delivery_id: str, session: SessionDep, credentials: Token
 ) -> DeliveryPublic:
     sub = service.get_owned(session, _token(credentials), sub_id)
-    window = request.app.state.settings.webhook_retry_window
-    found = service.retry(session, service.delivery(session, sub, delivery_id), window)
+    found = service.retry(session, sub, service.delivery(session, sub, delivery_id))
     session.commit()
     session.refresh(found)
     request.app.state.wake_deliveries()

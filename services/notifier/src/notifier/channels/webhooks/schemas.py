@@ -105,7 +105,10 @@ class DeliveryPublic(BaseModel):
     attempts: int
     created_at: datetime
     next_attempt_at: datetime | None
-    retry_until: datetime
+    retry_until: datetime = Field(
+        description="About when the last retry on the schedule is due; after it, a failure "
+        "is final."
+    )
     delivered_at: datetime | None
     last_status: int | None
     last_error: str | None

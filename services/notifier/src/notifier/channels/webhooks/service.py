@@ -15,6 +15,12 @@ from periplus.web import ProblemError
 
 ROTATION_GRACE = timedelta(hours=24)
 
+# A delivery's life: pending (due at ``next_attempt_at``), sending (claimed by one
+# attempt until ``next_attempt_at``), then delivered or dead. The public sees
+# ``sending`` as ``pending``.
+PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
+OPEN = (PENDING, SENDING)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -159,7 +165,7 @@ def deliveries(
 ) -> Sequence[Delivery]:
     query = select(Delivery).where(col(Delivery.subscription_id) == sub.id)
     if status:
-        query = query.where(col(Delivery.status) == status)
+        query = query.where(col(Delivery.status).in_(OPEN if status == PENDING else [status]))
     if before:
         pivot = session.get(Delivery, before)
         if pivot is None or pivot.subscription_id != sub.id:
@@ -190,24 +196,31 @@ def attempts(session: Session, delivery_id: str) -> Sequence[DeliveryAttempt]:
     ).all()
 
 
-def retry(session: Session, found: Delivery, window: float) -> Delivery:
-    """Send a dead-lettered delivery again, under the same webhook id."""
-    if found.status != "dead":
+def retry(session: Session, sub: Subscription, found: Delivery) -> Delivery:
+    """Send a dead-lettered delivery once more, now, under the same webhook id."""
+    if found.status != DEAD:
         raise ProblemError(
-            409, "Conflict", f"The delivery is {found.status}; only dead ones retry."
+            409, "Conflict", f"The delivery is {public_status(found)}; only dead ones retry."
+        )
+    if sub.status != "active":
+        raise ProblemError(
+            409, "Conflict", f"The subscription is {sub.status}: its receiver asked for no more."
         )
     moment = now()
-    found.status, found.next_attempt_at = "pending", moment
-    found.retry_until = moment + timedelta(seconds=window)
+    found.status, found.next_attempt_at, found.retry_until = PENDING, moment, moment
     session.add(found)
     return found
+
+
+def public_status(found: Delivery) -> str:
+    return PENDING if found.status == SENDING else found.status
 
 
 def prune(session: Session, before: datetime) -> int:
     """Forget delivered and dead deliveries created before ``before``; return how many."""
     old = (
         select(Delivery.id)
-        .where(col(Delivery.status).in_(["delivered", "dead"]))
+        .where(col(Delivery.status).in_([DELIVERED, DEAD]))
         .where(col(Delivery.created_at) < before)
     )
     ids = list(session.exec(old).all())

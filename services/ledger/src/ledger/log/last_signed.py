@@ -1,0 +1,129 @@
+"""The newest checkpoint this ledger signed, kept in a file outside its database.
+
+A database restored from an older copy, or one that lost its last commits,
+holds a shorter tree than the checkpoints already published, or another tree
+once it grows again; signing it would put a second root under a published
+size, a fork that witnesses and readers reject for good. The file survives
+what the database loses, so before each signing the ledger checks that its
+tree still holds that checkpoint (a tree at least that large, with that root
+at that size), and otherwise refuses, loudly, until it does again (the same
+events appended again in the same order restore it).
+"""
+
+import base64
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from prometheus_client import Gauge
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ledger.log.store import NodeStore, tree_size
+from periplus import db, merkle
+from periplus.note import Checkpoint, NoteError, split_note
+from periplus.web import CheckFailedError
+
+log = logging.getLogger(__name__)
+
+REFUSED = Gauge(
+    "ledger_signing_refused",
+    "1 while the log's tree does not hold the newest checkpoint this ledger signed",
+)
+
+
+class RollbackError(RuntimeError):
+    """The database no longer holds the newest checkpoint this ledger signed."""
+
+
+class LastSigned:
+    """The file at ``path``: the signed note of the newest checkpoint, written before the
+    checkpoint is committed, so nothing is published that the file does not cover."""
+
+    def __init__(self, path: Path, origin: str) -> None:
+        self.path, self.origin = path, origin
+        self.refusal: str | None = None  # the reason last logged
+
+    def read(self) -> Checkpoint | None:
+        try:
+            note = self.path.read_text()
+        except FileNotFoundError:
+            return None
+        try:
+            return Checkpoint.parse_body(split_note(note)[0])
+        except NoteError as exc:
+            raise RollbackError(f"{self.path} holds no signed checkpoint: {exc}") from exc
+
+    def check(self, session: Session, size: int) -> Checkpoint | None:
+        """The checkpoint in the file, if any, once the tree of ``size`` entries is found to
+        hold it; else raise RollbackError. The reason is logged when it first appears or
+        changes, and the gauge says whether signing is refused."""
+        try:
+            signed = self._check(session, size)
+        except RollbackError as exc:
+            if str(exc) != self.refusal:
+                log.critical(
+                    "refusing to sign checkpoints",
+                    extra={"reason": str(exc), "file": str(self.path), "tree_size": size},
+                )
+            self.refusal = str(exc)
+            REFUSED.set(1)
+            raise
+        if self.refusal is not None:
+            log.warning("signing again: the tree holds the newest checkpoint signed")
+        self.refusal = None
+        REFUSED.set(0)
+        return signed
+
+    def _check(self, session: Session, size: int) -> Checkpoint | None:
+        signed = self.read()
+        if signed is None:
+            return None
+        said = f"the checkpoint this ledger signed at size {signed.size} ({self.path})"
+        if signed.origin != self.origin:
+            raise RollbackError(f"{said} is of the log {signed.origin}, not {self.origin}")
+        if size < signed.size:
+            raise RollbackError(
+                f"the database holds {size} entries, fewer than {said}: it was rolled back "
+                "or restored from an older copy"
+            )
+        root = merkle.root(NodeStore(session), signed.size)
+        if root != signed.root:
+            raise RollbackError(
+                f"the tree's root at size {signed.size} is {base64.b64encode(root).decode()}, "
+                f"not {base64.b64encode(signed.root).decode()} as in {said}: the database "
+                "was rolled back and other entries appended"
+            )
+        return signed
+
+    def save(self, note: str) -> None:
+        """Replace the file with ``note``, durably: a crash leaves the old or the new."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        temporary = Path(name)
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(note)
+                file.flush()
+                os.fsync(file.fileno())
+            temporary.replace(self.path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def probe(self, engine: Engine) -> dict[str, object]:
+        """The ``signing`` check of ``/readyz``, run afresh on a writer and a standby alike:
+        it fails, saying why, while the tree does not hold the checkpoint in the file."""
+        with db.reading(engine) as connection, Session(bind=connection) as session:
+            size = tree_size(session)
+            try:
+                signed = self.check(session, size)
+            except RollbackError as exc:
+                raise CheckFailedError(str(exc), tree_size=size) from exc
+        return {"tree_size": size, "signed_size": None if signed is None else signed.size}

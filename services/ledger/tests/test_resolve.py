@@ -1,0 +1,262 @@
+"""One event the log cannot take holds back its own source, never the others, and the
+log moves past it only by a public decision (``ledger resolve``)."""
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Query
+from sqlmodel import Session
+
+from ledger import cli
+from ledger.ingest.resolve import held
+from ledger.ingest.service import Ingestor, Received
+from ledger.log.fact import fact
+from ledger.settings import get_settings
+from ledger.testing import SEED, SOURCE, SOURCE_SIGNER, Ledger, event, serve, source_keys
+from periplus.canonical import canonical_bytes
+from periplus.events import SPEC
+from periplus.kafka import Record, ensure_topic, make_producer
+from periplus.note import Signer
+from periplus.sources import SourceKeys
+from periplus.testing import Broker, Server, eventually
+from periplus.verify import verify_log
+
+OTHER = "other-city/trips-api"
+OTHER_SIGNER = Signer(OTHER, Ed25519PrivateKey.from_private_bytes(bytes(range(40, 72))))
+OWN = "test-city/ledger"
+NUL_NAME = "Ana\x00Rocha"
+
+
+def keys_of(*signers: Signer) -> dict[str, list[str]]:
+    return {s.name: [str(s.verifier)] for s in signers}
+
+
+def signed_as_an_older_source_would(seq: int, trip: uuid.UUID, data: dict[str, Any]) -> bytes:
+    """Signed by the test source's real key, bypassing the rule on text: valid JSON, valid
+    RFC 8785, a valid signature, and a NUL."""
+    body = {
+        "spec": SPEC,
+        "id": str(uuid.uuid4()),
+        "source": SOURCE,
+        "seq": seq,
+        "type": "trip.approved",
+        "trip_id": str(trip),
+        "occurred_at": "2026-03-02T10:00:00Z",
+        "data": data,
+    }
+    signature = SOURCE_SIGNER.verifier.key_id + SOURCE_SIGNER.private_key.sign(
+        canonical_bytes(body)
+    )
+    return canonical_bytes({**body, "sig": base64.b64encode(signature).decode()})
+
+
+class CatchUp:
+    """A source's catch-up endpoint, serving whatever it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.app = FastAPI()
+
+        @self.app.get("/v1/events")
+        def events(
+            after: Annotated[int, Query(ge=0)], limit: Annotated[int, Query(ge=1)] = 100
+        ) -> dict[str, Any]:
+            return {"events": [e for e in self.events if e["seq"] > after][:limit]}
+
+
+@pytest.fixture
+def environment(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """What ``ledger resolve`` reads: the same database, key and sources as the served ledger."""
+    sources = {
+        name: {"url": "http://127.0.0.1:9", "keys": keys}
+        for name, keys in (keys_of(SOURCE_SIGNER, OTHER_SIGNER).items())
+    }
+    for name, value in {
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_SIGNING_KEY": SEED,
+        "LEDGER_ORIGIN": "periplus.test/ledger",
+        "LEDGER_OWN_SOURCE": OWN,
+        "LEDGER_SOURCES": json.dumps(sources),
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def produce(broker: Broker, topic: str, values: list[bytes]) -> None:
+    producer = make_producer(broker.connection)
+    for raw in values:
+        producer.send(topic, value=raw)
+    producer.flush(timeout=10)
+    producer.close()
+
+
+def logged(ledger: Ledger) -> list[tuple[str, int]]:
+    entries = ledger.get("/v1/log/entries", start=0, end=100).json()["entries"]
+    return [(e["event"]["source"], e["event"]["seq"]) for e in entries]
+
+
+def metric(ledger: Ledger, name: str, source: str) -> float:
+    for line in ledger.get("/metrics").text.splitlines():
+        if line.startswith(f'{name}{{source="{source}"}} '):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_a_nul_holds_back_its_own_source_only_until_resolved_in_public(
+    environment: str, broker: Broker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trip, elsewhere = uuid.uuid4(), uuid.uuid4()
+    nul = signed_as_an_older_source_would(2, trip, {"trip": {"travellers": [{"name": NUL_NAME}]}})
+    ours = [event(1, trip).leaf, nul, event(3, trip).leaf, event(4, trip).leaf]
+    theirs = [event(seq, elsewhere, signer=OTHER_SIGNER).leaf for seq in (1, 2, 3, 4)]
+    topic = f"trips-{uuid.uuid4().hex[:8]}"
+    ensure_topic(broker.connection, topic)
+    endpoints = {SOURCE: CatchUp(), OTHER: CatchUp()}
+    with Server(endpoints[SOURCE].app) as mine, Server(endpoints[OTHER].app) as other:
+        urls = {SOURCE: mine.url, OTHER: other.url}
+        options = {
+            "sources": {
+                name: {"url": urls[name], "keys": keys}
+                for name, keys in keys_of(SOURCE_SIGNER, OTHER_SIGNER).items()
+            },
+            "ingest_enabled": True,
+            "kafka_bootstrap": broker.bootstrap,
+            "trips_topic": topic,
+            "entries_topic": f"entries-{topic}",
+            "checkpoint_interval": 0.1,
+            "catchup_interval": 3600.0,  # once at the start: the broker brings the rest
+        }
+        with serve(environment, **options) as ledger:
+            # The sources serve what they published, NUL included, as trips-api would.
+            endpoints[SOURCE].events = [json.loads(e) for e in ours[:3]]
+            endpoints[OTHER].events = [json.loads(e) for e in theirs[:3]]
+            produce(broker, topic, [*ours[:3], *theirs[:3]])
+            eventually(lambda: len(logged(ledger)) == 4)
+            assert sorted(logged(ledger)) == [(OTHER, 1), (OTHER, 2), (OTHER, 3), (SOURCE, 1)]
+            endpoints[OTHER].events.append(json.loads(theirs[3]))
+            produce(broker, topic, [theirs[3], ours[3]])  # the other source goes on
+            eventually(lambda: (OTHER, 4) in logged(ledger))
+            refused = ledger.get("/v1/log/quarantine").json()["events"]
+            assert {(q["source"], q["seq"]) for q in refused} == {(SOURCE, 2)}
+            assert (
+                "data.trip.travellers.0.name holds the control character U+0000"
+                in (refused[0]["reason"])
+            )
+            assert eventually(lambda: metric(ledger, "ledger_source_held_seq", SOURCE)) == 2
+            assert metric(ledger, "ledger_source_held_seq", OTHER) == 0
+            ready = ledger.get("/readyz")
+            assert ready.status_code == 200  # for every other source, the log works
+            sources = ready.json()["checks"]["sources"]
+            assert (sources["status"], sources["required"]) == ("failing", False)
+            assert "`ledger resolve` moves past it" in sources["error"]
+            [stuck] = sources["held"]
+            assert (stuck["source"], stuck["seq"]) == (SOURCE, 2)
+            assert "U+0000" in stuck["reason"]
+            assert logged(ledger)[-1] == (OTHER, 4)
+
+        # The operator decides, where no writer runs; only the seq that holds a source back.
+        resolve = ["resolve", "--source", SOURCE, "--reason", "a NUL in a name; city notified"]
+        assert cli.main([*resolve, "--seq", "3"]) == 1
+        assert "the log's next seq of it is 2" in capsys.readouterr().err
+        assert cli.main(["resolve", "--source", OTHER, "--seq", "5", "--reason", "x"]) == 1
+        assert "no event for it was quarantined" in capsys.readouterr().err
+        assert cli.main([*resolve, "--seq", "2"]) == 0
+        assert "seq 2 of test-city/trips-api passed; public notice appended at index 5" in (
+            capsys.readouterr().out
+        )
+        assert cli.main([*resolve, "--seq", "2"]) == 1
+
+        endpoints[SOURCE].events = [json.loads(e) for e in ours]
+        with serve(environment, **options) as ledger:
+            eventually(lambda: (SOURCE, 4) in logged(ledger))  # fetched at the start
+            assert logged(ledger)[5:] == [(OWN, 1), (SOURCE, 3), (SOURCE, 4)]
+            [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
+            assert notice["event"]["data"] == {
+                "source": SOURCE,
+                "seq": 2,
+                "reason": "a NUL in a name; city notified",
+            }
+            sources = ledger.get("/readyz").json()["checks"]["sources"]
+            assert (sources["status"], sources["held"]) == ("ok", [])
+            assert metric(ledger, "ledger_source_held_seq", SOURCE) == 0
+            pinned = SourceKeys.configured(keys_of(SOURCE_SIGNER, OTHER_SIGNER))
+            eventually(lambda: ledger.get("/v1/log/checkpoint").text.split("\n")[1] == "8")
+            report = verify_log(ledger.url, proofs=-1, sources=pinned)
+            assert (report.size, report.signatures_checked) == (8, 8)
+            # A real event for the passed seq, come late, is refused with the reason.
+            late = event(2, trip)
+            produce(broker, topic, [late.leaf])
+            reasons = eventually(
+                lambda: [
+                    q["reason"]
+                    for q in ledger.get("/v1/log/quarantine").json()["events"]
+                    if str(late.id) in q["raw"]
+                ]
+            )
+            assert reasons == [
+                f"seq 2 of {SOURCE} was passed: the log moved past it with a public "
+                "source.seq_resolved notice"
+            ]
+
+
+def test_an_entry_the_database_refuses_is_quarantined_alone(ledger: Ledger) -> None:
+    trip = uuid.uuid4()
+    broken = fact(event(2, trip))._replace(trip_id=None)  # NOT NULL, on either database
+    odd = event(2, trip, data={"trip": {"departments": 5, "sdg_goals": "all"}}, signer=OTHER_SIGNER)
+    facts = [
+        fact(event(1, trip)),
+        broken,
+        fact(event(3, trip)),
+        fact(event(1, trip, signer=OTHER_SIGNER)),
+        fact(odd),  # a shape the auditors' tags cannot read is still logged as signed
+    ]
+    ingestor = Ingestor(ledger.engine, {SOURCE: "", OTHER: ""}, httpx.Client())
+    with Session(ledger.engine) as session:
+        ingestor.handle(session, [Received(f"t/0/{i}", b"", f) for i, f in enumerate(facts)])
+        session.commit()
+    assert sorted(logged(ledger)) == [(OTHER, 1), (OTHER, 2), (SOURCE, 1)]
+    [refused] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert refused["reason"].startswith("the log cannot store it: ")
+    assert "trip_id" in refused["reason"]
+    assert (refused["source"], refused["seq"]) == (SOURCE, 2)
+    with Session(ledger.engine) as session:
+        assert [(h.source, h.seq) for h in held(session, [SOURCE, OTHER])] == [(SOURCE, 2)]
+
+
+def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
+    ledger: Ledger,
+) -> None:
+    trip = uuid.uuid4()
+    first, second, third = event(1, trip), event(2, trip), event(3, trip)
+    twin = event(2, trip, data={"n": "another second event"})
+    ingestor = Ingestor(
+        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
+    )
+
+    def take(*leaves: bytes, at: int = 0) -> None:
+        with Session(ledger.engine) as session:
+            records = [Record("t", 0, at + i, None, leaf) for i, leaf in enumerate(leaves)]
+            ingestor.handle(session, ingestor.prepare(records))
+            session.commit()
+
+    take(first.leaf, second.leaf)
+    before = metric(ledger, "ledger_seq_conflicts_total", SOURCE)
+    take(twin.leaf, at=2)
+    take(twin.leaf, at=2)  # redelivered: listed and counted once
+    take(second.leaf, third.leaf, at=3)  # a redelivery of the real one is no alarm
+    assert metric(ledger, "ledger_seq_conflicts_total", SOURCE) == before + 1
+    assert logged(ledger) == [(SOURCE, 1), (SOURCE, 2), (SOURCE, 3)]
+    [alarm] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert alarm["reason"] == (
+        f"alarm: seq 2 of {SOURCE} is in the log as event {second.id}; "
+        f"this is another event, {twin.id}, with the same seq"
+    )
+    assert (alarm["source"], alarm["seq"]) == (SOURCE, 2)

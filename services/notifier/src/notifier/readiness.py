@@ -1,0 +1,57 @@
+"""What the notifier's ``/readyz`` reports besides its database and broker.
+
+None of it makes the notifier unready: its pages, feeds, stream and webhooks
+serve what it has verified whatever these say, and they say how current that is.
+
+- ``consumer``: where the reader of the entries topic stands and how far the
+  broker's log end is ahead of it; failing while it cannot reach the broker;
+- ``verified``: the size of the tree verified and shown, and how many announced
+  entries wait for a checkpoint over them;
+- ``quarantine``: how many announcements, entries and checkpoints were refused.
+"""
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import col
+
+from notifier.ingest.models import Quarantined, StagedEntry, VerifiedTree
+from periplus import db, kafka
+from periplus.consumer import ConsumerLoop
+from periplus.web import CheckFailedError, Readiness
+
+
+def install(readiness: Readiness, engine: Engine, consumer: ConsumerLoop | None) -> None:
+    """``consumer`` is None when ingestion is off."""
+    if consumer is not None:
+        readiness.report("consumer", lambda: consuming(consumer))
+    readiness.report("verified", lambda: verified(engine))
+    readiness.report("quarantine", lambda: quarantined(engine))
+
+
+def consuming(consumer: ConsumerLoop) -> dict[str, object]:
+    positions = consumer.positions()
+    offset = sum(positions.values())
+    if not consumer.connected:
+        raise CheckFailedError("not connected to the broker", offset=offset, lag=None)
+    try:
+        ends = kafka.log_end(consumer.connection, consumer.topic)
+    except kafka.BrokerError as exc:
+        raise CheckFailedError("the broker gives no log end", offset=offset, lag=None) from exc
+    lag = sum(max(0, end - positions.get(partition, 0)) for partition, end in ends.items())
+    return {"offset": offset, "lag": lag}
+
+
+def verified(engine: Engine) -> dict[str, object]:
+    with db.reading(engine) as connection:
+        size = int(connection.execute(select(col(VerifiedTree.size))).scalar() or 0)
+        waiting = connection.execute(
+            select(func.count(func.distinct(col(StagedEntry.index)))).where(
+                col(StagedEntry.index) >= size
+            )
+        ).scalar_one()
+    return {"tree_size": size, "waiting": int(waiting)}
+
+
+def quarantined(engine: Engine) -> dict[str, object]:
+    with db.reading(engine) as connection:
+        count = connection.execute(select(func.count()).select_from(Quarantined)).scalar_one()
+    return {"count": int(count)}
