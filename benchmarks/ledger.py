@@ -299,7 +299,8 @@ def _kafka_to_log(
         **os.environ,
         "LEDGER_PORT": str(port),
         "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_SIGNING_KEY_FILE": f"{tmp}/e2e.key",
+        # A key and a record of the last signed checkpoint of this log alone.
+        "LEDGER_SIGNING_KEY_FILE": f"{tmp}/e2e-{uuid.uuid4().hex[:8]}.key",
         "LEDGER_KAFKA_BOOTSTRAP": broker.bootstrap,
         # The events' source is configured (its catch-up endpoint answers nothing).
         # Every event's signature is checked under the source's pinned key.
