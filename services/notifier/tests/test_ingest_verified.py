@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -414,3 +414,23 @@ def test_a_notifier_without_a_trust_policy_refuses_to_start(database_url: str) -
 def test_the_pinned_test_policy_names_the_test_ledgers_key() -> None:
     policy = TRUST["trust_policy_file"].read_text()
     assert policy.endswith(str(Policy.log_only(LEDGER_KEY)))
+
+
+def test_unsigned_entries_from_before_signatures_are_shown_only_below_the_set_index(
+    make_database: Callable[[str], str], ledger: Ledger
+) -> None:
+    trip = str(uuid.uuid4())
+    signed = numbered(life(trip, "MVD-2026-0044"))
+    unsigned = [
+        Envelope.model_validate({**e.to_json(signed=False), "spec": "periplus.event/1"})
+        for e in signed[:2]
+    ]
+    ledger.append([*unsigned, *signed[2:]])  # an old log: its first entries predate signing
+    with notifier(make_database("upgraded"), ledger, unsigned_before=2) as site:
+        assert site.app.state.ingestor.catch_up() == 5
+        assert shown(site) == [0, 1, 2, 3, 4]
+        assert quarantined(site) == []
+    with notifier(make_database("strict"), ledger) as site:
+        site.app.state.ingestor.catch_up()
+        assert shown(site) == [2, 3, 4]
+        assert [q["ledger_index"] for q in quarantined(site)] == [0, 1]

@@ -41,6 +41,15 @@ class Settings(ServiceSettings):
         default="demo-city/ledger",
         description="The source of the ledger's own notices, signed by the log key.",
     )
+    unsigned_before: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Entries below this index may be unsigned (periplus.event/1, logged before source "
+            "signatures) and are shown as such: set it to the log's size when a log older than "
+            "signatures is first read. 0: every entry must be signed."
+        ),
+    )
     site_name: str = "Periplus"
     catchup_interval: float = Field(
         default=5.0,

@@ -7,7 +7,7 @@ public pages show a fact that its source did not sign or that the log and its
 witnesses did not commit to.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from notifier.settings import Settings
@@ -26,6 +26,8 @@ class Trust:
     sources: SourceKeys
     ledger_source: str
     """The source of the ledger's own notices, which the log key signs."""
+    unsigned_before: int = 0
+    """Entries below this index may be unsigned ``periplus.event/1``, from before signatures."""
 
     @property
     def log_keys(self) -> list[Verifier]:
@@ -76,4 +78,4 @@ def configured(settings: Settings) -> Trust:
         raise TrustError(f"NOTIFIER_SOURCE_KEYS: {exc}") from exc
     if not trust.log_keys:
         raise TrustError(f"NOTIFIER_TRUST_POLICY_FILE: {path} lists no log")
-    return trust
+    return replace(trust, unsigned_before=settings.unsigned_before)

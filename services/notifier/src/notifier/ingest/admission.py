@@ -21,11 +21,12 @@ from periplus.sources import ROTATION
 ONLY_THE_LEDGER = {WITHHELD: "withhold an entry", SEQ_RESOLVED: "resolve a seq"}
 
 
-def admit(trust: Trust, leaf: bytes) -> dict[str, Any]:
+def admit(trust: Trust, index: int, leaf: bytes) -> dict[str, Any]:
     """The event of a leaf the signed tree holds, or EventRejectedError saying why not.
 
     A key rotation that verifies is followed at once: the entries after it in
-    the same batch are signed by the new key.
+    the same batch are signed by the new key. An unsigned entry is taken only
+    below ``trust.unsigned_before``: a log keeps what it appended before signatures.
     """
     envelope = parse_envelope(leaf)
     if envelope.leaf != leaf:
@@ -38,6 +39,8 @@ def admit(trust: Trust, leaf: bytes) -> dict[str, Any]:
         raise EventRejectedError(
             f"only the ledger ({trust.ledger_source}) may {ONLY_THE_LEDGER[envelope.type]}"
         )
+    if envelope.sig is None and index < trust.unsigned_before:
+        return envelope.to_json()
     if envelope.type == ROTATION:
         trust.sources.follow(envelope)
     else:

@@ -179,7 +179,7 @@ class Ingestor:
                 shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
                 continue
             try:
-                shown.append((leaf.index, admission.admit(self.trust, leaf.leaf)))
+                shown.append((leaf.index, admission.admit(self.trust, leaf.index, leaf.leaf)))
             except EventRejectedError as exc:
                 refused.append((leaf, str(exc)))
         held = {leaf.index: leaf.hash for leaf in leaves}
