@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ledger.ingest.resolve import ResolveError, resolve
 from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
-from ledger.log.signing import last_signed, load_signer
+from ledger.log.signing import last_signed, load_signer, source_signer
 from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
@@ -162,7 +162,7 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         with Session(engine) as session:
             signer = load_signer(settings)
-            own = Signer(settings.own_source, signer.private_key)
+            own = source_signer(settings, signer)
             try:
                 check_in_force(session, signer)
                 if args.index is not None:
@@ -194,7 +194,7 @@ def _resolve(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         with Session(engine) as session:
             signer = load_signer(settings)
-            own = Signer(settings.own_source, signer.private_key)
+            own = source_signer(settings, signer)
             try:
                 check_in_force(session, signer)
                 index = resolve(session, args.source, args.seq, args.reason, own, settings.sources)

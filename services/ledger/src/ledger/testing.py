@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
+from ledger.log.signing import source_signer
 from ledger.main import build
 from ledger.settings import Settings
 from periplus import keyfile, sources
@@ -81,7 +82,7 @@ class Ledger:
     @property
     def own_signer(self) -> Signer:
         """The log key under the name of the ledger's own source (its notices)."""
-        return Signer(self.settings.own_source, self.signer.private_key)
+        return source_signer(self.settings, self.signer)
 
     @property
     def is_writer(self) -> bool:

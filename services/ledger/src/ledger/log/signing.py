@@ -20,6 +20,11 @@ def last_signed(settings: Settings) -> LastSigned:
     return LastSigned(settings.signed_checkpoint_path, settings.origin)
 
 
+def source_signer(settings: Settings, signer: Signer) -> Signer:
+    """The log key under the name of the ledger's own source: what signs its notices."""
+    return Signer(settings.own_source, signer.private_key)
+
+
 class Keys:
     """The signer in use; reloaded when this process becomes the writer (after a rotation)."""
 
@@ -32,7 +37,7 @@ class Keys:
     @property
     def source_signer(self) -> Signer:
         """The log key under the name of the ledger's own source."""
-        return Signer(self.settings.own_source, self.signer.private_key)
+        return source_signer(self.settings, self.signer)
 
     def reload(self) -> None:
         self.signer = load_signer(self.settings)
