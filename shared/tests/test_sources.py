@@ -54,6 +54,27 @@ def test_any_change_to_a_signed_event_is_refused(data: dict[str, str]) -> None:
             keys.check(parse_envelope(json.dumps({**original, **change})))
 
 
+@pytest.mark.parametrize("size", [3, 300])  # checked in place, and over threads
+def test_a_batch_is_checked_as_each_of_its_events_would_be(size: int) -> None:
+    key, stranger = signer(), signer()
+    keys = SourceKeys.configured({SOURCE: [str(key.verifier)]})
+    batch = [json.loads(signed(key, seq=n + 1, data={"n": str(n)})) for n in range(size)]
+    batch[1]["seq"] = 99  # altered after signing
+    batch[-1] = json.loads(signed(stranger, seq=size))
+    envelopes = [parse_envelope(json.dumps(value)) for value in batch]
+    outcomes = keys.check_many(envelopes)
+    assert len(outcomes) == size
+    for envelope, outcome in zip(envelopes, outcomes, strict=True):
+        try:
+            expected: object = keys.check(envelope)
+        except EventRejectedError as exc:
+            expected = str(exc)
+        assert (str(outcome) if isinstance(outcome, EventRejectedError) else outcome) == expected
+    assert "does not verify" in str(outcomes[1])
+    assert "not a key of" in str(outcomes[-1])
+    assert outcomes[0] == key.verifier
+
+
 def test_keys_come_from_configuration_and_are_named_after_their_source() -> None:
     other = signer("porto/trips-api")
     with pytest.raises(NoteError, match="must be named"):

@@ -103,7 +103,7 @@ class ConsumerLoop(threading.Thread):
                     reader.close()
 
     def _consume(self, reader: TopicReader) -> None:
-        last_tick = 0.0
+        last_tick = float("-inf")  # the first tick at once, however recent the boot
         writing: Future[None] | None = None
         with ThreadPoolExecutor(1, thread_name_prefix=f"writer-{self.topic}") as writer:
             try:

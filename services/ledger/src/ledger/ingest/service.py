@@ -120,28 +120,52 @@ class Ingestor:
     def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse and check every
         record, and fetch from the sources the events their seqs skip."""
+        read = [self._parse(record.value) for record in records]
+        signed = [
+            (at, item)
+            for at, item in enumerate(read)
+            if isinstance(item, Envelope) and item.source in self.sources and item.type != ROTATION
+        ]
+        checked = self.keys.check_many([envelope for _, envelope in signed])
+        for (at, _), outcome in zip(signed, checked, strict=True):
+            if isinstance(outcome, EventRejectedError):
+                read[at] = str(outcome)
         received = [
-            Received(f"{r.topic}/{r.partition}/{r.offset}", r.value, self._read(r.value))
-            for r in records
+            Received(
+                f"{r.topic}/{r.partition}/{r.offset}",
+                r.value,
+                fact(item) if isinstance(item, Envelope) else item,
+            )
+            for r, item in zip(records, read, strict=True)
         ]
         return received + self._fill([r.parsed for r in received if isinstance(r.parsed, Fact)])
 
     def _read(self, raw: Any) -> Fact | str:
         """The fact of one record, or the reason it is refused."""
+        envelope = self._parse(raw)
+        if isinstance(envelope, str):
+            return envelope
+        if envelope.source in self.sources and envelope.type != ROTATION:
+            try:
+                self.keys.check(envelope)
+            except EventRejectedError as exc:
+                return str(exc)
+        return fact(envelope)
+
+    def _parse(self, raw: Any) -> Envelope | str:
+        """The envelope of one record, its signature still to check unless it is a
+        rotation; or the reason it is refused."""
         if not isinstance(raw, bytes | str | dict):
             return "an event is a JSON object"
         try:
             envelope = parse_envelope(raw)
             if envelope.type in LEDGER_NOTICES:
                 raise EventRejectedError(ONLY_THE_LEDGER[envelope.type])
-            if envelope.source in self.sources:
-                # A rotation names its successor at once: the events it signs
-                # may follow in this very batch.
-                if envelope.type == ROTATION:
-                    self.keys.follow(envelope)
-                else:
-                    self.keys.check(envelope)
-            return fact(envelope)
+            if envelope.source in self.sources and envelope.type == ROTATION:
+                # A rotation names its successor at once (checked here, in order):
+                # the events its new key signs may follow in this very batch.
+                self.keys.follow(envelope)
+            return envelope
         except EventRejectedError as exc:
             return str(exc)
 
