@@ -32,11 +32,11 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
 from periplus.kafka import BrokerError, Connection, Producer, TopicReader, ensure_topic, ping
-from periplus.settings import ServiceSettings
+from periplus.settings import BrokerSettings
 from periplus.testing import Broker
 
 
-class Settings(ServiceSettings):
+class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPS_", extra="ignore")
     port: int = 0
     database_url: str = "sqlite://"

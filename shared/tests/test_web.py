@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from periplus import db
-from periplus.settings import ServiceSettings
+from periplus.settings import BrokerSettings
 from periplus.testing import Server, eventually, free_port
 from periplus.web import CheckFailedError, ProblemError, Readiness, create_app
 
@@ -19,7 +19,7 @@ class Body(BaseModel):
     name: str = Field(max_length=10)
 
 
-class Settings(ServiceSettings):
+class Settings(BrokerSettings):
     port: int = 0
     database_url: str = "sqlite://"
     max_body_bytes: int = 1000

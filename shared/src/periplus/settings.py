@@ -23,27 +23,6 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int
     database_url: str
-    kafka_bootstrap: str = "127.0.0.1:9092"
-    kafka_security_protocol: SecurityProtocol = Field(
-        default="PLAINTEXT",
-        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS).",
-    )
-    kafka_sasl_mechanism: SaslMechanism = Field(
-        default="SCRAM-SHA-512", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."
-    )
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
-    kafka_ssl_ca_file: Path | None = Field(
-        default=None,
-        description="PEM file of the CA(s) that signed the broker's certificate; else the "
-        "system's trust store.",
-    )
-    kafka_ssl_cert_file: Path | None = Field(
-        default=None, description="PEM client certificate, for brokers that require mTLS."
-    )
-    kafka_ssl_key_file: Path | None = Field(
-        default=None, description="PEM private key (unencrypted) of the client certificate."
-    )
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000
     database_lock_timeout: float = Field(
@@ -77,6 +56,59 @@ class ServiceSettings(BaseSettings):
         default=10.0,
         gt=0,
         description="Seconds to wait for each read (and write) of an outbound HTTP request.",
+    )
+
+    @model_validator(mode="after")
+    def _lock_wait_within_statement(self) -> Self:
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        if self.database_lock_timeout >= self.database_statement_timeout:
+            raise ValueError(
+                f"{prefix}DATABASE_LOCK_TIMEOUT must be less than "
+                f"{prefix}DATABASE_STATEMENT_TIMEOUT, which counts the wait for locks too"
+            )
+        return self
+
+    def database_limits(self) -> Limits:
+        """What every connection of this service waits for, at most."""
+        return Limits(
+            lock=self.database_lock_timeout,
+            statement=self.database_statement_timeout,
+            idle_in_transaction=self.database_idle_in_transaction_timeout,
+            dead_peer=self.database_dead_peer_timeout,
+            connect=self.database_connect_timeout,
+        )
+
+    def http_timeouts(self, read: float | None = None) -> httpx.Timeout:
+        """Timeouts of an outbound HTTP client: ``read`` (else ``http_timeout``) for each
+        read, write and wait for a pooled connection, ``http_connect_timeout`` to connect."""
+        return httpx.Timeout(
+            self.http_timeout if read is None else read, connect=self.http_connect_timeout
+        )
+
+
+class BrokerSettings(ServiceSettings):
+    """The settings of a service that reaches the Kafka broker, and how it does."""
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS).",
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."
+    )
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) that signed the broker's certificate; else the "
+        "system's trust store.",
+    )
+    kafka_ssl_cert_file: Path | None = Field(
+        default=None, description="PEM client certificate, for brokers that require mTLS."
+    )
+    kafka_ssl_key_file: Path | None = Field(
+        default=None, description="PEM private key (unencrypted) of the client certificate."
     )
 
     @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
@@ -136,33 +168,6 @@ class ServiceSettings(BaseSettings):
             given, missing = (files[1], files[2]) if key is None else (files[2], files[1])
             raise ValueError(f"{name(given)} needs {name(missing)}: a certificate and its key")
         return self
-
-    @model_validator(mode="after")
-    def _lock_wait_within_statement(self) -> Self:
-        prefix = str(self.model_config.get("env_prefix", "")).upper()
-        if self.database_lock_timeout >= self.database_statement_timeout:
-            raise ValueError(
-                f"{prefix}DATABASE_LOCK_TIMEOUT must be less than "
-                f"{prefix}DATABASE_STATEMENT_TIMEOUT, which counts the wait for locks too"
-            )
-        return self
-
-    def database_limits(self) -> Limits:
-        """What every connection of this service waits for, at most."""
-        return Limits(
-            lock=self.database_lock_timeout,
-            statement=self.database_statement_timeout,
-            idle_in_transaction=self.database_idle_in_transaction_timeout,
-            dead_peer=self.database_dead_peer_timeout,
-            connect=self.database_connect_timeout,
-        )
-
-    def http_timeouts(self, read: float | None = None) -> httpx.Timeout:
-        """Timeouts of an outbound HTTP client: ``read`` (else ``http_timeout``) for each
-        read, write and wait for a pooled connection, ``http_connect_timeout`` to connect."""
-        return httpx.Timeout(
-            self.http_timeout if read is None else read, connect=self.http_connect_timeout
-        )
 
     def kafka_connection(self) -> Connection:
         """How this service reaches the broker: the bootstrap and librdkafka's security options."""

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from periplus import db, kafka, logs
-from periplus.settings import ServiceSettings
+from periplus.settings import BrokerSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -340,12 +340,11 @@ def create_app(
     settings: ServiceSettings,
     engine: Engine,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-    broker: bool = True,
 ) -> FastAPI:
     """A service's app with the shared error handling, limits and operations endpoints.
 
-    ``/readyz`` requires the service's own database and, unless ``broker`` is
-    false (a service that uses none), reports its broker; a service adds its
+    ``/readyz`` requires the service's own database and, for a service that
+    reaches the broker (its settings say how), reports it; a service adds its
     own checks to ``app.state.readiness``. The settings and the engine are on
     ``app.state`` for the routes; ``app.state.stopping`` is set when the server
     begins to stop (see ``Server``).
@@ -356,8 +355,9 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     readiness = Readiness(service)
     readiness.require("database", lambda: db.ping(engine))
-    if broker:
-        readiness.report("broker", lambda: kafka.ping(settings.kafka_connection()))
+    if isinstance(settings, BrokerSettings):
+        connection = settings.kafka_connection()
+        readiness.report("broker", lambda: kafka.ping(connection))
     app.include_router(ops_router(readiness))
     app.state.settings, app.state.engine = settings, engine
     app.state.readiness, app.state.stopping = readiness, asyncio.Event()

@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
 from periplus.note import NoteError, Verifier
-from periplus.settings import ServiceSettings
+from periplus.settings import BrokerSettings
 
 
 class Source(BaseModel):
@@ -22,7 +22,7 @@ class Source(BaseModel):
     )
 
 
-class Settings(ServiceSettings):
+class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
 
     port: int = 8002

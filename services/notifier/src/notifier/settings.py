@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from notifier.checklist.rules import Rules
 from periplus.events import LEDGER_TOPIC
-from periplus.settings import ServiceSettings
+from periplus.settings import BrokerSettings
 
 # The example schedule of the Standard Webhooks spec ("Deliverability and
 # reliability"): after the first attempt, retries 5 s, 5 min, 30 min, 2 h, 5 h,
@@ -17,7 +17,7 @@ from periplus.settings import ServiceSettings
 STANDARD_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0)
 
 
-class Settings(ServiceSettings):
+class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
 
     port: int = 8003

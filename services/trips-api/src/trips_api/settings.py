@@ -10,10 +10,10 @@ from pydantic_settings import SettingsConfigDict
 
 from periplus import keyfile
 from periplus.note import Signer
-from periplus.settings import ServiceSettings
+from periplus.settings import BrokerSettings
 
 
-class Settings(ServiceSettings):
+class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPS_", extra="ignore")
 
     port: int = 8001

@@ -47,7 +47,6 @@ def build(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         lifespan=lifespan,
-        broker=False,
     )
     app.state.witness = witness
     app.include_router(routes.router)
