@@ -1,12 +1,24 @@
 """The production description parses and names every service, port and database."""
 
+import os
 import re
+import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
+SERVER = make_url(
+    os.environ.get(
+        "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+)
 
 
 def compose() -> dict[str, Any]:
@@ -55,8 +67,55 @@ def test_services_build_from_deploy_and_use_their_own_database() -> None:
         databases.add(url.rsplit("/", 1)[1])
         if name != "witness":  # a witness needs no broker
             assert services[name]["environment"][f"{prefix}_KAFKA_BOOTSTRAP"] == "kafka:29092"
-    init = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
-    assert databases == set(re.findall(r"CREATE DATABASE (\w+);", init))
+        role = url.removeprefix("postgresql://").split(":", 1)[0]
+        assert role == url.rsplit("/", 1)[1]  # its own role, on its own database
+        password = f"PERIPLUS_{role.upper()}_DB_PASSWORD"
+        assert f"${{{password}}}" in url
+        postgres = services["postgres"]["environment"]
+        assert postgres[f"{role.upper()}_DB_PASSWORD"].startswith(f"${{{password}:?")
+    init = (ROOT / "deploy" / "postgres" / "init.sh").read_text()
+    made = re.search(r"PERIPLUS_DATABASES:-([a-z ]+)\}", init)
+    assert made is not None
+    assert set(made[1].split()) == databases
+
+
+def test_each_service_role_reaches_its_own_database_only() -> None:
+    """deploy/postgres/init.sh, run on a real server: a role per service, each owning its
+    database, none able to connect to another's."""
+    suffix = uuid.uuid4().hex[:8]
+    names = [f"periplus_{suffix}_a", f"periplus_{suffix}_b"]
+    env = {
+        **os.environ,
+        "PGHOST": SERVER.host or "127.0.0.1",
+        "PGPORT": str(SERVER.port or 5432),
+        "POSTGRES_USER": SERVER.username or "postgres",
+        "PERIPLUS_DATABASES": " ".join(names),
+        **{f"{name.upper()}_DB_PASSWORD": f"secret-{name}" for name in names},
+    }
+    init = ROOT / "deploy" / "postgres" / "init.sh"
+    try:
+        subprocess.run(["bash", str(init)], env=env, check=True, capture_output=True)
+        own, other = names
+        as_own = SERVER.set(username=own, password=f"secret-{own}")
+        engine = create_engine(as_own.set(database=own))
+        with engine.begin() as connection:  # the owner makes its tables
+            connection.execute(text("CREATE TABLE trip (id integer primary key)"))
+        engine.dispose()
+        engine = create_engine(as_own.set(database=other))
+        with pytest.raises(OperationalError, match="permission denied for database"):
+            engine.connect().close()
+        engine.dispose()
+        missing = {**env, "PERIPLUS_DATABASES": f"periplus_{suffix}_c"}
+        refused = subprocess.run(["bash", str(init)], env=missing, capture_output=True, text=True)
+        assert refused.returncode != 0
+        assert f"PERIPLUS_{suffix.upper()}_C_DB_PASSWORD" in refused.stderr
+    finally:
+        admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+        admin.dispose()
 
 
 def test_a_real_deployment_names_itself_and_pins_its_trust() -> None:
@@ -70,6 +129,7 @@ def test_a_real_deployment_names_itself_and_pins_its_trust() -> None:
         "PERIPLUS_TRUST_POLICY",
         "PERIPLUS_WITNESS_LOGS",
         "PERIPLUS_WITNESS_NAME",
+        *(f"PERIPLUS_{role}_DB_PASSWORD" for role in ("TRIPS", "LEDGER", "NOTIFIER", "WITNESS")),
     ):
         assert re.search(rf"\$\{{{variable}:\?[^}}]+\}}", text), variable
     assert "demo-city" not in text

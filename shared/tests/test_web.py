@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from periplus import db
@@ -180,3 +180,27 @@ def test_a_probe_that_hangs_fails_in_time_and_runs_once_at_a_time() -> None:
     finally:
         release.set()
     eventually(lambda: readiness.run()[1]["hangs"]["status"] == "ok")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "seen"),
+    [("127.0.0.1", "203.0.113.7"), ("10.0.0.0/8", "127.0.0.1"), ("", "127.0.0.1")],
+)
+def test_the_client_behind_a_trusted_proxy_is_the_one_it_names(trusted: str, seen: str) -> None:
+    """Rate limits count the client a trusted proxy forwards for; anyone else's header is
+    ignored, or a client could pick its own address."""
+    app = create_app(
+        service="test",
+        title="test",
+        description="test",
+        settings=Settings(trusted_proxies=trusted),
+        engine=db.make_engine("sqlite://"),
+    )
+
+    @app.get("/whoami")
+    def whoami(request: Request) -> str:
+        return request.client.host if request.client else ""
+
+    with Server(app) as server:
+        response = httpx.get(f"{server.url}/whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.json() == seen

@@ -25,6 +25,12 @@ class ServiceSettings(BaseSettings):
     database_url: str
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed, so rate limits count the client "
+        "behind them; empty: none.",
+    )
     database_lock_timeout: float = Field(
         default=10.0,
         gt=0,

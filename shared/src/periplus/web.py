@@ -375,6 +375,9 @@ class Server(uvicorn.Server):
 
     def __init__(self, app: ASGIApp, host: str, port: int, grace: int = 5) -> None:
         self.app = app
+        # The proxies the app's settings trust to name the client (uvicorn's default else).
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        proxies = settings.trusted_proxies if isinstance(settings, ServiceSettings) else None
         super().__init__(
             uvicorn.Config(
                 app,
@@ -383,6 +386,8 @@ class Server(uvicorn.Server):
                 log_config=None,
                 lifespan="on",
                 timeout_graceful_shutdown=grace,
+                proxy_headers=proxies != "",
+                forwarded_allow_ips=proxies or None,
             )
         )
 
@@ -393,6 +398,7 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(app: FastAPI, host: str, port: int) -> None:
-    """Run ``app`` until SIGINT or SIGTERM, ending endless responses first."""
-    Server(app, host, port).run()
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run ``app`` where ``settings`` say until SIGINT or SIGTERM, ending endless responses
+    first."""
+    Server(app, settings.host, settings.port).run()

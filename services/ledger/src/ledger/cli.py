@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,7 +20,7 @@ from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
-from periplus import audit, db, logs
+from periplus import audit, db, logs, web
 from periplus.keyfile import write as write_key_file
 from periplus.note import Signer
 
@@ -80,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(load_signer(settings).verifier)
         return 0
     if args.command == "serve":
-        uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+        web.serve(build(settings), settings)
         return 0
     if args.command == "rotate-key":
         return _rotate(settings, args)

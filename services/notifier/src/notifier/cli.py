@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         except TrustError as exc:
             print(f"notifier: {exc}", file=sys.stderr)
             return 2
-        web.serve(app, settings.host, settings.port)
+        web.serve(app, settings)
     return 0
 
 

@@ -6,12 +6,11 @@ withholding under law."""
 import argparse
 import sys
 
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from periplus import db, keyfile, logs
+from periplus import db, keyfile, logs, web
 from periplus.note import Signer
 from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     logs.configure("trips-api", settings.log_level)
     if args.command == "serve":
-        uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+        web.serve(build(settings), settings)
         return 0
     if args.command == "events-key":
         print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)

@@ -3,9 +3,7 @@
 import argparse
 import sys
 
-import uvicorn
-
-from periplus import logs
+from periplus import logs, web
 from witness.keys import load_cosigner
 from witness.main import build
 from witness.settings import get_settings
@@ -24,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "key":
         print(load_cosigner(settings).key)
         return 0
-    uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None)
+    web.serve(build(settings), settings)
     return 0
 
 

@@ -1,0 +1,19 @@
+#!/bin/bash
+# Each service owns one database through a role of its own, with its own password:
+# a service broken into can reach no other service's tables. The postgres image runs
+# this once, on an empty data directory, as its superuser ($POSTGRES_USER).
+#
+# For each name in PERIPLUS_DATABASES (default: the four services), the password
+# comes from <NAME>_DB_PASSWORD, e.g. TRIPS_DB_PASSWORD.
+set -euo pipefail
+
+for name in ${PERIPLUS_DATABASES:-trips ledger notifier witness}; do
+    variable="${name^^}_DB_PASSWORD"
+    password="${!variable:?set $variable, the password of the $name role}"
+    psql --no-psqlrc -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+        --set=name="$name" --set=password="$password" <<'SQL'
+CREATE ROLE :"name" LOGIN PASSWORD :'password';
+CREATE DATABASE :"name" OWNER :"name";
+REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
+SQL
+done
