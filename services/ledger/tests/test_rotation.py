@@ -99,3 +99,13 @@ def test_after_a_rotation_a_stale_seed_refuses_to_sign(database_url: str) -> Non
         assert not stale.is_writer
     with serve(database_url, signing_key=new_seed) as current:
         assert current.is_writer
+
+
+def test_a_new_key_that_is_no_seed_is_refused_before_anything_changes(
+    key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    short = base64.b64encode(bytes(31)).decode()
+    for seed, reason in (("not base64!", "not base64"), (short, "32 bytes, not 31")):
+        assert cli.main(["rotate-key", "--new-key", seed]) == 1
+        assert reason in capsys.readouterr().err
+    assert not key_file.exists()  # no key made, none retired

@@ -2,7 +2,6 @@
 ``withhold``, ``resolve`` and ``rotate-key`` change it in public."""
 
 import argparse
-import base64
 import sys
 import time
 from collections.abc import Iterator
@@ -20,8 +19,7 @@ from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
-from periplus import audit, db, logs, web
-from periplus.keyfile import write as write_key_file
+from periplus import audit, db, keyfile, logs, web
 from periplus.note import Signer
 
 
@@ -116,11 +114,13 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
     if settings.signing_key and not args.new_key:
         print("the key comes from LEDGER_SIGNING_KEY: give --new-key", file=sys.stderr)
         return 1
-    new_private = (
-        Ed25519PrivateKey.from_private_bytes(base64.b64decode(args.new_key, validate=True))
-        if args.new_key
-        else Ed25519PrivateKey.generate()
-    )
+    new_private = Ed25519PrivateKey.generate()
+    if args.new_key:
+        try:
+            new_private = keyfile.from_seed(args.new_key)
+        except keyfile.KeyFileError as exc:
+            print(f"--new-key: {exc}", file=sys.stderr)
+            return 1
     old = load_signer(settings)
     new = Signer(settings.origin, new_private)
     staged = settings.signing_key_file.with_name(settings.signing_key_file.name + ".next")
@@ -129,7 +129,7 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         if not settings.signing_key:
             staged.unlink(missing_ok=True)
-            write_key_file(staged, new_private)
+            keyfile.write(staged, new_private)
         with Session(engine) as session:
             try:
                 rotation = rotate(session, old, new, last_signed(settings))
