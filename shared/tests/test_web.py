@@ -2,6 +2,7 @@
 
 import threading
 from collections.abc import Iterator
+from typing import Annotated
 
 import httpx
 import pytest
@@ -9,14 +10,16 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from periplus import db
+from periplus.errors import ConflictError, ProblemError
 from periplus.settings import BrokerSettings
 from periplus.testing import Server, eventually, free_port
-from periplus.web import CheckFailedError, ProblemError, Readiness, create_app
+from periplus.web import CheckFailedError, Readiness, create_app
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=10)
+    tags: list[Annotated[str, Field(max_length=3)]] = []
 
 
 class Settings(BrokerSettings):
@@ -34,10 +37,12 @@ def build(broker_bootstrap: str) -> FastAPI:
         engine=db.make_engine("sqlite://"),
     )
 
-    @app.post("/things")
+    @app.post("/things", responses={409: {"description": "The name is taken"}})
     def create(body: Body) -> Body:
         if body.name == "taken":
-            raise ProblemError(409, "Conflict", "That name is taken.")
+            raise ConflictError("That name is taken.")
+        if body.name == "teapot":
+            raise ProblemError(418, "I'm a teapot")
         return body
 
     @app.get("/crash")
@@ -60,7 +65,50 @@ def test_bad_input_is_a_problem_with_each_field(client: httpx.Client) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == 422
+    assert problem["type"] == "/problems/invalid-input"
     assert {e["location"] for e in problem["errors"]} == {"body.name", "body.colour"}
+
+
+def test_every_fault_is_named_where_a_client_would_reach_it(client: httpx.Client) -> None:
+    response = client.post("/things", json={"name": "x" * 11, "tags": ["ok", "long", "no", "yes!"]})
+    assert [e["location"] for e in response.json()["errors"]] == [
+        "body.name",
+        "body.tags[1]",
+        "body.tags[3]",
+    ]
+
+
+def test_each_kind_of_problem_has_its_type_and_says_what_it_means(client: httpx.Client) -> None:
+    conflict = client.post("/things", json={"name": "taken"}).json()
+    assert (conflict["type"], conflict["title"], conflict["status"]) == (
+        "/problems/conflict",
+        "Conflict",
+        409,
+    )
+    described = client.get(conflict["type"]).json()
+    assert (described["status"], described["title"]) == (409, "Conflict")
+    assert "current state" in described["description"]
+    kinds = client.get("/problems").json()
+    assert len({k["type"] for k in kinds}) == len(kinds) >= 10
+    assert client.post("/things", json={"name": "teapot"}).json()["type"] == "about:blank"
+    missing = client.get("/problems/no-such-kind")
+    assert (missing.status_code, missing.json()["type"]) == (404, "/problems/not-found")
+
+
+def test_the_openapi_document_shows_the_problems_it_sends(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in str(document)
+    checked = 0
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    schema = response["content"]["application/problem+json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Problem"}
+                    checked += 1
+    assert checked >= 3  # /things 409 and 422, /readyz 503, /problems/{kind} 404
+    problem = document["components"]["schemas"]["Problem"]
+    assert "/problems/invalid-input" in problem["properties"]["type"]["enum"]
 
 
 def test_malformed_json_is_a_4xx_problem(client: httpx.Client) -> None:

@@ -40,7 +40,7 @@ def test_bad_subscriptions_get_clear_problems(database_url: str) -> None:
             ({"url": "https://user:pw@example.org/x"}, "body.url"),
             ({"url": "https://example.org/x", "sdg_goals": [18]}, "body.sdg_goals"),
             ({"url": "https://example.org/x", "types": ["trip.eaten"]}, "body.types"),
-            ({"url": "https://example.org/x", "trip_ids": ["nope"]}, "body.trip_ids.0"),
+            ({"url": "https://example.org/x", "trip_ids": ["nope"]}, "body.trip_ids[0]"),
             ({"url": "https://example.org/x", "colour": "red"}, "body.colour"),
             ({"url": "https://example.org/" + "x" * 2000}, "body.url"),
         ):

@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, wait
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -25,12 +25,14 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from periplus import db, kafka, logs
+from periplus import db, kafka, logs, openapi
+from periplus.errors import BY_STATUS, KINDS, Kind, type_of
+from periplus.errors import ProblemError as ProblemError  # where services import it from
 from periplus.settings import BrokerSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
-PROBLEM_TYPE = "application/problem+json"
+PROBLEM_TYPE = openapi.PROBLEM_TYPE
 VERSION = "1.0.0"
 
 REQUESTS = Counter(
@@ -46,23 +48,6 @@ CHECK_VALUE = Gauge(
 )
 
 
-class ProblemError(Exception):
-    """A domain error that knows its HTTP status; rendered as RFC 9457."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str | None = None,
-        *,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail or title)
-        self.status, self.title, self.detail = status, title, detail
-        self.errors, self.headers = errors, dict(headers or {})
-
-
 def problem(
     status: int,
     title: str,
@@ -73,7 +58,7 @@ def problem(
     instance: str | None = None,
     extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body: dict[str, Any] = {"type": type_of(status), "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if instance:
@@ -84,30 +69,17 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
-_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    503: "Service unavailable",
-}
+def location(path: Iterable[str | int]) -> str:
+    """Where a fault is, as a client's code would reach it: ``body.sdg_targets[1]``."""
+    where = ""
+    for part in path:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
+    return where
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {
-            "location": ".".join(str(p) for p in err["loc"]),
-            "message": err["msg"],
-            "type": err["type"],
-        }
+        {"location": location(err["loc"]), "message": err["msg"], "type": err["type"]}
         for err in exc.errors()
     ]
 
@@ -126,7 +98,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        title = _TITLES.get(exc.status_code, "Error")
+        kind = BY_STATUS.get(exc.status_code)
+        title = kind.title if kind else "Error"
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         return problem(
             exc.status_code, title, detail, headers=exc.headers, instance=request.url.path
@@ -177,6 +150,31 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, "Content too large", f"The body exceeds {self.limit} bytes.")
         await response(scope, receive, send)
+
+
+class FixedHeaders:
+    """Adds the same headers to every HTTP response (a security policy), unless it set its own."""
+
+    def __init__(self, app: ASGIApp, headers: Mapping[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = list(message.get("headers", []))
+                named = {k.lower() for k, _ in own}
+                message = {
+                    **message,
+                    "headers": own + [h for h in self.headers if h[0] not in named],
+                }
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def add_observability(app: FastAPI, service: str) -> None:
@@ -300,6 +298,15 @@ class Readiness:
         return state
 
 
+def _described(kind: Kind) -> dict[str, object]:
+    return {
+        "type": kind.type,
+        "title": kind.title,
+        "status": kind.status,
+        "description": kind.description,
+    }
+
+
 def ops_router(readiness: Readiness) -> APIRouter:
     """``/healthz`` (the process answers), ``/readyz`` (every required check passes, each
     check's state in the body), ``/metrics`` (with the checks' gauges, run afresh).
@@ -324,6 +331,20 @@ def ops_router(readiness: Readiness) -> APIRouter:
             return problem(503, "Not ready", f"Failing: {failing}", extensions={"checks": checks})
         return JSONResponse({"status": "ready", "checks": checks})
 
+    @router.get("/problems", summary="Every kind of problem this service answers with")
+    def problems() -> list[dict[str, object]]:
+        return [_described(kind) for kind in KINDS.values()]
+
+    @router.get(
+        "/problems/{kind}",
+        summary="What a problem's `type` means",
+        responses={404: {"description": "No such kind"}},
+    )
+    def problem_kind(kind: str) -> dict[str, object]:
+        if kind not in KINDS:
+            raise ProblemError(404, "Not found", f"No kind of problem is called {kind!r}.")
+        return _described(KINDS[kind])
+
     @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     def metrics() -> Response:
         readiness.run()
@@ -340,19 +361,24 @@ def create_app(
     settings: ServiceSettings,
     engine: Engine,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """A service's app with the shared error handling, limits and operations endpoints.
 
     ``/readyz`` requires the service's own database and, for a service that
     reaches the broker (its settings say how), reports it; a service adds its
-    own checks to ``app.state.readiness``. The settings and the engine are on
-    ``app.state`` for the routes; ``app.state.stopping`` is set when the server
+    own checks to ``app.state.readiness``. ``headers`` go on every response that
+    does not set them itself (a service's security headers). The settings and the
+    engine are on ``app.state`` for the routes; ``app.state.stopping`` is set when the server
     begins to stop (see ``Server``).
     """
     app = FastAPI(title=title, description=description, version=VERSION, lifespan=lifespan)
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     install_problem_handlers(app)
     add_observability(app, service)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if headers:
+        app.add_middleware(FixedHeaders, headers=headers)
     readiness = Readiness(service)
     readiness.require("database", lambda: db.ping(engine))
     if isinstance(settings, BrokerSettings):

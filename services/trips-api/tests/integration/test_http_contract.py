@@ -172,7 +172,7 @@ def test_a_control_character_is_refused_where_it_is_with_422(api: Api) -> None:
     traveller = {**examples.trip()["travellers"][0], "name": "Ana\u0000Rocha"}
     for body, location in (
         ({**examples.trip(), "title": "Visit\x00to Quito"}, "body.title"),
-        ({**examples.trip(), "travellers": [traveller]}, "body.travellers.0.name"),
+        ({**examples.trip(), "travellers": [traveller]}, "body.travellers[0].name"),
         ({**examples.trip(), "purpose": "Bell\x07"}, "body.purpose"),
     ):
         response = writer.post("/v1/trips", json=body)

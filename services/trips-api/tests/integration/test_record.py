@@ -37,7 +37,7 @@ def test_an_amount_that_cannot_be_converted_is_refused(api: Api) -> None:
     item = {"category": "other", "payer": "city", "amount": {"amount": "5", "currency": "JPY"}}
     response = api.as_("writer").post("/v1/trips", json={**examples.trip(), "budget": [item]})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["location"] == "body.budget.0.exchange_rate"
+    assert response.json()["errors"][0]["location"] == "body.budget[0].exchange_rate"
 
 
 def test_floats_and_unknown_currencies_are_refused(api: Api) -> None:

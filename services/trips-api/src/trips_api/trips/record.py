@@ -52,7 +52,7 @@ def resolve_rates(
                 settings, currency, item.get("exchange_rate"), rate_date, day
             )
         except money.NoRateError as exc:
-            errors.append(error(f"{where}.{n}.exchange_rate", str(exc), "missing_rate"))
+            errors.append(error(f"{where}[{n}].exchange_rate", str(exc), "missing_rate"))
             continue
         out.append({**item, "exchange_rate": rate, "rate_date": when.isoformat()})
     if errors:
