@@ -3,15 +3,17 @@
 One create-and-approve is three requests (create a complete trip, submit it,
 approve it with a second key), each in its own transaction; the approval
 writes the public event into the outbox, which a relay publishes to a real
-Kafka-protocol broker while the load runs. The baseline is a bare FastAPI
-endpoint that takes the same JSON body and answers it, served by uvicorn the
-same way. The two are measured in alternating rounds, so that both see the
+Kafka-protocol broker while the load runs. The baseline is the floor of the
+same work: a bare FastAPI endpoint that takes the same JSON body, inserts it as
+one row and commits, on the same kind of database opened the same way, served
+by uvicorn the same way. The two are measured in alternating rounds, so that both see the
 same load from the rest of the machine; the ratio says what validation, the
 database, the history and the outbox cost per request. One client, one
 connection, requests in sequence: latencies are per request as a city system
 sees them.
 """
 
+import json
 import statistics
 import tempfile
 import time
@@ -22,10 +24,11 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert
 from sqlmodel import Session, select
 
 from benchmarks._postgres import create_database, drop_database
+from periplus import db
 from periplus.testing import Broker, Server
 from trips_api.events.models import Event
 from trips_api.keys import service as keys_service
@@ -46,11 +49,17 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _bare_app() -> FastAPI:
+def _bare_app(database_url: str) -> FastAPI:
+    """One request, one row, one commit: what any endpoint that records a request pays."""
+    engine = db.make_engine(database_url)
+    rows = Table("bare", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text))
+    rows.metadata.create_all(engine)
     app = FastAPI()
 
     @app.post("/echo")
     def echo(payload: dict[str, Any]) -> dict[str, Any]:
+        with engine.begin() as connection:
+            connection.execute(insert(rows).values(body=json.dumps(payload)))
         return payload
 
     return app
@@ -124,12 +133,12 @@ def _timed(action: Callable[[], None], times: int) -> float:
     return time.perf_counter() - started
 
 
-def _measure(database_url: str, bootstrap: str) -> dict[str, Any]:
+def _measure(database_url: str, bare_url: str, bootstrap: str) -> dict[str, Any]:
     settings = Settings(
         database_url=database_url, kafka_bootstrap=bootstrap, public_read_burst=10**6
     )
     app = build(settings)
-    with Server(app) as trips_server, Server(_bare_app()) as bare_server:
+    with Server(app) as trips_server, Server(_bare_app(bare_url)) as bare_server:
         load = _TripsLoad(app, trips_server.url)
         bare = httpx.Client(base_url=bare_server.url)
         bare_latencies: list[float] = []
@@ -159,7 +168,7 @@ def _measure(database_url: str, bootstrap: str) -> dict[str, Any]:
         "requests_per_s": round(trips_rate),
         "request": _percentiles(load.requests),
         "create_and_approve": _percentiles(load.whole),
-        "baseline_bare_fastapi": {
+        "baseline_bare_insert_and_commit": {
             "requests_per_s": round(bare_rate),
             **_percentiles(bare_latencies),
         },
@@ -176,13 +185,19 @@ def run() -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            out["sqlite"] = _measure(f"sqlite:///{Path(tmp) / 'trips.db'}", broker.bootstrap)
-        pg = create_database()
-        if pg:
-            try:
-                out["postgresql"] = _measure(pg, broker.bootstrap)
-            finally:
-                drop_database(pg)
+            out["sqlite"] = _measure(
+                f"sqlite:///{Path(tmp) / 'trips.db'}",
+                f"sqlite:///{Path(tmp) / 'bare.db'}",
+                broker.bootstrap,
+            )
+        pg, bare = create_database(), create_database()
+        try:
+            if pg and bare:
+                out["postgresql"] = _measure(pg, bare, broker.bootstrap)
+        finally:
+            for url in (pg, bare):
+                if url:
+                    drop_database(url)
         return out
     finally:
         broker.stop()
