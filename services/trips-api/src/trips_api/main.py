@@ -79,6 +79,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     )
     app.state.relay = relay
     app.state.relay_notify = relay.notify
+    if settings.relay_enabled:  # replicas on one database: one publishes, the others stand by
+        app.state.readiness.report("relay", lambda: {"relay_lease": relay.leading})
     app.state.limiter = TokenBuckets(settings.public_reads_per_minute, settings.public_read_burst)
     app.include_router(trips_routes.router)
     app.include_router(departments_routes.router)
