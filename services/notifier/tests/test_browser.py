@@ -535,7 +535,7 @@ def test_pages_on_a_phone_and_in_print(browser: Browser, site: Site, tmp_path: P
     phone.goto(f"{site.url}/?lang=pt")
     # Nothing wider than the screen: the page does not scroll sideways.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    assert phone.get_by_label("Secretaria").is_visible()
+    assert phone.get_by_label("Secretaria", exact=True).is_visible()
     _shot(phone, "list-phone", tmp_path)
     phone.goto(f"{site.url}/trips/{OTHER}?lang=pt")
     phone.locator("#keys summary").click()

@@ -15,6 +15,7 @@ from notifier.ingest.follower import Follower
 from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.reader import LedgerReader
 from notifier.models import ConsumerOffset
+from notifier.publish import docs, headers
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
 from periplus import db
@@ -76,9 +77,11 @@ def build(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         lifespan=lifespan,
+        headers=headers.HEADERS,
     )
     app.state.ingestor, app.state.trust = ingestor, trust
     readiness.install(app.state.readiness, engine, consumer if settings.ingest_enabled else None)
+    docs.install(app)
     app.include_router(publish_routes.router)
     app.include_router(quarantine_routes.router)
     channels.install(app)

@@ -62,6 +62,18 @@ class Formats:
             return str(format_decimal(value, locale=self.locale))
         return str(format_currency(value, currency, locale=self.locale))
 
+    def whole(self, amount: float, currency: str) -> str:
+        """An amount rounded to whole units, as charts write it ("$12,346")."""
+        if len(currency) != 3:
+            return self.number(round(amount))
+        pattern = self.locale.currency_formats["standard"].pattern.split(";")[0]
+        whole = pattern.replace(".00", "")
+        return str(
+            format_currency(
+                round(amount), currency, whole, locale=self.locale, currency_digits=False
+            )
+        )
+
     def number(self, value: Any) -> str:
         return str(format_decimal(value, locale=self.locale))
 

@@ -25,6 +25,195 @@ M: dict[str, tuple[str, str, str, str]] = {
     "site.language": ("Language", "Idioma", "Langue", "Idioma"),
     "site.skip": ("Skip to content", "Ir al contenido", "Aller au contenu", "Ir para o conteúdo"),
     "feeds": ("Feeds", "Canales", "Flux", "Feeds"),
+    # The year at a glance (words about counts are in i18n.counts)
+    "glance.title": (
+        "{year} at a glance",
+        "{year} de un vistazo",
+        "L'année {year} en un coup d'œil",
+        "Panorama de {year}",
+    ),
+    "glance.intro": (
+        "Trips that depart in {year}. Each figure leads to the trips behind it and their "
+        "ledger entries.",
+        "Viajes con salida en {year}. Cada cifra lleva a los viajes que la forman y a sus "
+        "entradas del registro.",
+        "Déplacements dont le départ a lieu en {year}. Chaque chiffre mène aux déplacements "
+        "qui le composent et à leurs entrées du registre.",
+        "Viagens com partida em {year}. Cada número leva às viagens que o compõem e às suas "
+        "entradas do registro.",
+    ),
+    "glance.years": ("Other years", "Otros años", "Autres années", "Outros anos"),
+    "glance.cost": ("total cost", "costo total", "coût total", "custo total"),
+    "glance.city_share": (
+        "the city's share: {city}",
+        "parte de la ciudad: {city}",
+        "part de la ville : {city}",
+        "parte da cidade: {city}",
+    ),
+    "glance.cofunded": (
+        "paid by hosts and partners",
+        "pagado por anfitriones y socios",
+        "payé par les hôtes et partenaires",
+        "pago por anfitriões e parceiros",
+    ),
+    "glance.cofunded_of": (
+        "{others} of {total}",
+        "{others} de {total}",
+        "{others} sur {total}",
+        "{others} de {total}",
+    ),
+    "glance.city_all": (
+        "the city pays for everything",
+        "la ciudad lo paga todo",
+        "la ville paie tout",
+        "a cidade paga tudo",
+    ),
+    "glance.no_cost": (
+        "no cost published yet",
+        "aún no hay costos publicados",
+        "aucun coût publié pour l'instant",
+        "nenhum custo publicado ainda",
+    ),
+    "glance.no_notice": (
+        "no disclosure date known",
+        "sin fecha de publicación conocida",
+        "aucune date de publication connue",
+        "nenhuma data de publicação conhecida",
+    ),
+    "glance.shown": (
+        "Trips behind the figure “{figure}” in {year}: {count}. Each links to the ledger "
+        "entry the figure comes from.",
+        "Viajes detrás de la cifra «{figure}» en {year}: {count}. Cada uno enlaza a la "
+        "entrada del registro de la que sale la cifra.",
+        "Déplacements derrière le chiffre « {figure} » en {year} : {count}. Chacun renvoie à "
+        "l'entrée du registre d'où vient le chiffre.",
+        "Viagens por trás do número “{figure}” em {year}: {count}. Cada uma leva à entrada "
+        "do registro de onde vem o número.",
+    ),
+    "glance.entry": (
+        "ledger entry {index}",
+        "entrada {index} del registro",
+        "entrée {index} du registre",
+        "entrada {index} do registro",
+    ),
+    "figure.trips": ("trips", "viajes", "déplacements", "viagens"),
+    "figure.cost": ("cost", "costo", "coût", "custo"),
+    "figure.cofunded": (
+        "paid by hosts and partners",
+        "pagado por anfitriones y socios",
+        "payé par les hôtes et partenaires",
+        "pago por anfitriões e parceiros",
+    ),
+    "figure.outcomes": ("outcomes", "resultados", "résultats", "resultados"),
+    "figure.overdue": (
+        "reports overdue",
+        "informes atrasados",
+        "rapports en retard",
+        "relatórios atrasados",
+    ),
+    "figure.followups": (
+        "follow-up commitments",
+        "compromisos de seguimiento",
+        "engagements de suivi",
+        "compromissos de acompanhamento",
+    ),
+    "figure.notice": ("notice", "antelación", "préavis", "antecedência"),
+    "figure.short_notice": (
+        "short notice",
+        "poca antelación",
+        "préavis court",
+        "pouca antecedência",
+    ),
+    "figure.cancelled": ("cancelled", "cancelados", "annulés", "canceladas"),
+    "charts.title": (
+        "How it changes over the years",
+        "Cómo cambia con los años",
+        "L'évolution au fil des ans",
+        "Como muda ao longo dos anos",
+    ),
+    "chart.table": (
+        "The figures as a table",
+        "Las cifras en una tabla",
+        "Les chiffres en tableau",
+        "Os números numa tabela",
+    ),
+    "chart.cost": (
+        "Cost per year, by who pays ({currency})",
+        "Costo por año, según quién paga ({currency})",
+        "Coût par an, selon qui paie ({currency})",
+        "Custo por ano, segundo quem paga ({currency})",
+    ),
+    "chart.cost_note": (
+        "Actual costs where a trip is completed, else its budget. Trips in another currency "
+        "are left out of this chart.",
+        "Costos reales si el viaje concluyó; si no, su presupuesto. Los viajes en otra moneda "
+        "no entran en este gráfico.",
+        "Coûts réels si le déplacement est achevé, sinon son budget. Les déplacements dans une "
+        "autre monnaie ne figurent pas dans ce graphique.",
+        "Custos reais se a viagem foi concluída; senão, seu orçamento. Viagens em outra moeda "
+        "ficam fora deste gráfico.",
+    ),
+    "chart.departments": (
+        "Trips in {year} by department",
+        "Viajes de {year} por área",
+        "Déplacements de {year} par service",
+        "Viagens de {year} por secretaria",
+    ),
+    "chart.goals": (
+        "Trips in {year} by SDG goal",
+        "Viajes de {year} por objetivo ODS",
+        "Déplacements de {year} par objectif ODD",
+        "Viagens de {year} por objetivo ODS",
+    ),
+    "chart.outcomes": (
+        "Expected outcomes and what came of them, by year of departure",
+        "Resultados esperados y qué se logró, por año de salida",
+        "Résultats attendus et ce qu'il en est advenu, par année de départ",
+        "Resultados esperados e o que se alcançou, por ano de partida",
+    ),
+    "chart.notice": (
+        "Days of notice before departure, the median per quarter",
+        "Días de antelación antes de la salida, mediana por trimestre",
+        "Jours de préavis avant le départ, médiane par trimestre",
+        "Dias de antecedência antes da partida, mediana por trimestre",
+    ),
+    "chart.minimum": (
+        "minimum asked: {days}",
+        "mínimo pedido: {days}",
+        "minimum demandé : {days}",
+        "mínimo pedido: {days}",
+    ),
+    "chart.no_result": ("No result reported", "Sin balance", "Sans bilan", "Sem balanço"),
+    "chart.none": (
+        "No trip to show for {year}.",
+        "Ningún viaje que mostrar para {year}.",
+        "Aucun déplacement à montrer pour {year}.",
+        "Nenhuma viagem a mostrar para {year}.",
+    ),
+    "col.year": ("Year", "Año", "Année", "Ano"),
+    "col.quarter": ("Quarter", "Trimestre", "Trimestre", "Trimestre"),
+    "col.trips": ("Trips", "Viajes", "Déplacements", "Viagens"),
+    "col.median_notice": (
+        "Median days of notice",
+        "Mediana de días de antelación",
+        "Préavis médian en jours",
+        "Mediana de dias de antecedência",
+    ),
+    "chart.payer.city": ("City", "Ciudad", "Ville", "Cidade"),
+    "chart.payer.host": ("Host", "Anfitrión", "Hôte", "Anfitrião"),
+    "chart.payer.national_government": (
+        "National government",
+        "Gobierno nacional",
+        "Gouvernement national",
+        "Governo nacional",
+    ),
+    "chart.payer.external_grant": (
+        "External grant",
+        "Subvención externa",
+        "Subvention externe",
+        "Doação externa",
+    ),
+    "chart.payer.other": ("Others", "Otros", "Autres", "Outros"),
     # List
     "list.title": (
         "Foreign trips",

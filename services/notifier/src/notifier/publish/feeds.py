@@ -6,6 +6,7 @@ report overdue, a follow-up date missed) are items too, placed after the entry
 they were raised on.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,8 @@ from notifier.publish.present import summary
 from periplus.events import utc_timestamp
 
 ATOM = "http://www.w3.org/2005/Atom"
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""What XML 1.0 forbids or discourages: control characters, lone surrogates, non-characters."""
 
 
 @dataclass(frozen=True)
@@ -172,23 +175,28 @@ def json_feed(
     }
 
 
+def _xml(text: str) -> str:
+    """``text`` without the characters an XML reader would refuse or a feed reader show as junk."""
+    return NOT_XML.sub("", text)
+
+
 def atom_feed(base: str, site: str, channel: Channel, found: list[Item], lang: str) -> bytes:
     feed = Element("feed", {"xmlns": ATOM, "xml:lang": lang})
-    SubElement(feed, "title").text = f"{site}: {channel.title}"
-    SubElement(feed, "id").text = f"{base}{channel.path}.atom"
-    SubElement(feed, "link", rel="self", href=f"{base}{channel.path}.atom")
+    SubElement(feed, "title").text = _xml(f"{site}: {channel.title}")
+    SubElement(feed, "id").text = _xml(f"{base}{channel.path}.atom")
+    SubElement(feed, "link", rel="self", href=_xml(f"{base}{channel.path}.atom"))
     SubElement(feed, "link", rel="alternate", href=f"{base}/?lang={lang}")
     SubElement(feed, "updated").text = found[0].occurred_at if found else "1970-01-01T00:00:00Z"
     author = SubElement(feed, "author")
-    SubElement(author, "name").text = site
+    SubElement(author, "name").text = _xml(site)
     for i in found:
         item = SubElement(feed, "entry")
-        SubElement(item, "id").text = _item_id(base, i)
-        SubElement(item, "title").text = i.title
-        SubElement(item, "link", rel="alternate", href=i.url)
+        SubElement(item, "id").text = _xml(_item_id(base, i))
+        SubElement(item, "title").text = _xml(i.title)
+        SubElement(item, "link", rel="alternate", href=_xml(i.url))
         SubElement(item, "link", rel="related", href=i.ledger_url)
-        SubElement(item, "updated").text = i.occurred_at
-        SubElement(item, "summary").text = i.content
-        SubElement(item, "category", term=i.type)
+        SubElement(item, "updated").text = _xml(i.occurred_at)
+        SubElement(item, "summary").text = _xml(i.content)
+        SubElement(item, "category", term=_xml(i.type))
     body: bytes = tostring(feed, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body

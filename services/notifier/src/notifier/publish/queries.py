@@ -1,8 +1,9 @@
 """Reading the public read model."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from notifier.models import LoggedEntry, TripFacet, TripView
@@ -22,9 +23,12 @@ def trips(
     status: str | None = None,
     limit: int = 500,
     offset: int = 0,
+    among: Collection[str] | None = None,
 ) -> Sequence[TripView]:
-    """Trips, newest departure first, having every facet asked for."""
+    """Trips, newest departure first, having every facet asked for (and ``among`` these)."""
     query = select(TripView)
+    if among is not None:
+        query = query.where(col(TripView.trip_id).in_(sorted(among)))
     for kind, value in (facets or {}).items():
         query = query.where(_with_facet(kind, value))
     if status:
@@ -46,6 +50,20 @@ def trip(session: Session, trip_id: str) -> TripView | None:
 def states(session: Session) -> list[dict[str, Any]]:
     """Every trip's state: the city's own yardstick (medians) is computed over them."""
     return [dict(d) for d in session.exec(select(TripView.data)).all()]
+
+
+def latest_entries(
+    session: Session, trip_ids: Collection[str], types: Collection[str]
+) -> dict[str, int]:
+    """Each trip's newest ledger entry of one of ``types``, by trip id, in one query."""
+    if not trip_ids:
+        return {}
+    rows = session.exec(
+        select(LoggedEntry.trip_id, func.max(col(LoggedEntry.index)))
+        .where(col(LoggedEntry.trip_id).in_(list(trip_ids)), col(LoggedEntry.type).in_(types))
+        .group_by(col(LoggedEntry.trip_id))
+    ).all()
+    return {str(trip_id): int(index) for trip_id, index in rows}
 
 
 def timeline(session: Session, trip_id: str) -> Sequence[LoggedEntry]:

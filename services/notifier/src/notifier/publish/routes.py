@@ -1,6 +1,7 @@
 """Public pages and feeds; server-rendered, readable without JavaScript."""
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -11,13 +12,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from notifier.channels.alerts import service as alerts_service
 from notifier.channels.models import Notice
-from notifier.checklist.signals import city_median, evaluate
+from notifier.checklist.signals import evaluate
 from notifier.deps import SessionDep
 from notifier.i18n.locale import Formats, negotiate
 from notifier.i18n.messages import M, text
 from notifier.ingest.service import WITHHELD
 from notifier.models import LoggedEntry, TripView
-from notifier.publish import facts, feeds, keys, present, queries, verify
+from notifier.publish import facts, feeds, glance, hrefs, keys, present, queries, verify, yearbook
 from periplus.events import EVENT_TYPES
 from periplus.sdg import LANGUAGES
 from periplus.web import ProblemError
@@ -32,6 +33,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+templates.filters["web_href"] = hrefs.web_href
 STATUSES = ("approved", "cancelled", "completed", "reported", "closed")
 FEED_KINDS = ("department", "sdg", "traveller")
 PER_PAGE = 100
@@ -60,6 +62,7 @@ VERDICT_WORDS = (
 PLACEHOLDERS = ("index", "size", "origin", "reason", "witnesses", "source", "key_id")
 VERDICT_PLACEHOLDERS = {p: f"{{{p}}}" for p in (*PLACEHOLDERS, "what", "shown", "signed")}
 FOLLOWUP_STATUSES = ("open", "in_progress", "done", "dropped")
+_BOOK_LOCK = threading.Lock()
 
 
 def _lang(request: Request, lang: str | None) -> str:
@@ -80,11 +83,11 @@ def _render(name: str, request: Request, lang: str, **context: Any) -> HTMLRespo
     return HTMLResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
 
 
-def _today() -> Any:
+def _today() -> date:
     return datetime.now(UTC).date()
 
 
-@router.get("/", response_class=HTMLResponse, summary="Trips, newest departure first, filtered")
+@router.get("/", response_class=HTMLResponse, summary="The year at a glance, and trips filtered")
 def index(
     request: Request,
     session: SessionDep,
@@ -95,19 +98,30 @@ def index(
     status: Annotated[str | None, Query(max_length=20)] = None,
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    figure: Annotated[
+        str | None, Query(max_length=20, description="Only the trips behind one of the figures")
+    ] = None,
 ) -> HTMLResponse:
     reader = _lang(request, lang)
     if status and status not in STATUSES:
         raise ProblemError(400, "Bad request", f"status is one of {', '.join(STATUSES)}.")
+    if figure and figure not in glance.FIGURES:
+        raise ProblemError(400, "Bad request", f"figure is one of {', '.join(glance.FIGURES)}.")
+    settings, today = request.app.state.settings, _today()
+    book = _yearbook(request, session, today)
+    shown_year = year or today.year
+    among = glance.FIGURES[figure](book.year(shown_year)) if figure else None
     chosen = {
         "department": department or None,
         "sdg": str(sdg) if sdg else None,
         "country": country.upper() if country else None,
-        "year": str(year) if year else None,
+        "year": str(shown_year) if year or figure else None,
     }
     facets = {k: v for k, v in chosen.items() if v}
     found = list(
-        queries.trips(session, facets, status or None, PER_PAGE + 1, (page - 1) * PER_PAGE)
+        queries.trips(
+            session, facets, status or None, PER_PAGE + 1, (page - 1) * PER_PAGE, among=among
+        )
     )
     more, found = len(found) > PER_PAGE, found[:PER_PAGE]
     here = {k: v for k, v in request.query_params.items() if k != "page"}
@@ -116,17 +130,21 @@ def index(
         "older": "?" + urlencode({**here, "page": page + 1}) if more else None,
     }
     fmt = Formats(reader)
-    medians = city_median(queries.states(session))
-    settings, today = request.app.state.settings, _today()
+    entries = (
+        queries.latest_entries(session, [v.trip_id for v in found], glance.ENTRIES[figure])
+        if figure
+        else {}
+    )
     rows = [
         {
             "view": view,
             "trip": view.data.get("trip") or {},
             "where": present.places(view.data.get("trip") or {}, fmt),
             "dates": _dates(view, fmt),
+            "entry": entries.get(view.trip_id),
             "warnings": sum(
                 1
-                for signal in evaluate(view.data, medians, today, settings.checklist)
+                for signal in evaluate(view.data, book.medians, today, settings.checklist)
                 if signal.status == "warning"
             ),
         }
@@ -146,6 +164,7 @@ def index(
         "year": [(v, v) for v in reversed(queries.facet_values(session, "year"))],
     }
     selected = {**{k: v or "" for k, v in chosen.items()}, "status": status or ""}
+    story = glance.story(book, shown_year, reader, settings.checklist)
     return _render(
         "index.html",
         request,
@@ -153,9 +172,34 @@ def index(
         rows=rows,
         options=options,
         selected=selected,
-        filtered=bool(facets or status),
+        filtered=bool(facets or status or figure),
         pages=pages,
+        year=shown_year,
+        years=[(v, glance.link(reader, v)) for v in sorted(book.years, reverse=True)],
+        cards=story[0],
+        charts=story[1],
+        figure=figure or "",
+        behind=text(
+            reader,
+            "glance.shown",
+            figure=glance.figure_name(figure, reader),
+            year=shown_year,
+            count=fmt.number(len(among)),
+        )
+        if figure and among is not None
+        else "",
     )
+
+
+def _yearbook(request: Request, session: SessionDep, today: date) -> yearbook.Yearbook:
+    """The figures of every year, counted again only when the read model or the day changes."""
+    state = request.app.state
+    with _BOOK_LOCK:
+        cache = getattr(state, "yearbook", None)
+        if cache is None:
+            cache = state.yearbook = yearbook.Cache()
+    found: yearbook.Yearbook = cache.get(session, today, state.settings.checklist)
+    return found
 
 
 def _dates(view: TripView, fmt: Formats) -> str:
@@ -182,7 +226,7 @@ def trip_page(
     settings, today = request.app.state.settings, _today()
     state, trip = view.data, view.data.get("trip") or {}
     fmt = Formats(reader)
-    medians = city_median(queries.states(session))
+    medians = _yearbook(request, session, today).medians
     completed = state.get("completed") or {}
     report = state.get("report") if isinstance(state.get("report"), dict) else None
     outcome_text = {o.get("id"): o.get("text") for o in trip.get("expected_outcomes") or []}
@@ -305,6 +349,12 @@ def checklist_rules(request: Request, lang: Lang = None) -> HTMLResponse:
             shown = fmt.number(value)
         rows.append((text(reader, f"rule.{name}"), shown, name))
     return _render("rules.html", request, reader, rows=rows)
+
+
+@router.get("/static/site.css", include_in_schema=False)
+def site_style() -> Response:
+    body = (TEMPLATES / "site.css").read_bytes()
+    return Response(body, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/static/verify.js", include_in_schema=False)

@@ -1,0 +1,326 @@
+"""The figures of each year, counted from the read model and kept up to date as it changes.
+
+A trip belongs to the year of its departure. Each figure keeps the ids of the
+trips behind it, so the home page can link a figure to exactly those trips. The
+rules (what is overdue, late or short notice) are the checklist's own signals.
+
+What each trip adds (a ``Part``) is kept: when entries arrive, only the trips
+they changed are read again, and the years are summed from the parts. A new day
+counts everything afresh, since what is overdue depends on the date.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from statistics import median
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from notifier.checklist.rules import Rules
+from notifier.checklist.signals import (
+    cost_basis,
+    cost_per_traveller_day,
+    followups,
+    notice,
+    report_on_time,
+    results,
+    trip_days,
+)
+from notifier.models import TripView
+
+PAYERS = ("city", "host", "national_government", "external_grant", "other")
+OUTCOMES = ("yes", "partly", "no", "missing")
+
+
+def _amount(money: Any) -> Decimal | None:
+    if not isinstance(money, dict):
+        return None
+    try:
+        return Decimal(str(money.get("amount")))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@dataclass
+class Year:
+    """One year's figures; each set holds the ids of the trips behind a figure."""
+
+    year: int
+    trips: set[str] = field(default_factory=set)
+    cancelled: set[str] = field(default_factory=set)
+    countries: set[str] = field(default_factory=set)
+    travellers: int = 0
+    elected: int = 0
+    days: int = 0
+    person_days: int = 0
+    cost: dict[str, Decimal] = field(default_factory=dict)
+    """Actual cost where known, else budget, per reporting currency."""
+    city: dict[str, Decimal] = field(default_factory=dict)
+    payers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    """Per currency, what each kind of payer paid."""
+    costed: set[str] = field(default_factory=set)
+    budgeted: set[str] = field(default_factory=set)
+    cofunded: set[str] = field(default_factory=set)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    expected: int = 0
+    reported: set[str] = field(default_factory=set)
+    filed_late: set[str] = field(default_factory=set)
+    overdue: set[str] = field(default_factory=set)
+    commitments: int = 0
+    kept: int = 0
+    commitments_overdue: int = 0
+    followed: set[str] = field(default_factory=set)
+    notices: list[int] = field(default_factory=list)
+    noticed: set[str] = field(default_factory=set)
+    short_notice: set[str] = field(default_factory=set)
+    departments: Counter[str] = field(default_factory=Counter)
+    goals: Counter[int] = field(default_factory=Counter)
+
+    def median_notice(self) -> float | None:
+        return float(median(self.notices)) if self.notices else None
+
+    def others(self, currency: str) -> Decimal:
+        """What hosts, partners and grants paid, in one currency."""
+        return self.cost.get(currency, Decimal(0)) - self.city.get(currency, Decimal(0))
+
+
+@dataclass
+class Yearbook:
+    """Every year's figures, the city's cost medians, and notice by quarter."""
+
+    years: dict[int, Year]
+    currency: str
+    """The reporting currency most trips use: charts of money show it alone."""
+    medians: dict[str, Decimal]
+    quarters: dict[tuple[int, int], list[int]]
+    shown: dict[tuple[int, str], Any] = field(default_factory=dict)
+    """What pages made of it, by year and language (``glance.story``): a yearbook never changes."""
+
+    def year(self, number: int) -> Year:
+        return self.years.get(number) or Year(number)
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one trip adds to the figures of the year it departs in."""
+
+    trip_id: str
+    year: int
+    cancelled: bool = False
+    countries: frozenset[str] = frozenset()
+    travellers: int = 0
+    elected: int = 0
+    days: int = 0
+    currency: str | None = None
+    cost: Decimal = Decimal(0)
+    city: Decimal = Decimal(0)
+    actual: bool = False
+    payers: tuple[tuple[str, Decimal], ...] = ()
+    departments: frozenset[str] = frozenset()
+    goals: frozenset[int] = frozenset()
+    notice: int | None = None
+    short_notice: bool = False
+    quarter: int | None = None
+    overdue: bool = False
+    filed_late: bool = False
+    reported: bool = False
+    expected: int = 0
+    outcomes: tuple[tuple[str, int], ...] = ()
+    commitments: int = 0
+    kept: int = 0
+    commitments_overdue: int = 0
+    per_day: tuple[Decimal, str] | None = None
+    """Cost per traveller-day and its currency: the city's yardstick (checklist medians)."""
+
+
+def _year(state: dict[str, Any]) -> int | None:
+    start = str((state.get("trip") or {}).get("departure_date") or "")
+    return int(start[:4]) if start[:4].isdigit() else None
+
+
+def part(
+    trip_id: str, status: str, state: dict[str, Any], today: date, rules: Rules
+) -> Part | None:
+    """What the trip adds to its year, or None if it has no departure date."""
+    number = _year(state)
+    if number is None:
+        return None
+    found = Part(trip_id, number)
+    if status == "cancelled" or state.get("cancelled"):
+        return replace(found, cancelled=True)
+    trip = state.get("trip") or {}
+    size = trip.get("delegation_size")
+    size = size if isinstance(size, int) and size > 0 else 0
+    named = [*(trip.get("departments") or []), trip.get("lead_department")]
+    signal = notice(trip, rules)
+    month = str(trip.get("departure_date"))[5:7]
+    report = report_on_time(state, today)
+    outcome = results(state)
+    kept = followups(state, today, rules)
+    return replace(
+        found,
+        countries=frozenset(
+            str(leg.get("country")) for leg in trip.get("itinerary") or [] if isinstance(leg, dict)
+        ),
+        travellers=size,
+        elected=sum(
+            1 for p in trip.get("travellers") or [] if isinstance(p, dict) and p.get("elected")
+        ),
+        days=trip_days(trip) or 0,
+        departments=frozenset(str(d) for d in named if d),
+        goals=frozenset(int(g) for g in trip.get("sdg_goals") or [] if str(g).isdigit()),
+        notice=int(signal.figures["days"]) if signal is not None else None,
+        short_notice=signal is not None and signal.status == "warning",
+        quarter=(int(month) - 1) // 3 + 1 if month.isdigit() else None,
+        overdue=report is not None and report.message == "report.overdue",
+        filed_late=report is not None and report.message == "report.late",
+        reported=outcome is not None,
+        expected=int(outcome.figures["expected"]) if outcome is not None else 0,
+        outcomes=tuple((k, int(outcome.figures[k])) for k in OUTCOMES) if outcome else (),
+        commitments=int(kept.figures["total"]) if kept is not None else 0,
+        kept=int(kept.figures["done"]) if kept is not None else 0,
+        commitments_overdue=int(kept.figures["overdue"]) if kept is not None else 0,
+        per_day=cost_per_traveller_day(state),
+        **_money(state),
+    )
+
+
+def _money(state: dict[str, Any]) -> dict[str, Any]:
+    basis = cost_basis(state)
+    if basis is None:
+        return {}
+    total, currency, actual = basis
+    trip, completed = state.get("trip") or {}, state.get("completed") or {}
+    city = _amount(completed.get("city_share") if actual else trip.get("city_share"))
+    items = completed.get("actual_costs") if actual else trip.get("budget")
+    payers: dict[str, Decimal] = {}
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        paid = _amount(item.get("reporting"))
+        if paid is not None and (item.get("reporting") or {}).get("currency") == currency:
+            payer = item.get("payer") if item.get("payer") in PAYERS else "other"
+            _add(payers, str(payer), paid)
+    return {
+        "currency": currency,
+        "cost": total,
+        "city": city if city is not None else total,
+        "actual": actual,
+        "payers": tuple(payers.items()),
+    }
+
+
+def _add(sums: dict[str, Decimal], key: str, value: Decimal) -> None:
+    sums[key] = sums.get(key, Decimal(0)) + value
+
+
+def _count(found: Year, p: Part) -> None:
+    found.trips.add(p.trip_id)
+    found.countries.update(p.countries)
+    found.travellers += p.travellers
+    found.elected += p.elected
+    found.days += p.days
+    found.person_days += p.days * p.travellers
+    if p.currency is not None:
+        found.costed.add(p.trip_id)
+        if not p.actual:
+            found.budgeted.add(p.trip_id)
+        if p.city < p.cost:
+            found.cofunded.add(p.trip_id)
+        _add(found.cost, p.currency, p.cost)
+        _add(found.city, p.currency, p.city)
+        payers = found.payers.setdefault(p.currency, {})
+        for payer, paid in p.payers:
+            _add(payers, payer, paid)
+    found.departments.update(p.departments)
+    found.goals.update(p.goals)
+    if p.notice is not None:
+        found.notices.append(p.notice)
+        found.noticed.add(p.trip_id)
+    if p.short_notice:
+        found.short_notice.add(p.trip_id)
+    if p.overdue:
+        found.overdue.add(p.trip_id)
+    if p.filed_late:
+        found.filed_late.add(p.trip_id)
+    if p.reported:
+        found.reported.add(p.trip_id)
+        found.expected += p.expected
+        found.outcomes.update(dict(p.outcomes))
+    if p.commitments:
+        found.followed.add(p.trip_id)
+        found.commitments += p.commitments
+        found.kept += p.kept
+        found.commitments_overdue += p.commitments_overdue
+
+
+def build(parts: Iterable[Part]) -> Yearbook:
+    """Every year's figures, summed from what each trip adds."""
+    years: dict[int, Year] = {}
+    currencies: Counter[str] = Counter()
+    quarters: dict[tuple[int, int], list[int]] = {}
+    per_day: dict[str, list[Decimal]] = {}
+    for p in parts:
+        found = years.setdefault(p.year, Year(p.year))
+        if p.cancelled:
+            found.cancelled.add(p.trip_id)
+            continue
+        _count(found, p)
+        if p.currency is not None:
+            currencies[p.currency] += 1
+        if p.notice is not None and p.quarter is not None:
+            quarters.setdefault((p.year, p.quarter), []).append(p.notice)
+        if p.per_day is not None:
+            per_day.setdefault(p.per_day[1], []).append(p.per_day[0])
+    currency = currencies.most_common(1)[0][0] if currencies else ""
+    medians = {c: Decimal(median(values)) for c, values in per_day.items()}
+    return Yearbook(years, currency, medians, quarters)
+
+
+class Cache:
+    """The newest yearbook, brought up to date with the trips that changed since it was made."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._building = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._book: Yearbook | None = None
+        self._parts: dict[str, Part | None] = {}
+        self._day: date | None = None
+        self._seen = -1
+        """The newest ledger index the parts have read."""
+
+    def _kept(self, key: tuple[Any, ...]) -> Yearbook | None:
+        with self._lock:
+            return self._book if self._key == key else None
+
+    def get(self, session: Session, today: date, rules: Rules) -> Yearbook:
+        count, newest = session.exec(
+            select(func.count(), func.max(col(TripView.last_index))).select_from(TripView)
+        ).one()
+        newest = -1 if newest is None else int(newest)
+        key = (count, newest, today)
+        book = self._kept(key)
+        if book is not None:
+            return book
+        # One request counts; those that arrive meanwhile wait for its yearbook.
+        with self._building:
+            book = self._kept(key)
+            if book is not None:
+                return book
+            if self._day != today or newest < self._seen:
+                self._parts, self._seen = {}, -1  # a new day, or the read model was rebuilt
+            query = select(TripView.trip_id, TripView.status, TripView.data)
+            changed = query.where(col(TripView.last_index) > self._seen)
+            for trip_id, status, data in session.exec(changed).all():
+                self._parts[trip_id] = part(trip_id, status, dict(data), today, rules)
+            book = build(p for p in self._parts.values() if p is not None)
+            self._day, self._seen = today, newest
+            with self._lock:
+                self._key, self._book = key, book
+        return book
