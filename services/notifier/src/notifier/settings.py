@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -51,6 +51,11 @@ class Settings(BrokerSettings):
         ),
     )
     site_name: str = "Periplus"
+    data_license: Literal["CC-BY-4.0", "CC0-1.0", "ODbL-1.0"] = Field(
+        default="CC-BY-4.0",
+        description="The licence of the open data (/data), named in its Data Package and "
+        "DCAT-AP catalogue.",
+    )
     catchup_interval: float = Field(
         default=5.0,
         gt=0,

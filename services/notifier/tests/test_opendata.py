@@ -1,0 +1,158 @@
+"""Open data as portals and analysts take it: validated by Frictionless, harvested as DCAT-AP."""
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import frictionless
+import httpx
+import pytest
+from rdflib import Graph, Namespace
+from rdflib.namespace import DCTERMS, RDF
+from sqlmodel import Session
+
+from notifier.ingest.models import VerifiedTree
+from services.notifier.tests.public_samples import event, life, snapshot
+from services.notifier.tests.site_fixture import Site, serve
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+BASE = "https://trips.example.org"
+TRIP, OTHER = str(uuid.UUID(int=21)), str(uuid.UUID(int=22))
+CHECKPOINT = "periplus.test/ledger\n7\nqvT5OmbGJm4Lw2qOWi5eZFCC7n3m4h4L9zbF2Xf2J3A=\n\n— x sig\n"
+
+
+@pytest.fixture
+def site(database_url: str) -> Iterator[Site]:
+    for running in serve(database_url):
+        running.feed(life(TRIP, "MVD-2026-0021"))
+        other = snapshot("MVD-2026-0022", departure=date(2026, 9, 1), department="Culture")
+        running.feed([event("trip.approved", OTHER, {"trip": other})])
+        with Session(running.app.state.engine) as session:
+            session.add(
+                VerifiedTree(size=7, edge=b"", checkpoint=CHECKPOINT, verified_at=datetime.now(UTC))
+            )
+            session.commit()
+        yield running
+
+
+def local(url: str, site: Site) -> str:
+    """A public URL of the data, asked of the server under test."""
+    return site.url + urlsplit(url).path
+
+
+def test_the_data_package_validates_as_published(site: Site, tmp_path: Path) -> None:
+    package = httpx.get(f"{site.url}/data/datapackage.json").json()
+    assert package["periplus:checkpoint"]["size"] == 7
+    names = [resource["name"] for resource in package["resources"]]
+    assert names == ["trips", "costs", "outcomes", "followups", "signals"]
+    for resource in package["resources"]:
+        assert resource["path"] == f"{BASE}/data/{resource['name']}.csv"
+        answer = httpx.get(local(resource["path"], site))
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/csv")
+        (tmp_path / f"{resource['name']}.csv").write_bytes(answer.content)
+        resource["path"] = f"{resource['name']}.csv"
+    (tmp_path / "datapackage.json").write_text(json.dumps(package))
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_the_tables_hold_what_the_entries_state(site: Site) -> None:
+    def table(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(httpx.get(f"{site.url}/data/{name}.csv").text)))
+
+    trips = {row["trip_id"]: row for row in table("trips")}
+    assert set(trips) == {TRIP, OTHER}
+    done = trips[TRIP]
+    assert (done["reference"], done["status"], done["report_filed_on"]) == (
+        "MVD-2026-0021",
+        "reported",
+        "2026-03-25",
+    )
+    assert done["page"] == f"{BASE}/trips/{TRIP}"
+    total, city, others = (done[k] for k in ("budget_total", "city_share", "paid_by_others"))
+    assert float(total) == float(city) + float(others)
+    assert trips[OTHER]["status"] == "approved"
+    assert trips[OTHER]["report_filed_on"] == ""
+    costs = table("costs")
+    assert {row["stage"] for row in costs if row["trip_id"] == TRIP} == {"planned", "actual"}
+    assert not [row for row in costs if row["trip_id"] == OTHER and row["stage"] == "actual"]
+    outcomes = {(r["trip_id"], r["outcome_id"]): r["achieved"] for r in table("outcomes")}
+    assert outcomes[(TRIP, "o1")] == "yes"
+    assert outcomes[(TRIP, "o2")] == "partly"
+    followups = {r["followup_id"]: r["status"] for r in table("followups") if r["trip_id"] == TRIP}
+    assert followups == {"f1": "open", "f2": "done"}
+    signals = table("signals")
+    assert {r["trip_id"] for r in signals} == {TRIP, OTHER}
+    assert {r["status"] for r in signals} <= {"pass", "warning", "pending"}
+
+
+def test_json_lines_carry_the_same_rows(site: Site) -> None:
+    for name in ("trips", "costs", "followups"):
+        rows = list(csv.DictReader(io.StringIO(httpx.get(f"{site.url}/data/{name}.csv").text)))
+        answer = httpx.get(f"{site.url}/data/{name}.jsonl")
+        assert answer.headers["content-type"] == "application/jsonl"
+        lines = [json.loads(line) for line in answer.text.splitlines()]
+        assert len(lines) == len(rows)
+        for line, row in zip(lines, rows, strict=True):
+            assert list(line) == list(row)  # the same columns, in the same order
+            assert {k: "" if v is None else str(v) for k, v in line.items()} == row
+
+
+def test_each_download_names_the_checkpoint_it_reflects(site: Site) -> None:
+    answer = httpx.get(f"{site.url}/data/trips.csv")
+    assert answer.headers["periplus-checkpoint"] == (
+        "origin=periplus.test/ledger; size=7; root=qvT5OmbGJm4Lw2qOWi5eZFCC7n3m4h4L9zbF2Xf2J3A="
+    )
+    assert 'filename="trips-7.csv"' in answer.headers["content-disposition"]
+    again = httpx.get(
+        f"{site.url}/data/trips.csv", headers={"If-None-Match": answer.headers["etag"]}
+    )
+    assert (again.status_code, again.content) == (304, b"")
+    site.feed([event("trip.cancelled", OTHER, {"reference": "MVD-2026-0022", "reason": "x"})])
+    with Session(site.app.state.engine) as session:
+        tree = session.get(VerifiedTree, 1)
+        assert tree is not None
+        tree.size, tree.checkpoint = 8, CHECKPOINT.replace("\n7\n", "\n8\n")
+        session.add(tree)
+        session.commit()
+    changed = httpx.get(
+        f"{site.url}/data/trips.csv", headers={"If-None-Match": answer.headers["etag"]}
+    )
+    assert changed.status_code == 200
+    assert "cancelled" in changed.text
+
+
+# rdflib's own JSON-LD parser still builds on its deprecated ConjunctiveGraph.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_the_catalogue_is_dcat_ap_that_a_harvester_reads(site: Site) -> None:
+    answer = httpx.get(f"{site.url}/data/catalog.jsonld")
+    assert answer.headers["content-type"] == "application/ld+json"
+    graph = Graph().parse(data=answer.text, format="json-ld")
+    [catalog] = graph.subjects(RDF.type, DCAT.Catalog)
+    assert graph.value(catalog, DCTERMS.title) is not None
+    assert graph.value(catalog, DCTERMS.publisher) is not None
+    datasets = list(graph.objects(catalog, DCAT.dataset))
+    assert len(datasets) == 5
+    for dataset in datasets:
+        assert (dataset, RDF.type, DCAT.Dataset) in graph
+        assert graph.value(dataset, DCTERMS.description) is not None
+        distributions = list(graph.objects(dataset, DCAT.distribution))
+        assert len(distributions) == 2
+        for distribution in distributions:
+            url = str(graph.value(distribution, DCAT.downloadURL))
+            assert url.startswith(f"{BASE}/data/")
+            assert httpx.get(local(url, site)).status_code == 200
+            assert graph.value(distribution, DCAT.mediaType) is not None
+
+
+def test_an_unknown_table_is_a_problem(site: Site) -> None:
+    for path in ("/data/nothing.csv", "/data/trips.xlsx"):
+        answer = httpx.get(f"{site.url}{path}")
+        assert answer.status_code in (404, 422)
+        assert answer.headers["content-type"] == "application/problem+json"
