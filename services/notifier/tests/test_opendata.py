@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ from services.notifier.tests.site_fixture import Site, serve
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 BASE = "https://trips.example.org"
 TRIP, OTHER = str(uuid.UUID(int=21)), str(uuid.UUID(int=22))
+TABLE_NAMES = ["trips", "costs", "outcomes", "followups", "signals"]
 CHECKPOINT = "periplus.test/ledger\n7\nqvT5OmbGJm4Lw2qOWi5eZFCC7n3m4h4L9zbF2Xf2J3A=\n\n— x sig\n"
 
 
@@ -49,7 +51,7 @@ def test_the_data_package_validates_as_published(site: Site, tmp_path: Path) -> 
     package = httpx.get(f"{site.url}/data/datapackage.json").json()
     assert package["periplus:checkpoint"]["size"] == 7
     names = [resource["name"] for resource in package["resources"]]
-    assert names == ["trips", "costs", "outcomes", "followups", "signals"]
+    assert names == TABLE_NAMES
     for resource in package["resources"]:
         assert resource["path"] == f"{BASE}/data/{resource['name']}.csv"
         answer = httpx.get(local(resource["path"], site))
@@ -156,3 +158,19 @@ def test_an_unknown_table_is_a_problem(site: Site) -> None:
         answer = httpx.get(f"{site.url}{path}")
         assert answer.status_code in (404, 422)
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "pt"])
+def test_every_page_offers_the_data_with_schema_org_dataset_markup(site: Site, lang: str) -> None:
+    page = httpx.get(f"{site.url}/?lang={lang}").text
+    [dataset] = re.findall(
+        r'<span class="links" itemscope itemtype="https://schema.org/Dataset">(.*?)</span></div>',
+        page,
+        re.S,
+    )
+    assert 'itemprop="license" href="https://creativecommons.org/licenses/by/4.0/"' in dataset
+    downloads = re.findall(r'itemprop="contentUrl" href="([^"]+)"', dataset)
+    assert downloads == [f"/data/{name}.csv" for name in TABLE_NAMES]
+    for path in downloads:
+        assert httpx.get(f"{site.url}{path}").status_code == 200
+    assert 'href="/data/catalog.jsonld"' in page

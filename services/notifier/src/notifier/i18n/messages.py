@@ -25,6 +25,29 @@ M: dict[str, tuple[str, str, str, str]] = {
     "site.language": ("Language", "Idioma", "Langue", "Idioma"),
     "site.skip": ("Skip to content", "Ir al contenido", "Aller au contenu", "Ir para o conteúdo"),
     "feeds": ("Feeds", "Canales", "Flux", "Feeds"),
+    "opendata": ("Open data", "Datos abiertos", "Données ouvertes", "Dados abertos"),
+    "opendata.name": (
+        "officials' foreign trips",
+        "viajes al exterior de autoridades",
+        "déplacements à l'étranger des élus et agents",
+        "viagens ao exterior de autoridades",
+    ),
+    "opendata.description": (
+        "Every approved foreign trip: purpose, costs and payers, outcomes, follow-ups.",
+        "Cada viaje al exterior aprobado: propósito, costos y quién paga, resultados, seguimiento.",
+        "Chaque déplacement approuvé : objet, coûts et payeurs, résultats, suivi.",
+        "Cada viagem aprovada: propósito, custos e quem paga, resultados, acompanhamento.",
+    ),
+    "opendata.trips": ("trips", "viajes", "déplacements", "viagens"),
+    "opendata.costs": ("costs", "costos", "coûts", "custos"),
+    "opendata.outcomes": ("outcomes", "resultados", "résultats", "resultados"),
+    "opendata.followups": ("follow-ups", "seguimiento", "suivi", "acompanhamento"),
+    "opendata.signals": (
+        "checklist",
+        "lista de control",
+        "liste de contrôle",
+        "lista de verificação",
+    ),
     # The year at a glance (words about counts are in i18n.counts)
     "glance.title": (
         "{year} at a glance",

@@ -18,6 +18,7 @@ from notifier.i18n.locale import Formats, negotiate
 from notifier.i18n.messages import M, text
 from notifier.ingest.service import WITHHELD
 from notifier.models import LoggedEntry, TripView
+from notifier.opendata.catalogue import LICENSES
 from notifier.publish import facts, feeds, glance, hrefs, keys, present, queries, verify, yearbook
 from periplus.events import EVENT_TYPES
 from periplus.sdg import LANGUAGES
@@ -78,6 +79,7 @@ def _render(name: str, request: Request, lang: str, **context: Any) -> HTMLRespo
         lang=lang,
         t=lambda key, **values: text(lang, key, **values),
         switch=switch,
+        data_license=LICENSES[settings.data_license][1],
         **context,
     )
     return HTMLResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
