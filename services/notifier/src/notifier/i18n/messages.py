@@ -26,6 +26,12 @@ M: dict[str, tuple[str, str, str, str]] = {
     "site.skip": ("Skip to content", "Ir al contenido", "Aller au contenu", "Ir para o conteúdo"),
     "feeds": ("Feeds", "Canales", "Flux", "Feeds"),
     "opendata": ("Open data", "Datos abiertos", "Données ouvertes", "Dados abertos"),
+    "card.warnings": (
+        "Checklist warnings: {count}",
+        "Alertas de la lista de control: {count}",
+        "Alertes de la liste de contrôle : {count}",
+        "Alertas da lista de verificação: {count}",
+    ),
     "opendata.name": (
         "officials' foreign trips",
         "viajes al exterior de autoridades",

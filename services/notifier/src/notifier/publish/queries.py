@@ -90,3 +90,11 @@ def recent_entries(
             )
         )
     return session.exec(query.order_by(col(LoggedEntry.index).desc()).limit(limit)).all()
+
+
+def version(session: Session) -> tuple[int, int]:
+    """The read model's version: how many trips, and the newest entry folded into one."""
+    count, newest = session.exec(
+        select(func.count(), func.max(col(TripView.last_index))).select_from(TripView)
+    ).one()
+    return int(count), -1 if newest is None else int(newest)

@@ -1,12 +1,15 @@
 """Public pages and feeds; server-rendered, readable without JavaScript."""
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -19,7 +22,18 @@ from notifier.i18n.messages import M, text
 from notifier.ingest.service import WITHHELD
 from notifier.models import LoggedEntry, TripView
 from notifier.opendata.catalogue import LICENSES
-from notifier.publish import facts, feeds, glance, hrefs, keys, present, queries, verify, yearbook
+from notifier.publish import (
+    facts,
+    feeds,
+    glance,
+    hrefs,
+    keys,
+    present,
+    queries,
+    sharecards,
+    verify,
+    yearbook,
+)
 from periplus.events import EVENT_TYPES
 from periplus.sdg import LANGUAGES
 from periplus.web import ProblemError
@@ -66,20 +80,42 @@ FOLLOWUP_STATUSES = ("open", "in_progress", "done", "dropped")
 _BOOK_LOCK = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Share:
+    """What a page shows when it is shared: Open Graph and Twitter card meta."""
+
+    title: str
+    description: str
+    image: str  # an absolute URL, as Open Graph requires
+
+
 def _lang(request: Request, lang: str | None) -> str:
     return negotiate(lang, request.headers.get("accept-language"))
 
 
-def _render(name: str, request: Request, lang: str, **context: Any) -> HTMLResponse:
+def _render(
+    name: str, request: Request, lang: str, share: Share | None = None, **context: Any
+) -> HTMLResponse:
     settings = request.app.state.settings
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
     switch = {code: "?" + urlencode({**query, "lang": code}) for code in LANGUAGES}
+    base = settings.public_url.rstrip("/")
+    if share is None:  # a page of its own: the city's year is what a share shows
+        year = _today().year
+        share = Share(
+            text(lang, "glance.title", year=year),
+            text(lang, "site.footer"),
+            f"{base}/years/{year}/card.png?lang={lang}",
+        )
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     body = templates.get_template(name).render(
         site=settings.site_name,
         lang=lang,
         t=lambda key, **values: text(lang, key, **values),
         switch=switch,
         data_license=LICENSES[settings.data_license][1],
+        share=share,
+        share_url=f"{base}{path}",
         **context,
     )
     return HTMLResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
@@ -167,10 +203,16 @@ def index(
     }
     selected = {**{k: v or "" for k, v in chosen.items()}, "status": status or ""}
     story = glance.story(book, shown_year, reader, settings.checklist)
+    base = settings.public_url.rstrip("/")
     return _render(
         "index.html",
         request,
         reader,
+        share=Share(
+            text(reader, "glance.title", year=shown_year),
+            text(reader, "site.footer"),
+            f"{base}/years/{shown_year}/card.png?lang={reader}",
+        ),
         rows=rows,
         options=options,
         selected=selected,
@@ -235,14 +277,20 @@ def trip_page(
     entries = list(queries.timeline(session, trip_id))
     origin = facts.sources(entries)
     snapshot, costs = {"data": {"trip": trip}}, {"data": completed}
+    summary = present.summary(state, reader, today)
     return _render(
         "trip.html",
         request,
         reader,
+        share=Share(
+            str(trip.get("title") or view.title),
+            " ".join(summary[:2]),
+            f"{settings.public_url.rstrip('/')}/trips/{trip_id}/card.png?lang={reader}",
+        ),
         view=view,
         trip=trip,
         state=state,
-        summary=present.summary(state, reader, today),
+        summary=summary,
         checklist=present.checklist(state, medians, today, settings.checklist, reader),
         agenda=present.agenda(trip, reader),
         budget=present.costs(trip.get("budget"), reader),
@@ -351,6 +399,80 @@ def checklist_rules(request: Request, lang: Lang = None) -> HTMLResponse:
             shown = fmt.number(value)
         rows.append((text(reader, f"rule.{name}"), shown, name))
     return _render("rules.html", request, reader, rows=rows)
+
+
+PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "A 1200x630 PNG"}
+}
+
+
+def _png(request: Request, png: Callable[[], bytes], tag: str) -> Response:
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=300", "Vary": "Accept-Language"}
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(png(), media_type="image/png", headers=headers)
+
+
+@router.get(
+    "/trips/{trip_id}/card.png",
+    response_class=Response,
+    summary="A share card of one trip, for social media",
+    responses={**PNG, 404: {"description": "No published trip has this id"}},
+)
+def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    view = queries.trip(session, trip_id[:64])
+    if view is None:
+        raise ProblemError(404, "Not found", "No published trip has this id.")
+    reader, settings, today = _lang(request, lang), request.app.state.settings, _today()
+    medians = _yearbook(request, session, today).medians
+    warned = sum(
+        signal.status == "warning"
+        for signal in evaluate(view.data, medians, today, settings.checklist)
+    )
+    trip = view.data.get("trip") or {}
+    address = f"{settings.public_url.rstrip('/')}/trips/{view.trip_id}"
+    return _png(
+        request,
+        lambda: sharecards.trip(
+            settings.site_name,
+            str(trip.get("title") or view.title),
+            present.summary(view.data, reader, today)[:3],
+            text(reader, "card.warnings", count=warned) if warned else None,
+            address.removeprefix("https://").removeprefix("http://"),
+        ),
+        f'"{view.last_index}-{reader}-{today.isoformat()}"',
+    )
+
+
+@router.get(
+    "/years/{year}/card.png",
+    response_class=Response,
+    summary="A share card of one year's figures, for social media",
+    responses=PNG,
+)
+def year_card(
+    year: Annotated[int, FastAPIPath(ge=1990, le=2100)],
+    request: Request,
+    session: SessionDep,
+    lang: Lang = None,
+) -> Response:
+    reader, settings, today = _lang(request, lang), request.app.state.settings, _today()
+    book = _yearbook(request, session, today)
+    figures = [
+        sharecards.Figure(card.value, card.label)
+        for card in glance.story(book, year, reader, settings.checklist)[0]
+    ]
+    address = f"{settings.public_url.rstrip('/')}/?year={year}"
+    return _png(
+        request,
+        lambda: sharecards.year(
+            settings.site_name,
+            text(reader, "glance.title", year=year),
+            figures,
+            address.removeprefix("https://").removeprefix("http://"),
+        ),
+        f'"{"-".join(map(str, queries.version(session)))}-{year}-{reader}-{today.isoformat()}"',
+    )
 
 
 @router.get("/static/site.css", include_in_schema=False)
