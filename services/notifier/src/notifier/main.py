@@ -16,7 +16,7 @@ from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.reader import LedgerReader
 from notifier.models import ConsumerOffset
 from notifier.opendata import routes as opendata_routes
-from notifier.publish import docs, headers
+from notifier.publish import digests, docs, headers
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
 from periplus import db
@@ -84,6 +84,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     readiness.install(app.state.readiness, engine, consumer if settings.ingest_enabled else None)
     docs.install(app)
     app.include_router(publish_routes.router)
+    app.include_router(digests.router)
     app.include_router(opendata_routes.router)
     app.include_router(quarantine_routes.router)
     channels.install(app)

@@ -316,6 +316,111 @@ C: dict[str, Forms] = {
             "{count} viagens publicadas com menos que a antecedência mínima",
         ),
     },
+    "digest.disclosed": {
+        "zero": (
+            "No trip was disclosed.",
+            "No se publicó ningún viaje.",
+            "Aucun déplacement n'a été publié.",
+            "Nenhuma viagem foi publicada.",
+        ),
+        "one": (
+            "{count} trip was disclosed before departure.",
+            "Se publicó {count} viaje antes de la salida.",
+            "{count} déplacement a été publié avant le départ.",
+            "{count} viagem foi publicada antes da partida.",
+        ),
+        "other": (
+            "{count} trips were disclosed before departure.",
+            "Se publicaron {count} viajes antes de la salida.",
+            "{count} déplacements ont été publiés avant le départ.",
+            "{count} viagens foram publicadas antes da partida.",
+        ),
+    },
+    "digest.cancelled": {
+        "zero": ("", "", "", ""),
+        "one": (
+            "{count} trip was cancelled.",
+            "Se canceló {count} viaje.",
+            "{count} déplacement a été annulé.",
+            "{count} viagem foi cancelada.",
+        ),
+        "other": (
+            "{count} trips were cancelled.",
+            "Se cancelaron {count} viajes.",
+            "{count} déplacements ont été annulés.",
+            "{count} viagens foram canceladas.",
+        ),
+    },
+    "digest.reported": {
+        "zero": (
+            "No report was filed.",
+            "No se presentó ningún informe.",
+            "Aucun rapport n'a été déposé.",
+            "Nenhum relatório foi apresentado.",
+        ),
+        "one": (
+            "{count} report on what a trip achieved was filed.",
+            "Se presentó {count} informe sobre lo que logró un viaje.",
+            "{count} rapport sur ce qu'un déplacement a permis a été déposé.",
+            "{count} relatório sobre o que uma viagem alcançou foi apresentado.",
+        ),
+        "other": (
+            "{count} reports on what trips achieved were filed.",
+            "Se presentaron {count} informes sobre lo que lograron los viajes.",
+            "{count} rapports sur ce que les déplacements ont permis ont été déposés.",
+            "{count} relatórios sobre o que as viagens alcançaram foram apresentados.",
+        ),
+    },
+    "digest.amended": {
+        "zero": ("", "", "", ""),
+        "one": (
+            "{count} approved trip was changed, with its reasons.",
+            "Se modificó {count} viaje aprobado, con sus motivos.",
+            "{count} déplacement approuvé a été modifié, motifs à l'appui.",
+            "{count} viagem aprovada foi alterada, com os seus motivos.",
+        ),
+        "other": (
+            "{count} approved trips were changed, with their reasons.",
+            "Se modificaron {count} viajes aprobados, con sus motivos.",
+            "{count} déplacements approuvés ont été modifiés, motifs à l'appui.",
+            "{count} viagens aprovadas foram alteradas, com os seus motivos.",
+        ),
+    },
+    "digest.departed": {
+        "zero": (
+            "No official left on a trip abroad.",
+            "Ninguna autoridad salió de viaje al exterior.",
+            "Aucun déplacement à l'étranger n'a commencé.",
+            "Nenhuma viagem ao exterior começou.",
+        ),
+        "one": (
+            "{count} trip abroad began:",
+            "Comenzó {count} viaje al exterior:",
+            "{count} déplacement à l'étranger a commencé :",
+            "{count} viagem ao exterior começou:",
+        ),
+        "other": (
+            "{count} trips abroad began:",
+            "Comenzaron {count} viajes al exterior:",
+            "{count} déplacements à l'étranger ont commencé :",
+            "{count} viagens ao exterior começaram:",
+        ),
+    },
+    "digest.kept": {
+        "zero": ("", "", "", ""),
+        "one": (
+            "{count} follow-up commitment was kept.",
+            "Se cumplió {count} compromiso de seguimiento.",
+            "{count} engagement de suivi a été tenu.",
+            "{count} compromisso de acompanhamento foi cumprido.",
+        ),
+        "other": (
+            "{count} follow-up commitments were kept.",
+            "Se cumplieron {count} compromisos de seguimiento.",
+            "{count} engagements de suivi ont été tenus.",
+            "{count} compromissos de acompanhamento foram cumpridos.",
+        ),
+    },
     "chart.trips": {
         "one": ("{count} trip", "{count} viaje", "{count} déplacement", "{count} viagem"),
         "other": ("{count} trips", "{count} viajes", "{count} déplacements", "{count} viagens"),

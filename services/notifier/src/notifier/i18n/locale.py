@@ -6,13 +6,14 @@ from typing import Any
 
 import pycountry
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from periplus.sdg import GOALS, LANGUAGES
 
 DEFAULT = "en"
+Day = date  # the type, where ``Formats.date`` hides its name
 
 
 def negotiate(query: str | None, accept_language: str | None) -> str:
@@ -47,6 +48,10 @@ class Formats:
         except ValueError:
             return str(value)
         return str(format_date(moment, format=length, locale=self.locale))
+
+    def month(self, moment: Day) -> str:
+        """A month and its year, standing alone: "March 2026", "marzo de 2026"."""
+        return str(format_skeleton("yMMMM", moment, locale=self.locale))
 
     def money(self, money: Any) -> str:
         if not isinstance(money, dict):

@@ -26,6 +26,35 @@ M: dict[str, tuple[str, str, str, str]] = {
     "site.skip": ("Skip to content", "Ir al contenido", "Aller au contenu", "Ir para o conteúdo"),
     "feeds": ("Feeds", "Canales", "Flux", "Feeds"),
     "opendata": ("Open data", "Datos abiertos", "Données ouvertes", "Dados abertos"),
+    "digest.title": (
+        "{period}: the city abroad",
+        "{period}: la ciudad en el exterior",
+        "{period} : la ville à l'étranger",
+        "{period}: a cidade no exterior",
+    ),
+    "digest.intro": (
+        "What the city's ledger logged in {period}. Every figure can be checked entry by entry.",
+        "Lo que registró el registro de la ciudad en {period}. Cada cifra se puede verificar.",
+        "Ce que le registre de la ville a consigné en {period}. Chaque chiffre se vérifie.",
+        "O que o registro da cidade consignou em {period}. Cada número pode ser verificado.",
+    ),
+    "digest.cost": (
+        "The trips that began cost {total}; hosts and partners paid {others} of it.",
+        "Los viajes que comenzaron costaron {total}; anfitriones y socios pagaron {others}.",
+        "Les déplacements commencés ont coûté {total}, dont {others} payés par les hôtes "
+        "et partenaires.",
+        "As viagens que começaram custaram {total}; anfitriões e parceiros pagaram {others}.",
+    ),
+    "digest.monthly": ("Monthly digest", "Resumen mensual", "Bilan mensuel", "Resumo mensal"),
+    "digest.yearly": ("Yearly digest", "Resumen anual", "Bilan annuel", "Resumo anual"),
+    "digest.previous": ("Previous", "Anterior", "Précédent", "Anterior"),
+    "digest.next": ("Next", "Siguiente", "Suivant", "Seguinte"),
+    "digest.print": (
+        "This page prints as it reads, for the newsletter.",
+        "Esta página se imprime tal como se lee, para el boletín.",
+        "Cette page s'imprime telle quelle, pour le bulletin.",
+        "Esta página imprime-se tal como se lê, para o boletim.",
+    ),
     "card.warnings": (
         "Checklist warnings: {count}",
         "Alertas de la lista de control: {count}",

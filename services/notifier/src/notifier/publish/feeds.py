@@ -44,6 +44,8 @@ class Item:
     content: str
     url: str
     ledger_url: str
+    key: str = ""
+    """An id of its own, for an item that is no ledger entry (a digest)."""
 
 
 def items(
@@ -112,6 +114,8 @@ def newest_first(*groups: list[Item]) -> list[Item]:
 
 
 def _item_id(base: str, item: Item) -> str:
+    if item.key:
+        return f"{base}{item.key}"
     return f"{base}/log/{item.index}" + (f"/alert/{item.sub}" if item.sub else "")
 
 
@@ -163,12 +167,18 @@ def json_feed(
                 "content_text": i.content,
                 "date_published": i.occurred_at,
                 "tags": [i.type],
-                "_periplus": {
-                    "trip_id": i.trip_id,
-                    "ledger_index": i.index,
-                    "type": i.type,
-                    **({"alert": i.sub} if i.sub else {}),
-                },
+                **(
+                    {}
+                    if i.key
+                    else {
+                        "_periplus": {
+                            "trip_id": i.trip_id,
+                            "ledger_index": i.index,
+                            "type": i.type,
+                            **({"alert": i.sub} if i.sub else {}),
+                        }
+                    }
+                ),
             }
             for i in found
         ],

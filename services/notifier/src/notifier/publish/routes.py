@@ -116,6 +116,7 @@ def _render(
         data_license=LICENSES[settings.data_license][1],
         share=share,
         share_url=f"{base}{path}",
+        this_month=_today().strftime("%Y-%m"),
         **context,
     )
     return HTMLResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})

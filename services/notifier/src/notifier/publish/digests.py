@@ -1,0 +1,96 @@
+"""``/digest/<period>``: a month or a year in plain words, printable; and their feeds."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from notifier.deps import SessionDep
+from notifier.i18n.messages import text
+from notifier.publish import digest, feeds
+from notifier.publish.routes import Lang, _lang, _render
+from periplus.errors import NotFoundError
+
+router = APIRouter(tags=["public"])
+
+PeriodText = Annotated[
+    str, Path(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$", description="YYYY or YYYY-MM")
+]
+Kind = Literal["monthly", "yearly"]
+
+
+@router.get(
+    "/digest/{period}",
+    response_class=HTMLResponse,
+    summary="A month's or a year's digest, for the city newsletter",
+)
+def digest_page(
+    period: PeriodText, request: Request, session: SessionDep, lang: Lang = None
+) -> HTMLResponse:
+    chosen = digest.Period.parse(period)
+    if chosen is None:  # the pattern let it through: a year out of any calendar
+        raise NotFoundError(f"No digest for {period!r}.")
+    reader = _lang(request, lang)
+    kind = "monthly" if chosen.month else "yearly"
+    return _render(
+        "digest.html",
+        request,
+        reader,
+        digest=digest.build(session, chosen, reader),
+        period_name=chosen.name(reader),
+        kind=kind,
+        kind_title=f"digest.{kind}",
+        previous=chosen.before().key,
+        next=chosen.after().key,
+    )
+
+
+def _items(request: Request, session: SessionDep, kind: Kind, lang: str) -> list[feeds.Item]:
+    base = request.app.state.settings.public_url.rstrip("/")
+    found = []
+    for period in digest.recent(session, monthly=kind == "monthly"):
+        made = digest.build(session, period, lang)
+        name = period.name(lang)
+        found.append(
+            feeds.Item(
+                index=made.last_index,
+                sub=0,
+                trip_id="",
+                type=f"digest.{kind}",
+                occurred_at=_end(period),
+                title=text(lang, "digest.title", period=name),
+                content=" ".join(made.lines),
+                url=f"{base}/digest/{period.key}?lang={lang}",
+                ledger_url=f"{base}/data/catalog.jsonld",
+                key=f"/digest/{period.key}",
+            )
+        )
+    return found
+
+
+def _end(period: digest.Period) -> str:
+    """The moment a period's digest stands for: the start of the period after it, or now."""
+    after = period.after()
+    moment = datetime(after.year, after.month or 1, 1, tzinfo=UTC)
+    return min(moment, datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@router.get("/digests/{kind}.atom", summary="Atom feed of the monthly or yearly digests")
+def digests_atom(kind: Kind, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    reader = _lang(request, lang)
+    base = request.app.state.settings.public_url.rstrip("/")
+    channel = feeds.Channel(text(reader, f"digest.{kind}"), f"/digests/{kind}")
+    found = _items(request, session, kind, reader)
+    body = feeds.atom_feed(base, request.app.state.settings.site_name, channel, found, reader)
+    return Response(body, media_type="application/atom+xml")
+
+
+@router.get("/digests/{kind}.json", summary="JSON Feed of the monthly or yearly digests")
+def digests_json(kind: Kind, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+    reader = _lang(request, lang)
+    base = request.app.state.settings.public_url.rstrip("/")
+    channel = feeds.Channel(text(reader, f"digest.{kind}"), f"/digests/{kind}")
+    found = _items(request, session, kind, reader)
+    body = feeds.json_feed(base, request.app.state.settings.site_name, channel, found, reader)
+    return JSONResponse(body, media_type="application/feed+json")
