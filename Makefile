@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432
 
-.PHONY: run demo test test-sqlite check lint types bench uv sync
+.PHONY: run key demo test test-sqlite check lint types bench uv sync
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -14,6 +14,12 @@ sync: uv
 ## Start the broker and the three services (SQLite under var/); Ctrl-C stops them all.
 run: sync
 	@$(UV) run --frozen python -m periplus.local
+
+## An API key for `make run`'s trips API, printed alone on stdout's last line:
+## make key NAME="mayor's office" SCOPES=trips:write,trips:report [HOLDER="..."] (holder: NAME)
+key: sync
+	@test -n "$$NAME" -a -n "$$SCOPES" || { echo 'usage: make key NAME="..." SCOPES=trips:write[,...] [HOLDER="..."]' >&2; exit 2; }
+	@$(UV) run --frozen trips-api keys create --name "$$NAME" --scopes "$$SCOPES" $${HOLDER:+--holder "$$HOLDER"}
 
 ## Load a realistic set of trips into a running `make run`, through the trips API only.
 demo: sync

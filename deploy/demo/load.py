@@ -76,7 +76,8 @@ class Loader:
                 "POST",
                 "/v1/keys",
                 self.admin,
-                {"name": f"demo {role}", "scopes": [scope]},
+                # Each role its own holder: four eyes compares holders, not keys.
+                {"name": f"demo {role}", "holder": f"demo {role}", "scopes": [scope]},
                 f"key:{role}:{os.getpid()}",
             )
             self.keys[role] = str(made["key"])
@@ -183,13 +184,15 @@ class Loader:
         self.call("POST", f"{path}/approve", approver, approval, f"{trip.code}:approve")
         if trip.story in ("amended", "corrected"):
             verb = "amend" if trip.story == "amended" else "correct"
-            self.call(
+            changed = self.call(
                 "POST",
                 f"{path}/{verb}",
                 writer,
                 {"changes": trip.change, "reason": trip.reason},
                 f"{trip.code}:{verb}",
             )
+            if changed.get("pending_change"):  # travellers, dates or costs: another holder
+                self.call("POST", f"{path}/change/approve", approver, {}, f"{trip.code}:change")
         if trip.story == "cancelled":
             self.call(
                 "POST", f"{path}/cancel", writer, {"reason": trip.reason}, f"{trip.code}:cancel"

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from periplus import db, keyfile, logs, web
 from periplus.note import Signer
+from trips_api.departments import registry
 from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
 from trips_api.main import MIGRATIONS, build
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     create = keys.add_parser("create", help="create a key and print it on the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help="comma-separated, e.g. trips:write")
+    create.add_argument(
+        "--holder",
+        help="the person or office answerable for the key (default: its name); four eyes "
+        "refuses approval to the holder who created, submitted or changed a trip",
+    )
     held = commands.add_parser(
         "withhold-event",
         help="stop serving an event's bytes after the ledger withheld its entry under law",
@@ -55,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     logs.configure("trips-api", settings.log_level)
     if args.command == "serve":
+        if settings.departments_file is not None:
+            try:  # a bad registry stops the start with one line, before anything listens
+                registry.read(settings.departments_file)
+            except registry.RegistryFileError as exc:
+                print(f"TRIPS_DEPARTMENTS_FILE: {exc}", file=sys.stderr)
+                return 2
         web.serve(build(settings), settings)
         return 0
     if args.command == "events-key":
@@ -70,13 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     with Session(engine) as session:
         try:
             key, plain = keys_service.create(
-                session, args.name, [s.strip() for s in args.scopes.split(",") if s.strip()]
+                session,
+                args.name,
+                [s.strip() for s in args.scopes.split(",") if s.strip()],
+                holder=args.holder,
             )
         except keys_service.UnknownScopeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         session.commit()
-        print(f"Created key {key.id} ({key.name}) with scopes {key.scopes}.", file=sys.stderr)
+        print(
+            f"Created key {key.id} ({key.name}, held by {key.holder}) with scopes {key.scopes}.",
+            file=sys.stderr,
+        )
     print(plain)
     return 0
 

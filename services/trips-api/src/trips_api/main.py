@@ -6,12 +6,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from periplus import db
 from periplus.events import TRIPS_TOPIC
 from periplus.outbox import OutboxRelay
 from periplus.web import create_app
 from trips_api.catalogue import routes as catalogue_routes
+from trips_api.departments import registry
 from trips_api.departments import routes as departments_routes
 from trips_api.events import routes as events_routes
 from trips_api.events.models import Event, RelayCursor
@@ -31,19 +34,35 @@ itinerary, travellers, departments, SDG targets, agenda, expected outcomes,
 budget and who pays it, actual costs, the report and its follow-ups.
 
 Life cycle: `draft -> submitted -> approved -> completed -> reported -> closed`,
-or `cancelled` before travel. Approval is the public pre-trip disclosure; after
-it nothing is edited in place: amendments and corrections record what changed
-and why (`GET /v1/trips/{id}/history`). Every public fact becomes an event
-(`GET /v1/events`) for the city's tamper-evident ledger; private data (protected
-names, internal notes) never does.
+or `cancelled` before departure. Approval is the public pre-trip disclosure, by
+a key holder other than those who created, submitted or changed the trip; after
+it nothing is edited in place: amendments (before departure) and corrections
+record what changed and why (`GET /v1/trips/{id}/history`), and a change of
+purpose, dates, travellers or costs waits for another holder's approval.
+To try every step today, create the `after-the-fact` example of `POST /v1/trips`.
+Every public fact becomes an event (`GET /v1/events`) for the city's
+tamper-evident ledger; private data (protected names, internal notes) never does.
 
 Writes need an API key (`Authorization: Bearer pk_...`) with the right scope:
 `trips:write` (create, edit, submit, amend, correct, cancel), `trips:approve`,
 `trips:report` (complete, report, follow-ups, close), `trips:read-private`,
-`admin` (departments, keys, everything). Every POST takes an `Idempotency-Key`;
-updates take `If-Match` with the ETag last read. Errors are RFC 9457 problem
-documents with a field-by-field `errors` list. Anonymous reads are rate limited.
+`admin` (departments, keys, everything); only the last two see private fields.
+Every POST takes an `Idempotency-Key`; updates take `If-Match` with the ETag last
+read. Errors are RFC 9457 problem documents with a field-by-field `errors` list.
+Anonymous reads are rate limited.
 """
+
+
+def load_departments(engine: Engine, path: Path) -> None:
+    """Bring the registry in line with the city's file (a bad file stops the start)."""
+    entries = registry.read(path)
+    with Session(engine) as session:
+        changed = registry.load(session, entries)
+        session.commit()
+    log.info(
+        "department registry loaded",
+        extra={"file": str(path), "listed": len(entries), "changed": changed},
+    )
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +80,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.upgrade(engine, MIGRATIONS)
+        if settings.departments_file is not None:
+            load_departments(engine, settings.departments_file)
         log.info("events are signed", extra={"key": str(settings.signer.verifier)})
         if settings.relay_enabled:
             relay.start()

@@ -67,6 +67,11 @@ class Settings(BrokerSettings):
         default=600, ge=1, description="Steady rate of anonymous reads allowed per client IP."
     )
     public_read_burst: int = Field(default=120, ge=1, description="Anonymous reads in a burst.")
+    departments_file: Path | None = Field(
+        default=None,
+        description="The city's department registry (JSON or CSV of code and name), loaded "
+        "at every start: codes it lists are added, renamed or retired to match it; others stay.",
+    )
 
     @property
     def source(self) -> str:

@@ -111,3 +111,32 @@ def test_a_rotated_events_key_is_announced_by_the_old_key_and_followed_by_reader
     by_old_key = parse_envelope({**events[2], "sig": events[0]["sig"]})
     with pytest.raises(EventRejectedError, match="retired after seq 2"):
         readers.check(by_old_key)
+
+
+def test_a_key_names_its_holder_or_else_its_name_holds_it(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["keys", "create", "--name", "HR batch", "--scopes", "trips:write"]
+    assert cli.main([*args, "--holder", "Human  Resources"]) == 0
+    held = capsys.readouterr().out.strip().splitlines()[-1]
+    assert cli.main(args) == 0
+    unnamed = capsys.readouterr().out.strip().splitlines()[-1]
+    engine = db.make_engine(env)
+    with Session(engine) as session:
+        first, second = (keys_service.authenticate(session, k) for k in (held, unnamed))
+        assert first is not None
+        assert second is not None
+        assert (first.holder, second.holder) == ("Human Resources", "HR batch")
+        assert first.holder_id == "human resources"
+    engine.dispose()
+
+
+def test_serve_refuses_a_bad_department_registry_before_it_listens(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "departments.json"
+    registry.write_text('[{"code": "mobility"}]')
+    monkeypatch.setenv("TRIPS_DEPARTMENTS_FILE", str(registry))
+    get_settings.cache_clear()
+    assert cli.main(["serve"]) == 2
+    assert "entry 0.name" in capsys.readouterr().err

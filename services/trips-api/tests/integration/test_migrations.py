@@ -60,3 +60,20 @@ def test_a_fully_published_outbox_starts_after_its_last_event(database_url: str)
 
 def test_an_empty_outbox_has_no_cursor(database_url: str) -> None:
     assert _cursor_after(database_url, []) is None
+
+
+def test_keys_made_before_holders_are_held_by_their_name(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO api_key (id, name, secret_hash, scopes, created_at)"
+                " VALUES ('0123456789ab', 'Finance', 'x', 'trips:write', '2026-01-01T00:00:00Z')"
+            )
+        )
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        holders = connection.execute(text("SELECT holder FROM api_key")).scalars().all()
+    engine.dispose()
+    assert holders == ["Finance"]

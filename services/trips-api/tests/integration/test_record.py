@@ -80,6 +80,7 @@ def test_every_emitted_event_validates_against_the_public_contract(api: Api) -> 
     api.post_ok("writer", f"/v1/trips/{api.approved()['id']}/cancel", json=examples.CANCEL)
     amended = api.approved()
     api.post_ok("writer", f"/v1/trips/{amended['id']}/amend", json=examples.AMEND)
+    api.post_ok("approver", f"/v1/trips/{amended['id']}/change/approve")  # another holder
     reported = api.reported()
     path = f"/v1/trips/{reported['id']}"
     api.post_ok("writer", f"{path}/correct", json=examples.CORRECT)
@@ -133,11 +134,12 @@ def test_the_published_snapshot_carries_totals_in_kind_and_the_report_due_date(a
 def test_moving_the_return_date_moves_the_report_due_date(api: Api) -> None:
     trip = api.approved()
     later = {"return_date": days(70), "itinerary": examples.trip()["itinerary"]}
-    amended = api.post_ok(
+    api.post_ok(
         "writer",
         f"/v1/trips/{trip['id']}/amend",
         json={"changes": later, "reason": "The summit adds a day of site visits."},
     )
+    amended = api.post_ok("approver", f"/v1/trips/{trip['id']}/change/approve")
     assert amended["report_due"] == days(100)
     change = api.events()[-1]["data"]["changes"]
     assert {c["field"] for c in change} == {"return_date", "report_due"}

@@ -83,13 +83,17 @@ def test_after_approval_changes_are_amendments_with_history(api: Api) -> None:
     path = f"/v1/trips/{trip['id']}"
     refused = api.as_("writer").patch(path, json={"title": "Another title"})
     assert refused.status_code == 409
-    amended = api.post_ok(
+    proposed = api.post_ok(
         "writer",
         f"{path}/amend",
         json={"changes": {"delegation_size": 3}, "reason": "A third person joins."},
     )
+    assert proposed["delegation_size"] == 2  # the delegation waits for another holder
+    assert proposed["pending_change"]["fields"] == ["delegation_size"]
+    amended = api.post_ok("approver", f"{path}/change/approve")
     assert amended["delegation_size"] == 3
-    assert amended["version"] == trip["version"] + 1
+    assert amended["pending_change"] is None
+    assert amended["version"] == trip["version"] + 2
     corrected = api.post_ok("writer", f"{path}/correct", json=examples.CORRECT)
     assert corrected["host_organisation"] == "United Cities and Local Governments"
 
@@ -102,13 +106,18 @@ def test_after_approval_changes_are_amendments_with_history(api: Api) -> None:
 
     history = api.as_("private").get(f"{path}/history").json()["entries"]
     kinds = [e["kind"] for e in history]
-    assert kinds == ["created", "submitted", "approved", "amended", "corrected"]
-    assert history[3]["reason"] == "A third person joins."
-    assert {"field": "delegation_size", "before": 2, "after": 3} in history[3]["changes"]
+    assert kinds == ["created", "submitted", "approved", "change_proposed", "amended", "corrected"]
+    assert history[4]["reason"] == "A third person joins."
+    assert {"field": "delegation_size", "before": 2, "after": 3} in history[4]["changes"]
     assert all(e["key_id"] for e in history)  # every write records its key
 
     public = api.as_(None).get(f"{path}/history").json()["entries"]
-    assert [e["kind"] for e in public] == ["approved", "amended", "corrected"]
+    assert [e["kind"] for e in public] == [
+        "approved",
+        "change_proposed",
+        "amended",
+        "corrected",
+    ]
     assert all(e["key_id"] is None for e in public)
     assert all(e["trip"]["travellers"][1]["name"] is None for e in public)
 

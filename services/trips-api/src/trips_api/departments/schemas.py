@@ -10,9 +10,7 @@ from trips_api.fields import Code, Name
 class DepartmentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [{"code": "international-relations", "name": "International Relations"}]
-        },
+        json_schema_extra={"examples": [{"code": "housing", "name": "Housing"}]},
     )
 
     code: Code

@@ -7,17 +7,30 @@ from trips_api.models import TripsModel
 SCOPES = frozenset({"trips:read-private", "trips:write", "trips:approve", "trips:report", "admin"})
 
 
+def holder_id(holder: str) -> str:
+    return " ".join(holder.split()).casefold()
+
+
 class ApiKey(TripsModel, table=True):
     __tablename__ = "api_key"
 
     id: str = Field(primary_key=True, max_length=16, description="The key's public prefix.")
     name: str = Field(max_length=100)
+    holder: str = Field(
+        max_length=200,
+        description="The person or office answerable for the key; four eyes compares holders.",
+    )
     secret_hash: str = Field(max_length=64)
     scopes: str = Field(max_length=200, description="Comma-separated scopes.")
     created_at: datetime
     revoked_at: datetime | None = None
     created_by: str | None = Field(default=None, max_length=16)
     revoked_by: str | None = Field(default=None, max_length=16)
+
+    @property
+    def holder_id(self) -> str:
+        """The holder as compared: case and spacing do not make another person."""
+        return holder_id(self.holder)
 
     @property
     def scope_set(self) -> frozenset[str]:

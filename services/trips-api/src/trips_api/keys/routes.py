@@ -28,6 +28,7 @@ def _public(key: ApiKey) -> KeyPublic:
     return KeyPublic(
         id=key.id,
         name=key.name,
+        holder=key.holder,
         scopes=sorted(key.scope_set),
         created_at=key.created_at,
         created_by=key.created_by,
@@ -59,7 +60,13 @@ def create_key(
     """Only a SHA-256 of the secret is kept: store the key now, it is not shown again."""
 
     def act() -> Outcome:
-        key, plain = service.create(session, body.name, list(body.scopes), created_by=admin.id)
+        key, plain = service.create(
+            session,
+            body.name,
+            list(body.scopes),
+            created_by=admin.id,
+            holder=body.holder or admin.holder,
+        )
         shown = KeyCreated(**_public(key).model_dump(), key=plain)
         kept = KeyCreated(**_public(key).model_dump(), key=None)
         return Outcome(201, shown, None, f"/v1/keys/{key.id}", stored=kept)

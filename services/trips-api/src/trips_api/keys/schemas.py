@@ -14,17 +14,29 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"name": "Finance system", "scopes": ["trips:write", "trips:report"]}]
+            "examples": [
+                {
+                    "name": "Finance system",
+                    "holder": "Finance department",
+                    "scopes": ["trips:write", "trips:report"],
+                }
+            ]
         },
     )
 
     name: Name
+    holder: Name | None = Field(
+        default=None,
+        description="The person or office answerable for the key; the creating admin's own "
+        "holder if unset. Four eyes compares holders, not keys.",
+    )
     scopes: list[Scope] = Field(min_length=1, max_length=5)
 
 
 class KeyPublic(BaseModel):
     id: str = Field(description="The key's public prefix: `pk_<id>_...`.")
     name: str
+    holder: str
     scopes: list[str]
     created_at: datetime
     created_by: str | None

@@ -28,9 +28,18 @@ def _digest(secret: str) -> str:
 
 
 def create(
-    session: Session, name: str, scopes: list[str], created_by: str | None = None
+    session: Session,
+    name: str,
+    scopes: list[str],
+    created_by: str | None = None,
+    *,
+    holder: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """Store a new key and return it with its plain text, which is shown only once."""
+    """Store a new key and return it with its plain text, which is shown only once.
+
+    The key belongs to ``holder``, the person or office answerable for it (its
+    name when none is given).
+    """
     unknown = sorted(set(scopes) - SCOPES)
     if unknown or not scopes:
         raise UnknownScopeError(
@@ -42,6 +51,7 @@ def create(
     key = ApiKey(
         id=key_id,
         name=name,
+        holder=" ".join((holder or name).split()),
         secret_hash=_digest(secret),
         scopes=",".join(sorted(set(scopes))),
         created_at=datetime.now(UTC),
@@ -72,3 +82,15 @@ def revoke(session: Session, key: ApiKey, by: str) -> ApiKey:
         key.revoked_at, key.revoked_by = datetime.now(UTC), by
         session.add(key)
     return key
+
+
+def lineage(session: Session, key: ApiKey) -> set[str]:
+    """The holders answerable for ``key``: its own, and those of the keys that minted it."""
+    holders: set[str] = set()
+    seen: set[str] = set()
+    current: ApiKey | None = key
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        holders.add(current.holder_id)
+        current = session.get(ApiKey, current.created_by) if current.created_by else None
+    return holders

@@ -1,15 +1,19 @@
 """Request examples for the OpenAPI document, each accepted by the API as it is.
 
-Dates are set relative to the day the service starts, so that the trip
-example stays far enough ahead to be approved without an urgency reason.
+Dates are set relative to the day the service starts: the upcoming trip stays
+far enough ahead to be approved without an urgency reason, and the trip
+recorded after the fact has returned already, so that it can be taken through
+completion, report and close on the day it is pasted.
 """
 
 from datetime import date, timedelta
 from typing import Any
 
+AFTER_THE_FACT_DAYS = -20  # departed 20 days ago, returned 15 days ago: the report is not late
+
 
 def trip(today: date | None = None, *, days_ahead: int = 60) -> dict[str, Any]:
-    """A complete trip: everything approval needs."""
+    """A complete trip: everything approval needs; in the past if ``days_ahead`` < 0."""
     start = (today or date.today()) + timedelta(days=days_ahead)
 
     def day(n: int) -> str:
@@ -98,6 +102,22 @@ def trip(today: date | None = None, *, days_ahead: int = 60) -> dict[str, Any]:
     }
 
 
+def create_examples() -> dict[str, dict[str, Any]]:
+    """The named examples of `POST /v1/trips`, shown as a choice in the OpenAPI UI."""
+    return {
+        "upcoming": {
+            "summary": "A trip ahead, disclosed before departure",
+            "value": trip(),
+        },
+        "after-the-fact": {
+            "summary": "A trip that has returned, recorded after the fact",
+            "description": "Its approval needs `urgency_justification` (the approve example "
+            "has one); it can then be completed, reported and closed at once.",
+            "value": trip(days_ahead=AFTER_THE_FACT_DAYS),
+        },
+    }
+
+
 PATCH: dict[str, Any] = {
     "title": "UCLG World Summit: local action on the SDGs and urban mobility",
     "networks": ["UCLG", "Mercociudades", "C40"],
@@ -117,6 +137,10 @@ AMEND: dict[str, Any] = {
 CORRECT: dict[str, Any] = {
     "changes": {"host_organisation": "United Cities and Local Governments"},
     "reason": "The host organisation was recorded with its acronym in the name.",
+}
+
+REJECT: dict[str, Any] = {
+    "reason": "The larger budget needs the finance department's opinion first.",
 }
 
 CANCEL: dict[str, Any] = {"reason": "The summit was postponed by its organisers."}

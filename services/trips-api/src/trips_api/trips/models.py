@@ -47,6 +47,12 @@ class Trip(TripsModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
+    pending: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSON),
+        description="A change of purpose, dates, travellers or costs after approval, waiting "
+        "for another holder's approval: the record it would make, why, and who proposed it.",
+    )
 
     created_by: str = Field(max_length=16)
     updated_by: str = Field(max_length=16)

@@ -70,8 +70,9 @@ def history(session: Session, trip: Trip, *, private: bool) -> views.History:
     entries: list[views.HistoryEntry] = []
     previous: dict[str, Any] | None = None
     ignore = {"version", "updated_at", "updated_by", "report_overdue"}
+    protected = views.protected_names(trip)
     for row in rows:
-        state = row.state if private else views.public_copy(row.state)
+        state = row.state if private else views.public_copy(row.state, protected)
         compared = {k: v for k, v in state.items() if k not in ignore}
         entries.append(
             views.HistoryEntry(

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Body, Path, Query, Request, status
 from fastapi.responses import Response
 from pydantic import AfterValidator, StringConstraints
 
@@ -24,7 +24,7 @@ from trips_api.fields import clean_line
 from trips_api.keys.models import ApiKey
 from trips_api.respond import Outcome, json_with_etag, write
 from trips_api.settings import Settings
-from trips_api.trips import queries, service, views
+from trips_api.trips import examples, queries, service, views
 from trips_api.trips.models import Trip
 from trips_api.trips.record import today
 from trips_api.trips.schemas import (
@@ -34,6 +34,7 @@ from trips_api.trips.schemas import (
     CompleteBody,
     CorrectBody,
     FollowupUpdate,
+    RejectBody,
     ReportBody,
     TripFields,
     TripPatch,
@@ -68,15 +69,24 @@ def etag(trip: Trip) -> str:
     return f'"{trip.version}"'
 
 
+def _reviewer(key: ApiKey | None) -> bool:
+    return key is not None and bool(key.scope_set & {"trips:approve", "admin"})
+
+
 def _view(request: Request, trip: Trip, key: ApiKey | None) -> views.TripView:
     settings: Settings = request.app.state.settings
-    return views.view(trip, settings.reporting_currency, today(), private=sees_private(key))
+    return views.view(
+        trip,
+        settings.reporting_currency,
+        today(),
+        private=sees_private(key),
+        reviewer=_reviewer(key),
+    )
 
 
 def _answer(request: Request, trip: Trip, key: ApiKey, code: int = 200) -> Outcome:
-    # The writer supplied the private fields; it may see them back.
-    private = sees_private(key) or "trips:write" in key.scope_set
-    view = views.view(trip, request.app.state.settings.reporting_currency, today(), private=private)
+    # Private fields only to keys that may read them, in this answer as in any other.
+    view = _view(request, trip, key)
     location = f"/v1/trips/{trip.id}" if code == 201 else None
     return Outcome(code, view, etag(trip), location)
 
@@ -100,7 +110,7 @@ def _load(session: SessionDep, trip_id: uuid.UUID, if_match: str | None) -> Trip
 )
 def create_trip(
     request: Request,
-    body: TripFields,
+    body: Annotated[TripFields, Body(openapi_examples=examples.create_examples())],
     session: SessionDep,
     key: Writer,
     idem: IdempotencyKey = None,
@@ -211,7 +221,9 @@ def trip_history(trip_id: TripId, session: SessionDep, key: Reader) -> views.His
     "/{trip_id}",
     response_model=views.TripView,
     summary="Edit a draft or submitted trip",
-    description="Replaces the fields sent. After approval, use `amend` or `correct`.",
+    description="Replaces the fields sent; a body that changes nothing changes nothing (no "
+    "new version). After approval, use `amend` or `correct`. Whoever changes a submitted "
+    "trip may not approve it.",
     responses=_ERRORS,
 )
 def edit_trip(
@@ -260,8 +272,9 @@ def submit_trip(
     "/{trip_id}/approve",
     response_model=views.TripView,
     summary="Approve, publishing the pre-trip disclosure (trip.approved)",
-    description="Needs a key other than those that created and submitted the trip (four eyes). "
-    "A trip approved at short notice needs `urgency_justification`.",
+    description="Needs a key of a holder other than those who created, submitted or changed "
+    "the trip since it was submitted, or who minted their keys (four eyes). A trip approved at "
+    "short notice, or after the fact, needs `urgency_justification`.",
     responses=_ERRORS,
 )
 def approve_trip(
@@ -304,9 +317,12 @@ def _change(
 @router.post(
     "/{trip_id}/amend",
     response_model=views.TripView,
-    summary="Amend an approved trip before travel (trip.amended)",
-    description="For plans that changed: dates, delegation, budget... The history keeps "
-    "both versions and the reason; the event carries the new snapshot and the changes.",
+    summary="Amend an approved trip before departure (trip.amended)",
+    description="For plans that changed: dates, delegation, budget... A change of purpose, "
+    "dates, travellers or costs waits, as `pending_change`, for another holder to approve it "
+    "(`POST .../change/approve`); others take effect at once. The history keeps both versions "
+    "and the reason; the event carries the new snapshot and the changes. A change that alters "
+    "nothing is refused (422).",
     responses=_ERRORS,
 )
 def amend_trip(
@@ -325,7 +341,9 @@ def amend_trip(
     "/{trip_id}/correct",
     response_model=views.TripView,
     summary="Correct a published record that was wrong (trip.corrected)",
-    description="Allowed at any stage after approval; says what was wrong and why.",
+    description="Allowed at any stage after approval, and the only change after departure; "
+    "says what was wrong and why. Purpose, dates, travellers or costs wait for another "
+    "holder's approval, as amendments do.",
     responses=_ERRORS,
 )
 def correct_trip(
@@ -341,10 +359,60 @@ def correct_trip(
 
 
 @router.post(
+    "/{trip_id}/change/approve",
+    response_model=views.TripView,
+    summary="Approve the pending change, which then takes effect (trip.amended or trip.corrected)",
+    description="A change of purpose, dates, travellers or costs after approval waits for this: "
+    "a holder other than the one who proposed it (four eyes) approves it.",
+    responses=_ERRORS,
+)
+def approve_change(
+    request: Request,
+    trip_id: TripId,
+    session: SessionDep,
+    key: Approver,
+    idem: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> Response:
+    def act() -> Outcome:
+        trip = _load(session, trip_id, if_match)
+        settings = request.app.state.settings
+        return _answer(request, service.approve_change(session, settings, trip, key), key)
+
+    return write(request, session, key, idem, None, act)
+
+
+@router.post(
+    "/{trip_id}/change/reject",
+    response_model=views.TripView,
+    summary="Reject the pending change; the trip stays as approved",
+    description="The history keeps the proposal and the reason it was rejected; nothing is "
+    "published.",
+    responses=_ERRORS,
+)
+def reject_change(
+    request: Request,
+    trip_id: TripId,
+    body: RejectBody,
+    session: SessionDep,
+    key: Approver,
+    idem: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> Response:
+    def act() -> Outcome:
+        trip = _load(session, trip_id, if_match)
+        settings = request.app.state.settings
+        return _answer(request, service.reject_change(session, settings, trip, body, key), key)
+
+    return write(request, session, key, idem, body, act)
+
+
+@router.post(
     "/{trip_id}/cancel",
     response_model=views.TripView,
-    summary="Cancel a trip before travel",
-    description="Emits trip.cancelled if the trip had been published.",
+    summary="Cancel a trip before departure",
+    description="Emits trip.cancelled if the trip had been published. An approved trip whose "
+    "departure date has come cannot be cancelled: it stays on the record, report due.",
     responses=_ERRORS,
 )
 def cancel_trip(
@@ -368,7 +436,8 @@ def cancel_trip(
     "/{trip_id}/complete",
     response_model=views.TripView,
     summary="Record that the trip took place, with actual costs (trip.completed)",
-    description="After the return date. Each cost names who paid it.",
+    description="After the return date (the `after-the-fact` example of `POST /v1/trips` "
+    "has returned). Each cost names who paid it.",
     responses=_ERRORS,
 )
 def complete_trip(

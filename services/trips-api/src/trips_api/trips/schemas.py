@@ -215,6 +215,12 @@ class CancelBody(_In):
     reason: LongText
 
 
+class RejectBody(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.REJECT]})
+
+    reason: LongText
+
+
 class CompleteBody(_In):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.COMPLETE]})
 

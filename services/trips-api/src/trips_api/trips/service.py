@@ -15,6 +15,7 @@ from periplus.web import ProblemError
 from trips_api import money
 from trips_api.departments import service as departments_service
 from trips_api.events import service as events_service
+from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
 from trips_api.settings import Settings
 from trips_api.trips import views
@@ -38,6 +39,7 @@ from trips_api.trips.schemas import (
     CompleteBody,
     CostItemIn,
     FollowupUpdate,
+    RejectBody,
     ReportBody,
     TripFields,
     TripPatch,
@@ -65,8 +67,14 @@ def _step(
     key: ApiKey,
     kind: str,
     reason: str | None = None,
+    *,
+    public_step: bool = True,
 ) -> None:
-    """Bump the version and keep the whole trip, as it now stands, in its history."""
+    """Bump the version and keep the whole trip, as it now stands, in its history.
+
+    A step of a published trip is in the public history unless ``public_step`` is
+    False: a change of private fields alone leaves no public trace.
+    """
     moment = now()
     trip.version += 1 if kind != "created" else 0
     trip.updated_by, trip.updated_at = key.id, moment
@@ -80,7 +88,7 @@ def _step(
             at=moment,
             key_id=key.id,
             reason=reason,
-            public=trip.approved_at is not None,
+            public=trip.approved_at is not None and public_step,
             state=state.model_dump(mode="json"),
         )
     )
@@ -152,7 +160,10 @@ def _require_status(trip: Trip, *allowed: str) -> None:
 def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key: ApiKey) -> Trip:
     """Edit in place, which only a trip not yet approved allows."""
     if trip.status in ("draft", "submitted"):
-        trip.record = merge(session, settings, trip, patch, "body")
+        record = merge(session, settings, trip, patch, "body")
+        if record == trip.record:
+            return trip  # nothing changes: no new version, nothing recorded
+        trip.record = record
         index(trip)
         _step(session, settings, trip, key, "edited")
         return trip
@@ -164,8 +175,8 @@ def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key
     )
 
 
-def missing_for_approval(trip: Trip) -> list[dict[str, Any]]:
-    r = trip.record
+def missing_for_approval(trip: Trip, record: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    r = trip.record if record is None else record
     errors = [
         error(f"trip.{name}", f"approval needs {what}", "missing")
         for name, what in APPROVAL_NEEDS
@@ -177,9 +188,47 @@ def missing_for_approval(trip: Trip) -> list[dict[str, Any]]:
 
 
 def _require_complete(trip: Trip) -> None:
-    errors = missing_for_approval(trip)
+    _require_complete_record(trip, trip.record)
+
+
+def _require_complete_record(trip: Trip, record: dict[str, Any]) -> None:
+    errors = missing_for_approval(trip, record)
     if errors:
         raise invalid(f"Trip {trip.reference} lacks what approval needs.", errors)
+
+
+def _authors(session: Session, trip: Trip) -> list[ApiKey]:
+    """The keys that created the trip, submitted it, or changed it since it was submitted."""
+    rows = session.exec(
+        select(TripVersion.version, TripVersion.kind, TripVersion.key_id)
+        .where(col(TripVersion.trip_id) == trip.id)
+        .order_by(col(TripVersion.version))
+    ).all()
+    submitted = max((v for v, kind, _ in rows if kind == "submitted"), default=0)
+    ids = {k for v, kind, k in rows if kind == "created" or v >= submitted}
+    ids |= {trip.created_by, *([trip.submitted_by] if trip.submitted_by else [])}
+    return [k for k in (session.get(ApiKey, i) for i in sorted(ids)) if k is not None]
+
+
+def _require_other_holder(
+    session: Session, trip: Trip, key: ApiKey, authors: list[ApiKey] | None = None
+) -> None:
+    """Four eyes, by holder: no one approves what they wrote, with any key of theirs.
+
+    A key counts for its holder and for the holders of the keys that minted it, so an
+    admin cannot approve through a key it made for itself under another name, nor
+    approve what a key it made wrote.
+    """
+    authors = _authors(session, trip) if authors is None else authors
+    written_by = {a.holder_id for a in authors}
+    answerable = set().union(*(keys_service.lineage(session, a) for a in authors))
+    if key.holder_id in answerable or keys_service.lineage(session, key) & written_by:
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
+            "or proposed its change (or made the key that did); another holder must approve.",
+        )
 
 
 def submit(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
@@ -195,13 +244,7 @@ def approve(
 ) -> Trip:
     """Approve, and so publish the pre-trip disclosure; needs a second pair of eyes."""
     _require_status(trip, "submitted")
-    if key.id in (trip.created_by, trip.submitted_by):
-        raise ProblemError(
-            403,
-            "Forbidden",
-            "Four eyes: a trip must be approved with a key other than the ones that "
-            "created and submitted it.",
-        )
+    _require_other_holder(session, trip, key)
     _require_complete(trip)
     assert trip.departure_date is not None
     day = today()
@@ -235,37 +278,171 @@ def approve(
     return trip
 
 
+MATERIAL = (
+    "purpose",
+    "departure_date",
+    "return_date",
+    "itinerary",
+    "travellers",
+    "delegation_size",
+    "budget",
+    "in_kind",
+)
+"""What a change after approval takes effect in only once another holder approves it."""
+
+
+def _material(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields of MATERIAL that differ; protecting a name alone is not material."""
+
+    def unprotected(travellers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**t, "name_public": None} for t in travellers]
+
+    fields = [f for f in MATERIAL if before.get(f) != after.get(f)]
+    if "travellers" in fields:
+        old, new = before["travellers"], after["travellers"]
+        republished = any(
+            o["name"] == n["name"] and not o["name_public"] and n["name_public"]
+            for o, n in zip(old, new, strict=False)
+        )
+        if unprotected(old) == unprotected(new) and not republished:
+            fields.remove("travellers")
+    return fields
+
+
+def _require_before_departure(trip: Trip, what: str, instead: str) -> None:
+    if trip.departure_date is not None and trip.departure_date <= today():
+        raise ProblemError(
+            409,
+            "Conflict",
+            f"Trip {trip.reference} departed on {trip.departure_date}: it can no longer be "
+            f"{what}; {instead}.",
+        )
+
+
+def _require_nothing_pending(trip: Trip) -> None:
+    if trip.pending is not None:
+        raise ProblemError(
+            409,
+            "Conflict",
+            f"Trip {trip.reference} has a change waiting for approval "
+            "(POST .../change/approve or .../change/reject); one change at a time.",
+        )
+
+
 def change(
     session: Session, settings: Settings, trip: Trip, body: ChangeBody, key: ApiKey, kind: str
 ) -> Trip:
-    """An amendment (plans changed) or a correction (the record was wrong), with its reason."""
+    """An amendment (plans changed, before travel) or a correction (the record was wrong).
+
+    A change of purpose, dates, travellers or costs waits for another holder's approval
+    (``trip.pending``); the trip stands as approved until then. Other changes take effect
+    at once. A change that alters nothing is refused.
+    """
     if kind == "amended":
         _require_status(trip, "approved")
+        _require_before_departure(trip, "amended", "correct the record, with the reason, instead")
     else:
         _require_status(trip, "approved", "completed", "reported", "closed")
+    _require_nothing_pending(trip)
+    nothing = invalid(
+        "Nothing changes: every field given already holds that value.",
+        [error("body.changes", "name a field with a new value", "no_change")],
+    )
     if not body.changes.given():
-        raise invalid("Nothing to change.", [error("body.changes", "name a field", "missing")])
+        raise nothing
+    record = merge(session, settings, trip, body.changes, "body.changes")
+    if record == trip.record:
+        raise nothing
+    _require_complete_record(trip, record)
+    fields = _material(trip.record, record)
+    if fields:
+        trip.pending = {
+            "kind": kind,
+            "fields": fields,
+            "record": record,
+            "reason": body.reason,
+            "key_id": key.id,
+            "at": now().isoformat(),
+        }
+        _step(session, settings, trip, key, "change_proposed", body.reason)
+        return trip
+    _apply(session, settings, trip, record, key, kind, body.reason)
+    return trip
+
+
+def _apply(
+    session: Session,
+    settings: Settings,
+    trip: Trip,
+    record: dict[str, Any],
+    key: ApiKey,
+    kind: str,
+    reason: str,
+) -> None:
+    """Make ``record`` the trip's, and publish what changed of its public record, if anything."""
+    protected = {t["name"] for t in record["travellers"] if not t["name_public"]}
     before = _snapshot(session, settings, trip).model_dump(mode="json")
-    trip.record = merge(session, settings, trip, body.changes, "body.changes")
-    _require_complete(trip)
+    trip.record = record
     index(trip)
     set_report_due(settings, trip)
-    _step(session, settings, trip, key, kind, body.reason)
     snapshot = _snapshot(session, settings, trip)
-    diff = changes(before, snapshot.model_dump(mode="json"))
-    if diff:  # a change of private fields alone stays out of the public log
+    # A name protected by this change is never republished, not even as the value before;
+    # the change is still published, so that readers stop showing the name.
+    shown = [
+        {**t, "name": None if t["name"] in protected else t["name"]} for t in before["travellers"]
+    ]
+    diff = [
+        c.model_copy(update={"before": shown}) if c.field == "travellers" else c
+        for c in changes(before, snapshot.model_dump(mode="json"))
+    ]
+    # A change of private fields alone stays out of the public log and the public history.
+    _step(session, settings, trip, key, kind, reason, public_step=bool(diff))
+    if diff:
         _emit(
             session,
             settings,
             trip,
             f"trip.{kind}",
-            public.TripAmended(trip=snapshot, changes=diff, reason=body.reason),
+            public.TripAmended(trip=snapshot, changes=diff, reason=reason),
         )
+
+
+def approve_change(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
+    """Another holder than the proposer's approves a pending change, which then takes effect."""
+    pending = _pending(trip)
+    proposer = session.get(ApiKey, pending["key_id"])
+    _require_other_holder(session, trip, key, [proposer] if proposer else [])
+    trip.pending = None
+    _apply(session, settings, trip, pending["record"], key, pending["kind"], pending["reason"])
     return trip
+
+
+def reject_change(
+    session: Session, settings: Settings, trip: Trip, body: RejectBody, key: ApiKey
+) -> Trip:
+    """Drop a pending change; the trip stays as approved, and the history says why."""
+    _pending(trip)
+    trip.pending = None
+    _step(session, settings, trip, key, "change_rejected", body.reason)
+    return trip
+
+
+def _pending(trip: Trip) -> dict[str, Any]:
+    if trip.pending is None:
+        raise ProblemError(
+            409, "Conflict", f"Trip {trip.reference} has no change waiting for approval."
+        )
+    return trip.pending
 
 
 def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, key: ApiKey) -> Trip:
     _require_status(trip, "draft", "submitted", "approved")
+    if trip.status == "approved":
+        # A trip that took place stays on the record, with its report due.
+        _require_before_departure(
+            trip, "cancelled", "if the record is wrong, correct it with the reason"
+        )
+    trip.pending = None
     trip.status, trip.cancel_reason, trip.cancelled_at = "cancelled", body.reason, now()
     _step(session, settings, trip, key, "cancelled", body.reason)
     if trip.approved_at is not None:
@@ -398,6 +575,11 @@ def update_followup(
             "Nothing to change.", [error("body", "name status, evidence or due_date", "missing")]
         )
     followups = [dict(f) for f in trip.followups]
+    if all(followups[index].get(k) == v for k, v in given.items()):
+        raise invalid(
+            "Nothing changes: the follow-up already stands so.",
+            [error("body", "give a new status, evidence or due date", "no_change")],
+        )
     followups[index].update(given)
     trip.followups = followups
     _step(session, settings, trip, key, "followup_updated", body.note)

@@ -35,6 +35,21 @@ class InKindView(BaseModel):
     rate_date: date
 
 
+class PendingChangeView(BaseModel):
+    """A change after approval that waits for another holder: until then the trip stands as
+    approved, and the public sees which fields would change and why."""
+
+    kind: str = Field(description="`amended` or `corrected`.")
+    fields: list[str] = Field(description="The fields it would change.")
+    reason: str
+    proposed_at: datetime
+    proposed_by: str | None = Field(description="The key that proposed it (private).")
+    changes: list[public.Change] | None = Field(
+        description="Each field before and after, for keys that approve or read private data; "
+        "protected names stay blank without `trips:read-private`."
+    )
+
+
 class TripView(BaseModel):
     """A trip as the API shows it."""
 
@@ -75,6 +90,9 @@ class TripView(BaseModel):
     report: public.Report | None
     followups: list[public.Followup]
     cancel_reason: str | None
+    pending_change: PendingChangeView | None = Field(
+        default=None, description="A change waiting for approval; the trip above is as approved."
+    )
     private_notes: str | None = Field(description="Shown only to keys that may read private data.")
     created_at: datetime
     updated_at: datetime
@@ -119,7 +137,39 @@ def is_overdue(trip: Trip, today: date) -> bool:
     )
 
 
-def view(trip: Trip, currency: str, today: date, *, private: bool) -> TripView:
+def _travellers(travellers: list[dict[str, Any]], private: bool) -> list[dict[str, Any]]:
+    return [{**t, "name": t["name"] if private or t["name_public"] else None} for t in travellers]
+
+
+def pending_view(trip: Trip, *, private: bool, reviewer: bool) -> PendingChangeView | None:
+    """What the trip shows of its pending change; the values only to reviewers."""
+    pending = trip.pending
+    if pending is None:
+        return None
+    changes = None
+    if reviewer or private:
+        before, after = dict(trip.record), dict(pending["record"])
+        before["travellers"] = _travellers(before["travellers"], private)
+        after["travellers"] = _travellers(after["travellers"], private)
+        changes = [
+            public.Change(field=f, before=before.get(f), after=after.get(f))
+            for f in pending["fields"]
+        ]
+    return PendingChangeView(
+        kind=pending["kind"],
+        fields=pending["fields"],
+        reason=pending["reason"],
+        proposed_at=pending["at"],
+        proposed_by=pending["key_id"] if private else None,
+        changes=changes,
+    )
+
+
+def view(
+    trip: Trip, currency: str, today: date, *, private: bool, reviewer: bool = False
+) -> TripView:
+    """The trip as a reader sees it: private fields only if ``private``; the values of a
+    pending change only to a ``reviewer`` (a key that may approve it) or a private reader."""
     r = trip.record
     budget = _costs(currency, r["budget"])
     actual = _costs(currency, trip.actual_costs) if trip.actual_costs is not None else None
@@ -181,6 +231,7 @@ def view(trip: Trip, currency: str, today: date, *, private: bool) -> TripView:
         report=public.Report(**trip.report) if trip.report else None,
         followups=[public.Followup(**f) for f in trip.followups],
         cancel_reason=trip.cancel_reason,
+        pending_change=pending_view(trip, private=private, reviewer=reviewer),
         private_notes=r["private_notes"] if private else None,
         created_at=trip.created_at,
         updated_at=trip.updated_at,
@@ -235,12 +286,26 @@ def snapshot(trip: Trip, currency: str, department_names: dict[str, str]) -> pub
     )
 
 
-def public_copy(state: dict[str, Any]) -> dict[str, Any]:
-    """A stored private view with every private field blanked, for public history."""
+def public_copy(state: dict[str, Any], protected: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A stored private view with every private field blanked, for public history.
+
+    ``protected`` are names protected now: a name protected after it was published
+    stops showing in every earlier version too.
+    """
     copy = dict(state)
     copy["travellers"] = [
-        {**t, "name": t["name"] if t["name_public"] else None} for t in state["travellers"]
+        {**t, "name": t["name"] if t["name_public"] and t["name"] not in protected else None}
+        for t in state["travellers"]
     ]
     for field in ("private_notes", "created_by", "updated_by", "approved_by"):
         copy[field] = None
+    pending = copy.get("pending_change")
+    if pending is not None:
+        copy["pending_change"] = {**pending, "proposed_by": None, "changes": None}
     return copy
+
+
+def protected_names(trip: Trip) -> frozenset[str]:
+    """The names the law protects on the trip as it stands (and as it would stand)."""
+    records = [trip.record, *([trip.pending["record"]] if trip.pending else [])]
+    return frozenset(t["name"] for r in records for t in r["travellers"] if not t["name_public"])

@@ -1,0 +1,232 @@
+"""Rules that hold against an insider: four eyes by holder, private data kept private,
+changes after approval that wait for another holder, and dates that bind."""
+
+from typing import Any
+
+from sqlmodel import Session
+from trips_api_support import Api
+
+from trips_api.keys import service as keys_service
+from trips_api.trips import examples
+
+
+def _key(api: Api, holder: str, *scopes: str) -> str:
+    """A key made by the operator, held by ``holder``; its client is registered as ``holder``."""
+    with Session(api.app.state.engine) as session:
+        plain = keys_service.create(session, f"{holder} key", list(scopes), holder=holder)[1]
+        session.commit()
+    api.keys[holder] = plain
+    return plain
+
+
+def _minted(api: Api, by: str, role: str, **body: Any) -> None:
+    """A key an admin makes over the API, registered as ``role``."""
+    made = api.post_ok(by, "/v1/keys", json={"name": role, **body})
+    api.keys[role] = made["key"]
+
+
+def _submitted(api: Api, role: str = "writer") -> dict[str, Any]:
+    trip = api.post_ok(role, "/v1/trips", json=examples.trip())
+    return api.post_ok(role, f"/v1/trips/{trip['id']}/submit")
+
+
+def _approve(api: Api, role: str, trip: dict[str, Any]) -> int:
+    return api.as_(role).post(f"/v1/trips/{trip['id']}/approve").status_code
+
+
+# ---- four eyes, by holder ---------------------------------------------------------------
+
+
+def test_another_key_of_the_same_holder_cannot_approve(api: Api) -> None:
+    _key(api, "Mayor's Office", "trips:write")
+    _key(api, "mayor's  office", "trips:approve")  # case and spacing make no other person
+    trip = _submitted(api, "Mayor's Office")
+    assert _approve(api, "mayor's  office", trip) == 403
+    assert api.events() == []
+    assert _approve(api, "approver", trip) == 200
+
+
+def test_an_admin_cannot_approve_through_a_key_it_mints_for_itself(api: Api) -> None:
+    trip = _submitted(api, "admin")
+    _minted(api, "admin", "own approve key", scopes=["trips:approve"])
+    keys = api.as_("admin").get("/v1/keys").json()["keys"]
+    assert next(k for k in keys if k["name"] == "own approve key")["holder"] == "admin"
+    assert _approve(api, "own approve key", trip) == 403
+    # Naming another holder does not help: a key answers for the holder who minted it too.
+    _minted(api, "admin", "a straw man", holder="Someone Else", scopes=["trips:approve"])
+    assert _approve(api, "a straw man", trip) == 403
+    assert api.events() == []
+
+
+def test_an_admin_cannot_approve_what_a_key_it_minted_wrote(api: Api) -> None:
+    _minted(api, "admin", "front", holder="Front Office", scopes=["trips:write"])
+    trip = _submitted(api, "front")
+    assert _approve(api, "admin", trip) == 403
+    assert _approve(api, "approver", trip) == 200
+
+
+def test_keys_an_admin_provisions_for_different_holders_work_together(api: Api) -> None:
+    _minted(api, "admin", "hr", holder="HR system", scopes=["trips:write"])
+    _minted(api, "admin", "mayor", holder="Mayor's office", scopes=["trips:approve"])
+    trip = _submitted(api, "hr")
+    assert _approve(api, "mayor", trip) == 200
+
+
+def test_whoever_changed_a_submitted_trip_cannot_approve_it(api: Api) -> None:
+    _key(api, "Editor", "trips:write", "trips:approve")
+    trip = _submitted(api)
+    edited = api.as_("Editor").patch(f"/v1/trips/{trip['id']}", json={"title": "A new title"})
+    assert edited.status_code == 200
+    assert _approve(api, "Editor", trip) == 403
+    assert _approve(api, "approver", trip) == 200
+
+
+# ---- changes after approval wait for another holder ---------------------------------------
+
+
+def _budget(amount: str) -> list[dict[str, Any]]:
+    return [{"category": "other", "payer": "city", "amount": {"amount": amount, "currency": "EUR"}}]
+
+
+def test_a_correction_of_costs_waits_for_another_holder(api: Api) -> None:
+    _key(api, "Creator", "trips:write", "trips:approve")
+    trip = api.post_ok("Creator", "/v1/trips", json=examples.trip())
+    api.post_ok("Creator", f"/v1/trips/{trip['id']}/submit")
+    approved = api.post_ok("approver", f"/v1/trips/{trip['id']}/approve")
+    path = f"/v1/trips/{trip['id']}"
+    body = {"changes": {"budget": _budget("9999999.00")}, "reason": "Typo in the budget."}
+    proposed = api.post_ok("Creator", f"{path}/correct", json=body)
+    assert proposed["budget_total"] == approved["budget_total"]
+    assert proposed["pending_change"]["fields"] == ["budget"]
+
+    # The public sees the approved trip and that a change waits, not the proposed values.
+    seen = api.as_(None).get(path).json()
+    assert seen["budget_total"] == approved["budget_total"]
+    assert seen["pending_change"]["reason"] == "Typo in the budget."
+    assert seen["pending_change"]["changes"] is None
+    assert seen["pending_change"]["proposed_by"] is None
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+    # Its proposer cannot approve it; one change at a time; another holder can.
+    assert api.as_("Creator").post(f"{path}/change/approve").status_code == 403
+    again = api.as_("Creator").post(f"{path}/correct", json=examples.CORRECT)
+    assert again.status_code == 409
+    review = api.as_("approver").get(path).json()["pending_change"]["changes"]
+    assert review[0]["field"] == "budget"
+    assert review[0]["after"][0]["amount"] == {"amount": "9999999.00", "currency": "EUR"}
+    done = api.post_ok("approver", f"{path}/change/approve")
+    assert done["budget_total"] == {"amount": "9999999.00", "currency": "EUR"}
+    assert done["pending_change"] is None
+    event = api.events()[-1]
+    assert event["type"] == "trip.corrected"
+    assert event["data"]["reason"] == "Typo in the budget."
+
+
+def test_a_rejected_change_leaves_the_trip_as_approved_and_publishes_nothing(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    api.post_ok("writer", f"{path}/amend", json=examples.AMEND)
+    rejected = api.post_ok("approver", f"{path}/change/reject", json=examples.REJECT)
+    assert rejected["pending_change"] is None
+    assert rejected["delegation_size"] == trip["delegation_size"]
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+    kinds = [e["kind"] for e in api.as_("private").get(f"{path}/history").json()["entries"]]
+    assert kinds[-2:] == ["change_proposed", "change_rejected"]
+    assert api.as_("approver").post(f"{path}/change/approve").status_code == 409
+
+
+# ---- private means private ----------------------------------------------------------------
+
+
+def test_only_private_readers_see_private_fields_in_any_answer(api: Api) -> None:
+    created = api.post_ok("writer", "/v1/trips", json=examples.trip())
+    for answer in (
+        created,
+        api.as_("writer").patch(f"/v1/trips/{created['id']}", json={}).json(),
+        api.as_("writer").get(f"/v1/trips/{created['id']}").json(),
+    ):
+        assert answer["private_notes"] is None
+        assert answer["travellers"][1]["name"] is None
+        assert answer["created_by"] is None
+    private = api.as_("private").get(f"/v1/trips/{created['id']}").json()
+    assert private["private_notes"] == examples.trip()["private_notes"]
+    assert private["travellers"][1]["name"] == "Jorge Silva"
+    history = api.as_("writer").get(f"/v1/trips/{created['id']}/history").json()["entries"]
+    assert all(e["key_id"] is None and e["trip"]["private_notes"] is None for e in history)
+
+
+def test_a_change_that_alters_nothing_changes_nothing(api: Api) -> None:
+    draft = api.create()
+    same = api.as_("writer").patch(f"/v1/trips/{draft['id']}", json={"title": draft["title"]})
+    assert same.status_code == 200
+    assert same.json()["version"] == draft["version"]
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    for body in (
+        {"changes": {}, "reason": "Nothing."},
+        {"changes": {"delegation_size": trip["delegation_size"]}, "reason": "The same."},
+    ):
+        refused = api.as_("writer").post(f"{path}/correct", json=body)
+        assert refused.status_code == 422, refused.text
+    assert api.as_(None).get(path).json()["version"] == trip["version"]
+    assert len(api.as_("private").get(f"{path}/history").json()["entries"]) == 3
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
+def test_a_change_of_private_fields_alone_leaves_no_public_trace(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    before = api.as_(None).get(f"{path}/history").json()["entries"]
+    body = {"changes": {"private_notes": "Visa granted."}, "reason": "Visa news."}
+    corrected = api.post_ok("writer", f"{path}/correct", json=body)
+    assert corrected["version"] == trip["version"] + 1
+    assert api.as_(None).get(f"{path}/history").json()["entries"] == before
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+    notes = api.as_("private").get(path).json()["private_notes"]
+    assert notes == "Visa granted."
+
+
+def test_a_name_protected_after_approval_is_never_republished(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    travellers = [{**t, "name_public": False} for t in examples.trip()["travellers"]]
+    body = {"changes": {"travellers": travellers}, "reason": "A court protected the name."}
+    corrected = api.post_ok("writer", f"{path}/correct", json=body)
+    assert corrected["pending_change"] is None  # protecting a name takes effect at once
+    event = api.events()[-1]
+    assert event["type"] == "trip.corrected"
+    assert "Ana Pereira" not in str(event["data"])
+    assert "Ana Pereira" not in api.as_(None).get(f"{path}/history").text
+    assert "Ana Pereira" not in api.as_(None).get(path).text
+    assert "Ana Pereira" in api.as_("private").get(f"{path}/history").text
+
+
+def test_making_a_protected_name_public_waits_for_another_holder(api: Api) -> None:
+    trip = api.approved()
+    travellers = [{**t, "name_public": True} for t in examples.trip()["travellers"]]
+    body = {"changes": {"travellers": travellers}, "reason": "The protection ended."}
+    proposed = api.post_ok("writer", f"/v1/trips/{trip['id']}/correct", json=body)
+    assert proposed["pending_change"]["fields"] == ["travellers"]
+    assert "Jorge Silva" not in api.as_(None).get(f"/v1/trips/{trip['id']}").text
+
+
+# ---- dates that bind ----------------------------------------------------------------------
+
+
+def test_after_departure_only_corrections(api: Api) -> None:
+    trip = api.approved(days_ahead=-3)
+    path = f"/v1/trips/{trip['id']}"
+    amend = api.as_("writer").post(f"{path}/amend", json=examples.AMEND)
+    assert amend.status_code == 409
+    assert "correct" in amend.json()["detail"]
+    assert api.as_("writer").post(f"{path}/correct", json=examples.CORRECT).status_code == 200
+
+
+def test_a_trip_that_departed_cannot_be_cancelled_and_its_report_stays_due(api: Api) -> None:
+    late = api.approved(days_ahead=-45)
+    assert late["report_overdue"] is True
+    refused = api.as_("writer").post(f"/v1/trips/{late['id']}/cancel", json=examples.CANCEL)
+    assert refused.status_code == 409
+    overdue = api.as_(None).get("/v1/trips", params={"overdue": "true"}).json()["trips"]
+    assert [t["id"] for t in overdue] == [late["id"]]
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
