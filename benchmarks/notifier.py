@@ -1,8 +1,15 @@
-"""Notifier channels: webhook fan-out, many live-stream readers, approval to feed.
+"""Notifier: catching up with the ledger, webhook fan-out, many live-stream readers,
+approval to feed.
 
 Servers and clients run in separate processes (in one process, two busy
 threads hand the interpreter lock back and forth and measure that instead).
 
+- Catch-up: a notifier 10^5 entries behind a ledger (trip life cycles signed by
+  their source, in a ledger process of their own), with 20 webhook
+  subscriptions, on SQLite and on PostgreSQL: entries verified (checkpoint,
+  tree, signatures), folded, noticed and fanned out per second; the baseline
+  is the ledger's own entry read rate, every entry read once over HTTP from
+  the same ledger in the same run, doing nothing else.
 - Fan-out: one ledger entry to 1,000 webhook subscribers of a local receiver,
   signed, queued in the database and sent by the delivery worker; the
   baseline is 1,000 plain POSTs of the same size to the same receiver with the
@@ -33,20 +40,33 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
 
+from benchmarks._postgres import create_database, drop_database
+from ledger.testing import SEED as LEDGER_SEED
+from ledger.testing import ledger_settings
+from ledger.testing import serve as serve_ledger
+from notifier import trust as trust_config
+from notifier.channels.models import Delivery, Notice
 from notifier.channels.testing import Entries
+from notifier.channels.webhooks import service as webhooks_service
+from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.ingest import service
+from notifier.ingest.ingestor import Ingestor
+from notifier.ingest.reader import PAGE, LedgerReader
 from notifier.main import MIGRATIONS
-from periplus import db
+from periplus import db, keyfile, sources
+from periplus.events import Envelope
 from periplus.kafka import Connection, TopicReader, ensure_topic, make_producer
 from periplus.local import wait_for_port
 from periplus.note import Signer
 from periplus.policy import Policy
 from periplus.testing import Broker, eventually, free_port
+from services.notifier.tests.public_samples import SOURCE_SIGNER, life
 
 BIN = Path(sys.executable).parent
 SUBSCRIBERS = 1000
@@ -56,9 +76,15 @@ TRIPS = 12
 CONCURRENCY = 16  # the worker's default sending threads
 
 
+CATCH_UP = int(os.environ.get("BENCH_NOTIFIER_CATCH_UP", "100000"))
+CATCH_UP_SUBSCRIPTIONS = 20
+DEPARTMENTS = tuple(f"Department {n}" for n in range(12))
+
+
 def run() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for name, part in (
+        ("catch_up", _catch_up),
         ("webhook_fanout", _fanout),
         ("sse_readers", _stream),
         ("approval_to_feed", _approval_to_feed),
@@ -134,6 +160,164 @@ def _ingest(engine: Engine, item: tuple[int, dict[str, Any]]) -> None:
 def _helper(role: str) -> Any:
     port = free_port()
     return _process([sys.executable, "-m", "benchmarks.notifier", role, str(port)], port)
+
+
+# Catch-up --------------------------------------------------------------------
+
+
+def _catch_up() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        ledger_db = workdir / "ledger.db"
+        started = time.perf_counter()
+        _fill_ledger(ledger_db, CATCH_UP)
+        figures: dict[str, Any] = {
+            "entries": CATCH_UP,
+            "subscriptions": CATCH_UP_SUBSCRIPTIONS,
+            "ledger_filled_seconds": round(time.perf_counter() - started, 1),
+        }
+        with _ledger_process(ledger_db) as url, httpx.Client(timeout=120) as http:
+            reader = LedgerReader(url, http)
+            started = time.perf_counter()
+            for start in range(0, CATCH_UP, PAGE):
+                reader.entries(start, min(CATCH_UP, start + PAGE))
+            baseline = CATCH_UP / (time.perf_counter() - started)
+            figures["baseline_ledger_read_entries_per_second"] = round(baseline)
+            sqlite_url = f"sqlite:///{workdir / 'notifier.db'}"
+            figures["sqlite"] = _catch_up_on(sqlite_url, reader, workdir, baseline)
+            postgres_url = create_database()
+            if postgres_url is None:
+                figures["postgresql"] = {"error": "no PostgreSQL server answers"}
+            else:
+                try:
+                    figures["postgresql"] = _catch_up_on(postgres_url, reader, workdir, baseline)
+                finally:
+                    drop_database(postgres_url)
+    return figures
+
+
+def _catch_up_on(url: str, reader: LedgerReader, workdir: Path, baseline: float) -> dict[str, Any]:
+    """Time one notifier's catch-up from an empty database to the ledger's checkpoint."""
+    engine = db.make_engine(url)
+    try:
+        db.upgrade(engine, MIGRATIONS)
+        with Session(engine) as session:
+            for n in range(CATCH_UP_SUBSCRIPTIONS):
+                body = SubscriptionCreate(url=f"http://127.0.0.1:9/hook/{n}", **_filters(n))
+                webhooks_service.create(session, body, None, CATCH_UP_SUBSCRIPTIONS)
+            session.commit()
+        policy = workdir / "catch-up.policy"
+        policy.write_text(str(Policy.log_only(_LEDGER_SIGNER.verifier)))
+        trust = trust_config.load(
+            policy, {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}, _LEDGER_SOURCE
+        )
+        ingestor = Ingestor(engine, reader, trust)
+        started = time.perf_counter()
+        shown = ingestor.catch_up()
+        rate = shown / (time.perf_counter() - started)
+        with Session(engine) as session:
+            deliveries = session.exec(select(func.count()).select_from(Delivery)).one()
+            notices = session.exec(select(func.count()).select_from(Notice)).one()
+    finally:
+        engine.dispose()
+    return {
+        "shown": shown,
+        "notices": notices,
+        "deliveries_queued": deliveries,
+        "entries_per_second": round(rate),
+        "ratio_to_ledger_read": round(rate / baseline, 2),
+    }
+
+
+def _filters(n: int) -> dict[str, Any]:
+    """Twenty subscriptions as readers make them: one to everything, the rest filtered by
+    department, type, SDG goal with a type, or trips that never come."""
+    if n == 0:
+        return {}
+    kinds: list[dict[str, Any]] = [
+        {"sdg_goals": [13], "types": ["trip.approved"]},
+        {"departments": [DEPARTMENTS[n % len(DEPARTMENTS)]]},
+        {"types": ["trip.reported", "followup.updated"]},
+        {"trip_ids": [str(uuid.uuid4())]},
+    ]
+    return kinds[n % 4]
+
+
+_LEDGER_SIGNER = Signer("periplus.test/ledger", keyfile.from_seed(LEDGER_SEED))
+_LEDGER_SOURCE = "test-city/ledger"
+
+
+def _fill_ledger(path: Path, count: int) -> None:
+    """A ledger of ``count`` entries: whole trip life cycles in the public contract's shapes,
+    each trip in one of twelve departments, every event signed by its source; appended
+    5,000 at a time, as they are made."""
+    keys = {
+        SOURCE_SIGNER.name: {"url": "http://127.0.0.1:9", "keys": [str(SOURCE_SIGNER.verifier)]}
+    }
+    with serve_ledger(f"sqlite:///{path}", sources=keys) as ledger:
+        for start in range(0, count, 5000):
+            events = _trip_events(start, min(count, start + 5000))
+            ledger.append(events, checkpoint=start + 5000 >= count)
+
+
+def _trip_events(start: int, end: int) -> list[Envelope]:
+    """Events ``start`` to ``end`` (seqs from ``start + 1``) of trips of five events each."""
+    template = life(str(uuid.uuid4()))
+    events: list[Envelope] = []
+    for seq in range(start + 1, end + 1):
+        number, step = divmod(seq - 1, len(template))
+        trip = uuid.uuid5(uuid.NAMESPACE_URL, f"bench-trip-{number}")
+        department, reference = DEPARTMENTS[number % len(DEPARTMENTS)], f"MVD-2026-{number:05d}"
+        event = template[step]
+        data = orjson.loads(orjson.dumps(event["data"]))
+        snapshot = data.get("trip")
+        if isinstance(snapshot, dict):
+            snapshot.update(
+                reference=reference,
+                lead_department=department,
+                departments=[department, "Mobility"],
+            )
+        else:
+            data["reference"] = reference
+        events.append(
+            sources.sign(
+                SOURCE_SIGNER,
+                seq=seq,
+                type_=event["type"],
+                trip_id=trip,
+                occurred_at=event["occurred_at"],
+                data=data,
+            )
+        )
+    return events
+
+
+@contextmanager
+def _ledger_process(path: Path) -> Iterator[str]:
+    """The ledger over ``path`` in a process of its own, as a notifier meets it."""
+    port = free_port()
+    settings = ledger_settings(f"sqlite:///{path}")
+    env = {
+        "LEDGER_PORT": str(port),
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY": LEDGER_SEED,
+        "LEDGER_ORIGIN": settings.origin,
+        "LEDGER_OWN_SOURCE": settings.own_source,
+        "LEDGER_INGEST_ENABLED": "false",
+        "LEDGER_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        "LEDGER_SIGNED_CHECKPOINT_FILE": str(settings.signed_checkpoint_file),
+        "LEDGER_LOG_LEVEL": "WARNING",
+        "LEDGER_SOURCES": json.dumps(
+            {
+                SOURCE_SIGNER.name: {
+                    "url": "http://127.0.0.1:9",
+                    "keys": [str(SOURCE_SIGNER.verifier)],
+                }
+            }
+        ),
+    }
+    with _process([str(BIN / "ledger"), "serve"], port, env) as url:
+        yield url
 
 
 # Webhook fan-out -------------------------------------------------------------

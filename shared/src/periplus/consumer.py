@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from periplus.kafka import Connection, Record, TopicReader
@@ -128,8 +129,25 @@ class ConsumerLoop(threading.Thread):
         model = self.offsets_model
         with Session(self.engine) as session:
             self.handle(session, prepared)
-            for partition, offset in ends.items():
-                session.merge(model(topic=self.topic, partition=partition, offset=offset))
+            rows = [
+                {"topic": self.topic, "partition": partition, "offset": offset}
+                for partition, offset in sorted(ends.items())
+            ]
+            # One statement that inserts or updates: two consumers of one database that
+            # store their first offset together do not collide on its key.
+            insert = (
+                postgresql.insert
+                if session.get_bind().dialect.name == "postgresql"
+                else sqlite.insert
+            )
+            statement = insert(model)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["topic", "partition"],
+                    set_={"offset": statement.excluded.offset},
+                ),
+                rows,
+            )
             session.commit()
         if self.on_commit is not None:
             self.on_commit()

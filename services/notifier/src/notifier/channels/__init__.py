@@ -1,7 +1,7 @@
 """Channels that push ledger entries and alerts to people: webhooks and a live stream.
 
-Every channel reads the notice log (``channel_notice``), which :func:`on_entry`
-writes in the same transaction that records a ledger entry, so a crash can
+Every channel reads the notice log (``channel_notice``), which :func:`on_entries`
+writes in the same transaction that records a batch of ledger entries, so a crash can
 delay a notice and never lose one. A notice is a ledger entry, at position
 ``(index, 0)``, or an alert (``alert.report_overdue``, ``alert.followup_missed``)
 at ``(index, n)``: the n-th raised after entry ``index``. Readers see one order.
@@ -14,8 +14,10 @@ Webhooks (``/v1/subscriptions``)
     ``Authorization: Bearer`` to list, read, delete, rotate the secret of,
     test, and read the delivery log of the subscriptions it manages (or to add
     another subscription under it). Only its SHA-256 is stored; a lost token
-    means subscribing again. Each message is signed per Standard Webhooks
-    (``webhook-id``, ``webhook-timestamp``, ``webhook-signature: v1,<base64>``);
+    means subscribing again. A notice finds its subscriptions through an index
+    keyed on what they filter (``webhooks.index``), never by reading them all.
+    Each message is signed per Standard Webhooks (``webhook-id``,
+    ``webhook-timestamp``, ``webhook-signature: v1,<base64>``);
     after a rotation the old secret signs too, for 24 hours. A failed attempt
     is retried on ``webhook_retry_schedule``, the spec's example schedule (5 s,
     5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), always under the same
@@ -39,9 +41,11 @@ Live stream (``/v1/stream``)
 Alerts
     A periodic check (``alert_interval``) raises each alert once, when a
     report's due date or a follow-up's due date has passed (UTC) without the
-    report or the follow-up being done, within ``alert_horizon_days``.
+    report or the follow-up being done, within ``alert_horizon_days``, and only
+    while the read model holds every entry of the newest checkpoint read: a
+    notifier catching up raises nothing until it has caught up.
 """
 
-from notifier.channels.notices import on_entry
+from notifier.channels.notices import on_entries
 
-__all__ = ["on_entry"]
+__all__ = ["on_entries"]

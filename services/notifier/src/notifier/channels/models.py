@@ -134,3 +134,13 @@ class DeliveryAttempt(NotifierModel, table=True):
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=500)
     duration_ms: int
+
+
+class SubscriptionStamp(NotifierModel, table=True):
+    """One row, given a new value in every transaction that adds, deletes or disables a
+    subscription: the fan-out keeps its index of subscriptions until the stamp changes."""
+
+    __tablename__ = "webhook_subscription_stamp"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    stamp: str = Field(max_length=32)

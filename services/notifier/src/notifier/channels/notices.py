@@ -6,7 +6,7 @@ positions and a reader that resumes after a position misses none.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,44 +16,52 @@ from sqlalchemy import func, or_, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from notifier.channels.models import Notice, WatchedFollowup, WatchedTrip
+from notifier.channels import watched
+from notifier.channels.models import Notice
 from notifier.channels.webhooks import service as webhooks_service
-from notifier.ingest.fold import STATUS_AFTER
+from notifier.ingest.rows import insert_many
 
 Position = tuple[int, int]
 
-SNAPSHOT_TYPES = frozenset({"trip.approved", "trip.amended", "trip.corrected"})
 _LOCK_KEY = 60030003
 _NEW = "periplus.channels.new"
 
 
-def on_entry(session: Session, index: int, event: dict[str, Any]) -> None:
-    """Record what the channels must announce about one ledger entry; the caller commits."""
+def on_entries(session: Session, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Record what the channels must announce about ledger entries of trips, in index
+    order, a statement per table for them all; the caller commits."""
+    if not items:
+        return
     lock(session)
-    type_, trip_id = str(event.get("type", ""))[:40], str(event.get("trip_id", ""))[:36]
-    data = event.get("data")
-    trip = watch(session, trip_id, type_, data if isinstance(data, dict) else {})
-    body = {
-        "ledger_index": index,
-        "trip_id": trip_id,
-        "reference": trip.reference,
-        "title": trip.title,
-        "occurred_at": event.get("occurred_at"),
-        "event": event,
-    }
-    add(
-        session,
-        Notice(
-            ledger_index=index,
-            sub=0,
-            type=type_,
-            trip_id=trip_id,
-            departments=list(trip.departments),
-            sdg_goals=list(trip.sdg_goals),
-            body=body,
-            created_at=datetime.now(UTC),
-        ),
-    )
+    heads = [(str(e.get("type", ""))[:40], str(e.get("trip_id", ""))[:36]) for _, e in items]
+    batch = watched.load(session, {trip_id for _, trip_id in heads})
+    moment = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for (index, event), (type_, trip_id) in zip(items, heads, strict=True):
+        data = event.get("data")
+        trip = batch.watch(trip_id, type_, data if isinstance(data, dict) else {})
+        body = {
+            "ledger_index": index,
+            "trip_id": trip_id,
+            "reference": trip.reference,
+            "title": trip.title,
+            "occurred_at": event.get("occurred_at"),
+            "event": event,
+        }
+        rows.append(
+            {
+                "ledger_index": index,
+                "sub": 0,
+                "type": type_,
+                "trip_id": trip_id,
+                "departments": list(trip.departments),
+                "sdg_goals": list(trip.sdg_goals),
+                "body": body,
+                "created_at": moment,
+            }
+        )
+    watched.save(session, batch, [trip_id for _, trip_id in heads])
+    add_many(session, rows)
 
 
 def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
@@ -75,7 +83,17 @@ def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
 def add(session: Session, notice: Notice) -> None:
     """Append a notice and queue it for every matching webhook."""
     session.add(notice)
-    webhooks_service.fan_out(session, notice)
+    session.flush()
+    webhooks_service.fan_out(session, [notice.model_dump()])
+    session.info[_NEW] = True
+
+
+def add_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append ``channel_notice`` rows and queue each for every matching webhook."""
+    if not rows:
+        return
+    insert_many(session, Notice, rows)
+    webhooks_service.fan_out(session, rows)
     session.info[_NEW] = True
 
 
@@ -97,49 +115,6 @@ def next_alert_position(session: Session) -> Position | None:
     """Where an alert raised now goes: after the last notice."""
     last = last_position(session)
     return None if last is None else (last[0], last[1] + 1)
-
-
-def watch(session: Session, trip_id: str, type_: str, data: dict[str, Any]) -> WatchedTrip:
-    """Keep the trip's facets, status, report date and follow-ups as the entries state them."""
-    trip = session.get(WatchedTrip, trip_id) or WatchedTrip(
-        trip_id=trip_id, departments=[], sdg_goals=[]
-    )
-    if type_ in SNAPSHOT_TYPES:
-        nested = data.get("trip")
-        snapshot: dict[str, Any] = nested if isinstance(nested, dict) else data
-        trip.reference = str(snapshot.get("reference") or trip.reference)[:40]
-        trip.title = str(snapshot.get("title") or trip.title)[:200]
-        trip.departments = [str(d)[:200] for d in _list(snapshot.get("departments"))][:50]
-        trip.sdg_goals = [g for g in _list(snapshot.get("sdg_goals")) if isinstance(g, int)][:17]
-        if snapshot.get("report_due"):
-            trip.report_due = str(snapshot["report_due"])[:10]
-    elif data.get("reference") and not trip.reference:
-        trip.reference = str(data["reference"])[:40]
-    trip.status = STATUS_AFTER.get(type_, trip.status)
-    session.add(trip)
-    followups = _list(data.get("followups")) if type_ == "trip.reported" else []
-    if type_ == "followup.updated":
-        followups = [data.get("followup")]
-    for followup in followups:
-        if isinstance(followup, dict) and followup.get("id") and followup.get("due_date"):
-            _watch_followup(session, trip_id, followup)
-    return trip
-
-
-def _watch_followup(session: Session, trip_id: str, followup: dict[str, Any]) -> None:
-    key = str(followup["id"])[:40]
-    row = session.get(WatchedFollowup, (trip_id, key)) or WatchedFollowup(
-        trip_id=trip_id, followup_id=key, due_date="", status="open"
-    )
-    row.commitment = str(followup.get("commitment") or "")[:1000]
-    row.owner_department = str(followup.get("owner_department") or "")[:200]
-    row.due_date = str(followup["due_date"])[:10]
-    row.status = str(followup.get("status") or "open")[:20]
-    session.add(row)
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 # Reading -------------------------------------------------------------------

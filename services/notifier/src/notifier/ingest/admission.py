@@ -6,6 +6,7 @@ An entry that fails (a signature, or text with a control character that an
 older ledger took) is quarantined and the tree still advances past it.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from notifier.trust import Trust
@@ -13,6 +14,7 @@ from periplus.events import (
     LEDGER_NOTICES,
     SEQ_RESOLVED,
     WITHHELD,
+    Envelope,
     EventRejectedError,
     parse_envelope,
 )
@@ -21,12 +23,55 @@ from periplus.sources import ROTATION
 ONLY_THE_LEDGER = {WITHHELD: "withhold an entry", SEQ_RESOLVED: "resolve a seq"}
 
 
-def admit(trust: Trust, index: int, leaf: bytes) -> dict[str, Any]:
-    """The event of a leaf the signed tree holds, or EventRejectedError saying why not.
+Admitted = dict[str, Any] | EventRejectedError
 
-    A key rotation that verifies is followed at once: the entries after it in
-    the same batch are signed by the new key. An unsigned entry is taken only
-    below ``trust.unsigned_before``: a log keeps what it appended before signatures.
+
+def admit_many(trust: Trust, leaves: Sequence[tuple[int, bytes]]) -> list[Admitted]:
+    """The event of each ``(index, leaf)`` the signed tree holds, in order, or in its place
+    the EventRejectedError saying why it is refused.
+
+    The signatures between two key rotations are checked together
+    (``SourceKeys.check_many``, over a thread per core); a rotation is followed
+    where it stands, so the entries after it are checked under the new key.
+    """
+    found: list[Admitted] = []
+    waiting: list[tuple[int, Envelope]] = []  # (place in found, envelope) to check
+
+    def check_waiting() -> None:
+        checked = trust.sources.check_many([envelope for _, envelope in waiting])
+        for (at, _), verdict in zip(waiting, checked, strict=True):
+            if isinstance(verdict, EventRejectedError):
+                found[at] = verdict
+        waiting.clear()
+
+    for index, leaf in leaves:
+        try:
+            envelope = _read(trust, index, leaf)
+        except EventRejectedError as exc:
+            found.append(exc)
+            continue
+        if envelope.sig is None and index < trust.unsigned_before:
+            found.append(envelope.to_json())  # from before signatures
+        elif envelope.type == ROTATION:
+            check_waiting()
+            try:
+                trust.sources.follow(envelope)
+            except EventRejectedError as exc:
+                found.append(exc)
+            else:
+                found.append(envelope.to_json())
+        else:
+            waiting.append((len(found), envelope))
+            found.append(envelope.to_json())
+    check_waiting()
+    return found
+
+
+def _read(trust: Trust, index: int, leaf: bytes) -> Envelope:
+    """The envelope of a leaf, if its form and its source may be taken at all.
+
+    An unsigned entry is taken only below ``trust.unsigned_before``: a log keeps
+    what it appended before signatures (the caller checks every other signature).
     """
     envelope = parse_envelope(leaf)
     if envelope.leaf != leaf:
@@ -39,10 +84,4 @@ def admit(trust: Trust, index: int, leaf: bytes) -> dict[str, Any]:
         raise EventRejectedError(
             f"only the ledger ({trust.ledger_source}) may {ONLY_THE_LEDGER[envelope.type]}"
         )
-    if envelope.sig is None and index < trust.unsigned_before:
-        return envelope.to_json()
-    if envelope.type == ROTATION:
-        trust.sources.follow(envelope)
-    else:
-        trust.sources.check(envelope)
-    return envelope.to_json()
+    return envelope

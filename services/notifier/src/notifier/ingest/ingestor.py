@@ -10,11 +10,19 @@ which count only once they do; checks each entry's source signature; and
 applies what passes in the transaction that stores the new tree. What fails
 is quarantined. The tree already shown needs no consistency proof: the new
 root is computed from its stored right edge.
+
+Catching up, a batch's signatures are checked together, and the next batch
+is read from the ledger while this one is written. The size of the newest
+checkpoint is recorded before anything of it is shown, so that the read model
+is known to lag until it holds that much (alerts wait for it). Two notifiers
+on one database each extend the tree only from the size they locked, so
+neither applies an entry the other did.
 """
 
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from prometheus_client import Gauge
 from sqlalchemy import Engine, select
@@ -43,8 +51,13 @@ Found = tuple[CompactRange, list[Leaf]]
 
 
 class Ingestor:
-    def __init__(self, engine: Engine, ledger: LedgerReader, trust: Trust) -> None:
-        self.engine, self.ledger, self.trust = engine, ledger, trust
+    def __init__(
+        self, engine: Engine, ledger: LedgerReader, trust: Trust, batch: int = BATCH
+    ) -> None:
+        self.engine, self.ledger, self.trust, self.batch = engine, ledger, trust, batch
+        self._signed_seen = -1  # the newest signed size recorded since start
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="ledger-reader")
+        self._ahead: tuple[int, int, Future[list[Leaf]]] | None = None
         self._lock = threading.Lock()  # one catch-up at a time: each extends the tree it read
         self._failing = False
 
@@ -77,13 +90,16 @@ class Ingestor:
                         "a rotation shown before no longer verifies", extra={"error": str(exc)}
                     )
 
-    def catch_up(self) -> int:
-        """Show what the ledger's latest checkpoint commits to and passes; return how many."""
+    def catch_up(self, rounds: int | None = None) -> int:
+        """Show what the ledger's latest checkpoint commits to and passes, in at most
+        ``rounds`` batches (all it takes by default); return how many were shown."""
         shown = 0
         with self._lock:
             try:
-                for applied in self._rounds():
+                for done, applied in enumerate(self._rounds(), 1):
                     shown += applied
+                    if rounds is not None and done >= rounds:
+                        break
             except LedgerError as exc:
                 if not self._failing:
                     log.warning("cannot read the ledger; will retry", extra={"error": str(exc)})
@@ -92,6 +108,8 @@ class Ingestor:
                 if self._failing:
                     log.info("the ledger answers again")
                 self._failing = False
+            finally:
+                self._ahead = None  # read afresh next time: an entry may be withheld meanwhile
         return shown
 
     def _rounds(self) -> Iterator[int]:
@@ -102,11 +120,12 @@ class Ingestor:
         except NoteError as exc:
             self._alarm("policy", f"the checkpoint fails the trust policy: {exc}", note)
             return
+        self._saw(signed.size)
         while True:
             with db.reading(self.engine) as connection:
                 verified = tree.load(connection)
-                end = min(signed.size, verified.size + BATCH)
-                announced = staging.between(connection, verified.size, end, 4 * BATCH)
+                end = min(signed.size, verified.size + self.batch)
+                announced = staging.between(connection, verified.size, end, 4 * self.batch)
             if signed.size < verified.size:
                 reason = (
                     f"the checkpoint of size {signed.size} is smaller than "
@@ -120,6 +139,9 @@ class Ingestor:
                     self._alarm("fork", reason, note)
                 return
             found = self._extend(verified, end, signed, announced)
+            if found is not None and not all(i in announced for i in range(verified.size, end)):
+                # Catching up: the next batch is read while this one is written.
+                self._read_ahead(end, min(signed.size, end + self.batch))
             if found is None:
                 reason = (
                     f"the ledger's entries {verified.size}..{end - 1} do not hash to the root "
@@ -158,7 +180,7 @@ class Ingestor:
             grown = tree.extended(verified, (a.leaf_hash for a in first))
             if reaches(grown):
                 return grown, leaves
-        leaves = self.ledger.entries(verified.size, end)
+        leaves = self._entries(verified.size, end)
         grown = tree.extended(verified, (leaf.hash for leaf in leaves))
         return (grown, leaves) if reaches(grown) else None
 
@@ -174,14 +196,17 @@ class Ingestor:
         grown, leaves = found
         shown: list[Item] = []
         refused: list[tuple[Leaf, str]] = []
+        present = [(leaf.index, leaf.leaf) for leaf in leaves if leaf.leaf is not None]
+        admitted = admission.admit_many(self.trust, present)
+        verdicts = dict(zip((index for index, _ in present), admitted, strict=True))
         for leaf in leaves:
-            if leaf.leaf is None:
+            verdict = verdicts.get(leaf.index)
+            if verdict is None:
                 shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
-                continue
-            try:
-                shown.append((leaf.index, admission.admit(self.trust, leaf.index, leaf.leaf)))
-            except EventRejectedError as exc:
-                refused.append((leaf, str(exc)))
+            elif isinstance(verdict, EventRejectedError):
+                refused.append((leaf, str(verdict)))
+            else:
+                shown.append((leaf.index, verdict))
         held = {leaf.index: leaf.hash for leaf in leaves}
         forged = [a for each in announced.values() for a in each if a.leaf_hash != held[a.index]]
         with Session(self.engine) as session:
@@ -202,6 +227,27 @@ class Ingestor:
             session.commit()
         VERIFIED_SIZE.set(grown.size)
         return applied
+
+    def _entries(self, start: int, end: int) -> list[Leaf]:
+        """The ledger's entries ``[start, end)``: those read ahead if they are these."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[:2] == (start, end):
+            return ahead[2].result()
+        return self.ledger.entries(start, end)
+
+    def _read_ahead(self, start: int, end: int) -> None:
+        if start < end:
+            self._ahead = (start, end, self._reader.submit(self.ledger.entries, start, end))
+
+    def _saw(self, signed_size: int) -> None:
+        """Record, before anything of it is shown, how far the ledger has signed: until the
+        read model holds that much it lags, and raises no alerts."""
+        if signed_size <= self._signed_seen:
+            return
+        with Session(self.engine) as session:
+            tree.saw(session, signed_size)
+            session.commit()
+        self._signed_seen = signed_size
 
     def _alarm(self, problem: quarantine.Problem, reason: str, note: str) -> None:
         with Session(self.engine) as session:

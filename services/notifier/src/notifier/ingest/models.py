@@ -42,6 +42,11 @@ class VerifiedTree(NotifierModel, table=True):
     edge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     checkpoint: str = Field(sa_column=Column(Text, nullable=False))
     verified_at: datetime
+    signed_size: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    """The size of the newest checkpoint read that passed the policy: past ``size``,
+    the read model lags the ledger."""
 
 
 class Quarantined(NotifierModel, table=True):

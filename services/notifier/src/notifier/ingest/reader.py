@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from periplus.merkle import leaf_hash
 
@@ -67,7 +68,7 @@ class LedgerReader:
 
     def _json(self, path: str, **params: int) -> dict[str, Any]:
         try:
-            body = self._get(path, **params).json()
+            body = orjson.loads(self._get(path, **params).content)
         except ValueError as exc:
             raise LedgerError(f"/v1/log/{path} answered no JSON") from exc
         if not isinstance(body, dict):

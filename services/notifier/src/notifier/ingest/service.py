@@ -2,10 +2,12 @@
 
 Nothing here checks a signature: ``notifier.ingest.ingestor`` calls it only
 with entries that a checkpoint under the trust policy commits to and whose
-source signature verifies. An entry that still cannot be applied (a shape the
-fold cannot take, a value the database cannot store) is quarantined on its
-own, in a savepoint, and the entries after it are applied. An index with no
-entry here (one quarantined) is a gap that stays.
+source signature verifies. A batch is applied at once (``views``, and the
+channels' ``on_entries``): its trips read in one query, folded in memory,
+written with one statement per table. An entry that still cannot be applied
+(a shape the fold cannot take, a value the database cannot store) is
+quarantined on its own, in a savepoint, and the entries after it are
+applied. An index with no entry here (one quarantined) is a gap that stays.
 """
 
 from collections.abc import Iterable, Sequence
@@ -18,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from notifier import channels
 from notifier.channels import notices
-from notifier.ingest import fold, quarantine
-from notifier.models import LoggedEntry, TripFacet, TripView
+from notifier.ingest import fold, quarantine, views
+from notifier.models import LoggedEntry, TripView
 from periplus.canonical import canonical_bytes
 from periplus.events import SEQ_RESOLVED
 from periplus.isolation import apply_isolated
@@ -47,8 +49,7 @@ def apply(session: Session, items: Iterable[Item], origin: str = "") -> int:
             following = index + 1
 
     def record_each(chunk: Sequence[Item]) -> None:
-        for index, event in chunk:
-            record(session, index, event)
+        record_many(session, chunk)
 
     def refuse(item: Item, error: str) -> None:
         index, event = item
@@ -65,25 +66,70 @@ def next_index(session: Session) -> int:
     return 0 if last is None else int(last) + 1
 
 
+def record_many(session: Session, items: Sequence[Item]) -> None:
+    """Store entries and fold them into their trips, a run at a time between withholdings.
+
+    A withholding rewrites entries stored before it, so the run before it is
+    written first, and it is recorded on its own.
+    """
+    run: list[Item] = []
+    for index, event in items:
+        if WITHHELD not in event and event.get("type") == NOTICE:
+            _record_run(session, run)
+            run = []
+            session.expire_all()  # what the run wrote is read afresh
+            record(session, index, event)
+            session.flush()
+        else:
+            run.append((index, event))
+    _record_run(session, run)
+
+
+def _record_run(session: Session, items: Sequence[Item]) -> None:
+    """Entries with no withholding among them: one statement per table for them all."""
+    if not items:
+        return
+    entries: list[dict[str, Any]] = []
+    folded: list[Item] = []
+    moment = datetime.now(UTC)
+    for index, event in items:
+        if WITHHELD in event:
+            # Withheld before we read it: only the index is public; its notice names the trip.
+            withheld = {WITHHELD: event[WITHHELD]}
+            entries.append(views.entry_row(index, "", WITHHELD, "", withheld, moment))
+            continue
+        trip_id, type_ = _about(event)
+        occurred_at = str(event.get("occurred_at", ""))
+        entries.append(views.entry_row(index, trip_id, type_, occurred_at, event, moment))
+        if trip_id:
+            folded.append((index, event))
+    views.write_entries(session, entries)
+    trips = views.load(session, {str(event["trip_id"]) for _, event in folded})
+    for index, event in folded:
+        trip_id, type_ = _about(event)
+        view = trips.get(trip_id)
+        if view is None:
+            view = trips[trip_id] = views.View(trip_id, last_index=index)
+        view.fold(index, type_, str(event.get("occurred_at", "")), event.get("data"))
+    views.save(session, list(trips.values()))
+    channels.on_entries(session, folded)
+
+
+def _about(event: dict[str, Any]) -> tuple[str, str]:
+    """The trip an entry is folded into ("" for one about a source) and its type."""
+    trip_id, type_ = str(event["trip_id"]), str(event["type"])
+    if type_ in (ROTATION, SEQ_RESOLVED):
+        trip_id = ""  # about a source, not a trip: kept, never folded into a trip
+    return trip_id, type_
+
+
 def record(session: Session, index: int, event: dict[str, Any]) -> None:
     """Store one entry and fold it into its trip's current public state."""
     if WITHHELD in event:
-        # Withheld before we read it: only the index is public; its notice names the trip.
-        session.add(
-            LoggedEntry(
-                index=index,
-                trip_id="",
-                type=WITHHELD,
-                occurred_at="",
-                event={WITHHELD: event[WITHHELD]},
-                received_at=datetime.now(UTC),
-            )
-        )
+        _record_run(session, [(index, event)])
         return
-    trip_id, type_ = str(event["trip_id"]), str(event["type"])
+    trip_id, type_ = _about(event)
     occurred_at = str(event.get("occurred_at", ""))
-    if type_ in (ROTATION, SEQ_RESOLVED):
-        trip_id = ""  # about a source, not a trip: kept, never folded into a trip
     session.add(
         LoggedEntry(
             index=index,
@@ -119,7 +165,8 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
     _refresh_facets(session, trip_id, fold.facets(state))
     if type_ == NOTICE:
         _withhold(session, view, index, event.get("data") or {})
-    channels.on_entry(session, index, event)
+    session.flush()
+    channels.on_entries(session, [(index, event)])
 
 
 def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[str, Any]) -> None:
@@ -158,10 +205,5 @@ def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[
 
 
 def _refresh_facets(session: Session, trip_id: str, wanted: set[tuple[str, str]]) -> None:
-    existing = session.exec(select(TripFacet).where(col(TripFacet.trip_id) == trip_id)).all()
-    have = {(f.kind, f.value) for f in existing}
-    for facet in existing:
-        if (facet.kind, facet.value) not in wanted:
-            session.delete(facet)
-    for kind, value in wanted - have:
-        session.add(TripFacet(trip_id=trip_id, kind=kind, value=value))
+    session.flush()
+    views.refresh_facets(session, {trip_id: wanted})

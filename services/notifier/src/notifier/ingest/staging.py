@@ -91,6 +91,9 @@ def stage(session: Session, items: list[Read], verified_size: int) -> None:
                 }
             )
     if rows:
+        # In key order: two notifiers staging the same announcements never wait on each other
+        # in opposite orders.
+        rows.sort(key=lambda row: (row["index"], row["leaf_hash"]))
         session.execute(insert_new(session, StagedEntry), rows)
 
 

@@ -3,7 +3,10 @@
 Computed from what the entries state (``channel_trip``, ``channel_followup``),
 so an alert says: as of ledger entry N, this was due and had not been filed.
 A date missed longer ago than the horizon raises nothing: catching up an old
-ledger must not flood readers with stale news.
+ledger must not flood readers with stale news. Nothing is raised while the read
+model lags the newest checkpoint read (``notifier.ingest.tree.caught_up``): the
+report an alert would call missing may be in an entry not yet read, and an
+alert, once sent, cannot be taken back.
 """
 
 from collections.abc import Sequence
@@ -15,14 +18,18 @@ from sqlmodel import Session, col, select
 from notifier.channels import notices
 from notifier.channels.filters import ALERT_TYPES
 from notifier.channels.models import Notice, RaisedAlert, WatchedFollowup, WatchedTrip
+from notifier.ingest import tree
 
 REPORT_PENDING = ("approved", "completed")
 FOLLOWUP_PENDING = ("open", "in_progress")
 
 
 def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
-    """Raise every alert now due and not yet raised; the caller commits."""
+    """Raise every alert now due and not yet raised, once the read model has caught up
+    with the ledger; the caller commits."""
     notices.lock(session)
+    if not tree.caught_up(session.connection()):
+        return []
     earliest = (today - timedelta(days=horizon_days)).isoformat()
     cutoff = today.isoformat()
     raised: list[Notice] = []

@@ -1,16 +1,19 @@
 """Subscriptions and their deliveries; callers commit."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete
+from sqlalchemy import ColumnElement, delete, update
 from sqlmodel import Session, col, select
 
 from notifier.channels.filters import Filters
-from notifier.channels.models import Delivery, DeliveryAttempt, Notice, Subscription
+from notifier.channels.models import Delivery, DeliveryAttempt, Subscription, SubscriptionStamp
+from notifier.channels.webhooks import index as subscription_index
 from notifier.channels.webhooks import signing
 from notifier.channels.webhooks.schemas import SubscriptionCreate
+from notifier.ingest.rows import insert_many
 from periplus.web import ProblemError
 
 ROTATION_GRACE = timedelta(hours=24)
@@ -34,26 +37,52 @@ def filters(sub: Subscription) -> Filters:
     return Filters.of(sub.trip_ids, sub.departments, sub.sdg_goals, sub.types)
 
 
-def fan_out(session: Session, notice: Notice) -> int:
-    """Queue the notice for every active subscription whose filters it matches."""
-    subs = session.exec(select(Subscription).where(col(Subscription.status) == "active")).all()
-    moment, queued = now(), 0
-    for sub in subs:
-        if filters(sub).matches(notice.type, notice.trip_id, notice.departments, notice.sdg_goals):
-            session.add(
-                Delivery(
-                    id=new_message_id(),
-                    subscription_id=sub.id,
-                    type=notice.type,
-                    ledger_index=notice.ledger_index,
-                    sub=notice.sub,
-                    next_attempt_at=moment,
-                    retry_until=moment,  # set by the worker's window on the first failure
-                    created_at=moment,
-                )
-            )
-            queued += 1
-    return queued
+def fan_out(session: Session, notices: Sequence[Mapping[str, Any]]) -> int:
+    """Queue each notice (a ``channel_notice`` row) for every active subscription whose
+    filters it matches, found through the index; one statement for the whole batch.
+
+    Each notice's deliveries are a microsecond younger than the one's before it: the
+    worker sends a receiver's deliveries oldest first, and holds newer ones behind
+    one that fails, by that time.
+    """
+    if not notices:
+        return 0
+    index = subscription_index.current(session)
+    start = now()
+    rows: list[dict[str, Any]] = []
+    for n, notice in enumerate(notices):
+        matched = index.matching(
+            notice["type"], notice["trip_id"], notice["departments"], notice["sdg_goals"]
+        )
+        moment = start + timedelta(microseconds=n)
+        rows.extend(
+            {
+                "id": new_message_id(),
+                "subscription_id": sub_id,
+                "type": notice["type"],
+                "ledger_index": notice["ledger_index"],
+                "sub": notice["sub"],
+                "body": None,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "retry_until": moment,  # set by the worker's window on the first failure
+                "created_at": moment,
+            }
+            for sub_id in matched
+        )
+    insert_many(session, Delivery, rows)
+    return len(rows)
+
+
+def changed(session: Session) -> None:
+    """Renew the stamp of the subscriptions, in the transaction that changes them, so that
+    every process's fan-out reads them again; the caller commits."""
+    session.execute(
+        update(SubscriptionStamp)
+        .where(col(SubscriptionStamp.id) == 1)
+        .values(stamp=uuid.uuid4().hex)
+    )
 
 
 def create(
@@ -86,6 +115,7 @@ def create(
         created_at=now(),
     )
     session.add(sub)
+    changed(session)
     return sub, plain
 
 
@@ -127,6 +157,7 @@ def remove(session: Session, sub: Subscription) -> None:
     session.exec(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
     session.exec(delete(Delivery).where(col(Delivery.subscription_id) == sub.id))
     session.delete(sub)
+    changed(session)
 
 
 def rotate(session: Session, sub: Subscription) -> datetime:

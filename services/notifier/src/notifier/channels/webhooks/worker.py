@@ -559,6 +559,7 @@ def _disable(session: Session, subscription_ids: set[str]) -> None:
         .where(col(Subscription.id).in_(subscription_ids))
         .values(status="disabled")
     )
+    service.changed(session)
     session.connection().execute(
         update(Delivery)
         .where(col(Delivery.subscription_id).in_(subscription_ids))

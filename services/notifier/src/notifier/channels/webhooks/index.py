@@ -1,0 +1,101 @@
+"""Which subscriptions a notice goes to, found by lookup rather than by reading them all.
+
+Each active subscription is filed under the values of its most selective
+filter: its trips, else its departments, its SDG goals, its types, or under
+every notice when it filters nothing. A notice meets only the subscriptions
+filed under its own trip, departments, goals and type, and each of those is
+checked against all its filters. The index is read once per process and again
+only when the stamp that every change of the subscriptions renews (see
+``service.changed``) differs from the one it was read under.
+"""
+
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from notifier.channels.filters import Filters
+from notifier.channels.models import Subscription, SubscriptionStamp
+
+
+@dataclass
+class SubscriptionIndex:
+    stamp: str | None = None
+    everything: list[tuple[str, Filters]] = field(default_factory=list)
+    by_trip: dict[str, list[tuple[str, Filters]]] = field(default_factory=lambda: defaultdict(list))
+    by_department: dict[str, list[tuple[str, Filters]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    by_goal: dict[int, list[tuple[str, Filters]]] = field(default_factory=lambda: defaultdict(list))
+    by_type: dict[str, list[tuple[str, Filters]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, sub_id: str, filters: Filters) -> None:
+        entry = (sub_id, filters)
+        if filters.trip_ids:
+            for trip in filters.trip_ids:
+                self.by_trip[trip].append(entry)
+        elif filters.departments:
+            for department in filters.departments:
+                self.by_department[department].append(entry)
+        elif filters.sdg_goals:
+            for goal in filters.sdg_goals:
+                self.by_goal[goal].append(entry)
+        elif filters.types:
+            for type_ in filters.types:
+                self.by_type[type_].append(entry)
+        else:
+            self.everything.append(entry)
+
+    def matching(
+        self, type_: str, trip_id: str, departments: Iterable[str], sdg_goals: Iterable[int]
+    ) -> list[str]:
+        """The ids of the subscriptions that a notice with these facets goes to, in id order."""
+        departments, sdg_goals = list(departments), list(sdg_goals)
+        folded = {d.casefold() for d in departments}
+        candidates = [
+            *self.everything,
+            *self.by_trip.get(trip_id.lower(), ()),
+            *self.by_type.get(type_, ()),
+            *(e for d in folded for e in self.by_department.get(d, ())),
+            *(e for g in set(sdg_goals) for e in self.by_goal.get(g, ())),
+        ]
+        found = {
+            sub_id
+            for sub_id, filters in candidates
+            if filters.matches(type_, trip_id, departments, sdg_goals)
+        }
+        return sorted(found)
+
+
+_indexes: "weakref.WeakKeyDictionary[Engine, SubscriptionIndex]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def current(session: Session) -> SubscriptionIndex:
+    """The index of the active subscriptions as this transaction sees them: the one kept
+    for this database, unless the stamp changed since it was read."""
+    stamp = session.execute(select(col(SubscriptionStamp.stamp))).scalar()
+    engine = session.get_bind().engine
+    with _lock:
+        kept = _indexes.get(engine)
+    if kept is not None and stamp is not None and kept.stamp == stamp:
+        return kept
+    index = SubscriptionIndex(stamp)
+    rows = session.execute(
+        select(
+            col(Subscription.id),
+            col(Subscription.trip_ids),
+            col(Subscription.departments),
+            col(Subscription.sdg_goals),
+            col(Subscription.types),
+        ).where(col(Subscription.status) == "active")
+    ).all()
+    for sub_id, trip_ids, departments, sdg_goals, types in rows:
+        index.add(sub_id, Filters.of(trip_ids, departments, sdg_goals, types))
+    with _lock:
+        _indexes[engine] = index
+    return index
