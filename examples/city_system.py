@@ -3,9 +3,9 @@
 Copy and adapt. It needs only httpx (`pip install httpx`) and three API keys
 that the city's Periplus administrator issues:
 
-    uv run trips-api keys create --name "HR system" --scopes trips:write
-    uv run trips-api keys create --name "Mayor's office" --scopes trips:approve
-    uv run trips-api keys create --name "Finance" --scopes trips:report
+    ./periplus trips-api keys create --name "HR system" --scopes trips:write
+    ./periplus trips-api keys create --name "Mayor's office" --scopes trips:approve
+    ./periplus trips-api keys create --name "Finance" --scopes trips:report
 
 Then:
 
