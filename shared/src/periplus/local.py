@@ -137,7 +137,7 @@ def main() -> int:
             f"  witness    http://127.0.0.1:{ports['witness']}/healthz\n"
             "  trust      var/trust.policy (the log's key, the witness, the quorum)\n"
             f"  broker     {bootstrap}\n"
-            "Create an API key: make key NAME=\"...\" SCOPES=trips:write (README: Quick start)\n"
+            'Create an API key: make key NAME="..." SCOPES=trips:write (README: Quick start)\n'
             "A process that exits is started again. Press Ctrl-C to stop everything.\n",
             flush=True,
         )
