@@ -151,6 +151,9 @@ def test_anonymous_reads_are_rate_limited_per_client(database_url: str) -> None:
         assert limited.headers["content-type"] == "application/problem+json"
         assert int(limited.headers["Retry-After"]) >= 1
         assert api.as_("writer").get("/v1/trips").status_code == 200  # keys are not limited
+        # The catch-up of events is a read like any other: limited when anonymous.
+        assert api.as_(None).get("/v1/events").status_code == 429
+        assert api.as_("writer").get("/v1/events").status_code == 200
 
 
 def test_an_oversized_body_is_refused_with_413(database_url: str) -> None:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from trips_api.deps import SessionDep
+from trips_api.deps import Reader, SessionDep
 from trips_api.events import service
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -31,11 +31,14 @@ class EventPage(BaseModel):
     summary="Public events after a sequence number (catch-up)",
     description=(
         "Every public event of this source with `seq` greater than `after`, in `seq` order. "
-        "The ledger reads this to fill any gap that the broker left."
+        "The ledger reads this to fill any gap that the broker left. Anonymous reads are "
+        "rate limited like every other read."
     ),
+    responses={429: {"description": "Anonymous reads too fast; `Retry-After` says when"}},
 )
 def list_events(
     session: SessionDep,
+    _reader: Reader,
     after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
