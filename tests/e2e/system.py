@@ -24,6 +24,7 @@ LEDGER_SEED = base64.b64encode(bytes(range(132, 164))).decode()
 LEDGER_SOURCE = "demo-city/ledger"
 # What the notifier pins: the ledger's key, whose signature alone makes a checkpoint count.
 LEDGER_POLICY = str(Policy.log_only(Signer(LEDGER_ORIGIN, keyfile.from_seed(LEDGER_SEED)).verifier))
+PORT_PREFIX = {"trips-api": "TRIPS", "ledger": "LEDGER", "notifier": "NOTIFIER"}
 
 
 class System:
@@ -62,14 +63,46 @@ class System:
             **env,
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.programs = {name: name for name in self.ports}
+
+    def add_source(self, name: str, url: str, key: str) -> None:
+        """Another source of events, with its catch-up URL and its verifier key, for the
+        ledger and the notifier started from now on."""
+        sources = json.loads(self.env["LEDGER_SOURCES"])
+        keys = json.loads(self.env["NOTIFIER_SOURCE_KEYS"])
+        sources[name], keys[name] = {"url": url, "keys": [key]}, [key]
+        self.env["LEDGER_SOURCES"] = json.dumps(sources)
+        self.env["NOTIFIER_SOURCE_KEYS"] = json.dumps(keys)
+
+    def add(self, name: str, program: str) -> None:
+        """Another process of ``program`` (say a standby ledger) under ``name``, on its own
+        port, with the same settings and database; started by ``start(name)``."""
+        self.programs[name] = program
+        self.ports[name] = free_port()
+        self.urls[name] = f"http://127.0.0.1:{self.ports[name]}"
 
     def start(self, name: str) -> None:
-        log = (self.workdir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [str(BIN / name), "serve"], env=self.env, cwd=self.workdir, stdout=log, stderr=log
-        )
+        self.launch(name)
+        self.wait_started(name)
+
+    def launch(self, name: str) -> None:
+        """Start the process without waiting for it to answer."""
+        program = self.programs[name]
+        env = {**self.env, f"{PORT_PREFIX[program]}_PORT": str(self.ports[name])}
+        with (self.workdir / f"{name}.log").open("ab") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                [str(BIN / program), "serve"], env=env, cwd=self.workdir, stdout=log, stderr=log
+            )
+
+    def wait_started(self, name: str) -> None:
         url = f"{self.urls[name]}/healthz"
         eventually(lambda: self._alive(name) and _answers(url), timeout=60)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to finish anything."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait(timeout=20)
 
     def _alive(self, name: str) -> bool:
         if self.processes[name].poll() is not None:
@@ -83,8 +116,10 @@ class System:
 
     def __enter__(self) -> Self:
         try:
-            for name in self.ports:
-                self.start(name)
+            for name in PORT_PREFIX:  # side by side: each spends its start importing
+                self.launch(name)
+            for name in PORT_PREFIX:
+                self.wait_started(name)
         except BaseException:
             self.__exit__()  # what started must not outlive a failed start
             raise
