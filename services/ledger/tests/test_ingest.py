@@ -12,9 +12,10 @@ from sqlmodel import Session
 from ledger.ingest.resolve import held
 from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, Ledger, event, source_keys
+from periplus.errors import ProblemError
 from periplus.events import Envelope, parse_envelope
 from periplus.testing import Server
-from periplus.web import ProblemError, install_problem_handlers
+from periplus.web import install_problem_handlers
 
 
 class Source:

@@ -26,8 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from periplus import db, kafka, logs, openapi
-from periplus.errors import BY_STATUS, KINDS, Kind, type_of
-from periplus.errors import ProblemError as ProblemError  # where services import it from
+from periplus.errors import BY_STATUS, KINDS, Kind, NotFoundError, ProblemError, type_of
 from periplus.settings import BrokerSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -342,7 +341,7 @@ def ops_router(readiness: Readiness) -> APIRouter:
     )
     def problem_kind(kind: str) -> dict[str, object]:
         if kind not in KINDS:
-            raise ProblemError(404, "Not found", f"No kind of problem is called {kind!r}.")
+            raise NotFoundError(f"No kind of problem is called {kind!r}.")
         return _described(KINDS[kind])
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)

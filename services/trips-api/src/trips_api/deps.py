@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from periplus.web import ProblemError
+from periplus.errors import ForbiddenError, PreconditionFailedError, ProblemError, UnauthorizedError
 from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
 from trips_api.ratelimit import TokenBuckets
@@ -32,9 +32,7 @@ def _key(session: Session, credentials: HTTPAuthorizationCredentials | None) -> 
         return None
     key = keys_service.authenticate(session, credentials.credentials)
     if key is None:
-        raise ProblemError(
-            401, "Unauthorized", "The API key is unknown or revoked.", headers=_CHALLENGE
-        )
+        raise UnauthorizedError("The API key is unknown or revoked.", headers=_CHALLENGE)
     return key
 
 
@@ -47,14 +45,12 @@ def require(scope: str) -> Callable[..., ApiKey]:
     ) -> ApiKey:
         key = _key(session, credentials)
         if key is None:
-            raise ProblemError(
-                401,
-                "Unauthorized",
+            raise UnauthorizedError(
                 "Send an API key as `Authorization: Bearer`.",
                 headers=_CHALLENGE,
             )
         if scope not in key.scope_set and "admin" not in key.scope_set:
-            raise ProblemError(403, "Forbidden", f"This key lacks the {scope!r} scope.")
+            raise ForbiddenError(f"This key lacks the {scope!r} scope.")
         return key
 
     return check
@@ -115,8 +111,6 @@ def check_if_match(if_match: str | None, etag: str) -> None:
         return
     tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
     if "*" not in tags and etag not in tags:
-        raise ProblemError(
-            412,
-            "Precondition failed",
+        raise PreconditionFailedError(
             f"The resource changed since it was read (now {etag}); read it again and retry.",
         )

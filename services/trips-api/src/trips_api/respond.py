@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from periplus.web import ProblemError
+from periplus.errors import ConflictError, ProblemError
 from trips_api.idempotency import service as idempotency_service
 from trips_api.keys.models import ApiKey
 
@@ -83,8 +83,8 @@ def write(
             else None
         )
         if earlier is None:
-            raise ProblemError(
-                409, "Conflict", "Another request changed the same resource; read it and retry."
+            raise ConflictError(
+                "Another request changed the same resource; read it and retry."
             ) from None
         return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
     request.app.state.relay_notify()

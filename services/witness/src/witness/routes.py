@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from periplus.web import ProblemError
+from periplus.errors import ProblemError
 from witness.service import StaleSizeError, Witness
 
 router = APIRouter(tags=["witness"])

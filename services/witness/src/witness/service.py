@@ -17,10 +17,10 @@ from sqlmodel import Session, col
 
 from periplus import db
 from periplus.cosignature import Cosigner
+from periplus.errors import ProblemError
 from periplus.merkle import EMPTY_ROOT, verify_consistency
 from periplus.note import SIGNATURE_PREFIX, NoteError, Verifier
 from periplus.policy import Policy, PolicyLog
-from periplus.web import ProblemError
 from witness.models import Evidence, LogState
 from witness.request import RequestError, Submission, parse_submission
 

@@ -17,7 +17,7 @@ from ledger.log.schemas import LogEntry, b64, log_entries
 from ledger.log.store import NodeStore
 from ledger.models import Entry, SignedCheckpoint, TripTag
 from periplus import merkle
-from periplus.web import ProblemError
+from periplus.errors import NotFoundError, UnavailableError
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -98,7 +98,7 @@ def trip_proofs(
     else:
         signed = session.get(SignedCheckpoint, tree_size)
     if signed is None or (policy is not None and signed.witnessed is None):
-        raise ProblemError(404, "Not found", "No checkpoint of that size to rely on.")
+        raise NotFoundError("No checkpoint of that size to rely on.")
     rows = session.exec(
         select(Entry)
         .where(col(Entry.trip_id) == str(trip_id), col(Entry.index) < signed.size)
@@ -106,7 +106,7 @@ def trip_proofs(
         .limit(PAGE)
     ).all()
     if not rows:
-        raise ProblemError(404, "Not found", f"No entry of trip {trip_id} in that checkpoint.")
+        raise NotFoundError(f"No entry of trip {trip_id} in that checkpoint.")
     ranges = {row.index: merkle.inclusion_ranges(row.index, signed.size) for row in rows}
     wanted = {n for rs in ranges.values() for a, b in rs for n in merkle.range_nodes(a, b)}
     found = NodeStore(session).get_nodes(wanted)
@@ -147,7 +147,7 @@ def export(
     engine, policy = request.app.state.engine, request.app.state.policy
     served = cosigning.served(session, policy)
     if served is None:
-        raise ProblemError(503, "Service unavailable", "No checkpoint to rely on yet.")
+        raise UnavailableError("No checkpoint to rely on yet.")
     size, note = served.size, cosigning.served_note(served, policy)
     # The stream reads in sessions of its own: the request's must not stay open in a
     # transaction while a slow client reads, or PostgreSQL ends it as idle.

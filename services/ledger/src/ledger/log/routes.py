@@ -27,9 +27,9 @@ from ledger.log.schemas import (
 from ledger.log.store import NodeStore, tree_size
 from ledger.models import Entry, KeyRotation, Quarantined, SignedCheckpoint, Withholding
 from periplus import merkle
+from periplus.errors import BadRequestError, NotFoundError, ProblemError, UnavailableError
 from periplus.policy import Policy
 from periplus.proof import Receipt
-from periplus.web import ProblemError
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
 
@@ -83,7 +83,7 @@ def served_response(session: SessionDep, policy: Policy | None) -> PlainTextResp
             if policy is not None
             else "The first checkpoint is being signed."
         )
-        raise ProblemError(503, "Service unavailable", detail, headers={"Retry-After": "1"})
+        raise UnavailableError(detail, headers={"Retry-After": "1"})
     note = cosigning.served_note(served, policy)
     return PlainTextResponse(note, headers={"Cache-Control": "no-cache"})
 
@@ -138,16 +138,14 @@ def receipt(request: Request, session: SessionDep, index: Index) -> PlainTextRes
     policy: Policy | None = request.app.state.policy
     served = cosigning.served(session, policy)
     if served is None or index >= served.size:
-        raise ProblemError(
-            404,
-            "Not found",
+        raise NotFoundError(
             f"Entry {index} is not yet under a checkpoint to rely on; try again shortly.",
             headers={"Retry-After": "1"},
         )
     entry = session.get(Entry, index)
     held = session.get(Withholding, index)
     if entry is None:
-        raise ProblemError(404, "Not found", f"The log has no entry {index}.")
+        raise NotFoundError(f"The log has no entry {index}.")
     if held is not None:
         raise ProblemError(
             451,
@@ -195,7 +193,7 @@ def checkpoints(
 @router.get("/entries", summary="Entries from start (inclusive) to end (exclusive)")
 def entries(session: SessionDep, start: Index, end: Index) -> Entries:
     if end < start:
-        raise ProblemError(400, "Bad request", "end must not be less than start.")
+        raise BadRequestError("end must not be less than start.")
     end = min(end, start + MAX_ENTRIES)
     rows = session.exec(
         select(Entry)
@@ -208,13 +206,13 @@ def entries(session: SessionDep, start: Index, end: Index) -> Entries:
 def _within(session: SessionDep, size: int) -> None:
     current = tree_size(session)
     if size > current:
-        raise ProblemError(400, "Bad request", f"The log has {current} entries, not {size}.")
+        raise BadRequestError(f"The log has {current} entries, not {size}.")
 
 
 @router.get("/proof/inclusion", summary="Inclusion proof of one entry in a tree size")
 def inclusion(session: SessionDep, index: Index, tree_size: Index) -> InclusionProof:
     if index >= tree_size:
-        raise ProblemError(400, "Bad request", "index must be less than tree_size.")
+        raise BadRequestError("index must be less than tree_size.")
     _within(session, tree_size)
     store = NodeStore(session)
     ranges = merkle.inclusion_ranges(index, tree_size)
@@ -232,7 +230,7 @@ def inclusion(session: SessionDep, index: Index, tree_size: Index) -> InclusionP
 @router.get("/proof/consistency", summary="Consistency proof between two tree sizes")
 def consistency(session: SessionDep, first: Index, second: Index) -> ConsistencyProof:
     if first > second:
-        raise ProblemError(400, "Bad request", "first must not exceed second.")
+        raise BadRequestError("first must not exceed second.")
     _within(session, second)
     hashes = merkle.consistency_proof(NodeStore(session), first, second)
     return ConsistencyProof(first=first, second=second, hashes=[b64(h) for h in hashes])

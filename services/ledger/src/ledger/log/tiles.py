@@ -16,7 +16,7 @@ from ledger.deps import SessionDep
 from ledger.log.routes import served_response
 from ledger.log.store import latest_checkpoint
 from ledger.models import Entry, Node
-from periplus.web import ProblemError
+from periplus.errors import NotFoundError
 
 router = APIRouter(tags=["tiles"])
 
@@ -31,14 +31,14 @@ def parse_index(path: str) -> tuple[int, int]:
     width = WIDTH
     if len(parts) >= 2 and parts[-2].endswith(".p"):
         if not parts[-1].isdigit() or not 1 <= int(parts[-1]) < WIDTH or parts[-1][0] == "0":
-            raise ProblemError(404, "Not found", "A partial tile's width is 1 to 255.")
+            raise NotFoundError("A partial tile's width is 1 to 255.")
         width = int(parts[-1])
         parts = [*parts[:-2], parts[-2][:-2]]
     *upper, last = parts
     if not all(len(p) == 4 and p[0] == "x" and p[1:].isdigit() for p in upper) or not (
         len(last) == 3 and last.isdigit()
     ):
-        raise ProblemError(404, "Not found", "A tile index is written as x001/x234/067.")
+        raise NotFoundError("A tile index is written as x001/x234/067.")
     return int("".join(p[1:] for p in upper) + last), width
 
 
@@ -57,7 +57,7 @@ def _signed_size(session: Session) -> int:
 
 def _covered(session: Session, level: int, index: int, width: int) -> None:
     if ((index * WIDTH + width) << level) > _signed_size(session):
-        raise ProblemError(404, "Not found", "No signed checkpoint covers that tile yet.")
+        raise NotFoundError("No signed checkpoint covers that tile yet.")
 
 
 def _binary(body: bytes, width: int) -> Response:
@@ -85,11 +85,11 @@ def entry_bundle(session: SessionDep, path: str) -> Response:
         .order_by(col(Entry.index))
     ).all()
     if len(rows) != width:
-        raise ProblemError(404, "Not found", "The log lacks entries of that bundle.")
+        raise NotFoundError("The log lacks entries of that bundle.")
     chunks = []
     for leaf in rows:
         if len(leaf) > 0xFFFF:
-            raise ProblemError(404, "Not found", "A leaf of that bundle is too long for a bundle.")
+            raise NotFoundError("A leaf of that bundle is too long for a bundle.")
         chunks.append(len(leaf).to_bytes(2, "big") + leaf)
     return _binary(b"".join(chunks), width)
 
@@ -110,5 +110,5 @@ def tile(session: SessionDep, level: Annotated[int, Path(ge=0, le=63)], path: st
         .order_by(col(Node.index))
     ).all()
     if len(hashes) != width:
-        raise ProblemError(404, "Not found", "The log lacks hashes of that tile.")
+        raise NotFoundError("The log lacks hashes of that tile.")
     return _binary(b"".join(hashes), width)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.routing import BaseRoute
 
-from periplus.web import ProblemError
+from periplus.errors import NotFoundError
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 OURS = Path(__file__).parent.parent / "templates" / "swagger-init.js"
@@ -77,7 +77,7 @@ def redoc() -> HTMLResponse:
 def asset(name: str) -> FileResponse:
     path = FILES.get(name)
     if path is None:
-        raise ProblemError(404, "Not found", "No such file of the API docs.")
+        raise NotFoundError("No such file of the API docs.")
     return FileResponse(path, headers={"Cache-Control": "max-age=86400"})
 
 

@@ -34,9 +34,9 @@ from notifier.publish import (
     verify,
     yearbook,
 )
+from periplus.errors import BadRequestError, NotFoundError
 from periplus.events import EVENT_TYPES
 from periplus.sdg import LANGUAGES
-from periplus.web import ProblemError
 
 router = APIRouter(tags=["public"])
 router.include_router(verify.router)
@@ -143,9 +143,9 @@ def index(
 ) -> HTMLResponse:
     reader = _lang(request, lang)
     if status and status not in STATUSES:
-        raise ProblemError(400, "Bad request", f"status is one of {', '.join(STATUSES)}.")
+        raise BadRequestError(f"status is one of {', '.join(STATUSES)}.")
     if figure and figure not in glance.FIGURES:
-        raise ProblemError(400, "Bad request", f"figure is one of {', '.join(glance.FIGURES)}.")
+        raise BadRequestError(f"figure is one of {', '.join(glance.FIGURES)}.")
     settings, today = request.app.state.settings, _today()
     book = _yearbook(request, session, today)
     shown_year = year or today.year
@@ -266,7 +266,7 @@ def trip_page(
 ) -> HTMLResponse:
     view = queries.trip(session, trip_id[:64])
     if view is None:
-        raise ProblemError(404, "Not found", "No published trip has this id.")
+        raise NotFoundError("No published trip has this id.")
     reader = _lang(request, lang)
     settings, today = request.app.state.settings, _today()
     state, trip = view.data, view.data.get("trip") or {}
@@ -423,7 +423,7 @@ def _png(request: Request, png: Callable[[], bytes], tag: str) -> Response:
 def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
     view = queries.trip(session, trip_id[:64])
     if view is None:
-        raise ProblemError(404, "Not found", "No published trip has this id.")
+        raise NotFoundError("No published trip has this id.")
     reader, settings, today = _lang(request, lang), request.app.state.settings, _today()
     medians = _yearbook(request, session, today).medians
     warned = sum(
@@ -562,9 +562,9 @@ def feed_atom(request: Request, session: SessionDep, lang: Lang = None) -> Respo
 
 def _check_kind(kind: str, value: str) -> None:
     if kind not in FEED_KINDS:
-        raise ProblemError(404, "Not found", f"Feeds exist per {', '.join(FEED_KINDS)} and trip.")
+        raise NotFoundError(f"Feeds exist per {', '.join(FEED_KINDS)} and trip.")
     if len(value) > 120:
-        raise ProblemError(400, "Bad request", "The feed's value is at most 120 characters.")
+        raise BadRequestError("The feed's value is at most 120 characters.")
 
 
 @router.get("/feeds/{kind}/{value}.json", summary="JSON Feed of one department, SDG or traveller")
@@ -586,12 +586,12 @@ def facet_atom(
 @router.get("/trips/{trip_id}/feed.json", summary="JSON Feed of one trip")
 def trip_json(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
     if queries.trip(session, trip_id[:64]) is None:
-        raise ProblemError(404, "Not found", "No published trip has this id.")
+        raise NotFoundError("No published trip has this id.")
     return _json(request, session, lang, "trip", trip_id)
 
 
 @router.get("/trips/{trip_id}/feed.atom", summary="Atom feed of one trip")
 def trip_atom(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
     if queries.trip(session, trip_id[:64]) is None:
-        raise ProblemError(404, "Not found", "No published trip has this id.")
+        raise NotFoundError("No published trip has this id.")
     return _atom(request, session, lang, "trip", trip_id)

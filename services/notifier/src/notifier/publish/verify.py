@@ -12,7 +12,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from periplus.web import ProblemError
+from periplus.errors import BadRequestError, ProblemError
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"])
 
@@ -40,7 +40,7 @@ async def checkpoint(request: Request) -> Response:
 @router.get("/entries", summary="Ledger entries [start, end), untouched")
 async def entries(request: Request, start: Index, end: Index) -> Response:
     if end < start or end - start > 100:
-        raise ProblemError(400, "Bad request", "end is at least start and at most start + 100.")
+        raise BadRequestError("end is at least start and at most start + 100.")
     return await _relay(request, "entries", {"start": start, "end": end})
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from periplus.web import ProblemError
+from periplus.errors import ConflictError, NotFoundError
 from trips_api.departments.models import Department
 from trips_api.departments.schemas import DepartmentCreate, DepartmentUpdate
 from trips_api.keys.models import ApiKey
@@ -13,7 +13,7 @@ from trips_api.keys.models import ApiKey
 
 def create(session: Session, body: DepartmentCreate, key: ApiKey) -> Department:
     if session.get(Department, body.code) is not None:
-        raise ProblemError(409, "Conflict", f"A department with the code {body.code!r} exists.")
+        raise ConflictError(f"A department with the code {body.code!r} exists.")
     now = datetime.now(UTC)
     department = Department(
         code=body.code,
@@ -30,7 +30,7 @@ def create(session: Session, body: DepartmentCreate, key: ApiKey) -> Department:
 def get(session: Session, code: str) -> Department:
     department = session.get(Department, code)
     if department is None:
-        raise ProblemError(404, "Not found", f"No department has the code {code!r}.")
+        raise NotFoundError(f"No department has the code {code!r}.")
     return department
 
 

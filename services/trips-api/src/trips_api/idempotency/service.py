@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, delete
 
-from periplus.web import ProblemError
+from periplus.errors import ConflictError
 from trips_api.idempotency.models import IdempotencyRecord
 
 
@@ -40,9 +40,7 @@ def find(
         session.flush()
         return None
     if record is not None and record.fingerprint != fp:
-        raise ProblemError(
-            409,
-            "Conflict",
+        raise ConflictError(
             "This Idempotency-Key was already used for a different request; use a new key.",
         )
     return record

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import Response
 
-from periplus.web import ProblemError
+from periplus.errors import NotFoundError
 from trips_api.deps import Admin, IdempotencyKey, SessionDep
 from trips_api.keys import service
 from trips_api.keys.models import ApiKey
@@ -88,7 +88,7 @@ def revoke_key(
     def act() -> Outcome:
         key = session.get(ApiKey, key_id)
         if key is None:
-            raise ProblemError(404, "Not found", f"No key has the id {key_id!r}.")
+            raise NotFoundError(f"No key has the id {key_id!r}.")
         return Outcome(200, _public(service.revoke(session, key, admin.id)))
 
     return write(request, session, admin, idem, None, act)

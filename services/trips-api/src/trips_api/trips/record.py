@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from periplus import public
-from periplus.web import ProblemError
+from periplus.errors import InvalidError, ProblemError
 from trips_api import money
 from trips_api.departments import service as departments_service
 from trips_api.settings import Settings
@@ -27,7 +27,7 @@ def today() -> date:
 
 
 def invalid(detail: str, errors: list[dict[str, Any]]) -> ProblemError:
-    return ProblemError(422, "Invalid input", detail, errors=errors)
+    return InvalidError(detail, errors=errors)
 
 
 def error(location: str, message: str, type_: str = "value_error") -> dict[str, Any]:

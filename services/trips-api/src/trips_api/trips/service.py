@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from periplus import public
-from periplus.web import ProblemError
+from periplus.errors import ConflictError, ForbiddenError, NotFoundError
 from trips_api import money
 from trips_api.departments import service as departments_service
 from trips_api.events import service as events_service
@@ -144,15 +144,13 @@ def get(
     query = select(Trip).where(col(Trip.id) == str(trip_id))
     trip = session.exec(query.with_for_update() if for_update else query).first()
     if trip is None or (not include_unpublished and trip.approved_at is None):
-        raise ProblemError(404, "Not found", f"No trip has the id {trip_id}.")
+        raise NotFoundError(f"No trip has the id {trip_id}.")
     return trip
 
 
 def _require_status(trip: Trip, *allowed: str) -> None:
     if trip.status not in allowed:
-        raise ProblemError(
-            409,
-            "Conflict",
+        raise ConflictError(
             f"Trip {trip.reference} is {trip.status}; this needs it {' or '.join(allowed)}.",
         )
 
@@ -167,9 +165,7 @@ def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key
         index(trip)
         _step(session, settings, trip, key, "edited")
         return trip
-    raise ProblemError(
-        409,
-        "Conflict",
+    raise ConflictError(
         f"Trip {trip.reference} is {trip.status}: after approval a change is an amendment "
         "(POST .../amend) or a correction (POST .../correct), with its reason.",
     )
@@ -223,9 +219,7 @@ def _require_other_holder(
     written_by = {a.holder_id for a in authors}
     answerable = set().union(*(keys_service.lineage(session, a) for a in authors))
     if key.holder_id in answerable or keys_service.lineage(session, key) & written_by:
-        raise ProblemError(
-            403,
-            "Forbidden",
+        raise ForbiddenError(
             f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
             "or proposed its change (or made the key that did); another holder must approve.",
         )
@@ -311,9 +305,7 @@ def _material(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 def _require_before_departure(trip: Trip, what: str, instead: str) -> None:
     if trip.departure_date is not None and trip.departure_date <= today():
-        raise ProblemError(
-            409,
-            "Conflict",
+        raise ConflictError(
             f"Trip {trip.reference} departed on {trip.departure_date}: it can no longer be "
             f"{what}; {instead}.",
         )
@@ -321,9 +313,7 @@ def _require_before_departure(trip: Trip, what: str, instead: str) -> None:
 
 def _require_nothing_pending(trip: Trip) -> None:
     if trip.pending is not None:
-        raise ProblemError(
-            409,
-            "Conflict",
+        raise ConflictError(
             f"Trip {trip.reference} has a change waiting for approval "
             "(POST .../change/approve or .../change/reject); one change at a time.",
         )
@@ -429,9 +419,7 @@ def reject_change(
 
 def _pending(trip: Trip) -> dict[str, Any]:
     if trip.pending is None:
-        raise ProblemError(
-            409, "Conflict", f"Trip {trip.reference} has no change waiting for approval."
-        )
+        raise ConflictError(f"Trip {trip.reference} has no change waiting for approval.")
     return trip.pending
 
 
@@ -468,9 +456,7 @@ def complete(
     _require_status(trip, "approved")
     assert trip.return_date is not None
     if trip.return_date > today():
-        raise ProblemError(
-            409,
-            "Conflict",
+        raise ConflictError(
             f"Trip {trip.reference} returns on {trip.return_date}; complete it after return.",
         )
     trip.actual_costs = _costs(settings, body.actual_costs, "body.actual_costs")
@@ -566,9 +552,7 @@ def update_followup(
     _require_status(trip, "reported")
     index = next((n for n, f in enumerate(trip.followups) if f["id"] == followup_id), None)
     if index is None:
-        raise ProblemError(
-            404, "Not found", f"Trip {trip.reference} has no follow-up {followup_id!r}."
-        )
+        raise NotFoundError(f"Trip {trip.reference} has no follow-up {followup_id!r}.")
     given = body.model_dump(mode="json", exclude_unset=True, exclude={"note"})
     if not given:
         raise invalid(
@@ -599,9 +583,7 @@ def close(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip
     _require_status(trip, "reported")
     open_ = [f["id"] for f in trip.followups if f["status"] not in ("done", "dropped")]
     if open_:
-        raise ProblemError(
-            409, "Conflict", f"Follow-ups {open_} are still open; mark them done or dropped first."
-        )
+        raise ConflictError(f"Follow-ups {open_} are still open; mark them done or dropped first.")
     trip.status, trip.closed_at = "closed", now()
     _step(session, settings, trip, key, "closed")
     _emit(session, settings, trip, "trip.closed", public.TripClosed(reference=trip.reference))

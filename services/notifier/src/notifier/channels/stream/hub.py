@@ -20,7 +20,7 @@ from sqlmodel import Session
 from notifier.channels import notices
 from notifier.channels.filters import Filters
 from notifier.channels.notices import Item, Position
-from periplus.web import ProblemError
+from periplus.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +111,12 @@ class StreamHub:
 
     def join(self, filters: Filters) -> Client:
         if self.closing:
-            raise ProblemError(
-                503,
-                "Service unavailable",
+            raise UnavailableError(
                 "This server is stopping; connect again.",
                 headers={"Retry-After": "1"},
             )
         if len(self.clients) >= self.max_clients:
-            raise ProblemError(
-                503,
-                "Service unavailable",
+            raise UnavailableError(
                 "The live stream has as many readers as it serves; try again soon.",
                 headers={"Retry-After": "30"},
             )

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from notifier.channels.filters import NOTICE_TYPES, Filters
 from notifier.channels.notices import Position, parse_event_id
 from notifier.channels.stream.hub import PAGE, Client, StreamHub
-from periplus.web import ProblemError
+from periplus.errors import BadRequestError, InvalidError
 
 router = APIRouter(tags=["live stream"])
 
@@ -22,12 +22,12 @@ def _filters(
     trip_id: list[uuid.UUID], department: list[str], sdg_goal: list[int], type_: list[str]
 ) -> Filters:
     if any(not 1 <= g <= 17 for g in sdg_goal):
-        raise ProblemError(422, "Invalid input", "`sdg_goal` is a number from 1 to 17.")
+        raise InvalidError("`sdg_goal` is a number from 1 to 17.")
     unknown = sorted(set(type_) - NOTICE_TYPES)
     if unknown:
-        raise ProblemError(422, "Invalid input", f"Unknown `type` {unknown}.")
+        raise InvalidError(f"Unknown `type` {unknown}.")
     if any(len(d) > 200 for d in department):
-        raise ProblemError(422, "Invalid input", "A `department` has at most 200 characters.")
+        raise InvalidError("A `department` has at most 200 characters.")
     return Filters.of([str(t) for t in trip_id], department, sdg_goal, type_)
 
 
@@ -37,8 +37,8 @@ def _position(last_event_id: str | None) -> Position | None:
     try:
         return parse_event_id(last_event_id)
     except ValueError as exc:
-        raise ProblemError(
-            400, "Bad request", "`Last-Event-ID` is an id this stream sent, such as `42` or `42.1`."
+        raise BadRequestError(
+            "`Last-Event-ID` is an id this stream sent, such as `42` or `42.1`."
         ) from exc
 
 

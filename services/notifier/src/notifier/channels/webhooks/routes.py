@@ -22,7 +22,7 @@ from notifier.channels.webhooks.schemas import (
     SubscriptionPublic,
 )
 from notifier.deps import SessionDep
-from periplus.web import ProblemError
+from periplus.errors import InvalidError, ProblemError
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
 
@@ -93,9 +93,7 @@ def create_subscription(
         try:
             addresses.check_reachable(body.url)
         except addresses.ReceiverRefusedError as exc:
-            raise ProblemError(
-                422,
-                "Invalid input",
+            raise InvalidError(
                 str(exc),
                 errors=[{"location": "body.url", "message": str(exc), "type": "receiver"}],
             ) from exc

@@ -14,7 +14,13 @@ from notifier.channels.webhooks import index as subscription_index
 from notifier.channels.webhooks import signing
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.ingest.rows import insert_many
-from periplus.web import ProblemError
+from periplus.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    ProblemError,
+    UnauthorizedError,
+)
 
 ROTATION_GRACE = timedelta(hours=24)
 
@@ -99,9 +105,7 @@ def create(
         if owned == 0:
             raise _unauthorized()
         if owned >= per_token:
-            raise ProblemError(
-                409, "Conflict", f"This token already manages {owned} subscriptions, the most."
-            )
+            raise ConflictError(f"This token already manages {owned} subscriptions, the most.")
     sub = Subscription(
         id=str(uuid.uuid4()),
         url=body.url,
@@ -124,9 +128,7 @@ def _owner(digest: str) -> ColumnElement[bool]:
 
 
 def _unauthorized() -> ProblemError:
-    return ProblemError(
-        401,
-        "Unauthorized",
+    return UnauthorizedError(
         "Send the subscription's token (`whtok_...`) as `Authorization: Bearer`.",
         headers={"WWW-Authenticate": "Bearer"},
     )
@@ -149,7 +151,7 @@ def get_owned(session: Session, token: str | None, sub_id: str) -> Subscription:
     for sub in owned(session, token):
         if sub.id == sub_id:
             return sub
-    raise ProblemError(404, "Not found", "This token manages no subscription with this id.")
+    raise NotFoundError("This token manages no subscription with this id.")
 
 
 def remove(session: Session, sub: Subscription) -> None:
@@ -200,9 +202,7 @@ def deliveries(
     if before:
         pivot = session.get(Delivery, before)
         if pivot is None or pivot.subscription_id != sub.id:
-            raise ProblemError(
-                400, "Bad request", "`before` names no delivery of this subscription."
-            )
+            raise BadRequestError("`before` names no delivery of this subscription.")
         query = query.where(
             (col(Delivery.created_at) < pivot.created_at)
             | ((col(Delivery.created_at) == pivot.created_at) & (col(Delivery.id) < pivot.id))
@@ -215,7 +215,7 @@ def deliveries(
 def delivery(session: Session, sub: Subscription, delivery_id: str) -> Delivery:
     found = session.get(Delivery, delivery_id)
     if found is None or found.subscription_id != sub.id:
-        raise ProblemError(404, "Not found", "This subscription has no delivery with this id.")
+        raise NotFoundError("This subscription has no delivery with this id.")
     return found
 
 
@@ -230,13 +230,9 @@ def attempts(session: Session, delivery_id: str) -> Sequence[DeliveryAttempt]:
 def retry(session: Session, sub: Subscription, found: Delivery) -> Delivery:
     """Send a dead-lettered delivery once more, now, under the same webhook id."""
     if found.status != DEAD:
-        raise ProblemError(
-            409, "Conflict", f"The delivery is {public_status(found)}; only dead ones retry."
-        )
+        raise ConflictError(f"The delivery is {public_status(found)}; only dead ones retry.")
     if sub.status != "active":
-        raise ProblemError(
-            409, "Conflict", f"The subscription is {sub.status}: its receiver asked for no more."
-        )
+        raise ConflictError(f"The subscription is {sub.status}: its receiver asked for no more.")
     moment = now()
     found.status, found.next_attempt_at, found.retry_until = PENDING, moment, moment
     session.add(found)
