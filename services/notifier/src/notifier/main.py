@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from notifier import readiness
 from notifier import trust as trust_config
@@ -16,7 +17,7 @@ from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.reader import LedgerReader
 from notifier.models import ConsumerOffset
 from notifier.opendata import routes as opendata_routes
-from notifier.publish import digests, docs, headers
+from notifier.publish import cache, digests, docs, headers
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
 from periplus import db
@@ -81,6 +82,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         headers=headers.HEADERS,
     )
     app.state.ingestor, app.state.trust = ingestor, trust
+    # Innermost, so request ids, metrics and security headers stay per request.
+    app.user_middleware.append(Middleware(cache.PageCache, version=lambda: cache.version(engine)))
     readiness.install(app.state.readiness, engine, consumer if settings.ingest_enabled else None)
     docs.install(app)
     app.include_router(publish_routes.router)
