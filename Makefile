@@ -27,7 +27,7 @@ demo: sync
 
 ## The whole suite, on SQLite and on PostgreSQL.
 test: sync
-	@$(UV) run --frozen pytest -p no:cacheprovider tests shared services --db=sqlite --db=postgresql
+	@$(UV) run --frozen pytest -p no:cacheprovider --durations=15 tests shared services --db=sqlite --db=postgresql
 
 test-sqlite: sync
 	@$(UV) run --frozen pytest tests shared services --db=sqlite
