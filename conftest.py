@@ -30,9 +30,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "backends(*names): the backends a test means (say, what `make run` uses), "
+        "among those asked for with --db",
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = metafunc.config.getoption("db") or ["sqlite"]
+        meant = metafunc.definition.get_closest_marker("backends")
+        if meant is not None:
+            backends = [b for b in backends if b in meant.args] or backends[:1]
         metafunc.parametrize("backend", backends, scope="function")
 
 

@@ -120,6 +120,7 @@ def test_an_approved_trip_is_logged_proven_and_published(start_system: StartSyst
     assert public.get(f"/trips/{trip_id}").status_code == 200
 
 
+@pytest.mark.backends("sqlite")  # a fault of the broker, the same on either database
 def test_a_broker_that_forgets_loses_no_event(start_system: StartSystem) -> None:
     """The broker restarts (memory only) while the ledger is down; nothing is lost or doubled.
 

@@ -27,6 +27,7 @@ def quick_start(readme: str) -> str:
     return "\n".join(re.findall(r"^```sh\n(.*?)^```", section, re.S | re.M))
 
 
+@pytest.mark.backends("sqlite")  # the quick start runs on `make run`, which is SQLite
 def test_the_readme_quick_start_takes_a_trip_from_draft_to_close(
     start_system: StartSystem,
 ) -> None:

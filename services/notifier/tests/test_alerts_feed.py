@@ -5,12 +5,16 @@ from datetime import date, timedelta
 
 import feedparser
 import httpx
+import pytest
 
 from notifier.channels.alerts.worker import check_now
 from notifier.channels.testing import Entries
 from notifier.main import build
 from periplus.testing import Server
 from services.notifier.tests.test_webhooks import ingest, settings
+
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
 
 DUE = date(2027, 4, 12)
 

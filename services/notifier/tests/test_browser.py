@@ -44,6 +44,9 @@ from services.notifier.tests.public_samples import (
 )
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 CHROMIUM = Path("/usr/bin/chromium")
 TRIP = str(uuid.UUID(int=21))
 OTHER = str(uuid.UUID(int=22))

@@ -26,6 +26,9 @@ from notifier.checklist.signals import (
 from notifier.publish.present import checklist
 from services.notifier.tests.public_samples import snapshot
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 RULES = Rules()
 TODAY = date(2026, 5, 1)
 

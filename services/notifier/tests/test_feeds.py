@@ -12,6 +12,9 @@ import pytest
 from services.notifier.tests.public_samples import event, life, snapshot
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 TRIP = str(uuid.UUID(int=11))
 OTHER = str(uuid.UUID(int=12))
 BASE = "https://trips.example.org"

@@ -15,6 +15,9 @@ from notifier.i18n.counts import C, counted
 from services.notifier.tests.public_samples import event, life, snapshot
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 REPORTED = str(uuid.UUID(int=101))
 LATE = str(uuid.UUID(int=102))
 CANCELLED = str(uuid.UUID(int=103))

@@ -21,6 +21,9 @@ from notifier.ingest.models import VerifiedTree
 from services.notifier.tests.public_samples import event, life, snapshot
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 BASE = "https://trips.example.org"
 TRIP, OTHER = str(uuid.UUID(int=21)), str(uuid.UUID(int=22))

@@ -12,6 +12,9 @@ from notifier.channels.models import Notice
 from services.notifier.tests.public_samples import life
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 TRIP = str(uuid.UUID(int=61))
 
 

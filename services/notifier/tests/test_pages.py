@@ -12,6 +12,9 @@ from notifier.checklist.rules import Rules
 from services.notifier.tests.public_samples import event, life, snapshot
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 TRIP = str(uuid.UUID(int=1))
 OTHER = str(uuid.UUID(int=2))
 CANCELLED = str(uuid.UUID(int=3))

@@ -25,6 +25,9 @@ from trips_api.keys import service as keys
 from trips_api.main import build
 from trips_api.settings import Settings
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 ROOT = Path(__file__).parents[3]
 
 

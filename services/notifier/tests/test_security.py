@@ -17,6 +17,9 @@ from notifier.publish.hrefs import web_href
 from services.notifier.tests.public_samples import event, life
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 CHROMIUM = Path("/usr/bin/chromium")
 TRIP = str(uuid.UUID(int=201))
 ODD = str(uuid.UUID(int=202))

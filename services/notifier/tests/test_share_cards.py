@@ -13,6 +13,9 @@ from PIL import Image
 from services.notifier.tests.public_samples import life
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 TRIP = str(uuid.UUID(int=41))
 BASE = "https://trips.example.org"
 

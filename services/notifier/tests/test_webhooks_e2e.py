@@ -38,6 +38,7 @@ def own_broker() -> Iterator[Broker]:
     instance.stop()
 
 
+@pytest.mark.backends("sqlite")  # the path to a receiver; tests/faults covers PostgreSQL
 def test_an_approval_reaches_a_signed_webhook_and_the_live_stream(
     own_broker: Broker, make_database: Callable[[str], str], tmp_path: Path
 ) -> None:

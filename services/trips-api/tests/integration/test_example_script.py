@@ -3,7 +3,11 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 from trips_api_support import Api
+
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
 
 SCRIPT = Path(__file__).parents[4] / "examples" / "city_system.py"
 

@@ -3,9 +3,13 @@
 import threading
 
 import httpx
+import pytest
 from trips_api_support import Api, make_settings, new_key, serve
 
 from trips_api.trips import examples
+
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
 
 
 def test_same_idempotency_key_and_body_replays_the_first_answer(api: Api) -> None:

@@ -14,6 +14,9 @@ from trips_api_support import DEPARTMENTS, Api, make_settings, serve
 
 from trips_api.trips import examples
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 
 def _example(document: dict[str, Any], operation: dict[str, Any]) -> Any:
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
