@@ -105,6 +105,8 @@ def test_a_rotation_retires_the_old_key_after_its_seq() -> None:
         keys.check(parse_envelope(signed(old, seq=6)))
     with pytest.raises(EventRejectedError, match="signs only from seq 6"):
         keys.check(parse_envelope(signed(new, seq=5)))
+    # What a browser is given to check with: each key and the seqs it may sign.
+    assert keys.spans(SOURCE) == [(old.verifier, 1, 5), (new.verifier, 6, None)]
 
 
 def test_a_rotation_by_a_stranger_or_to_a_misnamed_key_is_refused() -> None:

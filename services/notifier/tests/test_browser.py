@@ -484,7 +484,10 @@ def test_the_page_pins_its_keys_and_shows_their_fingerprints(
     assert trust["logs"] == [log]
     assert trust["policy"] == f"log {log}\nquorum none\n"
     assert trust["quorum"] == "none"
-    assert trust["sources"][SOURCE_SIGNER.name] == SOURCE_KEYS[SOURCE_SIGNER.name]
+    # Each source key with the seqs it may sign: from 1, and no end until a rotation retires it.
+    assert trust["sources"][SOURCE_SIGNER.name] == [
+        {"key": str(SOURCE_SIGNER.verifier), "first": 1, "last": None}
+    ]
     assert not page.locator("#keys .fingerprint").first.is_visible()
     page.locator("#keys summary").click()
     keys = page.locator("#keys").inner_text()
@@ -530,6 +533,37 @@ def test_a_reader_can_check_with_their_own_keys(
     result, words = _verify(page, 4)
     assert result == "fail"
     assert words.splitlines()[-1] == "Checked with the keys this site pins."
+    assert errors == []
+
+
+def test_a_key_verifies_only_the_seqs_it_may_sign(
+    browser: Browser, site: Site, ledger: Ledger
+) -> None:
+    """A key that a rotation retired signs nothing its source numbered later, and a new
+    key nothing before its rotation: stolen after its retirement, it forges nothing."""
+    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    page.locator("#keys summary").click()
+    policy = f"{_log(ledger)}\nquorum none"
+    for line, index, reason in [
+        ("1-4", 3, None),
+        ("1-4", 4, "was retired after seq 4, and this entry is seq 5"),
+        ("2-", 0, "signs only from seq 2, and this entry is seq 1"),
+    ]:
+        page.fill("#own-policy", policy)
+        page.fill("#own-sources", f"{SOURCE_SIGNER.verifier} {line}")
+        page.click("#own-keys button[type=submit]")
+        result, words = _verify(page, index)
+        if reason is None:
+            assert result == "ok", words
+        else:
+            assert result == "fail"
+            key_id = SOURCE_SIGNER.verifier.key_id.hex()
+            assert words.splitlines()[0] == (
+                f"✗ Not verified: key {key_id} of {SOURCE_SIGNER.name} {reason}."
+            )
+    page.fill("#own-sources", f"{SOURCE_SIGNER.verifier} 4-2")
+    page.click("#own-keys button[type=submit]")
+    assert page.locator("#own-status").inner_text().startswith("this source key cannot be read")
     assert errors == []
 
 

@@ -101,6 +101,10 @@ class SourceKeys:
     def keys(self, source: str) -> list[Verifier]:
         return [key.verifier for key in self._keys.get(source, {}).values()]
 
+    def spans(self, source: str) -> list[tuple[Verifier, int, int | None]]:
+        """Each key of ``source`` with the first and last seq it may sign (None: no end yet)."""
+        return [(key.verifier, key.first, key.last) for key in self._keys.get(source, {}).values()]
+
     def check(self, envelope: Envelope) -> Verifier:
         """The key that signed ``envelope``, or EventRejectedError saying why it is refused."""
         key, signature = self._key_for(envelope)

@@ -9,6 +9,7 @@ witnesses did not commit to.
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from notifier.settings import Settings
 from periplus.note import NoteError, Verifier
@@ -37,6 +38,18 @@ class Trust:
         """Every source's keys as verifier key strings, the ledger's own included."""
         names = sorted({self.ledger_source, *self.sources.names()})
         return {name: [str(k) for k in self.sources.keys(name)] for name in names}
+
+    def source_spans(self) -> dict[str, list[dict[str, Any]]]:
+        """Every source's keys with the seqs each may sign, as a browser checks them: a key
+        that a rotation retired verifies nothing its source numbered after the rotation."""
+        names = sorted({self.ledger_source, *self.sources.names()})
+        return {
+            name: [
+                {"key": str(key), "first": first, "last": last}
+                for key, first, last in self.sources.spans(name)
+            ]
+            for name in names
+        }
 
 
 def load(policy_file: Path, source_keys: dict[str, list[str]], ledger_source: str) -> Trust:

@@ -57,7 +57,7 @@ def page_keys(trust: Trust) -> PageKeys:
         "logs": logs,
         "witnesses": witnesses,
         "quorum": policy.quorum,
-        "sources": sources,
+        "sources": trust.source_spans(),
         "ledger_source": trust.ledger_source,
     }
     return PageKeys(

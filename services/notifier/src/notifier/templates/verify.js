@@ -32,6 +32,8 @@
       source_none: "no key of its source, {source}, is in use",
       source_key: "the entry is signed with key {key}, which is not a key of {source} in use",
       source_sig: "the signature does not verify under key {key} of {source}",
+      source_before: "key {key} of {source} signs only from seq {first}, and this entry is seq {seq}",
+      source_retired: "key {key} of {source} was retired after seq {last}, and this entry is seq {seq}",
       withheld_now: "the ledger withholds this entry's content under law, but the page still shows it",
       not_withheld: "the page says this entry is withheld, but the ledger serves its content",
     },
@@ -59,6 +61,8 @@
       source_none: "no hay en uso ninguna clave de su fuente, {source}",
       source_key: "la entrada está firmada con la clave {key}, que no es una clave de {source} en uso",
       source_sig: "la firma no es válida con la clave {key} de {source}",
+      source_before: "la clave {key} de {source} firma solo desde la secuencia {first}, y esta entrada es la {seq}",
+      source_retired: "la clave {key} de {source} se retiró tras la secuencia {last}, y esta entrada es la {seq}",
       withheld_now: "el registro retiene por ley el contenido de esta entrada, pero la página aún lo muestra",
       not_withheld: "la página dice que esta entrada está retenida, pero el registro sirve su contenido",
     },
@@ -86,6 +90,8 @@
       source_none: "aucune clé de sa source, {source}, n'est utilisée",
       source_key: "l'entrée est signée avec la clé {key}, qui n'est pas une clé utilisée de {source}",
       source_sig: "la signature n'est pas valide avec la clé {key} de {source}",
+      source_before: "la clé {key} de {source} ne signe qu'à partir du numéro {first}, et cette entrée porte le numéro {seq}",
+      source_retired: "la clé {key} de {source} a été retirée après le numéro {last}, et cette entrée porte le numéro {seq}",
       withheld_now: "le registre retient le contenu de cette entrée en vertu de la loi, mais la page l'affiche encore",
       not_withheld: "la page indique que cette entrée est retenue, mais le registre en sert le contenu",
     },
@@ -113,6 +119,8 @@
       source_none: "nenhuma chave da sua fonte, {source}, está em uso",
       source_key: "a entrada está assinada com a chave {key}, que não é uma chave de {source} em uso",
       source_sig: "a assinatura não é válida com a chave {key} de {source}",
+      source_before: "a chave {key} de {source} só assina a partir da sequência {first}, e esta entrada é a {seq}",
+      source_retired: "a chave {key} de {source} foi retirada após a sequência {last}, e esta entrada é a {seq}",
       withheld_now: "o registro retém por lei o conteúdo desta entrada, mas a página ainda o mostra",
       not_withheld: "a página diz que esta entrada está retida, mas o registro serve o seu conteúdo",
     },
@@ -249,6 +257,26 @@
 
   const sourceLines = (text) => text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
 
+  // A source key and the seqs it may sign: pinned as {key, first, last}, or a line of the
+  // reader's own, `<vkey>` or `<vkey> <first>-[<last>]` (a key a rotation retired at <last>).
+  async function sourceKey(line) {
+    let text = line, first = 1, last = null;
+    if (typeof line === "string") {
+      const [written, span, ...rest] = line.trim().split(/[ \t]+/);
+      const range = /^([1-9][0-9]*)-([1-9][0-9]*)?$/.exec(span || "1-");
+      if (rest.length || !range) return null;
+      text = written;
+      first = Number(range[1]);
+      last = range[2] === undefined ? null : Number(range[2]);
+    } else if (line && typeof line === "object") {
+      ({ key: text, first, last } = line);
+    }
+    const key = await vkey(String(text), LOG_KEY);
+    const seq = (n) => Number.isSafeInteger(n) && n >= 1;
+    if (!key || !seq(first) || !(last === null || (seq(last) && last >= first))) return null;
+    return { ...key, first, last };
+  }
+
   async function keysInUse() {
     const own = storedKeys();
     const policy = await parsePolicy(own ? own.policy : pinned.policy);
@@ -257,14 +285,17 @@
       const known = sources.get(key.name) || [];
       if (!known.some((k) => same(k.id, key.id))) sources.set(key.name, [...known, key]);
     };
-    for (const text of own ? sourceLines(own.sources) : Object.values(pinned.sources).flat()) {
-      const key = await vkey(text, LOG_KEY);
-      if (!key) fail("source_line", { key: text.trim() });
+    const lines = own ? sourceLines(own.sources) : Object.values(pinned.sources).flat();
+    for (const line of lines) {
+      const key = await sourceKey(line);
+      if (!key) fail("source_line", { key: typeof line === "string" ? line.trim() : String(line.key) });
       add(key);
     }
     // The ledger's own notices (withholdings) are signed by the log key under its source's name.
     const name = pinned.ledger_source;
-    for (const log of policy.logs) add({ name, id: await keyId(name, LOG_KEY, log.key), key: log.key });
+    for (const log of policy.logs) {
+      add({ name, id: await keyId(name, LOG_KEY, log.key), key: log.key, first: 1, last: null });
+    }
     return { own: Boolean(own), policy, sources };
   }
 
@@ -367,6 +398,11 @@
     if (!candidates.length) fail("source_none", { source });
     const key = candidates.find((k) => same(k.id, sig.slice(0, 4)));
     if (!key) fail("source_key", { key: hex(sig.slice(0, 4)), source });
+    const seq = Number(event.seq);
+    if (!(seq >= key.first && (key.last === null || seq <= key.last))) {
+      const values = { key: hex(key.id), source, seq: String(event.seq), first: key.first };
+      fail(key.last === null ? "source_before" : "source_retired", { ...values, last: key.last });
+    }
     if (!(await ed25519(key.key, sig.slice(4), signed))) {
       fail("source_sig", { key: hex(key.id), source });
     }
@@ -547,7 +583,7 @@
       try {
         await parsePolicy(own.policy);
         for (const line of sourceLines(own.sources)) {
-          if (!(await vkey(line, LOG_KEY))) fail("source_line", { key: line.trim() });
+          if (!(await sourceKey(line))) fail("source_line", { key: line.trim() });
         }
         localStorage.setItem(OWN, JSON.stringify(own));
         status.textContent = words.own_saved;
