@@ -40,8 +40,8 @@ from sqlmodel import Session
 
 from benchmarks._postgres import create_database, drop_database
 from ledger.ingest.service import Ingestor
+from ledger.log.repository import NodeStore
 from ledger.log.service import sign_checkpoint
-from ledger.log.store import NodeStore
 from ledger.main import MIGRATIONS
 from ledger.testing import SOURCE, SOURCE_SIGNER, event, serve
 from periplus import db, merkle

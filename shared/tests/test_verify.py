@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, update
 from sqlmodel import Session
 
+from ledger.log.models import Entry, Node, SignedCheckpoint, Withholding
 from ledger.log.withhold import withhold
-from ledger.models import Entry, Node, SignedCheckpoint, Withholding
 from ledger.testing import Ledger, serve
 from periplus import audit, merkle
 from periplus.checks import VerificationFailedError

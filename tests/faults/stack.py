@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ledger.log.writer import LOCK_KEY
+from ledger.log.writer_lock import LOCK_KEY
 from notifier.channels.testing import Receiver
 from periplus.testing import Broker, eventually
 from tests.e2e.system import System

@@ -11,7 +11,7 @@ succeed.
 The holder counts its lease from before each renewal was sent, on its own
 monotonic clock, so its view runs out no later than the database's, and it
 acts only while that view lasts: a holder cut off from the database stops
-before a standby can take over. The ledger's writer lock (``ledger.log.writer``)
+before a standby can take over. The ledger's writer lock (``ledger.log.writer_lock``)
 makes the same promise with a session lock instead of a row.
 """
 

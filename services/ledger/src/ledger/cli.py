@@ -16,7 +16,7 @@ from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import last_signed, load_signer, source_signer
 from ledger.log.withhold import WithholdError, withhold, withhold_fact
-from ledger.log.writer import WriterLock
+from ledger.log.writer_lock import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
 from periplus import audit, db, keyfile, logs, web

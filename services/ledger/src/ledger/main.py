@@ -13,16 +13,17 @@ from sqlmodel import Session
 
 from ledger.audit import routes as audit_routes
 from ledger.cosigning.worker import Witnessing
+from ledger.ingest.models import ConsumerOffset
 from ledger.ingest.resolve import held_sources
 from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
 from ledger.log.last_signed import RollbackError
+from ledger.log.models import Entry, RelayCursor
 from ledger.log.rotation import KeyNotInForceError, check_in_force
 from ledger.log.service import announcement, sign_checkpoint
 from ledger.log.signing import Keys
-from ledger.log.writer import Worker, Writer, WriterLock
-from ledger.models import ConsumerOffset, Entry, RelayCursor
+from ledger.log.writer_lock import Worker, Writer, WriterLock
 from ledger.settings import Settings, get_settings
 from periplus import db
 from periplus.consumer import ConsumerLoop

@@ -2,20 +2,22 @@
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from ledger.audit import repository
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
-from ledger.log.schemas import LogEntry, b64, log_entries
-from ledger.log.store import NodeStore
-from ledger.models import Entry, SignedCheckpoint, TripTag
+from ledger.log import repository as log_repository
+from ledger.log.entries import log_entries
+from ledger.log.repository import NodeStore
+from ledger.log.schemas import LogEntry, b64
 from periplus import merkle
 from periplus.errors import NotFoundError, UnavailableError
 
@@ -56,24 +58,8 @@ def search(
     after: Annotated[int, Query(ge=-1, le=2**53)] = -1,
     limit: Annotated[int, Query(ge=1, le=PAGE)] = 100,
 ) -> Found:
-    query = select(Entry).where(col(Entry.index) > after)
-    if trip_id is not None:
-        query = query.where(col(Entry.trip_id) == str(trip_id))
-    if source is not None:
-        query = query.where(col(Entry.source) == source)
-    if type is not None:
-        query = query.where(col(Entry.type) == type)
-    for kind, value in (("department", department), ("sdg", None if sdg is None else str(sdg))):
-        if value is not None:
-            trips = select(TripTag.trip_id).where(
-                col(TripTag.kind) == kind, col(TripTag.value) == value
-            )
-            query = query.where(col(Entry.trip_id).in_(trips))
-    if since is not None:
-        query = query.where(col(Entry.occurred_at) >= since.isoformat())
-    if until is not None:
-        query = query.where(col(Entry.occurred_at) < (until + timedelta(days=1)).isoformat())
-    rows = session.exec(query.order_by(col(Entry.index)).limit(limit)).all()
+    filters = repository.Filters(trip_id, source, type, department, sdg, since, until)
+    rows = repository.search(session, filters, after, limit)
     return Found(
         entries=log_entries(session, rows),
         next_after=rows[-1].index if len(rows) == limit else None,
@@ -96,15 +82,10 @@ def trip_proofs(
     if tree_size is None:
         signed = cosigning.served(session, policy)
     else:
-        signed = session.get(SignedCheckpoint, tree_size)
+        signed = log_repository.checkpoint(session, tree_size)
     if signed is None or (policy is not None and signed.witnessed is None):
         raise NotFoundError("No checkpoint of that size to rely on.")
-    rows = session.exec(
-        select(Entry)
-        .where(col(Entry.trip_id) == str(trip_id), col(Entry.index) < signed.size)
-        .order_by(col(Entry.index))
-        .limit(PAGE)
-    ).all()
+    rows = repository.trip_entries(session, trip_id, signed.size, PAGE)
     if not rows:
         raise NotFoundError(f"No entry of trip {trip_id} in that checkpoint.")
     ranges = {row.index: merkle.inclusion_ranges(row.index, signed.size) for row in rows}
@@ -158,12 +139,9 @@ def export(
         after = start - 1
         while after + 1 < size:
             with Session(engine) as session:
-                rows = session.exec(
-                    select(Entry)
-                    .where(col(Entry.index) > after, col(Entry.index) < size)
-                    .order_by(col(Entry.index))
-                    .limit(PAGE)
-                ).all()
+                rows = log_repository.entries_between(
+                    session, after + 1, min(size, after + 1 + PAGE)
+                )
                 page = log_entries(session, rows)
             if not page:
                 return

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from ledger.log.store import latest_checkpoint
-from ledger.models import Cosignature, SignedCheckpoint, WitnessState
+from ledger.cosigning.models import Cosignature, WitnessState
+from ledger.log.models import SignedCheckpoint
+from ledger.log.repository import latest_checkpoint
 from periplus.policy import Policy
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.cosigning import service
-from ledger.log.store import NodeStore, latest_checkpoint
-from ledger.models import SignedCheckpoint
+from ledger.log.models import SignedCheckpoint
+from ledger.log.repository import NodeStore, latest_checkpoint
 from periplus import merkle
 from periplus.note import NoteError, split_note
 from periplus.policy import Policy, PolicyWitness

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from ledger.ingest.models import Quarantined, SourceState
 from ledger.log import service as log_service
 from ledger.log.fact import fact
-from ledger.models import Quarantined, SourceState
 from periplus import db, sources
 from periplus.events import CONTROL, SEQ_RESOLVED
 from periplus.note import Signer

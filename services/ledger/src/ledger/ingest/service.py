@@ -29,13 +29,13 @@ from typing import Any, NamedTuple
 
 import httpx
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Engine, text
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from ledger.ingest import resolve
+from ledger.ingest import repository, resolve
+from ledger.ingest.models import Quarantined
 from ledger.log import service as log_service
 from ledger.log.fact import Fact, fact
-from ledger.models import Entry, Quarantined, SourceState
 from periplus import db
 from periplus.events import (
     LEDGER_NOTICES,
@@ -109,9 +109,7 @@ class Ingestor:
     def load_rotations(self) -> None:
         """Follow the key rotations the log holds, so a restart knows every key in force."""
         with Session(self.engine) as session:
-            leaves = session.exec(
-                select(Entry.leaf).where(col(Entry.type) == ROTATION).order_by(col(Entry.index))
-            ).all()
+            leaves = repository.rotation_leaves(session)
         for leaf in leaves:
             envelope = parse_envelope(leaf, logged=True)
             if envelope.source in self.keys:
@@ -233,11 +231,11 @@ class Ingestor:
         return total
 
     def _ingest_source(self, session: Session, source: str, facts: list[Fact]) -> int:
-        state = _state(session, source)
+        state = repository.state(session, source)
         last = state.last_seq  # a plain int while looping: the ORM attribute is slow to set
         batch: list[Fact] = []
         passed: list[Fact] = []
-        logged = _logged_ids(session, [f.id for f in facts])
+        logged = repository.logged_ids(session, [f.id for f in facts])
         for item in sorted(facts, key=lambda f: f.seq):
             if item.seq <= last:
                 if item.id not in logged:
@@ -287,12 +285,7 @@ class Ingestor:
         holders = {f.seq: f.id for f in batch}
         seqs = [f.seq for f in passed if f.seq not in holders]
         if seqs:
-            rows = session.exec(
-                select(Entry.seq, Entry.event_id).where(
-                    col(Entry.source) == source, col(Entry.seq).in_(seqs)
-                )
-            ).all()
-            holders.update({seq: event_id for seq, event_id in rows})
+            holders.update(repository.holders(session, source, seqs))
         for item in passed:
             origin = f"{source}#{item.seq}"
             holder = holders.get(item.seq)
@@ -342,12 +335,9 @@ class Ingestor:
 
     def _last_seq(self, source: str, session: Session | None = None) -> int:
         if session is not None:
-            return _state(session, source).last_seq
+            return repository.state(session, source).last_seq
         with db.reading(self.engine) as connection:
-            last = connection.execute(
-                select(SourceState.last_seq).where(col(SourceState.source) == source)
-            ).scalar()
-        return int(last or 0)
+            return repository.last_seq(connection, source)
 
     def _fetch(self, source: str, after: int, count: int) -> list[Received]:
         """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint,
@@ -407,12 +397,7 @@ class Ingestor:
         else:
             body = json.dumps(raw).encode()
         body, origin = body[:1_000_000], origin[:200]
-        seen = session.exec(
-            select(Quarantined.raw).where(
-                col(Quarantined.origin) == origin, col(Quarantined.reason) == reason
-            )
-        ).all()
-        if body in seen:
+        if body in repository.quarantined_bodies(session, origin, reason):
             return False  # redelivered: listed once
         source, seq = (item.source, item.seq) if item is not None else _claimed(raw)
         log.warning(
@@ -456,18 +441,3 @@ def _claimed(raw: Any) -> tuple[str | None, int | None]:
     if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= 2**53:
         return None, None
     return source, seq
-
-
-def _state(session: Session, source: str) -> SourceState:
-    return session.get(SourceState, source) or SourceState(source=source, last_seq=0)
-
-
-def _logged_ids(session: Session, ids: list[str]) -> set[str]:
-    """Which of these event ids the log holds, in one query with one parameter."""
-    if not ids:
-        return set()
-    if session.get_bind().dialect.name == "postgresql":
-        query = text("SELECT event_id FROM entry WHERE event_id = ANY(:ids)")
-        return set(session.execute(query, {"ids": ids}).scalars())
-    query = text("SELECT event_id FROM entry WHERE event_id IN (SELECT value FROM json_each(:ids))")
-    return set(session.execute(query, {"ids": json.dumps(ids)}).scalars())

@@ -20,7 +20,7 @@ from prometheus_client import Gauge
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ledger.log.store import NodeStore, tree_size
+from ledger.log.repository import NodeStore, tree_size
 from periplus import db, merkle
 from periplus.note import Checkpoint, NoteError, split_note
 from periplus.web import CheckFailedError

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from ledger.log.last_signed import LastSigned
+from ledger.log.models import KeyRotation
+from ledger.log.repository import latest_checkpoint
 from ledger.log.service import sign_checkpoint
-from ledger.log.store import latest_checkpoint
-from ledger.models import KeyRotation
 from periplus.checks import ROTATION_HEADER
 from periplus.note import NoteError, Signer, cosign
 

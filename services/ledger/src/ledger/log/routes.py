@@ -4,10 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
-from sqlmodel import col, select
 
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
+from ledger.ingest import repository as ingest_repository
+from ledger.log import repository
+from ledger.log.entries import log_entries
+from ledger.log.models import Entry
+from ledger.log.repository import NodeStore, tree_size
 from ledger.log.rotation import current_key
 from ledger.log.schemas import (
     Checkpoints,
@@ -22,10 +26,7 @@ from ledger.log.schemas import (
     Witnesses,
     WitnessOut,
     b64,
-    log_entries,
 )
-from ledger.log.store import NodeStore, tree_size
-from ledger.models import Entry, KeyRotation, Quarantined, SignedCheckpoint, Withholding
 from periplus import merkle
 from periplus.errors import BadRequestError, NotFoundError, ProblemError, UnavailableError
 from periplus.policy import Policy
@@ -45,7 +46,7 @@ def key(request: Request, session: SessionDep) -> str:
 
 @router.get("/keys", summary="Every key rotation, each stated and signed by both keys")
 def keys(request: Request, session: SessionDep) -> Keys:
-    rows = session.exec(select(KeyRotation).order_by(col(KeyRotation.id))).all()
+    rows = repository.rotations(session)
     return Keys(
         current=current_key(session, request.app.state.keys.signer),
         rotations=[
@@ -143,7 +144,7 @@ def receipt(request: Request, session: SessionDep, index: Index) -> PlainTextRes
             headers={"Retry-After": "1"},
         )
     entry = session.get(Entry, index)
-    held = session.get(Withholding, index)
+    held = repository.withholdings(session, [index]).get(index)
     if entry is None:
         raise NotFoundError(f"The log has no entry {index}.")
     if held is not None:
@@ -170,12 +171,7 @@ def checkpoints(
     after: Annotated[int, Query(ge=-1, le=2**53)] = -1,
     limit: Limit = MAX_ENTRIES,
 ) -> Checkpoints:
-    rows = session.exec(
-        select(SignedCheckpoint)
-        .where(col(SignedCheckpoint.size) > after)
-        .order_by(col(SignedCheckpoint.size))
-        .limit(limit)
-    ).all()
+    rows = repository.checkpoints_after(session, after, limit)
     return Checkpoints(
         checkpoints=[
             SignedCheckpointOut(
@@ -195,11 +191,7 @@ def entries(session: SessionDep, start: Index, end: Index) -> Entries:
     if end < start:
         raise BadRequestError("end must not be less than start.")
     end = min(end, start + MAX_ENTRIES)
-    rows = session.exec(
-        select(Entry)
-        .where(col(Entry.index) >= start, col(Entry.index) < end)
-        .order_by(col(Entry.index))
-    ).all()
+    rows = repository.entries_between(session, start, end)
     return Entries(entries=log_entries(session, rows))
 
 
@@ -242,12 +234,7 @@ def quarantine(
     after: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Limit = 100,
 ) -> Quarantine:
-    rows = session.exec(
-        select(Quarantined)
-        .where(col(Quarantined.id) > after)
-        .order_by(col(Quarantined.id))
-        .limit(limit)
-    ).all()
+    rows = ingest_repository.quarantined_after(session, after, limit)
     return Quarantine(
         events=[
             QuarantinedOut(

@@ -1,16 +1,10 @@
 """What the log's endpoints return."""
 
 import base64
-import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
-
-from ledger.log.store import NodeStore
-from ledger.models import Entry, Withholding
 
 
 def b64(raw: bytes) -> str:
@@ -114,46 +108,3 @@ class QuarantinedOut(BaseModel):
 
 class Quarantine(BaseModel):
     events: list[QuarantinedOut]
-
-
-def _event(leaf: bytes) -> dict[str, Any] | None:
-    """The event, or None if the stored bytes are not a JSON object (the verifier will say)."""
-    try:
-        value = json.loads(leaf)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def log_entries(session: Session, rows: Sequence[Entry]) -> list[LogEntry]:
-    """Entries with the leaf hash the tree keeps (not recomputed) and any withholding."""
-    if not rows:
-        return []
-    indices = [row.index for row in rows]
-    hashes = NodeStore(session).get_nodes([(0, i) for i in indices])
-    withheld = {
-        w.index: w
-        for w in session.exec(select(Withholding).where(col(Withholding.index).in_(indices))).all()
-    }
-    out: list[LogEntry] = []
-    for row in rows:
-        held = withheld.get(row.index)
-        out.append(
-            LogEntry(
-                index=row.index,
-                leaf="" if held else b64(row.leaf),
-                leaf_hash=b64(hashes[(0, row.index)]),
-                event=None if held else _event(row.leaf),
-                withheld=(
-                    Withheld(
-                        reason=held.reason,
-                        legal_basis=held.legal_basis,
-                        notice_index=held.notice_index,
-                        withheld_at=held.withheld_at,
-                    )
-                    if held
-                    else None
-                ),
-            )
-        )
-    return out

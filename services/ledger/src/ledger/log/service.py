@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 
 from ledger.log.fact import Fact
 from ledger.log.last_signed import LastSigned
-from ledger.log.store import NodeStore, latest_checkpoint, tree_size
-from ledger.models import LedgerModel, SignedCheckpoint
+from ledger.log.models import SignedCheckpoint
+from ledger.log.repository import NodeStore, latest_checkpoint, tree_size
+from ledger.registry import LedgerModel
 from periplus import merkle
 from periplus.note import Checkpoint, Signer
 

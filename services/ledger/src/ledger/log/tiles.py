@@ -13,9 +13,9 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, select
 
 from ledger.deps import SessionDep
+from ledger.log.models import Entry, Node
+from ledger.log.repository import latest_checkpoint
 from ledger.log.routes import served_response
-from ledger.log.store import latest_checkpoint
-from ledger.models import Entry, Node
 from periplus.errors import NotFoundError
 
 router = APIRouter(tags=["tiles"])

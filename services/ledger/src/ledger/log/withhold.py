@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from ledger.ingest.models import SourceState
 from ledger.log import service as log_service
 from ledger.log.fact import fact
-from ledger.log.store import NodeStore
-from ledger.models import Entry, SourceState, Withholding
+from ledger.log.models import Entry, Withholding
+from ledger.log.repository import NodeStore
 from periplus import sources
 from periplus.canonical import canonical_bytes
 from periplus.note import Signer

@@ -6,9 +6,9 @@ import uuid
 
 from sqlmodel import Session, select
 
+from ledger.log.models import Entry
 from ledger.log.service import ENTRY, announcement
 from ledger.log.tiles import parse_index, tile_path
-from ledger.models import Entry
 from ledger.testing import SOURCE, Ledger, event, trip_data
 from periplus import merkle
 from periplus.note import Verifier, open_checkpoint

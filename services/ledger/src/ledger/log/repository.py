@@ -1,12 +1,12 @@
-"""Reading the stored tree: sizes, nodes, checkpoints."""
+"""Reading the stored log: entries, the tree's nodes, checkpoints, withholdings, rotations."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from ledger.models import Entry, Node, SignedCheckpoint
+from ledger.log.models import Entry, KeyRotation, Node, SignedCheckpoint, Withholding
 from periplus.merkle import Node as NodeId
 
 
@@ -51,3 +51,35 @@ def latest_checkpoint(session: Session) -> SignedCheckpoint | None:
     return session.exec(
         select(SignedCheckpoint).order_by(col(SignedCheckpoint.size).desc()).limit(1)
     ).first()
+
+
+def checkpoints_after(session: Session, after: int, limit: int) -> Sequence[SignedCheckpoint]:
+    return session.exec(
+        select(SignedCheckpoint)
+        .where(col(SignedCheckpoint.size) > after)
+        .order_by(col(SignedCheckpoint.size))
+        .limit(limit)
+    ).all()
+
+
+def entries_between(session: Session, start: int, end: int) -> Sequence[Entry]:
+    """The entries from ``start`` (inclusive) to ``end`` (exclusive), in order."""
+    return session.exec(
+        select(Entry)
+        .where(col(Entry.index) >= start, col(Entry.index) < end)
+        .order_by(col(Entry.index))
+    ).all()
+
+
+def withholdings(session: Session, indices: Iterable[int]) -> dict[int, Withholding]:
+    """The withholdings among ``indices``, by index."""
+    rows = session.exec(select(Withholding).where(col(Withholding.index).in_(list(indices))))
+    return {row.index: row for row in rows.all()}
+
+
+def rotations(session: Session) -> Sequence[KeyRotation]:
+    return session.exec(select(KeyRotation).order_by(col(KeyRotation.id))).all()
+
+
+def checkpoint(session: Session, size: int) -> SignedCheckpoint | None:
+    return session.get(SignedCheckpoint, size)

@@ -7,9 +7,10 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from ledger.log.fact import fact
+from ledger.log.models import Entry
 from ledger.log.service import append
 from ledger.main import MIGRATIONS
-from ledger.models import Entry, LedgerModel
+from ledger.registry import LedgerModel
 from ledger.testing import event
 from periplus import db
 

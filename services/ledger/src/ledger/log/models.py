@@ -1,14 +1,12 @@
-"""The ledger's tables, in a metadata of its own."""
+"""The log's tables: entries, the tree's nodes, signed checkpoints, withholdings and key
+rotations; the log is its own outbox, so the relay's cursor is here too."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
-from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field
 
-
-class LedgerModel(SQLModel, registry=registry()):
-    """Base of every ledger table."""
+from ledger.registry import LedgerModel
 
 
 class Entry(LedgerModel, table=True):
@@ -60,15 +58,6 @@ class Node(LedgerModel, table=True):
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class SourceState(LedgerModel, table=True):
-    """The last ``seq`` appended from each source."""
-
-    __tablename__ = "source_state"
-
-    source: str = Field(primary_key=True, max_length=128)
-    last_seq: int = 0
-
-
 class SignedCheckpoint(LedgerModel, table=True):
     __tablename__ = "checkpoint"
 
@@ -82,67 +71,6 @@ class SignedCheckpoint(LedgerModel, table=True):
     )
 
 
-class Cosignature(LedgerModel, table=True):
-    """A witness's cosignature of a checkpoint: the signature line it answered."""
-
-    __tablename__ = "cosignature"
-
-    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    witness: str = Field(primary_key=True, max_length=200, description="Its name in the policy.")
-    line: str
-    timestamp: int = Field(sa_column=Column(BigInteger, nullable=False))
-
-
-class WitnessState(LedgerModel, table=True):
-    """The size each witness last cosigned, and what went wrong last, if anything."""
-
-    __tablename__ = "witness_state"
-
-    witness: str = Field(primary_key=True, max_length=200)
-    size: int
-    checked_at: datetime
-    problem: str | None = None
-
-
-class RelayCursor(LedgerModel, table=True):
-    """The last entry announced on ``ledger.entries.v1``: the log is its own outbox."""
-
-    __tablename__ = "relay_cursor"
-
-    topic: str = Field(primary_key=True, max_length=128)
-    position: int
-
-
-class ConsumerOffset(LedgerModel, table=True):
-    __tablename__ = "consumer_offset"
-
-    topic: str = Field(primary_key=True, max_length=128)
-    partition: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    offset: int
-
-
-class Quarantined(LedgerModel, table=True):
-    """An event that was refused, kept with the reason, for auditors to see.
-
-    ``source`` and ``seq`` are what the event claims, where it can be read: a
-    refused event at a source's next ``seq`` holds that source back until the
-    real one comes or an operator resolves it in public.
-    """
-
-    __tablename__ = "quarantine"
-    __table_args__ = (Index("ix_quarantine_source_seq", "source", "seq"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime
-    origin: str = Field(
-        max_length=200, description="Where it came from: topic/partition/offset or URL."
-    )
-    reason: str
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    source: str | None = Field(default=None, max_length=128)
-    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-
-
 class KeyRotation(LedgerModel, table=True):
     """A change of signing key, stated in a note signed by the old and the new key."""
 
@@ -154,3 +82,12 @@ class KeyRotation(LedgerModel, table=True):
     tree_size: int = Field(description="The size of the last checkpoint the old key signed.")
     statement: str = Field(description="The signed note, with both signatures.")
     rotated_at: datetime
+
+
+class RelayCursor(LedgerModel, table=True):
+    """The last entry announced on ``ledger.entries.v1``: the log is its own outbox."""
+
+    __tablename__ = "relay_cursor"
+
+    topic: str = Field(primary_key=True, max_length=128)
+    position: int

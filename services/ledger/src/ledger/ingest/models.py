@@ -1,0 +1,47 @@
+"""What ingestion keeps: each source's progress, the broker offsets, refused events."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary
+from sqlmodel import Field
+
+from ledger.registry import LedgerModel
+
+
+class SourceState(LedgerModel, table=True):
+    """The last ``seq`` appended from each source."""
+
+    __tablename__ = "source_state"
+
+    source: str = Field(primary_key=True, max_length=128)
+    last_seq: int = 0
+
+
+class ConsumerOffset(LedgerModel, table=True):
+    __tablename__ = "consumer_offset"
+
+    topic: str = Field(primary_key=True, max_length=128)
+    partition: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    offset: int
+
+
+class Quarantined(LedgerModel, table=True):
+    """An event that was refused, kept with the reason, for auditors to see.
+
+    ``source`` and ``seq`` are what the event claims, where it can be read: a
+    refused event at a source's next ``seq`` holds that source back until the
+    real one comes or an operator resolves it in public.
+    """
+
+    __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_source_seq", "source", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime
+    origin: str = Field(
+        max_length=200, description="Where it came from: topic/partition/offset or URL."
+    )
+    reason: str
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    source: str | None = Field(default=None, max_length=128)
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

@@ -1,0 +1,70 @@
+"""What ingestion reads and writes: each source's position, the ids and seqs the log
+holds, and the quarantine."""
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, text
+from sqlmodel import Session, col, select
+
+from ledger.ingest.models import Quarantined, SourceState
+from ledger.log.models import Entry
+from periplus.sources import ROTATION
+
+
+def state(session: Session, source: str) -> SourceState:
+    """The source's position, a new one at seq 0 if the log holds nothing of it yet."""
+    return session.get(SourceState, source) or SourceState(source=source, last_seq=0)
+
+
+def last_seq(connection: Connection, source: str) -> int:
+    last = connection.execute(
+        select(SourceState.last_seq).where(col(SourceState.source) == source)
+    ).scalar()
+    return int(last or 0)
+
+
+def logged_ids(session: Session, ids: list[str]) -> set[str]:
+    """Which of these event ids the log holds, in one query with one parameter."""
+    if not ids:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT event_id FROM entry WHERE event_id = ANY(:ids)")
+        return set(session.execute(query, {"ids": ids}).scalars())
+    query = text("SELECT event_id FROM entry WHERE event_id IN (SELECT value FROM json_each(:ids))")
+    return set(session.execute(query, {"ids": json.dumps(ids)}).scalars())
+
+
+def holders(session: Session, source: str, seqs: list[int]) -> dict[int, str]:
+    """The event id the log holds at each of these seqs of ``source``."""
+    rows = session.exec(
+        select(Entry.seq, Entry.event_id).where(
+            col(Entry.source) == source, col(Entry.seq).in_(seqs)
+        )
+    ).all()
+    return dict(rows)
+
+
+def rotation_leaves(session: Session) -> Sequence[bytes]:
+    """The logged key rotations of every source, in log order."""
+    return session.exec(
+        select(Entry.leaf).where(col(Entry.type) == ROTATION).order_by(col(Entry.index))
+    ).all()
+
+
+def quarantined_bodies(session: Session, origin: str, reason: str) -> Sequence[bytes]:
+    """The bytes already listed from ``origin`` for ``reason``: a redelivery is listed once."""
+    return session.exec(
+        select(Quarantined.raw).where(
+            col(Quarantined.origin) == origin, col(Quarantined.reason) == reason
+        )
+    ).all()
+
+
+def quarantined_after(session: Session, after: int, limit: int) -> Sequence[Quarantined]:
+    return session.exec(
+        select(Quarantined)
+        .where(col(Quarantined.id) > after)
+        .order_by(col(Quarantined.id))
+        .limit(limit)
+    ).all()
