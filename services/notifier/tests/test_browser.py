@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 from sqlmodel import Session
 
 from ledger.log.service import sign_checkpoint
@@ -47,34 +46,12 @@ from services.notifier.tests.site_fixture import Site, serve
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
 
-CHROMIUM = Path("/usr/bin/chromium")
 TRIP = str(uuid.UUID(int=21))
 OTHER = str(uuid.UUID(int=22))
 SOURCE_KEYS = {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}
 WITNESS = Cosigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(range(40, 72))))
 SECOND = Cosigner("witness.example/w2", Ed25519PrivateKey.from_private_bytes(bytes(range(80, 112))))
 STRANGER = Ed25519PrivateKey.from_private_bytes(bytes(range(120, 152)))
-
-
-def _chromium() -> Path:
-    if not CHROMIUM.exists():
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        try:
-            # A new machine's package lists are empty until the first update.
-            for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-                subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
-        except (OSError, subprocess.SubprocessError) as exc:
-            pytest.skip(f"Chromium is not installed and `apt-get install chromium` failed: {exc}")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = _chromium()
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(path), headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

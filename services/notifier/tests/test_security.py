@@ -6,12 +6,11 @@ ledger refuses C0 controls; C1 controls and non-characters still reach the notif
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from notifier.publish.hrefs import web_href
 from services.notifier.tests.public_samples import event, life
@@ -20,7 +19,6 @@ from services.notifier.tests.site_fixture import Site, serve
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
 
-CHROMIUM = Path("/usr/bin/chromium")
 TRIP = str(uuid.UUID(int=201))
 ODD = str(uuid.UUID(int=202))
 
@@ -153,16 +151,6 @@ def test_control_characters_are_left_out_of_the_atom_feed(site: Site) -> None:
         assert not parsed.bozo, parsed.get("bozo_exception")
         summaries = [e.summary for e in parsed.entries]
         assert "Minutes of the visit are attached. Entry 6." in summaries
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (test_browser.py installs it)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield instance
-        instance.close()
 
 
 def _refusals(browser: Browser, url: str, ready: str) -> list[str]:
