@@ -1,16 +1,11 @@
 """A log in memory that signs real checkpoints and proofs, and a witness that trusts it."""
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from witness_support import Log
-
-from witness.testing import RunningWitness, serve
+from witness.testing import Log, RunningWitness, serve
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 import base64
 
 import pytest
-from witness_support import Log
 
 from periplus.note import Checkpoint
 from witness.request import MAX_PROOF_LINES, RequestError, parse_submission
+from witness.testing import Log
 
 
 def _parse(text: str) -> None:

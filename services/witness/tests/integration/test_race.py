@@ -14,10 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from witness_support import Log
 
 from periplus.note import Checkpoint, split_note
-from witness.testing import RunningWitness, serve
+from witness.testing import Log, RunningWitness, serve
 
 RACERS = 6
 ROUNDS = 8

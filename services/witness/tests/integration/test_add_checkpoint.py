@@ -5,12 +5,11 @@ import time
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from witness_support import Log
 
 from periplus.cosignature import cosignatures
 from periplus.note import Signer, split_note
 from periplus.policy import Policy, PolicyLog, PolicyWitness
-from witness.testing import RunningWitness
+from witness.testing import Log, RunningWitness
 
 
 def _policy(log: Log, witness: RunningWitness) -> Policy:

@@ -2,11 +2,9 @@
 
 import hashlib
 
-from witness_support import Log
-
 from periplus.note import split_note
 from periplus.policy import Policy, PolicyLog, PolicyWitness
-from witness.testing import RunningWitness
+from witness.testing import Log, RunningWitness
 
 
 def _path(origin: str) -> str:
