@@ -8,9 +8,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from trips_api_support import Api, make_settings, serve
+from trips_api_support import Api, World, make_settings, serve, world
 
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[Api]:
     yield from serve(make_settings(database_url))
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[World]:
+    """The service layer alone, without HTTP, over a fresh migrated database."""
+    yield from world(make_settings(database_url))

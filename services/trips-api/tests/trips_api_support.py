@@ -11,9 +11,13 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
+from periplus import db
 from periplus.testing import Server
+from trips_api.departments import registry
+from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
-from trips_api.main import build
+from trips_api.keys.models import ApiKey
+from trips_api.main import MIGRATIONS, build
 from trips_api.settings import Settings
 from trips_api.trips import examples
 
@@ -126,3 +130,31 @@ def days(n: int) -> str:
 
 def new_key() -> str:
     return str(uuid.uuid4())
+
+
+@dataclass
+class World:
+    """The service layer over a migrated database: a session, settings and a key per role."""
+
+    session: Session
+    settings: Settings
+    keys: dict[str, ApiKey]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [events_service.decode(e) for e in events_service.after(self.session, 0, 1000)]
+
+
+def world(settings: Settings) -> Iterator[World]:
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine, MIGRATIONS)
+    with Session(engine) as session:
+        keys = {
+            role: keys_service.create(session, role, scopes)[0] for role, scopes in ROLES.items()
+        }
+        registry.load(session, [registry.Entry(code=c, name=n) for c, n in DEPARTMENTS])
+        session.commit()
+        try:
+            yield World(session, settings, keys)
+        finally:
+            session.rollback()
+    engine.dispose()

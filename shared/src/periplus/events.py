@@ -53,6 +53,8 @@ EVENT_TYPES = frozenset(
         "trip.reported",
         "trip.closed",
         "trip.corrected",
+        "trip.change_pending",
+        "trip.change_rejected",
         "followup.updated",
         "entry.withheld",  # the ledger's own notice that an entry's bytes are withheld
         "source.key_rotated",  # a source names its next key, signed by its current one

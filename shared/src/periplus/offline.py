@@ -24,6 +24,8 @@ WHAT = {
     "trip.approved": "approved, before departure",
     "trip.amended": "amended after approval",
     "trip.corrected": "corrected",
+    "trip.change_pending": "a change waiting for another holder's approval",
+    "trip.change_rejected": "a pending change rejected; the trip stands as approved",
     "trip.cancelled": "cancelled",
     "trip.completed": "completed, with its actual costs",
     "trip.reported": "reported on, with its results",

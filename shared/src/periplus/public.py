@@ -183,6 +183,46 @@ class TripClosed(_Public):
     reference: str
 
 
+class TripCorrected(TripAmended):
+    """A fix of a wrong record (``trip.corrected``): the snapshot, what changed and why.
+
+    A correction of what came after the trip (actual costs, the report, follow-ups, which the
+    snapshot does not hold) also carries that part as it now stands; ``changes`` then name it
+    (``actual_costs``, ``report.summary``, ``followups.f2``...).
+    """
+
+    completed: TripCompleted | None = Field(
+        default=None, description="The actual costs as corrected."
+    )
+    report: Report | None = Field(default=None, description="The report as corrected.")
+    followups: list[Followup] | None = Field(
+        default=None,
+        description="Every follow-up as it now stands, after one was corrected or added.",
+    )
+
+
+class TripChangePending(_Public):
+    """A change of an approved trip waits for another holder (``trip.change_pending``): until
+    then the trip stands as approved. Which public fields would change and why, never the
+    values proposed."""
+
+    reference: str
+    kind: Literal["amended", "corrected"] = Field(
+        description="The event the change is published as once approved."
+    )
+    fields: list[str] = Field(min_length=1, description="The public fields it would change.")
+    reason: str
+
+
+class TripChangeRejected(_Public):
+    """The pending change was rejected (``trip.change_rejected``): the trip stays as approved."""
+
+    reference: str
+    kind: Literal["amended", "corrected"]
+    fields: list[str] = Field(description="The fields the rejected change would have changed.")
+    reason: str = Field(description="Why it was rejected.")
+
+
 class SourceKeyRotated(_Public):
     """A source names the key that signs its events after this one (``source.key_rotated``)."""
 
@@ -201,7 +241,9 @@ class SourceSeqResolved(_Public):
 DATA_MODELS: dict[str, type[_Public]] = {
     "trip.approved": TripApproved,
     "trip.amended": TripAmended,
-    "trip.corrected": TripAmended,
+    "trip.corrected": TripCorrected,
+    "trip.change_pending": TripChangePending,
+    "trip.change_rejected": TripChangeRejected,
     "trip.cancelled": TripCancelled,
     "trip.completed": TripCompleted,
     "trip.reported": TripReported,

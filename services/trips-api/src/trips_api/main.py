@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -13,6 +14,7 @@ from periplus import db
 from periplus.events import TRIPS_TOPIC
 from periplus.outbox import OutboxRelay
 from periplus.web import create_app
+from trips_api import contract
 from trips_api.catalogue import routes as catalogue_routes
 from trips_api.departments import registry
 from trips_api.departments import routes as departments_routes
@@ -23,6 +25,7 @@ from trips_api.keys import routes as keys_routes
 from trips_api.ratelimit import TokenBuckets
 from trips_api.settings import Settings, get_settings
 from trips_api.trips import routes as trips_routes
+from trips_api.trips.routes.faults import on_invalid_request
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
@@ -38,7 +41,9 @@ or `cancelled` before departure. Approval is the public pre-trip disclosure, by
 a key holder other than those who created, submitted or changed the trip; after
 it nothing is edited in place: amendments (before departure) and corrections
 record what changed and why (`GET /v1/trips/{id}/history`), and a change of
-purpose, dates, travellers or costs waits for another holder's approval.
+purpose, dates, travellers or costs waits for another holder's approval, in public
+view (`trip.change_pending`). Actual costs, the report and its follow-ups are
+corrected the same way, each with its reason (`trip.corrected`).
 To try every step today, create the `after-the-fact` example of `POST /v1/trips`.
 Every public fact becomes an event (`GET /v1/events`) for the city's
 tamper-evident ledger; private data (protected names, internal notes) never does.
@@ -98,6 +103,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         engine=engine,
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.state.relay = relay
     app.state.relay_notify = relay.notify
     if settings.relay_enabled:  # replicas on one database: one publishes, the others stand by
@@ -108,4 +114,5 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_routes.router)
     app.include_router(catalogue_routes.router)
     app.include_router(events_routes.router)
+    contract.declare(app)
     return app

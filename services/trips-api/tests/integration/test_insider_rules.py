@@ -105,7 +105,10 @@ def test_a_correction_of_costs_waits_for_another_holder(api: Api) -> None:
     assert seen["pending_change"]["reason"] == "Typo in the budget."
     assert seen["pending_change"]["changes"] is None
     assert seen["pending_change"]["proposed_by"] is None
-    assert [e["type"] for e in api.events()] == ["trip.approved"]
+    published = api.events()
+    assert [e["type"] for e in published] == ["trip.approved", "trip.change_pending"]
+    assert published[-1]["data"]["fields"] == ["budget"]
+    assert "9999999" not in str(published[-1]["data"])
 
     # Its proposer cannot approve it; one change at a time; another holder can.
     assert api.as_("Creator").post(f"{path}/change/approve").status_code == 403
@@ -122,14 +125,20 @@ def test_a_correction_of_costs_waits_for_another_holder(api: Api) -> None:
     assert event["data"]["reason"] == "Typo in the budget."
 
 
-def test_a_rejected_change_leaves_the_trip_as_approved_and_publishes_nothing(api: Api) -> None:
+def test_a_rejected_change_leaves_the_trip_as_approved_and_says_why(api: Api) -> None:
     trip = api.approved()
     path = f"/v1/trips/{trip['id']}"
     api.post_ok("writer", f"{path}/amend", json=examples.AMEND)
     rejected = api.post_ok("approver", f"{path}/change/reject", json=examples.REJECT)
     assert rejected["pending_change"] is None
     assert rejected["delegation_size"] == trip["delegation_size"]
-    assert [e["type"] for e in api.events()] == ["trip.approved"]
+    published = api.events()
+    assert [e["type"] for e in published] == [
+        "trip.approved",
+        "trip.change_pending",
+        "trip.change_rejected",
+    ]
+    assert published[-1]["data"]["reason"] == examples.REJECT["reason"]
     kinds = [e["kind"] for e in api.as_("private").get(f"{path}/history").json()["entries"]]
     assert kinds[-2:] == ["change_proposed", "change_rejected"]
     assert api.as_("approver").post(f"{path}/change/approve").status_code == 409

@@ -5,11 +5,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import hypothesis
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis import GenerationMode
+from schemathesis import GenerationMode, checks
+from schemathesis.errors import FailureGroup
 from trips_api_support import DEPARTMENTS, Api, make_settings, serve
 
 from trips_api.trips import examples
@@ -54,6 +56,13 @@ def _setups(api: Api) -> dict[tuple[str, str], Callable[[], dict[str, str]]]:
         ("post", "/v1/trips/{trip_id}/complete"): trip(lambda: api.approved(days_ahead=-10)),
         ("post", "/v1/trips/{trip_id}/report"): trip(api.completed),
         ("patch", "/v1/trips/{trip_id}/followups/{followup_id}"): lambda: {
+            "trip_id": api.reported()["id"],
+            "followup_id": "f1",
+        },
+        ("post", "/v1/trips/{trip_id}/costs/correct"): trip(api.completed),
+        ("post", "/v1/trips/{trip_id}/report/correct"): trip(api.reported),
+        ("post", "/v1/trips/{trip_id}/followups"): trip(api.reported),
+        ("post", "/v1/trips/{trip_id}/followups/{followup_id}/correct"): lambda: {
             "trip_id": api.reported()["id"],
             "followup_id": "f1",
         },
@@ -128,16 +137,55 @@ def test_the_trip_recorded_after_the_fact_goes_through_its_whole_life_as_pasted(
     ]
 
 
+SET_HEADERS = {"etag", "location", "idempotent-replayed", "retry-after", "www-authenticate"}
+
+
+def test_every_header_the_api_sets_is_declared_where_it_sets_it(database_url: str) -> None:
+    for api in serve(make_settings(database_url, public_reads_per_minute=1, public_read_burst=1)):
+        document = api.as_(None).get("/openapi.json").json()
+        writer, key = api.as_("writer"), {"Idempotency-Key": "one"}
+        created = writer.post("/v1/trips", json=examples.trip(), headers=key)
+        replayed = writer.post("/v1/trips", json=examples.trip(), headers=key)
+        path = f"/v1/trips/{created.json()['id']}"
+        anonymous, unknown = api.as_(None), {"Authorization": "Bearer pk_0_x"}
+        assert anonymous.get("/v1/trips").status_code == 200  # the burst, spent
+        answers = [
+            ("post", "/v1/trips", created),
+            ("post", "/v1/trips", replayed),
+            ("get", "/v1/trips/{trip_id}", writer.get(path)),
+            ("patch", "/v1/trips/{trip_id}", writer.patch(path, json=examples.PATCH)),
+            ("get", "/v1/trips", anonymous.get("/v1/trips")),
+            ("get", "/v1/trips", httpx.get(f"{api.url}/v1/trips", headers=unknown)),
+        ]
+        assert [r.status_code for _, _, r in answers] == [201, 201, 200, 200, 429, 401]
+        for method, template, response in answers:
+            declared = document["paths"][template][method]["responses"][str(response.status_code)]
+            named = {h.lower() for h in declared.get("headers", {})}
+            sent = SET_HEADERS & set(response.headers)
+            assert sent, (method, template, response.status_code)
+            assert sent <= named, (method, template, response.status_code, sent - named)
+
+
 def _role(path: str) -> str:
     if path.endswith(("/approve", "/reject")):
         return "approver"
-    if path.endswith(("/complete", "/report")) or "followups" in path:
+    if path.endswith(("/complete", "/report", "/costs/correct", "/report/correct")):
+        return "reporter"
+    if "followups" in path:
         return "reporter"
     return "writer"
 
 
+CHECKS = [
+    checks.not_a_server_error,
+    checks.response_headers_conformance,
+    checks.status_code_conformance,
+]
+
+
 def _fuzz(operation: Any, mode: GenerationMode, url: str, headers: dict[str, str]) -> list[str]:
-    """Send generated requests to one operation; the answers that were server errors."""
+    """Send generated requests to one operation; the answers that were server errors, or that
+    the document does not describe (their status, or their headers)."""
     failures: list[str] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -150,8 +198,12 @@ def _fuzz(operation: Any, mode: GenerationMode, url: str, headers: dict[str, str
     )
     def check(case: Any) -> None:
         response = case.call(base_url=url, headers=headers, timeout=30)
-        if response.status_code >= 500:
-            failures.append(f"{case.method} {case.formatted_path}: {response.text}")
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                title = getattr(failure, "title", type(failure).__name__)
+                failures.append(f"{case.method} {operation.path} {response.status_code}: {title}")
 
     with contextlib.suppress(hypothesis.errors.Unsatisfiable):
         check()
@@ -159,7 +211,9 @@ def _fuzz(operation: Any, mode: GenerationMode, url: str, headers: dict[str, str
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_fuzzing_the_whole_document_finds_no_server_error(database_url: str) -> None:
+def test_fuzzing_the_whole_document_finds_no_server_error_and_no_undocumented_answer(
+    database_url: str,
+) -> None:
     for api in serve(make_settings(database_url)):
         api.approved()  # something to find
         schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json")
@@ -171,4 +225,4 @@ def test_fuzzing_the_whole_document_finds_no_server_error(database_url: str) -> 
                 continue
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 failures += _fuzz(operation, mode, api.url, headers)
-        assert failures == []
+        assert sorted(set(failures)) == []

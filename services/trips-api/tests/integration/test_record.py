@@ -81,6 +81,9 @@ def test_every_emitted_event_validates_against_the_public_contract(api: Api) -> 
     amended = api.approved()
     api.post_ok("writer", f"/v1/trips/{amended['id']}/amend", json=examples.AMEND)
     api.post_ok("approver", f"/v1/trips/{amended['id']}/change/approve")  # another holder
+    rejected = api.approved()
+    api.post_ok("writer", f"/v1/trips/{rejected['id']}/amend", json=examples.AMEND)
+    api.post_ok("approver", f"/v1/trips/{rejected['id']}/change/reject", json=examples.REJECT)
     reported = api.reported()
     path = f"/v1/trips/{reported['id']}"
     api.post_ok("writer", f"{path}/correct", json=examples.CORRECT)

@@ -98,8 +98,8 @@ def test_after_approval_changes_are_amendments_with_history(api: Api) -> None:
     assert corrected["host_organisation"] == "United Cities and Local Governments"
 
     types = [e["type"] for e in api.events()]
-    assert types == ["trip.approved", "trip.amended", "trip.corrected"]
-    amendment = api.events()[1]["data"]
+    assert types == ["trip.approved", "trip.change_pending", "trip.amended", "trip.corrected"]
+    amendment = api.events()[2]["data"]
     assert amendment["reason"] == "A third person joins."
     assert {"field": "delegation_size", "before": 2, "after": 3} in amendment["changes"]
     assert amendment["trip"]["delegation_size"] == 3

@@ -5,11 +5,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from periplus.web import location
 from trips_api.deps import check_if_match
 from trips_api.ratelimit import TokenBuckets
 from trips_api.trips import examples
-from trips_api.trips.record import changes
-from trips_api.trips.schemas import TripFields, TripPatch
+from trips_api.trips.disclosure import changes
+from trips_api.trips.normalise import distinct_departments
+from trips_api.trips.schemas.requests import TripFields, TripPatch
 
 
 def _trip(**overrides: Any) -> TripFields:
@@ -29,13 +31,27 @@ def test_outcome_ids_are_assigned_without_clashing() -> None:
 
 def test_the_lead_department_is_not_repeated_among_the_others() -> None:
     trip = _trip(departments=["international-relations", "mobility", "mobility"])
-    assert trip.departments == ["mobility"]
+    others = distinct_departments(trip.lead_department, trip.departments)
+    assert others == ["mobility"]
+
+
+def test_every_fault_of_a_trip_is_found_at_once_each_where_it_is() -> None:
+    sent = {
+        **examples.trip(),
+        "return_date": "2000-01-01",
+        "sdg_targets": ["11.2", "11.9"],
+        "networks": [""],
+    }
+    with pytest.raises(ValidationError) as refused:
+        TripFields.model_validate(sent)
+    found = {location(["body", *e["loc"]]) for e in refused.value.errors()}
+    assert {"body.networks[0]", "body.return_date", "body.sdg_targets[1]"} <= found
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"sdg_targets": ["11.9"]}, "not SDG targets"),
+        ({"sdg_targets": ["11.9"]}, "not an SDG target"),
         ({"sdg_goals": [18]}, "less than or equal to 17"),
         ({"delegation_size": 1}, "smaller than the number of travellers"),
         ({"title": "Nul\x00byte"}, "control characters"),

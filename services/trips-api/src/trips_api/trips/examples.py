@@ -201,3 +201,44 @@ FOLLOWUP: dict[str, Any] = {
     "evidence": "Workshop dates agreed by letter of 12 June.",
     "note": "Dates fixed with Daejeon.",
 }
+
+COSTS_CORRECTION: dict[str, Any] = {
+    "actual_costs": [
+        *COMPLETE["actual_costs"][:1],
+        {
+            "category": "per_diem",
+            "payer": "city",
+            "amount": {"amount": "405.00", "currency": "EUR"},
+        },
+        *COMPLETE["actual_costs"][2:],
+    ],
+    "reason": "The per diem was paid for five days, not six: the return flight left at noon.",
+}
+
+REPORT_CORRECTION: dict[str, Any] = {
+    "changes": {
+        "documents": [
+            {
+                "title": "Signed cooperation programme",
+                "url": "https://example.org/docs/programme-signed.pdf",
+            }
+        ]
+    },
+    "reason": "The link pointed to the unsigned draft of the programme.",
+}
+
+FOLLOWUP_CORRECTION: dict[str, Any] = {
+    "changes": {"due_date": "2027-10-31"},
+    "reason": "The report gave the workshop's planning date, not the date it was agreed for.",
+}
+
+FOLLOWUPS_ADDITION: dict[str, Any] = {
+    "followups": [
+        {
+            "commitment": "Share the depot design with the two other cities of the network.",
+            "owner_department": "mobility",
+            "due_date": "2027-12-15",
+        }
+    ],
+    "reason": "Agreed at the network's call two weeks after the report was filed.",
+}

@@ -1,4 +1,4 @@
-"""Reading trips: filtered pages in creation order, and version histories."""
+"""Every query of trips and their versions: filtered pages, one trip, its history rows."""
 
 import uuid
 from collections.abc import Sequence
@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from trips_api.trips import views
+from trips_api.clock import today
+from trips_api.trips.disclosure import ACTIVE_FOR_REPORT
 from trips_api.trips.models import Trip, TripVersion
-from trips_api.trips.record import changes, today
 
 
 class Filters(BaseModel):
@@ -57,33 +57,34 @@ def page(
     if f.q is not None:
         query = query.where(col(Trip.search).contains(f.q.lower(), autoescape=True))
     if f.overdue is not None:
-        late = (col(Trip.status).in_(views.ACTIVE_FOR_REPORT)) & (col(Trip.report_due) < today())
+        late = (col(Trip.status).in_(ACTIVE_FOR_REPORT)) & (col(Trip.report_due) < today())
         query = query.where(late if f.overdue else ~late | col(Trip.report_due).is_(None))
     return session.exec(query.order_by(col(Trip.number)).limit(limit)).all()
 
 
-def history(session: Session, trip: Trip, *, private: bool) -> views.History:
-    query = select(TripVersion).where(col(TripVersion.trip_id) == trip.id)
-    if not private:
+def get(session: Session, trip_id: uuid.UUID, *, for_update: bool = False) -> Trip | None:
+    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns."""
+    query = select(Trip).where(col(Trip.id) == str(trip_id))
+    return session.exec(query.with_for_update() if for_update else query).first()
+
+
+def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[TripVersion]:
+    """A trip's stored versions, oldest first; ``public_only``: those of the public history."""
+    query = select(TripVersion).where(col(TripVersion.trip_id) == trip_id)
+    if public_only:
         query = query.where(col(TripVersion.public).is_(True))
-    rows = session.exec(query.order_by(col(TripVersion.version))).all()
-    entries: list[views.HistoryEntry] = []
-    previous: dict[str, Any] | None = None
-    ignore = {"version", "updated_at", "updated_by", "report_overdue"}
-    protected = views.protected_names(trip)
-    for row in rows:
-        state = row.state if private else views.public_copy(row.state, protected)
-        compared = {k: v for k, v in state.items() if k not in ignore}
-        entries.append(
-            views.HistoryEntry(
-                version=row.version,
-                kind=row.kind,
-                at=row.at,
-                key_id=row.key_id if private else None,
-                reason=row.reason,
-                changes=changes(previous, compared) if previous is not None else [],
-                trip=views.TripView.model_validate(state),
-            )
-        )
-        previous = compared
-    return views.History(trip_id=uuid.UUID(trip.id), entries=entries)
+    return session.exec(query.order_by(col(TripVersion.version))).all()
+
+
+def steps(session: Session, trip_id: str) -> Sequence[tuple[int, str, str]]:
+    """Each version's number, kind and key, oldest first, without the stored states."""
+    return session.exec(
+        select(TripVersion.version, TripVersion.kind, TripVersion.key_id)
+        .where(col(TripVersion.trip_id) == trip_id)
+        .order_by(col(TripVersion.version))
+    ).all()
+
+
+def add_version(session: Session, **values: Any) -> None:
+    """Append one version to a trip's history."""
+    session.add(TripVersion(**values))

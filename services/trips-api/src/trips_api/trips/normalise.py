@@ -1,48 +1,30 @@
-"""A trip's description as stored: validated, departments checked, rates fixed, indexed.
+"""A trip's description in its stored form: validated, departments checked, rates fixed,
+and copied into the columns that listings filter on.
 
 Errors carry the field-by-field account that problem responses give.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from periplus import public
-from periplus.errors import InvalidError, ProblemError
+from periplus.errors import InvalidError
 from trips_api import money
+from trips_api.clock import today
 from trips_api.departments import service as departments_service
+from trips_api.problems import error, validation_errors
 from trips_api.settings import Settings
 from trips_api.trips.models import Trip
-from trips_api.trips.schemas import TripFields, TripPatch
+from trips_api.trips.schemas.requests import TripFields, TripPatch
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    return now().date()
-
-
-def invalid(detail: str, errors: list[dict[str, Any]]) -> ProblemError:
-    return InvalidError(detail, errors=errors)
-
-
-def error(location: str, message: str, type_: str = "value_error") -> dict[str, Any]:
-    return {"location": location, "message": message, "type": type_}
-
-
-def validation_errors(exc: ValidationError, prefix: str) -> list[dict[str, Any]]:
-    return [
-        error(".".join([prefix, *map(str, e["loc"])]), e["msg"], e["type"]) for e in exc.errors()
-    ]
-
-
-def resolve_rates(
+def rate_faults(
     settings: Settings, items: list[dict[str, Any]], money_field: str, where: str, day: date
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each item with its rate into the reporting currency and its date; and the faults of
+    those that have none."""
     out, errors = [], []
     for n, item in enumerate(items):
         currency = item[money_field]["currency"]
@@ -55,9 +37,44 @@ def resolve_rates(
             errors.append(error(f"{where}[{n}].exchange_rate", str(exc), "missing_rate"))
             continue
         out.append({**item, "exchange_rate": rate, "rate_date": when.isoformat()})
+    return out, errors
+
+
+def resolve_rates(
+    settings: Settings, items: list[dict[str, Any]], money_field: str, where: str, day: date
+) -> list[dict[str, Any]]:
+    out, errors = rate_faults(settings, items, money_field, where, day)
     if errors:
-        raise invalid("Some amounts cannot be converted into the reporting currency.", errors)
+        raise InvalidError(
+            "Some amounts cannot be converted into the reporting currency.", errors=errors
+        )
     return out
+
+
+def department_faults(
+    session: Session,
+    lead: Any,
+    others: Any,
+    where: str,
+    already: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """Codes that name no active department, each where it was given. Departments
+    ``already`` on the trip stay allowed even if since retired, so an old trip can still be
+    corrected. Values that are not codes at all are left to their own faults."""
+    given = [(f"{where}.lead_department", lead)] if isinstance(lead, str) else []
+    listed = others if isinstance(others, list) else []
+    given += [(f"{where}.departments[{n}]", c) for n, c in enumerate(listed) if isinstance(c, str)]
+    bad = set(departments_service.unusable(session, [c for _, c in given])) - already
+    return [
+        error(at, f"no active department has the code {code!r}", "unknown_department")
+        for at, code in given
+        if code in bad
+    ]
+
+
+def distinct_departments(lead: str, others: list[str]) -> list[str]:
+    """The other departments, each once, without the lead."""
+    return [d for d in dict.fromkeys(others) if d != lead]
 
 
 def normalise(
@@ -67,29 +84,20 @@ def normalise(
     where: str,
     already: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The stored form of a trip's description: departments checked, rates fixed.
-
-    Departments ``already`` on the trip stay allowed even if since retired, so an
-    old trip can still be corrected.
-    """
+    """The stored form of a trip's description: departments checked, rates fixed; every
+    fault found is in one answer."""
     record = fields.model_dump(mode="json")
-    errors = [
-        error(f"{where}.lead_department", f"no active department has the code {code!r}")
-        for code in departments_service.unusable(session, [fields.lead_department])
-        if code not in already
-    ] + [
-        error(f"{where}.departments", f"no active department has the code {code!r}")
-        for code in departments_service.unusable(session, fields.departments)
-        if code not in already
-    ]
-    if errors:
-        raise invalid("Departments must come from the city's registry.", errors)
-    record["budget"] = resolve_rates(
+    errors = department_faults(session, fields.lead_department, fields.departments, where, already)
+    record["departments"] = distinct_departments(fields.lead_department, fields.departments)
+    record["budget"], budget = rate_faults(
         settings, record["budget"], "amount", f"{where}.budget", today()
     )
-    record["in_kind"] = resolve_rates(
+    record["in_kind"], in_kind = rate_faults(
         settings, record["in_kind"], "estimated_value", f"{where}.in_kind", today()
     )
+    if errors or budget or in_kind:
+        detail = "Departments must come from the city's registry, and amounts must convert."
+        raise InvalidError(detail, errors=[*errors, *budget, *in_kind])
     return record
 
 
@@ -97,11 +105,15 @@ def merge(
     session: Session, settings: Settings, trip: Trip, patch: TripPatch, where: str
 ) -> dict[str, Any]:
     given = patch.given()
+    already = frozenset([trip.record["lead_department"], *trip.record["departments"]])
     try:
         fields = TripFields.model_validate({**trip.record, **given})
     except ValidationError as exc:
-        raise invalid("The trip would not be valid.", validation_errors(exc, where)) from exc
-    already = frozenset([trip.record["lead_department"], *trip.record["departments"]])
+        errors = validation_errors(exc, where)
+        errors += department_faults(
+            session, given.get("lead_department"), given.get("departments"), where, already
+        )
+        raise InvalidError("The trip would not be valid.", errors=errors) from exc
     return normalise(session, settings, fields, where, already)
 
 
@@ -132,11 +144,3 @@ def index(trip: Trip) -> None:
 def set_report_due(settings: Settings, trip: Trip) -> None:
     assert trip.return_date is not None
     trip.report_due = trip.return_date + timedelta(days=settings.report_due_days)
-
-
-def changes(before: dict[str, Any], after: dict[str, Any]) -> list[public.Change]:
-    return [
-        public.Change(field=name, before=before.get(name), after=after.get(name))
-        for name in dict.fromkeys([*before, *after])
-        if before.get(name) != after.get(name)
-    ]

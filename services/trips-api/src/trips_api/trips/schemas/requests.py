@@ -1,8 +1,19 @@
 """What clients send about a trip; unknown fields are refused, sizes are bounded."""
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from periplus import sdg
 from periplus.public import AgendaKind, Category, CostCategory, FollowupStatus, Payer
@@ -118,24 +129,30 @@ class TripFields(_In):
         default=None, description="Never published: kept for the city's own staff."
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        self._check_dates()
-        wrong = [t for t in self.sdg_targets if not sdg.is_target(t)]
-        if wrong:
-            raise ValueError(f"not SDG targets: {wrong}")
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_fault(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """Faults of single fields and of rules between fields, all in one answer, each where
+        it is: the rules are checked on what was sent even when a field is already wrong."""
+        try:
+            trip = handler(data)
+        except ValidationError as exc:
+            seen = {tuple(e["loc"]) for e in exc.errors()}
+            raw = data if isinstance(data, Mapping) else {}
+            extra = [f for f in trip_faults(raw) if f["loc"] not in seen]
+            if not extra:
+                raise
+            raise _invalid(cls.__name__, [*exc.errors(), *extra]) from None
+        faults = trip_faults(data if isinstance(data, Mapping) else trip.model_dump())
+        if faults:
+            raise _invalid(cls.__name__, faults)
+        return trip._normalised()
+
+    def _normalised(self) -> Self:
         self.sdg_targets = sorted(set(self.sdg_targets), key=sdg.TARGETS.index)
         goals = set(self.sdg_goals) | {sdg.goal_of(t) for t in self.sdg_targets}
         self.sdg_goals = sorted(goals)
-        if self.lead_department in self.departments:
-            self.departments = [d for d in self.departments if d != self.lead_department]
-        self.departments = list(dict.fromkeys(self.departments))
-        if self.delegation_size is not None and self.delegation_size < len(self.travellers):
-            raise ValueError("delegation_size is smaller than the number of travellers")
-        ids = [o.id for o in self.expected_outcomes if o.id is not None]
-        if len(ids) != len(set(ids)):
-            raise ValueError("expected outcome ids repeat")
-        taken, n = set(ids), 0
+        taken, n = {o.id for o in self.expected_outcomes if o.id is not None}, 0
         for outcome in self.expected_outcomes:
             while outcome.id is None:
                 n += 1
@@ -143,16 +160,75 @@ class TripFields(_In):
                     outcome.id = f"o{n}"
         return self
 
-    def _check_dates(self) -> None:
-        start, end = self.departure_date, self.return_date
-        if start and end and end < start:
-            raise ValueError("return_date is before departure_date")
-        dated = [("itinerary", leg.arrive) for leg in self.itinerary]
-        dated += [("itinerary", leg.depart) for leg in self.itinerary]
-        dated += [("agenda", item.date) for item in self.agenda]
-        for where, day in dated:
-            if (start and day < start) or (end and day > end):
-                raise ValueError(f"{where} has a date outside departure_date..return_date")
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _fault(loc: tuple[str | int, ...], message: str, type_: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": message, "type": type_, "input": None}
+
+
+def trip_faults(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rules between a trip's fields, on what was sent (values that are themselves wrong
+    are passed over: their own faults say so): dates in order, SDG targets that exist, a
+    delegation as large as its travellers, outcome ids once."""
+    faults = []
+    start, end = _day(data.get("departure_date")), _day(data.get("return_date"))
+    if start and end and end < start:
+        faults.append(_fault(("return_date",), "return_date is before departure_date", "dates"))
+    outside = "has a date outside departure_date..return_date"
+    dated = [
+        (("itinerary", n, key), leg.get(key) if isinstance(leg, Mapping) else None)
+        for n, leg in enumerate(_items(data.get("itinerary")))
+        for key in ("arrive", "depart")
+    ]
+    dated += [
+        (("agenda", n, "date"), item.get("date") if isinstance(item, Mapping) else None)
+        for n, item in enumerate(_items(data.get("agenda")))
+    ]
+    for loc, value in dated:
+        day = _day(value)
+        if day and ((start and day < start) or (end and day > end)):
+            faults.append(_fault(loc, f"{loc[0]} {outside}", "dates"))
+    for n, target in enumerate(_items(data.get("sdg_targets"))):
+        if isinstance(target, str) and len(target) <= 5 and not sdg.is_target(target):
+            faults.append(_fault(("sdg_targets", n), f"not an SDG target: {target!r}", "sdg"))
+    size, travellers = data.get("delegation_size"), _items(data.get("travellers"))
+    if isinstance(size, int) and size < len(travellers):
+        message = "delegation_size is smaller than the number of travellers"
+        faults.append(_fault(("delegation_size",), message, "value_error"))
+    ids = [
+        o.get("id") if isinstance(o, Mapping) else None
+        for o in _items(data.get("expected_outcomes"))
+    ]
+    faults += [
+        _fault(("expected_outcomes", n, "id"), "expected outcome ids repeat", "value_error")
+        for n, id_ in enumerate(ids)
+        if id_ is not None and ids.index(id_) != n
+    ]
+    return faults
+
+
+def _invalid(title: str, errors: list[Any]) -> ValidationError:
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError(e["type"], e["msg"]), loc=tuple(e["loc"]), input=e["input"]
+            )
+            for e in errors
+        ],
+    )
 
 
 class TripPatch(_In):
@@ -264,3 +340,63 @@ class FollowupUpdate(_In):
     evidence: LongText | None = None
     due_date: Day | None = None
     note: LongText | None = Field(default=None, description="Why, for the history.")
+
+
+class CostsCorrection(_In):
+    """The actual costs as they should stand, and why they were wrong."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [examples.COSTS_CORRECTION]}
+    )
+
+    actual_costs: list[CostItemIn] = Field(max_length=100)
+    reason: LongText
+
+
+class ReportPatch(_In):
+    """Parts of the report to replace; those left out stay as filed."""
+
+    summary: LongText | None = None
+    results: list[ResultIn] | None = Field(default=None, max_length=50)
+    documents: list[DocumentIn] | None = Field(default=None, max_length=50)
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
+class ReportCorrection(_In):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [examples.REPORT_CORRECTION]}
+    )
+
+    changes: ReportPatch
+    reason: LongText
+
+
+class FollowupPatch(_In):
+    """What a follow-up commits to, as it should have been recorded."""
+
+    commitment: LongText | None = None
+    owner_department: Code | None = None
+    due_date: Day | None = None
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
+class FollowupCorrection(_In):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [examples.FOLLOWUP_CORRECTION]}
+    )
+
+    changes: FollowupPatch
+    reason: LongText
+
+
+class FollowupsAddition(_In):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [examples.FOLLOWUPS_ADDITION]}
+    )
+
+    followups: list[FollowupIn] = Field(min_length=1, max_length=100)
+    reason: LongText = Field(description="Why they come after the report.")

@@ -1,130 +1,27 @@
-"""What clients receive about a trip, and the public snapshot that events carry.
+"""What each reader may see of a trip, built in one place per audience.
 
-One function builds each: ``view`` for API responses (private fields only for
-keys allowed to see them) and ``snapshot`` for ``trip.approved``,
-``trip.amended`` and ``trip.corrected``, which is validated by the public
-contract models as it is built, so a private field cannot slip in.
+``view`` builds API responses (private fields only for keys allowed to see
+them), ``snapshot`` the public record that ``trip.approved``, ``trip.amended``
+and ``trip.corrected`` carry (validated by the public contract models as it is
+built, so a private field cannot slip in), and ``public_copy`` the public form
+of a stored version for the history.
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 from periplus import public
 from trips_api import money
 from trips_api.trips.models import Trip
+from trips_api.trips.schemas.responses import (
+    InKindView,
+    PendingChangeView,
+    TravellerView,
+    TripView,
+)
 
 ACTIVE_FOR_REPORT = ("approved", "completed")
-
-
-class TravellerView(BaseModel):
-    name: str | None = Field(description="Null for the public where the law protects the name.")
-    position: str
-    elected: bool
-    name_public: bool
-
-
-class InKindView(BaseModel):
-    giver: str
-    description: str
-    estimated_value: public.Money
-    reporting: public.Money = Field(description="The value in the reporting currency.")
-    exchange_rate: str
-    rate_date: date
-
-
-class PendingChangeView(BaseModel):
-    """A change after approval that waits for another holder: until then the trip stands as
-    approved, and the public sees which fields would change and why."""
-
-    kind: str = Field(description="`amended` or `corrected`.")
-    fields: list[str] = Field(description="The fields it would change.")
-    reason: str
-    proposed_at: datetime
-    proposed_by: str | None = Field(description="The key that proposed it (private).")
-    changes: list[public.Change] | None = Field(
-        description="Each field before and after, for keys that approve or read private data; "
-        "protected names stay blank without `trips:read-private`."
-    )
-
-
-class TripView(BaseModel):
-    """A trip as the API shows it."""
-
-    id: uuid.UUID
-    reference: str = Field(description="Readable reference to quote, e.g. `MVD-2026-0042`.")
-    status: str = Field(
-        description="draft, submitted, approved, completed, reported, closed or cancelled."
-    )
-    version: int = Field(description="Grows with every change; the ETag.")
-    title: str
-    purpose: str | None
-    category: str
-    host_organisation: str | None
-    networks: list[str]
-    departure_date: date | None
-    return_date: date | None
-    itinerary: list[public.Leg]
-    travellers: list[TravellerView]
-    delegation_size: int
-    lead_department: str
-    departments: list[str]
-    sdg_goals: list[int]
-    sdg_targets: list[str]
-    agenda: list[public.AgendaItem]
-    expected_outcomes: list[public.Outcome]
-    budget: list[public.CostItem]
-    budget_total: public.Money
-    city_share: public.Money = Field(description="What the city pays, in the reporting currency.")
-    in_kind: list[InKindView]
-    urgency_justification: str | None
-    approved_on: date | None
-    days_notice: int | None
-    report_due: date | None
-    report_overdue: bool
-    actual_costs: list[public.CostItem] | None
-    actual_total: public.Money | None
-    actual_city_share: public.Money | None
-    report: public.Report | None
-    followups: list[public.Followup]
-    cancel_reason: str | None
-    pending_change: PendingChangeView | None = Field(
-        default=None, description="A change waiting for approval; the trip above is as approved."
-    )
-    private_notes: str | None = Field(description="Shown only to keys that may read private data.")
-    created_at: datetime
-    updated_at: datetime
-    approved_at: datetime | None
-    created_by: str | None = Field(description="The key that created it (private).")
-    updated_by: str | None = Field(description="The key that last changed it (private).")
-    approved_by: str | None = Field(description="The key that approved it (private).")
-
-
-class TripPage(BaseModel):
-    trips: list[TripView]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
-    )
-
-
-class HistoryEntry(BaseModel):
-    version: int
-    kind: str = Field(
-        description="created, edited, submitted, approved, amended, corrected, cancelled, "
-        "completed, reported, followup_updated or closed."
-    )
-    at: datetime
-    key_id: str | None = Field(description="The key that made the change (private).")
-    reason: str | None
-    changes: list[public.Change] = Field(description="Fields that differ from the entry before.")
-    trip: TripView
-
-
-class History(BaseModel):
-    trip_id: uuid.UUID
-    entries: list[HistoryEntry]
 
 
 def _costs(currency: str, items: list[dict[str, Any]] | None) -> list[public.CostItem]:
@@ -142,22 +39,33 @@ def _travellers(travellers: list[dict[str, Any]], private: bool) -> list[dict[st
 
 
 def pending_view(trip: Trip, *, private: bool, reviewer: bool) -> PendingChangeView | None:
-    """What the trip shows of its pending change; the values only to reviewers."""
+    """What the trip shows of its pending change: to the public, the fields whose public
+    record would change (none: no pending change shown); the values only to reviewers."""
     pending = trip.pending
     if pending is None:
         return None
+    shown = pending.get("public_fields", pending["fields"])
+    if not (reviewer or private or shown):
+        return None
     changes = None
     if reviewer or private:
-        before, after = dict(trip.record), dict(pending["record"])
-        before["travellers"] = _travellers(before["travellers"], private)
-        after["travellers"] = _travellers(after["travellers"], private)
+        before: dict[str, Any]
+        after: dict[str, Any]
+        if "actual_costs" in pending:
+            before = {"actual_costs": trip.actual_costs}
+            after = {"actual_costs": pending["actual_costs"]}
+        else:
+            before, after = dict(trip.record), dict(pending["record"])
+            before["travellers"] = _travellers(before["travellers"], private)
+            after["travellers"] = _travellers(after["travellers"], private)
         changes = [
             public.Change(field=f, before=before.get(f), after=after.get(f))
             for f in pending["fields"]
         ]
     return PendingChangeView(
         kind=pending["kind"],
-        fields=pending["fields"],
+        fields=pending["fields"] if reviewer or private else shown,
+        public_fields=shown if private else None,
         reason=pending["reason"],
         proposed_at=pending["at"],
         proposed_by=pending["key_id"] if private else None,
@@ -242,9 +150,15 @@ def view(
     )
 
 
-def snapshot(trip: Trip, currency: str, department_names: dict[str, str]) -> public.TripSnapshot:
-    """The public record of an approved trip, as the contract defines it."""
-    r = trip.record
+def snapshot(
+    trip: Trip,
+    currency: str,
+    department_names: dict[str, str],
+    record: dict[str, Any] | None = None,
+) -> public.TripSnapshot:
+    """The public record of an approved trip, as the contract defines it; with ``record``,
+    as it would stand with that description."""
+    r = trip.record if record is None else record
     assert trip.approved_on is not None
     assert trip.report_due is not None
     assert trip.days_notice is not None
@@ -301,11 +215,34 @@ def public_copy(state: dict[str, Any], protected: frozenset[str] = frozenset()) 
         copy[field] = None
     pending = copy.get("pending_change")
     if pending is not None:
-        copy["pending_change"] = {**pending, "proposed_by": None, "changes": None}
+        shown = pending.get("public_fields")
+        shown = pending["fields"] if shown is None else shown
+        copy["pending_change"] = (
+            {
+                **pending,
+                "fields": shown,
+                "public_fields": None,
+                "proposed_by": None,
+                "changes": None,
+            }
+            if shown
+            else None
+        )
     return copy
 
 
 def protected_names(trip: Trip) -> frozenset[str]:
     """The names the law protects on the trip as it stands (and as it would stand)."""
-    records = [trip.record, *([trip.pending["record"]] if trip.pending else [])]
+    records = [
+        trip.record,
+        *([trip.pending["record"]] if trip.pending and "record" in trip.pending else []),
+    ]
     return frozenset(t["name"] for r in records for t in r["travellers"] if not t["name_public"])
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[public.Change]:
+    return [
+        public.Change(field=name, before=before.get(name), after=after.get(name))
+        for name in dict.fromkeys([*before, *after])
+        if before.get(name) != after.get(name)
+    ]

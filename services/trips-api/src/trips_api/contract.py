@@ -1,0 +1,92 @@
+"""What the OpenAPI document adds to FastAPI's own: every response header the API sets, where
+it sets it, and the statuses that any operation reading a body can answer (400 for a body
+that is not JSON, 413 for one over the limit); so that a generated client reads them and a
+contract test holds the API to them."""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from periplus.errors import KINDS
+
+_STRING = {"type": "string"}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The resource's version: send it back in `If-Match` to change it safely.",
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+    },
+    "Location": {"description": "Where the created resource is.", "schema": _STRING},
+    "Idempotent-Replayed": {
+        "description": "`true` on the stored answer to an earlier request with the same "
+        "`Idempotency-Key` (nothing was done again).",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    "WWW-Authenticate": {"description": "How to authenticate: `Bearer`.", "schema": _STRING},
+    "X-Request-ID": {
+        "description": "The request's id in the service's logs (the client's own, if it sent one).",
+        "schema": _STRING,
+    },
+}
+VERSIONED = ("TripView", "DepartmentPublic")
+"""Responses of these schemas carry the resource's ETag."""
+
+
+BODY_STATUSES = {"400": KINDS["bad-request"], "413": KINDS["content-too-large"]}
+
+
+def _ref(name: str, *, required: bool) -> dict[str, Any]:
+    return {"$ref": f"#/components/headers/{name}", **({"required": True} if required else {})}
+
+
+def _declare(operation: dict[str, Any]) -> None:
+    takes = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "header"}
+    if "requestBody" in operation:
+        for code, kind in BODY_STATUSES.items():
+            operation["responses"].setdefault(
+                code,
+                {
+                    "description": kind.description,
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                },
+            )
+    for code, response in operation.get("responses", {}).items():
+        headers: dict[str, Any] = response.setdefault("headers", {})
+        headers["X-Request-ID"] = _ref("X-Request-ID", required=False)
+        schema = str(response.get("content", {}).get("application/json", {}).get("schema"))
+        if code.startswith("2") and any(f"/{name}'" in schema for name in VERSIONED):
+            headers["ETag"] = _ref("ETag", required=True)
+        if code == "201":
+            headers["Location"] = _ref("Location", required=True)
+        if code.startswith("2") and "Idempotency-Key" in takes:
+            headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed", required=False)
+        if code == "429":
+            headers["Retry-After"] = _ref("Retry-After", required=True)
+        if code == "401":
+            headers["WWW-Authenticate"] = _ref("WWW-Authenticate", required=True)
+
+
+def declare(app: FastAPI) -> None:
+    """Make ``app``'s OpenAPI document declare every header and status its responses carry."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def document() -> dict[str, Any]:
+        spec = build()
+        components = spec.setdefault("components", {})
+        if "headers" not in components:  # the document is built once and kept
+            components["headers"] = HEADERS
+            for operations in spec.get("paths", {}).values():
+                for operation in operations.values():
+                    _declare(operation)
+        return spec
+
+    app.openapi = document  # type: ignore[method-assign]

@@ -1,0 +1,95 @@
+"""What every trip route shares: its problem answers, the trip's ETag, and one way to act.
+
+Routes translate, call the service and answer; ``respond.write`` commits.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from trips_api.clock import today
+from trips_api.deps import SessionDep, check_if_match, sees_private
+from trips_api.keys.models import ApiKey
+from trips_api.respond import Outcome, write
+from trips_api.settings import Settings
+from trips_api.trips import disclosure
+from trips_api.trips.models import Trip
+from trips_api.trips.schemas.responses import TripView
+from trips_api.trips.service import lifecycle
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid API key", **_PROBLEM},
+    403: {"description": "The key lacks the scope, or the four-eyes rule forbids it", **_PROBLEM},
+    404: {"description": "No such trip", **_PROBLEM},
+    409: {
+        "description": "The trip is not in a state that allows this, or the "
+        "Idempotency-Key was used for another request",
+        **_PROBLEM,
+    },
+    412: {"description": "If-Match names an older version", **_PROBLEM},
+    422: {"description": "Invalid input, field by field", **_PROBLEM},
+}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: ERRORS[401],
+    404: ERRORS[404],
+    429: {"description": "Anonymous reads are rate limited", **_PROBLEM},
+}
+
+TripId = Annotated[uuid.UUID, Path(description="The trip's id.")]
+FollowupId = Annotated[str, Path(pattern=r"^f[0-9]{1,4}$", description="`f1`, `f2`...")]
+
+
+def etag(trip: Trip) -> str:
+    return f'"{trip.version}"'
+
+
+def _reviewer(key: ApiKey | None) -> bool:
+    return key is not None and bool(key.scope_set & {"trips:approve", "admin"})
+
+
+def view_of(request: Request, trip: Trip, key: ApiKey | None) -> TripView:
+    settings: Settings = request.app.state.settings
+    return disclosure.view(
+        trip,
+        settings.reporting_currency,
+        today(),
+        private=sees_private(key),
+        reviewer=_reviewer(key),
+    )
+
+
+def answer(request: Request, trip: Trip, key: ApiKey, code: int = 200) -> Outcome:
+    # Private fields only to keys that may read them, in this answer as in any other.
+    view = view_of(request, trip, key)
+    location = f"/v1/trips/{trip.id}" if code == 201 else None
+    return Outcome(code, view, etag(trip), location)
+
+
+def load(session: SessionDep, trip_id: uuid.UUID, if_match: str | None) -> Trip:
+    trip = lifecycle.get(session, trip_id, for_update=True)
+    check_if_match(if_match, etag(trip))
+    return trip
+
+
+def act_on(
+    request: Request,
+    session: SessionDep,
+    key: ApiKey,
+    trip_id: uuid.UUID,
+    if_match: str | None,
+    idem: str | None,
+    body: BaseModel | None,
+    step: Callable[[Settings, Trip], Trip],
+) -> Response:
+    """Lock the trip, check If-Match, take ``step`` and answer (once per Idempotency-Key)."""
+
+    def run() -> Outcome:
+        trip = load(session, trip_id, if_match)
+        return answer(request, step(request.app.state.settings, trip), key)
+
+    return write(request, session, key, idem, body, run)

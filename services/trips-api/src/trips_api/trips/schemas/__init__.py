@@ -1,0 +1,1 @@
+"""What clients send about a trip (``requests``) and what they receive (``responses``)."""

@@ -1,0 +1,192 @@
+"""A trip from draft to approval, cancellation and close: the steps of its life cycle."""
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session
+
+from periplus import public
+from periplus.errors import ConflictError, InvalidError, NotFoundError
+from trips_api.clock import now, today
+from trips_api.events import service as events_service
+from trips_api.keys.models import ApiKey
+from trips_api.problems import error
+from trips_api.settings import Settings
+from trips_api.trips import disclosure, repository
+from trips_api.trips.disclosure import changes
+from trips_api.trips.models import Trip
+from trips_api.trips.normalise import index, merge, normalise, set_report_due
+from trips_api.trips.schemas.requests import (
+    ApproveBody,
+    CancelBody,
+    TripFields,
+    TripPatch,
+)
+from trips_api.trips.schemas.responses import History, HistoryEntry, TripView
+from trips_api.trips.service.steps import (
+    emit,
+    require_before_departure,
+    require_complete,
+    require_other_holder,
+    require_status,
+    snapshot,
+    step,
+)
+
+
+def create(session: Session, settings: Settings, body: TripFields, key: ApiKey) -> Trip:
+    record = normalise(session, settings, body, "body")
+    number = events_service.next_value(session, "trip_number")
+    moment = now()
+    trip = Trip(
+        id=str(uuid.uuid4()),
+        number=number,
+        reference=f"{settings.reference_prefix}-{moment.year}-{number:04d}",
+        status="draft",
+        record=record,
+        title=record["title"],
+        category=record["category"],
+        lead_department=record["lead_department"],
+        created_by=key.id,
+        updated_by=key.id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    index(trip)
+    step(session, settings, trip, key, "created")
+    return trip
+
+
+def get(
+    session: Session,
+    trip_id: uuid.UUID,
+    *,
+    include_unpublished: bool = True,
+    for_update: bool = False,
+) -> Trip:
+    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns."""
+    trip = repository.get(session, trip_id, for_update=for_update)
+    if trip is None or (not include_unpublished and trip.approved_at is None):
+        raise NotFoundError(f"No trip has the id {trip_id}.")
+    return trip
+
+
+def history(session: Session, trip: Trip, *, private: bool) -> History:
+    """Every version (without ``private``, the public ones, private fields blank), each with
+    what changed since the one before."""
+    rows = repository.versions(session, trip.id, public_only=not private)
+    entries: list[HistoryEntry] = []
+    previous: dict[str, Any] | None = None
+    ignore = {"version", "updated_at", "updated_by", "report_overdue"}
+    protected = disclosure.protected_names(trip)
+    for row in rows:
+        state = row.state if private else disclosure.public_copy(row.state, protected)
+        compared = {k: v for k, v in state.items() if k not in ignore}
+        entries.append(
+            HistoryEntry(
+                version=row.version,
+                kind=row.kind,
+                at=row.at,
+                key_id=row.key_id if private else None,
+                reason=row.reason,
+                changes=changes(previous, compared) if previous is not None else [],
+                trip=TripView.model_validate(state),
+            )
+        )
+        previous = compared
+    return History(trip_id=uuid.UUID(trip.id), entries=entries)
+
+
+def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key: ApiKey) -> Trip:
+    """Edit in place, which only a trip not yet approved allows."""
+    if trip.status in ("draft", "submitted"):
+        record = merge(session, settings, trip, patch, "body")
+        if record == trip.record:
+            return trip  # nothing changes: no new version, nothing recorded
+        trip.record = record
+        index(trip)
+        step(session, settings, trip, key, "edited")
+        return trip
+    raise ConflictError(
+        f"Trip {trip.reference} is {trip.status}: after approval a change is an amendment "
+        "(POST .../amend) or a correction (POST .../correct), with its reason.",
+    )
+
+
+def submit(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
+    require_status(trip, "draft")
+    require_complete(trip)
+    trip.status, trip.submitted_by, trip.submitted_at = "submitted", key.id, now()
+    step(session, settings, trip, key, "submitted")
+    return trip
+
+
+def approve(
+    session: Session, settings: Settings, trip: Trip, body: ApproveBody, key: ApiKey
+) -> Trip:
+    """Approve, and so publish the pre-trip disclosure; needs a second pair of eyes."""
+    require_status(trip, "submitted")
+    require_other_holder(session, trip, key)
+    require_complete(trip)
+    assert trip.departure_date is not None
+    day = today()
+    notice = (trip.departure_date - day).days
+    if notice < settings.urgency_days and body.urgency_justification is None:
+        raise InvalidError(
+            f"Trip {trip.reference} departs in {notice} days, less than the "
+            f"{settings.urgency_days} days' notice the city requires.",
+            errors=[
+                error(
+                    "body.urgency_justification",
+                    "an approval at short notice needs a recorded justification",
+                    "missing",
+                )
+            ],
+        )
+    moment = now()
+    trip.status, trip.approved_by, trip.approved_at = "approved", key.id, moment
+    trip.approved_on, trip.days_notice = day, notice
+    trip.urgency_justification = body.urgency_justification
+    index(trip)
+    set_report_due(settings, trip)
+    step(session, settings, trip, key, "approved")
+    emit(
+        session,
+        settings,
+        trip,
+        "trip.approved",
+        public.TripApproved(trip=snapshot(session, settings, trip)),
+    )
+    return trip
+
+
+def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, key: ApiKey) -> Trip:
+    require_status(trip, "draft", "submitted", "approved")
+    if trip.status == "approved":
+        # A trip that took place stays on the record, with its report due.
+        require_before_departure(
+            trip, "cancelled", "if the record is wrong, correct it with the reason"
+        )
+    trip.pending = None
+    trip.status, trip.cancel_reason, trip.cancelled_at = "cancelled", body.reason, now()
+    step(session, settings, trip, key, "cancelled", body.reason)
+    if trip.approved_at is not None:
+        emit(
+            session,
+            settings,
+            trip,
+            "trip.cancelled",
+            public.TripCancelled(reference=trip.reference, reason=body.reason),
+        )
+    return trip
+
+
+def close(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
+    require_status(trip, "reported")
+    open_ = [f["id"] for f in trip.followups if f["status"] not in ("done", "dropped")]
+    if open_:
+        raise ConflictError(f"Follow-ups {open_} are still open; mark them done or dropped first.")
+    trip.status, trip.closed_at = "closed", now()
+    step(session, settings, trip, key, "closed")
+    emit(session, settings, trip, "trip.closed", public.TripClosed(reference=trip.reference))
+    return trip

@@ -1,0 +1,169 @@
+"""Changes to an approved trip's record: amendments and corrections, and the wait for
+another holder's approval of a material one."""
+
+from typing import Any
+
+from sqlmodel import Session
+
+from periplus import public
+from trips_api.keys.models import ApiKey
+from trips_api.settings import Settings
+from trips_api.trips.disclosure import changes
+from trips_api.trips.models import Trip
+from trips_api.trips.normalise import index, merge, set_report_due
+from trips_api.trips.schemas.requests import ChangeBody, RejectBody
+from trips_api.trips.service import corrections
+from trips_api.trips.service.steps import (
+    emit,
+    no_change,
+    pending_of,
+    propose,
+    require_before_departure,
+    require_complete_record,
+    require_nothing_pending,
+    require_other_holder,
+    require_status,
+    snapshot,
+    step,
+)
+
+MATERIAL = (
+    "purpose",
+    "departure_date",
+    "return_date",
+    "itinerary",
+    "travellers",
+    "delegation_size",
+    "budget",
+    "in_kind",
+)
+"""What a change after approval takes effect in only once another holder approves it."""
+
+
+def _material(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields of MATERIAL that differ; protecting a name alone is not material."""
+
+    def unprotected(travellers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**t, "name_public": None} for t in travellers]
+
+    fields = [f for f in MATERIAL if before.get(f) != after.get(f)]
+    if "travellers" in fields:
+        old, new = before["travellers"], after["travellers"]
+        republished = any(
+            o["name"] == n["name"] and not o["name_public"] and n["name_public"]
+            for o, n in zip(old, new, strict=False)
+        )
+        if unprotected(old) == unprotected(new) and not republished:
+            fields.remove("travellers")
+    return fields
+
+
+def change(
+    session: Session, settings: Settings, trip: Trip, body: ChangeBody, key: ApiKey, kind: str
+) -> Trip:
+    """An amendment (plans changed, before travel) or a correction (the record was wrong).
+
+    A change of purpose, dates, travellers or costs waits for another holder's approval
+    (``trip.pending``); the trip stands as approved until then. Other changes take effect
+    at once. A change that alters nothing is refused.
+    """
+    if kind == "amended":
+        require_status(trip, "approved")
+        require_before_departure(trip, "amended", "correct the record, with the reason, instead")
+    else:
+        require_status(trip, "approved", "completed", "reported", "closed")
+    require_nothing_pending(trip)
+    nothing = no_change("body.changes", "name a field with a new value")
+    if not body.changes.given():
+        raise nothing
+    record = merge(session, settings, trip, body.changes, "body.changes")
+    if record == trip.record:
+        raise nothing
+    require_complete_record(trip, record)
+    fields = _material(trip.record, record)
+    if fields:
+        before = snapshot(session, settings, trip).model_dump(mode="json")
+        after = snapshot(session, settings, trip, record).model_dump(mode="json")
+        seen = [f for f in fields if before.get(f) != after.get(f)]
+        propose(session, settings, trip, key, kind, body.reason, fields, seen, record=record)
+        return trip
+    _apply(session, settings, trip, record, key, kind, body.reason)
+    return trip
+
+
+def _apply(
+    session: Session,
+    settings: Settings,
+    trip: Trip,
+    record: dict[str, Any],
+    key: ApiKey,
+    kind: str,
+    reason: str,
+) -> None:
+    """Make ``record`` the trip's, and publish what changed of its public record, if anything."""
+    protected = {t["name"] for t in record["travellers"] if not t["name_public"]}
+    before = snapshot(session, settings, trip).model_dump(mode="json")
+    trip.record = record
+    index(trip)
+    set_report_due(settings, trip)
+    after = snapshot(session, settings, trip)
+    # A name protected by this change is never republished, not even as the value before;
+    # the change is still published, so that readers stop showing the name.
+    shown = [
+        {**t, "name": None if t["name"] in protected else t["name"]} for t in before["travellers"]
+    ]
+    diff = [
+        c.model_copy(update={"before": shown}) if c.field == "travellers" else c
+        for c in changes(before, after.model_dump(mode="json"))
+    ]
+    # A change of private fields alone stays out of the public log and the public history.
+    step(session, settings, trip, key, kind, reason, public_step=bool(diff))
+    if diff:
+        emit(
+            session,
+            settings,
+            trip,
+            f"trip.{kind}",
+            public.TripAmended(trip=after, changes=diff, reason=reason),
+        )
+
+
+def approve_change(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
+    """Another holder than the proposer's approves a pending change, which then takes effect."""
+    pending = pending_of(trip)
+    proposer = session.get(ApiKey, pending["key_id"])
+    require_other_holder(session, trip, key, [proposer] if proposer else [])
+    trip.pending = None
+    if "actual_costs" in pending:
+        corrections.apply_costs(
+            session, settings, trip, pending["actual_costs"], key, pending["reason"]
+        )
+    else:
+        _apply(session, settings, trip, pending["record"], key, pending["kind"], pending["reason"])
+    return trip
+
+
+def reject_change(
+    session: Session, settings: Settings, trip: Trip, body: RejectBody, key: ApiKey
+) -> Trip:
+    """Drop a pending change; the trip stays as approved, and the history says why.
+
+    A pending change the public was told of (``trip.change_pending``) is closed in public
+    too (``trip.change_rejected``), with the reason it was rejected.
+    """
+    pending = pending_of(trip)
+    trip.pending = None
+    published = pending.get("public_fields") or []
+    seen = bool(pending.get("public_fields", pending["fields"]))  # a change kept before it
+    step(session, settings, trip, key, "change_rejected", body.reason, public_step=seen)
+    if published:
+        emit(
+            session,
+            settings,
+            trip,
+            "trip.change_rejected",
+            public.TripChangeRejected(
+                reference=trip.reference, kind=pending["kind"], fields=published, reason=body.reason
+            ),
+        )
+    return trip

@@ -1,0 +1,218 @@
+"""What every step of a trip shares: its history entry, its event, and the guards of
+status, time and four eyes."""
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from periplus import public
+from periplus.errors import ConflictError, ForbiddenError, InvalidError
+from trips_api.clock import now, today
+from trips_api.departments import service as departments_service
+from trips_api.events import service as events_service
+from trips_api.keys import service as keys_service
+from trips_api.keys.models import ApiKey
+from trips_api.problems import error
+from trips_api.settings import Settings
+from trips_api.trips import disclosure, repository
+from trips_api.trips.models import Trip
+
+APPROVAL_NEEDS = (
+    ("purpose", "a purpose"),
+    ("departure_date", "a departure date"),
+    ("return_date", "a return date"),
+    ("itinerary", "an itinerary of at least one leg"),
+    ("travellers", "at least one traveller"),
+    ("agenda", "an agenda"),
+    ("expected_outcomes", "expected outcomes"),
+    ("budget", "a budget"),
+)
+
+
+def step(
+    session: Session,
+    settings: Settings,
+    trip: Trip,
+    key: ApiKey,
+    kind: str,
+    reason: str | None = None,
+    *,
+    public_step: bool = True,
+) -> None:
+    """Bump the version and keep the whole trip, as it now stands, in its history.
+
+    A step of a published trip is in the public history unless ``public_step`` is
+    False: a change of private fields alone leaves no public trace.
+    """
+    moment = now()
+    trip.version += 1 if kind != "created" else 0
+    trip.updated_by, trip.updated_at = key.id, moment
+    session.add(trip)
+    state = disclosure.view(trip, settings.reporting_currency, today(), private=True)
+    repository.add_version(
+        session,
+        trip_id=trip.id,
+        version=trip.version,
+        kind=kind,
+        at=moment,
+        key_id=key.id,
+        reason=reason,
+        public=trip.approved_at is not None and public_step,
+        state=state.model_dump(mode="json"),
+    )
+
+
+def emit(session: Session, settings: Settings, trip: Trip, type_: str, data: BaseModel) -> None:
+    """Add the event to the outbox; optional parts of ``data`` left unset are left out."""
+    unset = set(type(data).model_fields) - data.model_fields_set
+    payload = data.model_dump(mode="json", exclude=unset)
+    public.DATA_MODELS[type_].model_validate(payload)  # the contract, checked before it leaves
+    events_service.emit(session, settings.signer, type_, uuid.UUID(trip.id), payload)
+
+
+def snapshot(
+    session: Session, settings: Settings, trip: Trip, record: dict[str, Any] | None = None
+) -> public.TripSnapshot:
+    """The trip's public record; with ``record``, as it would stand with that description."""
+    r = trip.record if record is None else record
+    codes = [r["lead_department"], *r["departments"]]
+    names = departments_service.names(session, codes)
+    return disclosure.snapshot(trip, settings.reporting_currency, names, r)
+
+
+def require_status(trip: Trip, *allowed: str) -> None:
+    if trip.status not in allowed:
+        raise ConflictError(
+            f"Trip {trip.reference} is {trip.status}; this needs it {' or '.join(allowed)}.",
+        )
+
+
+def missing_for_approval(trip: Trip, record: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    r = trip.record if record is None else record
+    errors = [
+        error(f"trip.{name}", f"approval needs {what}", "missing")
+        for name, what in APPROVAL_NEEDS
+        if not r.get(name)
+    ]
+    if not (r["sdg_goals"] or r["sdg_targets"]):
+        errors.append(error("trip.sdg_targets", "approval needs an SDG goal or target", "missing"))
+    return errors
+
+
+def require_complete(trip: Trip) -> None:
+    require_complete_record(trip, trip.record)
+
+
+def require_complete_record(trip: Trip, record: dict[str, Any]) -> None:
+    errors = missing_for_approval(trip, record)
+    if errors:
+        raise InvalidError(f"Trip {trip.reference} lacks what approval needs.", errors=errors)
+
+
+def trip_authors(session: Session, trip: Trip) -> list[ApiKey]:
+    """The keys that created the trip, submitted it, or changed it since it was submitted."""
+    rows = repository.steps(session, trip.id)
+    submitted = max((v for v, kind, _ in rows if kind == "submitted"), default=0)
+    ids = {k for v, kind, k in rows if kind == "created" or v >= submitted}
+    ids |= {trip.created_by, *([trip.submitted_by] if trip.submitted_by else [])}
+    return [k for k in (session.get(ApiKey, i) for i in sorted(ids)) if k is not None]
+
+
+def require_other_holder(
+    session: Session, trip: Trip, key: ApiKey, authors: list[ApiKey] | None = None
+) -> None:
+    """Four eyes, by holder: no one approves what they wrote, with any key of theirs.
+
+    A key counts for its holder and for the holders of the keys that minted it, so an
+    admin cannot approve through a key it made for itself under another name, nor
+    approve what a key it made wrote.
+    """
+    authors = trip_authors(session, trip) if authors is None else authors
+    written_by = {a.holder_id for a in authors}
+    answerable = set().union(*(keys_service.lineage(session, a) for a in authors))
+    if key.holder_id in answerable or keys_service.lineage(session, key) & written_by:
+        raise ForbiddenError(
+            f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
+            "or proposed its change (or made the key that did); another holder must approve.",
+        )
+
+
+def require_before_departure(trip: Trip, what: str, instead: str) -> None:
+    if trip.departure_date is not None and trip.departure_date <= today():
+        raise ConflictError(
+            f"Trip {trip.reference} departed on {trip.departure_date}: it can no longer be "
+            f"{what}; {instead}.",
+        )
+
+
+def require_nothing_pending(trip: Trip) -> None:
+    if trip.pending is not None:
+        raise ConflictError(
+            f"Trip {trip.reference} has a change waiting for approval "
+            "(POST .../change/approve or .../change/reject); one change at a time.",
+        )
+
+
+def propose(
+    session: Session,
+    settings: Settings,
+    trip: Trip,
+    key: ApiKey,
+    kind: str,
+    reason: str,
+    fields: list[str],
+    public_fields: list[str],
+    **values: Any,
+) -> None:
+    """Keep a change waiting for another holder's approval (``trip.pending``), and say so.
+
+    ``values`` are what it would set (``record`` or ``actual_costs``). The public learns which
+    of its fields would change and why (``trip.change_pending``), never the values; a change
+    that the public would not see (protected names alone) publishes nothing.
+    """
+    trip.pending = {
+        "kind": kind,
+        "fields": fields,
+        "public_fields": public_fields,
+        **values,
+        "reason": reason,
+        "key_id": key.id,
+        "at": now().isoformat(),
+    }
+    step(session, settings, trip, key, "change_proposed", reason, public_step=bool(public_fields))
+    if public_fields:
+        emit(
+            session,
+            settings,
+            trip,
+            "trip.change_pending",
+            public.TripChangePending(
+                reference=trip.reference, kind=kind, fields=public_fields, reason=reason
+            ),
+        )
+
+
+def no_change(location: str, message: str) -> InvalidError:
+    """The answer to a change that alters nothing: refused, and nothing published."""
+    return InvalidError(
+        "Nothing changes: every field given already holds that value.",
+        errors=[error(location, message, "no_change")],
+    )
+
+
+def pending_of(trip: Trip) -> dict[str, Any]:
+    if trip.pending is None:
+        raise ConflictError(f"Trip {trip.reference} has no change waiting for approval.")
+    return trip.pending
+
+
+def public_followups(session: Session, trip: Trip) -> list[public.Followup]:
+    names = departments_service.names(session, [f["owner_department"] for f in trip.followups])
+    return [
+        public.Followup(
+            **{**f, "owner_department": names.get(f["owner_department"], f["owner_department"])}
+        )
+        for f in trip.followups
+    ]
