@@ -126,3 +126,57 @@ def test_facets_follow_amendments(engine: Engine) -> None:
             select(TripFacet.value).where(col(TripFacet.kind) == "country")
         ).all()
         assert list(countries) == ["PE"]
+
+
+def test_a_pending_change_shows_until_approved_or_rejected_and_corrections_fold(
+    engine: Engine,
+) -> None:
+    """The public record stays as approved while a change waits for a second holder; the
+    wait itself is public, and a correction of the aftermath replaces what it corrects."""
+    trip_id = str(uuid.uuid4())
+    whole = life(trip_id)
+    pending = {
+        "reference": "MVD-2026-0001",
+        "kind": "corrected",
+        "fields": ["actual_costs"],
+        "reason": "The hotel refunded one night.",
+    }
+    refund = whole[2]["data"]["actual_total"] | {"amount": "3800.00"}
+    completed = {**whole[2]["data"], "actual_total": refund}
+    report = whole[3]["data"]["report"] | {"summary": "The pilot agreement was signed."}
+    snapshot_ = whole[0]["data"]["trip"]
+    corrected = {
+        "trip": snapshot_,
+        "changes": [{"field": "actual_costs", "before": "4000.00", "after": "3800.00"}],
+        "reason": "The hotel refunded one night.",
+        "completed": completed,
+        "report": report,
+    }
+    events = [
+        *whole,
+        event("trip.change_pending", trip_id, pending, "2026-04-21T09:00:00.000Z"),
+    ]
+    _apply(engine, events)
+    with Session(engine) as session:
+        view = session.get(TripView, trip_id)
+        assert view is not None
+        assert view.data["pending_change"]["fields"] == ["actual_costs"]
+        assert view.data["completed"]["actual_total"]["amount"] == "4000.00"
+    rejected = {**pending, "reason": "The refund is not on the statement."}
+    again = [
+        event("trip.change_rejected", trip_id, rejected, "2026-04-22T09:00:00.000Z"),
+        event("trip.change_pending", trip_id, pending, "2026-04-23T09:00:00.000Z"),
+        event("trip.corrected", trip_id, corrected, "2026-04-24T09:00:00.000Z"),
+    ]
+    _apply(engine, again, start=len(events))
+    with Session(engine) as session:
+        view = session.get(TripView, trip_id)
+        assert view is not None
+        state = view.data
+        assert "pending_change" not in state
+        assert [r["reason"] for r in state["rejected_changes"]] == [rejected["reason"]]
+        assert state["completed"]["actual_total"]["amount"] == "3800.00"
+        assert state["report"]["summary"] == "The pilot agreement was signed."
+        assert [f["status"] for f in state["followups"]] == ["open", "done"]
+        assert view.status == "reported"
+        assert "unvalidated" not in state

@@ -72,6 +72,8 @@ def apply(
         trip = body.get("trip")
         if isinstance(trip, dict):
             new["trip"] = trip
+        new.pop("pending_change", None)
+        _corrected_parts(new, body)
         changes = body.get("changes")
         new["amendments"] = [
             *state.get("amendments", []),
@@ -83,7 +85,27 @@ def apply(
                 "reason": str(body.get("reason") or ""),
             },
         ]
+    elif type_ == "trip.change_pending":
+        new["pending_change"] = {
+            "kind": str(body.get("kind") or ""),
+            "fields": [str(f) for f in body.get("fields") or [] if isinstance(f, str)],
+            "reason": str(body.get("reason") or ""),
+            "occurred_at": occurred_at,
+            "index": index,
+        }
+    elif type_ == "trip.change_rejected":
+        new.pop("pending_change", None)
+        new["rejected_changes"] = [
+            *state.get("rejected_changes", []),
+            {
+                "index": index,
+                "occurred_at": occurred_at,
+                "fields": [str(f) for f in body.get("fields") or [] if isinstance(f, str)],
+                "reason": str(body.get("reason") or ""),
+            },
+        ]
     elif type_ == "trip.cancelled":
+        new.pop("pending_change", None)  # a cancelled trip has no change waiting
         new["cancelled"] = {"reason": str(body.get("reason") or ""), "occurred_at": occurred_at}
     elif type_ == "trip.completed":
         new["completed"] = {k: body.get(k) for k in ("actual_costs", "actual_total", "city_share")}
@@ -110,6 +132,22 @@ def apply(
         held = {k: body.get(k) for k in ("index", "reason", "legal_basis")}
         new["withheld"] = [*state.get("withheld", []), {**held, "notice_index": index}]
     return new
+
+
+def _corrected_parts(state: dict[str, Any], body: dict[str, Any]) -> None:
+    """What a correction of the trip's aftermath carries: the actual costs, the report or
+    every follow-up as they now stand. The status stays what it was."""
+    completed = body.get("completed")
+    if isinstance(completed, dict):
+        state["completed"] = {
+            k: completed.get(k) for k in ("actual_costs", "actual_total", "city_share")
+        }
+    report = body.get("report")
+    if isinstance(report, dict):
+        state["report"] = report
+    followups = body.get("followups")
+    if isinstance(followups, list):
+        state["followups"] = [f for f in followups if isinstance(f, dict)]
 
 
 def _text(value: Any) -> str:
