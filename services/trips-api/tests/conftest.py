@@ -1,14 +1,10 @@
 """A trips-api on a free port over a fresh database, with one key per role."""
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from trips_api_support import Api, World, make_settings, serve, world
+from trips_api.testing import Api, World, make_settings, serve, world
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ with its kind's type URI, so a client generated from the document reads
 every error the service sends.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -58,6 +59,18 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
+
+
+def problems(descriptions: Mapping[int, str | None]) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=`` table: each status answered with a problem, described as it
+    means on that route (None: the kind's title). ``document`` gives each its schema."""
+    return {
+        status: {
+            "description": text or BY_STATUS[status].title,
+            "content": {PROBLEM_TYPE: {}},
+        }
+        for status, text in descriptions.items()
+    }
 
 
 def document(app: FastAPI) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from trips_api.main import MIGRATIONS, build
 from trips_api.settings import Settings, get_settings
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trips-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP service and its outbox relay")
@@ -56,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "events-key",
         help="print the verifier key of the events' signing key (made if missing), last line",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
 
     settings = get_settings()
     logs.configure("trips-api", settings.log_level)
@@ -79,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return _withhold(engine, args)
     if args.command == "rotate-events-key":
         return _rotate(engine, settings, args.new_key)
+    return _create_key(engine, args)
+
+
+def _create_key(engine: Engine, args: argparse.Namespace) -> int:
     with Session(engine) as session:
         try:
             key, plain = keys_service.create(

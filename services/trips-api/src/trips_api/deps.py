@@ -8,7 +8,12 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from periplus.errors import ForbiddenError, PreconditionFailedError, ProblemError, UnauthorizedError
+from periplus.errors import (
+    ForbiddenError,
+    PreconditionFailedError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
 from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
 from trips_api.ratelimit import TokenBuckets
@@ -27,10 +32,14 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer pk_...`"
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def _key(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiKey | None:
+def _key(
+    session: Session,
+    credentials: HTTPAuthorizationCredentials | None,
+    idempotency_key: str | None = None,
+) -> ApiKey | None:
     if credentials is None:
         return None
-    key = keys_service.authenticate(session, credentials.credentials)
+    key = keys_service.authenticate(session, credentials.credentials, idempotency_key)
     if key is None:
         raise UnauthorizedError("The API key is unknown or revoked.", headers=_CHALLENGE)
     return key
@@ -40,10 +49,12 @@ def require(scope: str) -> Callable[..., ApiKey]:
     """A dependency that admits a live key holding ``scope`` (or ``admin``)."""
 
     def check(
+        request: Request,
         session: SessionDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
-        key = _key(session, credentials)
+        # A write's earlier answer, if any, comes with the key: one round trip, not two.
+        key = _key(session, credentials, request.headers.get("Idempotency-Key"))
         if key is None:
             raise UnauthorizedError(
                 "Send an API key as `Authorization: Bearer`.",
@@ -67,11 +78,9 @@ def reader(
         limiter: TokenBuckets = request.app.state.limiter
         wait = limiter.take(request.client.host if request.client else "unknown")
         if wait:
-            raise ProblemError(
-                429,
-                "Too many requests",
+            raise TooManyRequestsError(
                 "Anonymous reads are rate limited; slow down or use an API key.",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                retry_after=math.ceil(wait),
             )
     return key
 

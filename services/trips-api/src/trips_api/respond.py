@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from periplus.errors import ConflictError, ProblemError
+from trips_api.events import service as events_service
 from trips_api.idempotency import service as idempotency_service
 from trips_api.keys.models import ApiKey
 
@@ -87,7 +88,8 @@ def write(
                 "Another request changed the same resource; read it and retry."
             ) from None
         return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
-    request.app.state.relay_notify()
+    if events_service.written(session):  # a wake-up with nothing to publish costs a read
+        request.app.state.relay_notify()
     return _response(outcome.status, text, outcome.etag, outcome.location)
 
 

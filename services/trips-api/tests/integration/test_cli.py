@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from trips_api_support import Api, make_settings, serve
 
 from periplus import db
 from periplus.events import EventRejectedError, parse_envelope
@@ -15,6 +14,7 @@ from periplus.sources import ROTATION, SourceKeys
 from trips_api import cli
 from trips_api.keys import service as keys_service
 from trips_api.settings import get_settings
+from trips_api.testing import Api, make_settings, serve
 
 
 @pytest.fixture

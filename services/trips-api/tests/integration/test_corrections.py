@@ -6,24 +6,26 @@ Rules at the service layer, on both databases; then a few answers over HTTP.
 from typing import Any
 
 import pytest
-from trips_api_support import Api, World
 
 from periplus.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from periplus.public import DATA_MODELS
+from trips_api.testing import Api, World
 from trips_api.trips import disclosure, examples
 from trips_api.trips.models import Trip
+from trips_api.trips.schemas.reports import (
+    FollowupCorrection,
+    FollowupsAddition,
+    FollowupUpdate,
+    ReportBody,
+    ReportCorrection,
+)
 from trips_api.trips.schemas.requests import (
     ApproveBody,
     CancelBody,
     ChangeBody,
     CompleteBody,
     CostsCorrection,
-    FollowupCorrection,
-    FollowupsAddition,
-    FollowupUpdate,
     RejectBody,
-    ReportBody,
-    ReportCorrection,
     TripFields,
 )
 from trips_api.trips.service import corrections, lifecycle, outcomes, revisions

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, text
-from trips_api_support import Api, make_settings, serve
 
 from periplus import db
+from trips_api.testing import Api, make_settings, serve
 
 HOLD = "UPDATE counter SET value = value WHERE name = 'event_seq'"
 

@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from trips_api_support import make_settings, serve
 
 from trips_api.departments.registry import RegistryFileError, read
+from trips_api.testing import make_settings, serve
 from trips_api.trips import examples
 
 DEMO = Path(__file__).parents[2] / "departments.demo.json"

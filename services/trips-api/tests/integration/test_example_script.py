@@ -4,7 +4,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from trips_api_support import Api
+
+from trips_api.testing import Api
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")

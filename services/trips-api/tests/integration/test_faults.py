@@ -2,8 +2,7 @@
 
 from datetime import date, timedelta
 
-from trips_api_support import Api
-
+from trips_api.testing import Api
 from trips_api.trips import examples
 
 

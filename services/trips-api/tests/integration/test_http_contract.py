@@ -4,8 +4,8 @@ import threading
 
 import httpx
 import pytest
-from trips_api_support import Api, make_settings, new_key, serve
 
+from trips_api.testing import Api, make_settings, new_key, serve
 from trips_api.trips import examples
 
 # What this module checks is the same on every database; it runs on SQLite.

@@ -4,9 +4,9 @@ changes after approval that wait for another holder, and dates that bind."""
 from typing import Any
 
 from sqlmodel import Session
-from trips_api_support import Api
 
 from trips_api.keys import service as keys_service
+from trips_api.testing import Api
 from trips_api.trips import examples
 
 

@@ -1,8 +1,7 @@
 """The whole life of a trip over HTTP, and the events it publishes."""
 
-from trips_api_support import Api
-
 from periplus.public import DATA_MODELS
+from trips_api.testing import Api
 from trips_api.trips import examples
 
 

@@ -1,7 +1,6 @@
 """Listing trips: cursor pages and every filter."""
 
-from trips_api_support import Api, days
-
+from trips_api.testing import Api, days
 from trips_api.trips import examples
 
 

@@ -12,8 +12,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode, checks
 from schemathesis.errors import FailureGroup
-from trips_api_support import DEPARTMENTS, Api, make_settings, serve
 
+from trips_api.testing import DEPARTMENTS, Api, make_settings, serve
 from trips_api.trips import examples
 
 # What this module checks is the same on every database; it runs on SQLite.

@@ -2,9 +2,8 @@
 
 import json
 
-from trips_api_support import Api, days
-
 from periplus.public import DATA_MODELS
+from trips_api.testing import Api, days
 from trips_api.trips import examples
 
 

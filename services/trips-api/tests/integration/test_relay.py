@@ -3,11 +3,10 @@
 import json
 import time
 
-from trips_api_support import make_settings, serve
-
 from periplus.events import TRIPS_TOPIC
 from periplus.kafka import TopicReader
 from periplus.testing import Broker, eventually
+from trips_api.testing import Api, make_settings, serve
 
 
 def _messages_for(broker: Broker, trip_id: str) -> list[bytes]:
@@ -36,3 +35,13 @@ def test_an_approval_is_relayed_to_the_broker_as_its_canonical_bytes(
         assert envelope == api.events()[0]
         assert envelope["type"] == "trip.approved"
         assert envelope["trip_id"] == trip_id
+
+
+def test_the_relay_is_woken_only_by_a_write_that_added_events(api: Api) -> None:
+    wakes: list[None] = []
+    api.app.state.relay_notify = lambda: wakes.append(None)
+    trip = api.create()
+    api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")
+    assert wakes == []  # a draft and its submission publish nothing
+    api.post_ok("approver", f"/v1/trips/{trip['id']}/approve")
+    assert len(wakes) == 1

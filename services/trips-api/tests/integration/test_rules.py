@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from trips_api_support import Api, days
-
+from trips_api.testing import Api, days, make_settings, serve
 from trips_api.trips import examples
 
 
@@ -71,8 +70,6 @@ def test_a_short_notice_approval_needs_a_justification(api: Api) -> None:
 
 
 def test_the_notice_period_is_configurable(database_url: str) -> None:
-    from trips_api_support import make_settings, serve
-
     for api in serve(make_settings(database_url, urgency_days=3)):
         trip = _submitted(api, **examples.trip(days_ahead=5))
         assert api.post_ok("approver", f"/v1/trips/{trip['id']}/approve")["days_notice"] == 5

@@ -1,10 +1,11 @@
 """The departments registry over HTTP: anyone reads it, administrators keep it."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import Response
 
+from periplus.openapi import problems
 from trips_api.departments import service
 from trips_api.departments.models import Department
 from trips_api.departments.schemas import (
@@ -19,14 +20,15 @@ from trips_api.respond import Outcome, json_with_etag, write
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"])
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid API key", **_PROBLEM},
-    403: {"description": "The key lacks the admin scope", **_PROBLEM},
-    404: {"description": "No such department", **_PROBLEM},
-    409: {"description": "The code is taken, or the Idempotency-Key was reused", **_PROBLEM},
-    412: {"description": "If-Match names an older version", **_PROBLEM},
-}
+_ERRORS = problems(
+    {
+        401: "No valid API key",
+        403: "The key lacks the admin scope",
+        404: "No such department",
+        409: "The code is taken, or the Idempotency-Key was reused",
+        412: "If-Match names an older version",
+    }
+)
 CodePath = Annotated[Code, Path(description="The department's code.")]
 
 

@@ -16,7 +16,7 @@ class Event(TripsModel, table=True):
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     id: str = Field(unique=True, max_length=36)
     type: str = Field(max_length=40)
-    trip_id: str = Field(index=True, max_length=36)
+    trip_id: str = Field(max_length=36)
     occurred_at: str = Field(max_length=32)
     envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 

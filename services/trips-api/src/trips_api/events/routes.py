@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from periplus.openapi import problems
 from trips_api.deps import Reader, SessionDep
 from trips_api.events import service
 
@@ -34,7 +35,7 @@ class EventPage(BaseModel):
         "The ledger reads this to fill any gap that the broker left. Anonymous reads are "
         "rate limited like every other read."
     ),
-    responses={429: {"description": "Anonymous reads too fast; `Retry-After` says when"}},
+    responses=problems({429: "Anonymous reads too fast; `Retry-After` says when"}),
 )
 def list_events(
     session: SessionDep,

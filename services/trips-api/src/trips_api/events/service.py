@@ -14,6 +14,8 @@ from periplus.events import Envelope
 from periplus.note import Signer
 from trips_api.events.models import Event, WithheldEvent
 
+_WRITTEN = "events_written"
+
 
 def next_value(session: Session, name: str) -> int:
     """Advance a gapless counter; the row lock holds other writers until commit."""
@@ -38,6 +40,7 @@ def emit(
 
 
 def _store(session: Session, envelope: Envelope) -> None:
+    session.info[_WRITTEN] = True
     session.add(
         Event(
             seq=envelope.seq,
@@ -48,6 +51,12 @@ def _store(session: Session, envelope: Envelope) -> None:
             envelope=envelope.leaf,
         )
     )
+
+
+def written(session: Session) -> bool:
+    """Whether the session's transaction added events (asked once, after its commit): only
+    then has the relay something to publish."""
+    return bool(session.info.pop(_WRITTEN, False))
 
 
 def rotate(session: Session, old: Signer, new: Signer) -> Envelope:

@@ -10,10 +10,13 @@ import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, and_, col, delete, select
 
 from periplus.errors import ConflictError
 from trips_api.idempotency.models import IdempotencyRecord
+from trips_api.keys.models import ApiKey
+
+_ABSENT = "idempotency_absent"
 
 
 def fingerprint(method: str, path: str, body: str) -> str:
@@ -27,6 +30,30 @@ def _expired(record: IdempotencyRecord, hours: int) -> bool:
     return created <= datetime.now(UTC) - timedelta(hours=hours)
 
 
+def key_with_answer(session: Session, key_id: str, idempotency_key: str) -> ApiKey | None:
+    """The API key, and in the same query the answer it stored under ``idempotency_key``.
+
+    A found answer waits in the session for ``find``; a missing one is noted there, so that
+    ``find`` need not ask again.
+    """
+    row = session.exec(
+        select(ApiKey, IdempotencyRecord)
+        .outerjoin(
+            IdempotencyRecord,
+            and_(
+                col(IdempotencyRecord.key_id) == col(ApiKey.id),
+                col(IdempotencyRecord.idempotency_key) == idempotency_key,
+            ),
+        )
+        .where(col(ApiKey.id) == key_id)
+    ).first()
+    if row is None:
+        return None
+    if row[1] is None:
+        session.info[_ABSENT] = (key_id, idempotency_key)
+    return row[0]
+
+
 def find(
     session: Session, key_id: str, idempotency_key: str, fp: str, hours: int
 ) -> IdempotencyRecord | None:
@@ -34,6 +61,8 @@ def find(
 
     A record older than ``hours`` is forgotten here and its key may act again.
     """
+    if session.info.pop(_ABSENT, None) == (key_id, idempotency_key):
+        return None  # looked up with the key, in this transaction
     record = session.get(IdempotencyRecord, (key_id, idempotency_key))
     if record is not None and _expired(record, hours):
         session.delete(record)

@@ -1,11 +1,12 @@
 """API keys over HTTP, for administrators: create, list, revoke."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import Response
 
 from periplus.errors import NotFoundError
+from periplus.openapi import problems
 from trips_api.deps import Admin, IdempotencyKey, SessionDep
 from trips_api.keys import service
 from trips_api.keys.models import ApiKey
@@ -14,13 +15,14 @@ from trips_api.respond import Outcome, write
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid API key", **_PROBLEM},
-    403: {"description": "The key lacks the admin scope", **_PROBLEM},
-    404: {"description": "No such key", **_PROBLEM},
-    409: {"description": "The Idempotency-Key was used for another request", **_PROBLEM},
-}
+_ERRORS = problems(
+    {
+        401: "No valid API key",
+        403: "The key lacks the admin scope",
+        404: "No such key",
+        409: "The Idempotency-Key was used for another request",
+    }
+)
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="The key's id (prefix).")]
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from trips_api.idempotency import service as idempotency_service
 from trips_api.keys.models import SCOPES, ApiKey
 
 _TOKEN = re.compile(r"^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
@@ -61,13 +62,19 @@ def create(
     return key, f"pk_{key_id}_{secret}"
 
 
-def authenticate(session: Session, token: str) -> ApiKey | None:
-    """The live key that ``token`` is, or None."""
+def authenticate(session: Session, token: str, idempotency_key: str | None = None) -> ApiKey | None:
+    """The live key that ``token`` is, or None; read on every request, so that a
+    revocation holds from the next one. With ``idempotency_key``, the answer stored under it
+    comes in the same query."""
     match = _TOKEN.match(token)
     if match is None:
         return None
     key_id, secret = match.groups()
-    key = session.get(ApiKey, key_id)
+    key = (
+        session.get(ApiKey, key_id)
+        if idempotency_key is None
+        else idempotency_service.key_with_answer(session, key_id, idempotency_key)
+    )
     if key is None or key.revoked_at is not None:
         return None
     return key if hmac.compare_digest(key.secret_hash, _digest(secret)) else None
@@ -82,15 +89,3 @@ def revoke(session: Session, key: ApiKey, by: str) -> ApiKey:
         key.revoked_at, key.revoked_by = datetime.now(UTC), by
         session.add(key)
     return key
-
-
-def lineage(session: Session, key: ApiKey) -> set[str]:
-    """The holders answerable for ``key``: its own, and those of the keys that minted it."""
-    holders: set[str] = set()
-    seen: set[str] = set()
-    current: ApiKey | None = key
-    while current is not None and current.id not in seen:
-        seen.add(current.id)
-        holders.add(current.holder_id)
-        current = session.get(ApiKey, current.created_by) if current.created_by else None
-    return holders

@@ -73,24 +73,20 @@ def pending_view(trip: Trip, *, private: bool, reviewer: bool) -> PendingChangeV
     )
 
 
-def view(
-    trip: Trip, currency: str, today: date, *, private: bool, reviewer: bool = False
-) -> TripView:
-    """The trip as a reader sees it: private fields only if ``private``; the values of a
-    pending change only to a ``reviewer`` (a key that may approve it) or a private reader."""
-    r = trip.record
-    budget = _costs(currency, r["budget"])
-    actual = _costs(currency, trip.actual_costs) if trip.actual_costs is not None else None
-    travellers = [
+def _traveller_views(travellers: list[dict[str, Any]], private: bool) -> list[TravellerView]:
+    return [
         TravellerView(
             name=t["name"] if private or t["name_public"] else None,
             position=t["position"],
             elected=t["elected"],
             name_public=t["name_public"],
         )
-        for t in r["travellers"]
+        for t in travellers
     ]
-    in_kind = [
+
+
+def _in_kind_views(currency: str, items: list[dict[str, Any]]) -> list[InKindView]:
+    return [
         InKindView(
             giver=i["giver"],
             description=i["description"],
@@ -99,8 +95,19 @@ def view(
             exchange_rate=i["exchange_rate"],
             rate_date=i["rate_date"],
         )
-        for i in r["in_kind"]
+        for i in items
     ]
+
+
+def view(
+    trip: Trip, currency: str, today: date, *, private: bool, reviewer: bool = False
+) -> TripView:
+    """The trip as a reader sees it: private fields only if ``private``; the values of a
+    pending change only to a ``reviewer`` (a key that may approve it) or a private reader."""
+    r = trip.record
+    budget = _costs(currency, r["budget"])
+    actual = _costs(currency, trip.actual_costs) if trip.actual_costs is not None else None
+    travellers = _traveller_views(r["travellers"], private)
     return TripView(
         id=uuid.UUID(trip.id),
         reference=trip.reference,
@@ -125,7 +132,7 @@ def view(
         budget=budget,
         budget_total=money.total(budget, currency),
         city_share=money.total(budget, currency, payer="city"),
-        in_kind=in_kind,
+        in_kind=_in_kind_views(currency, r["in_kind"]),
         urgency_justification=trip.urgency_justification,
         approved_on=trip.approved_on,
         days_notice=trip.days_notice,

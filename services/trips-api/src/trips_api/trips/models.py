@@ -26,7 +26,7 @@ class Trip(TripsModel, table=True):
 
     title: str = Field(max_length=200)
     category: str = Field(index=True, max_length=30)
-    lead_department: str = Field(index=True, max_length=40)
+    lead_department: str = Field(max_length=40)
     departure_date: date | None = Field(default=None, index=True)
     return_date: date | None = Field(default=None, index=True)
     report_due: date | None = Field(default=None, index=True)

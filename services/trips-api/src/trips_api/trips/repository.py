@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
 from trips_api.clock import today
@@ -76,13 +77,42 @@ def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[T
     return session.exec(query.order_by(col(TripVersion.version))).all()
 
 
-def steps(session: Session, trip_id: str) -> Sequence[tuple[int, str, str]]:
-    """Each version's number, kind and key, oldest first, without the stored states."""
-    return session.exec(
-        select(TripVersion.version, TripVersion.kind, TripVersion.key_id)
-        .where(col(TripVersion.trip_id) == trip_id)
-        .order_by(col(TripVersion.version))
-    ).all()
+# The keys that wrote a trip (created it, submitted it, or changed it since it was
+# submitted), with the keys that minted them, up every chain: one round trip for four eyes.
+_WRITERS = """
+    (SELECT key_id FROM trip_version
+    WHERE trip_id = :trip_id AND (kind = 'created' OR version >= (
+        SELECT COALESCE(MAX(version), 0) FROM trip_version
+        WHERE trip_id = :trip_id AND kind = 'submitted'))
+    UNION SELECT id FROM api_key WHERE id IN :also)
+"""
+_LINEAGES = """
+WITH RECURSIVE chain(role, start, id, holder, created_by) AS (
+    SELECT 'author', id, id, holder, created_by FROM api_key WHERE id IN {authors}
+    UNION
+    SELECT 'approver', id, id, holder, created_by FROM api_key WHERE id = :approver
+    UNION
+    SELECT chain.role, chain.start, api_key.id, api_key.holder, api_key.created_by
+    FROM chain JOIN api_key ON api_key.id = chain.created_by
+)
+SELECT role, start, id, holder FROM chain
+"""
+
+
+def lineages(
+    session: Session, trip: Trip, approver: str, authors: Sequence[str] | None = None
+) -> Sequence[tuple[str, str, str, str]]:
+    """``(role, start, key, holder)`` for each key up the minting chain of each author
+    (``role`` 'author') and of the approver ('approver'), ``start`` being the key the chain
+    starts from. Without ``authors``, they are the trip's writers; with them, those keys alone."""
+    given = authors is not None
+    query = text(_LINEAGES.format(authors=":authors" if given else _WRITERS)).bindparams(
+        bindparam("authors" if given else "also", expanding=True)
+    )
+    also = [k for k in (trip.created_by, trip.submitted_by) if k]
+    params: dict[str, Any] = {"trip_id": trip.id, "approver": approver}
+    params |= {"authors": list(authors)} if authors is not None else {"also": also}
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query, params).all()]
 
 
 def add_version(session: Session, **values: Any) -> None:

@@ -5,12 +5,13 @@ Routes translate, call the service and answer; ``respond.write`` commits.
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from periplus.openapi import problems
 from trips_api.clock import today
 from trips_api.deps import SessionDep, check_if_match, sees_private
 from trips_api.keys.models import ApiKey
@@ -21,24 +22,19 @@ from trips_api.trips.models import Trip
 from trips_api.trips.schemas.responses import TripView
 from trips_api.trips.service import lifecycle
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid API key", **_PROBLEM},
-    403: {"description": "The key lacks the scope, or the four-eyes rule forbids it", **_PROBLEM},
-    404: {"description": "No such trip", **_PROBLEM},
-    409: {
-        "description": "The trip is not in a state that allows this, or the "
-        "Idempotency-Key was used for another request",
-        **_PROBLEM,
-    },
-    412: {"description": "If-Match names an older version", **_PROBLEM},
-    422: {"description": "Invalid input, field by field", **_PROBLEM},
-}
-READ_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: ERRORS[401],
-    404: ERRORS[404],
-    429: {"description": "Anonymous reads are rate limited", **_PROBLEM},
-}
+_NO_KEY, _NO_TRIP = "No valid API key", "No such trip"
+ERRORS = problems(
+    {
+        401: _NO_KEY,
+        403: "The key lacks the scope, or the four-eyes rule forbids it",
+        404: _NO_TRIP,
+        409: "The trip is not in a state that allows this, or the Idempotency-Key was used "
+        "for another request",
+        412: "If-Match names an older version",
+        422: "Invalid input, field by field",
+    }
+)
+READ_ERRORS = problems({401: _NO_KEY, 404: _NO_TRIP, 429: "Anonymous reads are rate limited"})
 
 TripId = Annotated[uuid.UUID, Path(description="The trip's id.")]
 FollowupId = Annotated[str, Path(pattern=r"^f[0-9]{1,4}$", description="`f1`, `f2`...")]

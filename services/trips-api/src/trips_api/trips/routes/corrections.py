@@ -6,12 +6,8 @@ from fastapi.responses import Response
 
 from trips_api.deps import IdempotencyKey, IfMatch, Reporter, SessionDep
 from trips_api.trips.routes.common import ERRORS, FollowupId, TripId, act_on
-from trips_api.trips.schemas.requests import (
-    CostsCorrection,
-    FollowupCorrection,
-    FollowupsAddition,
-    ReportCorrection,
-)
+from trips_api.trips.schemas.reports import FollowupCorrection, FollowupsAddition, ReportCorrection
+from trips_api.trips.schemas.requests import CostsCorrection
 from trips_api.trips.schemas.responses import TripView
 from trips_api.trips.service import corrections
 

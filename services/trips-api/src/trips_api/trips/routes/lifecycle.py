@@ -10,12 +10,11 @@ from trips_api.deps import Approver, IdempotencyKey, IfMatch, Reporter, SessionD
 from trips_api.respond import Outcome, write
 from trips_api.trips import examples
 from trips_api.trips.routes.common import ERRORS, FollowupId, TripId, act_on, answer
+from trips_api.trips.schemas.reports import FollowupUpdate, ReportBody
 from trips_api.trips.schemas.requests import (
     ApproveBody,
     CancelBody,
     CompleteBody,
-    FollowupUpdate,
-    ReportBody,
     TripFields,
     TripPatch,
 )
@@ -244,8 +243,9 @@ def update_followup(
     key: Reporter,
     if_match: IfMatch = None,
 ) -> Response:
-    """Change a follow-up's status, evidence or due date, with a note for the history. Publishes
-    the follow-up as it now stands.
+    """Change a follow-up's status, evidence or due date, with a note for the history. A new due
+    date needs the note, which says why it moves (otherwise 422 at `body.note`). Publishes the
+    follow-up as it now stands.
     """
 
     return act_on(

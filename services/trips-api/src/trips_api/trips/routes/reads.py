@@ -19,6 +19,15 @@ from trips_api.trips.service import lifecycle
 router = APIRouter()
 
 Search = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(clean_line)]
+StatusQuery = Annotated[
+    str | None, Query(pattern=r"^(draft|submitted|approved|completed|reported|closed|cancelled)$")
+]
+DepartmentQuery = Annotated[
+    str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Department code.")
+]
+SdgTargetQuery = Annotated[
+    str | None, Query(pattern=r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-d])$", examples=["11.2"])
+]
 
 
 @router.get(
@@ -36,17 +45,10 @@ def list_trips(
         str | None, Query(pattern=r"^[0-9]{1,9}$", description="From the previous page.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    status: Annotated[
-        str | None,
-        Query(pattern=r"^(draft|submitted|approved|completed|reported|closed|cancelled)$"),
-    ] = None,
-    department: Annotated[
-        str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Department code.")
-    ] = None,
+    status: StatusQuery = None,
+    department: DepartmentQuery = None,
     sdg_goal: Annotated[int | None, Query(ge=1, le=17)] = None,
-    sdg_target: Annotated[
-        str | None, Query(pattern=r"^(1[0-7]|[1-9])\.([1-9][0-9]?|[a-d])$", examples=["11.2"])
-    ] = None,
+    sdg_target: SdgTargetQuery = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     date_from: Annotated[
         date | None, Query(description="Trips travelling on or after this day.")

@@ -1,1 +1,2 @@
-"""What clients send about a trip (``requests``) and what they receive (``responses``)."""
+"""What clients send about a trip (``requests``, and after it ``reports``) and what they
+receive (``responses``)."""

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -16,19 +16,21 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from periplus import sdg
-from periplus.public import AgendaKind, Category, CostCategory, FollowupStatus, Payer
-from trips_api.fields import Amount, Code, Country, Currency, Day, LongText, Name, Rate, Url
+from periplus.public import AgendaKind, Category, CostCategory, Payer
+from trips_api.fields import Amount, Code, Country, Currency, Day, LongText, Name, Rate
 from trips_api.trips import examples
 
 OutcomeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,19}$")]
 Time = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
-class _In(BaseModel):
+class Incoming(BaseModel):
+    """A client's body: unknown fields are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class LegIn(_In):
+class LegIn(Incoming):
     """One stay of the itinerary."""
 
     country: Country
@@ -43,7 +45,7 @@ class LegIn(_In):
         return self
 
 
-class TravellerIn(_In):
+class TravellerIn(Incoming):
     name: Name
     position: Name
     elected: bool = Field(description="An elected official, rather than staff.")
@@ -53,7 +55,7 @@ class TravellerIn(_In):
     )
 
 
-class AgendaItemIn(_In):
+class AgendaItemIn(Incoming):
     date: Day
     time: Time | None = Field(default=None, description="HH:MM, local time.")
     kind: AgendaKind
@@ -62,19 +64,19 @@ class AgendaItemIn(_In):
     topic: Name | None = None
 
 
-class OutcomeIn(_In):
+class OutcomeIn(Incoming):
     id: OutcomeId | None = Field(
         default=None, description="Stable id that the report's results refer to; `o1`... if unset."
     )
     text: LongText = Field(description="Specific enough to check after the trip.")
 
 
-class MoneyIn(_In):
+class MoneyIn(Incoming):
     amount: Amount
     currency: Currency
 
 
-class CostItemIn(_In):
+class CostItemIn(Incoming):
     category: CostCategory
     payer: Payer = Field(description="Who pays this part.")
     payer_name: Name | None = Field(default=None, description="Budget line, host, grant...")
@@ -86,7 +88,7 @@ class CostItemIn(_In):
     rate_date: Day | None = Field(default=None, description="Date of the rate; today if unset.")
 
 
-class InKindIn(_In):
+class InKindIn(Incoming):
     """Hospitality or a gift in kind: flights, lodging or meals paid by someone else."""
 
     giver: Name
@@ -96,7 +98,7 @@ class InKindIn(_In):
     rate_date: Day | None = None
 
 
-class TripFields(_In):
+class TripFields(Incoming):
     """Everything a city describes about a trip. A draft may leave out what approval needs."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.trip()]})
@@ -231,7 +233,7 @@ def _invalid(title: str, errors: list[Any]) -> ValidationError:
     )
 
 
-class TripPatch(_In):
+class TripPatch(Incoming):
     """Fields to replace in a draft or submitted trip; those left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.PATCH]})
@@ -262,7 +264,7 @@ class TripPatch(_In):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
-class ApproveBody(_In):
+class ApproveBody(Incoming):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.APPROVE]})
 
     urgency_justification: LongText | None = Field(
@@ -272,7 +274,7 @@ class ApproveBody(_In):
     )
 
 
-class ChangeBody(_In):
+class ChangeBody(Incoming):
     """A change after approval: what changes, and why. The record keeps both versions."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.AMEND]})
@@ -285,64 +287,25 @@ class CorrectBody(ChangeBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.CORRECT]})
 
 
-class CancelBody(_In):
+class CancelBody(Incoming):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.CANCEL]})
 
     reason: LongText
 
 
-class RejectBody(_In):
+class RejectBody(Incoming):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.REJECT]})
 
     reason: LongText
 
 
-class CompleteBody(_In):
+class CompleteBody(Incoming):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.COMPLETE]})
 
     actual_costs: list[CostItemIn] = Field(max_length=100)
 
 
-class ResultIn(_In):
-    outcome_id: OutcomeId
-    achieved: Literal["yes", "partly", "no"]
-    result: LongText
-
-
-class DocumentIn(_In):
-    title: Name
-    url: Url
-
-
-class FollowupIn(_In):
-    commitment: LongText
-    owner_department: Code
-    due_date: Day
-    status: FollowupStatus = "open"
-    evidence: LongText | None = None
-
-
-class ReportBody(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.REPORT]})
-
-    summary: LongText = Field(description="What was done.")
-    results: list[ResultIn] = Field(
-        max_length=50, description="One result for each expected outcome."
-    )
-    documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
-    followups: list[FollowupIn] = Field(default_factory=list, max_length=100)
-
-
-class FollowupUpdate(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.FOLLOWUP]})
-
-    status: FollowupStatus | None = None
-    evidence: LongText | None = None
-    due_date: Day | None = None
-    note: LongText | None = Field(default=None, description="Why, for the history.")
-
-
-class CostsCorrection(_In):
+class CostsCorrection(Incoming):
     """The actual costs as they should stand, and why they were wrong."""
 
     model_config = ConfigDict(
@@ -351,52 +314,3 @@ class CostsCorrection(_In):
 
     actual_costs: list[CostItemIn] = Field(max_length=100)
     reason: LongText
-
-
-class ReportPatch(_In):
-    """Parts of the report to replace; those left out stay as filed."""
-
-    summary: LongText | None = None
-    results: list[ResultIn] | None = Field(default=None, max_length=50)
-    documents: list[DocumentIn] | None = Field(default=None, max_length=50)
-
-    def given(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-
-
-class ReportCorrection(_In):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [examples.REPORT_CORRECTION]}
-    )
-
-    changes: ReportPatch
-    reason: LongText
-
-
-class FollowupPatch(_In):
-    """What a follow-up commits to, as it should have been recorded."""
-
-    commitment: LongText | None = None
-    owner_department: Code | None = None
-    due_date: Day | None = None
-
-    def given(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-
-
-class FollowupCorrection(_In):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [examples.FOLLOWUP_CORRECTION]}
-    )
-
-    changes: FollowupPatch
-    reason: LongText
-
-
-class FollowupsAddition(_In):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [examples.FOLLOWUPS_ADDITION]}
-    )
-
-    followups: list[FollowupIn] = Field(min_length=1, max_length=100)
-    reason: LongText = Field(description="Why they come after the report.")

@@ -17,12 +17,8 @@ from trips_api.keys.models import ApiKey
 from trips_api.problems import error
 from trips_api.settings import Settings
 from trips_api.trips.models import Trip
-from trips_api.trips.schemas.requests import (
-    CostsCorrection,
-    FollowupCorrection,
-    FollowupsAddition,
-    ReportCorrection,
-)
+from trips_api.trips.schemas.reports import FollowupCorrection, FollowupsAddition, ReportCorrection
+from trips_api.trips.schemas.requests import CostsCorrection
 from trips_api.trips.service.outcomes import (
     completion,
     owner_errors,

@@ -14,14 +14,8 @@ from trips_api.problems import error
 from trips_api.settings import Settings
 from trips_api.trips.models import Trip
 from trips_api.trips.normalise import resolve_rates
-from trips_api.trips.schemas.requests import (
-    CompleteBody,
-    CostItemIn,
-    FollowupIn,
-    FollowupUpdate,
-    ReportBody,
-    ResultIn,
-)
+from trips_api.trips.schemas.reports import FollowupIn, FollowupUpdate, ReportBody, ResultIn
+from trips_api.trips.schemas.requests import CompleteBody, CostItemIn
 from trips_api.trips.service.steps import emit, public_followups, require_status, step
 
 
@@ -148,6 +142,12 @@ def update_followup(
         raise InvalidError(
             "Nothing changes: the follow-up already stands so.",
             errors=[error("body", "give a new status, evidence or due date", "no_change")],
+        )
+    moved = "due_date" in given and given["due_date"] != followups[index].get("due_date")
+    if moved and body.note is None:
+        raise InvalidError(
+            "A follow-up's due date moves only with the reason why.",
+            errors=[error("body.note", "say why the due date changes", "missing")],
         )
     followups[index].update(given)
     trip.followups = followups

@@ -131,8 +131,7 @@ def _apply(
 def approve_change(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
     """Another holder than the proposer's approves a pending change, which then takes effect."""
     pending = pending_of(trip)
-    proposer = session.get(ApiKey, pending["key_id"])
-    require_other_holder(session, trip, key, [proposer] if proposer else [])
+    require_other_holder(session, trip, key, [pending["key_id"]])
     trip.pending = None
     if "actual_costs" in pending:
         corrections.apply_costs(

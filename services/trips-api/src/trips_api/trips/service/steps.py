@@ -12,8 +12,7 @@ from periplus.errors import ConflictError, ForbiddenError, InvalidError
 from trips_api.clock import now, today
 from trips_api.departments import service as departments_service
 from trips_api.events import service as events_service
-from trips_api.keys import service as keys_service
-from trips_api.keys.models import ApiKey
+from trips_api.keys.models import ApiKey, holder_id
 from trips_api.problems import error
 from trips_api.settings import Settings
 from trips_api.trips import disclosure, repository
@@ -111,28 +110,21 @@ def require_complete_record(trip: Trip, record: dict[str, Any]) -> None:
         raise InvalidError(f"Trip {trip.reference} lacks what approval needs.", errors=errors)
 
 
-def trip_authors(session: Session, trip: Trip) -> list[ApiKey]:
-    """The keys that created the trip, submitted it, or changed it since it was submitted."""
-    rows = repository.steps(session, trip.id)
-    submitted = max((v for v, kind, _ in rows if kind == "submitted"), default=0)
-    ids = {k for v, kind, k in rows if kind == "created" or v >= submitted}
-    ids |= {trip.created_by, *([trip.submitted_by] if trip.submitted_by else [])}
-    return [k for k in (session.get(ApiKey, i) for i in sorted(ids)) if k is not None]
-
-
 def require_other_holder(
-    session: Session, trip: Trip, key: ApiKey, authors: list[ApiKey] | None = None
+    session: Session, trip: Trip, key: ApiKey, authors: list[str] | None = None
 ) -> None:
     """Four eyes, by holder: no one approves what they wrote, with any key of theirs.
 
-    A key counts for its holder and for the holders of the keys that minted it, so an
-    admin cannot approve through a key it made for itself under another name, nor
-    approve what a key it made wrote.
+    The authors are the keys that created the trip, submitted it, or changed it since it
+    was submitted (or, given, the keys in ``authors``). A key counts for its holder and for
+    the holders of the keys that minted it, so an admin cannot approve through a key it
+    made for itself under another name, nor approve what a key it made wrote.
     """
-    authors = trip_authors(session, trip) if authors is None else authors
-    written_by = {a.holder_id for a in authors}
-    answerable = set().union(*(keys_service.lineage(session, a) for a in authors))
-    if key.holder_id in answerable or keys_service.lineage(session, key) & written_by:
+    rows = repository.lineages(session, trip, key.id, authors)
+    written_by = {holder_id(h) for role, start, k, h in rows if role == "author" and k == start}
+    answerable = {holder_id(h) for role, _, _, h in rows if role == "author"}
+    approver_lineage = {holder_id(h) for role, _, _, h in rows if role == "approver"}
+    if key.holder_id in answerable or approver_lineage & written_by:
         raise ForbiddenError(
             f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
             "or proposed its change (or made the key that did); another holder must approve.",

@@ -1,4 +1,4 @@
-"""Helpers for trips-api tests: a served app over a fresh database, one key per role."""
+"""Helpers for tests and benchmarks: a served app over a fresh database, one key per role."""
 
 import base64
 import uuid

@@ -1,0 +1,39 @@
+"""Updating a follow-up: a due date moves only with the reason why."""
+
+from trips_api.testing import Api
+
+
+def test_a_new_due_date_needs_a_note(api: Api) -> None:
+    trip = api.reported()
+    path = f"/v1/trips/{trip['id']}/followups/f1"
+    due = trip["followups"][0]["due_date"]
+    later = f"{int(due[:4]) + 1}{due[4:]}"
+    reporter = api.as_("reporter")
+
+    silent = reporter.patch(path, json={"due_date": later})
+    assert silent.status_code == 422
+    assert silent.headers["content-type"] == "application/problem+json"
+    assert [e["location"] for e in silent.json()["errors"]] == ["body.note"]
+
+    moved = reporter.patch(path, json={"due_date": later, "note": "The partner asked for a year."})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["followups"][0]["due_date"] == later
+    history = api.as_("private").get(f"/v1/trips/{trip['id']}/history").json()["entries"]
+    assert history[-1]["reason"] == "The partner asked for a year."
+
+
+def test_a_status_change_or_an_unchanged_due_date_needs_no_note(api: Api) -> None:
+    trip = api.reported()
+    path = f"/v1/trips/{trip['id']}/followups/f1"
+    due = trip["followups"][0]["due_date"]
+    same = api.as_("reporter").patch(path, json={"status": "in_progress", "due_date": due})
+    assert same.status_code == 200, same.text
+    assert same.json()["followups"][0]["status"] == "in_progress"
+
+
+def test_the_rule_is_in_the_openapi_document(api: Api) -> None:
+    spec = api.as_(None).get("/openapi.json").json()
+    operation = spec["paths"]["/v1/trips/{trip_id}/followups/{followup_id}"]["patch"]
+    assert "`body.note`" in operation["description"]
+    note = spec["components"]["schemas"]["FollowupUpdate"]["properties"]["note"]
+    assert "due_date" in note["description"]

@@ -1,0 +1,54 @@
+"""How many SQL statements a create, a submit and an approval cost: each is a round trip
+that the request waits for, so the counts are held down here."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from trips_api.testing import Api
+from trips_api.trips import examples
+
+
+@contextmanager
+def _counted(api: Api) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statement = " ".join(str(args[2]).split())
+        # SQLite's BEGIN, and the now-and-then sweep of expired answers, are not per request.
+        if not statement.startswith(("BEGIN", "DELETE FROM idempotency_record")):
+            statements.append(statement.split(" ", 1)[0])
+
+    engine = api.app.state.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _post(api: Api, role: str, path: str, body: Any = None) -> tuple[dict[str, Any], list[str]]:
+    with _counted(api) as statements:
+        response = api.as_(role).post(
+            path, json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+        )
+    assert response.status_code in (200, 201), response.text
+    return response.json(), statements
+
+
+def test_create_submit_approve_statements(api: Api) -> None:
+    trip, created = _post(api, "writer", "/v1/trips", examples.trip())
+    _, submitted = _post(api, "writer", f"/v1/trips/{trip['id']}/submit")
+    _, approved = _post(api, "approver", f"/v1/trips/{trip['id']}/approve")
+    # (The flush orders rows of unrelated tables as it likes: compare the kinds, sorted.)
+    # The key with its earlier answer, the departments; the counter; the trip, its version,
+    # the answer.
+    assert sorted(created) == ["INSERT"] * 3 + ["SELECT"] * 2 + ["UPDATE"]
+    # The key with its earlier answer; the trip, locked; the answer, the trip, its version.
+    assert sorted(submitted) == ["INSERT"] * 2 + ["SELECT"] * 2 + ["UPDATE"]
+    # As a submit, with four eyes in one query, the departments' names, and the event with
+    # its counter.
+    assert sorted(approved) == ["INSERT"] * 3 + ["SELECT"] * 3 + ["UPDATE"] * 2 + ["WITH"]
