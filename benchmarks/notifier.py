@@ -135,7 +135,12 @@ def _notifier(workdir: Path, **env: str) -> Iterator[tuple[str, Engine]]:
         "NOTIFIER_INGEST_ENABLED": "false",
         "NOTIFIER_ALERTS_ENABLED": "false",
         "NOTIFIER_ALLOW_PRIVATE_RECEIVERS": "true",
+        # Every client here is this process, on one address: the limits per client are lifted.
         "NOTIFIER_SUBSCRIPTION_CREATE_LIMIT": "100000",
+        "NOTIFIER_SUBSCRIPTION_CREATE_NETWORK_LIMIT": "100000",
+        "NOTIFIER_BULK_READ_LIMIT": "1000000",
+        "NOTIFIER_BULK_READ_NETWORK_LIMIT": "1000000",
+        "NOTIFIER_STREAM_MAX_PER_CLIENT": str(READERS),
         "NOTIFIER_KAFKA_BOOTSTRAP": "127.0.0.1:9",
         "NOTIFIER_LEDGER_URL": "http://127.0.0.1:9",
         "NOTIFIER_WEBHOOK_CONCURRENCY": str(CONCURRENCY),

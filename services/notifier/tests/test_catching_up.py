@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
@@ -20,10 +22,13 @@ from notifier.channels.alerts.worker import check_now
 from notifier.channels.models import Notice, WatchedTrip
 from notifier.ingest import tree
 from notifier.ingest.ingestor import Ingestor
+from notifier.ingest.models import Quarantined
 from notifier.ingest.reader import LedgerReader
 from notifier.main import MIGRATIONS
 from notifier.models import LoggedEntry, TripView
-from periplus import db
+from periplus import db, sources
+from periplus.events import Envelope
+from periplus.note import Signer
 from services.notifier.tests.public_samples import SOURCE_SIGNER, life, numbered
 from services.notifier.tests.site_fixture import POLICY_FILE
 
@@ -114,3 +119,47 @@ def test_a_ledger_that_grows_makes_a_caught_up_notifier_lag_until_it_reads_on(
     assert notifier.catch_up() == 2
     with Session(engine) as session:
         assert tree.caught_up(session.connection())
+
+
+def test_signatures_checked_ahead_follow_a_rotation_in_the_batch_before(
+    engine: Engine, ledger: Ledger
+) -> None:
+    """The next batch is read, parsed and its signatures checked while this one is written;
+    a rotation in this one voids what was checked ahead under the keys before it."""
+    trip = uuid.uuid4()
+    successor = Signer(SOURCE_SIGNER.name, Ed25519PrivateKey.from_private_bytes(bytes(32)))
+    steps = life(str(trip), "MVD-2026-0004")
+
+    def signed(signer: Signer, seq: int, event: dict[str, Any]) -> Envelope:
+        return sources.sign(signer, seq=seq, type_=event["type"], trip_id=trip, data=event["data"])
+
+    rotation = sources.sign(
+        SOURCE_SIGNER,
+        seq=3,
+        type_=sources.ROTATION,
+        trip_id=sources.NO_TRIP,
+        data=sources.rotation_data(successor.verifier),
+    )
+    ledger.append(
+        [
+            signed(SOURCE_SIGNER, 1, steps[0]),
+            signed(SOURCE_SIGNER, 2, steps[1]),
+            rotation,
+            signed(successor, 4, steps[2]),
+            signed(SOURCE_SIGNER, 5, steps[3]),  # under the key the rotation retired
+            signed(successor, 6, steps[4]),
+        ]
+    )
+    notifier = ingestor(engine, ledger, batch=2)
+    assert notifier.catch_up() == 5
+    with Session(engine) as session:
+        assert list(session.exec(select(LoggedEntry.index).order_by(col(LoggedEntry.index)))) == [
+            0,
+            1,
+            2,
+            3,
+            5,
+        ]
+        [refused] = session.exec(select(Quarantined)).all()
+        assert refused.ledger_index == 4
+        assert "was retired after seq 3" in refused.reason

@@ -248,7 +248,7 @@ def test_a_trip_is_judged_by_every_rule_in_plain_words() -> None:
         "amendments",
     ]
     sentences = {line.key: line.sentence for line in lines}
-    assert sentences["notice"] == "Publicado 30 días antes de la salida (se piden al menos 15)."
+    assert sentences["notice"] == "Publicado 30 días antes de la salida (mínimo: 15)."
     assert sentences["cofunded"].startswith("25\xa0% lo pagan anfitriones o socios")
     assert "500,00\xa0US$" in sentences["cost"]
     assert "1,2 veces" in sentences["cost"]

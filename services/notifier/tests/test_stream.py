@@ -185,6 +185,29 @@ def test_a_full_stream_turns_readers_away_politely(database_url: str) -> None:
         assert first.response.status_code == 200
 
 
+def test_one_client_address_holds_at_most_its_share_of_streams(database_url: str) -> None:
+    """Counted by the address the app sees: behind the trusted proxy (loopback here), the
+    client that ``X-Forwarded-For`` names."""
+    behind = {"X-Forwarded-For": "203.0.113.7"}
+    with (
+        Server(build(settings(database_url, stream_max_per_client=2))) as server,
+        connect(server, headers=behind),
+        connect(server, headers=behind) as second,
+    ):
+        refused = httpx.get(f"{server.url}/v1/stream", headers=behind)
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert int(refused.headers["retry-after"]) > 0
+        assert "2 live streams" in refused.json()["detail"]
+        with connect(server, headers={"X-Forwarded-For": "203.0.113.8"}) as neighbour:
+            assert neighbour.response.status_code == 200
+        second.response.close()
+        hub = server.server.config.app.state.stream_hub
+        eventually(lambda: hub.per_address.get("203.0.113.7") == 1)
+        with connect(server, headers=behind) as again:
+            assert again.response.status_code == 200
+
+
 def test_sigterm_ends_open_streams_and_the_process_promptly(
     database_url: str, tmp_path: Path
 ) -> None:

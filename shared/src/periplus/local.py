@@ -118,6 +118,7 @@ def main() -> int:
     env.setdefault("NOTIFIER_LEDGER_URL", f"http://127.0.0.1:{ports['ledger']}")
     env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{ports['notifier']}")
     env.setdefault("NOTIFIER_ALLOW_PRIVATE_RECEIVERS", "true")
+    env.setdefault("NOTIFIER_CITY_LOCATION", "Montevideo, UY")  # the demo city
     env.setdefault("TRIPS_DEPARTMENTS_FILE", "services/trips-api/departments.demo.json")
 
     children = [

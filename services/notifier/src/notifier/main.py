@@ -17,7 +17,7 @@ from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.reader import LedgerReader
 from notifier.models import ConsumerOffset
 from notifier.opendata import routes as opendata_routes
-from notifier.publish import cache, digests, docs, headers
+from notifier.publish import cache, digests, docs, headers, travel
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
 from periplus import db
@@ -82,13 +82,14 @@ def build(settings: Settings | None = None) -> FastAPI:
         headers=headers.HEADERS,
     )
     app.state.ingestor, app.state.trust = ingestor, trust
+    channels.install(app)  # its limits on bulk reads go outside the cache: kept answers count
     # Innermost, so request ids, metrics and security headers stay per request.
     app.user_middleware.append(Middleware(cache.PageCache, version=lambda: cache.version(engine)))
     readiness.install(app.state.readiness, engine, consumer if settings.ingest_enabled else None)
     docs.install(app)
     app.include_router(publish_routes.router)
     app.include_router(digests.router)
+    app.include_router(travel.router)
     app.include_router(opendata_routes.router)
     app.include_router(quarantine_routes.router)
-    channels.install(app)
     return app

@@ -4,10 +4,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from notifier.checklist.rules import Rules
+from notifier.emissions import gazetteer
 from periplus.events import LEDGER_TOPIC
 from periplus.settings import BrokerSettings
 
@@ -77,6 +78,18 @@ class Settings(BrokerSettings):
         default_factory=Rules,
         description="Checklist thresholds, as JSON (see notifier.checklist.rules).",
     )
+    city_location: str | None = Field(
+        default=None,
+        description="Where the city's officials leave from, as `lat,lon` or `City, CC` "
+        "(a GeoNames city and its ISO 3166-1 alpha-2 code); flight emissions are "
+        "estimated only when it is set.",
+    )
+    travel_co2e_budget: float | None = Field(
+        default=None,
+        gt=0,
+        description="Tonnes of CO2e a year that the city's climate plan allows for "
+        "officials' travel; each year's estimate is compared with it.",
+    )
 
     # Channels: webhooks, live stream, alerts (see notifier/channels).
     allow_private_receivers: bool = Field(
@@ -111,15 +124,43 @@ class Settings(BrokerSettings):
     subscription_create_limit: int = Field(
         default=10, ge=1, description="New subscriptions per client address per hour."
     )
+    subscription_create_network_limit: int = Field(
+        default=30,
+        ge=1,
+        description="New subscriptions per client network (IPv4 /24, IPv6 /64) per hour.",
+    )
+    bulk_read_limit: int = Field(
+        default=60, ge=1, description="Open-data downloads per client address per hour."
+    )
+    bulk_read_network_limit: int = Field(
+        default=240,
+        ge=1,
+        description="Open-data downloads per client network (IPv4 /24, IPv6 /64) per hour.",
+    )
     subscriptions_per_token: int = Field(default=50, ge=1)
     stream_poll_interval: float = Field(default=1.0, gt=0, le=60)
     stream_max_clients: int = Field(default=5000, ge=1)
+    stream_max_per_client: int = Field(
+        default=10, ge=1, description="Live-stream connections one client address may hold."
+    )
     stream_queue: int = Field(default=1000, ge=10)
     alerts_enabled: bool = Field(default=True, description="Run the periodic alert check.")
     alert_interval: float = Field(default=300.0, gt=0)
     alert_horizon_days: int = Field(
         default=30, ge=1, description="Dates missed longer ago than this raise no alert."
     )
+
+    @field_validator("city_location")
+    @classmethod
+    def _located(cls, value: str | None) -> str | None:
+        if value is not None:
+            gazetteer.home(value)  # a place the gazetteer cannot find stops the start
+        return value
+
+    @property
+    def home(self) -> gazetteer.Place | None:
+        """The city's location, where emissions are estimated from."""
+        return gazetteer.home(self.city_location) if self.city_location else None
 
     @property
     def webhook_retry_window(self) -> float:

@@ -4,15 +4,18 @@ import asyncio
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.middleware import Middleware
 
 from notifier.channels.alerts.worker import check_now
+from notifier.channels.ratelimit import LimitedPaths, RateLimiter
 from notifier.channels.stream import routes as stream_routes
 from notifier.channels.stream.hub import StreamHub
 from notifier.channels.webhooks import routes as webhook_routes
-from notifier.channels.webhooks.ratelimit import RateLimiter
 from notifier.channels.webhooks.worker import DeliveryWorker
 from notifier.settings import Settings
 from periplus.periodic import Periodic
+
+BULK_READS = ("/data/",)  # anonymous downloads of whole tables, limited per client and network
 
 
 class Channels:
@@ -24,6 +27,7 @@ class Channels:
             settings.stream_poll_interval,
             settings.stream_queue,
             settings.stream_max_clients,
+            settings.stream_max_per_client,
         )
         self.deliveries = DeliveryWorker(engine, settings)
         self.stopping = asyncio.Event()  # the app's, once installed
@@ -38,7 +42,20 @@ class Channels:
         app.state.stream_hub = self.hub
         app.state.wake_deliveries = self.deliveries.wake
         app.state.subscription_limiter = RateLimiter(
-            self.settings.subscription_create_limit, 3600.0
+            self.settings.subscription_create_limit,
+            3600.0,
+            self.settings.subscription_create_network_limit,
+        )
+        bulk_reads = RateLimiter(
+            self.settings.bulk_read_limit, 3600.0, self.settings.bulk_read_network_limit
+        )
+        app.user_middleware.append(
+            Middleware(
+                LimitedPaths,
+                limiter=bulk_reads,
+                prefixes=BULK_READS,
+                what="open-data requests from this address or network",
+            )
         )
         app.include_router(stream_routes.router)
         app.include_router(webhook_routes.router)

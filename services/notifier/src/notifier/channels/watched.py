@@ -11,12 +11,11 @@ from sqlmodel import Session, col
 
 from notifier.channels.models import WatchedFollowup, WatchedTrip
 from notifier.ingest.fold import STATUS_AFTER
-from notifier.ingest.rows import upsert
+from notifier.ingest.rows import upsert_many
 from notifier.ingest.views import chunks
 
 SNAPSHOT_TYPES = frozenset({"trip.approved", "trip.amended", "trip.corrected"})
 TRIP_COLUMNS = ("reference", "title", "status", "departments", "sdg_goals", "report_due")
-FOLLOWUP_COLUMNS = ("commitment", "owner_department", "due_date", "status")
 
 
 @dataclass
@@ -95,13 +94,10 @@ def load(session: Session, trip_ids: Iterable[str]) -> Batch:
 def save(session: Session, batch: Batch, touched: Sequence[str]) -> None:
     """Write the trips named in ``touched`` and every follow-up the batch stated."""
     rows = [batch.trips[t].row() for t in dict.fromkeys(touched)]
-    if rows:
-        session.execute(upsert(session, WatchedTrip, ["trip_id"], TRIP_COLUMNS), rows)
-    if batch.followups:
-        session.execute(
-            upsert(session, WatchedFollowup, ["trip_id", "followup_id"], FOLLOWUP_COLUMNS),
-            list(batch.followups.values()),
-        )
+    upsert_many(session, WatchedTrip, ["trip_id"], rows)
+    upsert_many(
+        session, WatchedFollowup, ["trip_id", "followup_id"], list(batch.followups.values())
+    )
 
 
 def _list(value: object) -> list[Any]:

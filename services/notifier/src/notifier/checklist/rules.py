@@ -15,6 +15,9 @@
 - ``late_amendment_days``: an amendment fewer days than this before departure (or after
   it) is flagged as late.
 - ``require_followups``: whether a report without any follow-up commitment is flagged.
+- ``max_emissions_ratio``: estimated flight emissions per traveller-day above this multiple
+  of the city's own median are flagged (see ``notifier.emissions``); the trip flew far for
+  the days it spent, which the cost ratio alone does not show when hosts pay the fare.
 """
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,3 +35,4 @@ class Rules(BaseModel):
     min_departments: int = Field(default=1, ge=0, le=50)
     late_amendment_days: int = Field(default=7, ge=0, le=365)
     require_followups: bool = True
+    max_emissions_ratio: float = Field(default=3.0, gt=0, le=100)

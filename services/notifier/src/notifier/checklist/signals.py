@@ -15,6 +15,9 @@ from typing import Any, Literal
 from notifier.checklist.rules import Rules
 
 Status = Literal["pass", "warning", "pending"]
+CO2E = "kg CO2e"
+"""The unit of estimated emissions among the city's medians per traveller-day, beside
+each reporting currency (an ISO 4217 code, which it can never be)."""
 WORKING_KINDS = frozenset({"meeting", "site_visit", "session", "speech"})
 
 
@@ -163,6 +166,21 @@ def cost(state: dict[str, Any], medians: dict[str, Decimal], rules: Rules) -> Si
     return Signal("cost", status, f"cost.{status}", figures)
 
 
+def emissions(per_day: float | None, medians: dict[str, Decimal], rules: Rules) -> Signal | None:
+    """Estimated flight emissions per traveller-day against the city's median of the same."""
+    if per_day is None:
+        return None
+    typical = medians.get(CO2E)
+    # Whole kilograms: the estimate is not finer than that.
+    figures: dict[str, Any] = {"kg_per_day": round(per_day)}
+    if typical is None or typical == 0:
+        return Signal("emissions", "pass", "emissions.alone", figures)
+    ratio = per_day / float(typical)
+    figures.update(median_kg=round(typical), ratio=ratio, maximum=rules.max_emissions_ratio)
+    status: Status = "pass" if ratio <= rules.max_emissions_ratio else "warning"
+    return Signal("emissions", status, f"emissions.{status}", figures)
+
+
 def cofunded(state: dict[str, Any], rules: Rules) -> Signal | None:
     trip = state.get("trip") or {}
     completed = state.get("completed") or {}
@@ -261,9 +279,17 @@ def amendments(state: dict[str, Any], rules: Rules) -> Signal | None:
 
 
 def evaluate(
-    state: dict[str, Any], medians: dict[str, Decimal], today: date, rules: Rules
+    state: dict[str, Any],
+    medians: dict[str, Decimal],
+    today: date,
+    rules: Rules,
+    co2e_per_day: float | None = None,
 ) -> Sequence[Signal]:
-    """Every signal that can be judged for this trip, in reading order."""
+    """Every signal that can be judged for this trip, in reading order.
+
+    ``co2e_per_day`` is the trip's estimated kg CO2e per traveller-day, where the
+    city's location is configured (``notifier.emissions``); without it, no emissions signal.
+    """
     trip = state.get("trip") or {}
     found = [
         notice(trip, rules),
@@ -273,6 +299,7 @@ def evaluate(
         departments(trip, rules),
         cost(state, medians, rules),
         cofunded(state, rules),
+        emissions(co2e_per_day, medians, rules),
         delegation(trip, rules),
         report_on_time(state, today) if not state.get("cancelled") else None,
         results(state),

@@ -6,7 +6,7 @@ An entry that fails (a signature, or text with a control character that an
 older ledger took) is quarantined and the tree still advances past it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from notifier.trust import Trust
@@ -18,17 +18,51 @@ from periplus.events import (
     EventRejectedError,
     parse_envelope,
 )
+from periplus.note import Verifier
 from periplus.sources import ROTATION
 
 ONLY_THE_LEDGER = {WITHHELD: "withhold an entry", SEQ_RESOLVED: "resolve a seq"}
 
 
 Admitted = dict[str, Any] | EventRejectedError
+Read = Envelope | EventRejectedError
+Checked = Verifier | EventRejectedError
 
 
-def admit_many(trust: Trust, leaves: Sequence[tuple[int, bytes]]) -> list[Admitted]:
+def read(trust: Trust, leaf: bytes) -> Read:
+    """A leaf's envelope, or why its form or source is refused: no signature is checked, no
+    key followed, so this may run ahead, in another thread, on entries read ahead."""
+    try:
+        return _read(trust, leaf)
+    except EventRejectedError as exc:
+        return exc
+
+
+def check_ahead(trust: Trust, reads: Sequence[tuple[int, Read]]) -> dict[int, Checked]:
+    """The signatures of entries read ahead, by index, checked under the keys in force now.
+
+    None when a rotation is among them (the entries after it are checked under
+    the key it names); the caller drops them if a rotation is followed before
+    they are used.
+    """
+    envelopes = [(index, r) for index, r in reads if isinstance(r, Envelope)]
+    if any(envelope.type == ROTATION for _, envelope in envelopes):
+        return {}
+    signed = [(index, envelope) for index, envelope in envelopes if envelope.sig is not None]
+    verdicts = trust.sources.check_many([envelope for _, envelope in signed])
+    return {index: verdict for (index, _), verdict in zip(signed, verdicts, strict=True)}
+
+
+def admit_many(
+    trust: Trust,
+    leaves: Sequence[tuple[int, bytes]],
+    reads: Sequence[Read] | None = None,
+    checked: Mapping[int, Checked] | None = None,
+) -> list[Admitted]:
     """The event of each ``(index, leaf)`` the signed tree holds, in order, or in its place
-    the EventRejectedError saying why it is refused.
+    the EventRejectedError saying why it is refused; ``reads``, each leaf's ``read`` if it
+    was made already, and ``checked``, the signatures ``check_ahead`` checked already
+    under the keys still in force.
 
     The signatures between two key rotations are checked together
     (``SourceKeys.check_many``, over a thread per core); a rotation is followed
@@ -44,14 +78,20 @@ def admit_many(trust: Trust, leaves: Sequence[tuple[int, bytes]]) -> list[Admitt
                 found[at] = verdict
         waiting.clear()
 
-    for index, leaf in leaves:
-        try:
-            envelope = _read(trust, index, leaf)
-        except EventRejectedError as exc:
-            found.append(exc)
+    if reads is None:
+        reads = [read(trust, leaf) for _, leaf in leaves]
+    for (index, _), envelope in zip(leaves, reads, strict=True):
+        if isinstance(envelope, EventRejectedError):
+            found.append(envelope)
             continue
         if envelope.sig is None and index < trust.unsigned_before:
             found.append(envelope.to_json())  # from before signatures
+        elif checked is not None and index in checked:
+            verdict = checked[index]
+            if isinstance(verdict, EventRejectedError):
+                found.append(verdict)
+            else:
+                found.append(envelope.to_json())
         elif envelope.type == ROTATION:
             check_waiting()
             try:
@@ -67,7 +107,7 @@ def admit_many(trust: Trust, leaves: Sequence[tuple[int, bytes]]) -> list[Admitt
     return found
 
 
-def _read(trust: Trust, index: int, leaf: bytes) -> Envelope:
+def _read(trust: Trust, leaf: bytes) -> Envelope:
     """The envelope of a leaf, if its form and its source may be taken at all.
 
     An unsigned entry is taken only below ``trust.unsigned_before``: a log keeps

@@ -12,6 +12,9 @@ from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlmodel import Session
 
+SQLITE_ROWS = 500  # rows in one statement
+SQLITE_VARIABLES = 32766  # the most parameters SQLite takes in one statement since 3.32
+
 
 def insert_new(session: Session, model: Any) -> PostgresInsert | SqliteInsert:
     """``INSERT ... ON CONFLICT DO NOTHING`` for ``model``: a redelivered row is no error."""
@@ -20,19 +23,27 @@ def insert_new(session: Session, model: Any) -> PostgresInsert | SqliteInsert:
     return sqlite.insert(model).on_conflict_do_nothing()
 
 
-def upsert(
-    session: Session, model: Any, keys: Sequence[str], columns: Sequence[str]
-) -> PostgresInsert | SqliteInsert:
-    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of ``columns``: one statement, executed
-    with many rows, writes a batch's new and changed rows alike."""
-    insert = (
-        postgresql.insert(table(model))
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(table(model))
-    )
-    return insert.on_conflict_do_update(
-        index_elements=list(keys), set_={c: insert.excluded[c] for c in columns}
-    )
+def upsert_many(
+    session: Session, model: Any, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of every other column, for many rows (all
+    with the same keys) in one round trip through the driver: a batch's new and changed
+    rows alike, past SQLAlchemy's work per row. The caller commits."""
+    if not rows:
+        return
+    into, connection, names, values = _prepared(session, model, rows)
+    listed = ", ".join(f'"{name}"' for name in names)
+    key_list = ", ".join(f'"{key}"' for key in keys)
+    updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names if n not in keys)
+    head = f'INSERT INTO "{into.name}" ({listed}) VALUES '
+    tail = f" ON CONFLICT ({key_list}) DO UPDATE SET {updates}"
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        marks = ", ".join("%s" for _ in names)
+        with driver.cursor() as cursor:
+            cursor.executemany(f"{head}({marks}){tail}", values)
+        return
+    _sqlite_rows(driver, head, values, tail)
 
 
 def table(model: Any) -> Table:
@@ -42,16 +53,10 @@ def table(model: Any) -> Table:
 
 def insert_many(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     """Many rows (all with the same keys) in one round trip, past SQLAlchemy's work per
-    row: COPY on PostgreSQL, the driver's own executemany on SQLite. The caller commits."""
+    row: COPY on PostgreSQL, multi-row ``VALUES`` on SQLite. The caller commits."""
     if not rows:
         return
-    into = table(model)
-    connection = session.connection()
-    names = list(rows[0])
-    binds = [_binder(connection, into.c[name]) for name in names]
-    values = [
-        tuple(bind(row[name]) for name, bind in zip(names, binds, strict=True)) for row in rows
-    ]
+    into, connection, names, values = _prepared(session, model, rows)
     listed = ", ".join(f'"{name}"' for name in names)
     driver: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
@@ -62,18 +67,53 @@ def insert_many(session: Session, model: Any, rows: Sequence[Mapping[str, Any]])
             for value in values:
                 copy.write_row(value)
         return
-    marks = ", ".join("?" for _ in names)
-    driver.executemany(f'INSERT INTO "{into.name}" ({listed}) VALUES ({marks})', values)
+    _sqlite_rows(driver, f'INSERT INTO "{into.name}" ({listed}) VALUES ', values)
 
 
-def _binder(connection: Connection, column: Column[Any]) -> Callable[[Any], Any]:
-    """The value as the driver takes it for ``column``; JSON through orjson, and a value
-    repeated from the row before (a batch's one timestamp) bound once."""
+def _sqlite_rows(driver: Any, head: str, values: Sequence[tuple[Any, ...]], tail: str = "") -> None:
+    """Rows in multi-row ``VALUES`` statements of up to ``SQLITE_ROWS`` rows: the driver lets
+    go of the interpreter once a statement rather than once a row, and a thread that takes
+    it meanwhile (the next batch parsed ahead) holds this one back once, not at every row."""
+    width = len(values[0])
+    row = "(" + ", ".join("?" for _ in range(width)) + ")"
+    most = max(1, min(SQLITE_ROWS, SQLITE_VARIABLES // width))
+    for start in range(0, len(values), most):
+        chunk = values[start : start + most]
+        marks = ", ".join(row for _ in chunk)
+        driver.execute(f"{head}{marks}{tail}", [value for each in chunk for value in each])
+
+
+def _prepared(
+    session: Session, model: Any, rows: Sequence[Mapping[str, Any]]
+) -> tuple[Table, Connection, list[str], list[tuple[Any, ...]]]:
+    """The table, the connection, the column names and each row's values as the driver
+    takes them."""
+    into = table(model)
+    connection = session.connection()
+    names = list(rows[0])
+    # Only the columns whose values the driver cannot take as they are cost a call a value.
+    binds = [
+        (at, bind)
+        for at, name in enumerate(names)
+        if (bind := _binder(connection, into.c[name])) is not None
+    ]
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        value = [row[name] for name in names]
+        for at, bind in binds:
+            value[at] = bind(value[at])
+        values.append(tuple(value))
+    return into, connection, names, values
+
+
+def _binder(connection: Connection, column: Column[Any]) -> Callable[[Any], Any] | None:
+    """The value as the driver takes it for ``column`` (None: as it is); JSON through orjson,
+    and a value repeated from the row before (a batch's one timestamp) bound once."""
     if isinstance(column.type, JSON):
         return _json
     process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     if process is None:
-        return lambda value: value
+        return None
     last: list[Any] = [object(), None]
 
     def bind(value: Any) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, or_, select
 from sqlmodel import Session, col
 
 from notifier.ingest import fold
-from notifier.ingest.rows import insert_many, upsert
+from notifier.ingest.rows import insert_many, upsert_many
 from notifier.models import LoggedEntry, TripFacet, TripView
 
 CHUNK = 500  # values in one IN (...): well inside every database's limit
@@ -100,7 +100,7 @@ def save(session: Session, views: Sequence[View]) -> None:
     """Write the trips a batch touched, new or stored, and bring their facets up to date."""
     if not views:
         return
-    session.execute(upsert(session, TripView, ["trip_id"], VIEW_COLUMNS), [v.row() for v in views])
+    upsert_many(session, TripView, ["trip_id"], [v.row() for v in views])
     refresh_facets(session, {v.trip_id: fold.facets(v.data) for v in views})
 
 

@@ -17,18 +17,11 @@ from typing import Any
 from sqlalchemy import desc
 from sqlmodel import Session, col, func, select
 
-from notifier.i18n.counts import counted
 from notifier.i18n.locale import Formats
-from notifier.i18n.messages import text
+from notifier.i18n.words import Words, words
 from notifier.models import LoggedEntry, TripView
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?$")
-COUNTED = {  # entry type -> the words for how many there were
-    "trip.approved": "digest.disclosed",
-    "trip.cancelled": "digest.cancelled",
-    "trip.reported": "digest.reported",
-    "trip.amended": "digest.amended",
-}
 
 
 @dataclass(frozen=True)
@@ -135,22 +128,68 @@ def build(session: Session, period: Period, lang: str) -> Digest:
                 others=fmt.money({"amount": others[0], "currency": others[1]}) if others else "",
             )
         )
-    lines = [counted(lang, COUNTED[kind], kinds.get(kind, 0)) for kind in COUNTED]
-    lines.append(counted(lang, "digest.departed", len(departures)))
-    lines.append(counted(lang, "digest.kept", kept))
+    lines = _counts(words(lang), kinds, len(departures), kept)
     for currency, amount in sorted(totals.items()):
+        cost = fmt.money({"amount": amount, "currency": currency})
+        paid = others_total.get(currency, Decimal(0))
+        if paid <= 0:
+            lines.append(
+                words(lang).gettext(
+                    "The trips that began cost {total}, all paid by the city.", total=cost
+                )
+            )
+            continue
         lines.append(
-            text(
-                lang,
-                "digest.cost",
-                total=fmt.money({"amount": amount, "currency": currency}),
-                others=fmt.money(
-                    {"amount": others_total.get(currency, Decimal(0)), "currency": currency}
-                ),
+            words(lang).gettext(
+                "The trips that began cost {total}; hosts and partners paid {others} of it.",
+                total=cost,
+                others=fmt.money({"amount": paid, "currency": currency}),
             )
         )
     newest = max((index for _, _, index in entries), default=-1)
     return Digest(period, [line for line in lines if line], departures, newest)
+
+
+def _counts(said: Words, kinds: Counter[str], departed: int, kept: int) -> list[str]:
+    """How many of each kind of entry the period logged; a kind with none says so or is left out."""
+    disclosed, cancelled = kinds.get("trip.approved", 0), kinds.get("trip.cancelled", 0)
+    reported, amended = kinds.get("trip.reported", 0), kinds.get("trip.amended", 0)
+    return [
+        said.ngettext(
+            "{count} trip was disclosed before departure.",
+            "{count} trips were disclosed before departure.",
+            disclosed,
+        )
+        if disclosed
+        else said.gettext("No trip was disclosed."),
+        said.ngettext("{count} trip was cancelled.", "{count} trips were cancelled.", cancelled)
+        if cancelled
+        else "",
+        said.ngettext(
+            "{count} report on what a trip achieved was filed.",
+            "{count} reports on what trips achieved were filed.",
+            reported,
+        )
+        if reported
+        else said.gettext("No report was filed."),
+        said.ngettext(
+            "{count} approved trip was changed, with its reasons.",
+            "{count} approved trips were changed, with their reasons.",
+            amended,
+        )
+        if amended
+        else "",
+        said.ngettext("{count} trip abroad began:", "{count} trips abroad began:", departed)
+        if departed
+        else said.gettext("No official left on a trip abroad."),
+        said.ngettext(
+            "{count} follow-up commitment was kept.",
+            "{count} follow-up commitments were kept.",
+            kept,
+        )
+        if kept
+        else "",
+    ]
 
 
 def recent(session: Session, monthly: bool, count: int = 12) -> list[Period]:

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from notifier.deps import SessionDep
-from notifier.i18n.messages import text
+from notifier.i18n.vocabulary import DIGEST_KIND
+from notifier.i18n.words import words
 from notifier.publish import digest, feeds
 from notifier.publish.routes import Lang, _lang, _render
 from periplus.errors import NotFoundError
@@ -40,7 +41,6 @@ def digest_page(
         digest=digest.build(session, chosen, reader),
         period_name=chosen.name(reader),
         kind=kind,
-        kind_title=f"digest.{kind}",
         previous=chosen.before().key,
         next=chosen.after().key,
     )
@@ -59,7 +59,7 @@ def _items(request: Request, session: SessionDep, kind: Kind, lang: str) -> list
                 trip_id="",
                 type=f"digest.{kind}",
                 occurred_at=_end(period),
-                title=text(lang, "digest.title", period=name),
+                title=words(lang).gettext("{period}: the city abroad", period=name),
                 content=" ".join(made.lines),
                 url=f"{base}/digest/{period.key}?lang={lang}",
                 ledger_url=f"{base}/data/catalog.jsonld",
@@ -80,7 +80,7 @@ def _end(period: digest.Period) -> str:
 def digests_atom(kind: Kind, request: Request, session: SessionDep, lang: Lang = None) -> Response:
     reader = _lang(request, lang)
     base = request.app.state.settings.public_url.rstrip("/")
-    channel = feeds.Channel(text(reader, f"digest.{kind}"), f"/digests/{kind}")
+    channel = feeds.Channel(words(reader).word(DIGEST_KIND[kind]), f"/digests/{kind}")
     found = _items(request, session, kind, reader)
     body = feeds.atom_feed(base, request.app.state.settings.site_name, channel, found, reader)
     return Response(body, media_type="application/atom+xml")
@@ -90,7 +90,7 @@ def digests_atom(kind: Kind, request: Request, session: SessionDep, lang: Lang =
 def digests_json(kind: Kind, request: Request, session: SessionDep, lang: Lang = None) -> Response:
     reader = _lang(request, lang)
     base = request.app.state.settings.public_url.rstrip("/")
-    channel = feeds.Channel(text(reader, f"digest.{kind}"), f"/digests/{kind}")
+    channel = feeds.Channel(words(reader).word(DIGEST_KIND[kind]), f"/digests/{kind}")
     found = _items(request, session, kind, reader)
     body = feeds.json_feed(base, request.app.state.settings.site_name, channel, found, reader)
     return JSONResponse(body, media_type="application/feed+json")

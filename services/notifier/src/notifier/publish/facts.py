@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from notifier.i18n.locale import Formats
-from notifier.i18n.messages import text
+from notifier.i18n.vocabulary import FACT, FIELD, FOLLOWUP
+from notifier.i18n.words import words
 from notifier.models import LoggedEntry
 
 # name -> (path in the event, how the value is shown)
@@ -76,7 +77,7 @@ def _shown(kind: str, value: Any, lang: str) -> str:
     if kind == "money":
         return fmt.money(value)
     if kind == "followup":
-        return text(lang, f"followup.{value}")
+        return words(lang).coded(FOLLOWUP, value)
     return str(value)
 
 
@@ -90,8 +91,8 @@ def fact(name: str, event: dict[str, Any], lang: str, entry: int | None = None) 
         path=path,
         value=value,
         shown=_shown(kind, value, lang),
-        label=text(lang, f"field.{name}"),
-        phrase=text(lang, f"fact.{name}"),
+        label=words(lang).word(FIELD[name]),
+        phrase=words(lang).word(FACT[name]),
         kind=kind,
         entry=entry,
     )

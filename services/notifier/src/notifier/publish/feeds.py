@@ -15,9 +15,11 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from notifier.channels.models import Notice
 from notifier.i18n.locale import Formats
-from notifier.i18n.messages import text
+from notifier.i18n.vocabulary import EVENT, FOLLOWUP
+from notifier.i18n.words import words
 from notifier.models import LoggedEntry, TripView
 from notifier.publish.present import summary
+from notifier.publish.sentences import overdue_report
 from periplus.events import utc_timestamp
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -62,7 +64,7 @@ def items(
                 trip_id=e.trip_id,
                 type=e.type,
                 occurred_at=e.occurred_at,
-                title=f"{text(lang, f'event.{e.type}')} — {name}",
+                title=f"{words(lang).coded(EVENT, e.type)} — {name}",
                 content=_content(e, view, lang),
                 url=f"{base}/trips/{e.trip_id}?lang={lang}#entry-{e.index}",
                 ledger_url=f"{base}/v1/verify/entries?start={e.index}&end={e.index + 1}",
@@ -73,23 +75,23 @@ def items(
 
 def alert_items(base: str, alerts: Sequence[Notice], lang: str) -> list[Item]:
     """Feed items for alerts; each links to its trip and to the entry it follows."""
-    fmt = Formats(lang)
+    fmt, said = Formats(lang), words(lang)
     out = []
     for alert in alerts:
         body = alert.body
         due = fmt.date(body.get("due_date"))
         late = body.get("days_overdue") or 0
         if alert.type == "alert.report_overdue":
-            content = text(lang, "report.overdue", late_days=late, due=due)
+            content = overdue_report(said, late, due)
         else:
             followup = body.get("followup") or {}
-            content = text(
-                lang,
-                "alert.followup_missed",
+            content = said.ngettext(
+                "{commitment} ({owner}): due {due}, {count} day ago, not yet done.",
+                "{commitment} ({owner}): due {due}, {count} days ago, not yet done.",
+                late,
                 commitment=followup.get("commitment", ""),
                 owner=followup.get("owner_department", ""),
                 due=due,
-                late_days=late,
             )
         out.append(
             Item(
@@ -98,7 +100,7 @@ def alert_items(base: str, alerts: Sequence[Notice], lang: str) -> list[Item]:
                 trip_id=alert.trip_id,
                 type=alert.type,
                 occurred_at=utc_timestamp(alert.created_at),
-                title=f"{text(lang, f'event.{alert.type}')} — {body.get('reference', '')}: "
+                title=f"{said.coded(EVENT, alert.type)} — {body.get('reference', '')}: "
                 f"{body.get('title', '')}",
                 content=content,
                 url=f"{base}/trips/{alert.trip_id}?lang={lang}",
@@ -129,9 +131,8 @@ def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
         parts = [str(data.get("reason") or "")]
     elif entry.type == "trip.completed":
         parts = [
-            text(
-                lang,
-                "sum.actual",
+            words(lang).gettext(
+                "After return, the actual cost was {total}, of which the city paid {city}.",
                 total=fmt.money(data.get("actual_total")),
                 city=fmt.money(data.get("city_share")),
             )
@@ -141,11 +142,11 @@ def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
         parts = [str(report.get("summary") or "")]
     elif entry.type == "followup.updated":
         followup = data.get("followup") or {}
-        status = text(lang, f"followup.{followup.get('status', 'open')}")
+        status = words(lang).coded(FOLLOWUP, followup.get("status", "open"))
         parts = [f"{followup.get('commitment', '')} — {status}"]
     else:
         parts = []
-    parts.append(f"{text(lang, 'col.index')} {entry.index}.")
+    parts.append(f"{words(lang).gettext('Entry')} {entry.index}.")
     return " ".join(p for p in parts if p)
 
 
@@ -157,7 +158,7 @@ def json_feed(
         "title": f"{site}: {channel.title}",
         "home_page_url": f"{base}/?lang={lang}",
         "feed_url": f"{base}{channel.path}.json",
-        "language": lang,
+        "language": words(lang).tag,
         "items": [
             {
                 "id": _item_id(base, i),
@@ -191,7 +192,7 @@ def _xml(text: str) -> str:
 
 
 def atom_feed(base: str, site: str, channel: Channel, found: list[Item], lang: str) -> bytes:
-    feed = Element("feed", {"xmlns": ATOM, "xml:lang": lang})
+    feed = Element("feed", {"xmlns": ATOM, "xml:lang": words(lang).tag})
     SubElement(feed, "title").text = _xml(f"{site}: {channel.title}")
     SubElement(feed, "id").text = _xml(f"{base}{channel.path}.atom")
     SubElement(feed, "link", rel="self", href=_xml(f"{base}{channel.path}.atom"))

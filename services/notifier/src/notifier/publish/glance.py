@@ -7,20 +7,18 @@ to the ledger entry its part of the figure comes from.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from statistics import median
-from urllib.parse import urlencode
 
 from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_compact_decimal
 
 from notifier.checklist.rules import Rules
-from notifier.i18n.counts import counted
 from notifier.i18n.locale import Formats
-from notifier.i18n.messages import text
+from notifier.i18n.vocabulary import ACHIEVED, CHART_PAYER, FIGURE
+from notifier.i18n.words import words
 from notifier.publish import charts
+from notifier.publish.figure_cards import Card, cards, link
 from notifier.publish.yearbook import OUTCOMES, PAYERS, Year, Yearbook
 
 FIGURES: dict[str, Callable[[Year], set[str]]] = {
@@ -53,175 +51,6 @@ TOP = 12
 """Bars in a chart of the year's trips by department or goal: the most travelled."""
 
 
-@dataclass(frozen=True)
-class Detail:
-    """A sentence under a figure, linked when it names trips of its own."""
-
-    text: str
-    href: str | None = None
-
-
-@dataclass(frozen=True)
-class Card:
-    """One figure: its value, the words that go with it, and the trips behind it."""
-
-    key: str
-    value: str
-    label: str
-    href: str
-    details: list[Detail] = field(default_factory=list)
-
-
-def link(lang: str, year: int, **query: str | int) -> str:
-    return "/?" + urlencode({"lang": lang, "year": year, **query})
-
-
-def _figure(lang: str, year: int, figure: str) -> str:
-    return link(lang, year, figure=figure) + "#trips"
-
-
-def _details(*found: Detail) -> list[Detail]:
-    return [d for d in found if d.text]
-
-
-def _money(fmt: Formats, amounts: dict[str, Decimal]) -> str:
-    return fmt.join([fmt.whole(float(v), c) for c, v in sorted(amounts.items()) if v]) or "—"
-
-
-def cards(book: Yearbook, year: int, lang: str, rules: Rules) -> list[Card]:
-    """The year's figures, in reading order."""
-    fmt, y = Formats(lang), book.year(year)
-    n = fmt.number
-
-    def say(key: str, count: int) -> str:
-        return counted(lang, key, count, n(count))
-
-    trips = len(y.trips)
-    found = [
-        Card(
-            "trips",
-            n(trips),
-            say("glance.trips", trips),
-            _figure(lang, year, "trips"),
-            _details(
-                Detail(say("glance.countries", len(y.countries))),
-                Detail(say("glance.cancelled", len(y.cancelled)), _figure(lang, year, "cancelled")),
-            ),
-        ),
-        Card(
-            "travellers",
-            n(y.travellers),
-            say("glance.travellers", y.travellers),
-            _figure(lang, year, "trips"),
-            _details(Detail(say("glance.elected", y.elected)) if y.travellers else Detail("")),
-        ),
-    ]
-    found.extend(_money_cards(y, lang, year, fmt))
-    achieved, partly = y.outcomes["yes"], y.outcomes["partly"]
-    filed = len(y.reported)
-    found += [
-        Card(
-            "days",
-            n(y.days),
-            say("glance.days", y.days),
-            _figure(lang, year, "trips"),
-            _details(Detail(say("glance.person_days", y.person_days))),
-        ),
-        Card(
-            "outcomes",
-            n(achieved),
-            say("glance.achieved", achieved),
-            _figure(lang, year, "outcomes"),
-            _details(
-                Detail(say("glance.expected", y.expected)),
-                Detail(say("glance.partly", partly) if y.expected else ""),
-            ),
-        ),
-        Card(
-            "overdue",
-            n(len(y.overdue)),
-            say("glance.overdue", len(y.overdue)),
-            _figure(lang, year, "overdue"),
-            _details(
-                Detail(say("glance.filed", filed)),
-                Detail(say("glance.filed_late", len(y.filed_late)) if filed else ""),
-            ),
-        ),
-        Card(
-            "followups",
-            n(y.kept),
-            say("glance.kept", y.kept),
-            _figure(lang, year, "followups"),
-            _details(
-                Detail(say("glance.commitments", y.commitments)),
-                Detail(
-                    say("glance.commitments_overdue", y.commitments_overdue)
-                    if y.commitments
-                    else ""
-                ),
-            ),
-        ),
-        _notice_card(y, lang, year),
-    ]
-    return found
-
-
-def _money_cards(y: Year, lang: str, year: int, fmt: Formats) -> list[Card]:
-    if not y.costed:
-        none = [Detail(text(lang, "glance.no_cost"))]
-        return [
-            Card("cost", "—", text(lang, "glance.cost"), _figure(lang, year, "cost"), none),
-            Card("cofunded", "—", text(lang, "glance.cofunded"), _figure(lang, year, "cofunded")),
-        ]
-    others = {c: y.others(c) for c in y.cost}
-    cost = Card(
-        "cost",
-        _money(fmt, y.cost),
-        text(lang, "glance.cost"),
-        _figure(lang, year, "cost"),
-        _details(
-            Detail(text(lang, "glance.city_share", city=_money(fmt, y.city))),
-            Detail(counted(lang, "glance.budgeted", len(y.budgeted), fmt.number(len(y.budgeted)))),
-        ),
-    )
-    total = sum(y.cost.values(), Decimal(0))
-    share = float(sum(others.values(), Decimal(0)) / total) if total > 0 else 0.0
-    if share > 0:
-        detail = text(
-            lang, "glance.cofunded_of", others=_money(fmt, others), total=_money(fmt, y.cost)
-        )
-    else:
-        detail = text(lang, "glance.city_all")
-    cofunded = Card(
-        "cofunded",
-        fmt.percent(share),
-        text(lang, "glance.cofunded"),
-        _figure(lang, year, "cofunded"),
-        [Detail(detail)],
-    )
-    return [cost, cofunded]
-
-
-def _notice_card(y: Year, lang: str, year: int) -> Card:
-    fmt, middle = Formats(lang), y.median_notice()
-    href = _figure(lang, year, "notice")
-    short = len(y.short_notice)
-    details = [Detail(counted(lang, "glance.short_notice", short, fmt.number(short)))]
-    if short:
-        details[0] = Detail(details[0].text, _figure(lang, year, "short_notice"))
-    if middle is None:
-        return Card("notice", "—", text(lang, "glance.no_notice"), href)
-    days = round(middle)
-    key = "glance.notice" if days >= 0 else "glance.notice_after"
-    return Card(
-        "notice",
-        fmt.number(abs(days)),
-        counted(lang, key, abs(days), fmt.number(abs(days))),
-        href,
-        details,
-    )
-
-
 def story(
     book: Yearbook, year: int, lang: str, rules: Rules
 ) -> tuple[list[Card], list[charts.Chart]]:
@@ -236,7 +65,7 @@ def story(
 
 
 def figure_name(figure: str, lang: str) -> str:
-    return text(lang, f"figure.{figure}")
+    return words(lang).coded(FIGURE, figure)
 
 
 def _quarter(year: int, quarter: int, lang: str) -> str:
@@ -245,30 +74,30 @@ def _quarter(year: int, quarter: int, lang: str) -> str:
 
 def graphs(book: Yearbook, year: int, lang: str, rules: Rules) -> list[charts.Chart]:
     """The charts: the year's trips by department and goal, and three over the years."""
-    fmt, y = Formats(lang), book.year(year)
+    fmt, said, y = Formats(lang), words(lang), book.year(year)
     found = []
     departments = sorted(y.departments.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
     found.append(
         charts.bars(
             "chart-departments",
-            text(lang, "chart.departments", year=year),
+            words(lang).gettext("Trips in {year} by department", year=year),
             [d for d, _ in departments],
             [float(c) for _, c in departments],
-            [counted(lang, "chart.trips", c, fmt.number(c)) for _, c in departments],
+            [said.ngettext("{count} trip", "{count} trips", c) for _, c in departments],
             [link(lang, year, department=d) + "#trips" for d, _ in departments],
-            (text(lang, "filter.department"), text(lang, "col.trips")),
+            (words(lang).gettext("Department"), words(lang).gettext("Trips")),
         )
     )
     goals = sorted(y.goals.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
     found.append(
         charts.bars(
             "chart-goals",
-            text(lang, "chart.goals", year=year),
+            words(lang).gettext("Trips in {year} by SDG goal", year=year),
             [f"{g} · {fmt.goal(g)}" for g, _ in goals],
             [float(c) for _, c in goals],
-            [counted(lang, "chart.trips", c, fmt.number(c)) for _, c in goals],
+            [said.ngettext("{count} trip", "{count} trips", c) for _, c in goals],
             [link(lang, year, sdg=g) + "#trips" for g, _ in goals],
-            (text(lang, "filter.sdg"), text(lang, "col.trips")),
+            (words(lang).gettext("SDG goal"), words(lang).gettext("Trips")),
         )
     )
     years = sorted(book.years)
@@ -276,19 +105,19 @@ def graphs(book: Yearbook, year: int, lang: str, rules: Rules) -> list[charts.Ch
     found.append(
         charts.stacked(
             "chart-outcomes",
-            text(lang, "chart.outcomes"),
+            words(lang).gettext("Expected outcomes and what came of them, by year of departure"),
             [str(v) for v in years],
             [
                 (
-                    text(lang, f"achieved.{k}" if k != "missing" else "chart.no_result"),
+                    said.coded(ACHIEVED, k),
                     [float(book.year(v).outcomes[k]) for v in years],
                 )
                 for k in OUTCOMES
             ],
             tick=lambda v: fmt.number(round(v)),
             shown=lambda v: fmt.number(round(v)),
-            total_label=text(lang, "col.total"),
-            first=text(lang, "col.year"),
+            total_label=words(lang).gettext("Total"),
+            first=words(lang).gettext("Year"),
         )
     )
     quarters = sorted(book.quarters)
@@ -297,19 +126,18 @@ def graphs(book: Yearbook, year: int, lang: str, rules: Rules) -> list[charts.Ch
     found.append(
         charts.line(
             "chart-notice",
-            text(lang, "chart.notice"),
+            words(lang).gettext("Days of notice before departure, the median per quarter"),
             [_quarter(q[0], q[1], lang) for q in quarters],
             medians,
             shown=lambda v: fmt.number(round(v)),
             reference=(
                 float(minimum),
-                text(
-                    lang,
-                    "chart.minimum",
-                    days=counted(lang, "chart.days", minimum, fmt.number(minimum)),
+                words(lang).gettext(
+                    "minimum asked: {days}",
+                    days=said.ngettext("{count} day", "{count} days", minimum),
                 ),
             ),
-            columns=(text(lang, "col.quarter"), text(lang, "col.median_notice")),
+            columns=(words(lang).gettext("Quarter"), words(lang).gettext("Median days of notice")),
         )
     )
     return found
@@ -321,7 +149,7 @@ def _cost_chart(book: Yearbook, years: list[int], lang: str) -> charts.Chart:
     present = [p for p in PAYERS if any(paid[v].get(p) for v in years)]
     series = [
         (
-            text(lang, f"chart.payer.{p}"),
+            words(lang).coded(CHART_PAYER, p),
             [float(paid[v].get(p, 0)) for v in years],
         )
         for p in present
@@ -337,15 +165,23 @@ def _cost_chart(book: Yearbook, years: list[int], lang: str) -> charts.Chart:
 
     chart = charts.stacked(
         "chart-cost",
-        text(lang, "chart.cost", currency=currency),
+        words(lang).gettext("Cost per year, by who pays ({currency})", currency=currency),
         [str(v) for v in years],
         series,
         tick=compact,
         shown=compact,
-        total_label=text(lang, "col.total"),
+        total_label=words(lang).gettext("Total"),
         exact=exact,
-        first=text(lang, "col.year"),
+        first=words(lang).gettext("Year"),
     )
     return charts.Chart(
-        chart.key, chart.title, chart.svg, chart.columns, chart.rows, text(lang, "chart.cost_note")
+        chart.key,
+        chart.title,
+        chart.svg,
+        chart.columns,
+        chart.rows,
+        words(lang).gettext(
+            "Actual costs where a trip is completed, else its budget. Trips in "
+            "another currency are left out of this chart."
+        ),
     )

@@ -12,9 +12,13 @@ from typing import Any
 from notifier.checklist.rules import Rules
 from notifier.checklist.signals import Signal, evaluate, results, trip_days
 from notifier.i18n.locale import Formats
-from notifier.i18n.messages import text
+from notifier.i18n.vocabulary import AGENDA_KIND, CATEGORY, COST_ITEM, PAYER, VERDICT
+from notifier.i18n.words import Words, words
+from notifier.publish.sentences import followup_parts, outcome_results, sentences
 
 MONEY_FIGURES = frozenset({"per_day", "median", "city", "others"})
+PAST = frozenset({"done", "cancelled"})
+"""The stages in which a trip's plans are told in the past."""
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,16 @@ class Line:
     sentence: str
 
 
-def _traveller(person: Any) -> str:
+def _traveller(person: Any, said: Words) -> str:
     if not isinstance(person, dict):
         return ""
     name, position = person.get("name"), str(person.get("position") or "")
-    return f"{name} ({position})" if name and position else str(name or position)
+    if name and position:
+        return f"{name} ({position})"
+    if position:  # the name is protected: say so rather than show a bare job title
+        # Translators: a traveller whose name the city does not publish, by their post.
+        return said.gettext("{position} (name not published)", position=position)
+    return str(name or "")
 
 
 def places(trip: dict[str, Any], fmt: Formats) -> str:
@@ -41,57 +50,120 @@ def places(trip: dict[str, Any], fmt: Formats) -> str:
     )
 
 
+def _stage(state: dict[str, Any], today: date) -> str:
+    """Where the trip is in its life: planned, under way, done or cancelled."""
+    trip = state.get("trip") or {}
+    if state.get("cancelled"):
+        return "cancelled"
+    if state.get("completed") or state.get("report") or state.get("closed_at"):
+        return "done"
+    start, end = str(trip.get("departure_date") or ""), str(trip.get("return_date") or "")
+    if end and end < today.isoformat():
+        return "done"
+    if start and start <= today.isoformat():
+        return "under way"
+    return "planned"
+
+
+def _who_where(state: dict[str, Any], said: Words, fmt: Formats, today: date) -> str:
+    """Who goes where and when, in the tense of the trip's stage; the verb agrees with who."""
+    trip = state.get("trip") or {}
+    travellers = [t for t in (_traveller(p, said) for p in trip.get("travellers") or []) if t]
+    size = trip.get("delegation_size")
+    if travellers:
+        who, many = fmt.join(travellers), len(travellers)
+    elif isinstance(size, int):
+        who = said.ngettext(
+            "A delegation of {count} person", "A delegation of {count} people", size
+        )
+        many = 1  # "a delegation" is one subject
+    else:
+        who, many = said.gettext("A delegation"), 1
+    length = trip_days(trip)
+    values = {
+        "who": who,
+        "where": places(trip, fmt),
+        "start": fmt.date(trip.get("departure_date")),
+        "end": fmt.date(trip.get("return_date")),
+        "days": "?" if length is None else said.ngettext("{count} day", "{count} days", length),
+    }
+    stage = _stage(state, today)
+    if stage == "cancelled":
+        return said.npgettext(
+            "trip cancelled",
+            "{who} was to travel to {where} from {start} to {end} ({days}).",
+            "{who} were to travel to {where} from {start} to {end} ({days}).",
+            many,
+            **values,
+        )
+    if stage == "done":
+        return said.npgettext(
+            "trip done",
+            "{who} travelled to {where} from {start} to {end} ({days}).",
+            "{who} travelled to {where} from {start} to {end} ({days}).",
+            many,
+            **values,
+        )
+    if stage == "under way":
+        return said.npgettext(
+            "trip under way",
+            "{who} is travelling to {where} from {start} to {end} ({days}).",
+            "{who} are travelling to {where} from {start} to {end} ({days}).",
+            many,
+            **values,
+        )
+    return said.npgettext(
+        "trip planned",
+        "{who} will travel to {where} from {start} to {end} ({days}).",
+        "{who} will travel to {where} from {start} to {end} ({days}).",
+        many,
+        **values,
+    )
+
+
 def summary(state: dict[str, Any], lang: str, today: date) -> list[str]:
     """Short paragraphs: who, where, when, why, departments, SDGs, cost, outcomes, results."""
-    fmt, trip = Formats(lang), state.get("trip") or {}
+    fmt, said, trip = Formats(lang), words(lang), state.get("trip") or {}
     out: list[str] = []
     if state.get("cancelled"):
-        out.append(text(lang, "sum.cancelled", reason=state["cancelled"].get("reason", "")))
-    travellers = [_traveller(p) for p in trip.get("travellers") or []]
-    who = fmt.join(travellers) or text(
-        lang, "sum.delegation", size=trip.get("delegation_size", "?")
-    )
-    days = trip_days(trip)
+        reason = str(state["cancelled"].get("reason") or "").strip()
+        if reason:
+            out.append(said.gettext("This trip was cancelled: {reason}", reason=reason))
+        else:
+            out.append(said.gettext("This trip was cancelled."))
     if trip.get("departure_date"):
-        out.append(
-            text(
-                lang,
-                "sum.who_where",
-                who=who,
-                where=places(trip, fmt),
-                start=fmt.date(trip.get("departure_date")),
-                end=fmt.date(trip.get("return_date")),
-                days=days if days is not None else "?",
-            )
-        )
+        out.append(_who_where(state, said, fmt, today))
     if trip.get("category"):
         host = trip.get("host_organisation")
-        out.append(
-            text(
-                lang,
-                "sum.what",
-                category=text(lang, f"category.{trip['category']}"),
-                host=text(lang, "sum.host", host=host) if host else "",
-            )
-        )
+        # Translators: follows the kind of trip, as in "summit or conference, hosted by UCLG".
+        hosted = said.gettext(", hosted by {host}", host=host) if host else ""
+        category = said.coded(CATEGORY, trip["category"])
+        out.append(said.gettext("Kind of trip: {category}{host}.", category=category, host=hosted))
     if trip.get("purpose"):
-        out.append(text(lang, "sum.why", purpose=str(trip["purpose"]).strip()))
+        out.append(said.gettext("Why: {purpose}", purpose=str(trip["purpose"]).strip()))
     if trip.get("departments"):
-        out.append(text(lang, "sum.departments", list=fmt.join(list(trip["departments"]))))
+        named = fmt.join(list(trip["departments"]))
+        out.append(said.gettext("Departments involved: {list}.", list=named))
     if trip.get("sdg_goals"):
         goals = fmt.join([f"{g} · {fmt.goal(g)}" for g in trip["sdg_goals"]])
         targets = fmt.join([str(t) for t in trip.get("sdg_targets") or []]) or "—"
-        out.append(text(lang, "sum.sdg", goals=goals, targets=targets))
-    out.extend(_cost_sentence(trip, lang, fmt))
+        out.append(
+            said.gettext(
+                "Sustainable Development Goals: {goals}; targets {targets}.",
+                goals=goals,
+                targets=targets,
+            )
+        )
+    out.extend(_cost_sentence(trip, said, fmt, past=_stage(state, today) in PAST))
     outcomes = [str(o.get("text", "")) for o in trip.get("expected_outcomes") or []]
     if outcomes:
-        out.append(text(lang, "sum.expected", list="; ".join(o.rstrip(".") for o in outcomes)))
+        listed = "; ".join(o.rstrip(".") for o in outcomes)
+        out.append(said.gettext("Expected to come of it: {list}.", list=listed))
     completed = state.get("completed") or {}
     if completed.get("actual_total"):
         out.append(
-            text(
-                lang,
-                "sum.actual",
+            said.gettext(
+                "After return, the actual cost was {total}, of which the city paid {city}.",
                 total=fmt.money(completed["actual_total"]),
                 city=fmt.money(completed.get("city_share")),
             )
@@ -99,23 +171,30 @@ def summary(state: dict[str, Any], lang: str, today: date) -> list[str]:
     report = state.get("report")
     if isinstance(report, dict):
         out.append(
-            text(
-                lang,
-                "sum.report",
+            said.gettext(
+                "Report filed on {date}: {summary}",
                 date=fmt.date(report.get("filed_on")),
                 summary=report.get("summary", ""),
             )
         )
         found = results(state)
         if found is not None:
-            out.append(text(lang, "sum.results", **found.figures))
+            out.append(outcome_results(said, fmt.join, found.figures))
         tally = followup_tally(state, today)
         if tally["total"]:
-            out.append(text(lang, "sum.followups", **tally))
+            out.append(
+                said.ngettext(
+                    "Follow-up commitments: {count} ({list}).",
+                    "Follow-up commitments: {count} ({list}).",
+                    tally["total"],
+                    list=fmt.join(followup_parts(said, tally)),
+                )
+            )
     return out
 
 
-def _cost_sentence(trip: dict[str, Any], lang: str, fmt: Formats) -> list[str]:
+def _cost_sentence(trip: dict[str, Any], said: Words, fmt: Formats, past: bool) -> list[str]:
+    """The budget and who pays it; in the past once the trip is done or cancelled."""
     total, city = trip.get("budget_total"), trip.get("city_share")
     if not isinstance(total, dict) or not isinstance(city, dict):
         return []
@@ -123,22 +202,41 @@ def _cost_sentence(trip: dict[str, Any], lang: str, fmt: Formats) -> list[str]:
         others = Decimal(str(total["amount"])) - Decimal(str(city["amount"]))
     except (ArithmeticError, KeyError):
         return []
+    if others <= 0 and past:
+        return [
+            said.gettext(
+                "Budgeted cost {total}, all to be paid by the city.", total=fmt.money(total)
+            )
+        ]
     if others <= 0:
-        return [text(lang, "sum.cost_city", total=fmt.money(total))]
+        return [
+            said.gettext("Budgeted cost {total}, all paid by the city.", total=fmt.money(total))
+        ]
     payers = []
     for item in trip.get("budget") or []:
         if isinstance(item, dict) and item.get("payer") != "city":
-            label = item.get("payer_name") or text(lang, f"payer.{item.get('payer', 'other')}")
+            label = item.get("payer_name") or said.coded(PAYER, item.get("payer", "other"))
             if label not in payers:
                 payers.append(label)
+    values = {
+        "total": fmt.money(total),
+        "city": fmt.money(city),
+        "others": fmt.amount(others, str(total.get("currency", ""))),
+        "payers": fmt.join(payers) or said.word(PAYER["other"]),
+    }
+    if past:
+        # Translators: {payers} is who was to pay the rest, as in "and the host the other $500".
+        return [
+            said.gettext(
+                "Budgeted cost {total}; the city was to pay {city}, and {payers} the other "
+                "{others}.",
+                **values,
+            )
+        ]
     return [
-        text(
-            lang,
-            "sum.cost",
-            total=fmt.money(total),
-            city=fmt.money(city),
-            others=fmt.amount(others, str(total.get("currency", ""))),
-            payers=fmt.join(payers) or text(lang, "payer.other"),
+        said.gettext(
+            "Budgeted cost {total}; the city pays {city} and {others} is paid by {payers}.",
+            **values,
         )
     ]
 
@@ -173,18 +271,24 @@ def _figure(name: str, value: Any, signal: Signal, fmt: Formats) -> str:
 
 
 def checklist(
-    state: dict[str, Any], medians: dict[str, Decimal], today: date, rules: Rules, lang: str
+    state: dict[str, Any],
+    medians: dict[str, Decimal],
+    today: date,
+    rules: Rules,
+    lang: str,
+    co2e_per_day: float | None = None,
 ) -> list[Line]:
-    fmt = Formats(lang)
+    fmt, said = Formats(lang), words(lang)
+    said_by = sentences(fmt.join)
     lines = []
-    for signal in evaluate(state, medians, today, rules):
+    for signal in evaluate(state, medians, today, rules, co2e_per_day):
         values = {k: _figure(k, v, signal, fmt) for k, v in signal.figures.items()}
         lines.append(
             Line(
                 key=signal.key,
                 status=signal.status,
-                label=text(lang, f"signal.{signal.status}"),
-                sentence=text(lang, signal.message, **values),
+                label=said.coded(VERDICT, signal.status),
+                sentence=said_by[signal.message](said, signal.figures, values),
             )
         )
     return lines
@@ -200,7 +304,7 @@ def agenda(trip: dict[str, Any], lang: str) -> list[dict[str, str]]:
             {
                 "date": fmt.date(item.get("date"), "medium"),
                 "time": str(item.get("time") or ""),
-                "kind": text(lang, f"kind.{item.get('kind')}"),
+                "kind": words(lang).coded(AGENDA_KIND, item.get("kind")),
                 "title": str(item.get("title") or ""),
                 "counterpart": str(item.get("counterpart") or ""),
                 "topic": str(item.get("topic") or ""),
@@ -210,17 +314,17 @@ def agenda(trip: dict[str, Any], lang: str) -> list[dict[str, str]]:
 
 
 def costs(items: Any, lang: str) -> list[dict[str, str]]:
-    fmt = Formats(lang)
+    fmt, said = Formats(lang), words(lang)
     rows = []
     for item in items or []:
         if not isinstance(item, dict):
             continue
-        payer = text(lang, f"payer.{item.get('payer', 'other')}")
+        payer = said.coded(PAYER, item.get("payer", "other"))
         if item.get("payer_name"):
-            payer = text(lang, "costs.payer", payer=payer, name=item["payer_name"])
+            payer = said.gettext("{payer}: {name}", payer=payer, name=item["payer_name"])
         rows.append(
             {
-                "item": text(lang, f"cost.{item.get('category', 'other')}"),
+                "item": said.coded(COST_ITEM, item.get("category", "other")),
                 "payer": payer,
                 "amount": fmt.money(item.get("amount")),
                 "reporting": fmt.money(item.get("reporting")),

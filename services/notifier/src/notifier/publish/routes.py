@@ -17,14 +17,19 @@ from notifier.channels.alerts import service as alerts_service
 from notifier.channels.models import Notice
 from notifier.checklist.signals import evaluate
 from notifier.deps import SessionDep
+from notifier.emissions import footprint
+from notifier.i18n import vocabulary
 from notifier.i18n.locale import Formats, negotiate
-from notifier.i18n.messages import M, text
+from notifier.i18n.words import words
 from notifier.ingest.service import WITHHELD
 from notifier.models import LoggedEntry, TripView
 from notifier.opendata.catalogue import LICENSES
 from notifier.publish import (
+    atlas,
     facts,
     feeds,
+    figure_cards,
+    flights,
     glance,
     hrefs,
     keys,
@@ -96,22 +101,34 @@ def _lang(request: Request, lang: str | None) -> str:
 def _render(
     name: str, request: Request, lang: str, share: Share | None = None, **context: Any
 ) -> HTMLResponse:
-    settings = request.app.state.settings
+    settings, said = request.app.state.settings, words(lang)
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
     switch = {code: "?" + urlencode({**query, "lang": code}) for code in LANGUAGES}
     base = settings.public_url.rstrip("/")
     if share is None:  # a page of its own: the city's year is what a share shows
         year = _today().year
         share = Share(
-            text(lang, "glance.title", year=year),
-            text(lang, "site.footer"),
+            said.gettext("{year} at a glance", year=year),
+            said.gettext(
+                "Every item here is an entry of the city's append-only ledger and can be verified."
+            ),
             f"{base}/years/{year}/card.png?lang={lang}",
         )
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     body = templates.get_template(name).render(
         site=settings.site_name,
         lang=lang,
-        t=lambda key, **values: text(lang, key, **values),
+        tag=said.tag,
+        tags={code: words(code).tag for code in LANGUAGES},
+        names={code: words(code).name for code in LANGUAGES},
+        _=said.gettext,
+        gettext=said.gettext,
+        pgettext=said.pgettext,
+        ngettext=said.ngettext,
+        npgettext=said.npgettext,
+        word=said.word,
+        coded=said.coded,
+        vocabulary=vocabulary,
         switch=switch,
         data_license=LICENSES[settings.data_license][1],
         share=share,
@@ -119,7 +136,8 @@ def _render(
         this_month=_today().strftime("%Y-%m"),
         **context,
     )
-    return HTMLResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
+    headers = {"Content-Language": said.tag, "Vary": "Accept-Language"}
+    return HTMLResponse(body, headers=headers)
 
 
 def _today() -> date:
@@ -183,7 +201,13 @@ def index(
             "entry": entries.get(view.trip_id),
             "warnings": sum(
                 1
-                for signal in evaluate(view.data, book.medians, today, settings.checklist)
+                for signal in evaluate(
+                    view.data,
+                    book.medians,
+                    today,
+                    settings.checklist,
+                    footprint.per_traveller_day(view.data.get("trip") or {}, settings.home),
+                )
                 if signal.status == "warning"
             ),
         }
@@ -199,7 +223,7 @@ def index(
             ((v, fmt.country(v)) for v in queries.facet_values(session, "country")),
             key=lambda o: o[1],
         ),
-        "status": [(s, text(reader, f"status.{s}")) for s in STATUSES],
+        "status": [(s, words(reader).word(vocabulary.STATUS[s])) for s in STATUSES],
         "year": [(v, v) for v in reversed(queries.facet_values(session, "year"))],
     }
     selected = {**{k: v or "" for k, v in chosen.items()}, "status": status or ""}
@@ -210,8 +234,10 @@ def index(
         request,
         reader,
         share=Share(
-            text(reader, "glance.title", year=shown_year),
-            text(reader, "site.footer"),
+            words(reader).gettext("{year} at a glance", year=shown_year),
+            words(reader).gettext(
+                "Every item here is an entry of the city's append-only ledger and can be verified."
+            ),
             f"{base}/years/{shown_year}/card.png?lang={reader}",
         ),
         rows=rows,
@@ -220,13 +246,17 @@ def index(
         filtered=bool(facets or status or figure),
         pages=pages,
         year=shown_year,
-        years=[(v, glance.link(reader, v)) for v in sorted(book.years, reverse=True)],
+        years=[(v, figure_cards.link(reader, v)) for v in sorted(book.years, reverse=True)],
         cards=story[0],
         charts=story[1],
+        atlas=atlas.atlas(book, shown_year, settings.home, reader),
+        flights_year=flights.year(book.year(shown_year), settings.travel_co2e_budget, reader)
+        if settings.home is not None
+        else None,
         figure=figure or "",
-        behind=text(
-            reader,
-            "glance.shown",
+        behind=words(reader).gettext(
+            "Trips behind the figure “{figure}” in {year}: {count}. Each links to the"
+            " ledger entry the figure comes from.",
             figure=glance.figure_name(figure, reader),
             year=shown_year,
             count=fmt.number(len(among)),
@@ -243,7 +273,8 @@ def _yearbook(request: Request, session: SessionDep, today: date) -> yearbook.Ye
         cache = getattr(state, "yearbook", None)
         if cache is None:
             cache = state.yearbook = yearbook.Cache()
-    found: yearbook.Yearbook = cache.get(session, today, state.settings.checklist)
+    settings = state.settings
+    found: yearbook.Yearbook = cache.get(session, today, settings.checklist, settings.home)
     return found
 
 
@@ -279,6 +310,8 @@ def trip_page(
     origin = facts.sources(entries)
     snapshot, costs = {"data": {"trip": trip}}, {"data": completed}
     summary = present.summary(state, reader, today)
+    home = settings.home
+    flown = footprint.of_trip(trip, home) if home is not None else None
     return _render(
         "trip.html",
         request,
@@ -292,7 +325,14 @@ def trip_page(
         trip=trip,
         state=state,
         summary=summary,
-        checklist=present.checklist(state, medians, today, settings.checklist, reader),
+        checklist=present.checklist(
+            state,
+            medians,
+            today,
+            settings.checklist,
+            reader,
+            flown.per_traveller_day_kg if flown is not None else None,
+        ),
         agenda=present.agenda(trip, reader),
         budget=present.costs(trip.get("budget"), reader),
         budget_total=fmt.money(trip.get("budget_total")),
@@ -313,7 +353,7 @@ def trip_page(
         results=[
             {
                 "outcome": outcome_text.get(r.get("outcome_id"), r.get("outcome_id")),
-                "achieved": text(reader, f"achieved.{r.get('achieved')}"),
+                "achieved": words(reader).coded(vocabulary.ACHIEVED, r.get("achieved")),
                 "result": r.get("result", ""),
             }
             for r in (report or {}).get("results") or []
@@ -324,12 +364,12 @@ def trip_page(
                 "commitment": f.get("commitment", ""),
                 "owner": f.get("owner_department", ""),
                 "due": fmt.date(f.get("due_date"), "medium"),
-                "status": text(
-                    reader,
-                    "followup.overdue"
+                "status": words(reader).coded(
+                    vocabulary.FOLLOWUP,
+                    "overdue"
                     if f.get("status") in ("open", "in_progress")
                     and str(f.get("due_date")) < today.isoformat()
-                    else f"followup.{f.get('status')}",
+                    else f.get("status"),
                 ),
                 "evidence": f.get("evidence") or "",
             }
@@ -342,9 +382,10 @@ def trip_page(
             "actual_total": facts.fact("actual_total", costs, reader, origin.get("completed")),
         },
         timeline=[_timeline_row(e, reader) for e in entries],
-        status_label=text(reader, f"status.{view.status}"),
+        status_label=words(reader).coded(vocabulary.STATUS, view.status),
         feed_kinds=FEED_KINDS,
         keys=keys.page_keys(request.app.state.trust),
+        flights=flights.trip(flown, home, reader) if flown and home else None,
         words=_verify_words(reader),
     )
 
@@ -353,7 +394,7 @@ def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
     row: dict[str, Any] = {
         "index": entry.index,
         "type": entry.type,
-        "headline": text(lang, f"event.{entry.type}"),
+        "headline": words(lang).coded(vocabulary.EVENT, entry.type),
         "when": present.when(entry.occurred_at, lang),
         "occurred_at": entry.occurred_at,
     }
@@ -373,12 +414,17 @@ def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
 
 def _verify_words(lang: str) -> dict[str, Any]:
     """The verdicts' words in the reader's language, with placeholders left for the script."""
-    words: dict[str, Any] = {
-        key: text(lang, f"verify.{key}", **VERDICT_PLACEHOLDERS) for key in VERDICT_WORDS
+    said = words(lang)
+    found: dict[str, Any] = {
+        key: said.word(vocabulary.VERIFY[key], **VERDICT_PLACEHOLDERS) for key in VERDICT_WORDS
     }
-    words["types"] = {t: text(lang, f"event.{t}") for t in EVENT_TYPES if f"event.{t}" in M}
-    words["followup"] = {s: text(lang, f"followup.{s}") for s in FOLLOWUP_STATUSES}
-    return words
+    found["types"] = {
+        t: said.word(vocabulary.EVENT[t]) for t in EVENT_TYPES if t in vocabulary.EVENT
+    }
+    found["followup"] = {s: said.word(vocabulary.FOLLOWUP[s]) for s in FOLLOWUP_STATUSES}
+    found["reasons"] = {key: said.word(message) for key, message in vocabulary.REASONS.items()}
+    found["quotes"] = [said.word(mark) for mark in vocabulary.QUOTES]
+    return found
 
 
 @router.get(
@@ -391,14 +437,14 @@ def checklist_rules(request: Request, lang: Lang = None) -> HTMLResponse:
     rows = []
     for name, value in rules.model_dump().items():
         if isinstance(value, bool):
-            shown = text(reader, "yes" if value else "no")
+            shown = words(reader).gettext("yes") if value else words(reader).gettext("no")
         elif name in ("min_agenda_share", "min_cofunded_share"):
             shown = fmt.percent(value)
         elif isinstance(value, float):
             shown = fmt.decimal1(value)
         else:
             shown = fmt.number(value)
-        rows.append((text(reader, f"rule.{name}"), shown, name))
+        rows.append((words(reader).coded(vocabulary.RULE, name), shown, name))
     return _render("rules.html", request, reader, rows=rows)
 
 
@@ -426,11 +472,12 @@ def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = 
         raise NotFoundError("No published trip has this id.")
     reader, settings, today = _lang(request, lang), request.app.state.settings, _today()
     medians = _yearbook(request, session, today).medians
+    trip = view.data.get("trip") or {}
+    co2e = footprint.per_traveller_day(trip, settings.home)
     warned = sum(
         signal.status == "warning"
-        for signal in evaluate(view.data, medians, today, settings.checklist)
+        for signal in evaluate(view.data, medians, today, settings.checklist, co2e)
     )
-    trip = view.data.get("trip") or {}
     address = f"{settings.public_url.rstrip('/')}/trips/{view.trip_id}"
     return _png(
         request,
@@ -438,7 +485,7 @@ def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = 
             settings.site_name,
             str(trip.get("title") or view.title),
             present.summary(view.data, reader, today)[:3],
-            text(reader, "card.warnings", count=warned) if warned else None,
+            words(reader).gettext("Checklist warnings: {count}", count=warned) if warned else None,
             address.removeprefix("https://").removeprefix("http://"),
         ),
         f'"{view.last_index}-{reader}-{today.isoformat()}"',
@@ -468,7 +515,7 @@ def year_card(
         request,
         lambda: sharecards.year(
             settings.site_name,
-            text(reader, "glance.title", year=year),
+            words(reader).gettext("{year} at a glance", year=year),
             figures,
             address.removeprefix("https://").removeprefix("http://"),
         ),
@@ -529,11 +576,11 @@ def _alerts(session: SessionDep, kind: str | None, value: str | None) -> list[No
 def _channel(kind: str | None, value: str | None, lang: str | None, request: Request) -> Any:
     reader = _lang(request, lang)
     if kind is None or value is None:
-        return feeds.Channel(text(reader, "list.title"), "/feed")
-    label = text(reader, f"filter.{kind}") if kind != "trip" else text(reader, "col.trip")
+        return feeds.Channel(words(reader).gettext("Foreign trips"), "/feed")
+    label = words(reader).coded(vocabulary.FILTER, kind)
     value_label = f"{value} · {Formats(reader).goal(value)}" if kind == "sdg" else value
     path = f"/trips/{value}/feed" if kind == "trip" else f"/feeds/{kind}/{value}"
-    return feeds.Channel(f"{text(reader, 'list.title')} — {label}: {value_label}", path)
+    return feeds.Channel(f"{words(reader).gettext('Foreign trips')} — {label}: {value_label}", path)
 
 
 def _json(

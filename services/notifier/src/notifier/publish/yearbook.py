@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from notifier.checklist.rules import Rules
 from notifier.checklist.signals import (
+    CO2E,
     cost_basis,
     cost_per_traveller_day,
     followups,
@@ -31,6 +32,8 @@ from notifier.checklist.signals import (
     results,
     trip_days,
 )
+from notifier.emissions import footprint
+from notifier.emissions.gazetteer import Place
 from notifier.models import TripView
 
 PAYERS = ("city", "host", "national_government", "external_grant", "other")
@@ -80,6 +83,11 @@ class Year:
     short_notice: set[str] = field(default_factory=set)
     departments: Counter[str] = field(default_factory=Counter)
     goals: Counter[int] = field(default_factory=Counter)
+    co2e_kg: float = 0.0
+    """Estimated flight emissions, in all and (``estimated``) trip by trip."""
+    estimated: dict[str, float] = field(default_factory=dict)
+    stops: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Trips to each (country, city): the map of destinations."""
 
     def median_notice(self) -> float | None:
         return float(median(self.notices)) if self.notices else None
@@ -97,6 +105,7 @@ class Yearbook:
     currency: str
     """The reporting currency most trips use: charts of money show it alone."""
     medians: dict[str, Decimal]
+    """Per traveller-day, by unit: each reporting currency, and ``CO2E``."""
     quarters: dict[tuple[int, int], list[int]]
     shown: dict[tuple[int, str], Any] = field(default_factory=dict)
     """What pages made of it, by year and language (``glance.story``): a yearbook never changes."""
@@ -136,6 +145,10 @@ class Part:
     commitments_overdue: int = 0
     per_day: tuple[Decimal, str] | None = None
     """Cost per traveller-day and its currency: the city's yardstick (checklist medians)."""
+    stops: frozenset[tuple[str, str]] = frozenset()
+    co2e_kg: float | None = None
+    co2e_per_day: float | None = None
+    """Estimated kg CO2e, in all and per traveller-day, where the city's location is known."""
 
 
 def _year(state: dict[str, Any]) -> int | None:
@@ -144,7 +157,12 @@ def _year(state: dict[str, Any]) -> int | None:
 
 
 def part(
-    trip_id: str, status: str, state: dict[str, Any], today: date, rules: Rules
+    trip_id: str,
+    status: str,
+    state: dict[str, Any],
+    today: date,
+    rules: Rules,
+    home: Place | None = None,
 ) -> Part | None:
     """What the trip adds to its year, or None if it has no departure date."""
     number = _year(state)
@@ -162,10 +180,16 @@ def part(
     report = report_on_time(state, today)
     outcome = results(state)
     kept = followups(state, today, rules)
+    flown = footprint.of_trip(trip, home) if home is not None else None
     return replace(
         found,
         countries=frozenset(
             str(leg.get("country")) for leg in trip.get("itinerary") or [] if isinstance(leg, dict)
+        ),
+        stops=frozenset(
+            (str(leg.get("country")).upper(), str(leg.get("city")).strip())
+            for leg in trip.get("itinerary") or []
+            if isinstance(leg, dict) and leg.get("country") and leg.get("city")
         ),
         travellers=size,
         elected=sum(
@@ -186,6 +210,8 @@ def part(
         kept=int(kept.figures["done"]) if kept is not None else 0,
         commitments_overdue=int(kept.figures["overdue"]) if kept is not None else 0,
         per_day=cost_per_traveller_day(state),
+        co2e_kg=flown.total_kg if flown is not None else None,
+        co2e_per_day=flown.per_traveller_day_kg if flown is not None else None,
         **_money(state),
     )
 
@@ -222,6 +248,7 @@ def _add(sums: dict[str, Decimal], key: str, value: Decimal) -> None:
 def _count(found: Year, p: Part) -> None:
     found.trips.add(p.trip_id)
     found.countries.update(p.countries)
+    found.stops.update(p.stops)
     found.travellers += p.travellers
     found.elected += p.elected
     found.days += p.days
@@ -257,6 +284,9 @@ def _count(found: Year, p: Part) -> None:
         found.commitments += p.commitments
         found.kept += p.kept
         found.commitments_overdue += p.commitments_overdue
+    if p.co2e_kg is not None:
+        found.estimated[p.trip_id] = p.co2e_kg
+        found.co2e_kg += p.co2e_kg
 
 
 def build(parts: Iterable[Part]) -> Yearbook:
@@ -277,6 +307,8 @@ def build(parts: Iterable[Part]) -> Yearbook:
             quarters.setdefault((p.year, p.quarter), []).append(p.notice)
         if p.per_day is not None:
             per_day.setdefault(p.per_day[1], []).append(p.per_day[0])
+        if p.co2e_per_day is not None:
+            per_day.setdefault(CO2E, []).append(Decimal(repr(p.co2e_per_day)))
     currency = currencies.most_common(1)[0][0] if currencies else ""
     medians = {c: Decimal(median(values)) for c, values in per_day.items()}
     return Yearbook(years, currency, medians, quarters)
@@ -299,7 +331,9 @@ class Cache:
         with self._lock:
             return self._book if self._key == key else None
 
-    def get(self, session: Session, today: date, rules: Rules) -> Yearbook:
+    def get(
+        self, session: Session, today: date, rules: Rules, home: Place | None = None
+    ) -> Yearbook:
         count, newest = session.exec(
             select(func.count(), func.max(col(TripView.last_index))).select_from(TripView)
         ).one()
@@ -318,7 +352,7 @@ class Cache:
             query = select(TripView.trip_id, TripView.status, TripView.data)
             changed = query.where(col(TripView.last_index) > self._seen)
             for trip_id, status, data in session.exec(changed).all():
-                self._parts[trip_id] = part(trip_id, status, dict(data), today, rules)
+                self._parts[trip_id] = part(trip_id, status, dict(data), today, rules, home)
             book = build(p for p in self._parts.values() if p is not None)
             self._day, self._seen = today, newest
             with self._lock:

@@ -7,127 +7,9 @@
 //   5. what the page shows for the entry equals the signed record, fact by fact.
 "use strict";
 (function () {
-  const REASONS = {
-    en: {
-      network: "the ledger could not be reached",
-      policy_line: "line {line} of the trust policy cannot be read",
-      policy_quorum: "the trust policy has no quorum line",
-      source_line: "this source key cannot be read: {key}",
-      note: "the checkpoint is not a signed note",
-      origin: "the trust policy lists no log named {origin}",
-      unsigned_checkpoint: "the checkpoint carries no signature by {origin}",
-      stale: "the checkpoint of {origin} is signed with key {found}, but the key in use is {pinned}; a checkpoint signed by any other key is refused",
-      log_sig: "the signature of {origin} on the checkpoint does not verify",
-      cosig: "the cosignature by the witness {name} does not verify",
-      quorum: "the checkpoint is cosigned by {have}, which does not meet the quorum “{quorum}” of the trust policy",
-      uncosigned: "no witness of the trust policy cosigned the checkpoint, so it does not meet the quorum “{quorum}”",
-      pending: "the entry is not yet in a signed checkpoint",
-      leaf: "the ledger's entry does not match its proof",
-      proof: "the inclusion proof does not lead to the signed root",
-      crypto: "this browser cannot check Ed25519 signatures",
-      spec: "the entry is in a format this page does not know ({spec})",
-      source_form: "the entry's signature cannot be read",
-      notice_source: "only the ledger ({ledger}) may withhold an entry, but this notice comes from {source}",
-      ledger_speaks: "the ledger's own source ({ledger}) may only announce withholdings",
-      source_none: "no key of its source, {source}, is in use",
-      source_key: "the entry is signed with key {key}, which is not a key of {source} in use",
-      source_sig: "the signature does not verify under key {key} of {source}",
-      source_before: "key {key} of {source} signs only from seq {first}, and this entry is seq {seq}",
-      source_retired: "key {key} of {source} was retired after seq {last}, and this entry is seq {seq}",
-      withheld_now: "the ledger withholds this entry's content under law, but the page still shows it",
-      not_withheld: "the page says this entry is withheld, but the ledger serves its content",
-    },
-    es: {
-      network: "no se pudo contactar el registro",
-      policy_line: "la línea {line} de la política de confianza no se puede leer",
-      policy_quorum: "la política de confianza no tiene línea de quórum",
-      source_line: "esta clave de fuente no se puede leer: {key}",
-      note: "el punto de control no es una nota firmada",
-      origin: "la política de confianza no incluye ningún registro llamado {origin}",
-      unsigned_checkpoint: "el punto de control no lleva ninguna firma de {origin}",
-      stale: "el punto de control de {origin} está firmado con la clave {found}, pero la clave en uso es {pinned}; se rechaza un punto de control firmado con cualquier otra clave",
-      log_sig: "la firma de {origin} en el punto de control no es válida",
-      cosig: "la cofirma del testigo {name} no es válida",
-      quorum: "el punto de control está cofirmado por {have}, lo que no cumple el quórum «{quorum}» de la política de confianza",
-      uncosigned: "ningún testigo de la política de confianza cofirmó el punto de control, así que no cumple el quórum «{quorum}»",
-      pending: "la entrada aún no está en un punto de control firmado",
-      leaf: "la entrada del registro no coincide con su prueba",
-      proof: "la prueba de inclusión no lleva a la raíz firmada",
-      crypto: "este navegador no puede comprobar firmas Ed25519",
-      spec: "la entrada está en un formato que esta página no conoce ({spec})",
-      source_form: "la firma de la entrada no se puede leer",
-      notice_source: "solo el registro ({ledger}) puede retener una entrada, pero este aviso viene de {source}",
-      ledger_speaks: "la fuente propia del registro ({ledger}) solo puede anunciar retenciones",
-      source_none: "no hay en uso ninguna clave de su fuente, {source}",
-      source_key: "la entrada está firmada con la clave {key}, que no es una clave de {source} en uso",
-      source_sig: "la firma no es válida con la clave {key} de {source}",
-      source_before: "la clave {key} de {source} firma solo desde la secuencia {first}, y esta entrada es la {seq}",
-      source_retired: "la clave {key} de {source} se retiró tras la secuencia {last}, y esta entrada es la {seq}",
-      withheld_now: "el registro retiene por ley el contenido de esta entrada, pero la página aún lo muestra",
-      not_withheld: "la página dice que esta entrada está retenida, pero el registro sirve su contenido",
-    },
-    fr: {
-      network: "le registre est injoignable",
-      policy_line: "la ligne {line} de la politique de confiance est illisible",
-      policy_quorum: "la politique de confiance n'a pas de ligne de quorum",
-      source_line: "cette clé de source est illisible : {key}",
-      note: "le point de contrôle n'est pas une note signée",
-      origin: "la politique de confiance ne nomme aucun registre {origin}",
-      unsigned_checkpoint: "le point de contrôle ne porte aucune signature de {origin}",
-      stale: "le point de contrôle de {origin} est signé avec la clé {found}, mais la clé utilisée est {pinned} ; un point de contrôle signé par toute autre clé est refusé",
-      log_sig: "la signature de {origin} sur le point de contrôle n'est pas valide",
-      cosig: "la cosignature du témoin {name} n'est pas valide",
-      quorum: "le point de contrôle est cosigné par {have}, ce qui n'atteint pas le quorum « {quorum} » de la politique de confiance",
-      uncosigned: "aucun témoin de la politique de confiance n'a cosigné le point de contrôle, qui n'atteint donc pas le quorum « {quorum} »",
-      pending: "l'entrée n'est pas encore dans un point de contrôle signé",
-      leaf: "l'entrée du registre ne correspond pas à sa preuve",
-      proof: "la preuve d'inclusion ne mène pas à la racine signée",
-      crypto: "ce navigateur ne sait pas vérifier les signatures Ed25519",
-      spec: "l'entrée est dans un format que cette page ne connaît pas ({spec})",
-      source_form: "la signature de l'entrée est illisible",
-      notice_source: "seul le registre ({ledger}) peut retenir une entrée, mais cet avis vient de {source}",
-      ledger_speaks: "la source propre du registre ({ledger}) ne peut annoncer que des retenues",
-      source_none: "aucune clé de sa source, {source}, n'est utilisée",
-      source_key: "l'entrée est signée avec la clé {key}, qui n'est pas une clé utilisée de {source}",
-      source_sig: "la signature n'est pas valide avec la clé {key} de {source}",
-      source_before: "la clé {key} de {source} ne signe qu'à partir du numéro {first}, et cette entrée porte le numéro {seq}",
-      source_retired: "la clé {key} de {source} a été retirée après le numéro {last}, et cette entrée porte le numéro {seq}",
-      withheld_now: "le registre retient le contenu de cette entrée en vertu de la loi, mais la page l'affiche encore",
-      not_withheld: "la page indique que cette entrée est retenue, mais le registre en sert le contenu",
-    },
-    pt: {
-      network: "não foi possível contatar o registro",
-      policy_line: "a linha {line} da política de confiança não pode ser lida",
-      policy_quorum: "a política de confiança não tem linha de quórum",
-      source_line: "esta chave de fonte não pode ser lida: {key}",
-      note: "o ponto de controle não é uma nota assinada",
-      origin: "a política de confiança não inclui nenhum registro chamado {origin}",
-      unsigned_checkpoint: "o ponto de controle não traz nenhuma assinatura de {origin}",
-      stale: "o ponto de controle de {origin} está assinado com a chave {found}, mas a chave em uso é {pinned}; um ponto de controle assinado com qualquer outra chave é recusado",
-      log_sig: "a assinatura de {origin} no ponto de controle não é válida",
-      cosig: "a coassinatura da testemunha {name} não é válida",
-      quorum: "o ponto de controle está coassinado por {have}, o que não cumpre o quórum “{quorum}” da política de confiança",
-      uncosigned: "nenhuma testemunha da política de confiança coassinou o ponto de controle, por isso ele não cumpre o quórum “{quorum}”",
-      pending: "a entrada ainda não está num ponto de controle assinado",
-      leaf: "a entrada do registro não confere com a sua prova",
-      proof: "a prova de inclusão não leva à raiz assinada",
-      crypto: "este navegador não verifica assinaturas Ed25519",
-      spec: "a entrada está num formato que esta página não conhece ({spec})",
-      source_form: "a assinatura da entrada não pode ser lida",
-      notice_source: "só o registro ({ledger}) pode reter uma entrada, mas este aviso vem de {source}",
-      ledger_speaks: "a fonte própria do registro ({ledger}) só pode anunciar retenções",
-      source_none: "nenhuma chave da sua fonte, {source}, está em uso",
-      source_key: "a entrada está assinada com a chave {key}, que não é uma chave de {source} em uso",
-      source_sig: "a assinatura não é válida com a chave {key} de {source}",
-      source_before: "a chave {key} de {source} só assina a partir da sequência {first}, e esta entrada é a {seq}",
-      source_retired: "a chave {key} de {source} foi retirada após a sequência {last}, e esta entrada é a {seq}",
-      withheld_now: "o registro retém por lei o conteúdo desta entrada, mas a página ainda o mostra",
-      not_withheld: "a página diz que esta entrada está retida, mas o registro serve o seu conteúdo",
-    },
-  };
-  const QUOTES = { en: ["“", "”"], es: ["«", "»"], fr: ["« ", " »"], pt: ["“", "”"] };
-  const lang = document.documentElement.lang in REASONS ? document.documentElement.lang : "en";
+  // The page's words (verdicts, reasons, quotation marks) come translated with the page.
   const words = JSON.parse(document.getElementById("verify-words").textContent);
+  const lang = document.documentElement.lang || "en";
   const pinned = JSON.parse(document.getElementById("trust").textContent);
   const OWN = "periplus.own-keys";
   const UNSIGNED_SPEC = "periplus.event/1";
@@ -142,7 +24,7 @@
   const fail = (reason, values) => { throw new Failure(reason, values); };
   const fill = (template, values) =>
     template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
-  const quote = (text) => QUOTES[lang][0] + text + QUOTES[lang][1];
+  const quote = (text) => words.quotes[0] + text + words.quotes[1];
   const list = (items) => new Intl.ListFormat(lang, { type: "conjunction" }).format(items);
 
   const enc = new TextEncoder();
@@ -556,7 +438,7 @@
         show(out, r.unsigned ? "warn" : "ok", (r.unsigned ? "⚠ " : "✓ ") + head, lines);
       } catch (e) {
         const reason = !(e instanceof Failure) ? String(e)
-          : e.message === "differs" ? e.values.list : fill(REASONS[lang][e.message], e.values);
+          : e.message === "differs" ? e.values.list : fill(words.reasons[e.message], e.values);
         show(out, "bad", "✗ " + fill(words.fail, { reason }), [set]);
       } finally {
         button.disabled = false;
@@ -588,7 +470,7 @@
         localStorage.setItem(OWN, JSON.stringify(own));
         status.textContent = words.own_saved;
       } catch (e) {
-        status.textContent = e instanceof Failure ? fill(REASONS[lang][e.message], e.values) : String(e);
+        status.textContent = e instanceof Failure ? fill(words.reasons[e.message], e.values) : String(e);
       }
       inUse();
     });

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from notifier.channels import notices
 from notifier.channels.filters import Filters
 from notifier.channels.notices import Item, Position
-from periplus.errors import UnavailableError
+from periplus.errors import TooManyRequestsError, UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ PAGE = 500
 class Client:
     filters: Filters
     queue: asyncio.Queue[Item | None]  # None: the stream ends
+    address: str = ""  # the client's address as the app sees it (``ratelimit.client``)
     lagging: bool = False
     closed: bool = False
 
@@ -63,14 +64,13 @@ class StreamHub:
         poll_interval: float,
         queue_size: int,
         max_clients: int,
+        max_per_client: int,
     ) -> None:
         self.engine, self.public_url = engine, public_url
-        self.poll_interval, self.queue_size, self.max_clients = (
-            poll_interval,
-            queue_size,
-            max_clients,
-        )
+        self.poll_interval, self.queue_size = poll_interval, queue_size
+        self.max_clients, self.max_per_client = max_clients, max_per_client
         self.clients: set[Client] = set()
+        self.per_address: dict[str, int] = {}
         self.head: Position | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bell: asyncio.Event | None = None
@@ -109,7 +109,9 @@ class StreamHub:
         if loop is not None and bell is not None and not loop.is_closed():
             loop.call_soon_threadsafe(bell.set)
 
-    def join(self, filters: Filters) -> Client:
+    def join(self, filters: Filters, address: str) -> Client:
+        """A new reader from ``address``, unless the server is stopping, the stream is full,
+        or that address holds as many streams as one may."""
         if self.closing:
             raise UnavailableError(
                 "This server is stopping; connect again.",
@@ -120,13 +122,28 @@ class StreamHub:
                 "The live stream has as many readers as it serves; try again soon.",
                 headers={"Retry-After": "30"},
             )
-        client = Client(filters, asyncio.Queue(self.queue_size))
+        if self.per_address.get(address, 0) >= self.max_per_client:
+            raise TooManyRequestsError(
+                f"Your address holds {self.max_per_client} live streams already, the most "
+                "one may; close one, or filter one stream rather than opening several.",
+                retry_after=30,
+            )
+        client = Client(filters, asyncio.Queue(self.queue_size), address=address)
         self.clients.add(client)
+        self.per_address[address] = self.per_address.get(address, 0) + 1
         CLIENTS.set(len(self.clients))
         return client
 
     def leave(self, client: Client) -> None:
+        """Let a reader go; leaving twice (the response and its dependency both end) is once."""
+        if client not in self.clients:
+            return
         self.clients.discard(client)
+        held = self.per_address.get(client.address, 0) - 1
+        if held > 0:
+            self.per_address[client.address] = held
+        else:
+            self.per_address.pop(client.address, None)
         CLIENTS.set(len(self.clients))
 
     async def read(self, after: Position | None) -> list[Item]:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from notifier.channels import ratelimit
 from notifier.channels.filters import NOTICE_TYPES, Filters
 from notifier.channels.notices import Position, parse_event_id
 from notifier.channels.stream.hub import PAGE, Client, StreamHub
@@ -64,7 +65,7 @@ def _join(
     filters = _filters(trip_id or [], department or [], sdg_goal or [], type_ or [])
     position = _position(last_event_id if last_event_id is not None else after)
     hub: StreamHub = request.app.state.stream_hub
-    client = hub.join(filters)
+    client = hub.join(filters, ratelimit.client(request))
     try:
         yield Joined(hub, client, position if position is not None else hub.last())
     finally:
@@ -86,6 +87,7 @@ PING_SECONDS = 15.0
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         400: {"description": "A `Last-Event-ID` this stream never sent"},
+        429: {"description": "This address holds as many streams as one may"},
         503: {"description": "The stream has as many readers as it serves"},
     },
 )

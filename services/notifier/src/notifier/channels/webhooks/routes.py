@@ -1,15 +1,15 @@
 """Webhook subscriptions: anyone may subscribe; a per-subscription token manages it."""
 
-import math
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from notifier.channels import ratelimit
 from notifier.channels.models import Delivery, Subscription
+from notifier.channels.ratelimit import RateLimiter
 from notifier.channels.webhooks import addresses, service
-from notifier.channels.webhooks.ratelimit import RateLimiter
 from notifier.channels.webhooks.schemas import (
     AttemptPublic,
     DeliveryDetail,
@@ -22,7 +22,7 @@ from notifier.channels.webhooks.schemas import (
     SubscriptionPublic,
 )
 from notifier.deps import SessionDep
-from periplus.errors import InvalidError, ProblemError
+from periplus.errors import InvalidError
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
 
@@ -39,18 +39,6 @@ TEST_LIMIT = RateLimiter(limit=6, period=60.0)
 
 def _token(credentials: Token) -> str | None:
     return credentials.credentials if credentials else None
-
-
-def _limit(limiter: RateLimiter, key: str) -> None:
-    wait = limiter.hit(key)
-    if wait is not None:
-        seconds = max(1, math.ceil(wait))
-        raise ProblemError(
-            429,
-            "Too many requests",
-            f"Try again in {seconds} s.",
-            headers={"Retry-After": str(seconds)},
-        )
 
 
 def _public(sub: Subscription) -> SubscriptionPublic:
@@ -77,7 +65,7 @@ def _delivery(found: Delivery, request: Request) -> DeliveryPublic:
         401: _ERRORS[401],
         409: {"description": "The token manages the most subscriptions allowed"},
         422: {"description": "Bad input, or a receiver on a private or loopback address"},
-        429: {"description": "Too many new subscriptions from this address"},
+        429: {"description": "Too many new subscriptions from this address or its network"},
     },
 )
 def create_subscription(
@@ -87,8 +75,8 @@ def create_subscription(
     delete, rotate or test the subscription; neither is shown again. Send an existing
     token to add this subscription to it."""
     settings = request.app.state.settings
-    client = request.client.host if request.client else "unknown"
-    _limit(request.app.state.subscription_limiter, client)
+    limiter: RateLimiter = request.app.state.subscription_limiter
+    limiter.check(ratelimit.client(request), "new subscriptions from this address or network")
     if not settings.allow_private_receivers:
         try:
             addresses.check_reachable(body.url)
@@ -150,7 +138,7 @@ def send_test(
     request: Request, sub_id: str, session: SessionDep, credentials: Token
 ) -> DeliveryPublic:
     sub = service.get_owned(session, _token(credentials), sub_id)
-    _limit(TEST_LIMIT, sub.id)
+    TEST_LIMIT.check(sub.id, "tests of this subscription")
     delivery = service.enqueue_test(session, sub, request.app.state.settings.public_url)
     session.commit()
     session.refresh(delivery)

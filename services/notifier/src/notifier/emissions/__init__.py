@@ -1,0 +1,1 @@
+"""Estimated flight emissions of each trip, from great-circle distances and published factors."""

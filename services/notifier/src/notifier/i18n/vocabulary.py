@@ -1,0 +1,314 @@
+"""Words listed by a code the data carries: a trip's status, a cost item, an entry's kind.
+
+Each is marked here for ``pybabel extract`` and translated where it is shown
+(``words(lang).word(STATUS[code])``). Contexts tell apart the same English word
+in two roles, which other languages word differently ("Cancelled" trip status:
+"Cancelado"; "cancelled" trips: "cancelados").
+"""
+
+from notifier.i18n.words import Message, mark
+
+# A trip's state in its life cycle.
+STATUS: dict[str, Message] = {
+    # Translators: a trip's status in a table; it agrees with "trip" (viaje, déplacement, viagem).
+    "approved": mark.pgettext("trip status", "Approved"),
+    "cancelled": mark.pgettext("trip status", "Cancelled"),
+    "completed": mark.pgettext("trip status", "Returned"),
+    "reported": mark.pgettext("trip status", "Reported"),
+    "closed": mark.pgettext("trip status", "Closed"),
+}
+
+# A checklist line's verdict.
+VERDICT: dict[str, Message] = {
+    "pass": mark.pgettext("checklist verdict", "Pass"),
+    "warning": mark.pgettext("checklist verdict", "Warning"),
+    "pending": mark.pgettext("checklist verdict", "Not yet due"),
+}
+
+# What kind of trip it is.
+CATEGORY: dict[str, Message] = {
+    # Translators: follows "Kind of trip:", so no article is needed.
+    "summit": mark.pgettext("trip category", "summit or conference"),
+    "network_meeting": mark.pgettext("trip category", "city network meeting"),
+    "twinning": mark.pgettext("trip category", "twinning visit"),
+    "study_visit": mark.pgettext("trip category", "study visit"),
+    "cooperation_project": mark.pgettext("trip category", "cooperation project"),
+    "investment": mark.pgettext("trip category", "investment mission"),
+    "other": mark.pgettext("trip category", "official trip"),
+}
+
+# What an agenda item is.
+AGENDA_KIND: dict[str, Message] = {
+    "meeting": mark.pgettext("agenda item", "Meeting"),
+    "site_visit": mark.pgettext("agenda item", "Site visit"),
+    "session": mark.pgettext("agenda item", "Session"),
+    "speech": mark.pgettext("agenda item", "Speech"),
+    "travel": mark.pgettext("agenda item", "Travel"),
+    "free_time": mark.pgettext("agenda item", "Free time"),
+}
+
+# What a cost line pays for.
+COST_ITEM: dict[str, Message] = {
+    "airfare": mark.pgettext("cost item", "Airfare"),
+    "lodging": mark.pgettext("cost item", "Lodging"),
+    "per_diem": mark.pgettext("cost item", "Per diem"),
+    "registration": mark.pgettext("cost item", "Registration"),
+    "local_transport": mark.pgettext("cost item", "Local transport"),
+    "other": mark.pgettext("cost item", "Other"),
+}
+
+# Who pays a cost line, inside a sentence.
+PAYER: dict[str, Message] = {
+    # Translators: inside a sentence, as in "$1,000 is paid by the host".
+    "city": mark.pgettext("who pays", "the city"),
+    "host": mark.pgettext("who pays", "the host"),
+    "national_government": mark.pgettext("who pays", "the national government"),
+    "external_grant": mark.pgettext("who pays", "an external grant"),
+    "other": mark.pgettext("who pays", "others"),
+}
+
+# Who pays, as a chart's legend names them.
+CHART_PAYER: dict[str, Message] = {
+    # Translators: inside a sentence, as in "$1,000 is paid by the host".
+    "city": mark.pgettext("who pays, in a chart legend", "City"),
+    "host": mark.pgettext("who pays, in a chart legend", "Host"),
+    "national_government": mark.pgettext("who pays, in a chart legend", "National government"),
+    "external_grant": mark.pgettext("who pays, in a chart legend", "External grant"),
+    "other": mark.pgettext("who pays, in a chart legend", "Others"),
+}
+
+# What came of an expected outcome.
+ACHIEVED: dict[str, Message] = {
+    "yes": mark.pgettext("outcome result", "Achieved"),
+    "partly": mark.pgettext("outcome result", "Partly achieved"),
+    "no": mark.pgettext("outcome result", "Not achieved"),
+    "missing": mark.pgettext("outcome result", "No result reported"),
+}
+
+# A follow-up commitment's state.
+FOLLOWUP: dict[str, Message] = {
+    "open": mark.pgettext("follow-up status", "Open"),
+    "in_progress": mark.pgettext("follow-up status", "In progress"),
+    "done": mark.pgettext("follow-up status", "Done"),
+    "dropped": mark.pgettext("follow-up status", "Dropped"),
+    "overdue": mark.pgettext("follow-up status", "Overdue"),
+}
+
+# A ledger entry's kind, as a heading.
+EVENT: dict[str, Message] = {
+    "alert.report_overdue": mark.pgettext("ledger entry", "Report overdue"),
+    "alert.followup_missed": mark.pgettext("ledger entry", "Follow-up date missed"),
+    "trip.approved": mark.pgettext("ledger entry", "Trip approved"),
+    "trip.amended": mark.pgettext("ledger entry", "Trip amended"),
+    "trip.corrected": mark.pgettext("ledger entry", "Record corrected"),
+    "trip.cancelled": mark.pgettext("ledger entry", "Trip cancelled"),
+    "trip.completed": mark.pgettext("ledger entry", "Trip completed, actual costs"),
+    "trip.reported": mark.pgettext("ledger entry", "Report published"),
+    "followup.updated": mark.pgettext("ledger entry", "Follow-up updated"),
+    "entry.withheld": mark.pgettext("ledger entry", "An entry withheld under law"),
+    "source.seq_resolved": mark.pgettext(
+        "ledger entry", "The ledger moved past an event it could not take"
+    ),
+    "withheld": mark.pgettext("ledger entry", "Withheld under law"),
+    "trip.closed": mark.pgettext("ledger entry", "Trip closed"),
+}
+
+# A fact of a ledger entry, as a heading.
+FIELD: dict[str, Message] = {
+    "type": mark.gettext("Kind"),
+    "trip_id": mark.gettext("Trip"),
+    "occurred_at": mark.gettext("Recorded"),
+    "title": mark.gettext("Title"),
+    "departure": mark.gettext("Departure"),
+    "return": mark.gettext("Return"),
+    "budget_total": mark.gettext("Budgeted total"),
+    "city_share": mark.gettext("Paid by the city"),
+    "reason": mark.gettext("Reason"),
+    "withheld_index": mark.gettext("Entry withheld"),
+    "legal_basis": mark.gettext("Legal basis"),
+    "actual_total": mark.gettext("Actual total"),
+    "actual_city": mark.gettext("Paid by the city"),
+    "filed_on": mark.gettext("Report filed"),
+    "summary": mark.gettext("Summary"),
+    "commitment": mark.gettext("Commitment"),
+    "followup_status": mark.gettext("Status"),
+}
+
+# A fact of a ledger entry, as a verdict names it in a sentence.
+FACT: dict[str, Message] = {
+    "type": mark.gettext("the kind of entry"),
+    "trip_id": mark.gettext("the trip"),
+    "occurred_at": mark.gettext("the time of the entry"),
+    "title": mark.gettext("the title"),
+    "departure": mark.gettext("the departure date"),
+    "return": mark.gettext("the return date"),
+    "budget_total": mark.gettext("the budgeted total"),
+    "city_share": mark.gettext("the city's share"),
+    "reason": mark.gettext("the reason"),
+    "withheld_index": mark.gettext("the withheld entry"),
+    "legal_basis": mark.gettext("the legal basis"),
+    "actual_total": mark.gettext("the actual total"),
+    "actual_city": mark.gettext("the city's share"),
+    "filed_on": mark.gettext("the report's date"),
+    "summary": mark.gettext("the report's summary"),
+    "commitment": mark.gettext("the commitment"),
+    "followup_status": mark.gettext("the follow-up's status"),
+}
+
+# A checklist threshold, by its setting's key.
+RULE: dict[str, Message] = {
+    "min_notice_days": mark.gettext("Days of notice before departure, at least"),
+    "min_agenda_share": mark.gettext("Share of travel days with official agenda items, at least"),
+    "min_purpose_chars": mark.gettext("Length of the stated purpose in characters, at least"),
+    "max_cost_ratio": mark.gettext(
+        "Cost per traveller-day, at most this many times the city's median"
+    ),
+    "min_cofunded_share": mark.gettext("Share paid by hosts or partners, at least"),
+    "max_delegation": mark.gettext("Delegation size, at most"),
+    "min_departments": mark.gettext("Departments involved, at least"),
+    "late_amendment_days": mark.gettext(
+        "An amendment is late when made fewer days than this before departure"
+    ),
+    "require_followups": mark.gettext("A report must record follow-up commitments"),
+    "max_emissions_ratio": mark.gettext(
+        "Estimated flight emissions per traveller-day, at most this many times the city's median"
+    ),
+}
+
+# A figure of the year, as the trips behind it are named.
+FIGURE: dict[str, Message] = {
+    "trips": mark.gettext("trips"),
+    "cost": mark.gettext("cost"),
+    "cofunded": mark.gettext("paid by hosts and partners"),
+    "outcomes": mark.gettext("outcomes"),
+    "overdue": mark.gettext("reports overdue"),
+    "followups": mark.gettext("follow-up commitments"),
+    "notice": mark.gettext("notice"),
+    "short_notice": mark.gettext("short notice"),
+    "cancelled": mark.gettext("cancelled"),
+}
+
+# An open-data table, by its file name.
+TABLE: dict[str, Message] = {
+    "trips": mark.gettext("trips"),
+    "costs": mark.gettext("costs"),
+    "outcomes": mark.gettext("outcomes"),
+    "followups": mark.gettext("follow-ups"),
+    "signals": mark.gettext("checklist"),
+}
+
+# The verify button's verdicts; the script fills the placeholders.
+VERIFY: dict[str, Message] = {
+    # Translators: the verify button's script fills the {placeholders}; keep each of them.
+    "checking": mark.gettext("Checking…"),
+    "ok": mark.gettext(
+        "Verified: entry {index} is in the ledger of {size} entries signed by {origin}."
+    ),
+    "warn": mark.gettext(
+        "Partly verified: entry {index} is in the ledger of {size} entries signed by {origin}."
+    ),
+    "fail": mark.gettext("Not verified: {reason}."),
+    "witnesses": mark.gettext("Cosigned by {witnesses}, as the trust policy requires."),
+    "no_witness": mark.gettext("The trust policy in use asks for no witness cosignature."),
+    "source": mark.gettext("Signed by its source, {source} (key {key_id})."),
+    "unsigned": mark.gettext(
+        "Warning: this entry carries no signature of its source. It is in the first "
+        "format (periplus.event/1), from before sources signed, so only its place in the "
+        "ledger is proven.",
+    ),
+    "withheld": mark.gettext(
+        "Its content is withheld under law; only its place in the ledger is proven, by its hash.",
+    ),
+    "matches": mark.gettext("What this page shows for it matches the signed record."),
+    "differs": mark.gettext(
+        "the page shows {what} as {shown}, but the signed record says {signed}"
+    ),
+    "missing": mark.gettext(
+        "the page shows {what} as {shown}, but the signed record has no such value"
+    ),
+    "pinned_set": mark.gettext("Checked with the keys this site pins."),
+    "own_set": mark.gettext("Checked with your own keys."),
+    "pinned_in_use": mark.gettext("The verify buttons use the keys this site pins."),
+    "own_in_use": mark.gettext("The verify buttons use your own keys."),
+    "own_saved": mark.gettext(
+        "Your keys are kept in this browser and used for every check until you forget them."
+    ),
+    "own_forgotten": mark.gettext("Your keys are forgotten; checks use the keys this site pins."),
+}
+
+# What the trips are filtered by, as a form's label and a feed's title name it.
+FILTER: dict[str, Message] = {
+    "department": mark.gettext("Department"),
+    "sdg": mark.gettext("SDG goal"),
+    "country": mark.gettext("Country"),
+    "status": mark.gettext("Status"),
+    "year": mark.gettext("Year"),
+    "trip": mark.gettext("Trip"),
+}
+
+# A digest's period, as its feed and page name it.
+DIGEST_KIND: dict[str, Message] = {
+    "monthly": mark.gettext("Monthly digest"),
+    "yearly": mark.gettext("Yearly digest"),
+}
+
+# Why the verify button refuses an entry; the script fills the placeholders.
+REASONS: dict[str, Message] = {
+    # Translators: completes "Not verified: …"; keep each {placeholder} as it is.
+    "network": mark.gettext("the ledger could not be reached"),
+    "policy_line": mark.gettext("line {line} of the trust policy cannot be read"),
+    "policy_quorum": mark.gettext("the trust policy has no quorum line"),
+    "source_line": mark.gettext("this source key cannot be read: {key}"),
+    "note": mark.gettext("the checkpoint is not a signed note"),
+    "origin": mark.gettext("the trust policy lists no log named {origin}"),
+    "unsigned_checkpoint": mark.gettext("the checkpoint carries no signature by {origin}"),
+    "stale": mark.gettext(
+        "the checkpoint of {origin} is signed with key {found}, but the key in use is "
+        "{pinned}; a checkpoint signed by any other key is refused"
+    ),
+    "log_sig": mark.gettext("the signature of {origin} on the checkpoint does not verify"),
+    "cosig": mark.gettext("the cosignature by the witness {name} does not verify"),
+    "quorum": mark.gettext(
+        "the checkpoint is cosigned by {have}, which does not meet the quorum “{quorum}” of "
+        "the trust policy"
+    ),
+    "uncosigned": mark.gettext(
+        "no witness of the trust policy cosigned the checkpoint, so it does not meet the "
+        "quorum “{quorum}”"
+    ),
+    "pending": mark.gettext("the entry is not yet in a signed checkpoint"),
+    "leaf": mark.gettext("the ledger's entry does not match its proof"),
+    "proof": mark.gettext("the inclusion proof does not lead to the signed root"),
+    "crypto": mark.gettext("this browser cannot check Ed25519 signatures"),
+    "spec": mark.gettext("the entry is in a format this page does not know ({spec})"),
+    "source_form": mark.gettext("the entry's signature cannot be read"),
+    "notice_source": mark.gettext(
+        "only the ledger ({ledger}) may withhold an entry, but this notice comes from {source}"
+    ),
+    "ledger_speaks": mark.gettext(
+        "the ledger's own source ({ledger}) may only announce withholdings"
+    ),
+    "source_none": mark.gettext("no key of its source, {source}, is in use"),
+    "source_key": mark.gettext(
+        "the entry is signed with key {key}, which is not a key of {source} in use"
+    ),
+    "source_sig": mark.gettext("the signature does not verify under key {key} of {source}"),
+    "source_before": mark.gettext(
+        "key {key} of {source} signs only from seq {first}, and this entry is seq {seq}"
+    ),
+    "source_retired": mark.gettext(
+        "key {key} of {source} was retired after seq {last}, and this entry is seq {seq}"
+    ),
+    "withheld_now": mark.gettext(
+        "the ledger withholds this entry's content under law, but the page still shows it"
+    ),
+    "not_withheld": mark.gettext(
+        "the page says this entry is withheld, but the ledger serves its content"
+    ),
+}
+
+# Quotation marks around a value the verify button quotes, in the reader's typography.
+QUOTES = (
+    mark.pgettext("opening quotation mark", "“"),
+    mark.pgettext("closing quotation mark", "”"),
+)
