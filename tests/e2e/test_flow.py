@@ -66,6 +66,8 @@ def ledger_events(ledger: httpx.Client) -> list[dict[str, Any]]:
     return [entry["event"] for entry in entries]
 
 
+# The whole system on PostgreSQL; `make run`, the quick start and the faults run it on SQLite.
+@pytest.mark.backends("postgresql")
 def test_an_approved_trip_is_logged_proven_and_published(start_system: StartSystem) -> None:
     # Periodic catch-up is off (an hour): the event must travel through the broker.
     system = start_system(LEDGER_CATCHUP_INTERVAL="3600", NOTIFIER_CATCHUP_INTERVAL="3600")

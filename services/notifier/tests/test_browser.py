@@ -618,3 +618,51 @@ def test_an_unreachable_ledger_is_a_problem_not_a_crash(database_url: str) -> No
         answer = httpx.get(f"{running.url}/v1/verify/checkpoint")
         assert answer.status_code == 502
         assert answer.json()["detail"] == "The ledger cannot be reached just now."
+
+
+def test_a_corrected_cost_and_a_pending_change_verify_as_the_page_shows_them(
+    browser: Browser, database_url: str, tmp_path: Path
+) -> None:
+    """The actual total a correction set is checked against that correction's signed
+    ``data.completed``; a change waiting for a second approval is on the page and verifies."""
+    trip = str(uuid.UUID(int=23))
+    whole = life(trip, "MVD-2026-0023")
+    completed = whole[2]["data"]
+    refund = {**completed, "actual_total": {**completed["actual_total"], "amount": "3800.00"}}
+    corrected = {
+        "trip": whole[0]["data"]["trip"],
+        "changes": [{"field": "actual_costs", "before": "4000.00", "after": "3800.00"}],
+        "reason": "The hotel refunded one night.",
+        "completed": refund,
+    }
+    pending = {
+        "reference": "MVD-2026-0023",
+        "kind": "amended",
+        "fields": ["agenda"],
+        "reason": "The host moved the depot visit.",
+    }
+    at = "2026-04-21T09:00:00.000Z"
+    events = [
+        *whole,
+        event("trip.corrected", trip, corrected, at),
+        event("trip.change_pending", trip, pending, at),
+    ]
+    with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
+        running.append(numbered(events))
+        trust: dict[str, Any] = {
+            "trust_policy_file": _policy(tmp_path, _log(running), "quorum none"),
+            "source_keys": SOURCE_KEYS,
+            "ledger_source": running.settings.own_source,
+        }
+        with contextmanager(serve)(database_url, ledger_url=running.url, **trust) as site:
+            assert site.app.state.ingestor.catch_up() == len(events)
+            page, errors = _open(browser, f"{site.url}/trips/{trip}")
+            note = page.locator("p.pending").inner_text()
+            assert note.startswith("A change waits for a second approval.")
+            assert "It would change: agenda. Reason given: The host moved the depot visit." in note
+            total = page.locator('[data-fact="data.completed.actual_total"]')
+            assert total.get_attribute("data-entry") == "5"
+            for index in (5, 6):
+                result, words = _verify(page, index)
+                assert result == "ok", words
+            assert errors == []

@@ -227,6 +227,19 @@ def test_amendments_and_how_late_they_came() -> None:
     assert found.figures["count"] == 2
     assert found.figures["late"] == 1
     assert found.figures["latest_days_before"] == 2
+    # A late correction of the report or the actual costs is no change of the plan.
+    aftermath = {
+        "type": "trip.corrected",
+        "occurred_at": "2026-04-01T10:00:00.000Z",
+        "changes": [{"field": "report.summary"}, {"field": "actual_costs"}],
+    }
+    plan = {**aftermath, "changes": [{"field": "budget"}]}
+    later = amendments({**state, "amendments": [*state["amendments"], aftermath]}, RULES)
+    assert later is not None
+    assert later.figures["count"] == 2
+    replanned = amendments({**state, "amendments": [*state["amendments"], plan]}, RULES)
+    assert replanned is not None
+    assert replanned.figures["late"] == 2
 
 
 def test_a_trip_is_judged_by_every_rule_in_plain_words() -> None:

@@ -11,6 +11,9 @@ import pytest
 from services.notifier.tests.public_samples import event, life, snapshot
 from services.notifier.tests.site_fixture import Site, serve
 
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 TRIP, OTHER = str(uuid.UUID(int=51)), str(uuid.UUID(int=52))
 
 

@@ -86,8 +86,11 @@ def test_consumer_verified_tree_and_quarantine_are_reported(
     with Server(build(settings(database_url, **QUIET, **options))) as server:
 
         def consumed() -> dict[str, Any]:
+            # The probes read side by side: one answer may see the consumer's commit and
+            # another not yet, so wait for an answer where both have seen it.
             checks: dict[str, Any] = httpx.get(f"{server.url}/readyz").json()["checks"]
-            return checks if checks["consumer"].get("offset") == 3 else {}
+            seen = checks["consumer"].get("offset") == 3 and checks["verified"].get("waiting")
+            return checks if seen else {}
 
         checks = eventually(consumed)
         metrics = httpx.get(f"{server.url}/metrics").text

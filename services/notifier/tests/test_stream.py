@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from notifier.channels.testing import Entries, snapshot
 from notifier.main import build
@@ -21,6 +22,9 @@ from periplus.local import wait_for_port
 from periplus.testing import Server, eventually, free_port
 from services.notifier.tests.site_fixture import TRUST
 from services.notifier.tests.test_webhooks import ingest, settings
+
+# The live stream is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
 
 
 class Reader:

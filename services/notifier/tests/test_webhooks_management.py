@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import Session
 from standardwebhooks import Webhook
 
@@ -14,6 +15,9 @@ from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.main import build
 from periplus.testing import Server, eventually
 from services.notifier.tests.test_webhooks import ingest, settings, subscribe
+
+# Managing subscriptions is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
 
 
 def test_private_and_loopback_receivers_are_refused_by_default(database_url: str) -> None:

@@ -2,8 +2,13 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from trips_api.testing import Api
 from trips_api.trips import examples
+
+# Faults in a body are found before any database is asked; this runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
 
 
 def _day_before(day: str) -> str:

@@ -260,10 +260,25 @@ def followups(state: dict[str, Any], today: date, rules: Rules) -> Signal | None
     return Signal("followups", status, f"followups.{status}", figures)
 
 
+# A correction of what came after the trip (its actual costs, report, follow-ups) is no
+# change of the plan, however late it comes.
+_AFTERMATH = ("actual_costs", "report", "followups")
+
+
+def _of_the_plan(amendment: dict[str, Any]) -> bool:
+    """Whether an amendment or correction changed the trip as planned."""
+    if amendment.get("type") != "trip.corrected":
+        return True
+    fields = [
+        str(c.get("field", "")) for c in amendment.get("changes") or [] if isinstance(c, dict)
+    ]
+    return not fields or any(f.split(".")[0] not in _AFTERMATH for f in fields)
+
+
 def amendments(state: dict[str, Any], rules: Rules) -> Signal | None:
     trip = state.get("trip") or {}
     start = _date(trip.get("departure_date"))
-    changes = [a for a in state.get("amendments") or [] if isinstance(a, dict)]
+    changes = [a for a in state.get("amendments") or [] if isinstance(a, dict) and _of_the_plan(a)]
     if not changes:
         return Signal("amendments", "pass", "amendments.none", {"count": 0})
     before = [

@@ -32,6 +32,7 @@ SPECS = {
     "summary": ("data.report.summary", "text"),
     "commitment": ("data.followup.commitment", "text"),
     "followup_status": ("data.followup.status", "followup"),
+    "fields": ("data.fields", "list"),
 }
 _TRIP = ("title", "departure", "return", "budget_total", "city_share")
 SHOWN = {
@@ -43,6 +44,8 @@ SHOWN = {
     "trip.reported": ("filed_on", "summary"),
     "followup.updated": ("commitment", "followup_status"),
     "entry.withheld": ("withheld_index", "reason", "legal_basis"),
+    "trip.change_pending": ("fields", "reason"),
+    "trip.change_rejected": ("fields", "reason"),
 }
 TRIP_TYPES = ("trip.approved", "trip.amended", "trip.corrected")
 
@@ -78,12 +81,18 @@ def _shown(kind: str, value: Any, lang: str) -> str:
         return fmt.money(value)
     if kind == "followup":
         return words(lang).coded(FOLLOWUP, value)
+    if kind == "list" and isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return str(value)
 
 
-def fact(name: str, event: dict[str, Any], lang: str, entry: int | None = None) -> Fact | None:
-    """The fact ``name`` of ``event`` as the page shows it, or None if the event lacks it."""
-    path, kind = SPECS[name]
+def fact(
+    name: str, event: dict[str, Any], lang: str, entry: int | None = None, path: str | None = None
+) -> Fact | None:
+    """The fact ``name`` of ``event`` as the page shows it, or None if the event lacks it;
+    ``path``, where the event holds it if not where its kind of entry does."""
+    spec_path, kind = SPECS[name]
+    path = path or spec_path
     value = _lookup(event, path)
     if value is None or value == "":
         return None
@@ -115,6 +124,20 @@ def sources(entries: list[LoggedEntry]) -> dict[str, int]:
             found["trip"] = entry.index
         elif entry.type == "trip.approved":
             found.pop("trip", None)  # an older flat trip: its values are not where the page's are
-        elif entry.type == "trip.completed":
+        if entry.type == "trip.completed" or (
+            entry.type == "trip.corrected" and isinstance(data.get("completed"), dict)
+        ):
             found["completed"] = entry.index
     return found
+
+
+def actual_total(
+    entries: list[LoggedEntry], completed: dict[str, Any], lang: str, at: int | None
+) -> Fact | None:
+    """The actual total as the page shows it, where the entry it comes from holds it: a
+    completion's ``data``, or a correction's ``data.completed``."""
+    corrected = any(e.index == at and e.type == "trip.corrected" for e in entries)
+    if corrected:
+        event = {"data": {"completed": completed}}
+        return fact("actual_total", event, lang, at, "data.completed.actual_total")
+    return fact("actual_total", {"data": completed}, lang, at)

@@ -129,6 +129,9 @@ def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
         parts = summary(approved, lang, date.today())
     elif entry.type in ("trip.amended", "trip.corrected", "trip.cancelled"):
         parts = [str(data.get("reason") or "")]
+    elif entry.type in ("trip.change_pending", "trip.change_rejected"):
+        fields = ", ".join(str(f) for f in data.get("fields") or [])
+        parts = [f"{fields}: {data.get('reason') or ''}"]
     elif entry.type == "trip.completed":
         parts = [
             words(lang).gettext(

@@ -308,7 +308,7 @@ def trip_page(
     outcome_text = {o.get("id"): o.get("text") for o in trip.get("expected_outcomes") or []}
     entries = list(queries.timeline(session, trip_id))
     origin = facts.sources(entries)
-    snapshot, costs = {"data": {"trip": trip}}, {"data": completed}
+    snapshot = {"data": {"trip": trip}}
     summary = present.summary(state, reader, today)
     home = settings.home
     flown = footprint.of_trip(trip, home) if home is not None else None
@@ -379,7 +379,7 @@ def trip_page(
         shown={
             "title": facts.fact("title", snapshot, reader, origin.get("trip")),
             "budget_total": facts.fact("budget_total", snapshot, reader, origin.get("trip")),
-            "actual_total": facts.fact("actual_total", costs, reader, origin.get("completed")),
+            "actual_total": facts.actual_total(entries, completed, reader, origin.get("completed")),
         },
         timeline=[_timeline_row(e, reader) for e in entries],
         status_label=words(reader).coded(vocabulary.STATUS, view.status),
