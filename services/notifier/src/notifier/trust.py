@@ -34,14 +34,10 @@ class Trust:
     def log_keys(self) -> list[Verifier]:
         return [log.key for log in self.policy.logs]
 
-    def source_keys(self) -> dict[str, list[str]]:
-        """Every source's keys as verifier key strings, the ledger's own included."""
-        names = sorted({self.ledger_source, *self.sources.names()})
-        return {name: [str(k) for k in self.sources.keys(name)] for name in names}
-
     def source_spans(self) -> dict[str, list[dict[str, Any]]]:
-        """Every source's keys with the seqs each may sign, as a browser checks them: a key
-        that a rotation retired verifies nothing its source numbered after the rotation."""
+        """Every source's keys (the ledger's own included) as verifier key strings, with the
+        seqs each may sign, as a browser checks them: a key that a rotation retired
+        verifies nothing its source numbered after the rotation."""
         names = sorted({self.ledger_source, *self.sources.names()})
         return {
             name: [

@@ -108,14 +108,12 @@ def apply(
         new.pop("pending_change", None)  # a cancelled trip has no change waiting
         new["cancelled"] = {"reason": str(body.get("reason") or ""), "occurred_at": occurred_at}
     elif type_ == "trip.completed":
-        new["completed"] = {k: body.get(k) for k in ("actual_costs", "actual_total", "city_share")}
+        new["completed"] = _completed(body)
     elif type_ == "trip.reported":
         report = body.get("report")
         new["report"] = report if isinstance(report, dict) else None
         new["reported_at"] = occurred_at
-        followups = body.get("followups")
-        listed = followups if isinstance(followups, list) else []
-        new["followups"] = [f for f in listed if isinstance(f, dict)]
+        new["followups"] = _mappings(body.get("followups"))
     elif type_ == "followup.updated":
         followup = body.get("followup")
         if isinstance(followup, dict):
@@ -139,15 +137,22 @@ def _corrected_parts(state: dict[str, Any], body: dict[str, Any]) -> None:
     every follow-up as they now stand. The status stays what it was."""
     completed = body.get("completed")
     if isinstance(completed, dict):
-        state["completed"] = {
-            k: completed.get(k) for k in ("actual_costs", "actual_total", "city_share")
-        }
+        state["completed"] = _completed(completed)
     report = body.get("report")
     if isinstance(report, dict):
         state["report"] = report
-    followups = body.get("followups")
-    if isinstance(followups, list):
-        state["followups"] = [f for f in followups if isinstance(f, dict)]
+    if isinstance(body.get("followups"), list):
+        state["followups"] = _mappings(body["followups"])
+
+
+def _completed(data: dict[str, Any]) -> dict[str, Any]:
+    """The actual costs as a completion (or a correction of it) states them."""
+    return {k: data.get(k) for k in ("actual_costs", "actual_total", "city_share")}
+
+
+def _mappings(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list, or none if it is no list."""
+    return [f for f in value if isinstance(f, dict)] if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str:

@@ -51,13 +51,13 @@ def page_keys(trust: Trust) -> PageKeys:
     policy = trust.policy
     logs = [str(key) for key in trust.log_keys]
     witnesses = {w.name: str(w.key) for w in policy.witnesses.values()}
-    sources = trust.source_keys()
+    sources = trust.source_spans()
     data = {
         "policy": str(policy),
         "logs": logs,
         "witnesses": witnesses,
         "quorum": policy.quorum,
-        "sources": trust.source_spans(),
+        "sources": sources,
         "ledger_source": trust.ledger_source,
     }
     return PageKeys(
@@ -66,9 +66,9 @@ def page_keys(trust: Trust) -> PageKeys:
         logs=[_shown(key.split("+", 1)[0], key) for key in logs],
         witnesses=[_shown(name, key) for name, key in witnesses.items()],
         sources=[
-            _shown(name, key, name == trust.ledger_source)
-            for name, keys in sources.items()
-            for key in keys
+            _shown(name, span["key"], name == trust.ledger_source)
+            for name, spans in sources.items()
+            for span in spans
         ],
         data=data,
     )
