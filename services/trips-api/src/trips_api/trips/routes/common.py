@@ -7,13 +7,21 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from periplus.openapi import problems
 from trips_api.clock import today
-from trips_api.deps import SessionDep, check_if_match, sees_private
+from trips_api.deps import (
+    IdempotencyKey,
+    IfMatch,
+    SessionDep,
+    check_if_match,
+    require,
+    sees_private,
+)
 from trips_api.keys.models import ApiKey
 from trips_api.respond import Outcome, write
 from trips_api.settings import Settings
@@ -72,20 +80,64 @@ def load(session: SessionDep, trip_id: uuid.UUID, if_match: str | None) -> Trip:
     return trip
 
 
-def act_on(
-    request: Request,
-    session: SessionDep,
-    key: ApiKey,
-    trip_id: uuid.UUID,
-    if_match: str | None,
-    idem: str | None,
-    body: BaseModel | None,
-    step: Callable[[Settings, Trip], Trip],
-) -> Response:
-    """Lock the trip, check If-Match, take ``step`` and answer (once per Idempotency-Key)."""
+class Act:
+    """One change to one trip, as its route receives it: lock the trip, check If-Match, take
+    the step and answer, once per Idempotency-Key. Routes declare only what is their own."""
 
-    def run() -> Outcome:
-        trip = load(session, trip_id, if_match)
-        return answer(request, step(request.app.state.settings, trip), key)
+    def __init__(
+        self,
+        request: Request,
+        session: Session,
+        key: ApiKey,
+        trip_id: uuid.UUID,
+        if_match: str | None,
+        idem: str | None,
+    ) -> None:
+        self.request, self.session, self.key = request, session, key
+        self.trip_id, self.if_match, self.idem = trip_id, if_match, idem
+        self.settings: Settings = request.app.state.settings
 
-    return write(request, session, key, idem, body, run)
+    def __call__(self, body: BaseModel | None, step: Callable[[Trip], Trip]) -> Response:
+        def run() -> Outcome:
+            trip = load(self.session, self.trip_id, self.if_match)
+            return answer(self.request, step(trip), self.key)
+
+        return write(self.request, self.session, self.key, self.idem, body, run)
+
+
+def _acting(scope: str) -> Callable[..., Act]:
+    """The dependency of a POST that changes a trip: retried safely with an Idempotency-Key."""
+
+    def act(
+        request: Request,
+        trip_id: TripId,
+        session: SessionDep,
+        key: Annotated[ApiKey, Depends(require(scope))],
+        idem: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> Act:
+        return Act(request, session, key, trip_id, if_match, idem)
+
+    return act
+
+
+def _patching(scope: str) -> Callable[..., Act]:
+    """The dependency of a PATCH: idempotent by nature, so it takes no Idempotency-Key."""
+
+    def act(
+        request: Request,
+        trip_id: TripId,
+        session: SessionDep,
+        key: Annotated[ApiKey, Depends(require(scope))],
+        if_match: IfMatch = None,
+    ) -> Act:
+        return Act(request, session, key, trip_id, if_match, None)
+
+    return act
+
+
+WriterAct = Annotated[Act, Depends(_acting("trips:write"))]
+ApproverAct = Annotated[Act, Depends(_acting("trips:approve"))]
+ReporterAct = Annotated[Act, Depends(_acting("trips:report"))]
+WriterPatch = Annotated[Act, Depends(_patching("trips:write"))]
+ReporterPatch = Annotated[Act, Depends(_patching("trips:report"))]

@@ -1,11 +1,10 @@
 """Corrections of what a trip came to (actual costs, report, follow-ups), and follow-ups
 added after the report; each with its reason, published as ``trip.corrected``."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from trips_api.deps import IdempotencyKey, IfMatch, Reporter, SessionDep
-from trips_api.trips.routes.common import ERRORS, FollowupId, TripId, act_on
+from trips_api.trips.routes.common import ERRORS, FollowupId, ReporterAct
 from trips_api.trips.schemas.reports import FollowupCorrection, FollowupsAddition, ReportCorrection
 from trips_api.trips.schemas.requests import CostsCorrection
 from trips_api.trips.schemas.responses import TripView
@@ -24,24 +23,9 @@ router = APIRouter()
     "approve it (`POST .../change/approve`). Costs that change nothing are refused (422).",
     responses=ERRORS,
 )
-def correct_costs(
-    request: Request,
-    trip_id: TripId,
-    body: CostsCorrection,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: corrections.correct_costs(session, settings, trip, body, key),
+def correct_costs(body: CostsCorrection, act: ReporterAct) -> Response:
+    return act(
+        body, lambda trip: corrections.correct_costs(act.session, act.settings, trip, body, act.key)
     )
 
 
@@ -53,24 +37,10 @@ def correct_costs(
     "every expected outcome. The event carries the report as it now stands and what changed.",
     responses=ERRORS,
 )
-def correct_report(
-    request: Request,
-    trip_id: TripId,
-    body: ReportCorrection,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
+def correct_report(body: ReportCorrection, act: ReporterAct) -> Response:
+    return act(
         body,
-        lambda settings, trip: corrections.correct_report(session, settings, trip, body, key),
+        lambda trip: corrections.correct_report(act.session, act.settings, trip, body, act.key),
     )
 
 
@@ -82,24 +52,9 @@ def correct_report(
     "`f3`...). The reason says why they come after the report.",
     responses=ERRORS,
 )
-def add_followups(
-    request: Request,
-    trip_id: TripId,
-    body: FollowupsAddition,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: corrections.add_followups(session, settings, trip, body, key),
+def add_followups(body: FollowupsAddition, act: ReporterAct) -> Response:
+    return act(
+        body, lambda trip: corrections.add_followups(act.session, act.settings, trip, body, act.key)
     )
 
 
@@ -112,24 +67,11 @@ def add_followups(
     responses=ERRORS,
 )
 def correct_followup(
-    request: Request,
-    trip_id: TripId,
-    followup_id: FollowupId,
-    body: FollowupCorrection,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    followup_id: FollowupId, body: FollowupCorrection, act: ReporterAct
 ) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
+    return act(
         body,
-        lambda settings, trip: corrections.correct_followup(
-            session, settings, trip, followup_id, body, key
+        lambda trip: corrections.correct_followup(
+            act.session, act.settings, trip, followup_id, body, act.key
         ),
     )

@@ -6,10 +6,19 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request, status
 from fastapi.responses import Response
 
-from trips_api.deps import Approver, IdempotencyKey, IfMatch, Reporter, SessionDep, Writer
+from trips_api.deps import IdempotencyKey, SessionDep, Writer
 from trips_api.respond import Outcome, write
 from trips_api.trips import examples
-from trips_api.trips.routes.common import ERRORS, FollowupId, TripId, act_on, answer
+from trips_api.trips.routes.common import (
+    ERRORS,
+    ApproverAct,
+    FollowupId,
+    ReporterAct,
+    ReporterPatch,
+    WriterAct,
+    WriterPatch,
+    answer,
+)
 from trips_api.trips.schemas.reports import FollowupUpdate, ReportBody
 from trips_api.trips.schemas.requests import (
     ApproveBody,
@@ -59,24 +68,8 @@ def create_trip(
     "trip may not approve it.",
     responses=ERRORS,
 )
-def edit_trip(
-    request: Request,
-    trip_id: TripId,
-    body: TripPatch,
-    session: SessionDep,
-    key: Writer,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        None,
-        body,
-        lambda settings, trip: lifecycle.edit(session, settings, trip, body, key),
-    )
+def edit_trip(body: TripPatch, act: WriterPatch) -> Response:
+    return act(body, lambda trip: lifecycle.edit(act.session, act.settings, trip, body, act.key))
 
 
 @router.post(
@@ -85,28 +78,11 @@ def edit_trip(
     summary="Submit a draft for approval",
     responses=ERRORS,
 )
-def submit_trip(
-    request: Request,
-    trip_id: TripId,
-    session: SessionDep,
-    key: Writer,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
+def submit_trip(act: WriterAct) -> Response:
     """Ask for approval. The trip must already hold everything approval needs; the answer lists,
     field by field, what is missing.
     """
-
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        None,
-        lambda settings, trip: lifecycle.submit(session, settings, trip, key),
-    )
+    return act(None, lambda trip: lifecycle.submit(act.session, act.settings, trip, act.key))
 
 
 @router.post(
@@ -118,26 +94,10 @@ def submit_trip(
     "short notice, or after the fact, needs `urgency_justification`.",
     responses=ERRORS,
 )
-def approve_trip(
-    request: Request,
-    trip_id: TripId,
-    session: SessionDep,
-    key: Approver,
-    body: ApproveBody | None = None,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
+def approve_trip(act: ApproverAct, body: ApproveBody | None = None) -> Response:
     given = body or ApproveBody()
-
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        given,
-        lambda settings, trip: lifecycle.approve(session, settings, trip, given, key),
+    return act(
+        given, lambda trip: lifecycle.approve(act.session, act.settings, trip, given, act.key)
     )
 
 
@@ -149,25 +109,8 @@ def approve_trip(
     "departure date has come cannot be cancelled: it stays on the record, report due.",
     responses=ERRORS,
 )
-def cancel_trip(
-    request: Request,
-    trip_id: TripId,
-    body: CancelBody,
-    session: SessionDep,
-    key: Writer,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: lifecycle.cancel(session, settings, trip, body, key),
-    )
+def cancel_trip(body: CancelBody, act: WriterAct) -> Response:
+    return act(body, lambda trip: lifecycle.cancel(act.session, act.settings, trip, body, act.key))
 
 
 @router.post(
@@ -178,25 +121,8 @@ def cancel_trip(
     "has returned). Each cost names who paid it.",
     responses=ERRORS,
 )
-def complete_trip(
-    request: Request,
-    trip_id: TripId,
-    body: CompleteBody,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: outcomes.complete(session, settings, trip, body, key),
-    )
+def complete_trip(body: CompleteBody, act: ReporterAct) -> Response:
+    return act(body, lambda trip: outcomes.complete(act.session, act.settings, trip, body, act.key))
 
 
 @router.post(
@@ -207,25 +133,8 @@ def complete_trip(
     "ids `f1`, `f2`... The report is due `TRIPS_REPORT_DUE_DAYS` after return.",
     responses=ERRORS,
 )
-def report_trip(
-    request: Request,
-    trip_id: TripId,
-    body: ReportBody,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: outcomes.report(session, settings, trip, body, key),
-    )
+def report_trip(body: ReportBody, act: ReporterAct) -> Response:
+    return act(body, lambda trip: outcomes.report(act.session, act.settings, trip, body, act.key))
 
 
 @router.patch(
@@ -234,30 +143,15 @@ def report_trip(
     summary="Update a follow-up commitment (followup.updated)",
     responses=ERRORS,
 )
-def update_followup(
-    request: Request,
-    trip_id: TripId,
-    followup_id: FollowupId,
-    body: FollowupUpdate,
-    session: SessionDep,
-    key: Reporter,
-    if_match: IfMatch = None,
-) -> Response:
+def update_followup(followup_id: FollowupId, body: FollowupUpdate, act: ReporterPatch) -> Response:
     """Change a follow-up's status, evidence or due date, with a note for the history. A new due
     date needs the note, which says why it moves (otherwise 422 at `body.note`). Publishes the
     follow-up as it now stands.
     """
-
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        None,
+    return act(
         body,
-        lambda settings, trip: outcomes.update_followup(
-            session, settings, trip, followup_id, body, key
+        lambda trip: outcomes.update_followup(
+            act.session, act.settings, trip, followup_id, body, act.key
         ),
     )
 
@@ -268,23 +162,6 @@ def update_followup(
     summary="Close a reported trip whose follow-ups are done or dropped (trip.closed)",
     responses=ERRORS,
 )
-def close_trip(
-    request: Request,
-    trip_id: TripId,
-    session: SessionDep,
-    key: Reporter,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
+def close_trip(act: ReporterAct) -> Response:
     """The end of a trip's life: reported, and every follow-up done or dropped."""
-
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        None,
-        lambda settings, trip: lifecycle.close(session, settings, trip, key),
-    )
+    return act(None, lambda trip: lifecycle.close(act.session, act.settings, trip, act.key))

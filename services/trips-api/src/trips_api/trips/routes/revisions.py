@@ -1,41 +1,15 @@
 """Changes after approval: amendments, corrections of the record, and the approval or
 rejection of a change that waits for another holder."""
 
-import uuid
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from trips_api.deps import Approver, IdempotencyKey, IfMatch, SessionDep, Writer
-from trips_api.keys.models import ApiKey
-from trips_api.trips.routes.common import ERRORS, TripId, act_on
+from trips_api.trips.routes.common import ERRORS, ApproverAct, WriterAct
 from trips_api.trips.schemas.requests import ChangeBody, CorrectBody, RejectBody
 from trips_api.trips.schemas.responses import TripView
 from trips_api.trips.service import revisions
 
 router = APIRouter()
-
-
-def _change(
-    request: Request,
-    trip_id: uuid.UUID,
-    body: ChangeBody,
-    session: SessionDep,
-    key: ApiKey,
-    idem: str | None,
-    if_match: str | None,
-    kind: str,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: revisions.change(session, settings, trip, body, key, kind),
-    )
 
 
 @router.post(
@@ -49,16 +23,11 @@ def _change(
     "nothing is refused (422).",
     responses=ERRORS,
 )
-def amend_trip(
-    request: Request,
-    trip_id: TripId,
-    body: ChangeBody,
-    session: SessionDep,
-    key: Writer,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return _change(request, trip_id, body, session, key, idem, if_match, "amended")
+def amend_trip(body: ChangeBody, act: WriterAct) -> Response:
+    return act(
+        body,
+        lambda trip: revisions.change(act.session, act.settings, trip, body, act.key, "amended"),
+    )
 
 
 @router.post(
@@ -70,16 +39,11 @@ def amend_trip(
     "holder's approval, as amendments do.",
     responses=ERRORS,
 )
-def correct_trip(
-    request: Request,
-    trip_id: TripId,
-    body: CorrectBody,
-    session: SessionDep,
-    key: Writer,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return _change(request, trip_id, body, session, key, idem, if_match, "corrected")
+def correct_trip(body: CorrectBody, act: WriterAct) -> Response:
+    return act(
+        body,
+        lambda trip: revisions.change(act.session, act.settings, trip, body, act.key, "corrected"),
+    )
 
 
 @router.post(
@@ -90,23 +54,9 @@ def correct_trip(
     "a holder other than the one who proposed it (four eyes) approves it.",
     responses=ERRORS,
 )
-def approve_change(
-    request: Request,
-    trip_id: TripId,
-    session: SessionDep,
-    key: Approver,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        None,
-        lambda settings, trip: revisions.approve_change(session, settings, trip, key),
+def approve_change(act: ApproverAct) -> Response:
+    return act(
+        None, lambda trip: revisions.approve_change(act.session, act.settings, trip, act.key)
     )
 
 
@@ -118,22 +68,7 @@ def approve_change(
     "published.",
     responses=ERRORS,
 )
-def reject_change(
-    request: Request,
-    trip_id: TripId,
-    body: RejectBody,
-    session: SessionDep,
-    key: Approver,
-    idem: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response:
-    return act_on(
-        request,
-        session,
-        key,
-        trip_id,
-        if_match,
-        idem,
-        body,
-        lambda settings, trip: revisions.reject_change(session, settings, trip, body, key),
+def reject_change(body: RejectBody, act: ApproverAct) -> Response:
+    return act(
+        body, lambda trip: revisions.reject_change(act.session, act.settings, trip, body, act.key)
     )
