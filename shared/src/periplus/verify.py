@@ -217,18 +217,9 @@ def verify_log(
     http = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
     try:
         log = _Log(url, http)
-        published = log.text("/v1/log/key").strip()
-        try:
-            if key is None and policy is not None and policy.logs:
-                trusted, source = policy.logs[0].key, "from the trust policy"
-            else:
-                trusted = Verifier.parse(key or published)
-                source = "given" if key else "published by the log"
-        except NoteError as exc:
-            raise VerificationFailedError("key", str(exc)) from exc
+        trusted, source = _trusted_key(log, key, policy)
         rotations = log.json("/v1/log/keys").get("rotations") or []
         chain = key_chain([str(r.get("statement")) for r in rotations], trusted)
-        verifier = chain[0][0]
         note = log.text("/v1/log/checkpoint")
         signed = open_any(note, chain, "the current checkpoint")
         report = Report(
@@ -237,7 +228,7 @@ def verify_log(
             size=signed.size,
             root=signed.root,
             checkpoint=note,
-            key=str(verifier),
+            key=str(chain[0][0]),
             key_source=source
             + (f", followed through {len(rotations)} rotation(s)" if rotations else ""),
         )
@@ -246,82 +237,121 @@ def verify_log(
                 report.cosigned_by = sorted(policy.verify_checkpoint(note).cosigned)
             except NoteError as exc:
                 raise VerificationFailedError("witnesses", str(exc)) from exc
-        attest = Attestation(sources or SourceKeys(), chain, report)
-        unattested: VerificationFailedError | None = None
-        kept: Checkpoint | None = None
-        if previous is not None:
-            kept = open_any(previous, chain, "the kept checkpoint")
-            if kept.origin != signed.origin:
-                raise VerificationFailedError(
-                    "consistency", f"the kept checkpoint is of {kept.origin!r}"
-                )
-            if kept.size > signed.size:
-                raise VerificationFailedError(
-                    "consistency",
-                    f"the log shrank: the kept checkpoint commits to {kept.size} entries, "
-                    f"the current one to {signed.size}; entries from this index were removed",
-                    signed.size,
-                )
+        kept = _kept(previous, chain, signed)
         history = _history(log, chain, signed.size)
         if kept is not None:
             history.setdefault(kept.size, kept.root)
-        hashes: list[bytes] = []
-        compact = merkle.CompactRange()
-        if 0 in history:
-            if history[0] != merkle.EMPTY_ROOT:
-                raise VerificationFailedError("history", "a signed empty log with a wrong root")
-            report.history_checked += 1
-        for index, item in _entries(log, signed.size):
-            digest = entry_hash(index, item, report.withheld)
-            if not item.get("withheld") and unattested is None:
-                # Reported after the tree's checks, which locate a rewrite more precisely.
-                try:
-                    attest.check(index, b64(item.get("leaf")))
-                except VerificationFailedError as exc:
-                    unattested = exc
-            hashes.append(digest)
-            compact.append(digest)
-            wanted = history.get(compact.size)
-            if wanted is not None and compact.root() != wanted:
-                first = _first_divergence(log, hashes, signed)
-                raise VerificationFailedError(
-                    "history",
-                    f"the entries do not match the signed checkpoint of size {compact.size}; "
-                    + LOCATED,
-                    first,
-                )
-            if wanted is not None:
-                report.history_checked += 1
-        report.entries = compact.size
-        _check_notices(log, report.withheld, hashes, signed.size)
-        if compact.root() != signed.root:
-            first = _first_divergence(log, hashes, signed)
-            raise VerificationFailedError(
-                "root",
-                "the entries do not hash to the signed root; " + LOCATED,
-                first,
-            )
-        if unattested is not None:
-            raise unattested
+        attest = Attestation(sources or SourceKeys(), chain, report)
+        hashes = _check_entries(log, signed, history, attest, report)
         if kept is not None:
-            proof = log.hashes("/v1/log/proof/consistency", first=kept.size, second=signed.size)
-            if not merkle.verify_consistency(kept.size, signed.size, kept.root, signed.root, proof):
-                raise VerificationFailedError(
-                    "consistency",
-                    f"the log's consistency proof from size {kept.size} to {signed.size} "
-                    "does not join the two signed roots: the log was rewritten",
-                )
+            _check_consistency(log, kept, signed)
             report.consistent_with = kept.size
-        for index in _sample(signed.size, proofs):
-            proof = log.hashes("/v1/log/proof/inclusion", index=index, tree_size=signed.size)
-            if not merkle.verify_inclusion(hashes[index], index, signed.size, proof, signed.root):
-                raise VerificationFailedError(
-                    "inclusion",
-                    f"the log's inclusion proof in size {signed.size} does not verify",
-                    index,
-                )
-            report.proofs_checked += 1
+        report.proofs_checked = _check_inclusions(log, hashes, signed, proofs)
         return report
     finally:
         if own:
             http.close()
+
+
+def _trusted_key(log: _Log, key: str | None, policy: Policy | None) -> tuple[Verifier, str]:
+    """The key the auditor trusts, and where it came from: the policy, given, or published."""
+    published = log.text("/v1/log/key").strip()
+    try:
+        if key is None and policy is not None and policy.logs:
+            return policy.logs[0].key, "from the trust policy"
+        return Verifier.parse(key or published), "given" if key else "published by the log"
+    except NoteError as exc:
+        raise VerificationFailedError("key", str(exc)) from exc
+
+
+def _kept(previous: str | None, chain: Chain, signed: Checkpoint) -> Checkpoint | None:
+    """The checkpoint kept from an earlier visit, checked against the current one's size."""
+    if previous is None:
+        return None
+    kept = open_any(previous, chain, "the kept checkpoint")
+    if kept.origin != signed.origin:
+        raise VerificationFailedError("consistency", f"the kept checkpoint is of {kept.origin!r}")
+    if kept.size > signed.size:
+        raise VerificationFailedError(
+            "consistency",
+            f"the log shrank: the kept checkpoint commits to {kept.size} entries, "
+            f"the current one to {signed.size}; entries from this index were removed",
+            signed.size,
+        )
+    return kept
+
+
+def _check_entries(
+    log: _Log,
+    signed: Checkpoint,
+    history: dict[int, bytes],
+    attest: Attestation,
+    report: Report,
+) -> list[bytes]:
+    """Every entry's leaf hash, each prefix that a signed checkpoint names checked against
+    its root, the whole against the signed root, and every source signature; a failure is
+    located at the first entry the log's own proofs show changed."""
+    hashes: list[bytes] = []
+    compact = merkle.CompactRange()
+    unattested: VerificationFailedError | None = None
+    if 0 in history:
+        if history[0] != merkle.EMPTY_ROOT:
+            raise VerificationFailedError("history", "a signed empty log with a wrong root")
+        report.history_checked += 1
+    for index, item in _entries(log, signed.size):
+        digest = entry_hash(index, item, report.withheld)
+        if not item.get("withheld") and unattested is None:
+            # Reported after the tree's checks, which locate a rewrite more precisely.
+            try:
+                attest.check(index, b64(item.get("leaf")))
+            except VerificationFailedError as exc:
+                unattested = exc
+        hashes.append(digest)
+        compact.append(digest)
+        wanted = history.get(compact.size)
+        if wanted is None:
+            continue
+        if compact.root() != wanted:
+            raise VerificationFailedError(
+                "history",
+                f"the entries do not match the signed checkpoint of size {compact.size}; "
+                + LOCATED,
+                _first_divergence(log, hashes, signed),
+            )
+        report.history_checked += 1
+    report.entries = compact.size
+    _check_notices(log, report.withheld, hashes, signed.size)
+    if compact.root() != signed.root:
+        raise VerificationFailedError(
+            "root",
+            "the entries do not hash to the signed root; " + LOCATED,
+            _first_divergence(log, hashes, signed),
+        )
+    if unattested is not None:
+        raise unattested
+    return hashes
+
+
+def _check_consistency(log: _Log, kept: Checkpoint, signed: Checkpoint) -> None:
+    proof = log.hashes("/v1/log/proof/consistency", first=kept.size, second=signed.size)
+    if not merkle.verify_consistency(kept.size, signed.size, kept.root, signed.root, proof):
+        raise VerificationFailedError(
+            "consistency",
+            f"the log's consistency proof from size {kept.size} to {signed.size} "
+            "does not join the two signed roots: the log was rewritten",
+        )
+
+
+def _check_inclusions(log: _Log, hashes: Sequence[bytes], signed: Checkpoint, proofs: int) -> int:
+    """Inclusion proofs for a sample of the entries (or all); how many were checked."""
+    checked = 0
+    for index in _sample(signed.size, proofs):
+        proof = log.hashes("/v1/log/proof/inclusion", index=index, tree_size=signed.size)
+        if not merkle.verify_inclusion(hashes[index], index, signed.size, proof, signed.root):
+            raise VerificationFailedError(
+                "inclusion",
+                f"the log's inclusion proof in size {signed.size} does not verify",
+                index,
+            )
+        checked += 1
+    return checked
