@@ -172,6 +172,7 @@ class Loader:
         }
 
     def load(self, trip: Trip) -> str:
+        """Take one trip as far as its story goes, each step as the city's staff would."""
         writer, approver, reporter = (self.keys[r] for r in ("writer", "approver", "reporter"))
         created = self.call("POST", "/v1/trips", writer, self.body(trip), f"{trip.code}:create")
         path = f"/v1/trips/{created['id']}"
@@ -183,73 +184,84 @@ class Loader:
             approval["urgency_justification"] = trip.reason
         self.call("POST", f"{path}/approve", approver, approval, f"{trip.code}:approve")
         if trip.story in ("amended", "corrected"):
-            verb = "amend" if trip.story == "amended" else "correct"
-            changed = self.call(
-                "POST",
-                f"{path}/{verb}",
-                writer,
-                {"changes": trip.change, "reason": trip.reason},
-                f"{trip.code}:{verb}",
-            )
-            if changed.get("pending_change"):  # travellers, dates or costs: another holder
-                self.call("POST", f"{path}/change/approve", approver, {}, f"{trip.code}:change")
+            self.change(trip, path)
         if trip.story == "cancelled":
             self.call(
                 "POST", f"{path}/cancel", writer, {"reason": trip.reason}, f"{trip.code}:cancel"
             )
         if trip.story in ("completed", "reported", "closed"):
-            actual = [
-                {
-                    "category": c,
-                    "payer": p,
-                    "payer_name": name,
-                    **self.money(a, cur, Decimal("0.96") if c == "airfare" else Decimal(1)),
-                }
-                for c, p, name, a, cur in trip.budget
-            ]
-            self.call(
-                "POST",
-                f"{path}/complete",
-                reporter,
-                {"actual_costs": actual},
-                f"{trip.code}:complete",
-            )
+            self.complete(trip, path)
         if trip.story in ("reported", "closed"):
-            report = {
-                "summary": trip.summary,
-                "results": [
-                    {"outcome_id": f"o{n}", "achieved": a, "result": r}
-                    for n, (a, r) in enumerate(trip.results, 1)
-                ],
-                "documents": [
-                    {
-                        "title": "Trip report (PDF)",
-                        "url": f"https://example.org/reports/{trip.code}.pdf",
-                    }
-                ],
-                "followups": [
-                    {"commitment": c, "owner_department": o, "due_date": self.day(due)}
-                    for c, o, due, _, _ in trip.followups
-                ],
-            }
-            self.call("POST", f"{path}/report", reporter, report, f"{trip.code}:report")
-            for n, (_, _, _, status, evidence) in enumerate(trip.followups, 1):
-                if status != "open":
-                    update = {
-                        "status": status,
-                        "evidence": evidence,
-                        "note": "Updated by the owner department.",
-                    }
-                    self.call(
-                        "PATCH",
-                        f"{path}/followups/f{n}",
-                        reporter,
-                        update,
-                        f"{trip.code}:followup:{n}",
-                    )
+            self.report(trip, path)
         if trip.story == "closed":
             self.call("POST", f"{path}/close", reporter, {}, f"{trip.code}:close")
         return str(created.get("reference", created["id"]))
+
+    def change(self, trip: Trip, path: str) -> None:
+        """An amendment or a correction; one that waits for another holder gets approved."""
+        verb = "amend" if trip.story == "amended" else "correct"
+        changed = self.call(
+            "POST",
+            f"{path}/{verb}",
+            self.keys["writer"],
+            {"changes": trip.change, "reason": trip.reason},
+            f"{trip.code}:{verb}",
+        )
+        if changed.get("pending_change"):  # travellers, dates or costs: another holder
+            self.call(
+                "POST", f"{path}/change/approve", self.keys["approver"], {}, f"{trip.code}:change"
+            )
+
+    def complete(self, trip: Trip, path: str) -> None:
+        """The actual costs: as budgeted, airfares a little cheaper."""
+        actual = [
+            {
+                "category": c,
+                "payer": p,
+                "payer_name": name,
+                **self.money(a, cur, Decimal("0.96") if c == "airfare" else Decimal(1)),
+            }
+            for c, p, name, a, cur in trip.budget
+        ]
+        self.call(
+            "POST",
+            f"{path}/complete",
+            self.keys["reporter"],
+            {"actual_costs": actual},
+            f"{trip.code}:complete",
+        )
+
+    def report(self, trip: Trip, path: str) -> None:
+        """The report with its follow-ups, then each follow-up's progress since."""
+        reporter = self.keys["reporter"]
+        report = {
+            "summary": trip.summary,
+            "results": [
+                {"outcome_id": f"o{n}", "achieved": a, "result": r}
+                for n, (a, r) in enumerate(trip.results, 1)
+            ],
+            "documents": [
+                {
+                    "title": "Trip report (PDF)",
+                    "url": f"https://example.org/reports/{trip.code}.pdf",
+                }
+            ],
+            "followups": [
+                {"commitment": c, "owner_department": o, "due_date": self.day(due)}
+                for c, o, due, _, _ in trip.followups
+            ],
+        }
+        self.call("POST", f"{path}/report", reporter, report, f"{trip.code}:report")
+        for n, (_, _, _, status, evidence) in enumerate(trip.followups, 1):
+            if status != "open":
+                update = {
+                    "status": status,
+                    "evidence": evidence,
+                    "note": "Updated by the owner department.",
+                }
+                self.call(
+                    "PATCH", f"{path}/followups/f{n}", reporter, update, f"{trip.code}:followup:{n}"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
