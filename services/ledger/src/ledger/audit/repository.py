@@ -1,13 +1,13 @@
 """The auditors' queries over the log: entries by trip, source, type, tag or date."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from ledger.log.models import Entry, TripTag
+from ledger.log.repository import LEAF, Leaf, leaves
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,13 @@ class Filters:
     until: date | None = None
 
 
-def search(session: Session, filters: Filters, after: int, limit: int) -> Sequence[Entry]:
+def search(session: Session, filters: Filters, after: int, limit: int) -> list[Leaf]:
     """The entries after index ``after`` that match every filter given, in log order.
 
     A department or SDG goal matches every entry of a trip that was ever tagged
     with it, so a trip's whole history comes back, not only the entries that name it.
     """
-    query = select(Entry).where(col(Entry.index) > after)
+    query = select(*LEAF).where(col(Entry.index) > after)
     if filters.trip_id is not None:
         query = query.where(col(Entry.trip_id) == str(filters.trip_id))
     if filters.source is not None:
@@ -46,14 +46,15 @@ def search(session: Session, filters: Filters, after: int, limit: int) -> Sequen
     if filters.until is not None:
         end = (filters.until + timedelta(days=1)).isoformat()
         query = query.where(col(Entry.occurred_at) < end)
-    return session.exec(query.order_by(col(Entry.index)).limit(limit)).all()
+    return leaves(query.order_by(col(Entry.index)).limit(limit), session)
 
 
-def trip_entries(session: Session, trip_id: uuid.UUID, size: int, limit: int) -> Sequence[Entry]:
+def trip_entries(session: Session, trip_id: uuid.UUID, size: int, limit: int) -> list[Leaf]:
     """The entries of one trip in a tree of ``size``, in log order."""
-    return session.exec(
-        select(Entry)
+    return leaves(
+        select(*LEAF)
         .where(col(Entry.trip_id) == str(trip_id), col(Entry.index) < size)
         .order_by(col(Entry.index))
-        .limit(limit)
-    ).all()
+        .limit(limit),
+        session,
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -15,7 +15,7 @@ from ledger.audit import repository
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
 from ledger.log import repository as log_repository
-from ledger.log.entries import log_entries
+from ledger.log.entries import json_line, json_response, log_entries
 from ledger.log.repository import NodeStore
 from ledger.log.schemas import LogEntry, b64
 from periplus import merkle
@@ -45,7 +45,11 @@ class TripProofs(BaseModel):
     entries: list[ProvenEntry]
 
 
-@router.get("/entries", summary="Entries by trip, source, type, department, SDG goal or date")
+@router.get(
+    "/entries",
+    summary="Entries by trip, source, type, department, SDG goal or date",
+    response_model=Found,
+)
 def search(
     session: SessionDep,
     trip_id: uuid.UUID | None = None,
@@ -57,18 +61,21 @@ def search(
     until: Annotated[date | None, Query(description="occurred on or before (UTC)")] = None,
     after: Annotated[int, Query(ge=-1, le=2**53)] = -1,
     limit: Annotated[int, Query(ge=1, le=PAGE)] = 100,
-) -> Found:
+) -> Response:
     filters = repository.Filters(trip_id, source, type, department, sdg, since, until)
     rows = repository.search(session, filters, after, limit)
-    return Found(
-        entries=log_entries(session, rows),
-        next_after=rows[-1].index if len(rows) == limit else None,
+    return json_response(
+        {
+            "entries": log_entries(session, rows),
+            "next_after": rows[-1][0] if len(rows) == limit else None,
+        }
     )
 
 
 @router.get(
     "/trips/{trip_id}",
     summary="Every entry of a trip with its inclusion proof against one signed checkpoint",
+    response_model=TripProofs,
 )
 def trip_proofs(
     request: Request,
@@ -77,7 +84,7 @@ def trip_proofs(
     tree_size: Annotated[
         int | None, Query(ge=1, le=2**53, description="a signed size; else the latest")
     ] = None,
-) -> TripProofs:
+) -> Response:
     policy = request.app.state.policy
     if tree_size is None:
         signed = cosigning.served(session, policy)
@@ -88,25 +95,27 @@ def trip_proofs(
     rows = repository.trip_entries(session, trip_id, signed.size, PAGE)
     if not rows:
         raise NotFoundError(f"No entry of trip {trip_id} in that checkpoint.")
-    ranges = {row.index: merkle.inclusion_ranges(row.index, signed.size) for row in rows}
+    ranges = {index: merkle.inclusion_ranges(index, signed.size) for index, _ in rows}
     wanted = {n for rs in ranges.values() for a, b in rs for n in merkle.range_nodes(a, b)}
     found = NodeStore(session).get_nodes(wanted)
     proven = [
-        ProvenEntry(
-            **entry.model_dump(),
-            proof=[
+        {
+            **entry,
+            "proof": [
                 b64(merkle.fold([found[n] for n in merkle.range_nodes(a, b)]))
-                for a, b in ranges[entry.index]
+                for a, b in ranges[entry["index"]]
             ],
-        )
+        }
         for entry in log_entries(session, rows)
     ]
-    return TripProofs(
-        trip_id=str(trip_id),
-        tree_size=signed.size,
-        root=b64(signed.root),
-        checkpoint=cosigning.served_note(signed, policy),
-        entries=proven,
+    return json_response(
+        {
+            "trip_id": str(trip_id),
+            "tree_size": signed.size,
+            "root": b64(signed.root),
+            "checkpoint": cosigning.served_note(signed, policy),
+            "entries": proven,
+        }
     )
 
 
@@ -145,7 +154,7 @@ def export(
                 page = log_entries(session, rows)
             if not page:
                 return
-            yield "".join(e.model_dump_json() + "\n" for e in page).encode()
-            after = page[-1].index
+            yield b"".join(json_line(entry) for entry in page)
+            after = page[-1]["index"]
 
     return StreamingResponse(lines(), media_type="application/jsonl")

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Executable, and_, func, or_
 from sqlmodel import Session, col, select
 
 from ledger.log.models import Entry, KeyRotation, Node, SignedCheckpoint, Withholding
@@ -62,13 +62,39 @@ def checkpoints_after(session: Session, after: int, limit: int) -> Sequence[Sign
     ).all()
 
 
-def entries_between(session: Session, start: int, end: int) -> Sequence[Entry]:
+# An entry as the API reads it: its index and its leaf bytes. Plain tuples, not ORM
+# objects: pages of a thousand entries are read for every catch-up and every audit.
+Leaf = tuple[int, bytes]
+LEAF = (col(Entry.index), col(Entry.leaf))
+
+
+def leaves(query: Executable, session: Session) -> list[Leaf]:
+    return [(index, leaf) for index, leaf in session.execute(query)]
+
+
+def entries_between(session: Session, start: int, end: int) -> list[Leaf]:
     """The entries from ``start`` (inclusive) to ``end`` (exclusive), in order."""
-    return session.exec(
-        select(Entry)
+    return leaves(
+        select(*LEAF)
         .where(col(Entry.index) >= start, col(Entry.index) < end)
-        .order_by(col(Entry.index))
-    ).all()
+        .order_by(col(Entry.index)),
+        session,
+    )
+
+
+def leaf_hashes(session: Session, indices: Sequence[int]) -> dict[int, bytes]:
+    """The leaf hashes the tree keeps for ``indices`` (level 0 of the node table)."""
+    if not indices:
+        return {}
+    rows = session.execute(
+        select(col(Node.index), col(Node.hash)).where(
+            col(Node.level) == 0, col(Node.index).in_(indices)
+        )
+    )
+    found = {index: digest for index, digest in rows}
+    if len(found) != len(set(indices)):
+        raise LookupError(f"the tree lacks leaves {sorted(set(indices) - found.keys())[:5]}")
+    return found
 
 
 def withholdings(session: Session, indices: Iterable[int]) -> dict[int, Withholding]:

@@ -3,13 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
 from ledger.ingest import repository as ingest_repository
 from ledger.log import repository
-from ledger.log.entries import log_entries
+from ledger.log.entries import json_response, log_entries
 from ledger.log.models import Entry
 from ledger.log.repository import NodeStore, tree_size
 from ledger.log.rotation import current_key
@@ -186,13 +186,17 @@ def checkpoints(
     )
 
 
-@router.get("/entries", summary="Entries from start (inclusive) to end (exclusive)")
-def entries(session: SessionDep, start: Index, end: Index) -> Entries:
+@router.get(
+    "/entries",
+    summary="Entries from start (inclusive) to end (exclusive)",
+    response_model=Entries,
+)
+def entries(session: SessionDep, start: Index, end: Index) -> Response:
     if end < start:
         raise BadRequestError("end must not be less than start.")
     end = min(end, start + MAX_ENTRIES)
     rows = repository.entries_between(session, start, end)
-    return Entries(entries=log_entries(session, rows))
+    return json_response({"entries": log_entries(session, rows)})
 
 
 def _within(session: SessionDep, size: int) -> None:
