@@ -10,7 +10,7 @@ from ledger.deps import SessionDep
 from ledger.ingest import repository as ingest_repository
 from ledger.log import repository
 from ledger.log.entries import json_response, log_entries
-from ledger.log.models import Entry
+from ledger.log.models import Entry, Withholding
 from ledger.log.repository import NodeStore, tree_size
 from ledger.log.rotation import current_key
 from ledger.log.schemas import (
@@ -144,7 +144,7 @@ def receipt(request: Request, session: SessionDep, index: Index) -> PlainTextRes
             headers={"Retry-After": "1"},
         )
     entry = session.get(Entry, index)
-    held = repository.withholdings(session, [index]).get(index)
+    held = session.get(Withholding, index)
     if entry is None:
         raise NotFoundError(f"The log has no entry {index}.")
     if held is not None:
