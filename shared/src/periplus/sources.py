@@ -165,8 +165,12 @@ class SourceKeys:
     def follow(self, envelope: Envelope) -> Verifier | None:
         """Take up the key that a checked ``source.key_rotated`` event names.
 
-        The key that signed the rotation signs nothing after it. Returns the
-        new key, or None if the event is no rotation.
+        The key that signed the rotation signs nothing after it. Only a key in
+        force may rotate: a retired key is the one most likely to have leaked,
+        and a rotation it signed at one of its old seqs would otherwise name a
+        key of the attacker's for every seq to come. The rotation that retired
+        it, read again, is taken as it was. Returns the new key, or None if the
+        event is no rotation.
         """
         if envelope.type != ROTATION:
             return None
@@ -178,6 +182,15 @@ class SourceKeys:
         if new.name != envelope.source:
             raise EventRejectedError(f"the new key is not named {envelope.source}")
         keys = self._keys[envelope.source]
+        retired = keys[old.key_id].last
+        if retired is not None:
+            successor = keys.get(new.key_id)
+            if retired == envelope.seq and successor and successor.first == retired + 1:
+                return new  # the rotation already followed, read again
+            raise EventRejectedError(
+                f"key {old.key_id.hex()} of {envelope.source} was retired at seq {retired}; "
+                "only a key in force may name another"
+            )
         keys[old.key_id].last = envelope.seq
         if new.key_id not in keys:
             self.trust(envelope.source, new, first=envelope.seq + 1)

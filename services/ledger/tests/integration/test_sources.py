@@ -168,3 +168,35 @@ def test_a_rotation_signed_by_the_key_in_force_hands_over_to_the_new_key(
     assert again.keys.check(by_new) == new.verifier
     with pytest.raises(ValueError, match="retired"):
         again.keys.check(by_old)
+
+
+def test_a_leaked_retired_key_can_neither_name_a_key_nor_take_a_seq(ledger: Ledger) -> None:
+    """The city rotated away from a key that then leaked. Whoever holds it and can write to
+    the broker signs a rotation at an old seq naming a key of their own, then an event
+    with it: neither is logged, and the city's real next event still takes its seq."""
+    trip = uuid.uuid4()
+    new, attacker = forged_signer(), forged_signer()
+    ingestor = Ingestor(
+        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
+    )
+
+    def take(*envelopes: Envelope) -> None:
+        with Session(ledger.engine) as session:
+            records = [Record("t", 0, i, None, e.leaf) for i, e in enumerate(envelopes)]
+            ingestor.handle(session, ingestor.prepare(records))
+            session.commit()
+
+    def rotation(seq: int, to: Signer) -> Envelope:
+        data = sources.rotation_data(to.verifier)
+        return sources.sign(
+            SOURCE_SIGNER, seq=seq, type_=sources.ROTATION, trip_id=sources.NO_TRIP, data=data
+        )
+
+    real = [make_event(1, trip), rotation(2, new), make_event(3, trip, signer=new)]
+    take(*real[:2])
+    take(rotation(1, attacker), make_event(3, trip, signer=attacker))
+    take(real[2])
+    assert [e["id"] for e in logged(ledger)] == [str(e.id) for e in real]
+    reasons = [q["reason"] for q in ledger.get("/v1/log/quarantine").json()["events"]]
+    assert any("retired at seq 2; only a key in force" in r for r in reasons)
+    assert not any("another event" in r for r in reasons)  # no alarm on the real seq 3
