@@ -398,6 +398,36 @@ def test_a_page_that_differs_from_the_signed_record_names_the_difference(
     assert errors == []
 
 
+def test_an_amount_or_a_date_shown_otherwise_than_signed_is_named(
+    browser: Browser, site: Site
+) -> None:
+    """The value a fact carries for the script may be right while the text beside it is not
+    (a rendering fault, a page altered in a cache): the reader's text is what is checked."""
+    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    result, _ = _verify(page, 0)
+    assert result == "ok"
+    page.reload()
+    shown = "button.verify[data-index='0']"
+    row = f"tr:has({shown})"
+    page.evaluate(
+        """([row]) => {
+        const cell = document.querySelector(`${row} [data-fact="data.trip.budget_total"]`);
+        cell.textContent = "$40.00";
+        document.querySelector(`${row} [data-fact="data.trip.departure_date"]`)
+          .textContent = "Jan 1, 2030";
+      }""",
+        [row],
+    )
+    result, words = _verify(page, 0)
+    assert result == "fail"
+    assert words.splitlines()[0] == (
+        "✗ Not verified: the page shows the departure date as Jan 1, 2030, but the signed "
+        "record says Mar 10, 2026; the page shows the budgeted total as $40.00, but the "
+        "signed record says $4,000.00."
+    )
+    assert errors == []
+
+
 def test_an_entry_that_is_another_trips_fails(browser: Browser, site: Site) -> None:
     page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
     # The page claims entry 5 (another trip's) is this trip's approval.

@@ -328,6 +328,24 @@
     return typeof value === "object" ? JSON.stringify(value) : String(value);
   }
 
+  // The digits of a text in order: what an amount, a date or a time says, whatever the
+  // separators, spaces, symbols or month names of the formatter that wrote it.
+  const digits = (text) => String(text).replace(/[^0-9]+/g, "");
+
+  // Whether the text the reader sees says the signed value. Amounts, dates and times are
+  // formatted on the server and here by two libraries that may space or abbreviate
+  // differently, but never write other digits; words and ids must match exactly. The kind
+  // of entry is a sentence on the page: its marked value is what is checked.
+  function says(kind, seen, signed) {
+    if (kind === "text" || kind === "id") return seen === String(signed);
+    if (kind === "money" || kind === "date" || kind === "time" || kind === "number") {
+      return digits(seen) === digits(display(kind, signed));
+    }
+    if (kind === "followup") return seen === display(kind, signed);
+    if (kind === "list") return Array.isArray(signed) && seen === signed.map(String).join(", ");
+    return true;
+  }
+
   // Every fact the page marks for this entry: in its own row, and elsewhere by data-entry.
   function differences(button, index, event) {
     const row = button.closest("tr");
@@ -342,8 +360,7 @@
       let value;
       try { value = JSON.parse(element.dataset.value); } catch (e) { value = undefined; }
       const signed = lookup(event, element.dataset.fact);
-      const plain = kind === "text" || kind === "id";
-      if (equal(value, signed) && (!plain || seen === String(signed))) continue;
+      if (equal(value, signed) && says(kind, seen, signed)) continue;
       const values = { what: element.dataset.label, shown: kind === "text" ? quote(seen) : seen };
       found.push(signed === undefined ? fill(words.missing, values)
         : fill(words.differs, { ...values, signed: display(kind, signed) }));
