@@ -1,4 +1,4 @@
-"""Fixtures for the whole suite: real databases, a real broker, real HTTP servers.
+"""Fixtures for the whole suite: real databases, a real broker, a real browser.
 
 ``--db sqlite`` and ``--db postgresql`` (both by default in ``make test``)
 run every database-backed test once per backend; each test gets a database of
@@ -6,11 +6,13 @@ its own, built by the service's migrations.
 """
 
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -81,3 +83,29 @@ def broker() -> Iterator[Broker]:
     instance.start()
     yield instance
     instance.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, installed on first use: Playwright's own download needs the
+    internet, and a new machine has nothing installed by hand."""
+    if not CHROMIUM.exists():
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            # A new machine's package lists are empty until the first update.
+            for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+                subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
+        except (OSError, subprocess.SubprocessError) as exc:
+            pytest.skip(f"Chromium is not installed and `apt-get install chromium` failed: {exc}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        yield instance
+        instance.close()

@@ -59,6 +59,7 @@ from notifier.ingest import service
 from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.reader import PAGE, LedgerReader
 from notifier.main import MIGRATIONS
+from notifier.testing import SOURCE_SIGNER, life
 from periplus import db, keyfile, sources
 from periplus.events import Envelope
 from periplus.kafka import Connection, TopicReader, ensure_topic, make_producer
@@ -66,7 +67,6 @@ from periplus.local import wait_for_port
 from periplus.note import Signer
 from periplus.policy import Policy
 from periplus.testing import Broker, eventually, free_port
-from services.notifier.tests.public_samples import SOURCE_SIGNER, life
 
 BIN = Path(sys.executable).parent
 SUBSCRIBERS = 1000
@@ -516,7 +516,7 @@ def _p95(values: list[float]) -> float:
 
 
 def _approval_to_feed() -> dict[str, Any]:
-    from tests.e2e import test_flow  # the services start and act as in the end-to-end tests
+    from tests.e2e import helpers  # the services start and act as in the end-to-end tests
     from tests.e2e.system import System
 
     broker = Broker()
@@ -545,10 +545,9 @@ def _approval_to_feed() -> dict[str, Any]:
             ):
                 entries = "/v1/log/entries"
                 writer, approver = system.key("trips:write"), system.key("trips:approve")
-                if hasattr(test_flow, "register_departments"):
-                    test_flow.register_departments(trips, system.key("admin"))
+                helpers.register_departments(trips, system.key("admin"))
                 for n in range(TRIPS + 1):
-                    trip_id = test_flow.approve_trip(system, trips, writer, approver)
+                    trip_id = helpers.approve_trip(system, trips, writer, approver)
                     approved = time.perf_counter()
                     eventually(
                         lambda t=trip_id: (

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from benchmarks._postgres import create_database, drop_database
 from periplus import db
 from periplus.testing import Broker, Server
+from trips_api import state
 from trips_api.events.models import Event
 from trips_api.keys import service as keys_service
 from trips_api.main import build
@@ -120,7 +121,7 @@ def _outbox(app: Any) -> tuple[int, int, float]:
     while True:
         with Session(app.state.engine) as session:  # short transactions: SQLite locks
             events = session.exec(select(func.count()).select_from(Event)).one()
-        pending = events - (app.state.relay.published() or 0)
+        pending = events - (state.of(app).relay.published() or 0)
         if pending == 0 or time.perf_counter() - started > 30:
             return events, pending, round(time.perf_counter() - started, 2)
         time.sleep(0.05)

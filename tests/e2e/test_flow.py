@@ -16,49 +16,9 @@ from periplus.canonical import canonical_bytes
 from periplus.note import Verifier, open_checkpoint
 from periplus.testing import eventually
 from tests.e2e.conftest import StartSystem
-from tests.e2e.system import System
+from tests.e2e.helpers import approve_trip, published, register_departments
 
 pytestmark = pytest.mark.e2e
-
-
-def trip_example(trips: httpx.Client) -> dict[str, Any]:
-    """The example the OpenAPI document gives for creating a trip: what a developer pastes."""
-    operation = trips.get("/openapi.json").json()["paths"]["/v1/trips"]["post"]
-    content = operation["requestBody"]["content"]["application/json"]
-    if "examples" in content:
-        return dict(next(iter(content["examples"].values()))["value"])
-    if "example" in content:
-        return dict(content["example"])
-    ref = content["schema"]["$ref"].rsplit("/", 1)[-1]
-    schema = trips.get("/openapi.json").json()["components"]["schemas"][ref]
-    return dict(schema["examples"][0])
-
-
-def register_departments(trips: httpx.Client, admin: str) -> None:
-    """The departments that the example trip names, added to the city's registry."""
-    example = trip_example(trips)
-    for code in {example["lead_department"], *example["departments"]}:
-        name = code.replace("-", " ").capitalize()
-        added = trips.post(
-            "/v1/departments", json={"code": code, "name": name}, headers=_auth(admin)
-        )
-        assert added.status_code == 201, added.text
-
-
-def approve_trip(system: System, trips: httpx.Client, writer: str, approver: str) -> str:
-    created = trips.post("/v1/trips", json=trip_example(trips), headers=_auth(writer))
-    assert created.status_code == 201, created.text
-    trip_id = str(created.json()["id"])
-    submitted = trips.post(f"/v1/trips/{trip_id}/submit", headers=_auth(writer))
-    assert submitted.status_code == 200, submitted.text
-    approved = trips.post(f"/v1/trips/{trip_id}/approve", headers=_auth(approver))
-    assert approved.status_code == 200, approved.text
-    assert approved.json()["status"] == "approved"
-    return trip_id
-
-
-def _auth(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def ledger_events(ledger: httpx.Client) -> list[dict[str, Any]]:
@@ -140,12 +100,12 @@ def test_a_broker_that_forgets_loses_no_event(start_system: StartSystem) -> None
 
     system.stop("ledger")
     approve_trip(system, trips, writer, approver)
-    eventually(lambda: _published(trips) >= 2)  # seq 2 reached the broker...
+    eventually(lambda: published(trips) >= 2)  # seq 2 reached the broker...
     system.broker.restart()  # ...which now forgets it.
 
     for _ in range(2):
         approve_trip(system, trips, writer, approver)
-    eventually(lambda: _published(trips) >= 4, timeout=60)
+    eventually(lambda: published(trips) >= 4, timeout=60)
     system.start("ledger")
 
     events = eventually(lambda: (e := ledger_events(ledger)) and len(e) >= 4 and e, timeout=60)
@@ -157,11 +117,3 @@ def test_a_broker_that_forgets_loses_no_event(start_system: StartSystem) -> None
     approve_trip(system, trips, writer, approver)
     events = eventually(lambda: (e := ledger_events(ledger)) and len(e) >= 5 and e, timeout=60)
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
-
-
-def _published(trips: httpx.Client) -> float:
-    """How many events the trips-api relay has had acknowledged by the broker."""
-    for line in trips.get("/metrics").text.splitlines():
-        if line.startswith('outbox_published_total{topic="trips.events.v1"}'):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0

@@ -22,8 +22,8 @@ from sqlalchemy.engine import make_url
 from ledger.log.writer_lock import LOCK_KEY
 from notifier.channels.testing import Receiver
 from periplus.testing import Broker, eventually
+from tests.e2e.helpers import approve_trip, register_departments
 from tests.e2e.system import System
-from tests.e2e.test_flow import approve_trip, register_departments
 
 PAGE = 1000
 POSTGRES_URL = os.environ.get(

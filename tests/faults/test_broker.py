@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from periplus.testing import eventually
-from tests.e2e.test_flow import _published
+from tests.e2e.helpers import published
 from tests.faults.figures import record
 from tests.faults.invariants import check, settle
 from tests.faults.stack import Stack, kill_broker, running
@@ -66,6 +66,6 @@ def through_the_broker_again(stack: Stack) -> None:
     """The relay has had every event acknowledged and both consumers reach the broker:
     the catch-up endpoints were not all that carried the facts."""
     events = len(stack.source_events())
-    eventually(lambda: _published(stack.trips) >= events, timeout=30)
+    eventually(lambda: published(stack.trips) >= events, timeout=30)
     for client in (stack.ledger, stack.public):
         eventually(lambda c=client: stack.readiness(c)["broker"]["status"] == "ok", timeout=30)

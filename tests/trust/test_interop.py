@@ -13,6 +13,9 @@ import pytest
 from ledger.testing import SOURCE_SIGNER, Ledger, event
 from tests.trust.conftest import LOG_SIGNER, WitnessedLog
 
+# What Go checks is the bytes we serve, the same from either database: it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
 PROGRAM = Path(__file__).parent / "interop" / "main.go"
 GOPATH = Path("/usr/share/gocode")
 PACKAGES = ("golang-go", "golang-golang-x-mod-dev")

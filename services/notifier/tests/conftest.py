@@ -1,34 +1,23 @@
-"""Fixtures every notifier test module may use: a real Chromium, driven by Playwright."""
+"""A webhook receiver, and a notifier whose trips fly near and far; the databases, the
+broker and the browser come from the suite's own conftest."""
 
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium, installed on first use: Playwright's own download needs the
-    internet, and a new machine has nothing installed by hand."""
-    if not CHROMIUM.exists():
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        try:
-            # A new machine's package lists are empty until the first update.
-            for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-                subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
-        except (OSError, subprocess.SubprocessError) as exc:
-            pytest.skip(f"Chromium is not installed and `apt-get install chromium` failed: {exc}")
-    return CHROMIUM
+from notifier.channels.testing import Receiver
+from notifier.testing import Site, feed_travels, serve
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as instance:
         yield instance
-        instance.close()
+
+
+@pytest.fixture
+def travel_site(database_url: str) -> Iterator[Site]:
+    """A notifier that knows where the city is, with the trips of ``feed_travels``."""
+    for running in serve(database_url, city_location="Montevideo, UY", travel_co2e_budget=20):
+        feed_travels(running)
+        yield running

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from periplus.follower import Backoff
 from periplus.kafka import Connection, Record, TopicReader
 
 log = logging.getLogger(__name__)
@@ -84,21 +85,20 @@ class ConsumerLoop(threading.Thread):
             return {row.partition: row.offset for row in rows}
 
     def run(self) -> None:
-        backoff = 0.2
+        backoff = Backoff(f"consumer of {self.topic}", first=0.2, most=5.0)
         while not self._halt.is_set():
             reader: TopicReader | None = None
             try:
                 reader = TopicReader(self.connection, self.topic)
                 reader.seek(self.positions())
                 self.connected = True
-                backoff = 0.2
+                backoff.succeeded(self.topic)
                 self._consume(reader)
             except Exception as exc:
                 self.connected = False
-                log.warning("consumer stopped; will reconnect", extra={"error": repr(exc)})
+                backoff.failed(self.topic, exc)
                 self._run_tick()
-                self._halt.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+                self._halt.wait(backoff.remaining(self.topic))
             finally:
                 if reader is not None:
                     reader.close()

@@ -67,6 +67,9 @@ class Lease:
             f"UPDATE lease SET expires_at = {now} + :seconds"
             " WHERE name = :name AND holder = :holder"
         )
+        self._check = text(
+            f"SELECT 1 FROM lease WHERE name = :name AND holder = :holder AND expires_at > {now}"
+        )
 
     def held(self) -> bool:
         """Whether this process may act as the holder now (no database round trip)."""
@@ -101,6 +104,18 @@ class Lease:
             return True  # this process's view stays as it was: the commit may yet fail
         if self.held():
             log.warning("lost the lease", extra={"lease": self.name, "holder": self.holder})
+        self._until = 0.0
+        return False
+
+    def check(self, connection: Connection) -> bool:
+        """Whether this process still holds the lease, by a read alone (no write lock on
+        SQLite); the lease is not renewed. A lease found another's is given up here."""
+        if not self.held():
+            return False
+        values = {"name": self.name, "holder": self.holder}
+        if connection.execute(self._check, values).first() is not None:
+            return True
+        log.warning("lost the lease", extra={"lease": self.name, "holder": self.holder})
         self._until = 0.0
         return False
 

@@ -10,9 +10,9 @@ never loses one; a resend after a crash is a duplicate that consumers skip.
 Only the holder of the outbox's lease (``periplus.lease``, a row in the same
 database) publishes, so replicas of a service on one database do not each send
 every row: the others stand by and take over when the holder stops or its
-lease lapses. The relay renews the lease before each batch, sends the batch
-only while the lease lasts, and moves the cursor only in a transaction that
-finds the lease still its own.
+lease lapses. The relay checks the lease (a read) before each batch, renews it
+once half of it has passed, sends the batch only while the lease lasts, and
+moves the cursor only in a transaction that finds the lease still its own.
 """
 
 import logging
@@ -139,10 +139,14 @@ class OutboxRelay(threading.Thread):
             LEADING.labels(self.topic).set(self.leading)
         return self.leading
 
-    def _pending(self, limit: int) -> list[Any]:
+    def _pending(self, limit: int, *, as_holder: bool = False) -> list[Any] | None:
+        """The rows after the cursor; with ``as_holder``, None unless the lease is still
+        this relay's, checked in the same read."""
         position = self.columns[0]
         query = select(*self.columns).order_by(position).limit(limit)
         with db.reading(self.engine) as connection:
+            if as_holder and not self.lease.check(connection):
+                return None
             last = self._cursor(connection)
             if last is not None:
                 query = query.where(position > last)
@@ -151,17 +155,20 @@ class OutboxRelay(threading.Thread):
     def publish_pending(self) -> int:
         """Publish one batch of the rows after the cursor, if this relay holds the lease;
         return how many were sent."""
-        if not self._pending(1):
-            return 0
-        producer = self._producer or self._connect()  # before the lease's time starts to run
+        if self.lease.remaining() <= self.lease.seconds / 2:
+            # Renewed (a write, which on SQLite queues behind the service's own writes) only
+            # once half of it has passed, and only when there is something to send.
+            if not self._pending(1):
+                return 0
+            if self._producer is None:
+                self._connect()  # before the lease's time starts to run
+            LEADING.labels(self.topic).set(self.lease.acquire())
         # Re-checked before each batch: a relay whose lease was taken sends nothing more.
-        leading = self.lease.acquire()
-        LEADING.labels(self.topic).set(leading)
-        if not leading:
-            return 0
-        rows = self._pending(self.batch_size)  # read as the holder: the cursor is current
+        rows = self._pending(self.batch_size, as_holder=True)  # as the holder: cursor current
+        LEADING.labels(self.topic).set(self.leading)
         if not rows:
             return 0
+        producer = self._producer or self._connect()
         for row in rows:
             message = self.message(row._mapping)
             if message is None:

@@ -6,6 +6,7 @@ never floats, so that canonical bytes and sums are exact.
 """
 
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +25,27 @@ Category = Literal[
 AgendaKind = Literal["meeting", "site_visit", "session", "speech", "travel", "free_time"]
 CostCategory = Literal["airfare", "lodging", "per_diem", "registration", "local_transport", "other"]
 Payer = Literal["city", "host", "national_government", "external_grant", "other"]
-FollowupStatus = Literal["open", "in_progress", "done", "dropped"]
+
+
+class TripStatus(StrEnum):
+    """Where a trip stands in its life cycle; published from ``approved`` on."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    COMPLETED = "completed"
+    REPORTED = "reported"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class FollowupStatus(StrEnum):
+    """Where a follow-up commitment stands; ``done`` and ``dropped`` are final."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
 
 
 class _Public(BaseModel):

@@ -5,16 +5,18 @@ Every error leaves as RFC 9457 ``application/problem+json``; bad input is a
 """
 
 import asyncio
+import inspect
 import logging
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, wait
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
@@ -352,6 +354,51 @@ def ops_router(readiness: Readiness) -> APIRouter:
     return router
 
 
+class Worker(Protocol):
+    """Something a service runs beside its routes: a relay, a consumer, a periodic task.
+    ``start`` and ``stop`` may be plain or async."""
+
+    def start(self) -> object: ...
+
+    def stop(self) -> object: ...
+
+
+async def _call(step: Callable[[], object]) -> None:
+    result = step()
+    if inspect.isawaitable(result):
+        await result
+
+
+def lifespan(
+    engine: Engine,
+    migrations: Path,
+    *,
+    prepare: Callable[[], None] | None = None,
+    workers: Sequence[Worker] = (),
+    close: Sequence[Callable[[], None]] = (),
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The life of every service: migrate its database, ``prepare`` (what needs the tables
+    and must fail the start), start ``workers`` in order; at the end stop them in reverse
+    order (a worker that feeds another, listed after it, stops first), run ``close``
+    in order and dispose of the engine. A failed start stops what had started."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            stack.callback(engine.dispose)
+            for done in reversed(close):
+                stack.callback(done)
+            db.upgrade(engine, migrations)
+            if prepare is not None:
+                prepare()
+            for worker in workers:
+                await _call(worker.start)
+                stack.push_async_callback(_call, worker.stop)
+            yield
+
+    return run
+
+
 def create_app(
     *,
     service: str,
@@ -367,9 +414,9 @@ def create_app(
     ``/readyz`` requires the service's own database and, for a service that
     reaches the broker (its settings say how), reports it; a service adds its
     own checks to ``app.state.readiness``. ``headers`` go on every response that
-    does not set them itself (a service's security headers). The settings and the
-    engine are on ``app.state`` for the routes; ``app.state.stopping`` is set when the server
-    begins to stop (see ``Server``).
+    does not set them itself (a service's security headers). A service keeps what its
+    routes read in a typed state of its own (``periplus.state``); ``app.state.stopping`` is
+    set when the server begins to stop (see ``Server``).
     """
     app = FastAPI(title=title, description=description, version=VERSION, lifespan=lifespan)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]

@@ -24,6 +24,26 @@ from periplus.note import Signer
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "verify":
+        return audit.run(args)
+    settings = get_settings()
+    logs.configure("ledger", settings.log_level)
+    if args.command == "key":
+        print(f"Checkpoints of {settings.origin} are signed with this key.", file=sys.stderr)
+        print(load_signer(settings).verifier)
+        return 0
+    if args.command == "serve":
+        web.serve(build(settings), settings)
+        return 0
+    if args.command == "rotate-key":
+        return _rotate(settings, args)
+    if args.command == "resolve":
+        return _resolve(settings, args)
+    return _withhold(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP service, ingestion and checkpoint signing")
@@ -35,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "key", help="print the log's verifier key (the key file is made if missing), last line"
     )
+    _add_changes(commands)
+    return parser
+
+
+def _add_changes(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The commands that change the log in public; each waits for the writer lock."""
     held = commands.add_parser(
         "withhold", help="withhold an entry's bytes under law, with a public notice"
     )
@@ -67,23 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     rotation.add_argument(
         "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
     )
-    args = parser.parse_args(argv)
-    if args.command == "verify":
-        return audit.run(args)
-    settings = get_settings()
-    logs.configure("ledger", settings.log_level)
-    if args.command == "key":
-        print(f"Checkpoints of {settings.origin} are signed with this key.", file=sys.stderr)
-        print(load_signer(settings).verifier)
-        return 0
-    if args.command == "serve":
-        web.serve(build(settings), settings)
-        return 0
-    if args.command == "rotate-key":
-        return _rotate(settings, args)
-    if args.command == "resolve":
-        return _resolve(settings, args)
-    return _withhold(settings, args)
 
 
 @contextmanager

@@ -2,8 +2,7 @@
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,13 +24,15 @@ from ledger.log.service import announcement, sign_checkpoint
 from ledger.log.signing import Keys
 from ledger.log.writer_lock import Worker, Writer, WriterLock
 from ledger.settings import Settings, get_settings
+from ledger.state import State
 from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
 from periplus.policy import Policy, parse_policy
 from periplus.sources import SourceKeys
-from periplus.web import CheckFailedError, create_app
+from periplus.state import readiness_of, set_state
+from periplus.web import CheckFailedError, create_app, lifespan
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
@@ -95,58 +96,12 @@ def build(settings: Settings | None = None) -> FastAPI:
     keys = Keys(settings)
     lock = WriterLock(engine, settings.writer_lease)
     http = httpx.Client(timeout=settings.http_timeouts())
-    ingestor = Ingestor(
-        engine,
-        {name: source.url for name, source in settings.sources.items()},
-        http,
-        SourceKeys.configured({name: source.keys for name, source in settings.sources.items()}),
-    )
-    if not settings.sources:
-        log.warning("no sources are configured (LEDGER_SOURCES): the log will take no events")
-
+    ingestor = _ingestor(engine, settings, http)
     policy = load_policy(settings)
     witness_http = httpx.Client(timeout=settings.http_timeouts(settings.witness_timeout))
 
     def workers() -> list[Worker]:
-        witnessing = (
-            Witnessing(engine, policy, witness_http, settings.checkpoint_interval)
-            if policy is not None
-            else None
-        )
-        relay = OutboxRelay(
-            engine,
-            (Entry.index, Entry.trip_id, Entry.leaf),
-            RelayCursor,
-            settings.entries_topic,
-            settings.kafka_connection(),
-            announcement,
-            lease_seconds=settings.writer_lease,  # lapses with a vanished writer's role
-        )
-        return [
-            *([witnessing] if witnessing is not None else []),
-            Periodic(
-                "checkpointer",
-                settings.checkpoint_interval,
-                lambda: _checkpointer(
-                    engine,
-                    keys,
-                    lock,
-                    witnessing.notify if witnessing is not None else lambda: None,
-                ),
-            ),
-            relay,
-            ConsumerLoop(
-                engine,
-                settings.kafka_connection(),
-                settings.trips_topic,
-                ConsumerOffset,
-                ingestor.handle,
-                tick=ingestor.tick,
-                tick_seconds=settings.catchup_interval,
-                on_commit=relay.notify,
-                prepare=ingestor.prepare,
-            ),
-        ]
+        return _writer_workers(engine, settings, keys, lock, ingestor, policy, witness_http)
 
     writer = Writer(
         lock,
@@ -155,18 +110,10 @@ def build(settings: Settings | None = None) -> FastAPI:
         on_acquire=lambda: _become_writer(engine, keys, lock, ingestor),
     )
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db.upgrade(engine, MIGRATIONS)
+    def prepare() -> None:
         with contextlib.suppress(CheckFailedError):  # a rolled-back database is logged at once
             keys.last_signed.probe(engine)
         writer.try_now()
-        writer.start()
-        yield
-        writer.stop()
-        http.close()
-        witness_http.close()
-        engine.dispose()
 
     app = create_app(
         service="ledger",
@@ -174,14 +121,85 @@ def build(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         engine=engine,
-        lifespan=lifespan,
+        lifespan=lifespan(
+            engine,
+            MIGRATIONS,
+            prepare=prepare,
+            workers=[writer],
+            close=[http.close, witness_http.close],
+        ),
     )
-    app.state.keys, app.state.policy = keys, policy
-    app.state.ingestor, app.state.writer = ingestor, writer
-    app.state.readiness.report("writer", lambda: {"writer": writer.is_writer})  # standby serves
-    app.state.readiness.report("signing", lambda: keys.last_signed.probe(engine))
-    app.state.readiness.report("sources", lambda: held_sources(engine, ingestor.sources))
+    set_state(app, State(settings, engine, keys, policy, ingestor, writer))
+    readiness = readiness_of(app)
+    readiness.report("writer", lambda: {"writer": writer.is_writer})  # standby serves
+    readiness.report("signing", lambda: keys.last_signed.probe(engine))
+    readiness.report("sources", lambda: held_sources(engine, ingestor.sources))
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(tiles_routes.router)
     return app
+
+
+def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingestor:
+    """The ingestor of every configured source's events, with the source's keys."""
+    if not settings.sources:
+        log.warning("no sources are configured (LEDGER_SOURCES): the log will take no events")
+    return Ingestor(
+        engine,
+        {name: source.url for name, source in settings.sources.items()},
+        http,
+        SourceKeys.configured({name: source.keys for name, source in settings.sources.items()}),
+    )
+
+
+def _writer_workers(
+    engine: Engine,
+    settings: Settings,
+    keys: Keys,
+    lock: WriterLock,
+    ingestor: Ingestor,
+    policy: Policy | None,
+    witness_http: httpx.Client,
+) -> list[Worker]:
+    """What runs only while this process is the writer: witnessing (with a policy), the
+    checkpointer, the relay of entries and the consumer of events, made afresh each time
+    it becomes the writer."""
+    witnessing = (
+        Witnessing(engine, policy, witness_http, settings.checkpoint_interval)
+        if policy is not None
+        else None
+    )
+    relay = OutboxRelay(
+        engine,
+        (Entry.index, Entry.trip_id, Entry.leaf),
+        RelayCursor,
+        settings.entries_topic,
+        settings.kafka_connection(),
+        announcement,
+        lease_seconds=settings.writer_lease,  # lapses with a vanished writer's role
+    )
+    return [
+        *([witnessing] if witnessing is not None else []),
+        Periodic(
+            "checkpointer",
+            settings.checkpoint_interval,
+            lambda: _checkpointer(
+                engine,
+                keys,
+                lock,
+                witnessing.notify if witnessing is not None else lambda: None,
+            ),
+        ),
+        relay,
+        ConsumerLoop(
+            engine,
+            settings.kafka_connection(),
+            settings.trips_topic,
+            ConsumerOffset,
+            ingestor.handle,
+            tick=ingestor.tick,
+            tick_seconds=settings.catchup_interval,
+            on_commit=relay.notify,
+            prepare=ingestor.prepare,
+        ),
+    ]

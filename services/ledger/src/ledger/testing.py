@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from ledger import state
 from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import source_signer
@@ -86,7 +87,7 @@ class Ledger:
 
     @property
     def is_writer(self) -> bool:
-        return bool(self.app.state.writer.is_writer)
+        return state.of(self.app).writer.is_writer
 
     def append(self, envelopes: list[Envelope], checkpoint: bool = True) -> None:
         with Session(self.engine) as session:
@@ -144,4 +145,5 @@ def serve(database_url: str, **overrides: Any) -> Iterator[Ledger]:
     settings = ledger_settings(database_url, **overrides)
     app = build(settings)
     with Server(app) as server, httpx.Client(timeout=30) as http:
-        yield Ledger(server.url, app.state.engine, app.state.keys.signer, settings, http, app)
+        kept = state.of(app)
+        yield Ledger(server.url, kept.engine, kept.keys.signer, settings, http, app)

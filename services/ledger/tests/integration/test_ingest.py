@@ -14,6 +14,7 @@ from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, Ledger, event, source_keys
 from periplus.errors import ProblemError
 from periplus.events import Envelope, parse_envelope
+from periplus.follower import Backoff
 from periplus.testing import Server
 from periplus.web import install_problem_handlers
 
@@ -54,7 +55,11 @@ def test_gaps_are_filled_in_order_and_a_down_source_is_caught_up_later(
 ) -> None:
     origin, url = source
     arrived = [e for e in origin.events if e["seq"] in (1, 4, 5, 8)]
-    ingestor = Ingestor(ledger.engine, {SOURCE: url}, httpx.Client(timeout=5), source_keys())
+    now = [0.0]  # the back-off's clock: time passes when the test says so
+    backoff = Backoff("catch-up", clock=lambda: now[0])
+    ingestor = Ingestor(
+        ledger.engine, {SOURCE: url}, httpx.Client(timeout=5), source_keys(), backoff
+    )
 
     def ingest(events: list[dict[str, Any]]) -> None:
         with Session(ledger.engine) as session:
@@ -68,7 +73,9 @@ def test_gaps_are_filled_in_order_and_a_down_source_is_caught_up_later(
     ingest(arrived[3:])  # 8 waits: 6 and 7 cannot be fetched now
     assert seqs(ledger) == [1, 2, 3, 4, 5]
     origin.up = True
-    ingestor._retry_at.clear()  # skip the back-off wait rather than sleep through it
+    assert ingestor.catch_up() == 0  # backing off: the source is not asked
+    assert origin.calls == 2
+    now[0] += 60
     assert ingestor.catch_up() == 3
     assert seqs(ledger) == list(range(1, 9))
     ingest(arrived)  # a redelivery changes nothing

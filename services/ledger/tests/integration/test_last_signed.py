@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from ledger import state
 from ledger.log.last_signed import RollbackError
 from ledger.log.service import sign_checkpoint
 from ledger.testing import Ledger, event, serve
@@ -31,7 +32,7 @@ LATER = [event(seq, TRIP) for seq in (4, 5)]
 def sign(ledger: Ledger) -> None:
     """Sign as the service does: checked against, and recorded in, the file."""
     with Session(ledger.engine) as session:
-        sign_checkpoint(session, ledger.signer, ledger.app.state.keys.last_signed)
+        sign_checkpoint(session, ledger.signer, state.of(ledger.app).keys.last_signed)
         session.commit()
 
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from ledger import state
 from ledger.testing import SEED, Ledger, event, serve
 from periplus.cosignature import Cosigner
 from periplus.kafka import ensure_topic, make_producer
@@ -110,11 +111,11 @@ def test_a_writer_that_stops_renewing_loses_its_lease_and_signs_nothing(
     caplog.set_level(logging.WARNING, logger="ledger.main")
     with serve(database_url, **options) as writer, serve(database_url, **options) as reader:
         assert writer.is_writer
-        writer.app.state.writer.retry_seconds = 3600  # renews no more from its next wait
+        state.of(writer.app).writer.retry_seconds = 3600  # renews no more from its next wait
         started = time.monotonic()
         eventually(lambda: reader.is_writer, timeout=10)
         took_over = time.monotonic() - started
-        lock = writer.app.state.writer.lock
+        lock = state.of(writer.app).writer.lock
         assert not lock.lease_valid()
         eventually(lambda: "the writer's lease ran out" in caplog.text, timeout=5)
         producer = make_producer(broker.connection)

@@ -3,10 +3,13 @@
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import Session
 
 from ledger import cli
+from ledger.ingest.models import Quarantined
 from ledger.settings import get_settings
 from ledger.testing import SEED, event, serve
 from periplus.verify import verify_log
@@ -52,15 +55,23 @@ def test_a_fact_is_withheld_from_every_entry_that_repeats_it(
     trip, other = uuid.uuid4(), uuid.uuid4()
     name = "Andrés Rocha"
     traveller = {"trip": {"travellers": [{"name": name, "position": "Director of Culture"}]}}
+    first = event(1, trip, data=traveller)
     with serve(environment) as ledger:
         ledger.append(
             [
-                event(1, trip, data=traveller),
+                first,
                 event(2, trip, data={"reference": "MVD-2026-0001"}),
                 event(3, trip, "trip.amended", {**traveller, "reason": "dates moved"}),
                 event(4, other, data=traveller),
             ]
         )
+        with Session(ledger.engine) as session:
+            forged = json.dumps({"data": traveller, "trip_id": str(trip)}).encode()
+            for raw, why in ((first.leaf, "sent again"), (forged, "forged"), (b"{}", "odd")):
+                session.add(
+                    Quarantined(received_at=datetime.now(UTC), origin="t/0/1", reason=why, raw=raw)
+                )
+            session.commit()
     command = ["withhold", "--trip", str(trip), "--fact", name, "--reason", "a protected name"]
     assert cli.main([*command, "--legal-basis", "Law 18.331, art. 9"]) == 0
     said = capsys.readouterr().out
@@ -80,3 +91,9 @@ def test_a_fact_is_withheld_from_every_entry_that_repeats_it(
         # Another trip's entries are another order's business.
         [untouched] = ledger.get("/v1/log/entries", start=3, end=4).json()["entries"]
         assert untouched["event"]["trip_id"] == str(other)
+        # Copies refused before (the event sent again, a forgery that repeats the name)
+        # keep their reasons in the public quarantine, not their bytes.
+        refused = ledger.get("/v1/log/quarantine").json()["events"]
+        assert [q["raw"] for q in refused] == ["", "", "{}"]
+        assert all("(bytes withheld with entry" in q["reason"] for q in refused[:2])
+        assert name not in json.dumps(refused, ensure_ascii=False)

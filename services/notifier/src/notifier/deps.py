@@ -4,9 +4,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from notifier import state
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+    with Session(state.of(request.app).engine) as session:
         yield session
 
 

@@ -1,7 +1,5 @@
 """The notifier application: public pages and feeds of the ledger's verified entries."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,17 +10,19 @@ from notifier import readiness
 from notifier import trust as trust_config
 from notifier.channels.runtime import Channels
 from notifier.ingest import routes as quarantine_routes
-from notifier.ingest.follower import Follower
+from notifier.ingest.follower import follower_schedule
 from notifier.ingest.ingestor import Ingestor
+from notifier.ingest.models import ConsumerOffset
 from notifier.ingest.reader import LedgerReader
-from notifier.models import ConsumerOffset
 from notifier.opendata import routes as opendata_routes
-from notifier.publish import cache, digests, docs, headers, travel
+from notifier.publish import cache, docs, headers
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
+from notifier.state import State
 from periplus import db
 from periplus.consumer import ConsumerLoop
-from periplus.web import create_app
+from periplus.state import readiness_of, set_state
+from periplus.web import Worker, create_app, lifespan
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,7 +43,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     engine = db.make_engine(settings.database_url, settings.database_limits())
     http = httpx.Client(timeout=settings.http_timeouts())
     ingestor = Ingestor(engine, LedgerReader(settings.ledger_url, http), trust)
-    follower = Follower(ingestor, settings.checkpoint_poll_interval, settings.catchup_interval)
+    follower = follower_schedule(
+        ingestor, settings.checkpoint_poll_interval, settings.catchup_interval
+    )
     consumer = ConsumerLoop(
         engine,
         settings.kafka_connection(),
@@ -56,21 +58,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     )
     channels = Channels(engine, settings)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db.upgrade(engine, MIGRATIONS)
-        ingestor.load_rotations()
-        await channels.start()
-        if settings.ingest_enabled:
-            consumer.start()
-            follower.start()
-        yield
-        if settings.ingest_enabled:
-            consumer.stop()
-            follower.stop()
-        await channels.stop()
-        http.close()
-        engine.dispose()
+    # Stopped in reverse: the consumer, which wakes the follower, stops first.
+    workers: list[Worker] = (
+        [channels, follower, consumer] if settings.ingest_enabled else [channels]
+    )
 
     app = create_app(
         service="notifier",
@@ -78,18 +69,20 @@ def build(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         engine=engine,
-        lifespan=lifespan,
+        lifespan=lifespan(
+            engine, MIGRATIONS, prepare=ingestor.load_rotations, workers=workers, close=[http.close]
+        ),
         headers=headers.HEADERS,
     )
-    app.state.ingestor, app.state.trust = ingestor, trust
+    hub, wake, limiter = channels.hub, channels.deliveries.wake, channels.subscription_limiter
+    set_state(app, State(settings, engine, trust, ingestor, hub, wake, limiter))
+    app.state.ingestor = ingestor  # for tests that drive catch-up by hand; routes use State
     channels.install(app)  # its limits on bulk reads go outside the cache: kept answers count
     # Innermost, so request ids, metrics and security headers stay per request.
     app.user_middleware.append(Middleware(cache.PageCache, version=lambda: cache.version(engine)))
-    readiness.install(app.state.readiness, engine, consumer if settings.ingest_enabled else None)
+    readiness.install(readiness_of(app), engine, consumer if settings.ingest_enabled else None)
     docs.install(app)
     app.include_router(publish_routes.router)
-    app.include_router(digests.router)
-    app.include_router(travel.router)
     app.include_router(opendata_routes.router)
     app.include_router(quarantine_routes.router)
     return app

@@ -1,29 +1,34 @@
 """Request dependencies: a session, the API key and its scopes, and the write headers."""
 
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from periplus.errors import (
-    ForbiddenError,
-    PreconditionFailedError,
-    TooManyRequestsError,
-    UnauthorizedError,
-)
+from periplus import ratelimit
+from periplus.errors import ForbiddenError, PreconditionFailedError, UnauthorizedError
+from trips_api import state
 from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
-from trips_api.ratelimit import TokenBuckets
 
 PRIVATE_SCOPES = frozenset({"trips:read-private", "admin"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Made on the event loop (making one does no I/O), which
+    spares the request two trips to the thread pool; closed there too once a commit has
+    given back its connection, and otherwise in the pool, as closing rolls back."""
+    session = Session(state.of(request.app).engine)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -75,13 +80,9 @@ def reader(
     """The key of a read, if any; anonymous reads are rate limited per client address."""
     key = _key(session, credentials)
     if key is None:
-        limiter: TokenBuckets = request.app.state.limiter
-        wait = limiter.take(request.client.host if request.client else "unknown")
-        if wait:
-            raise TooManyRequestsError(
-                "Anonymous reads are rate limited; slow down or use an API key.",
-                retry_after=math.ceil(wait),
-            )
+        state.of(request.app).limiter.check(
+            ratelimit.client(request), "anonymous reads (an API key is not limited)"
+        )
     return key
 
 

@@ -1,8 +1,6 @@
 """The trips-api application: routers, error handling, migrations and the outbox relay."""
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,7 +11,9 @@ from sqlmodel import Session
 from periplus import db
 from periplus.events import TRIPS_TOPIC
 from periplus.outbox import OutboxRelay
-from periplus.web import create_app
+from periplus.ratelimit import RateLimiter
+from periplus.state import readiness_of, set_state
+from periplus.web import create_app, lifespan
 from trips_api import contract
 from trips_api.catalogue import routes as catalogue_routes
 from trips_api.departments import registry
@@ -22,8 +22,8 @@ from trips_api.events import routes as events_routes
 from trips_api.events.models import Event, RelayCursor
 from trips_api.events.service import relay_message
 from trips_api.keys import routes as keys_routes
-from trips_api.ratelimit import TokenBuckets
 from trips_api.settings import Settings, get_settings
+from trips_api.state import State
 from trips_api.trips import routes as trips_routes
 from trips_api.trips.routes.faults import on_invalid_request
 
@@ -82,18 +82,10 @@ def build(settings: Settings | None = None) -> FastAPI:
         relay_message,
     )
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db.upgrade(engine, MIGRATIONS)
+    def prepare() -> None:
         if settings.departments_file is not None:
             load_departments(engine, settings.departments_file)
         log.info("events are signed", extra={"key": str(settings.signer.verifier)})
-        if settings.relay_enabled:
-            relay.start()
-        yield
-        if settings.relay_enabled:
-            relay.stop()
-        engine.dispose()
 
     app = create_app(
         service="trips-api",
@@ -101,14 +93,15 @@ def build(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         engine=engine,
-        lifespan=lifespan,
+        lifespan=lifespan(
+            engine, MIGRATIONS, prepare=prepare, workers=[relay] if settings.relay_enabled else []
+        ),
     )
     app.add_exception_handler(RequestValidationError, on_invalid_request)
-    app.state.relay = relay
-    app.state.relay_notify = relay.notify
+    limiter = RateLimiter(settings.public_reads_per_minute, 60.0, burst=settings.public_read_burst)
+    set_state(app, State(settings, engine, relay, limiter))
     if settings.relay_enabled:  # replicas on one database: one publishes, the others stand by
-        app.state.readiness.report("relay", lambda: {"relay_lease": relay.leading})
-    app.state.limiter = TokenBuckets(settings.public_reads_per_minute, settings.public_read_burst)
+        readiness_of(app).report("relay", lambda: {"relay_lease": relay.leading})
     app.include_router(trips_routes.router)
     app.include_router(departments_routes.router)
     app.include_router(keys_routes.router)

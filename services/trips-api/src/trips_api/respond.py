@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from periplus.errors import ConflictError, ProblemError
+from trips_api import state
 from trips_api.events import service as events_service
 from trips_api.idempotency import service as idempotency_service
 from trips_api.keys.models import ApiKey
@@ -41,7 +42,7 @@ def write(
     act: Callable[[], Outcome],
 ) -> Response:
     """Act, commit and answer; or answer as the first time, for a repeated Idempotency-Key."""
-    hours = request.app.state.settings.idempotency_hours
+    hours = state.of(request.app).settings.idempotency_hours
     fp = idempotency_service.fingerprint(
         request.method, request.url.path, body.model_dump_json() if body is not None else ""
     )
@@ -60,20 +61,20 @@ def write(
                 return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
         raise
     text = outcome.payload.model_dump_json()
-    if idempotency_key is not None:
-        kept = outcome.stored.model_dump_json() if outcome.stored is not None else text
-        idempotency_service.remember(
-            session,
-            key.id,
-            idempotency_key,
-            fp,
-            outcome.status,
-            kept,
-            outcome.etag,
-            outcome.location,
-            hours,
-        )
     try:
+        if idempotency_key is not None:
+            kept = outcome.stored.model_dump_json() if outcome.stored is not None else text
+            idempotency_service.remember(
+                session,
+                key.id,
+                idempotency_key,
+                fp,
+                outcome.status,
+                kept,
+                outcome.etag,
+                outcome.location,
+                hours,
+            )
         session.commit()
     except IntegrityError:
         # The same key raced in from another request and won: answer as it did.
@@ -89,7 +90,7 @@ def write(
             ) from None
         return _replay(earlier.status, earlier.body, earlier.etag, earlier.location)
     if events_service.written(session):  # a wake-up with nothing to publish costs a read
-        request.app.state.relay_notify()
+        state.of(request.app).relay.notify()
     return _response(outcome.status, text, outcome.etag, outcome.location)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from periplus import keyfile
+from periplus import keyfile, rules
 from periplus.note import Signer
 from periplus.settings import BrokerSettings
 
@@ -49,7 +49,7 @@ class Settings(BrokerSettings):
         default=None, description="The date of the configured rates; today if unset."
     )
     urgency_days: int = Field(
-        default=15,
+        default=rules.URGENCY_DAYS,
         ge=0,
         le=365,
         description="A trip approved fewer days than this before departure needs a justification.",

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from periplus import db
 from periplus.testing import Server
+from trips_api import state
 from trips_api.departments import registry
 from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
@@ -111,7 +112,7 @@ def serve(settings: Settings, *, departments: bool = True) -> Iterator[Api]:
     app = build(settings)
     with Server(app) as server:
         keys: dict[str, str] = {}
-        with Session(app.state.engine) as session:
+        with Session(state.of(app).engine) as session:
             for role, scopes in ROLES.items():
                 keys[role] = keys_service.create(session, role, scopes)[1]
             session.commit()

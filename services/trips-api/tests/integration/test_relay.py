@@ -3,9 +3,12 @@
 import json
 import time
 
+import pytest
+
 from periplus.events import TRIPS_TOPIC
 from periplus.kafka import TopicReader
 from periplus.testing import Broker, eventually
+from trips_api import state
 from trips_api.testing import Api, make_settings, serve
 
 
@@ -37,9 +40,11 @@ def test_an_approval_is_relayed_to_the_broker_as_its_canonical_bytes(
         assert envelope["trip_id"] == trip_id
 
 
-def test_the_relay_is_woken_only_by_a_write_that_added_events(api: Api) -> None:
+def test_the_relay_is_woken_only_by_a_write_that_added_events(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     wakes: list[None] = []
-    api.app.state.relay_notify = lambda: wakes.append(None)
+    monkeypatch.setattr(state.of(api.app).relay, "notify", lambda: wakes.append(None))
     trip = api.create()
     api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")
     assert wakes == []  # a draft and its submission publish nothing

@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from periplus.web import location
 from trips_api.deps import check_if_match
-from trips_api.ratelimit import TokenBuckets
 from trips_api.trips import examples
 from trips_api.trips.disclosure import changes
 from trips_api.trips.normalise import distinct_departments
@@ -107,17 +106,3 @@ def test_if_match_accepts_the_current_tag_a_list_or_a_star() -> None:
     check_if_match("*", '"3"')
     with pytest.raises(Exception, match="changed since"):
         check_if_match('"2"', '"3"')
-
-
-def test_token_buckets_allow_a_burst_per_client_then_refuse() -> None:
-    buckets = TokenBuckets(per_minute=1, burst=2)
-    assert [buckets.take("a") for _ in range(2)] == [0.0, 0.0]
-    assert buckets.take("a") > 0  # seconds to wait
-    assert buckets.take("b") == 0.0  # another client has its own bucket
-
-
-def test_token_buckets_forget_clients_when_full() -> None:
-    buckets = TokenBuckets(per_minute=60, burst=1, max_clients=3)
-    for client in "abcdef":
-        buckets.take(client)
-    assert len(buckets._buckets) <= 3

@@ -1,18 +1,18 @@
 """The witness application: add-checkpoint, the monitoring path, evidence, operations."""
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from periplus import db
-from periplus.web import create_app
+from periplus.state import set_state
+from periplus.web import create_app, lifespan
 from witness import routes
 from witness.keys import load_cosigner, read_logs
 from witness.service import Witness
 from witness.settings import Settings, get_settings
+from witness.state import State
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
@@ -32,13 +32,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     logs = read_logs(settings.logs)
     witness = Witness(engine, load_cosigner(settings), logs)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db.upgrade(engine, MIGRATIONS)
+    def prepare() -> None:
         if not logs:
             log.warning("no trusted log: set WITNESS_LOGS to a file of log vkeys")
-        yield
-        engine.dispose()
 
     app = create_app(
         service="witness",
@@ -46,8 +42,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         engine=engine,
-        lifespan=lifespan,
+        lifespan=lifespan(engine, MIGRATIONS, prepare=prepare),
     )
-    app.state.witness = witness
+    set_state(app, State(settings, engine, witness))
     app.include_router(routes.router)
     return app

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from periplus.errors import ProblemError
+from witness import state
 from witness.service import StaleSizeError, Witness
 
 router = APIRouter(tags=["witness"])
@@ -42,8 +43,7 @@ class EvidencePage(BaseModel):
 
 
 def _witness(request: Request) -> Witness:
-    witness: Witness = request.app.state.witness
-    return witness
+    return state.of(request.app).witness
 
 
 @router.post(

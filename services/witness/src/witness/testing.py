@@ -15,6 +15,7 @@ from periplus import merkle
 from periplus.cosignature import Cosigner
 from periplus.note import Checkpoint, Signer, Verifier
 from periplus.testing import Server
+from witness import state
 from witness.main import build
 from witness.settings import Settings
 
@@ -50,7 +51,7 @@ def serve(
     settings = Settings(**values)
     app = build(settings)
     with Server(app) as server, httpx.Client(timeout=30) as http:
-        yield RunningWitness(server.url, app.state.witness.cosigner, settings, http)
+        yield RunningWitness(server.url, state.of(app).witness.cosigner, settings, http)
 
 
 ORIGIN = "periplus.test/log"

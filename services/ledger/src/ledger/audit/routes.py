@@ -11,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from ledger import state
 from ledger.audit import repository
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
@@ -85,7 +86,7 @@ def trip_proofs(
         int | None, Query(ge=1, le=2**53, description="a signed size; else the latest")
     ] = None,
 ) -> Response:
-    policy = request.app.state.policy
+    policy = state.of(request.app).policy
     if tree_size is None:
         signed = cosigning.served(session, policy)
     else:
@@ -134,7 +135,8 @@ def trip_proofs(
 def export(
     request: Request, session: SessionDep, start: Annotated[int, Query(ge=0, le=2**53)] = 0
 ) -> StreamingResponse:
-    engine, policy = request.app.state.engine, request.app.state.policy
+    kept = state.of(request.app)
+    engine, policy = kept.engine, kept.policy
     served = cosigning.served(session, policy)
     if served is None:
         raise UnavailableError("No checkpoint to rely on yet.")

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field
 
 from ledger.registry import LedgerModel
+from periplus.cursors import ConsumerOffsetColumns
 
 
 class SourceState(LedgerModel, table=True):
@@ -17,12 +18,10 @@ class SourceState(LedgerModel, table=True):
     last_seq: int = 0
 
 
-class ConsumerOffset(LedgerModel, table=True):
-    __tablename__ = "consumer_offset"
+class ConsumerOffset(LedgerModel, ConsumerOffsetColumns, table=True):
+    """The next event to read per partition, committed with the entries it appended."""
 
-    topic: str = Field(primary_key=True, max_length=128)
-    partition: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    offset: int
+    __tablename__ = "consumer_offset"
 
 
 class Quarantined(LedgerModel, table=True):

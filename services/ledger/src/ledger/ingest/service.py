@@ -5,6 +5,8 @@ is the store of record. An event whose ``seq`` is not the next one for its
 source is a duplicate (skipped) or reveals a gap, which is filled from the
 source's catch-up endpoint while the batch is prepared: outside the write
 transaction, with the client's timeouts and a back-off of its own per source.
+The periodic catch-up follows each source as a feed of ``periplus.follower``:
+its position is the log's last seq of it.
 
 Whoever can write to the broker is not trusted: an event is taken only if it
 verifies under a key of its source pinned in the ledger's configuration (or
@@ -21,10 +23,10 @@ event for a ``seq`` the log holds under another id is an alarm.
 
 import json
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 import httpx
@@ -45,6 +47,7 @@ from periplus.events import (
     EventRejectedError,
     parse_envelope,
 )
+from periplus.follower import Backoff, FetchError, Follower
 from periplus.isolation import apply_isolated
 from periplus.kafka import Record
 from periplus.sources import ROTATION, SourceKeys
@@ -88,7 +91,8 @@ class Ingestor:
     """Takes events from the broker and from the sources' catch-up endpoints.
 
     ``sources`` maps each source to the base URL of its catch-up endpoint;
-    ``keys`` holds the keys each source signs with.
+    ``keys`` holds the keys each source signs with; ``backoff`` says when a
+    source that failed is asked again, by gap fills and catch-up alike.
     """
 
     def __init__(
@@ -97,11 +101,12 @@ class Ingestor:
         sources: dict[str, str],
         http: httpx.Client,
         keys: SourceKeys | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.engine, self.sources, self.http = engine, sources, http
         self.keys = keys or SourceKeys()
-        self._failures: dict[str, int] = {}
-        self._retry_at: dict[str, float] = {}
+        self.backoff = backoff or Backoff("catch-up", BACKOFF_FIRST, BACKOFF_MAX)
+        self.follower = Follower(engine, self.backoff)
         self._prepared: dict[str, int] = {}  # the highest seq of each source read so far
         self._held: dict[str, int] = {}
         self._refused = 0
@@ -212,20 +217,7 @@ class Ingestor:
         Each request runs outside any transaction; a source that fails backs
         off alone, and one held back is asked only for the seq that holds it.
         """
-        total = 0
-        for source in self.sources:
-            while True:
-                last = self._last_seq(source)
-                held = self._held.get(source) == last + 1
-                fetched = self._fetch(source, last, 1 if held else PAGE)
-                if not fetched:
-                    break
-                with Session(self.engine) as session:
-                    appended = self._ingest(session, self._sort(session, fetched))
-                    session.commit()
-                total += appended
-                if len(fetched) < PAGE or appended == 0:
-                    break
+        total = sum(self.follower.catch_up(SourceFeed(self, source)) for source in self.sources)
         with db.reading(self.engine) as connection, Session(connection) as session:
             self._watch_held(session)
         return total
@@ -328,7 +320,8 @@ class Ingestor:
             first = _first_missing(numbers, max(read, self._last_seq(source, session)))
             if first > top:
                 continue
-            fetched = self._fetch(source, first - 1, top - first)
+            fetch = partial(self._fetch, source, first - 1, top - first)
+            fetched = self.backoff.attempt(source, fetch) or []
             GAPS.labels(source).inc(sum(isinstance(r.parsed, Fact) for r in fetched))
             found += fetched
         return found
@@ -341,12 +334,11 @@ class Ingestor:
 
     def _fetch(self, source: str, after: int, count: int) -> list[Received]:
         """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint,
-        up to the first refused (which is kept, so its seq is known to be held)."""
+        up to the first refused (which is kept, so its seq is known to be held); raises
+        FetchError if the source cannot be read."""
         base = self.sources.get(source)
         if base is None:
             return []
-        if time.monotonic() < self._retry_at.get(source, 0.0):
-            return []  # backing off after a failure; the periodic catch-up tries again
         try:
             response = self.http.get(
                 f"{base.rstrip('/')}/v1/events",
@@ -357,17 +349,7 @@ class Ingestor:
             if not isinstance(raw_events, list):
                 raise TypeError("events is not a list")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            failures = self._failures.get(source, 0) + 1
-            self._failures[source] = failures
-            delay = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
-            self._retry_at[source] = time.monotonic() + delay
-            log.warning(
-                "catch-up failed; backing off",
-                extra={"source": source, "error": repr(exc), "retry_in": delay},
-            )
-            return []
-        self._failures.pop(source, None)
-        self._retry_at.pop(source, None)
+            raise FetchError(f"{base}/v1/events: {exc!r}") from exc
         origin = f"{base}/v1/events?after={after}"
         found: list[Received] = []
         for raw in raw_events:
@@ -417,6 +399,25 @@ class Ingestor:
             )
         )
         return True
+
+
+class SourceFeed:
+    """A source's catch-up endpoint as a feed: the position is the log's last seq of it;
+    a source held back at a seq is asked for that seq alone."""
+
+    def __init__(self, ingestor: Ingestor, source: str) -> None:
+        self.ingestor, self.name = ingestor, source
+
+    def position(self) -> int:
+        return self.ingestor._last_seq(self.name)
+
+    def fetch(self, last: int) -> list[Received] | None:
+        held = self.ingestor._held.get(self.name) == last + 1
+        return self.ingestor._fetch(self.name, last, 1 if held else PAGE) or None
+
+    def apply(self, session: Session, last: int, batch: list[Received]) -> tuple[int, bool]:
+        appended = self.ingestor._ingest(session, self.ingestor._sort(session, batch))
+        return appended, appended > 0 and len(batch) == PAGE
 
 
 def _first_missing(seqs: set[int], after: int) -> int:

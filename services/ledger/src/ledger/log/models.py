@@ -7,6 +7,7 @@ from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
 from ledger.registry import LedgerModel
+from periplus.cursors import RelayCursorColumns
 
 
 class Entry(LedgerModel, table=True):
@@ -84,10 +85,7 @@ class KeyRotation(LedgerModel, table=True):
     rotated_at: datetime
 
 
-class RelayCursor(LedgerModel, table=True):
+class RelayCursor(LedgerModel, RelayCursorColumns, table=True):
     """The last entry announced on ``ledger.entries.v1``: the log is its own outbox."""
 
     __tablename__ = "relay_cursor"
-
-    topic: str = Field(primary_key=True, max_length=128)
-    position: int

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from ledger import state
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
 from ledger.ingest import repository as ingest_repository
@@ -41,14 +42,14 @@ Limit = Annotated[int, Query(ge=1, le=MAX_ENTRIES)]
 
 @router.get("/key", response_class=PlainTextResponse, summary="The verifier key (note format)")
 def key(request: Request, session: SessionDep) -> str:
-    return f"{current_key(session, request.app.state.keys.signer)}\n"
+    return f"{current_key(session, state.of(request.app).keys.signer)}\n"
 
 
 @router.get("/keys", summary="Every key rotation, each stated and signed by both keys")
 def keys(request: Request, session: SessionDep) -> Keys:
     rows = repository.rotations(session)
     return Keys(
-        current=current_key(session, request.app.state.keys.signer),
+        current=current_key(session, state.of(request.app).keys.signer),
         rotations=[
             Rotation(
                 old_key=row.old_key,
@@ -73,7 +74,7 @@ def keys(request: Request, session: SessionDep) -> Keys:
     responses={503: {"description": "No checkpoint signed, or none witnessed, yet"}},
 )
 def checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
-    return served_response(session, request.app.state.policy)
+    return served_response(session, state.of(request.app).policy)
 
 
 def served_response(session: SessionDep, policy: Policy | None) -> PlainTextResponse:
@@ -101,7 +102,7 @@ def latest(session: SessionDep) -> PlainTextResponse:
 
 @router.get("/witnesses", summary="The witness policy and what each witness last cosigned")
 def witnesses(request: Request, session: SessionDep) -> Witnesses:
-    policy: Policy | None = request.app.state.policy
+    policy = state.of(request.app).policy
     if policy is None:
         return Witnesses(policy=None, witnesses=[])
     known = {row.witness: row for row in cosigning.states(session)}
@@ -136,7 +137,7 @@ def witnesses(request: Request, session: SessionDep) -> Witnesses:
     },
 )
 def receipt(request: Request, session: SessionDep, index: Index) -> PlainTextResponse:
-    policy: Policy | None = request.app.state.policy
+    policy = state.of(request.app).policy
     served = cosigning.served(session, policy)
     if served is None or index >= served.size:
         raise NotFoundError(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, select
 
+from ledger import state
 from ledger.deps import SessionDep
 from ledger.log.models import Entry, Node
 from ledger.log.repository import latest_checkpoint
@@ -23,6 +24,9 @@ router = APIRouter(tags=["tiles"])
 WIDTH = 256
 IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=60"
+# A full bundle's bytes change once: when an entry of it is withheld under law. Caches
+# keep it a day, not a year, so a withholding reaches them without a purge.
+BUNDLE = "public, max-age=86400"
 
 
 def parse_index(path: str) -> tuple[int, int]:
@@ -60,8 +64,8 @@ def _covered(session: Session, level: int, index: int, width: int) -> None:
         raise NotFoundError("No signed checkpoint covers that tile yet.")
 
 
-def _binary(body: bytes, width: int) -> Response:
-    cache = IMMUTABLE if width == WIDTH else PARTIAL
+def _binary(body: bytes, width: int, full: str = IMMUTABLE) -> Response:
+    cache = full if width == WIDTH else PARTIAL
     return Response(body, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
@@ -71,7 +75,7 @@ def _binary(body: bytes, width: int) -> Response:
     summary="The checkpoint to rely on, at the tlog-tiles path (as /v1/log/checkpoint)",
 )
 def checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
-    return served_response(session, request.app.state.policy)
+    return served_response(session, state.of(request.app).policy)
 
 
 @router.get("/tile/entries/{path:path}", summary="An entry bundle (tlog-tiles)")
@@ -91,7 +95,7 @@ def entry_bundle(session: SessionDep, path: str) -> Response:
         if len(leaf) > 0xFFFF:
             raise NotFoundError("A leaf of that bundle is too long for a bundle.")
         chunks.append(len(leaf).to_bytes(2, "big") + leaf)
-    return _binary(b"".join(chunks), width)
+    return _binary(b"".join(chunks), width, BUNDLE)
 
 
 @router.get("/tile/{level}/{path:path}", summary="A tile of tree hashes (tlog-tiles)")

@@ -4,15 +4,19 @@ A court order or a privacy law may require that the bytes of an entry no
 longer be served. The leaf hash stays in the tree, so every root and proof
 still verifies; the bytes are erased from the database; and the withholding
 is itself appended as an ``entry.withheld`` event that names the entry, its
-leaf hash, the reason and the legal basis, so it cannot be done quietly.
+leaf hash, the reason and the legal basis, so it cannot be done quietly. Copies
+the ledger refused earlier (the same event sent again, a forgery repeating the
+fact) lose their bytes in the public quarantine too; their reasons stay.
 """
 
+import contextlib
+import json
 import uuid
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from ledger.ingest.models import SourceState
+from ledger.ingest.models import Quarantined, SourceState
 from ledger.log import service as log_service
 from ledger.log.fact import fact
 from ledger.log.models import Entry, Withholding
@@ -28,11 +32,19 @@ class WithholdError(ValueError):
     """The withholding cannot be done; the message says why."""
 
 
-def withhold(session: Session, index: int, reason: str, legal_basis: str, signer: Signer) -> int:
+def withhold(
+    session: Session,
+    index: int,
+    reason: str,
+    legal_basis: str,
+    signer: Signer,
+    needle: str | None = None,
+) -> int:
     """Withhold entry ``index``; return the index of the public notice. Caller commits.
 
     ``signer`` is the log key under the name of the ledger's own source: the
     notice is signed like every other fact, so no one else can make one.
+    ``needle``, a withheld fact, is erased from refused copies too.
     """
     if not reason.strip() or not legal_basis.strip():
         raise WithholdError("a withholding needs a reason and a legal basis")
@@ -61,6 +73,7 @@ def withhold(session: Session, index: int, reason: str, legal_basis: str, signer
     )
     [notice_index] = log_service.append(session, [fact(notice)])
     session.add(state)
+    _scrub_quarantine(session, [entry.event_id, *([needle] if needle else [])], index)
     entry.leaf = b""
     session.add(entry)
     session.add(
@@ -95,4 +108,24 @@ def withhold_fact(
     found = [index for index, leaf in rows if needle in leaf]
     if not found:
         raise WithholdError(f"no entry of trip {trip_id} states that fact")
-    return [(index, withhold(session, index, reason, legal_basis, signer)) for index in found]
+    return [(index, withhold(session, index, reason, legal_basis, signer, fact)) for index in found]
+
+
+def _scrub_quarantine(session: Session, needles: list[str], index: int) -> None:
+    """Erase the bytes of every refused event that holds one of ``needles``: the withheld
+    event's id (a copy of it) or the withheld fact. The quarantine is small and a
+    withholding rare, so every row is read."""
+    for row in session.exec(select(Quarantined)).all():
+        if row.raw and _holds(row.raw, needles):
+            row.raw = b""
+            row.reason = f"{row.reason} (bytes withheld with entry {index})"
+            session.add(row)
+
+
+def _holds(raw: bytes, needles: list[str]) -> bool:
+    """Whether refused bytes state a needle, as written or once decoded: a copy need not
+    be canonical (``\\u00e9`` for ``é``)."""
+    text = raw.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError):
+        text += json.dumps(json.loads(raw), ensure_ascii=False)
+    return any(needle in text for needle in needles)

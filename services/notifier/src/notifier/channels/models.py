@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
 from sqlmodel import Field
 
-from notifier.models import NotifierModel
+from notifier.registry import NotifierModel
 
 
 class Notice(NotifierModel, table=True):
@@ -84,6 +84,13 @@ class Subscription(NotifierModel, table=True):
     token_hash: str = Field(max_length=64, index=True)
     status: str = Field(default="active", max_length=20)
     created_at: datetime
+
+
+# A delivery's life: pending (due at ``next_attempt_at``), sending (claimed by one
+# attempt until ``next_attempt_at``), then delivered or dead. The public sees
+# ``sending`` as ``pending``.
+PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
+OPEN = (PENDING, SENDING)
 
 
 class Delivery(NotifierModel, table=True):

@@ -1,9 +1,6 @@
-"""The notice log: what every channel announces, written in the entry's own transaction.
-
-Writers of notices take one lock (an advisory lock on PostgreSQL; SQLite
-serialises writers already), so notices become visible in the order of their
-positions and a reader that resumes after a position misses none.
-"""
+"""The notice log: what every channel announces, written in the entry's own transaction,
+under the lock that keeps notices visible in the order of their positions
+(``repository.lock_notices``)."""
 
 import json
 from collections.abc import Callable, Sequence
@@ -12,18 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, or_, text
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from notifier.channels import watched
+from notifier.channels import repository, watched
 from notifier.channels.models import Notice
 from notifier.channels.webhooks import service as webhooks_service
-from notifier.ingest.rows import insert_many
 
 Position = tuple[int, int]
 
-_LOCK_KEY = 60030003
 _NEW = "periplus.channels.new"
 
 
@@ -32,7 +26,7 @@ def on_entries(session: Session, items: Sequence[tuple[int, dict[str, Any]]]) ->
     order, a statement per table for them all; the caller commits."""
     if not items:
         return
-    lock(session)
+    repository.lock_notices(session)
     heads = [(str(e.get("type", ""))[:40], str(e.get("trip_id", ""))[:36]) for _, e in items]
     batch = watched.load(session, {trip_id for _, trip_id in heads})
     moment = datetime.now(UTC)
@@ -70,10 +64,7 @@ def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
     position stays and says only that the entry is withheld and under what law.
     Returns how many notices were erased; the caller commits."""
     erased = 0
-    rows = session.exec(
-        select(Notice).where(col(Notice.ledger_index) == index, col(Notice.sub) == 0)
-    ).all()
-    for notice in rows:
+    for notice in repository.entry_notices(session, index):
         notice.body = {"ledger_index": index, "trip_id": notice.trip_id, "withheld": withheld}
         session.add(notice)
         erased += 1
@@ -92,28 +83,14 @@ def add_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Append ``channel_notice`` rows and queue each for every matching webhook."""
     if not rows:
         return
-    insert_many(session, Notice, rows)
+    repository.add_notices(session, rows)
     webhooks_service.fan_out(session, rows)
     session.info[_NEW] = True
 
 
-def lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-
-
-def last_position(session: Session) -> Position | None:
-    row = session.exec(
-        select(Notice.ledger_index, Notice.sub)
-        .order_by(col(Notice.ledger_index).desc(), col(Notice.sub).desc())
-        .limit(1)
-    ).first()
-    return None if row is None else (int(row[0]), int(row[1]))
-
-
 def next_alert_position(session: Session) -> Position | None:
     """Where an alert raised now goes: after the last notice."""
-    last = last_position(session)
+    last = repository.last_position(session)
     return None if last is None else (last[0], last[1] + 1)
 
 
@@ -170,19 +147,7 @@ def encode(value: dict[str, Any]) -> str:
 
 
 def read_after(session: Session, after: Position | None, limit: int, public_url: str) -> list[Item]:
-    query = select(Notice)
-    if after is not None:
-        index, sub = after
-        query = query.where(
-            or_(
-                col(Notice.ledger_index) > index,
-                (col(Notice.ledger_index) == index) & (col(Notice.sub) > sub),
-            )
-        )
-    rows = session.exec(
-        query.order_by(col(Notice.ledger_index), col(Notice.sub)).limit(limit)
-    ).all()
-    return [_item(n, public_url) for n in rows]
+    return [_item(n, public_url) for n in repository.notices_after(session, after, limit)]
 
 
 def _item(notice: Notice, public_url: str) -> Item:
@@ -197,10 +162,6 @@ def _item(notice: Notice, public_url: str) -> Item:
         payload=data,
         wire=f"id: {event_id(position)}\nevent: {notice.type}\ndata: {data}\n\n".encode(),
     )
-
-
-def count(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Notice)).one())
 
 
 # Waking readers in this process when new notices commit ----------------------

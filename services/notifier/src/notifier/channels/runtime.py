@@ -7,13 +7,14 @@ from sqlalchemy import Engine
 from starlette.middleware import Middleware
 
 from notifier.channels.alerts.worker import check_now
-from notifier.channels.ratelimit import LimitedPaths, RateLimiter
 from notifier.channels.stream import routes as stream_routes
 from notifier.channels.stream.hub import StreamHub
 from notifier.channels.webhooks import routes as webhook_routes
 from notifier.channels.webhooks.worker import DeliveryWorker
 from notifier.settings import Settings
 from periplus.periodic import Periodic
+from periplus.ratelimit import LimitedPaths, RateLimiter
+from periplus.state import stopping_of
 
 BULK_READS = ("/data/",)  # anonymous downloads of whole tables, limited per client and network
 
@@ -30,6 +31,9 @@ class Channels:
             settings.stream_max_per_client,
         )
         self.deliveries = DeliveryWorker(engine, settings)
+        self.subscription_limiter = RateLimiter(
+            settings.subscription_create_limit, 3600.0, settings.subscription_create_network_limit
+        )
         self.stopping = asyncio.Event()  # the app's, once installed
         self.alerts = Periodic(
             "alerts",
@@ -38,14 +42,9 @@ class Channels:
         )
 
     def install(self, app: FastAPI) -> None:
-        self.stopping = app.state.stopping
-        app.state.stream_hub = self.hub
-        app.state.wake_deliveries = self.deliveries.wake
-        app.state.subscription_limiter = RateLimiter(
-            self.settings.subscription_create_limit,
-            3600.0,
-            self.settings.subscription_create_network_limit,
-        )
+        """The limits on bulk reads and the routes; the app's state names the hub, the
+        deliveries' wake-up and the limit on new subscriptions (see ``main.build``)."""
+        self.stopping = stopping_of(app)
         bulk_reads = RateLimiter(
             self.settings.bulk_read_limit, 3600.0, self.settings.bulk_read_network_limit
         )

@@ -1,17 +1,103 @@
-"""For tests and benchmarks of the channels: a real webhook receiver and sample entries."""
+"""For tests and benchmarks of the channels: a real webhook receiver, sample entries, quiet
+settings, and a reader of the live stream."""
 
 import contextlib
+import json
 import socket
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from notifier import state
+from notifier.ingest import service
+from notifier.settings import Settings
+from notifier.testing import TRUST
 from periplus.public import DATA_MODELS
+from periplus.testing import Server
+
+FAST = {
+    "ingest_enabled": False,
+    "alerts_enabled": False,
+    "allow_private_receivers": True,
+    "webhook_retry_schedule": [0.05] + [0.2] * 30,
+    "webhook_poll_interval": 0.05,
+    "webhook_timeout": 0.5,
+    "kafka_bootstrap": "127.0.0.1:9",
+    "ledger_url": "http://127.0.0.1:9",
+    "public_url": "https://trips.example.org",
+    **TRUST,
+}
+"""Settings for channel tests: no ingestion, loopback receivers, retries in tenths of seconds."""
+
+
+def settings(database_url: str, **overrides: Any) -> Settings:
+    return Settings(database_url=database_url, **{**FAST, **overrides})
+
+
+def ingest(server: Server, *items: tuple[int, dict[str, Any]]) -> None:
+    """Apply ``(index, event)`` items as verified ledger entries, as ingestion would."""
+    app = server.server.config.app
+    assert isinstance(app, FastAPI)
+    with Session(state.of(app).engine) as session:
+        service.apply(session, list(items))
+        session.commit()
+
+
+def subscribe(server: Server, **body: Any) -> dict[str, Any]:
+    response = httpx.post(f"{server.url}/v1/subscriptions", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+class Reader:
+    """Reads Server-Sent Events from an open response, one at a time."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response, self.lines = response, response.iter_lines()
+        self.retry: int | None = None
+
+    def next(self) -> dict[str, Any]:
+        event: dict[str, Any] = {}
+        for line in self.lines:
+            if line == "":
+                if "data" in event:
+                    event["data"] = json.loads(event["data"])
+                    return event
+                continue
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if name == "retry":
+                self.retry = int(value)
+            elif name in ("id", "event", "data"):
+                event[name] = value
+        raise AssertionError("the stream ended")
+
+    def ids(self, count: int) -> list[str]:
+        return [self.next()["id"] for _ in range(count)]
+
+
+@contextlib.contextmanager
+def connect(server: Server, **kwargs: Any) -> Iterator[Reader]:
+    """The live stream of ``server``, open and answered with events."""
+    with httpx.stream(
+        "GET", f"{server.url}/v1/stream", timeout=httpx.Timeout(10.0), **kwargs
+    ) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        yield Reader(response)
 
 
 @dataclass

@@ -6,13 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from notifier.channels.models import WatchedFollowup, WatchedTrip
+from notifier.channels import repository
 from notifier.ingest.fold import STATUS_AFTER
-from notifier.ingest.rows import upsert_many
-from notifier.ingest.views import chunks
 
 SNAPSHOT_TYPES = frozenset({"trip.approved", "trip.amended", "trip.corrected"})
 TRIP_COLUMNS = ("reference", "title", "status", "departments", "sdg_goals", "report_due")
@@ -80,24 +77,15 @@ class Batch:
 def load(session: Session, trip_ids: Iterable[str]) -> Batch:
     """The stored state of each trip named, read in one query per chunk of trips."""
     found: dict[str, Watched] = {}
-    for part in chunks(trip_ids):
-        rows = session.execute(
-            select(
-                col(WatchedTrip.trip_id), *(getattr(WatchedTrip, c) for c in TRIP_COLUMNS)
-            ).where(col(WatchedTrip.trip_id).in_(part))
-        ).all()
-        for row in rows:
-            found[row[0]] = Watched(*row)
+    for row in repository.watched_trips(session, trip_ids, TRIP_COLUMNS):
+        found[row[0]] = Watched(*row)
     return Batch(found)
 
 
 def save(session: Session, batch: Batch, touched: Sequence[str]) -> None:
     """Write the trips named in ``touched`` and every follow-up the batch stated."""
     rows = [batch.trips[t].row() for t in dict.fromkeys(touched)]
-    upsert_many(session, WatchedTrip, ["trip_id"], rows)
-    upsert_many(
-        session, WatchedFollowup, ["trip_id", "followup_id"], list(batch.followups.values())
-    )
+    repository.save_watched(session, rows, list(batch.followups.values()))
 
 
 def _list(value: object) -> list[Any]:

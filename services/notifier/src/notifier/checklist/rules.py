@@ -22,11 +22,13 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from periplus.rules import URGENCY_DAYS
+
 
 class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_notice_days: int = Field(default=15, ge=0, le=365)
+    min_notice_days: int = Field(default=URGENCY_DAYS, ge=0, le=365)
     min_agenda_share: float = Field(default=0.6, ge=0, le=1)
     min_purpose_chars: int = Field(default=40, ge=0, le=2000)
     max_cost_ratio: float = Field(default=1.5, gt=0, le=100)

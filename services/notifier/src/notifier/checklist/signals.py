@@ -13,6 +13,7 @@ from statistics import median
 from typing import Any, Literal
 
 from notifier.checklist.rules import Rules
+from periplus.rules import followup_overdue, short_notice
 
 Status = Literal["pass", "warning", "pending"]
 CO2E = "kg CO2e"
@@ -63,7 +64,7 @@ def notice(trip: dict[str, Any], rules: Rules) -> Signal | None:
     figures = {"days": days, "minimum": rules.min_notice_days, "justified": justified}
     if days < 0:
         return Signal("notice", "warning", "notice.after", {**figures, "days_after": -days})
-    if days >= rules.min_notice_days:
+    if not short_notice(days, rules.min_notice_days):
         return Signal("notice", "pass", "notice.pass", figures)
     message = "notice.justified" if justified else "notice.warning"
     return Signal("notice", "warning", message, figures)
@@ -244,11 +245,7 @@ def followups(state: dict[str, Any], today: date, rules: Rules) -> Signal | None
     done = sum(1 for f in items if f.get("status") == "done")
     dropped = sum(1 for f in items if f.get("status") == "dropped")
     overdue = sum(
-        1
-        for f in items
-        if f.get("status") in ("open", "in_progress")
-        and (d := _date(f.get("due_date"))) is not None
-        and d < today
+        1 for f in items if followup_overdue(f.get("status"), _date(f.get("due_date")), today)
     )
     open_ = len(items) - done - dropped - overdue
     figures = {"done": done, "open": open_, "overdue": overdue, "dropped": dropped}

@@ -10,6 +10,7 @@ from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from periplus.public import Money
 from periplus.sdg import GOALS, LANGUAGES
 
 DEFAULT = "en"
@@ -54,6 +55,8 @@ class Formats:
         return str(format_skeleton("yMMMM", moment, locale=self.locale))
 
     def money(self, money: Any) -> str:
+        if isinstance(money, Money):
+            return self.amount(money.amount, money.currency)
         if not isinstance(money, dict):
             return ""
         return self.amount(money.get("amount"), str(money.get("currency", "")))

@@ -1,17 +1,33 @@
-"""Fold one entry's ``data`` into a trip's public state, following ``periplus.public``.
+"""Fold one entry's ``data`` into a trip's public state (``TripState``), following
+``periplus.public``.
 
-Data that does not validate against its model is still folded with what is
-known (and the entry is marked), so one odd entry never stops ingestion and
-the public still sees it.
+An entry whose data does not validate as a whole is read part by part (the trip, the
+report, each follow-up, each change, the actual costs): a part that validates is folded,
+one that does not leaves what the trip had, and the entry's index goes to
+``unvalidated``. So one odd entry never stops ingestion, it is still listed with the
+trip's entries, and the page shows what could be read, saying that some could not.
 """
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from periplus.public import DATA_MODELS
+from notifier.publish.models import (
+    Amendment,
+    Cancellation,
+    Completion,
+    PendingChange,
+    RejectedChange,
+    TripState,
+    Withholding,
+)
+from periplus.public import DATA_MODELS, Change, Followup, Report, TripSnapshot
+
+M = TypeVar("M", bound=BaseModel)
 
 MAX_FACET = 120
+NOTICE = "entry.withheld"  # the ledger's notice that an entry is withheld: no public model
 
 # The public status a trip has after an entry of each type (other types leave it).
 STATUS_AFTER = {
@@ -23,161 +39,178 @@ STATUS_AFTER = {
 }
 
 
-def validated(type_: str, data: Any) -> tuple[dict[str, Any], bool]:
-    """The data as its model reads it, or the raw mapping and ``False``."""
-    raw = data if isinstance(data, dict) else {}
-    if type_ == "entry.withheld":
-        return raw, True
-    model = DATA_MODELS.get(type_)
-    if model is None:
-        return raw, False
+def _read(model: type[M], value: object) -> M | None:
+    """``value`` as ``model`` (from a mapping or another model's attributes), or None."""
+    if isinstance(value, model):
+        return value
     try:
-        return model.model_validate(raw).model_dump(mode="json"), True
+        return model.model_validate(value, from_attributes=True)
     except ValidationError:
-        return raw, False
+        return None
 
 
-def _legacy_trip(data: dict[str, Any]) -> dict[str, Any]:
-    """An older flat trip (``destination`` instead of an itinerary) in snapshot terms."""
-    trip = dict(data)
-    where = data.get("destination")
-    if isinstance(where, dict) and "itinerary" not in trip:
-        trip["itinerary"] = [
-            {
-                "country": where.get("country"),
-                "city": where.get("city"),
-                "arrive": data.get("departure_date"),
-                "depart": data.get("return_date"),
-            }
-        ]
-    return trip
+class Reading:
+    """An entry's data as its public model reads it: whole when it validates, otherwise
+    part by part, each part against its own model."""
+
+    def __init__(self, type_: str, data: object) -> None:
+        self.raw: Mapping[str, object] = data if isinstance(data, Mapping) else {}
+        model = DATA_MODELS.get(type_)
+        self.whole = _read(model, self.raw) if model is not None else None
+        self.valid = self.whole is not None or type_ == NOTICE
+
+    def _value(self, key: str) -> object:
+        return getattr(self.whole, key, None) if self.whole is not None else self.raw.get(key)
+
+    def part(self, key: str, model: type[M]) -> M | None:
+        """The part ``key`` if it reads as ``model``."""
+        value = self._value(key)
+        return None if value is None else _read(model, value)
+
+    def parts(self, key: str, model: type[M]) -> list[M] | None:
+        """The items of the list ``key`` that read as ``model``; None if there is no list."""
+        value = self._value(key)
+        if not isinstance(value, list):
+            return None
+        return [m for v in value if (m := _read(model, v)) is not None]
+
+    def itself(self, model: type[M]) -> M | None:
+        """The whole data read as ``model`` (a part of the state that the entry is)."""
+        return _read(model, self.whole if self.whole is not None else self.raw)
+
+    def text(self, key: str) -> str:
+        value = self.raw.get(key)
+        return str(value) if value else ""
+
+    def names(self, key: str) -> list[str]:
+        value = self.raw.get(key)
+        return [f for f in value if isinstance(f, str)] if isinstance(value, list) else []
 
 
-def apply(
-    state: dict[str, Any], index: int, type_: str, occurred_at: str, data: Any
-) -> dict[str, Any]:
-    """Return the new state (a fresh mapping) after one entry."""
-    new = dict(state)
-    body, valid = validated(type_, data)
-    if not valid:
-        new["unvalidated"] = [*state.get("unvalidated", []), index]
-    if body.get("reference"):
-        new["reference"] = body["reference"]
+def apply(state: TripState, index: int, type_: str, occurred_at: str, data: object) -> TripState:
+    """Return the new state (a fresh copy; ``state`` is left as it was) after one entry."""
+    new = state.model_copy()
+    reading = Reading(type_, data)
+    if not reading.valid:
+        new.unvalidated = [*state.unvalidated, index]
+    _headline(new, type_, reading.raw)
     if type_ == "trip.approved":
-        trip = body.get("trip")
-        new["trip"] = trip if isinstance(trip, dict) else _legacy_trip(body)
-        new["approved_at"] = occurred_at
-        new["approved_index"] = index
+        new.trip = reading.part("trip", TripSnapshot) or state.trip
+        new.approved_at, new.approved_index = occurred_at, index
     elif type_ in ("trip.amended", "trip.corrected"):
-        trip = body.get("trip")
-        if isinstance(trip, dict):
-            new["trip"] = trip
-        new.pop("pending_change", None)
-        _corrected_parts(new, body)
-        changes = body.get("changes")
-        new["amendments"] = [
-            *state.get("amendments", []),
-            {
-                "index": index,
-                "type": type_,
-                "occurred_at": occurred_at,
-                "changes": changes if isinstance(changes, list) else [],
-                "reason": str(body.get("reason") or ""),
-            },
-        ]
+        new.trip = reading.part("trip", TripSnapshot) or state.trip
+        new.pending_change = None
+        _corrected_parts(new, reading)
+        amendment = Amendment(
+            index=index,
+            type=type_,
+            occurred_at=occurred_at,
+            changes=reading.parts("changes", Change) or [],
+            reason=reading.text("reason"),
+        )
+        new.amendments = [*state.amendments, amendment]
     elif type_ == "trip.change_pending":
-        new["pending_change"] = {
-            "kind": str(body.get("kind") or ""),
-            "fields": [str(f) for f in body.get("fields") or [] if isinstance(f, str)],
-            "reason": str(body.get("reason") or ""),
-            "occurred_at": occurred_at,
-            "index": index,
-        }
+        new.pending_change = PendingChange(
+            kind=reading.text("kind"),
+            fields=reading.names("fields"),
+            reason=reading.text("reason"),
+            occurred_at=occurred_at,
+            index=index,
+        )
     elif type_ == "trip.change_rejected":
-        new.pop("pending_change", None)
-        new["rejected_changes"] = [
-            *state.get("rejected_changes", []),
-            {
-                "index": index,
-                "occurred_at": occurred_at,
-                "fields": [str(f) for f in body.get("fields") or [] if isinstance(f, str)],
-                "reason": str(body.get("reason") or ""),
-            },
-        ]
+        new.pending_change = None
+        rejected = RejectedChange(
+            index=index,
+            occurred_at=occurred_at,
+            fields=reading.names("fields"),
+            reason=reading.text("reason"),
+        )
+        new.rejected_changes = [*state.rejected_changes, rejected]
     elif type_ == "trip.cancelled":
-        new.pop("pending_change", None)  # a cancelled trip has no change waiting
-        new["cancelled"] = {"reason": str(body.get("reason") or ""), "occurred_at": occurred_at}
+        new.pending_change = None  # a cancelled trip has no change waiting
+        new.cancelled = Cancellation(reason=reading.text("reason"), occurred_at=occurred_at)
     elif type_ == "trip.completed":
-        new["completed"] = _completed(body)
+        new.completed = reading.itself(Completion) or state.completed
     elif type_ == "trip.reported":
-        report = body.get("report")
-        new["report"] = report if isinstance(report, dict) else None
-        new["reported_at"] = occurred_at
-        new["followups"] = _mappings(body.get("followups"))
+        new.report = reading.part("report", Report) or state.report
+        new.reported_at = occurred_at
+        new.followups = reading.parts("followups", Followup) or []
     elif type_ == "followup.updated":
-        followup = body.get("followup")
-        if isinstance(followup, dict):
-            current = list(state.get("followups", []))
-            ids = [f.get("id") for f in current]
-            if followup.get("id") in ids:
-                current[ids.index(followup.get("id"))] = followup
-            else:
-                current.append(followup)
-            new["followups"] = current
+        followup = reading.part("followup", Followup)
+        if followup is not None:
+            new.followups = _updated(state.followups, followup)
     elif type_ == "trip.closed":
-        new["closed_at"] = occurred_at
-    elif type_ == "entry.withheld":
-        held = {k: body.get(k) for k in ("index", "reason", "legal_basis")}
-        new["withheld"] = [*state.get("withheld", []), {**held, "notice_index": index}]
+        new.closed_at = occurred_at
+    elif type_ == NOTICE:
+        new.withheld = [*state.withheld, _withholding(reading.raw, index)]
     return new
 
 
-def _corrected_parts(state: dict[str, Any], body: dict[str, Any]) -> None:
+def _headline(state: TripState, type_: str, raw: Mapping[str, object]) -> None:
+    """Reference, title and departure date as the entry states them, read without the
+    model so that a trip whose record does not validate still has a headline."""
+    trip = raw.get("trip")
+    about = trip if isinstance(trip, Mapping) else raw if type_ == "trip.approved" else {}
+    for source in (raw, about):
+        if isinstance(value := source.get("reference"), str) and value:
+            state.reference = value
+    if isinstance(value := about.get("title"), str) and value:
+        state.title = value
+    if isinstance(value := about.get("departure_date"), str) and value:
+        state.departure_date = value
+
+
+def _corrected_parts(state: TripState, reading: Reading) -> None:
     """What a correction of the trip's aftermath carries: the actual costs, the report or
     every follow-up as they now stand. The status stays what it was."""
-    completed = body.get("completed")
-    if isinstance(completed, dict):
-        state["completed"] = _completed(completed)
-    report = body.get("report")
-    if isinstance(report, dict):
-        state["report"] = report
-    if isinstance(body.get("followups"), list):
-        state["followups"] = _mappings(body["followups"])
+    state.completed = reading.part("completed", Completion) or state.completed
+    state.report = reading.part("report", Report) or state.report
+    followups = reading.parts("followups", Followup)
+    if followups is not None:
+        state.followups = followups
 
 
-def _completed(data: dict[str, Any]) -> dict[str, Any]:
-    """The actual costs as a completion (or a correction of it) states them."""
-    return {k: data.get(k) for k in ("actual_costs", "actual_total", "city_share")}
+def _updated(followups: list[Followup], followup: Followup) -> list[Followup]:
+    """The follow-ups with ``followup`` in place of the one of its id, or added."""
+    ids = [f.id for f in followups]
+    if followup.id not in ids:
+        return [*followups, followup]
+    at = ids.index(followup.id)
+    return [*followups[:at], followup, *followups[at + 1 :]]
 
 
-def _mappings(value: Any) -> list[dict[str, Any]]:
-    """The objects of a list, or none if it is no list."""
-    return [f for f in value if isinstance(f, dict)] if isinstance(value, list) else []
+def _withholding(raw: Mapping[str, object], notice_index: int) -> Withholding:
+    """The ledger's notice as far as it reads: which entry, why, under which law."""
+    held, reason, basis = raw.get("index"), raw.get("reason"), raw.get("legal_basis")
+    return Withholding(
+        index=held if isinstance(held, int) and not isinstance(held, bool) else None,
+        reason=reason if isinstance(reason, str) else None,
+        legal_basis=basis if isinstance(basis, str) else None,
+        notice_index=notice_index,
+    )
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return str(value).strip()[:MAX_FACET]
 
 
-def facets(state: dict[str, Any]) -> set[tuple[str, str]]:
-    """The ways to find a trip: department, SDG goal, country, traveller, year."""
-    trip = state.get("trip") or {}
+def facets(state: TripState) -> set[tuple[str, str]]:
+    """The ways to find a trip: department, SDG goal, country, traveller, year. A trip
+    whose record never validated is found by its year alone."""
+    trip = state.trip
     found: set[tuple[str, str]] = set()
-    for department in trip.get("departments") or []:
+    if trip is None:
+        year = state.departure_date[:4]
+        if len(year) == 4 and year.isdigit():
+            found.add(("year", year))
+        return found
+    for department in [*trip.departments, trip.lead_department]:
         found.add(("department", _text(department)))
-    if trip.get("lead_department"):
-        found.add(("department", _text(trip["lead_department"])))
-    for goal in trip.get("sdg_goals") or []:
+    for goal in trip.sdg_goals:
         found.add(("sdg", _text(goal)))
-    for leg in trip.get("itinerary") or []:
-        if isinstance(leg, dict) and leg.get("country"):
-            found.add(("country", _text(leg["country"]).upper()))
-    for person in trip.get("travellers") or []:
-        if isinstance(person, dict):
-            who = person.get("name") or person.get("position")
-            if who:
-                found.add(("traveller", _text(who)))
-    departure = str(trip.get("departure_date") or "")
-    if len(departure) >= 4 and departure[:4].isdigit():
-        found.add(("year", departure[:4]))
+    for leg in trip.itinerary:
+        found.add(("country", _text(leg.country).upper()))
+    for person in trip.travellers:
+        found.add(("traveller", _text(person.name or person.position)))
+    found.add(("year", f"{trip.departure_date.year:04d}"))
     return {f for f in found if f[1]}

@@ -9,7 +9,10 @@ was announced or they do not reach the signed root, with the ledger's own,
 which count only once they do; checks each entry's source signature; and
 applies what passes in the transaction that stores the new tree. What fails
 is quarantined. The tree already shown needs no consistency proof: the new
-root is computed from its stored right edge.
+root is computed from its stored right edge. The loop is ``periplus.follower``'s
+(``LedgerFeed``): the verified tree is the position, a batch is read and
+checked outside any transaction (a ledger that cannot be read is backed off),
+and it is applied with the new tree in one.
 
 Catching up, a batch's signatures are checked together, and the next batch
 is read from the ledger, parsed and its signatures checked (under the keys in
@@ -27,6 +30,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from prometheus_client import Gauge
 from sqlalchemy import Engine, select
@@ -36,10 +40,11 @@ from notifier.ingest import admission, quarantine, service, staging, tree
 from notifier.ingest.reader import Leaf, LedgerError, LedgerReader
 from notifier.ingest.service import WITHHELD, Item
 from notifier.ingest.staging import Announced
-from notifier.models import LoggedEntry
+from notifier.publish.models import LoggedEntry
 from notifier.trust import Trust
 from periplus import db
 from periplus.events import EventRejectedError, parse_envelope
+from periplus.follower import Backoff, FetchError, Follower
 from periplus.kafka import Record
 from periplus.merkle import CompactRange, verify_consistency
 from periplus.note import Checkpoint, NoteError
@@ -55,6 +60,16 @@ Found = tuple[CompactRange, list[Leaf]]
 Reads = dict[int, tuple[bytes, admission.Read]]  # by index: the leaf, and what it reads as
 Ahead = tuple[list[Leaf], Reads, dict[int, admission.Checked]]
 Admitted = tuple[list[Item], list[tuple[Leaf, str]]]  # to show; refused, with the reason
+
+
+class Batch(NamedTuple):
+    """Entries that extend the verified tree, checked and ready to apply."""
+
+    found: Found
+    admitted: Admitted
+    announced: dict[int, list[Announced]]
+    note: str
+    signed_size: int
 
 
 @contextmanager
@@ -77,9 +92,16 @@ def _collector_paused() -> Iterator[None]:
 
 class Ingestor:
     def __init__(
-        self, engine: Engine, ledger: LedgerReader, trust: Trust, batch: int = BATCH
+        self,
+        engine: Engine,
+        ledger: LedgerReader,
+        trust: Trust,
+        batch: int = BATCH,
+        backoff: Backoff | None = None,
     ) -> None:
         self.engine, self.ledger, self.trust, self.batch = engine, ledger, trust, batch
+        backoff = backoff or Backoff("ledger", first=0.5, most=5.0)
+        self.follower = Follower(engine, backoff, around=_collector_paused)
         self._signed_seen = -1  # the newest signed size recorded since start
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="ledger-reader")
         self._ahead: tuple[int, int, Future[Ahead]] | None = None
@@ -87,7 +109,6 @@ class Ingestor:
         self._reads: Reads = {}
         self._checked: dict[int, admission.Checked] = {}
         self._lock = threading.Lock()  # one catch-up at a time: each extends the tree it read
-        self._failing = False
 
     def prepare(self, records: list[Record]) -> list[staging.Read]:
         """The consumer's first step, outside the transaction: parse and hash."""
@@ -121,69 +142,63 @@ class Ingestor:
     def catch_up(self, rounds: int | None = None) -> int:
         """Show what the ledger's latest checkpoint commits to and passes, in at most
         ``rounds`` batches (all it takes by default); return how many were shown."""
-        shown = 0
         with self._lock:
             try:
-                for done, applied in enumerate(self._rounds(), 1):
-                    shown += applied
-                    if rounds is not None and done >= rounds:
-                        break
-            except LedgerError as exc:
-                if not self._failing:
-                    log.warning("cannot read the ledger; will retry", extra={"error": str(exc)})
-                self._failing = True
-            else:
-                if self._failing:
-                    log.info("the ledger answers again")
-                self._failing = False
+                return self.follower.catch_up(LedgerFeed(self), rounds)
             finally:
                 self._ahead = None  # read afresh next time: an entry may be withheld meanwhile
                 self._reads, self._checked = {}, {}
-        return shown
 
-    def _rounds(self) -> Iterator[int]:
-        """Extend the verified tree towards the checkpoint, one batch a transaction."""
-        note = self.ledger.checkpoint()
+    def _signed(self) -> tuple[str, Checkpoint] | None:
+        """The ledger's checkpoint if it passes the trust policy, its size recorded."""
+        try:
+            note = self.ledger.checkpoint()
+        except LedgerError as exc:
+            raise FetchError(str(exc)) from exc
         try:
             signed = self.trust.policy.verify_checkpoint(note).checkpoint
         except NoteError as exc:
             self._alarm("policy", f"the checkpoint fails the trust policy: {exc}", note)
-            return
+            return None
         self._saw(signed.size)
-        while True:
-            with db.reading(self.engine) as connection:
-                verified = tree.load(connection)
-                end = min(signed.size, verified.size + self.batch)
-                announced = staging.between(connection, verified.size, end, 4 * self.batch)
-            if signed.size < verified.size:
-                reason = (
-                    f"the checkpoint of size {signed.size} is smaller than "
-                    f"the tree of size {verified.size} verified already"
-                )
-                self._alarm("rollback", reason, note)
-                return
-            if signed.size == verified.size:
-                if signed.root != verified.root():
-                    reason = f"the checkpoint of size {signed.size} signs another root than ours"
-                    self._alarm("fork", reason, note)
-                return
-            with _collector_paused():
-                found = self._extend(verified, end, signed, announced)
-                if found is None:
-                    reason = (
-                        f"the ledger's entries {verified.size}..{end - 1} do not hash to the "
-                        f"root that its checkpoint of size {signed.size} signs"
-                    )
-                    self._alarm("unreached", reason, note)
-                    return
-                admitted = self._admit(found[1])
-                if not all(i in announced for i in range(verified.size, end)):
-                    # Catching up: the next batch is read, parsed and its signatures checked
-                    # while this one is written; after this one's rotations are followed, so
-                    # under the keys in force after it.
-                    self._read_ahead(end, min(signed.size, end + self.batch))
-                applied = self._apply(verified.size, found, admitted, announced, note, signed.size)
-            yield applied
+        return note, signed
+
+    def _next(self, verified: CompactRange, note: str, signed: Checkpoint) -> Batch | None:
+        """The batch that extends the verified tree towards the checkpoint, checked; None
+        when the tree has reached it or the ledger's answers raise an alarm."""
+        with db.reading(self.engine) as connection:
+            end = min(signed.size, verified.size + self.batch)
+            announced = staging.between(connection, verified.size, end, 4 * self.batch)
+        if signed.size < verified.size:
+            reason = (
+                f"the checkpoint of size {signed.size} is smaller than "
+                f"the tree of size {verified.size} verified already"
+            )
+            self._alarm("rollback", reason, note)
+            return None
+        if signed.size == verified.size:
+            if signed.root != verified.root():
+                reason = f"the checkpoint of size {signed.size} signs another root than ours"
+                self._alarm("fork", reason, note)
+            return None
+        try:
+            found = self._extend(verified, end, signed, announced)
+        except LedgerError as exc:
+            raise FetchError(str(exc)) from exc
+        if found is None:
+            reason = (
+                f"the ledger's entries {verified.size}..{end - 1} do not hash to the "
+                f"root that its checkpoint of size {signed.size} signs"
+            )
+            self._alarm("unreached", reason, note)
+            return None
+        admitted = self._admit(found[1])
+        if not all(i in announced for i in range(verified.size, end)):
+            # Catching up: the next batch is read, parsed and its signatures checked
+            # while this one is written; after this one's rotations are followed, so
+            # under the keys in force after it.
+            self._read_ahead(end, min(signed.size, end + self.batch))
+        return Batch(found, admitted, announced, note, signed.size)
 
     def _extend(
         self,
@@ -246,35 +261,27 @@ class Ingestor:
                 shown.append((leaf.index, verdict))
         return shown, refused
 
-    def _apply(
-        self,
-        start: int,
-        found: Found,
-        admitted: Admitted,
-        announced: dict[int, list[Announced]],
-        note: str,
-        signed_size: int,
-    ) -> int:
-        """Quarantine what differs or fails, show the rest, and store the new tree, at once."""
-        (grown, leaves), (shown, refused) = found, admitted
+    def _apply(self, session: Session, start: int, batch: Batch) -> int:
+        """Quarantine what differs or fails, show the rest, and store the new tree, at once;
+        the follower commits."""
+        (grown, leaves), (shown, refused) = batch.found, batch.admitted
+        if tree.lock(session) != start:
+            return 0  # another process extended the tree meanwhile; read it again
         held = {leaf.index: leaf.hash for leaf in leaves}
-        forged = [a for each in announced.values() for a in each if a.leaf_hash != held[a.index]]
-        with Session(self.engine) as session:
-            if tree.lock(session) != start:
-                return 0  # another process extended the tree meanwhile; read it again
-            for a in forged:
-                reason = (
-                    f"differs from entry {a.index}, which the checkpoint "
-                    f"of size {signed_size} commits to"
-                )
-                quarantine.entry(session, "announcement", reason, a.leaf, a.origin, a.index)
-            origin = f"{self.ledger.base_url}/v1/log/entries"
-            for leaf, reason in refused:
-                quarantine.entry(session, "entry", reason, leaf.leaf or b"", origin, leaf.index)
-            applied = service.apply(session, shown, origin)
-            tree.save(session, grown, note)
-            staging.discard(session, grown.size)
-            session.commit()
+        for a in (a for each in batch.announced.values() for a in each):
+            if a.leaf_hash == held[a.index]:
+                continue
+            reason = (
+                f"differs from entry {a.index}, which the checkpoint "
+                f"of size {batch.signed_size} commits to"
+            )
+            quarantine.entry(session, "announcement", reason, a.leaf, a.origin, a.index)
+        origin = f"{self.ledger.base_url}/v1/log/entries"
+        for leaf, reason in refused:
+            quarantine.entry(session, "entry", reason, leaf.leaf or b"", origin, leaf.index)
+        applied = service.apply(session, shown, origin)
+        tree.save(session, grown, batch.note)
+        staging.discard(session, grown.size)
         VERIFIED_SIZE.set(grown.size)
         return applied
 
@@ -317,3 +324,29 @@ class Ingestor:
             origin = f"{self.ledger.base_url}/v1/log/checkpoint"
             quarantine.checkpoint(session, problem, reason, note, origin)
             session.commit()
+
+
+class LedgerFeed:
+    """The ledger as a feed of ``periplus.follower``: the position is the verified tree,
+    and the checkpoint to extend it towards is read once, at the first fetch."""
+
+    name = "ledger"
+
+    def __init__(self, ingestor: Ingestor) -> None:
+        self.ingestor = ingestor
+        self._read = False
+        self._signed: tuple[str, Checkpoint] | None = None
+
+    def position(self) -> CompactRange:
+        with db.reading(self.ingestor.engine) as connection:
+            return tree.load(connection)
+
+    def fetch(self, verified: CompactRange) -> Batch | None:
+        if not self._read:
+            self._signed, self._read = self.ingestor._signed(), True
+        if self._signed is None:
+            return None
+        return self.ingestor._next(verified, *self._signed)
+
+    def apply(self, session: Session, verified: CompactRange, batch: Batch) -> tuple[int, bool]:
+        return self.ingestor._apply(session, verified.size, batch), True

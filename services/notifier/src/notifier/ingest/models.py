@@ -1,12 +1,13 @@
 """What ingestion keeps besides the read model: entries waiting for a checkpoint,
-the tree verified so far, and what was refused."""
+the tree verified so far, what was refused, and how far the announcements were read."""
 
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, LargeBinary, Text
 from sqlmodel import Field
 
-from notifier.models import NotifierModel
+from notifier.registry import NotifierModel
+from periplus.cursors import ConsumerOffsetColumns
 
 
 class StagedEntry(NotifierModel, table=True):
@@ -70,3 +71,9 @@ class Quarantined(NotifierModel, table=True):
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     digest: str = Field(max_length=64, unique=True)
     received_at: datetime
+
+
+class ConsumerOffset(NotifierModel, ConsumerOffsetColumns, table=True):
+    """The next announcement to read per partition, committed with what it caused."""
+
+    __tablename__ = "consumer_offset"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from prometheus_client import Counter
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from notifier.ingest.models import Quarantined
 from notifier.ingest.rows import insert_new
@@ -57,6 +57,17 @@ def checkpoint(session: Session, problem: Problem, reason: str, note: str, origi
     REFUSED.labels(problem).inc()
     if _add(session, "checkpoint", reason, note.encode(), origin, None, b""):
         log.error("checkpoint refused", extra={"problem": problem, "reason": reason})
+
+
+def withhold(session: Session, index: int, notice_index: int) -> None:
+    """A withheld entry's bytes leave the quarantine too (its reason stays listed): what
+    was refused at ``index`` is still a copy of what the law withholds. The caller commits."""
+    rows = session.exec(select(Quarantined).where(col(Quarantined.ledger_index) == index))
+    for row in rows.all():
+        if row.raw:
+            row.raw = b""
+            row.reason = f"{row.reason} (bytes withheld, notice at index {notice_index})"[:1000]
+            session.add(row)
 
 
 def _add(

@@ -20,8 +20,9 @@ from sqlmodel import Session, col, select
 
 from notifier import channels
 from notifier.channels import notices
-from notifier.ingest import fold, quarantine, views
-from notifier.models import LoggedEntry, TripView
+from notifier.ingest import fold, quarantine
+from notifier.ingest import repository as views
+from notifier.publish.models import LoggedEntry, TripState, TripView
 from periplus.canonical import canonical_bytes
 from periplus.events import SEQ_RESOLVED
 from periplus.isolation import apply_isolated
@@ -154,13 +155,12 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
             last_index=index,
             updated_at="",
         )
-    state = fold.apply(view.data, index, type_, occurred_at, event.get("data"))
-    trip = state.get("trip") or {}
-    view.reference = str(trip.get("reference") or state.get("reference") or view.reference)[:40]
-    view.title = str(trip.get("title") or view.title)[:200]
-    view.departure_date = str(trip.get("departure_date") or view.departure_date)[:10]
+    state = fold.apply(view.state, index, type_, occurred_at, event.get("data"))
+    view.reference = (state.reference or view.reference)[:40]
+    view.title = (state.title or view.title)[:200]
+    view.departure_date = (state.departure_date or view.departure_date)[:10]
     view.status = fold.STATUS_AFTER.get(type_, view.status)
-    view.data, view.last_index, view.updated_at = state, index, occurred_at[:32]
+    view.data, view.last_index, view.updated_at = state.stored_data(), index, occurred_at[:32]
     session.add(view)
     _refresh_facets(session, trip_id, fold.facets(state))
     if type_ == NOTICE:
@@ -171,8 +171,11 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
 
 def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[str, Any]) -> None:
     """Erase a withheld entry's content from every copy kept here (the entry, the notices
-    that the stream replays and webhooks are built from), and fold the trip again."""
+    that the stream replays and webhooks are built from, a refused copy in the public
+    quarantine), and fold the trip again."""
     index = notice.get("index")
+    if isinstance(index, int):
+        quarantine.withhold(session, index, notice_index)
     target = session.get(LoggedEntry, index) if isinstance(index, int) else None
     if target is not None and target.trip_id in ("", view.trip_id):
         withheld = {k: notice.get(k) for k in ("reason", "legal_basis")}
@@ -182,7 +185,7 @@ def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[
         session.add(target)
         notices.withhold(session, target.index, {**withheld, "notice_index": notice_index})
         session.flush()
-    state: dict[str, Any] = {}
+    state = TripState()
     status = "approved"
     entries = session.exec(
         select(LoggedEntry)
@@ -195,11 +198,10 @@ def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[
         data = entry.event.get("data")
         state = fold.apply(state, entry.index, entry.type, entry.occurred_at, data)
         status = fold.STATUS_AFTER.get(entry.type, status)
-    trip = state.get("trip") or {}
-    view.reference = str(trip.get("reference") or state.get("reference") or "")[:40]
-    view.title = str(trip.get("title") or "")[:200]
-    view.departure_date = str(trip.get("departure_date") or "")[:10]
-    view.status, view.data = status, state
+    view.reference = state.reference[:40]
+    view.title = state.title[:200]
+    view.departure_date = state.departure_date[:10]
+    view.status, view.data = status, state.stored_data()
     session.add(view)
     _refresh_facets(session, view.trip_id, fold.facets(state))
 

@@ -41,8 +41,11 @@ def datapackage(
         "name": "foreign-trips",
         "title": f"{site}: officials' foreign trips",
         "description": "Every foreign trip the city approved, with its purpose, agenda, costs "
-        "and payers, expected outcomes and results, follow-up commitments and checklist "
-        "signals, as its ledger states them.",
+        "and payers, expected outcomes and results, follow-up commitments, estimated flight "
+        "emissions and checklist signals, as its ledger states them. In the CSV files a "
+        "text that begins with =, +, -, @, a tab or a carriage return is written after an "
+        "apostrophe, so that spreadsheets show it rather than run it; the JSON Lines files "
+        "(the same path with .jsonl) hold every text exactly.",
         "homepage": f"{base}/",
         "licenses": [{"name": license_id, "path": path, "title": title}],
         "resources": [

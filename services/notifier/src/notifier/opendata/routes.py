@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from notifier import state
 from notifier.ingest.models import VerifiedTree
-from notifier.models import TripView
-from notifier.opendata import catalogue
+from notifier.opendata import catalogue, repository
 from notifier.opendata.tables import TABLES, Context, Table
 from periplus import db
 from periplus.errors import NotFoundError
@@ -39,15 +39,15 @@ def _checkpoint(tree: VerifiedTree | None) -> dict[str, Any] | None:
 
 def _read(request: Request) -> tuple[Context, dict[str, Any] | None, str | None]:
     """Every trip's state and the checkpoint they were verified under, read together."""
-    settings = request.app.state.settings
-    with db.reading(request.app.state.engine) as connection, Session(connection) as session:
-        tree = session.get(VerifiedTree, 1)
-        views = session.exec(
-            select(TripView).order_by(col(TripView.departure_date), col(TripView.trip_id))
-        ).all()
+    settings, engine = state.of(request.app).settings, state.of(request.app).engine
+    with db.reading(engine) as connection, Session(connection) as session:
+        tree = repository.verified_tree(session)
+        views = repository.trips_by_departure(session)
         states = [(view.trip_id, view.data) for view in views]
         modified = max((view.updated_at for view in views), default=None)
-    context = Context(states, date.today(), settings.checklist, settings.public_url.rstrip("/"))
+    context = Context(
+        states, date.today(), settings.checklist, settings.public_url.rstrip("/"), settings.home
+    )
     return context, _checkpoint(tree), modified
 
 
@@ -71,7 +71,7 @@ def _unchanged(request: Request, tag: str) -> bool:
 
 @router.get("/datapackage.json", summary="The Frictionless Data Package of every table")
 def datapackage(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = state.of(request.app).settings
     _, checkpoint, _ = _read(request)
     tag = _tag(checkpoint, "datapackage")
     if _unchanged(request, tag):
@@ -84,7 +84,7 @@ def datapackage(request: Request) -> Response:
 
 @router.get("/catalog.jsonld", summary="The DCAT-AP catalogue, for data portals")
 def catalog(request: Request) -> Response:
-    settings = request.app.state.settings
+    settings = state.of(request.app).settings
     _, checkpoint, modified = _read(request)
     tag = _tag(checkpoint, "catalog")
     if _unchanged(request, tag):
@@ -122,12 +122,25 @@ def download(request: Request, name: TableName, extension: Format) -> Response:
     return Response(_jsonl(table, rows), media_type="application/jsonl", headers=headers)
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, made plain text by a leading
+    apostrophe. Trip text comes from city systems and reaches journalists' spreadsheets;
+    the JSON Lines download keeps it exactly."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def _csv(table: Table, rows: Iterable[dict[str, Any]]) -> str:
     out = io.StringIO()
     names = [column.name for column in table.columns]
+    text = [column.name for column in table.columns if column.type == "string"]
     writer = csv.DictWriter(out, names, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow({**row, **{name: _inert(row.get(name)) for name in text}})
     return out.getvalue()
 
 

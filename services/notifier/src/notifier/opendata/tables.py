@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from statistics import median
 from typing import Any
 
 from notifier.checklist.rules import Rules
-from notifier.checklist.signals import city_median, evaluate
+from notifier.checklist.signals import CO2E, city_median, evaluate
+from notifier.emissions import footprint
+from notifier.emissions.gazetteer import Place
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ class Context:
     today: date
     rules: Rules
     public_url: str
+    home: Place | None = None
+    """Where the city's officials leave from; without it, no emissions are estimated."""
+
+    def flown(self, state: State) -> footprint.Footprint | None:
+        """The trip's estimated flights, as its page shows them."""
+        return footprint.of_trip(_trip(state), self.home) if self.home is not None else None
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,7 @@ def _trips(context: Context) -> Iterator[Row]:
         ]
         legs = [leg for leg in trip.get("itinerary") or [] if isinstance(leg, dict)]
         travellers = [t for t in trip.get("travellers") or [] if isinstance(t, dict)]
+        flown = context.flown(state)
         yield {
             "trip_id": trip_id,
             "reference": state.get("reference") or trip.get("reference"),
@@ -169,8 +179,23 @@ def _trips(context: Context) -> Iterator[Row]:
             "days_notice": trip.get("days_notice"),
             "report_due": trip.get("report_due"),
             "report_filed_on": report.get("filed_on"),
+            **_emissions(flown),
             "page": f"{context.public_url}/trips/{trip_id}",
         }
+
+
+def _emissions(flown: footprint.Footprint | None) -> Row:
+    """The estimate in whole kilometres and kilograms, as the pages round it."""
+    if flown is None:
+        return {}
+    return {
+        "flight_km": round(sum(f.km for f in flown.flights)),
+        "co2e_kg_per_traveller": round(flown.per_traveller_kg),
+        "co2e_kg": round(flown.total_kg),
+        "co2e_kg_per_traveller_day": round(flown.per_traveller_day_kg),
+        "co2e_at_capital": _joined([p.city for p in flown.approximate]),
+        "co2e_unlocated": _joined(list(flown.unlocated)),
+    }
 
 
 def _costs(context: Context) -> Iterator[Row]:
@@ -236,9 +261,20 @@ def _followups(context: Context) -> Iterator[Row]:
 
 
 def _signals(context: Context) -> Iterator[Row]:
+    flown = {trip_id: context.flown(state) for trip_id, state in context.states}
+    per_day = {k: f.per_traveller_day_kg if f is not None else None for k, f in flown.items()}
     medians = city_median(state for _, state in context.states)
+    # The same median of the same figures as the pages' (``publish.yearbook``): cancelled
+    # trips left out, each float read exactly.
+    judged = [
+        Decimal(repr(value))
+        for trip_id, state in context.states
+        if not state.get("cancelled") and (value := per_day[trip_id]) is not None
+    ]
+    if judged:
+        medians[CO2E] = Decimal(median(judged))
     for trip_id, state in context.states:
-        for signal in evaluate(state, medians, context.today, context.rules):
+        for signal in evaluate(state, medians, context.today, context.rules, per_day[trip_id]):
             yield {
                 "trip_id": trip_id,
                 "signal": signal.key,
@@ -297,6 +333,37 @@ TABLES = {
                 Column("days_notice", "integer", "Days from approval to departure."),
                 Column("report_due", "date", "The day the report is due."),
                 Column("report_filed_on", "date", "The day the report was filed, once filed."),
+                Column(
+                    "flight_km",
+                    "integer",
+                    "Great-circle kilometres flown by each traveller: from the city to each "
+                    "destination in order and back. Empty where the city's location is not set.",
+                ),
+                Column(
+                    "co2e_kg_per_traveller",
+                    "integer",
+                    "Estimated flight emissions of one traveller, kg CO2e (DESNZ 2025 factors "
+                    "by distance band, with radiative forcing; the site's /emissions page).",
+                ),
+                Column("co2e_kg", "integer", "Estimated flight emissions of the whole delegation."),
+                Column(
+                    "co2e_kg_per_traveller_day",
+                    "integer",
+                    "One traveller's estimated kg CO2e over the trip's days: the figure the "
+                    "checklist weighs against the city's median.",
+                ),
+                Column(
+                    "co2e_at_capital",
+                    "string",
+                    "Destinations the gazetteer does not know, measured to their country's "
+                    "capital instead, `;`-separated.",
+                ),
+                Column(
+                    "co2e_unlocated",
+                    "string",
+                    "Destinations in a country the gazetteer does not know, left out of the "
+                    "estimate, `;`-separated.",
+                ),
                 Column("page", "string", "The trip's public page, with its ledger entries."),
             ),
             ("trip_id",),
@@ -371,11 +438,31 @@ TABLES = {
         Table(
             "signals",
             "Checklist signals",
-            "How each trip meets the city's checklist (notice, agenda, outcomes, cost, report, "
-            "follow-ups): the same judgement the trip's page shows.",
+            "How each trip meets the city's checklist (notice, agenda, outcomes, cost, flight "
+            "emissions, report, follow-ups): the same judgement the trip's page shows.",
             (
                 TRIP_ID,
-                Column("signal", "string", "The checklist item.", required=True),
+                Column(
+                    "signal",
+                    "string",
+                    "The checklist item; emissions only where the city's location is set.",
+                    True,
+                    (
+                        "notice",
+                        "agenda",
+                        "purpose",
+                        "sdg",
+                        "departments",
+                        "cost",
+                        "cofunded",
+                        "emissions",
+                        "delegation",
+                        "report",
+                        "results",
+                        "followups",
+                        "amendments",
+                    ),
+                ),
                 Column(
                     "status",
                     "string",

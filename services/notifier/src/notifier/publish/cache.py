@@ -24,9 +24,9 @@ from sqlmodel import col, select
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from notifier.channels.models import Notice
+from notifier.channels import repository as channels_repository
 from notifier.ingest.models import VerifiedTree
-from notifier.models import TripView
+from notifier.publish.models import TripView
 from periplus import db
 
 # The public paths whose answers depend on the read model alone; the API under
@@ -41,16 +41,11 @@ Version = tuple[object, ...]
 
 def version(engine: Engine) -> Version:
     """What every public answer depends on, read without waiting for writers."""
-    notices = Notice.__table__.c  # type: ignore[attr-defined]
     with db.reading(engine) as connection:
         newest = connection.execute(select(func.max(col(TripView.last_index)))).scalar()
-        notice = connection.execute(
-            select(notices.ledger_index, notices.sub)
-            .order_by(notices.ledger_index.desc(), notices.sub.desc())
-            .limit(1)
-        ).first()
+        notice = channels_repository.newest_position(connection)
         verified = connection.execute(select(col(VerifiedTree.size))).scalar()
-    return (newest, tuple(notice) if notice else None, verified)
+    return (newest, notice, verified)
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,17 @@ as it reads; each kind of digest (monthly, yearly) has its own feeds.
 """
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import desc
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import Words, words
-from notifier.models import LoggedEntry, TripView
+from notifier.publish import present, repository
+from periplus.public import Money
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?$")
 
@@ -76,21 +75,18 @@ class Digest:
     last_index: int = -1  # the newest entry it counts: the feed item's date and the ETag
 
 
-def _money(value: Any) -> tuple[Decimal, str] | None:
-    if isinstance(value, dict) and value.get("amount") is not None:
-        return Decimal(str(value["amount"])), str(value.get("currency") or "")
-    return None
+def _amount(money: Money) -> Decimal | None:
+    try:
+        return Decimal(money.amount)
+    except ArithmeticError:
+        return None
 
 
 def build(session: Session, period: Period, lang: str) -> Digest:
     """The digest of ``period`` in ``lang``, read in one pass over its entries and trips."""
     fmt = Formats(lang)
     prefix = period.key
-    entries = session.exec(
-        select(LoggedEntry.type, LoggedEntry.event, LoggedEntry.index).where(
-            col(LoggedEntry.occurred_at).startswith(prefix)
-        )
-    ).all()
+    entries = repository.entries_in(session, prefix)
     kinds = Counter(kind for kind, _, _ in entries)
     kept = sum(
         1
@@ -98,39 +94,40 @@ def build(session: Session, period: Period, lang: str) -> Digest:
         if kind == "followup.updated"
         and ((event.get("data") or {}).get("followup") or {}).get("status") == "done"
     )
-    views = session.exec(
-        select(TripView)
-        .where(col(TripView.departure_date).startswith(prefix))
-        .order_by(col(TripView.departure_date), col(TripView.trip_id))
-    ).all()
-    departures, totals, others_total = [], Counter[str](), Counter[str]()
+    views = repository.departing_in(session, prefix)
+    departures: list[Departure] = []
+    totals: defaultdict[str, Decimal] = defaultdict(Decimal)
+    others_total: defaultdict[str, Decimal] = defaultdict(Decimal)
     for view in views:
-        trip = view.data.get("trip") or {}
-        if view.data.get("cancelled"):
+        state = view.state
+        if state.cancelled is not None:
             continue
-        total, city = _money(trip.get("budget_total")), _money(trip.get("city_share"))
-        others = (total[0] - city[0], total[1]) if total and city else None
-        if total:
-            totals[total[1]] += total[0]  # type: ignore[assignment]
-        if others:
-            others_total[others[1]] += others[0]  # type: ignore[assignment]
-        legs = [leg for leg in trip.get("itinerary") or [] if isinstance(leg, dict)]
+        trip, cost, others = state.trip, "", ""
+        if trip is not None:
+            currency = trip.budget_total.currency
+            total, city = _amount(trip.budget_total), _amount(trip.city_share)
+            if total is not None:
+                totals[currency] += total
+                cost = fmt.money(trip.budget_total)
+            if total is not None and city is not None:
+                others_total[currency] += total - city
+                others = fmt.amount(total - city, currency)
         departures.append(
             Departure(
                 trip_id=view.trip_id,
                 reference=view.reference,
                 title=view.title,
-                departure=fmt.date(trip.get("departure_date")),
-                places=fmt.join(
-                    [f"{leg.get('city')} ({fmt.country(str(leg.get('country')))})" for leg in legs]
+                departure=fmt.date(
+                    trip.departure_date if trip is not None else view.departure_date
                 ),
-                cost=fmt.money(trip.get("budget_total")),
-                others=fmt.money({"amount": others[0], "currency": others[1]}) if others else "",
+                places=present.places(trip, fmt),
+                cost=cost,
+                others=others,
             )
         )
     lines = _counts(words(lang), kinds, len(departures), kept)
     for currency, amount in sorted(totals.items()):
-        cost = fmt.money({"amount": amount, "currency": currency})
+        cost = fmt.amount(amount, currency)
         paid = others_total.get(currency, Decimal(0))
         if paid <= 0:
             lines.append(
@@ -143,7 +140,7 @@ def build(session: Session, period: Period, lang: str) -> Digest:
             words(lang).gettext(
                 "The trips that began cost {total}; hosts and partners paid {others} of it.",
                 total=cost,
-                others=fmt.money({"amount": paid, "currency": currency}),
+                others=fmt.amount(paid, currency),
             )
         )
     newest = max((index for _, _, index in entries), default=-1)
@@ -194,6 +191,5 @@ def _counts(said: Words, kinds: Counter[str], departed: int, kept: int) -> list[
 
 def recent(session: Session, monthly: bool, count: int = 12) -> list[Period]:
     """The newest periods in which the ledger logged anything, newest first."""
-    period = func.substr(LoggedEntry.occurred_at, 1, 7 if monthly else 4).label("period")
-    keys = session.exec(select(period).group_by(period).order_by(desc("period")).limit(count)).all()
-    return [p for p in (Period.parse(str(k)) for k in keys) if p is not None]
+    keys = repository.periods(session, 7 if monthly else 4, count)
+    return [p for p in (Period.parse(k) for k in keys) if p is not None]

@@ -11,7 +11,7 @@ from typing import Any
 from notifier.i18n.locale import Formats
 from notifier.i18n.vocabulary import FACT, FIELD, FOLLOWUP
 from notifier.i18n.words import words
-from notifier.models import LoggedEntry
+from notifier.publish.models import LoggedEntry
 
 # name -> (path in the event, how the value is shown)
 SPECS = {

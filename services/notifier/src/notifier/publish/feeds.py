@@ -13,14 +13,17 @@ from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from pydantic import ValidationError
+
 from notifier.channels.models import Notice
 from notifier.i18n.locale import Formats
 from notifier.i18n.vocabulary import EVENT, FOLLOWUP
 from notifier.i18n.words import words
-from notifier.models import LoggedEntry, TripView
+from notifier.publish.models import LoggedEntry, TripState, TripView
 from notifier.publish.present import summary
 from notifier.publish.sentences import overdue_report
 from periplus.events import utc_timestamp
+from periplus.public import TripSnapshot
 
 ATOM = "http://www.w3.org/2005/Atom"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -125,8 +128,8 @@ def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
     data: dict[str, Any] = entry.event.get("data") or {}
     fmt = Formats(lang)
     if entry.type == "trip.approved" and view is not None:
-        approved = {"trip": data.get("trip") or view.data.get("trip") or {}}
-        parts = summary(approved, lang, date.today())
+        approved = _snapshot(data.get("trip")) or view.state.trip
+        parts = summary(TripState(trip=approved), lang, date.today())
     elif entry.type in ("trip.amended", "trip.corrected", "trip.cancelled"):
         parts = [str(data.get("reason") or "")]
     elif entry.type in ("trip.change_pending", "trip.change_rejected"):
@@ -151,6 +154,14 @@ def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
         parts = []
     parts.append(f"{words(lang).gettext('Entry')} {entry.index}.")
     return " ".join(p for p in parts if p)
+
+
+def _snapshot(value: object) -> TripSnapshot | None:
+    """The trip as an approval states it: the plan at that time, not as since amended."""
+    try:
+        return TripSnapshot.model_validate(value)
+    except ValidationError:
+        return None
 
 
 def json_feed(

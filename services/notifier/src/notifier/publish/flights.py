@@ -10,7 +10,7 @@ from notifier.emissions.footprint import Footprint, of_trip
 from notifier.emissions.gazetteer import Place
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import mark, words
-from notifier.models import TripView
+from notifier.publish.models import TripView
 from notifier.publish.present import places
 from notifier.publish.yearbook import Year
 
@@ -177,7 +177,7 @@ def largest(views: Sequence[TripView], home: Place, lang: str) -> list[TripRow]:
                 TripRow(
                     str(trip.get("title") or view.title),
                     f"/trips/{view.trip_id}?lang={lang}",
-                    places(trip, fmt),
+                    places(view.state.trip, fmt),
                     fmt.number(flown.travellers),
                     tonnes(flown.total_kg, fmt),
                     kg(flown.per_traveller_day_kg, fmt),

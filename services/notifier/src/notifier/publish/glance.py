@@ -102,45 +102,53 @@ def graphs(book: Yearbook, year: int, lang: str, rules: Rules) -> list[charts.Ch
     )
     years = sorted(book.years)
     found.append(_cost_chart(book, years, lang))
-    found.append(
-        charts.stacked(
-            "chart-outcomes",
-            words(lang).gettext("Expected outcomes and what came of them, by year of departure"),
-            [str(v) for v in years],
-            [
-                (
-                    said.coded(ACHIEVED, k),
-                    [float(book.year(v).outcomes[k]) for v in years],
-                )
-                for k in OUTCOMES
-            ],
-            tick=lambda v: fmt.number(round(v)),
-            shown=lambda v: fmt.number(round(v)),
-            total_label=words(lang).gettext("Total"),
-            first=words(lang).gettext("Year"),
-        )
+    found.append(_outcome_chart(book, years, lang))
+    found.append(_notice_chart(book, lang, rules))
+    return found
+
+
+def _outcome_chart(book: Yearbook, years: list[int], lang: str) -> charts.Chart:
+    """Expected outcomes and what came of them, stacked per year of departure."""
+    fmt, said = Formats(lang), words(lang)
+    return charts.stacked(
+        "chart-outcomes",
+        words(lang).gettext("Expected outcomes and what came of them, by year of departure"),
+        [str(v) for v in years],
+        [
+            (
+                said.coded(ACHIEVED, k),
+                [float(book.year(v).outcomes[k]) for v in years],
+            )
+            for k in OUTCOMES
+        ],
+        tick=lambda v: fmt.number(round(v)),
+        shown=lambda v: fmt.number(round(v)),
+        total_label=words(lang).gettext("Total"),
+        first=words(lang).gettext("Year"),
     )
+
+
+def _notice_chart(book: Yearbook, lang: str, rules: Rules) -> charts.Chart:
+    """The median notice per quarter, against the checklist's minimum."""
+    fmt, said = Formats(lang), words(lang)
     quarters = sorted(book.quarters)
     medians: list[float | None] = [float(median(book.quarters[q])) for q in quarters]
     minimum = rules.min_notice_days
-    found.append(
-        charts.line(
-            "chart-notice",
-            words(lang).gettext("Days of notice before departure, the median per quarter"),
-            [_quarter(q[0], q[1], lang) for q in quarters],
-            medians,
-            shown=lambda v: fmt.number(round(v)),
-            reference=(
-                float(minimum),
-                words(lang).gettext(
-                    "minimum asked: {days}",
-                    days=said.ngettext("{count} day", "{count} days", minimum),
-                ),
+    return charts.line(
+        "chart-notice",
+        words(lang).gettext("Days of notice before departure, the median per quarter"),
+        [_quarter(q[0], q[1], lang) for q in quarters],
+        medians,
+        shown=lambda v: fmt.number(round(v)),
+        reference=(
+            float(minimum),
+            words(lang).gettext(
+                "minimum asked: {days}",
+                days=said.ngettext("{count} day", "{count} days", minimum),
             ),
-            columns=(words(lang).gettext("Quarter"), words(lang).gettext("Median days of notice")),
-        )
+        ),
+        columns=(words(lang).gettext("Quarter"), words(lang).gettext("Median days of notice")),
     )
-    return found
 
 
 def _cost_chart(book: Yearbook, years: list[int], lang: str) -> charts.Chart:

@@ -1,20 +1,24 @@
 """What a reader sees of a trip, in their language: summary, checklist, agenda, costs.
 
-Everything here reads the folded state defensively: an entry that did not
-match the contract leaves gaps, never an error.
+Everything here reads the typed state (``TripState``): a part that an entry off the
+contract left out is absent, so it leaves a gap, never an error.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from notifier.checklist.rules import Rules
-from notifier.checklist.signals import Signal, evaluate, results, trip_days
+from notifier.checklist.signals import Signal, evaluate, results
 from notifier.i18n.locale import Formats
 from notifier.i18n.vocabulary import AGENDA_KIND, CATEGORY, COST_ITEM, PAYER, VERDICT
 from notifier.i18n.words import Words, words
+from notifier.publish.models import TripState, trip_days
 from notifier.publish.sentences import followup_parts, outcome_results, sentences
+from periplus.public import CostItem, FollowupStatus, Traveller, TripSnapshot
+from periplus.rules import FOLLOWUP_PENDING, followup_overdue
 
 MONEY_FIGURES = frozenset({"per_day", "median", "city", "others"})
 PAST = frozenset({"done", "cancelled"})
@@ -31,48 +35,42 @@ class Line:
     sentence: str
 
 
-def _traveller(person: Any, said: Words) -> str:
-    if not isinstance(person, dict):
-        return ""
-    name, position = person.get("name"), str(person.get("position") or "")
-    if name and position:
-        return f"{name} ({position})"
-    if position:  # the name is protected: say so rather than show a bare job title
+def _traveller(person: Traveller, said: Words) -> str:
+    if person.name:
+        return f"{person.name} ({person.position})" if person.position else person.name
+    if person.position:  # the name is protected: say so rather than show a bare job title
         # Translators: a traveller whose name the city does not publish, by their post.
-        return said.gettext("{position} (name not published)", position=position)
-    return str(name or "")
+        return said.gettext("{position} (name not published)", position=person.position)
+    return ""
 
 
-def places(trip: dict[str, Any], fmt: Formats) -> str:
-    legs = [leg for leg in trip.get("itinerary") or [] if isinstance(leg, dict)]
-    return fmt.join(
-        [f"{leg.get('city', '')} ({fmt.country(leg.get('country'))})".strip() for leg in legs]
-    )
+def places(trip: TripSnapshot | None, fmt: Formats) -> str:
+    legs = trip.itinerary if trip is not None else []
+    return fmt.join([f"{leg.city} ({fmt.country(leg.country)})".strip() for leg in legs])
 
 
-def _stage(state: dict[str, Any], today: date) -> str:
+def _stage(state: TripState, today: date) -> str:
     """Where the trip is in its life: planned, under way, done or cancelled."""
-    trip = state.get("trip") or {}
-    if state.get("cancelled"):
+    if state.cancelled is not None:
         return "cancelled"
-    if state.get("completed") or state.get("report") or state.get("closed_at"):
+    if state.completed is not None or state.report is not None or state.closed_at:
         return "done"
-    start, end = str(trip.get("departure_date") or ""), str(trip.get("return_date") or "")
-    if end and end < today.isoformat():
+    if state.trip is None:
+        return "planned"
+    if state.trip.return_date < today:
         return "done"
-    if start and start <= today.isoformat():
+    if state.trip.departure_date <= today:
         return "under way"
     return "planned"
 
 
-def _who_where(state: dict[str, Any], said: Words, fmt: Formats, today: date) -> str:
+def _who_where(state: TripState, trip: TripSnapshot, said: Words, fmt: Formats, today: date) -> str:
     """Who goes where and when, in the tense of the trip's stage; the verb agrees with who."""
-    trip = state.get("trip") or {}
-    travellers = [t for t in (_traveller(p, said) for p in trip.get("travellers") or []) if t]
-    size = trip.get("delegation_size")
+    travellers = [t for t in (_traveller(p, said) for p in trip.travellers) if t]
+    size = trip.delegation_size
     if travellers:
         who, many = fmt.join(travellers), len(travellers)
-    elif isinstance(size, int):
+    elif size > 0:
         who = said.ngettext(
             "A delegation of {count} person", "A delegation of {count} people", size
         )
@@ -83,8 +81,8 @@ def _who_where(state: dict[str, Any], said: Words, fmt: Formats, today: date) ->
     values = {
         "who": who,
         "where": places(trip, fmt),
-        "start": fmt.date(trip.get("departure_date")),
-        "end": fmt.date(trip.get("return_date")),
+        "start": fmt.date(trip.departure_date),
+        "end": fmt.date(trip.return_date),
         "days": "?" if length is None else said.ngettext("{count} day", "{count} days", length),
     }
     stage = _stage(state, today)
@@ -121,63 +119,35 @@ def _who_where(state: dict[str, Any], said: Words, fmt: Formats, today: date) ->
     )
 
 
-def summary(state: dict[str, Any], lang: str, today: date) -> list[str]:
+def summary(state: TripState, lang: str, today: date) -> list[str]:
     """Short paragraphs: who, where, when, why, departments, SDGs, cost, outcomes, results."""
-    fmt, said, trip = Formats(lang), words(lang), state.get("trip") or {}
+    fmt, said, trip = Formats(lang), words(lang), state.trip
     out: list[str] = []
-    if state.get("cancelled"):
-        reason = str(state["cancelled"].get("reason") or "").strip()
+    if state.cancelled is not None:
+        reason = state.cancelled.reason.strip()
         if reason:
             out.append(said.gettext("This trip was cancelled: {reason}", reason=reason))
         else:
             out.append(said.gettext("This trip was cancelled."))
-    if trip.get("departure_date"):
-        out.append(_who_where(state, said, fmt, today))
-    if trip.get("category"):
-        host = trip.get("host_organisation")
-        # Translators: follows the kind of trip, as in "summit or conference, hosted by UCLG".
-        hosted = said.gettext(", hosted by {host}", host=host) if host else ""
-        category = said.coded(CATEGORY, trip["category"])
-        out.append(said.gettext("Kind of trip: {category}{host}.", category=category, host=hosted))
-    if trip.get("purpose"):
-        out.append(said.gettext("Why: {purpose}", purpose=str(trip["purpose"]).strip()))
-    if trip.get("departments"):
-        named = fmt.join(list(trip["departments"]))
-        out.append(said.gettext("Departments involved: {list}.", list=named))
-    if trip.get("sdg_goals"):
-        goals = fmt.join([f"{g} · {fmt.goal(g)}" for g in trip["sdg_goals"]])
-        targets = fmt.join([str(t) for t in trip.get("sdg_targets") or []]) or "—"
-        out.append(
-            said.gettext(
-                "Sustainable Development Goals: {goals}; targets {targets}.",
-                goals=goals,
-                targets=targets,
-            )
-        )
-    out.extend(_cost_sentence(trip, said, fmt, past=_stage(state, today) in PAST))
-    outcomes = [str(o.get("text", "")) for o in trip.get("expected_outcomes") or []]
-    if outcomes:
-        listed = "; ".join(o.rstrip(".") for o in outcomes)
-        out.append(said.gettext("Expected to come of it: {list}.", list=listed))
-    completed = state.get("completed") or {}
-    if completed.get("actual_total"):
+    if trip is not None:
+        out.extend(_plan(state, trip, said, fmt, today))
+    if state.completed is not None:
         out.append(
             said.gettext(
                 "After return, the actual cost was {total}, of which the city paid {city}.",
-                total=fmt.money(completed["actual_total"]),
-                city=fmt.money(completed.get("city_share")),
+                total=fmt.money(state.completed.actual_total),
+                city=fmt.money(state.completed.city_share),
             )
         )
-    report = state.get("report")
-    if isinstance(report, dict):
+    if state.report is not None:
         out.append(
             said.gettext(
                 "Report filed on {date}: {summary}",
-                date=fmt.date(report.get("filed_on")),
-                summary=report.get("summary", ""),
+                date=fmt.date(state.report.filed_on),
+                summary=state.report.summary,
             )
         )
-        found = results(state)
+        found = results(state.stored_data())
         if found is not None:
             out.append(outcome_results(said, fmt.join, found.figures))
         tally = followup_tally(state, today)
@@ -193,14 +163,45 @@ def summary(state: dict[str, Any], lang: str, today: date) -> list[str]:
     return out
 
 
-def _cost_sentence(trip: dict[str, Any], said: Words, fmt: Formats, past: bool) -> list[str]:
+def _plan(
+    state: TripState, trip: TripSnapshot, said: Words, fmt: Formats, today: date
+) -> list[str]:
+    """The approved plan: who, where, kind, why, departments, SDGs, cost, expected outcomes."""
+    out = [_who_where(state, trip, said, fmt, today)]
+    host = trip.host_organisation
+    # Translators: follows the kind of trip, as in "summit or conference, hosted by UCLG".
+    hosted = said.gettext(", hosted by {host}", host=host) if host else ""
+    category = said.coded(CATEGORY, trip.category)
+    out.append(said.gettext("Kind of trip: {category}{host}.", category=category, host=hosted))
+    if trip.purpose.strip():
+        out.append(said.gettext("Why: {purpose}", purpose=trip.purpose.strip()))
+    if trip.departments:
+        named = fmt.join(list(trip.departments))
+        out.append(said.gettext("Departments involved: {list}.", list=named))
+    if trip.sdg_goals:
+        goals = fmt.join([f"{g} · {fmt.goal(g)}" for g in trip.sdg_goals])
+        targets = fmt.join(list(trip.sdg_targets)) or "—"
+        out.append(
+            said.gettext(
+                "Sustainable Development Goals: {goals}; targets {targets}.",
+                goals=goals,
+                targets=targets,
+            )
+        )
+    out.extend(_cost_sentence(trip, said, fmt, past=_stage(state, today) in PAST))
+    outcomes = [o.text for o in trip.expected_outcomes]
+    if outcomes:
+        listed = "; ".join(o.rstrip(".") for o in outcomes)
+        out.append(said.gettext("Expected to come of it: {list}.", list=listed))
+    return out
+
+
+def _cost_sentence(trip: TripSnapshot, said: Words, fmt: Formats, past: bool) -> list[str]:
     """The budget and who pays it; in the past once the trip is done or cancelled."""
-    total, city = trip.get("budget_total"), trip.get("city_share")
-    if not isinstance(total, dict) or not isinstance(city, dict):
-        return []
+    total, city = trip.budget_total, trip.city_share
     try:
-        others = Decimal(str(total["amount"])) - Decimal(str(city["amount"]))
-    except (ArithmeticError, KeyError):
+        others = Decimal(total.amount) - Decimal(city.amount)
+    except ArithmeticError:
         return []
     if others <= 0 and past:
         return [
@@ -212,16 +213,16 @@ def _cost_sentence(trip: dict[str, Any], said: Words, fmt: Formats, past: bool) 
         return [
             said.gettext("Budgeted cost {total}, all paid by the city.", total=fmt.money(total))
         ]
-    payers = []
-    for item in trip.get("budget") or []:
-        if isinstance(item, dict) and item.get("payer") != "city":
-            label = item.get("payer_name") or said.coded(PAYER, item.get("payer", "other"))
+    payers: list[str] = []
+    for item in trip.budget:
+        if item.payer != "city":
+            label = item.payer_name or said.coded(PAYER, item.payer)
             if label not in payers:
                 payers.append(label)
     values = {
         "total": fmt.money(total),
         "city": fmt.money(city),
-        "others": fmt.amount(others, str(total.get("currency", ""))),
+        "others": fmt.amount(others, total.currency),
         "payers": fmt.join(payers) or said.word(PAYER["other"]),
     }
     if past:
@@ -241,15 +242,14 @@ def _cost_sentence(trip: dict[str, Any], said: Words, fmt: Formats, past: bool) 
     ]
 
 
-def followup_tally(state: dict[str, Any], today: date) -> dict[str, int]:
-    items = [f for f in state.get("followups") or [] if isinstance(f, dict)]
-    tally = {"total": len(items), "done": 0, "open": 0, "overdue": 0}
-    for f in items:
-        if f.get("status") == "done":
+def followup_tally(state: TripState, today: date) -> dict[str, int]:
+    """The follow-ups counted: all, done, still open, and open past their date."""
+    tally = {"total": len(state.followups), "done": 0, "open": 0, "overdue": 0}
+    for f in state.followups:
+        if f.status == FollowupStatus.DONE:
             tally["done"] += 1
-        elif f.get("status") in ("open", "in_progress"):
-            late = str(f.get("due_date") or "9999") < today.isoformat()
-            tally["overdue" if late else "open"] += 1
+        elif f.status in FOLLOWUP_PENDING:
+            tally["overdue" if followup_overdue(f.status, f.due_date, today) else "open"] += 1
     return tally
 
 
@@ -271,7 +271,7 @@ def _figure(name: str, value: Any, signal: Signal, fmt: Formats) -> str:
 
 
 def checklist(
-    state: dict[str, Any],
+    state: TripState,
     medians: dict[str, Decimal],
     today: date,
     rules: Rules,
@@ -281,7 +281,7 @@ def checklist(
     fmt, said = Formats(lang), words(lang)
     said_by = sentences(fmt.join)
     lines = []
-    for signal in evaluate(state, medians, today, rules, co2e_per_day):
+    for signal in evaluate(state.stored_data(), medians, today, rules, co2e_per_day):
         values = {k: _figure(k, v, signal, fmt) for k, v in signal.figures.items()}
         lines.append(
             Line(
@@ -294,40 +294,34 @@ def checklist(
     return lines
 
 
-def agenda(trip: dict[str, Any], lang: str) -> list[dict[str, str]]:
-    fmt = Formats(lang)
-    rows = []
-    for item in trip.get("agenda") or []:
-        if not isinstance(item, dict):
-            continue
-        rows.append(
-            {
-                "date": fmt.date(item.get("date"), "medium"),
-                "time": str(item.get("time") or ""),
-                "kind": words(lang).coded(AGENDA_KIND, item.get("kind")),
-                "title": str(item.get("title") or ""),
-                "counterpart": str(item.get("counterpart") or ""),
-                "topic": str(item.get("topic") or ""),
-            }
-        )
-    return rows
+def agenda(trip: TripSnapshot | None, lang: str) -> list[dict[str, str]]:
+    fmt, said = Formats(lang), words(lang)
+    return [
+        {
+            "date": fmt.date(item.date, "medium"),
+            "time": item.time or "",
+            "kind": said.coded(AGENDA_KIND, item.kind),
+            "title": item.title,
+            "counterpart": item.counterpart or "",
+            "topic": item.topic or "",
+        }
+        for item in (trip.agenda if trip is not None else [])
+    ]
 
 
-def costs(items: Any, lang: str) -> list[dict[str, str]]:
+def costs(items: Sequence[CostItem], lang: str) -> list[dict[str, str]]:
     fmt, said = Formats(lang), words(lang)
     rows = []
-    for item in items or []:
-        if not isinstance(item, dict):
-            continue
-        payer = said.coded(PAYER, item.get("payer", "other"))
-        if item.get("payer_name"):
-            payer = said.gettext("{payer}: {name}", payer=payer, name=item["payer_name"])
+    for item in items:
+        payer = said.coded(PAYER, item.payer)
+        if item.payer_name:
+            payer = said.gettext("{payer}: {name}", payer=payer, name=item.payer_name)
         rows.append(
             {
-                "item": said.coded(COST_ITEM, item.get("category", "other")),
+                "item": said.coded(COST_ITEM, item.category),
                 "payer": payer,
-                "amount": fmt.money(item.get("amount")),
-                "reporting": fmt.money(item.get("reporting")),
+                "amount": fmt.money(item.amount),
+                "reporting": fmt.money(item.reporting),
             }
         )
     return rows

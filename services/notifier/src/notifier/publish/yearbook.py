@@ -18,8 +18,7 @@ from decimal import Decimal, InvalidOperation
 from statistics import median
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from notifier.checklist.rules import Rules
 from notifier.checklist.signals import (
@@ -34,7 +33,8 @@ from notifier.checklist.signals import (
 )
 from notifier.emissions import footprint
 from notifier.emissions.gazetteer import Place
-from notifier.models import TripView
+from notifier.publish import repository
+from periplus.public import TripStatus
 
 PAYERS = ("city", "host", "national_government", "external_grant", "other")
 OUTCOMES = ("yes", "partly", "no", "missing")
@@ -169,7 +169,7 @@ def part(
     if number is None:
         return None
     found = Part(trip_id, number)
-    if status == "cancelled" or state.get("cancelled"):
+    if status == TripStatus.CANCELLED or state.get("cancelled"):
         return replace(found, cancelled=True)
     trip = state.get("trip") or {}
     size = trip.get("delegation_size")
@@ -334,10 +334,8 @@ class Cache:
     def get(
         self, session: Session, today: date, rules: Rules, home: Place | None = None
     ) -> Yearbook:
-        count, newest = session.exec(
-            select(func.count(), func.max(col(TripView.last_index))).select_from(TripView)
-        ).one()
-        newest = -1 if newest is None else int(newest)
+        count, last = repository.size(session)
+        newest = -1 if last is None else last
         key = (count, newest, today)
         book = self._kept(key)
         if book is not None:
@@ -349,9 +347,7 @@ class Cache:
                 return book
             if self._day != today or newest < self._seen:
                 self._parts, self._seen = {}, -1  # a new day, or the read model was rebuilt
-            query = select(TripView.trip_id, TripView.status, TripView.data)
-            changed = query.where(col(TripView.last_index) > self._seen)
-            for trip_id, status, data in session.exec(changed).all():
+            for trip_id, status, data in repository.changed_since(session, self._seen):
                 self._parts[trip_id] = part(trip_id, status, dict(data), today, rules, home)
             book = build(p for p in self._parts.values() if p is not None)
             self._day, self._seen = today, newest

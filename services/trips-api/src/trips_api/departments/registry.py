@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlmodel import Session
 
+from trips_api.departments import service
 from trips_api.departments.models import Department
 from trips_api.fields import Code, Name
 
@@ -68,6 +69,7 @@ def read(path: Path) -> list[Entry]:
 def load(session: Session, entries: list[Entry]) -> int:
     """Make the registry agree with ``entries``; how many departments changed. Callers commit."""
     changed, moment = 0, datetime.now(UTC)
+    service.changing(session)
     for entry in entries:
         department = session.get(Department, entry.code)
         if department is None:

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field
 
+from periplus.cursors import RelayCursorColumns
 from trips_api.models import TripsModel
 
 
@@ -21,13 +22,10 @@ class Event(TripsModel, table=True):
     envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class RelayCursor(TripsModel, table=True):
+class RelayCursor(TripsModel, RelayCursorColumns, table=True):
     """The last ``seq`` the broker acknowledged, per topic: the outbox relay's place."""
 
     __tablename__ = "relay_cursor"
-
-    topic: str = Field(primary_key=True, max_length=128)
-    position: int
 
 
 class Counter(TripsModel, table=True):

@@ -1,12 +1,13 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from periplus.openapi import problems
 from trips_api.deps import Reader, SessionDep
 from trips_api.events import service
+from trips_api.state import SettingsDep
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -70,5 +71,5 @@ def list_events(
         "from here is only for comparing with what was published elsewhere."
     ),
 )
-def events_key(request: Request) -> str:
-    return f"{request.app.state.settings.signer.verifier}\n"
+def events_key(settings: SettingsDep) -> str:
+    return f"{settings.signer.verifier}\n"

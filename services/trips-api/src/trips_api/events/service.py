@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from periplus import sources
@@ -15,14 +15,13 @@ from periplus.note import Signer
 from trips_api.events.models import Event, WithheldEvent
 
 _WRITTEN = "events_written"
+_NEXT = text("UPDATE counter SET value = value + 1 WHERE name = :name RETURNING value")
+_INSERT = insert(Event)
 
 
 def next_value(session: Session, name: str) -> int:
     """Advance a gapless counter; the row lock holds other writers until commit."""
-    row = session.execute(
-        text("UPDATE counter SET value = value + 1 WHERE name = :name RETURNING value"),
-        {"name": name},
-    ).first()
+    row = session.execute(_NEXT, {"name": name}).first()
     if row is None:
         raise LookupError(f"counter {name!r} is missing; run the migrations")
     return int(row[0])
@@ -41,15 +40,16 @@ def emit(
 
 def _store(session: Session, envelope: Envelope) -> None:
     session.info[_WRITTEN] = True
-    session.add(
-        Event(
-            seq=envelope.seq,
-            id=str(envelope.id),
-            type=envelope.type,
-            trip_id=str(envelope.trip_id),
-            occurred_at=envelope.occurred_at,
-            envelope=envelope.leaf,
-        )
+    session.connection().execute(  # never changed again: inserted at once, without an ORM object
+        _INSERT,
+        {
+            "seq": envelope.seq,
+            "id": str(envelope.id),
+            "type": envelope.type,
+            "trip_id": str(envelope.trip_id),
+            "occurred_at": envelope.occurred_at,
+            "envelope": envelope.leaf,
+        },
     )
 
 

@@ -10,9 +10,11 @@ import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, and_, col, delete, select
 
 from periplus.errors import ConflictError
+from trips_api.departments import service as departments_service
 from trips_api.idempotency.models import IdempotencyRecord
 from trips_api.keys.models import ApiKey
 
@@ -30,25 +32,33 @@ def _expired(record: IdempotencyRecord, hours: int) -> bool:
     return created <= datetime.now(UTC) - timedelta(hours=hours)
 
 
+_KEY_WITH_ANSWER = (
+    select(ApiKey, IdempotencyRecord, departments_service.STAMP)
+    .outerjoin(
+        IdempotencyRecord,
+        and_(
+            col(IdempotencyRecord.key_id) == col(ApiKey.id),
+            col(IdempotencyRecord.idempotency_key) == bindparam("idempotency_key"),
+        ),
+    )
+    .where(col(ApiKey.id) == bindparam("key_id"))
+)
+_REMEMBER = insert(IdempotencyRecord)
+
+
 def key_with_answer(session: Session, key_id: str, idempotency_key: str) -> ApiKey | None:
-    """The API key, and in the same query the answer it stored under ``idempotency_key``.
+    """The API key, and in the same query the answer it stored under ``idempotency_key``
+    and the departments registry's stamp, which most writes need.
 
     A found answer waits in the session for ``find``; a missing one is noted there, so that
     ``find`` need not ask again.
     """
     row = session.exec(
-        select(ApiKey, IdempotencyRecord)
-        .outerjoin(
-            IdempotencyRecord,
-            and_(
-                col(IdempotencyRecord.key_id) == col(ApiKey.id),
-                col(IdempotencyRecord.idempotency_key) == idempotency_key,
-            ),
-        )
-        .where(col(ApiKey.id) == key_id)
+        _KEY_WITH_ANSWER, params={"key_id": key_id, "idempotency_key": idempotency_key}
     ).first()
     if row is None:
         return None
+    departments_service.note_stamp(session, row[2])
     if row[1] is None:
         session.info[_ABSENT] = (key_id, idempotency_key)
     return row[0]
@@ -93,15 +103,18 @@ def remember(
             .where(col(IdempotencyRecord.key_id) == key_id)
             .where(col(IdempotencyRecord.created_at) < cutoff)
         )
-    session.add(
-        IdempotencyRecord(
-            key_id=key_id,
-            idempotency_key=idempotency_key,
-            fingerprint=fp,
-            status=status,
-            body=body,
-            etag=etag,
-            location=location,
-            created_at=datetime.now(UTC),
-        )
+    # Never changed again: inserted at once, without an ORM object; a twin request that
+    # stored its answer first makes this raise IntegrityError.
+    session.connection().execute(
+        _REMEMBER,
+        {
+            "key_id": key_id,
+            "idempotency_key": idempotency_key,
+            "fingerprint": fp,
+            "status": status,
+            "body": body,
+            "etag": etag,
+            "location": location,
+            "created_at": datetime.now(UTC),
+        },
     )

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from periplus import public
+from periplus import public, rules
 from trips_api import money
 from trips_api.trips.models import Trip
 from trips_api.trips.schemas.responses import (
@@ -21,21 +21,13 @@ from trips_api.trips.schemas.responses import (
     TripView,
 )
 
-ACTIVE_FOR_REPORT = ("approved", "completed")
-
 
 def _costs(currency: str, items: list[dict[str, Any]] | None) -> list[public.CostItem]:
     return [money.cost_item(currency, i) for i in items or []]
 
 
-def is_overdue(trip: Trip, today: date) -> bool:
-    return (
-        trip.status in ACTIVE_FOR_REPORT and trip.report_due is not None and trip.report_due < today
-    )
-
-
 def _travellers(travellers: list[dict[str, Any]], private: bool) -> list[dict[str, Any]]:
-    return [{**t, "name": t["name"] if private or t["name_public"] else None} for t in travellers]
+    return [{**t, "name": rules.public_name(t, private=private)} for t in travellers]
 
 
 def pending_view(trip: Trip, *, private: bool, reviewer: bool) -> PendingChangeView | None:
@@ -76,7 +68,7 @@ def pending_view(trip: Trip, *, private: bool, reviewer: bool) -> PendingChangeV
 def _traveller_views(travellers: list[dict[str, Any]], private: bool) -> list[TravellerView]:
     return [
         TravellerView(
-            name=t["name"] if private or t["name_public"] else None,
+            name=rules.public_name(t, private=private),
             position=t["position"],
             elected=t["elected"],
             name_public=t["name_public"],
@@ -137,7 +129,7 @@ def view(
         approved_on=trip.approved_on,
         days_notice=trip.days_notice,
         report_due=trip.report_due,
-        report_overdue=is_overdue(trip, today),
+        report_overdue=rules.report_overdue(trip.status, trip.report_due, today),
         actual_costs=actual,
         actual_total=money.total(actual, currency) if actual is not None else None,
         actual_city_share=money.total(actual, currency, payer="city")
@@ -183,7 +175,7 @@ def snapshot(
         return_date=r["return_date"],
         travellers=[
             public.Traveller(
-                name=t["name"] if t["name_public"] else None,
+                name=rules.public_name(t),
                 position=t["position"],
                 elected=t["elected"],
             )
@@ -215,8 +207,7 @@ def public_copy(state: dict[str, Any], protected: frozenset[str] = frozenset()) 
     """
     copy = dict(state)
     copy["travellers"] = [
-        {**t, "name": t["name"] if t["name_public"] and t["name"] not in protected else None}
-        for t in state["travellers"]
+        {**t, "name": rules.public_name(t, protected=protected)} for t in state["travellers"]
     ]
     for field in ("private_notes", "created_by", "updated_by", "approved_by"):
         copy[field] = None
@@ -244,7 +235,7 @@ def protected_names(trip: Trip) -> frozenset[str]:
         trip.record,
         *([trip.pending["record"]] if trip.pending and "record" in trip.pending else []),
     ]
-    return frozenset(t["name"] for r in records for t in r["travellers"] if not t["name_public"])
+    return rules.protected_names(t for r in records for t in r["travellers"])
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> list[public.Change]:

@@ -1,10 +1,21 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Enum, Text
 from sqlmodel import Field
 
+from periplus.public import TripStatus
 from trips_api.models import TripsModel
+
+# Stored as its plain string in a VARCHAR(20), as before the enum: no database enum type
+# or constraint, so a new status needs no migration; rows load as ``TripStatus``.
+_STATUS = Enum(
+    TripStatus,
+    native_enum=False,
+    create_constraint=False,
+    length=20,
+    values_callable=lambda statuses: [s.value for s in statuses],
+)
 
 
 class Trip(TripsModel, table=True):
@@ -20,7 +31,7 @@ class Trip(TripsModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     number: int = Field(unique=True, description="Order of creation; the cursor of listings.")
     reference: str = Field(unique=True, max_length=40)
-    status: str = Field(index=True, max_length=20)
+    status: TripStatus = Field(index=True, sa_type=_STATUS)
     version: int = 1
     record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from periplus import rules
 from periplus.errors import InvalidError
 from trips_api import money
 from trips_api.clock import today
@@ -136,7 +137,7 @@ def index(trip: Trip) -> None:
     words += [o["text"] for o in r["expected_outcomes"]]
     trip.search = "\n".join(words).lower()
     trip.travellers_public = "\n".join(
-        f"{t['name'] if t['name_public'] else ''} {t['position']}" for t in r["travellers"]
+        f"{rules.public_name(t) or ''} {t['position']}" for t in r["travellers"]
     ).lower()
     trip.travellers_all = "\n".join(f"{t['name']} {t['position']}" for t in r["travellers"]).lower()
 

@@ -6,16 +6,17 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session, col, select
 
+from periplus.public import TripStatus
+from periplus.rules import REPORT_PENDING
 from trips_api.clock import today
-from trips_api.trips.disclosure import ACTIVE_FOR_REPORT
 from trips_api.trips.models import Trip, TripVersion
 
 
 class Filters(BaseModel):
-    status: str | None = None
+    status: TripStatus | None = None
     department: str | None = None
     sdg_goal: int | None = None
     sdg_target: str | None = None
@@ -58,15 +59,20 @@ def page(
     if f.q is not None:
         query = query.where(col(Trip.search).contains(f.q.lower(), autoescape=True))
     if f.overdue is not None:
-        late = (col(Trip.status).in_(ACTIVE_FOR_REPORT)) & (col(Trip.report_due) < today())
+        # ``rules.report_overdue`` as SQL
+        late = col(Trip.status).in_(sorted(REPORT_PENDING)) & (col(Trip.report_due) < today())
         query = query.where(late if f.overdue else ~late | col(Trip.report_due).is_(None))
     return session.exec(query.order_by(col(Trip.number)).limit(limit)).all()
 
 
+_ONE = select(Trip).where(col(Trip.id) == bindparam("trip_id"))
+_ONE_LOCKED = _ONE.with_for_update()
+
+
 def get(session: Session, trip_id: uuid.UUID, *, for_update: bool = False) -> Trip | None:
     """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns."""
-    query = select(Trip).where(col(Trip.id) == str(trip_id))
-    return session.exec(query.with_for_update() if for_update else query).first()
+    query = _ONE_LOCKED if for_update else _ONE
+    return session.exec(query, params={"trip_id": str(trip_id)}).first()
 
 
 def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[TripVersion]:
@@ -97,6 +103,10 @@ WITH RECURSIVE chain(role, start, id, holder, created_by) AS (
 )
 SELECT role, start, id, holder FROM chain
 """
+_OF_WRITERS = text(_LINEAGES.format(authors=_WRITERS)).bindparams(bindparam("also", expanding=True))
+_OF_AUTHORS = text(_LINEAGES.format(authors=":authors")).bindparams(
+    bindparam("authors", expanding=True)
+)
 
 
 def lineages(
@@ -105,16 +115,17 @@ def lineages(
     """``(role, start, key, holder)`` for each key up the minting chain of each author
     (``role`` 'author') and of the approver ('approver'), ``start`` being the key the chain
     starts from. Without ``authors``, they are the trip's writers; with them, those keys alone."""
-    given = authors is not None
-    query = text(_LINEAGES.format(authors=":authors" if given else _WRITERS)).bindparams(
-        bindparam("authors" if given else "also", expanding=True)
-    )
+    query = _OF_WRITERS if authors is None else _OF_AUTHORS
     also = [k for k in (trip.created_by, trip.submitted_by) if k]
     params: dict[str, Any] = {"trip_id": trip.id, "approver": approver}
     params |= {"authors": list(authors)} if authors is not None else {"also": also}
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(query, params).all()]
 
 
+_ADD_VERSION = insert(TripVersion)
+
+
 def add_version(session: Session, **values: Any) -> None:
-    """Append one version to a trip's history."""
-    session.add(TripVersion(**values))
+    """Append one version to a trip's history: a row never changed again, so inserted at
+    once, without an ORM object to build and flush."""
+    session.connection().execute(_ADD_VERSION, values)

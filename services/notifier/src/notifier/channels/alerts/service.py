@@ -13,33 +13,24 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from notifier.channels import notices
+from notifier.channels import notices, repository
 from notifier.channels.filters import ALERT_TYPES
-from notifier.channels.models import Notice, RaisedAlert, WatchedFollowup, WatchedTrip
+from notifier.channels.models import Notice, RaisedAlert, WatchedTrip
 from notifier.ingest import tree
-
-REPORT_PENDING = ("approved", "completed")
-FOLLOWUP_PENDING = ("open", "in_progress")
 
 
 def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
     """Raise every alert now due and not yet raised, once the read model has caught up
     with the ledger; the caller commits."""
-    notices.lock(session)
+    repository.lock_notices(session)
     if not tree.caught_up(session.connection()):
         return []
     earliest = (today - timedelta(days=horizon_days)).isoformat()
     cutoff = today.isoformat()
     raised: list[Notice] = []
-    trips = session.exec(
-        select(WatchedTrip)
-        .where(col(WatchedTrip.status).in_(REPORT_PENDING))
-        .where(col(WatchedTrip.report_due) < cutoff)
-        .where(col(WatchedTrip.report_due) >= earliest)
-        .order_by(col(WatchedTrip.report_due), col(WatchedTrip.trip_id))
-    ).all()
+    trips = repository.overdue_reports(session, earliest, cutoff)
     for trip in trips:
         due = trip.report_due or ""
         details: dict[str, Any] = {
@@ -52,15 +43,7 @@ def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
         )
         if notice is not None:
             raised.append(notice)
-    followups = session.exec(
-        select(WatchedFollowup, WatchedTrip)
-        .join(WatchedTrip, col(WatchedTrip.trip_id) == col(WatchedFollowup.trip_id))
-        .where(col(WatchedFollowup.status).in_(FOLLOWUP_PENDING))
-        .where(col(WatchedFollowup.due_date) < cutoff)
-        .where(col(WatchedFollowup.due_date) >= earliest)
-        .where(col(WatchedTrip.status) != "cancelled")
-        .order_by(col(WatchedFollowup.due_date), col(WatchedFollowup.trip_id))
-    ).all()
+    followups = repository.missed_followups(session, earliest, cutoff)
     for followup, trip in followups:
         body: dict[str, Any] = {
             "alert": "followup_missed",
@@ -82,12 +65,7 @@ def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
 
 def recent(session: Session, limit: int = 50) -> Sequence[Notice]:
     """The alerts raised most recently, newest first (for feeds and pages)."""
-    return session.exec(
-        select(Notice)
-        .where(col(Notice.type).in_(sorted(ALERT_TYPES)))
-        .order_by(col(Notice.ledger_index).desc(), col(Notice.sub).desc())
-        .limit(limit)
-    ).all()
+    return repository.latest_of_types(session, ALERT_TYPES, limit)
 
 
 def _days(today: date, due: str) -> int | None:
@@ -100,7 +78,7 @@ def _days(today: date, due: str) -> int | None:
 def _raise(
     session: Session, key: str, type_: str, trip: WatchedTrip, details: dict[str, Any]
 ) -> Notice | None:
-    if session.get(RaisedAlert, key[:200]) is not None:
+    if repository.raised(session, key[:200]):
         return None
     position = notices.next_alert_position(session)
     if position is None:

@@ -17,7 +17,7 @@ from prometheus_client import Gauge
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from notifier.channels import notices
+from notifier.channels import notices, repository
 from notifier.channels.filters import Filters
 from notifier.channels.notices import Item, Position
 from periplus.errors import TooManyRequestsError, UnavailableError
@@ -156,7 +156,7 @@ class StreamHub:
     def last(self) -> Position | None:
         """The last notice committed."""
         with Session(self.engine) as session:
-            return notices.last_position(session)
+            return repository.last_position(session)
 
     async def _run(self) -> None:
         assert self._bell is not None

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from notifier.channels import ratelimit
+from notifier import state
 from notifier.channels.filters import NOTICE_TYPES, Filters
 from notifier.channels.notices import Position, parse_event_id
 from notifier.channels.stream.hub import PAGE, Client, StreamHub
+from periplus import ratelimit
 from periplus.errors import BadRequestError, InvalidError
 
 router = APIRouter(tags=["live stream"])
@@ -64,7 +65,7 @@ def _join(
 ) -> Iterator[Joined]:
     filters = _filters(trip_id or [], department or [], sdg_goal or [], type_ or [])
     position = _position(last_event_id if last_event_id is not None else after)
-    hub: StreamHub = request.app.state.stream_hub
+    hub = state.of(request.app).stream_hub
     client = hub.join(filters, ratelimit.client(request))
     try:
         yield Joined(hub, client, position if position is not None else hub.last())

@@ -1,12 +1,18 @@
 """Which receivers a webhook may reach: public addresses only, unless the operator allows.
 
 The check runs when a subscription is made and again before every attempt,
-since a name may later resolve to somewhere else.
+since a name may later resolve to somewhere else. An attempt then connects to
+the very address it checked (``pin``): looking the name up a second time to
+connect would let a name that answers with a public address first and a
+private one next (DNS rebinding) reach inside the operator's network.
 """
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import httpx
 
 MAX_URL = 2000
 
@@ -69,3 +75,32 @@ def resolve(host: str, port: int) -> list[str]:
 def check_reachable(url: str) -> None:
     """Raise ReceiverRefusedError unless every address of the URL's host is public."""
     refuse_private(resolve(*host_and_port(url)))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an attempt connects: the receiver's URL with its host replaced by the address
+    that was checked, the ``Host`` the receiver expects, and the name its TLS certificate
+    must bear."""
+
+    url: str
+    host: str
+    sni: str | None
+
+
+def pin(url: str, *, allow_private: bool = False) -> Target:
+    """Resolve the receiver once, check every address (unless private ones are allowed)
+    and aim at the first; ReceiverRefusedError if none may be reached."""
+    name, port = host_and_port(url)
+    found = [a for a in resolve(name, port) if "%" not in a]  # no scoped link-local address
+    if not allow_private:
+        refuse_private(found)
+    if not found:
+        raise ReceiverRefusedError("the receiver's host name does not resolve")
+    target = httpx.URL(url)
+    https = target.scheme == "https"
+    return Target(
+        str(target.copy_with(host=found[0])),
+        target.netloc.decode("ascii"),
+        target.raw_host.decode("ascii") if https else None,
+    )

@@ -6,7 +6,7 @@ every notice when it filters nothing. A notice meets only the subscriptions
 filed under its own trip, departments, goals and type, and each of those is
 checked against all its filters. The index is read once per process and again
 only when the stamp that every change of the subscriptions renews (see
-``service.changed``) differs from the one it was read under.
+``repository.changed``) differs from the one it was read under.
 """
 
 import threading
@@ -15,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from notifier.channels.filters import Filters
-from notifier.channels.models import Subscription, SubscriptionStamp
+from notifier.channels.webhooks import repository
 
 
 @dataclass
@@ -78,23 +78,14 @@ _lock = threading.Lock()
 def current(session: Session) -> SubscriptionIndex:
     """The index of the active subscriptions as this transaction sees them: the one kept
     for this database, unless the stamp changed since it was read."""
-    stamp = session.execute(select(col(SubscriptionStamp.stamp))).scalar()
+    stamp = repository.stamp(session)
     engine = session.get_bind().engine
     with _lock:
         kept = _indexes.get(engine)
     if kept is not None and stamp is not None and kept.stamp == stamp:
         return kept
     index = SubscriptionIndex(stamp)
-    rows = session.execute(
-        select(
-            col(Subscription.id),
-            col(Subscription.trip_ids),
-            col(Subscription.departments),
-            col(Subscription.sdg_goals),
-            col(Subscription.types),
-        ).where(col(Subscription.status) == "active")
-    ).all()
-    for sub_id, trip_ids, departments, sdg_goals, types in rows:
+    for sub_id, trip_ids, departments, sdg_goals, types in repository.active_filters(session):
         index.add(sub_id, Filters.of(trip_ids, departments, sdg_goals, types))
     with _lock:
         _indexes[engine] = index

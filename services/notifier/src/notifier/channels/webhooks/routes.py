@@ -6,10 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from notifier.channels import ratelimit
-from notifier.channels.models import Delivery, Subscription
-from notifier.channels.ratelimit import RateLimiter
-from notifier.channels.webhooks import addresses, service
+from notifier import state
+from notifier.channels.models import OPEN, Delivery, Subscription
+from notifier.channels.webhooks import addresses, repository, service
 from notifier.channels.webhooks.schemas import (
     AttemptPublic,
     DeliveryDetail,
@@ -22,7 +21,9 @@ from notifier.channels.webhooks.schemas import (
     SubscriptionPublic,
 )
 from notifier.deps import SessionDep
+from periplus import ratelimit
 from periplus.errors import InvalidError
+from periplus.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
 
@@ -46,13 +47,13 @@ def _public(sub: Subscription) -> SubscriptionPublic:
 
 
 def _delivery(found: Delivery, request: Request) -> DeliveryPublic:
-    window = timedelta(seconds=request.app.state.settings.webhook_retry_window)
+    window = timedelta(seconds=state.of(request.app).settings.webhook_retry_window)
     public = DeliveryPublic.model_validate(found, from_attributes=True)
     update: dict[str, Any] = {
         "status": service.public_status(found),
         "retry_until": max(found.retry_until, found.created_at + window),
     }
-    if found.status not in service.OPEN:
+    if found.status not in OPEN:
         update["next_attempt_at"] = None
     return public.model_copy(update=update)
 
@@ -74,8 +75,7 @@ def create_subscription(
     """Anyone may subscribe. Keep the `secret` to verify signatures and the `token` to list,
     delete, rotate or test the subscription; neither is shown again. Send an existing
     token to add this subscription to it."""
-    settings = request.app.state.settings
-    limiter: RateLimiter = request.app.state.subscription_limiter
+    settings, limiter = state.of(request.app).settings, state.of(request.app).subscription_limiter
     limiter.check(ratelimit.client(request), "new subscriptions from this address or network")
     if not settings.allow_private_receivers:
         try:
@@ -139,10 +139,10 @@ def send_test(
 ) -> DeliveryPublic:
     sub = service.get_owned(session, _token(credentials), sub_id)
     TEST_LIMIT.check(sub.id, "tests of this subscription")
-    delivery = service.enqueue_test(session, sub, request.app.state.settings.public_url)
+    delivery = service.enqueue_test(session, sub, state.of(request.app).settings.public_url)
     session.commit()
     session.refresh(delivery)
-    request.app.state.wake_deliveries()
+    state.of(request.app).wake_deliveries()
     return _delivery(delivery, request)
 
 
@@ -182,7 +182,7 @@ def get_delivery(
     found = service.delivery(session, sub, delivery_id)
     log = [
         AttemptPublic.model_validate(a, from_attributes=True)
-        for a in service.attempts(session, found.id)
+        for a in repository.attempts(session, found.id)
     ]
     return DeliveryDetail(**_delivery(found, request).model_dump(), log=log)
 
@@ -203,5 +203,5 @@ def retry_delivery(
     found = service.retry(session, sub, service.delivery(session, sub, delivery_id))
     session.commit()
     session.refresh(found)
-    request.app.state.wake_deliveries()
+    state.of(request.app).wake_deliveries()
     return _delivery(found, request)

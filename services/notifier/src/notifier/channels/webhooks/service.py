@@ -7,15 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from notifier.channels.filters import Filters
-from notifier.channels.models import Delivery, DeliveryAttempt, Subscription, SubscriptionStamp
+from notifier.channels.models import DEAD, OPEN, PENDING, SENDING, Delivery, Subscription
 from notifier.channels.webhooks import index as subscription_index
-from notifier.channels.webhooks import signing
+from notifier.channels.webhooks import repository, signing
 from notifier.channels.webhooks.schemas import SubscriptionCreate
-from notifier.ingest.rows import insert_many
 from periplus.errors import (
     BadRequestError,
     ConflictError,
@@ -25,12 +23,6 @@ from periplus.errors import (
 )
 
 ROTATION_GRACE = timedelta(hours=24)
-
-# A delivery's life: pending (due at ``next_attempt_at``), sending (claimed by one
-# attempt until ``next_attempt_at``), then delivered or dead. The public sees
-# ``sending`` as ``pending``.
-PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
-OPEN = (PENDING, SENDING)
 
 
 def now() -> datetime:
@@ -88,18 +80,8 @@ def fan_out(session: Session, notices: Sequence[Mapping[str, Any]]) -> int:
             }
             for sub_id in matched
         )
-    insert_many(session, Delivery, rows)
+    repository.add_deliveries(session, rows)
     return len(rows)
-
-
-def changed(session: Session) -> None:
-    """Renew the stamp of the subscriptions, in the transaction that changes them, so that
-    every process's fan-out reads them again; the caller commits."""
-    session.execute(
-        update(SubscriptionStamp)
-        .where(col(SubscriptionStamp.id) == 1)
-        .values(stamp=uuid.uuid4().hex)
-    )
 
 
 def create(
@@ -112,7 +94,7 @@ def create(
         digest = signing.token_hash(plain)
     else:
         digest = signing.token_hash(token)
-        owned = len(session.exec(select(Subscription.id).where(_owner(digest))).all())
+        owned = repository.count_owned(session, digest)
         if owned == 0:
             raise _unauthorized()
         if owned >= per_token:
@@ -130,12 +112,8 @@ def create(
         created_at=now(),
     )
     session.add(sub)
-    changed(session)
+    repository.changed(session)
     return sub, plain
-
-
-def _owner(digest: str) -> ColumnElement[bool]:
-    return col(Subscription.token_hash) == digest
 
 
 def _unauthorized() -> ProblemError:
@@ -148,11 +126,7 @@ def _unauthorized() -> ProblemError:
 def owned(session: Session, token: str | None) -> Sequence[Subscription]:
     if not token:
         raise _unauthorized()
-    subs = session.exec(
-        select(Subscription)
-        .where(_owner(signing.token_hash(token)))
-        .order_by(col(Subscription.created_at))
-    ).all()
+    subs = repository.owned(session, signing.token_hash(token))
     if not subs:
         raise _unauthorized()
     return subs
@@ -166,11 +140,8 @@ def get_owned(session: Session, token: str | None, sub_id: str) -> Subscription:
 
 
 def remove(session: Session, sub: Subscription) -> None:
-    ids = select(Delivery.id).where(col(Delivery.subscription_id) == sub.id)
-    session.exec(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
-    session.exec(delete(Delivery).where(col(Delivery.subscription_id) == sub.id))
-    session.delete(sub)
-    changed(session)
+    repository.remove(session, sub)
+    repository.changed(session)
 
 
 def rotate(session: Session, sub: Subscription) -> datetime:
@@ -207,35 +178,21 @@ def enqueue_test(session: Session, sub: Subscription, public_url: str) -> Delive
 def deliveries(
     session: Session, sub: Subscription, status: str | None, before: str | None, limit: int
 ) -> Sequence[Delivery]:
-    query = select(Delivery).where(col(Delivery.subscription_id) == sub.id)
-    if status:
-        query = query.where(col(Delivery.status).in_(OPEN if status == PENDING else [status]))
+    """A page of the subscription's deliveries, newest first, older than ``before``."""
+    statuses = None if not status else OPEN if status == PENDING else (status,)
+    pivot = None
     if before:
-        pivot = session.get(Delivery, before)
+        pivot = repository.delivery(session, before)
         if pivot is None or pivot.subscription_id != sub.id:
             raise BadRequestError("`before` names no delivery of this subscription.")
-        query = query.where(
-            (col(Delivery.created_at) < pivot.created_at)
-            | ((col(Delivery.created_at) == pivot.created_at) & (col(Delivery.id) < pivot.id))
-        )
-    return session.exec(
-        query.order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc()).limit(limit)
-    ).all()
+    return repository.deliveries_of(session, sub.id, statuses, pivot, limit)
 
 
 def delivery(session: Session, sub: Subscription, delivery_id: str) -> Delivery:
-    found = session.get(Delivery, delivery_id)
+    found = repository.delivery(session, delivery_id)
     if found is None or found.subscription_id != sub.id:
         raise NotFoundError("This subscription has no delivery with this id.")
     return found
-
-
-def attempts(session: Session, delivery_id: str) -> Sequence[DeliveryAttempt]:
-    return session.exec(
-        select(DeliveryAttempt)
-        .where(col(DeliveryAttempt.delivery_id) == delivery_id)
-        .order_by(col(DeliveryAttempt.number))
-    ).all()
 
 
 def retry(session: Session, sub: Subscription, found: Delivery) -> Delivery:
@@ -252,18 +209,3 @@ def retry(session: Session, sub: Subscription, found: Delivery) -> Delivery:
 
 def public_status(found: Delivery) -> str:
     return PENDING if found.status == SENDING else found.status
-
-
-def prune(session: Session, before: datetime) -> int:
-    """Forget delivered and dead deliveries created before ``before``; return how many."""
-    old = (
-        select(Delivery.id)
-        .where(col(Delivery.status).in_([DELIVERED, DEAD]))
-        .where(col(Delivery.created_at) < before)
-    )
-    ids = list(session.exec(old).all())
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        session.exec(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(chunk)))
-        session.exec(delete(Delivery).where(col(Delivery.id).in_(chunk)))
-    return len(ids)

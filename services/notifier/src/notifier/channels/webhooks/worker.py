@@ -32,34 +32,26 @@ holds up nothing behind it. Test messages neither wait nor hold up.
 import asyncio
 import contextlib
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
-from prometheus_client import Counter, Histogram
-from sqlalchemy import ColumnElement, Engine, and_, bindparam, case, func, insert, or_, update
-from sqlmodel import Session, col, select
-from sqlmodel.sql.sqltypes import UTCDateTime
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from notifier.channels import notices
-from notifier.channels.models import Delivery, DeliveryAttempt, Notice, Subscription
-from notifier.channels.webhooks import addresses, service, signing
+from notifier.channels import repository as notice_repository
+from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING
+from notifier.channels.webhooks import repository, retries
+from notifier.channels.webhooks.attempt import Job, Outcome, send
 from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = Counter("notifier_webhook_attempts_total", "Webhook attempts", ["outcome"])
-LATENCY = Histogram("notifier_webhook_attempt_seconds", "Time a receiver took to answer")
-
-GONE = 410
-UNAVAILABLE = (408, 429)  # with 5xx and no answer: the receiver is down, not refusing a message
 PRUNE_EVERY = 3600.0
 RECORD_EVERY = 0.05  # seconds an attempt's outcome may wait to be recorded with others
 LEASE_MARGIN = 30.0  # seconds a claim outlasts the attempt's deadline, to record its outcome
@@ -67,32 +59,6 @@ SHUTDOWN_GRACE = 5.0  # seconds attempts in flight may finish when the service s
 STOPPED = "the notifier stopped before the receiver answered"
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Job:
-    id: str
-    url: str
-    keys: list[str]
-    body: str
-    attempt: int
-    claimed_at: datetime
-
-
-@dataclass(frozen=True)
-class Outcome:
-    id: str
-    attempt: int
-    at: datetime
-    status_code: int | None
-    error: str | None
-    duration_ms: int
-    retry_after: float | None = None
-    interrupted: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
 
 
 class DeliveryWorker(threading.Thread):
@@ -150,6 +116,7 @@ class DeliveryWorker(threading.Thread):
         every poll interval; record finished attempts in batches, with the next claim."""
         assert self._bell is not None
         bell, size = self._bell, self.settings.webhook_concurrency
+        deadline, private = self.settings.webhook_timeout, self.settings.allow_private_receivers
         loop = asyncio.get_running_loop()
 
         def db(call: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -176,7 +143,7 @@ class DeliveryWorker(threading.Thread):
                 if record:
                     finished, since = [], 0.0
                 for job in jobs:
-                    flying[asyncio.create_task(self.send(client, job))] = job
+                    flying[asyncio.create_task(send(client, job, deadline, private))] = job
                 if jobs and len(flying) < size:
                     continue  # more may be due, hidden by a receiver at its limit
                 if claim and not flying and not finished:
@@ -250,7 +217,7 @@ class DeliveryWorker(threading.Thread):
         before = datetime.now(UTC) - timedelta(days=self.settings.delivery_log_days)
         try:
             with Session(self.engine) as session:
-                service.prune(session, before)
+                repository.prune(session, before)
                 session.commit()
         except Exception:
             log.exception("cannot prune the delivery log; will try again")
@@ -261,36 +228,12 @@ class DeliveryWorker(threading.Thread):
         moment = datetime.now(UTC)
         cap = self.settings.webhook_receiver_concurrency
         # A receiver's limit may leave some candidates unclaimed: read more than ``free``.
-        params = {"moment": moment, "cap": cap, "limit": free * 4}
-        query = CANDIDATES
-        if session.get_bind().dialect.name == "postgresql":
-            # One claimer at a time per receiver, in every process: what is counted in
-            # flight is then all there is, as each statement reads afresh. (SQLite lets
-            # one writer in at a time anyway.)
-            wanted = set(session.exec(CANDIDATE_RECEIVERS, params=params).all())
-            receiving = session.exec(
-                select(Subscription.id)
-                .where(col(Subscription.id).in_(wanted))
-                .with_for_update(skip_locked=True, key_share=True)
-            ).all()
-            query, params = CANDIDATES_OF, {**params, "receiving": list(receiving)}
-        rows = session.execute(query, params).all()
-        chosen: list[Any] = []
-        taken: dict[str, int] = {}
-        probing: set[str] = set()
-        for row in rows:
-            sub_id = row.subscription_id
-            if len(chosen) == free:
-                break
-            if sub_id in probing or int(row.flying) + taken.get(sub_id, 0) >= cap:
-                continue
-            if held_back(row.ledger_index, row.last_status, row.last_error):
-                if taken.get(sub_id):  # the probe of a receiver that was down goes alone
-                    continue
-                probing.add(sub_id)
-            taken[sub_id] = taken.get(sub_id, 0) + 1
-            chosen.append(row)
-        bodies = self._bodies(session, {(r.ledger_index, r.sub) for r in chosen if not r.body})
+        chosen = _choose(repository.due(session, moment, cap, free * 4), free, cap)
+        positions = {(r.ledger_index, r.sub) for r in chosen if not r.body}
+        bodies = {
+            position: notices.encode(notices.payload(notice, self.settings.public_url))
+            for position, notice in notice_repository.notices_at(session, positions).items()
+        }
         jobs, lost = [], []
         for row in chosen:
             body = row.body or bodies.get((row.ledger_index, row.sub))
@@ -303,295 +246,85 @@ class DeliveryWorker(threading.Thread):
                 keys.append(row.previous_secret)
             jobs.append(Job(row.id, row.url, keys, body, row.attempts + 1, moment))
         if jobs:
-            session.connection().execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_([job.id for job in jobs]))
-                .values(
-                    status=service.SENDING,
-                    attempts=col(Delivery.attempts) + 1,
-                    next_attempt_at=moment + self.lease,
-                )
-            )
+            repository.mark_sending(session, [job.id for job in jobs], moment + self.lease)
         if lost:
-            session.connection().execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_(lost))
-                .values(status=service.DEAD, last_error="its notice is gone")
-            )
+            repository.mark_lost(session, lost)
         return jobs
-
-    def _bodies(
-        self, session: Session, positions: set[tuple[int | None, int | None]]
-    ) -> dict[tuple[int | None, int | None], str]:
-        found: dict[tuple[int | None, int | None], str] = {}
-        for index, sub in positions:
-            notice = session.get(Notice, (index, sub))
-            if notice is not None:
-                found[(index, sub)] = notices.encode(
-                    notices.payload(notice, self.settings.public_url)
-                )
-        return found
-
-    async def send(self, client: httpx.AsyncClient, job: Job) -> Outcome:
-        started = time.perf_counter()
-        moment = datetime.now(UTC)
-        status: int | None = None
-        error: str | None = None
-        wait: float | None = None
-        try:
-            async with asyncio.timeout(self.settings.webhook_timeout):
-                if not self.settings.allow_private_receivers:
-                    await asyncio.to_thread(addresses.check_reachable, job.url)
-                async with client.stream(  # the answer's body is never read: it may be anything
-                    "POST",
-                    job.url,
-                    content=job.body.encode(),
-                    headers=signing.headers(job.id, job.body, job.keys, moment),
-                ) as response:
-                    status = response.status_code
-                    wait = retry_after(response.headers.get("retry-after"), moment)
-            if not 200 <= status < 300:
-                error = f"the receiver answered {status}"
-        except addresses.ReceiverRefusedError as exc:
-            error = str(exc)
-        except (TimeoutError, httpx.TimeoutException):
-            error = f"no answer within {self.settings.webhook_timeout} s"
-        except (httpx.HTTPError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        elapsed = time.perf_counter() - started
-        LATENCY.observe(elapsed)
-        ok = status is not None and 200 <= status < 300
-        ATTEMPTS.labels("delivered" if ok else "failed").inc()
-        return Outcome(job.id, job.attempt, moment, status, error, int(elapsed * 1000), wait)
 
     def _record(self, session: Session, outcomes: list[Outcome]) -> None:
         """Log every attempt, then apply each outcome that still may: a success unless the
         delivery is delivered already, a failure only while the attempt's claim holds."""
-        schedule = self.settings.webhook_retry_schedule
-        window = timedelta(seconds=self.settings.webhook_retry_window)
         finished = datetime.now(UTC)
-        state = {  # id: (subscription, status, attempt number)
-            row[0]: row[1:]
-            for row in session.exec(
-                select(Delivery.id, Delivery.subscription_id, Delivery.status, Delivery.attempts)
-                .where(col(Delivery.id).in_([o.id for o in outcomes]))
-                .with_for_update()
-            ).all()
-        }
+        state = repository.lock_states(session, [o.id for o in outcomes])
         known = [o for o in outcomes if o.id in state]  # else its subscription is gone
         if not known:
             return
-        session.connection().execute(
-            insert(DeliveryAttempt),
-            [
-                {
-                    "delivery_id": o.id,
-                    "number": o.attempt,
-                    "at": o.at,
-                    "status_code": o.status_code,
-                    "error": o.error,
-                    "duration_ms": o.duration_ms,
-                }
-                for o in known
-            ],
-        )
+        repository.log_attempts(session, [o.logged() for o in known])
         delivered: dict[int | None, list[str]] = {}
         for o in known:
-            if o.ok and state[o.id][1] != service.DELIVERED:
+            if o.ok and state[o.id][1] != DELIVERED:
                 delivered.setdefault(o.status_code, []).append(o.id)
         for status_code, ids in delivered.items():
-            session.connection().execute(
-                update(Delivery)
-                .where(col(Delivery.id).in_(ids))
-                .values(
-                    status=service.DELIVERED,
-                    delivered_at=finished,
-                    last_status=status_code,
-                    last_error=None,
-                )
-            )
+            repository.mark_delivered(session, ids, status_code, finished)
         recovered = {state[i][0] for ids in delivered.values() for i in ids}
         failed = {  # else stale: its log line is all it leaves
-            o.id: o for o in known if not o.ok and state[o.id][1:] == (service.SENDING, o.attempt)
+            o.id: o for o in known if not o.ok and state[o.id][1:] == (SENDING, o.attempt)
         }
+        gone, exhausted = self._retry_or_end(session, failed, finished)
+        session.flush()
+        if gone:
+            repository.disable(session, gone)
+        if recovered:
+            repository.release(session, recovered, finished)
+        if exhausted:
+            window = timedelta(seconds=self.settings.webhook_retry_window)
+            repository.expire(session, exhausted, finished - window)
+
+    def _retry_or_end(
+        self, session: Session, failed: dict[str, Outcome], finished: datetime
+    ) -> tuple[set[str], set[str]]:
+        """Schedule each failed delivery's retry, or end it; the subscriptions whose receiver
+        is gone, and those whose delivery ran out of retries."""
+        schedule = self.settings.webhook_retry_schedule
         exhausted, gone = set(), set()
-        for delivery in session.exec(select(Delivery).where(col(Delivery.id).in_(failed))).all():
+        for delivery in repository.deliveries(session, list(failed)):
             o = failed[delivery.id]
             session.add(delivery)
             if o.interrupted:  # it says nothing of the receiver: due again at once
-                delivery.status, delivery.next_attempt_at = service.PENDING, finished
+                delivery.status, delivery.next_attempt_at = PENDING, finished
                 continue
             delivery.last_status, delivery.last_error = o.status_code, o.error
-            if o.status_code == GONE:
-                delivery.status = service.DEAD
+            if o.status_code == retries.GONE:
+                delivery.status = DEAD
                 gone.add(delivery.subscription_id)
             elif delivery.attempts > len(schedule):
-                delivery.status = service.DEAD
+                delivery.status = DEAD
                 exhausted.add(delivery.subscription_id)
             else:
-                pause = delay(delivery.attempts, schedule, o.retry_after)
-                delivery.status = service.PENDING
+                pause = retries.delay(delivery.attempts, schedule, o.retry_after)
+                delivery.status = PENDING
                 delivery.next_attempt_at = finished + timedelta(seconds=pause)
                 left = sum(schedule[delivery.attempts :]) + pause  # the last retry, about
                 delivery.retry_until = finished + timedelta(seconds=left)
-        session.flush()
-        if gone:
-            _disable(session, gone)
-        if recovered:
-            _release(session, recovered, finished)
-        if exhausted:
-            _expire(session, exhausted, finished - window)
+        return gone, exhausted
 
 
-def _candidates() -> tuple[Any, Any, Any]:
-    """The claim's queries, built once, taking ``moment``, ``cap`` and ``limit``: the due
-    deliveries a claim may take, oldest first (each receiver's attempts in flight beside
-    them), the receivers of those, and the first restricted to ``receiving``."""
-    moment = bindparam("moment", type_=UTCDateTime())  # the type of the columns it meets
-    receivers = (
-        select(
-            col(Delivery.subscription_id).label("subscription_id"),
-            func.sum(case((col(Delivery.status) == service.SENDING, 1), else_=0)).label("flying"),
-            func.min(case((_holds_back(), col(Delivery.created_at)))).label("since"),
-        )
-        .where(col(Delivery.status).in_(service.OPEN))
-        .where(col(Delivery.next_attempt_at) > moment)  # in flight, or waiting for a retry
-        .group_by(col(Delivery.subscription_id))
-        .subquery()
-    )
-    flying = func.coalesce(receivers.c.flying, 0)
-
-    def candidates(*columns: Any) -> Any:
-        return (
-            select(*columns)
-            .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
-            .outerjoin(receivers, receivers.c.subscription_id == col(Delivery.subscription_id))
-            .where(col(Subscription.status) == "active")
-            .where(col(Delivery.status).in_(service.OPEN))
-            .where(col(Delivery.next_attempt_at) <= moment)
-            .where(flying < bindparam("cap"))
-            .where(
-                or_(
-                    receivers.c.since.is_(None),
-                    col(Delivery.ledger_index).is_(None),
-                    col(Delivery.created_at) < receivers.c.since,
-                )
-            )
-            .order_by(col(Delivery.created_at), col(Delivery.id))
-            .limit(bindparam("limit"))
-        )
-
-    deliveries = candidates(
-        col(Delivery.id),
-        col(Delivery.ledger_index),
-        col(Delivery.sub),
-        col(Delivery.body),
-        col(Delivery.attempts),
-        col(Delivery.last_status),
-        col(Delivery.last_error),
-        col(Subscription.id).label("subscription_id"),
-        col(Subscription.url),
-        col(Subscription.secret),
-        col(Subscription.previous_secret),
-        col(Subscription.previous_secret_until),
-        flying.label("flying"),
-    ).with_for_update(skip_locked=True, of=Delivery)
-    of = col(Delivery.subscription_id).in_(bindparam("receiving", expanding=True))
-    return deliveries, candidates(col(Delivery.subscription_id)), deliveries.where(of)
-
-
-def held_back(ledger_index: int | None, last_status: int | None, last_error: str | None) -> bool:
-    """A ledger entry whose last attempt found its receiver unavailable: newer ones wait."""
-    return (
-        ledger_index is not None
-        and last_error is not None
-        and (last_status is None or last_status >= 500 or last_status in UNAVAILABLE)
-    )
-
-
-def _holds_back() -> ColumnElement[bool]:
-    """``held_back`` in SQL."""
-    return and_(col(Delivery.ledger_index).is_not(None), _unavailable())
-
-
-def _unavailable() -> ColumnElement[bool]:
-    status = col(Delivery.last_status)
-    return and_(
-        col(Delivery.last_error).is_not(None),
-        or_(status.is_(None), status >= 500, status.in_(UNAVAILABLE)),
-    )
-
-
-def _release(session: Session, subscription_ids: set[str], moment: datetime) -> None:
-    """The receiver answers again: what waits for a retry because it was down is due now,
-    as if never tried (each attempt's error stays in the log), so it goes in order, several
-    at once, rather than one probe at a time."""
-    session.connection().execute(
-        update(Delivery)
-        .where(col(Delivery.subscription_id).in_(subscription_ids))
-        .where(col(Delivery.status) == service.PENDING)
-        .where(col(Delivery.next_attempt_at) > moment)
-        .where(_unavailable())
-        .values(next_attempt_at=moment, last_status=None, last_error=None)
-    )
-
-
-def _expire(session: Session, subscription_ids: set[str], made_before: datetime) -> None:
-    """Entries that waited behind a dead one for the whole retry window die with it,
-    rather than each being tried once more against a receiver that stayed down."""
-    session.connection().execute(
-        update(Delivery)
-        .where(col(Delivery.subscription_id).in_(subscription_ids))
-        .where(col(Delivery.status) == service.PENDING)
-        .where(col(Delivery.attempts) == 0)
-        .where(col(Delivery.created_at) <= made_before)
-        .values(
-            status=service.DEAD,
-            last_error="never sent: the receiver was unavailable for the whole retry window",
-        )
-    )
-
-
-def _disable(session: Session, subscription_ids: set[str]) -> None:
-    """A receiver that answers 410 Gone asks to hear no more (Standard Webhooks)."""
-    session.connection().execute(
-        update(Subscription)
-        .where(col(Subscription.id).in_(subscription_ids))
-        .values(status="disabled")
-    )
-    service.changed(session)
-    session.connection().execute(
-        update(Delivery)
-        .where(col(Delivery.subscription_id).in_(subscription_ids))
-        .where(col(Delivery.status).in_(service.OPEN))
-        .values(
-            status=service.DEAD,
-            last_error="the receiver answered 410 Gone; subscription disabled",
-        )
-    )
-
-
-def delay(attempts: int, schedule: Sequence[float], asked: float | None) -> float:
-    """Seconds before the retry after failed attempt ``attempts``: the schedule's step with
-    up to 10% jitter, or what the receiver asked if longer, up to the schedule's longest."""
-    step = schedule[min(attempts, len(schedule)) - 1] * (1 + random.uniform(0, 0.1))
-    return max(step, min(asked, max(schedule))) if asked else step
-
-
-def retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds that a ``Retry-After`` header asks for (a number or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-CANDIDATES, CANDIDATE_RECEIVERS, CANDIDATES_OF = _candidates()
+def _choose(rows: Sequence[Any], free: int, cap: int) -> list[Any]:
+    """Of the candidates, oldest first, up to ``free``: no receiver past ``cap`` attempts at
+    once, and a receiver that was down gets its probe alone."""
+    chosen: list[Any] = []
+    taken: dict[str, int] = {}
+    probing: set[str] = set()
+    for row in rows:
+        sub_id = row.subscription_id
+        if len(chosen) == free:
+            break
+        if sub_id in probing or int(row.flying) + taken.get(sub_id, 0) >= cap:
+            continue
+        if retries.held_back(row.ledger_index, row.last_status, row.last_error):
+            if taken.get(sub_id):  # the probe of a receiver that was down goes alone
+                continue
+            probing.add(sub_id)
+        taken[sub_id] = taken.get(sub_id, 0) + 1
+        chosen.append(row)
+    return chosen

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from periplus.openapi import problems
+from trips_api import state
 from trips_api.clock import today
 from trips_api.deps import (
     IdempotencyKey,
@@ -24,7 +25,6 @@ from trips_api.deps import (
 )
 from trips_api.keys.models import ApiKey
 from trips_api.respond import Outcome, write
-from trips_api.settings import Settings
 from trips_api.trips import disclosure
 from trips_api.trips.models import Trip
 from trips_api.trips.schemas.responses import TripView
@@ -57,7 +57,7 @@ def _reviewer(key: ApiKey | None) -> bool:
 
 
 def view_of(request: Request, trip: Trip, key: ApiKey | None) -> TripView:
-    settings: Settings = request.app.state.settings
+    settings = state.of(request.app).settings
     return disclosure.view(
         trip,
         settings.reporting_currency,
@@ -95,7 +95,7 @@ class Act:
     ) -> None:
         self.request, self.session, self.key = request, session, key
         self.trip_id, self.if_match, self.idem = trip_id, if_match, idem
-        self.settings: Settings = request.app.state.settings
+        self.settings = state.of(request.app).settings
 
     def __call__(self, body: BaseModel | None, step: Callable[[Trip], Trip]) -> Response:
         def run() -> Outcome:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from periplus.web import location, problem
+from trips_api import state
 from trips_api.departments import service as departments_service
 from trips_api.problems import error
 from trips_api.trips import repository
@@ -37,7 +38,7 @@ def _registry_faults(request: Request, body: Any) -> list[dict[str, Any]]:
     name = getattr(request.scope.get("route"), "name", "")
     if not isinstance(body, Mapping) or (name not in DESCRIBED and name not in FOLLOWUPS):
         return []
-    with Session(request.app.state.engine) as session:
+    with Session(state.of(request.app).engine) as session:
         if name in FOLLOWUPS:
             listed = body.get("followups")
             owners = [

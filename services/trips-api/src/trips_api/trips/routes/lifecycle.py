@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request, status
 from fastapi.responses import Response
 
+from trips_api import state
 from trips_api.deps import IdempotencyKey, SessionDep, Writer
 from trips_api.respond import Outcome, write
 from trips_api.trips import examples
@@ -51,7 +52,7 @@ def create_trip(
     key: Writer,
     idem: IdempotencyKey = None,
 ) -> Response:
-    settings = request.app.state.settings
+    settings = state.of(request.app).settings
 
     def act() -> Outcome:
         return answer(request, lifecycle.create(session, settings, body, key), key, 201)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import AfterValidator, StringConstraints
 
-from periplus.public import Category
+from periplus.public import Category, TripStatus
 from trips_api.deps import Reader, SessionDep, sees_private
 from trips_api.fields import clean_line
 from trips_api.respond import json_with_etag
@@ -19,9 +19,7 @@ from trips_api.trips.service import lifecycle
 router = APIRouter()
 
 Search = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(clean_line)]
-StatusQuery = Annotated[
-    str | None, Query(pattern=r"^(draft|submitted|approved|completed|reported|closed|cancelled)$")
-]
+StatusQuery = Annotated[TripStatus | None, Query()]
 DepartmentQuery = Annotated[
     str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Department code.")
 ]

@@ -25,7 +25,7 @@ class FollowupIn(Incoming):
     commitment: LongText
     owner_department: Code
     due_date: Day
-    status: FollowupStatus = "open"
+    status: FollowupStatus = FollowupStatus.OPEN
     evidence: LongText | None = None
 
 

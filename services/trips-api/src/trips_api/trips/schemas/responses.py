@@ -51,9 +51,7 @@ class TripView(BaseModel):
 
     id: uuid.UUID
     reference: str = Field(description="Readable reference to quote, e.g. `MVD-2026-0042`.")
-    status: str = Field(
-        description="draft, submitted, approved, completed, reported, closed or cancelled."
-    )
+    status: public.TripStatus
     version: int = Field(description="Grows with every change; the ETag.")
     title: str
     purpose: str | None

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from periplus import public
 from periplus.errors import InvalidError, NotFoundError
+from periplus.public import TripStatus
 from trips_api.departments import service as departments_service
 from trips_api.keys.models import ApiKey
 from trips_api.problems import error
@@ -60,7 +61,7 @@ def correct_costs(
     session: Session, settings: Settings, trip: Trip, body: CostsCorrection, key: ApiKey
 ) -> Trip:
     """Propose the actual costs as they should stand; another holder approves them."""
-    require_status(trip, "completed", "reported", "closed")
+    require_status(trip, TripStatus.COMPLETED, TripStatus.REPORTED, TripStatus.CLOSED)
     require_nothing_pending(trip)
     costs = resolve_costs(settings, body.actual_costs, "body.actual_costs")
     if costs == trip.actual_costs:
@@ -96,7 +97,7 @@ def correct_report(
     session: Session, settings: Settings, trip: Trip, body: ReportCorrection, key: ApiKey
 ) -> Trip:
     """Replace parts of a filed report (summary, results, documents), saying why."""
-    require_status(trip, "reported", "closed")
+    require_status(trip, TripStatus.REPORTED, TripStatus.CLOSED)
     require_nothing_pending(trip)
     given = body.changes.given()
     if body.changes.results is not None:
@@ -136,7 +137,7 @@ def correct_followup(
     key: ApiKey,
 ) -> Trip:
     """Correct what a follow-up commits to (its text, owner or due date), saying why."""
-    require_status(trip, "reported", "closed")
+    require_status(trip, TripStatus.REPORTED, TripStatus.CLOSED)
     require_nothing_pending(trip)
     index = _followup_index(trip, followup_id)
     given = body.changes.given()
@@ -176,7 +177,7 @@ def add_followups(
     session: Session, settings: Settings, trip: Trip, body: FollowupsAddition, key: ApiKey
 ) -> Trip:
     """Add follow-up commitments to a filed report, saying why they come after it."""
-    require_status(trip, "reported")
+    require_status(trip, TripStatus.REPORTED)
     require_nothing_pending(trip)
     errors = owner_errors(session, body.followups, "body.followups")
     if errors:

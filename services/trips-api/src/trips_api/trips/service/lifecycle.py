@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from periplus import public
+from periplus import public, rules
 from periplus.errors import ConflictError, InvalidError, NotFoundError
+from periplus.public import TripStatus
 from trips_api.clock import now, today
 from trips_api.events import service as events_service
 from trips_api.keys.models import ApiKey
@@ -42,11 +43,12 @@ def create(session: Session, settings: Settings, body: TripFields, key: ApiKey) 
         id=str(uuid.uuid4()),
         number=number,
         reference=f"{settings.reference_prefix}-{moment.year}-{number:04d}",
-        status="draft",
+        status=TripStatus.DRAFT,
         record=record,
         title=record["title"],
         category=record["category"],
         lead_department=record["lead_department"],
+        followups=[],  # given: a default factory costs a signature inspection per trip
         created_by=key.id,
         updated_by=key.id,
         created_at=moment,
@@ -99,7 +101,7 @@ def history(session: Session, trip: Trip, *, private: bool) -> History:
 
 def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key: ApiKey) -> Trip:
     """Edit in place, which only a trip not yet approved allows."""
-    if trip.status in ("draft", "submitted"):
+    if trip.status in (TripStatus.DRAFT, TripStatus.SUBMITTED):
         record = merge(session, settings, trip, patch, "body")
         if record == trip.record:
             return trip  # nothing changes: no new version, nothing recorded
@@ -114,9 +116,9 @@ def edit(session: Session, settings: Settings, trip: Trip, patch: TripPatch, key
 
 
 def submit(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
-    require_status(trip, "draft")
+    require_status(trip, TripStatus.DRAFT)
     require_complete(trip)
-    trip.status, trip.submitted_by, trip.submitted_at = "submitted", key.id, now()
+    trip.status, trip.submitted_by, trip.submitted_at = TripStatus.SUBMITTED, key.id, now()
     step(session, settings, trip, key, "submitted")
     return trip
 
@@ -125,13 +127,13 @@ def approve(
     session: Session, settings: Settings, trip: Trip, body: ApproveBody, key: ApiKey
 ) -> Trip:
     """Approve, and so publish the pre-trip disclosure; needs a second pair of eyes."""
-    require_status(trip, "submitted")
+    require_status(trip, TripStatus.SUBMITTED)
     require_other_holder(session, trip, key)
     require_complete(trip)
     assert trip.departure_date is not None
     day = today()
     notice = (trip.departure_date - day).days
-    if notice < settings.urgency_days and body.urgency_justification is None:
+    if rules.short_notice(notice, settings.urgency_days) and body.urgency_justification is None:
         raise InvalidError(
             f"Trip {trip.reference} departs in {notice} days, less than the "
             f"{settings.urgency_days} days' notice the city requires.",
@@ -144,7 +146,7 @@ def approve(
             ],
         )
     moment = now()
-    trip.status, trip.approved_by, trip.approved_at = "approved", key.id, moment
+    trip.status, trip.approved_by, trip.approved_at = TripStatus.APPROVED, key.id, moment
     trip.approved_on, trip.days_notice = day, notice
     trip.urgency_justification = body.urgency_justification
     index(trip)
@@ -161,14 +163,14 @@ def approve(
 
 
 def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, key: ApiKey) -> Trip:
-    require_status(trip, "draft", "submitted", "approved")
-    if trip.status == "approved":
+    require_status(trip, TripStatus.DRAFT, TripStatus.SUBMITTED, TripStatus.APPROVED)
+    if trip.status == TripStatus.APPROVED:
         # A trip that took place stays on the record, with its report due.
         require_before_departure(
             trip, "cancelled", "if the record is wrong, correct it with the reason"
         )
     trip.pending = None
-    trip.status, trip.cancel_reason, trip.cancelled_at = "cancelled", body.reason, now()
+    trip.status, trip.cancel_reason, trip.cancelled_at = TripStatus.CANCELLED, body.reason, now()
     step(session, settings, trip, key, "cancelled", body.reason)
     if trip.approved_at is not None:
         emit(
@@ -182,11 +184,11 @@ def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, k
 
 
 def close(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
-    require_status(trip, "reported")
-    open_ = [f["id"] for f in trip.followups if f["status"] not in ("done", "dropped")]
+    require_status(trip, TripStatus.REPORTED)
+    open_ = [f["id"] for f in trip.followups if f["status"] in rules.FOLLOWUP_PENDING]
     if open_:
         raise ConflictError(f"Follow-ups {open_} are still open; mark them done or dropped first.")
-    trip.status, trip.closed_at = "closed", now()
+    trip.status, trip.closed_at = TripStatus.CLOSED, now()
     step(session, settings, trip, key, "closed")
     emit(session, settings, trip, "trip.closed", public.TripClosed(reference=trip.reference))
     return trip

@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from periplus import public
 from periplus.errors import ConflictError, InvalidError, NotFoundError
+from periplus.public import TripStatus
 from trips_api import money
 from trips_api.clock import now, today
 from trips_api.departments import service as departments_service
@@ -73,14 +74,14 @@ def complete(
     session: Session, settings: Settings, trip: Trip, body: CompleteBody, key: ApiKey
 ) -> Trip:
     """Record that the trip took place, with what it actually cost."""
-    require_status(trip, "approved")
+    require_status(trip, TripStatus.APPROVED)
     assert trip.return_date is not None
     if trip.return_date > today():
         raise ConflictError(
             f"Trip {trip.reference} returns on {trip.return_date}; complete it after return.",
         )
     trip.actual_costs = resolve_costs(settings, body.actual_costs, "body.actual_costs")
-    trip.status, trip.completed_at = "completed", now()
+    trip.status, trip.completed_at = TripStatus.COMPLETED, now()
     step(session, settings, trip, key, "completed")
     emit(session, settings, trip, "trip.completed", completion(settings, trip))
     return trip
@@ -88,7 +89,7 @@ def complete(
 
 def report(session: Session, settings: Settings, trip: Trip, body: ReportBody, key: ApiKey) -> Trip:
     """File the post-trip report: a result for every expected outcome, and follow-ups."""
-    require_status(trip, "completed")
+    require_status(trip, TripStatus.COMPLETED)
     errors = report_errors(session, trip, body.results, body.followups, "body")
     if errors:
         raise InvalidError("The report does not match the trip.", errors=errors)
@@ -105,7 +106,7 @@ def report(session: Session, settings: Settings, trip: Trip, body: ReportBody, k
     trip.followups = [
         {"id": f"f{n}", **f.model_dump(mode="json")} for n, f in enumerate(body.followups, 1)
     ]
-    trip.status, trip.reported_at = "reported", now()
+    trip.status, trip.reported_at = TripStatus.REPORTED, now()
     step(session, settings, trip, key, "reported")
     emit(
         session,
@@ -127,7 +128,7 @@ def update_followup(
     body: FollowupUpdate,
     key: ApiKey,
 ) -> Trip:
-    require_status(trip, "reported")
+    require_status(trip, TripStatus.REPORTED)
     index = next((n for n, f in enumerate(trip.followups) if f["id"] == followup_id), None)
     if index is None:
         raise NotFoundError(f"Trip {trip.reference} has no follow-up {followup_id!r}.")

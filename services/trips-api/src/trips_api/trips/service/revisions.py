@@ -5,7 +5,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from periplus import public
+from periplus import public, rules
+from periplus.public import TripStatus
 from trips_api.keys.models import ApiKey
 from trips_api.settings import Settings
 from trips_api.trips.disclosure import changes
@@ -68,10 +69,12 @@ def change(
     at once. A change that alters nothing is refused.
     """
     if kind == "amended":
-        require_status(trip, "approved")
+        require_status(trip, TripStatus.APPROVED)
         require_before_departure(trip, "amended", "correct the record, with the reason, instead")
     else:
-        require_status(trip, "approved", "completed", "reported", "closed")
+        require_status(
+            trip, TripStatus.APPROVED, TripStatus.COMPLETED, TripStatus.REPORTED, TripStatus.CLOSED
+        )
     require_nothing_pending(trip)
     nothing = no_change("body.changes", "name a field with a new value")
     if not body.changes.given():
@@ -101,7 +104,7 @@ def _apply(
     reason: str,
 ) -> None:
     """Make ``record`` the trip's, and publish what changed of its public record, if anything."""
-    protected = {t["name"] for t in record["travellers"] if not t["name_public"]}
+    protected = rules.protected_names(record["travellers"])
     before = snapshot(session, settings, trip).model_dump(mode="json")
     trip.record = record
     index(trip)

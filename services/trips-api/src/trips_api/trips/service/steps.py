@@ -81,7 +81,7 @@ def snapshot(
     return disclosure.snapshot(trip, settings.reporting_currency, names, r)
 
 
-def require_status(trip: Trip, *allowed: str) -> None:
+def require_status(trip: Trip, *allowed: public.TripStatus) -> None:
     if trip.status not in allowed:
         raise ConflictError(
             f"Trip {trip.reference} is {trip.status}; this needs it {' or '.join(allowed)}.",

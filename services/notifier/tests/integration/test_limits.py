@@ -1,0 +1,67 @@
+"""What one client may take, over real HTTP: counted by the address the app sees (the
+client behind the trusted proxy, loopback here, as ``X-Forwarded-For`` names it) and by
+the network around it, an IPv4 /24 or an IPv6 /64."""
+
+import httpx
+import pytest
+
+from notifier.channels.testing import settings
+from notifier.main import build
+from periplus.testing import Server
+
+pytestmark = pytest.mark.backends("sqlite")
+
+
+def _as(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+def _refused(response: httpx.Response) -> bool:
+    return (
+        response.status_code == 429
+        and response.headers["content-type"] == "application/problem+json"
+        and int(response.headers["retry-after"]) > 0
+    )
+
+
+def test_new_subscriptions_are_limited_per_address_and_per_network(database_url: str) -> None:
+    limits = {"subscription_create_limit": 2, "subscription_create_network_limit": 3}
+    with Server(build(settings(database_url, **limits))) as server:
+
+        def subscribe(address: str) -> httpx.Response:
+            body = {"url": "https://news.example.org/hook"}
+            return httpx.post(f"{server.url}/v1/subscriptions", json=body, headers=_as(address))
+
+        assert [subscribe("198.51.100.1").status_code for _ in range(2)] == [201, 201]
+        assert _refused(subscribe("198.51.100.1"))
+        assert subscribe("198.51.100.2").status_code == 201
+        refused = subscribe("198.51.100.3")  # a fresh address, in a network that has used all
+        assert _refused(refused)
+        assert "address or network" in refused.json()["detail"]
+        assert subscribe("198.51.101.1").status_code == 201  # the next /24
+        assert [subscribe("2001:db8:1:2::1").status_code for _ in range(2)] == [201, 201]
+        assert subscribe("2001:db8:1:2:ffff::9").status_code == 201
+        assert _refused(subscribe("2001:db8:1:2::7"))  # the same /64, which has used all 3
+        assert subscribe("2001:db8:1:3::1").status_code == 201
+
+
+def test_open_data_reads_are_limited_per_address_and_per_network(database_url: str) -> None:
+    limits = {"bulk_read_limit": 2, "bulk_read_network_limit": 3}
+    with Server(build(settings(database_url, **limits))) as server:
+
+        def read(path: str, address: str) -> httpx.Response:
+            return httpx.get(f"{server.url}{path}", headers=_as(address))
+
+        first = read("/data/trips.csv", "192.0.2.10")
+        assert first.status_code == 200
+        again = read("/data/trips.csv", "192.0.2.10")  # the same answer, kept: it counts too
+        assert again.status_code == 200
+        assert again.content == first.content
+        refused = read("/data/datapackage.json", "192.0.2.10")
+        assert _refused(refused)
+        assert refused.json()["status"] == 429
+        assert refused.headers["content-security-policy"]  # answered inside the site's headers
+        assert read("/feed.json", "192.0.2.10").status_code == 200  # a page is no bulk read
+        assert read("/data/costs.jsonl", "192.0.2.11").status_code == 200
+        assert _refused(read("/data/costs.jsonl", "192.0.2.12"))  # its /24 has used all 3
+        assert read("/data/costs.jsonl", "192.0.3.12").status_code == 200
