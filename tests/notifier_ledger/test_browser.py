@@ -27,6 +27,7 @@ from ledger.log.service import sign_checkpoint
 from ledger.log.withhold import withhold
 from ledger.testing import Ledger
 from ledger.testing import serve as serve_ledger
+from notifier import state
 from notifier.ingest import service
 from notifier.publish.models import LoggedEntry, TripView
 from notifier.testing import (
@@ -86,7 +87,7 @@ def _notifier(
         "ledger_source": ledger.settings.own_source,
     }
     with contextmanager(serve)(database_url, ledger_url=ledger_url or ledger.url, **trust) as site:
-        assert site.app.state.ingestor.catch_up() == 6
+        assert state.of(site.app).ingestor.catch_up() == 6
         yield site
 
 
@@ -314,7 +315,7 @@ def test_an_entry_its_source_did_not_sign_fails(
     # Ledger.append skips the ledger's own checks: these reach the log as they are.
     ledger.append([forged, altered])
     # The notifier quarantines both; a faulty one shows them, and the browser still refuses.
-    assert site.app.state.ingestor.catch_up() == 0
+    assert state.of(site.app).ingestor.catch_up() == 0
     _show(site, (6, forged.to_json()), (7, altered.to_json()))
     page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
     result, words = _verify(page, 6)
@@ -345,7 +346,7 @@ def test_an_unsigned_first_format_entry_is_a_warning_not_a_pass(
         data={"reference": "MVD-2026-0021"},
     )
     ledger.append([old])
-    assert site.app.state.ingestor.catch_up() == 0  # the notifier shows only signed entries
+    assert state.of(site.app).ingestor.catch_up() == 0  # the notifier shows only signed entries
     _show(site, (6, old.to_json()))
     page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
     result, words = _verify(page, 6)
@@ -608,7 +609,7 @@ def test_a_withheld_entry_still_verifies_by_its_hash(
         session.commit()
         sign_checkpoint(session, ledger.signer)
         session.commit()
-    assert site.app.state.ingestor.catch_up() == 1
+    assert state.of(site.app).ingestor.catch_up() == 1
     page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
     assert page.locator('button.verify[data-index="3"]').get_attribute("data-type") == "withheld"
     result, words = _verify(page, 3)
@@ -686,7 +687,7 @@ def test_a_corrected_cost_and_a_pending_change_verify_as_the_page_shows_them(
             "ledger_source": running.settings.own_source,
         }
         with contextmanager(serve)(database_url, ledger_url=running.url, **trust) as site:
-            assert site.app.state.ingestor.catch_up() == len(events)
+            assert state.of(site.app).ingestor.catch_up() == len(events)
             page, errors = _open(browser, f"{site.url}/trips/{trip}")
             note = page.locator("p.pending").inner_text()
             assert note.startswith("A change waits for a second approval.")

@@ -76,7 +76,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     )
     hub, wake, limiter = channels.hub, channels.deliveries.wake, channels.subscription_limiter
     set_state(app, State(settings, engine, trust, ingestor, hub, wake, limiter))
-    app.state.ingestor = ingestor  # for tests that drive catch-up by hand; routes use State
     channels.install(app)  # its limits on bulk reads go outside the cache: kept answers count
     # Innermost, so request ids, metrics and security headers stay per request.
     app.user_middleware.append(Middleware(cache.PageCache, version=lambda: cache.version(engine)))
