@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpx
@@ -58,6 +58,22 @@ def quarantined(ledger: Ledger, count: int) -> dict[str, str]:
 
 def forged_signer(name: str = SOURCE) -> Signer:
     return Signer(name, Ed25519PrivateKey.generate())
+
+
+def rotated(seq: int, to: Signer) -> Envelope:
+    """A rotation at ``seq``, signed by the source's configured key, naming ``to``."""
+    data = sources.rotation_data(to.verifier)
+    return sources.sign(
+        SOURCE_SIGNER, seq=seq, type_=sources.ROTATION, trip_id=sources.NO_TRIP, data=data
+    )
+
+
+def ingest(ledger: Ledger, ingestor: Ingestor, envelopes: Iterable[Envelope]) -> None:
+    """Records carrying ``envelopes``, taken in one transaction as the consumer takes a batch."""
+    with Session(ledger.engine) as session:
+        records = [Record("t", 0, i, None, e.leaf) for i, e in enumerate(envelopes)]
+        ingestor.handle(session, ingestor.prepare(records))
+        session.commit()
 
 
 def test_an_unknown_source_or_an_unhashable_event_is_quarantined_not_logged(
@@ -137,13 +153,7 @@ def test_a_rotation_signed_by_the_key_in_force_hands_over_to_the_new_key(
 ) -> None:
     trip = uuid.uuid4()
     new = forged_signer()
-    rotation = sources.sign(
-        SOURCE_SIGNER,
-        seq=2,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(new.verifier),
-    )
+    rotation = rotated(2, new)
     first = make_event(1, trip)
     by_new, by_old = make_event(3, trip, signer=new), make_event(3, trip)
     ingestor = Ingestor(
@@ -151,10 +161,7 @@ def test_a_rotation_signed_by_the_key_in_force_hands_over_to_the_new_key(
     )
 
     def take(*envelopes: Envelope) -> None:
-        with Session(ledger.engine) as session:
-            records = [Record("t", 0, i, None, e.leaf) for i, e in enumerate(envelopes)]
-            ingestor.handle(session, ingestor.prepare(records))
-            session.commit()
+        ingest(ledger, ingestor, envelopes)
 
     take(first, rotation, by_old)  # the old key signs nothing after its rotation
     take(by_new)
@@ -181,20 +188,11 @@ def test_a_leaked_retired_key_can_neither_name_a_key_nor_take_a_seq(ledger: Ledg
     )
 
     def take(*envelopes: Envelope) -> None:
-        with Session(ledger.engine) as session:
-            records = [Record("t", 0, i, None, e.leaf) for i, e in enumerate(envelopes)]
-            ingestor.handle(session, ingestor.prepare(records))
-            session.commit()
+        ingest(ledger, ingestor, envelopes)
 
-    def rotation(seq: int, to: Signer) -> Envelope:
-        data = sources.rotation_data(to.verifier)
-        return sources.sign(
-            SOURCE_SIGNER, seq=seq, type_=sources.ROTATION, trip_id=sources.NO_TRIP, data=data
-        )
-
-    real = [make_event(1, trip), rotation(2, new), make_event(3, trip, signer=new)]
+    real = [make_event(1, trip), rotated(2, new), make_event(3, trip, signer=new)]
     take(*real[:2])
-    take(rotation(1, attacker), make_event(3, trip, signer=attacker))
+    take(rotated(1, attacker), make_event(3, trip, signer=attacker))
     take(real[2])
     assert [e["id"] for e in logged(ledger)] == [str(e.id) for e in real]
     reasons = [q["reason"] for q in ledger.get("/v1/log/quarantine").json()["events"]]
