@@ -37,7 +37,7 @@ lint: sync
 	@$(UV) run --frozen ruff format --check .
 
 types: sync
-	@$(UV) run --frozen mypy shared/src services/*/src
+	@$(UV) run --frozen mypy shared/src services/*/src shared/tests services/*/tests tests
 
 check: lint types test
 

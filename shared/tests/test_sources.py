@@ -73,6 +73,9 @@ def test_a_batch_is_checked_as_each_of_its_events_would_be(size: int) -> None:
     assert "does not verify" in str(outcomes[1])
     assert "not a key of" in str(outcomes[-1])
     assert outcomes[0] == key.verifier
+    # A batch of claims (the envelopes without their data) is answered alike.
+    claimed = keys.check_many([sources.Claim.of(envelope) for envelope in envelopes])
+    assert [str(c) for c in claimed] == [str(o) for o in outcomes]
 
 
 def test_keys_come_from_configuration_and_are_named_after_their_source() -> None:

@@ -6,14 +6,15 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from periplus import db
+from periplus import db, logs
 from periplus.errors import ConflictError, ProblemError
+from periplus.readiness import CheckFailedError, Readiness
 from periplus.settings import BrokerSettings
 from periplus.testing import Server, eventually, free_port
-from periplus.web import CheckFailedError, Readiness, create_app
+from periplus.web import create_app
 
 
 class Body(BaseModel):
@@ -48,6 +49,11 @@ def build(broker_bootstrap: str) -> FastAPI:
     @app.get("/crash")
     def crash() -> None:
         raise RuntimeError("boom")
+
+    @app.get("/logged-as")
+    def logged_as(response: Response) -> str | None:
+        response.headers["X-Request-Id"] = "set-by-the-route"
+        return logs.request_id.get()
 
     return app
 
@@ -130,6 +136,29 @@ def test_oversized_bodies_are_refused_before_parsing(client: httpx.Client) -> No
     )
     assert response.status_code == 413
     assert response.json()["title"] == "Content too large"
+
+
+def test_a_streamed_body_over_the_limit_is_refused_with_413(client: httpx.Client) -> None:
+    """A body without Content-Length is counted as it arrives."""
+    response = client.post(
+        "/things",
+        content=iter([b"x" * 600, b"x" * 600]),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "The body exceeds 1000 bytes."
+    assert "x-request-id" in response.headers
+
+
+def test_every_answer_carries_the_request_id_its_log_lines_carry(client: httpx.Client) -> None:
+    given = client.get("/logged-as", headers={"x-request-id": "r" * 80})
+    assert given.headers.get_list("x-request-id") == ["r" * 64]  # the route's own is replaced
+    assert given.json() == "r" * 64
+    made = client.get("/logged-as")
+    assert made.json() == made.headers["x-request-id"]
+    assert len(made.json()) == 32
+    assert client.get("/nowhere").headers["x-request-id"]
 
 
 def test_unknown_paths_and_methods_are_problems(client: httpx.Client) -> None:

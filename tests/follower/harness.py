@@ -194,14 +194,22 @@ class LedgerHarness:
 
     holds = True
 
-    def __init__(self, database_url: str, stack: ExitStack) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        stack: ExitStack,
+        timeout: httpx.Timeout = TIMEOUT,
+        own: dict[Stream, httpx.Timeout] | None = None,
+    ) -> None:
+        """``timeout`` is the HTTP client's; ``own``, the timeouts of sources that have some."""
         self.engine = db.make_engine(database_url)
         stack.callback(self.engine.dispose)
         db.upgrade(self.engine, LEDGER_MIGRATIONS)
         self.records: dict[Stream, list[bytes]] = {stream: [] for stream in STREAMS}
         self.switch = Switch(self._answer)
         self.url = stack.enter_context(self.switch.serving())
-        self.http = stack.enter_context(httpx.Client(timeout=TIMEOUT))
+        self.http = stack.enter_context(httpx.Client(timeout=timeout))
+        self.own = {SOURCE[stream]: value for stream, value in (own or {}).items()}
         self.offsets = Offsets()
         self.restart()
 
@@ -210,7 +218,7 @@ class LedgerHarness:
         keys = SourceKeys.configured({s.name: [str(s.verifier)] for s in SIGNERS.values()})
         urls = {SOURCE[stream]: f"{self.url}/{stream}" for stream in STREAMS}
         backoff = Backoff("source", clock=self.clock)
-        self.ingestor = LedgerIngestor(self.engine, urls, self.http, keys, backoff)
+        self.ingestor = LedgerIngestor(self.engine, urls, self.http, keys, backoff, self.own)
 
     def _answer(self, path: str, params: dict[str, str]) -> tuple[int, bytes]:
         stream = path.strip("/").split("/")[0]

@@ -12,7 +12,9 @@ The rules every follower keeps:
 - a fetch runs outside any transaction, with the HTTP client's short timeouts,
   so a source that hangs holds no lock and no other feed's writes;
 - a feed whose source fails backs off alone, ever later with jitter, and says
-  so once when it fails and once when it answers again;
+  so once when it fails and once when it answers again; a source that answers
+  but has nothing to give yet (``NotYetError``) is asked again soon, and that
+  is no failure;
 - a record that cannot be applied is quarantined on its own, in a savepoint
   (``periplus.isolation.apply_isolated``), inside the feed's ``apply``: it
   never takes the batch down with it.
@@ -40,6 +42,12 @@ class FetchError(Exception):
     """The source could not be read, or answered something unusable: back off and retry."""
 
 
+class NotYetError(FetchError):
+    """The source answers, but has nothing to give yet: a normal state while it starts
+    (a ledger whose checkpoints no witness quorum has cosigned yet), not an outage. It
+    is asked again after the back-off's first delay, never later, and said once, as news."""
+
+
 class Backoff:
     """When each key (a source) may be tried again after failures: ``first`` seconds,
     doubling up to ``most``, each spread by up to ``jitter`` of itself so that many
@@ -61,6 +69,8 @@ class Backoff:
         self.what, self.first, self.most, self.jitter = what, first, most, jitter
         self.clock = clock
         self._failures: dict[str, int] = {}
+        self._errors: dict[str, str] = {}  # the last failure of each key failing
+        self._pending: dict[str, str] = {}  # why each key that has nothing yet has nothing
         self._retry_at: dict[str, float] = {}
 
     def ready(self, key: str) -> bool:
@@ -70,6 +80,14 @@ class Backoff:
     def failing(self, key: str) -> bool:
         return key in self._failures
 
+    def failure(self, key: str) -> str | None:
+        """The last failure of ``key`` while it is failing."""
+        return self._errors.get(key)
+
+    def pending(self, key: str) -> str | None:
+        """Why ``key`` had nothing yet when last asked; None once it has given something."""
+        return self._pending.get(key)
+
     def remaining(self, key: str) -> float:
         """Seconds until ``key`` may be tried again; 0 if it may now."""
         return max(0.0, self._retry_at.get(key, 0.0) - self.clock())
@@ -78,6 +96,8 @@ class Backoff:
         """Count a failure of ``key``; the seconds until it may be tried again."""
         failures = self._failures.get(key, 0) + 1
         self._failures[key] = failures
+        self._errors[key] = str(error) or repr(error)
+        self._pending.pop(key, None)
         delay = min(self.first * 2.0 ** (failures - 1), self.most)
         delay *= 1 + random.uniform(-self.jitter, self.jitter)
         self._retry_at[key] = self.clock() + delay
@@ -91,6 +111,23 @@ class Backoff:
 
     def succeeded(self, key: str) -> None:
         self._retry_at.pop(key, None)
+        self._pending.pop(key, None)
+        self._recovered(key)
+
+    def not_yet(self, key: str, reason: NotYetError) -> float:
+        """``key`` answered that it has nothing yet; the seconds until it is asked again."""
+        self._recovered(key)
+        if key not in self._pending:
+            log.info(
+                f"{self.what} has nothing to give yet; asking again soon",
+                extra={"key": key, "reason": str(reason), "retry_in": self.first},
+            )
+        self._pending[key] = str(reason)
+        self._retry_at[key] = self.clock() + self.first
+        return self.first
+
+    def _recovered(self, key: str) -> None:
+        self._errors.pop(key, None)
         failures = self._failures.pop(key, 0)
         if failures:
             log.info(f"{self.what} answers again", extra={"key": key, "failures": failures})
@@ -101,6 +138,9 @@ class Backoff:
             return None
         try:
             found = call()
+        except NotYetError as exc:
+            self.not_yet(key, exc)
+            return None
         except FetchError as exc:
             self.failed(key, exc)
             return None

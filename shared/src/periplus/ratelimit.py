@@ -21,7 +21,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from periplus.errors import TooManyRequestsError
-from periplus.web import problem
+from periplus.problems import problem
 
 IPV4_NETWORK, IPV6_NETWORK = 24, 64
 

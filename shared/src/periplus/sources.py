@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -55,6 +55,41 @@ def sign(
         raise EventRejectedError(f"the event has no RFC 8785 form: {exc}") from exc
     signature = signer.verifier.key_id + signer.private_key.sign(signed)
     return Envelope.model_validate({**body, "sig": base64.b64encode(signature).decode()})
+
+
+class Signed(Protocol):
+    """What checking a signature reads of an event: an ``Envelope`` or its ``Claim``."""
+
+    @property
+    def spec(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def sig(self) -> str | None: ...
+
+    @property
+    def signed_bytes(self) -> bytes: ...
+
+
+class Claim(NamedTuple):
+    """An envelope's signature and what it signs, without the envelope: a reader that
+    checks a batch at once keeps these, not every event's data, until it is done."""
+
+    spec: str
+    source: str
+    seq: int
+    sig: str | None
+    signed_bytes: bytes
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> "Claim":
+        signed = envelope.signed_bytes
+        return cls(envelope.spec, envelope.source, envelope.seq, envelope.sig, signed)
 
 
 def rotation_data(new: Verifier) -> dict[str, Any]:
@@ -105,14 +140,15 @@ class SourceKeys:
         """Each key of ``source`` with the first and last seq it may sign (None: no end yet)."""
         return [(key.verifier, key.first, key.last) for key in self._keys.get(source, {}).values()]
 
-    def check(self, envelope: Envelope) -> Verifier:
+    def check(self, envelope: Signed) -> Verifier:
         """The key that signed ``envelope``, or EventRejectedError saying why it is refused."""
         key, signature = self._key_for(envelope)
         _verify(key, envelope, signature)
         return key.verifier
 
-    def check_many(self, envelopes: Sequence[Envelope]) -> list[Verifier | EventRejectedError]:
-        """``check`` of each envelope, answered in order, with the error in place of a refused one.
+    def check_many(self, envelopes: Sequence[Signed]) -> list[Verifier | EventRejectedError]:
+        """``check`` of each envelope (or claim), answered in order, with the error in place
+        of a refused one.
 
         libsodium lets go of the interpreter while it verifies, so a large batch
         is spread over a thread per core and checks while parsing and writing go on.
@@ -134,10 +170,10 @@ class SourceKeys:
             chunks = [pending[i : i + share] for i in range(0, len(pending), share)]
             failed = [i for part in _pool().map(_verify_all, chunks) for i in part]
         for at in failed:
-            found[at] = _bad_signature(envelopes[at], envelopes[at].signature[0])
+            found[at] = _bad_signature(envelopes[at], _split(envelopes[at])[0])
         return found
 
-    def _key_for(self, envelope: Envelope) -> tuple[_Key, bytes]:
+    def _key_for(self, envelope: Signed) -> tuple[_Key, bytes]:
         """The key that may have signed ``envelope`` at its seq, and the signature to check."""
         if envelope.sig is None:
             raise EventRejectedError(
@@ -146,7 +182,7 @@ class SourceKeys:
         keys = self._keys.get(envelope.source)
         if not keys:
             raise EventRejectedError(f"no key of source {envelope.source!r} is configured")
-        key_id, signature = envelope.signature
+        key_id, signature = _split(envelope)
         key = keys.get(key_id)
         if key is None:
             raise EventRejectedError(
@@ -212,7 +248,13 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def _verify(key: _Key, envelope: Envelope, signature: bytes) -> None:
+def _split(envelope: Signed) -> tuple[bytes, bytes]:
+    """The key id and the signature of a signed event (as ``Envelope.signature``)."""
+    raw = base64.b64decode(envelope.sig or "")
+    return raw[:4], raw[4:]
+
+
+def _verify(key: _Key, envelope: Signed, signature: bytes) -> None:
     try:
         key.public.verify(envelope.signed_bytes, signature)
     except BadSignatureError:
@@ -230,7 +272,7 @@ def _verify_all(pending: list[tuple[int, _Key, bytes, bytes]]) -> list[int]:
     return failed
 
 
-def _bad_signature(envelope: Envelope, key_id: bytes) -> EventRejectedError:
+def _bad_signature(envelope: Signed, key_id: bytes) -> EventRejectedError:
     return EventRejectedError(
         f"the signature does not verify under key {key_id.hex()} of {envelope.source}"
     )

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from starlette.applications import Starlette
 
-from periplus.web import Readiness
+from periplus.readiness import Readiness
 
 S = TypeVar("S")
 

@@ -30,9 +30,10 @@ from periplus.consumer import ConsumerLoop
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
 from periplus.policy import Policy, parse_policy
+from periplus.readiness import CheckFailedError
 from periplus.sources import SourceKeys
 from periplus.state import readiness_of, set_state
-from periplus.web import CheckFailedError, create_app, lifespan
+from periplus.web import create_app, lifespan
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
@@ -149,6 +150,11 @@ def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingesto
         {name: source.url for name, source in settings.sources.items()},
         http,
         SourceKeys.configured({name: source.keys for name, source in settings.sources.items()}),
+        timeouts={
+            name: settings.http_timeouts(source.timeout)
+            for name, source in settings.sources.items()
+            if source.timeout is not None
+        },
     )
 
 

@@ -20,6 +20,13 @@ class Source(BaseModel):
         min_length=1,
         description="The source's verifier keys (`<source>+<key id>+<key>`), pinned here.",
     )
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=60,
+        description="Seconds to wait for each read from this source's catch-up endpoint (a "
+        "gap fill or a catch-up); default: `LEDGER_HTTP_TIMEOUT`.",
+    )
 
 
 class Settings(BrokerSettings):
@@ -40,7 +47,8 @@ class Settings(BrokerSettings):
         default_factory=dict,
         description=(
             'Each event source, its catch-up URL and its keys, as JSON: `{"demo-city/trips-api": '
-            '{"url": "http://127.0.0.1:8001", "keys": ["demo-city/trips-api+..."]}}`.'
+            '{"url": "http://127.0.0.1:8001", "keys": ["demo-city/trips-api+..."]}}`; '
+            'optionally `"timeout"`, its own seconds to wait for each read.'
         ),
     )
     witness_policy_file: Path | None = Field(

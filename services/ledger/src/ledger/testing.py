@@ -25,9 +25,10 @@ from ledger.main import build
 from ledger.settings import Settings
 from periplus import keyfile, sources
 from periplus.events import Envelope
+from periplus.kafka import make_producer
 from periplus.note import Signer
 from periplus.sources import SourceKeys
-from periplus.testing import Server
+from periplus.testing import Broker, Server
 
 SEED = base64.b64encode(bytes(range(32))).decode()
 SOURCE = "test-city/trips-api"
@@ -37,6 +38,15 @@ SOURCE_SIGNER = Signer(SOURCE, keyfile.from_seed(base64.b64encode(bytes(range(1,
 def source_keys() -> SourceKeys:
     """The keys a ledger configured with the test source trusts."""
     return SourceKeys.configured({SOURCE: [str(SOURCE_SIGNER.verifier)]})
+
+
+def produce(broker: Broker, topic: str, values: list[bytes]) -> None:
+    """Send raw values to a topic of the real broker, in order, as a source would."""
+    producer = make_producer(broker.connection)
+    for raw in values:
+        producer.send(topic, value=raw)
+    producer.flush(timeout=10)
+    producer.close()
 
 
 def trip_data(departments: list[str], goals: list[int]) -> dict[str, Any]:

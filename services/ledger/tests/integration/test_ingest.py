@@ -15,8 +15,8 @@ from ledger.testing import SOURCE, Ledger, event, source_keys
 from periplus.errors import ProblemError
 from periplus.events import Envelope, parse_envelope
 from periplus.follower import Backoff
+from periplus.problems import install_problem_handlers
 from periplus.testing import Server
-from periplus.web import install_problem_handlers
 
 
 class Source:

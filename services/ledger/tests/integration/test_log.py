@@ -4,7 +4,7 @@ import base64
 import json
 import uuid
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ledger.log.models import Entry
 from ledger.log.service import ENTRY, announcement
@@ -71,8 +71,8 @@ def test_each_event_is_appended_once_in_seq_order(ledger: Ledger) -> None:
     entries = ledger.get("/v1/log/entries", start=0, end=10).json()["entries"]
     assert [e["event"]["seq"] for e in entries] == [1, 2, 3]
     with ledger.engine.connect() as connection:
-        rows = connection.execute(select(ENTRY).order_by(ENTRY.c.index)).mappings().all()
-    messages = [announcement(row) for row in rows]
+        rows = connection.execute(ENTRY.select().order_by(ENTRY.c.index)).all()
+    messages = [announcement(row._asdict()) for row in rows]
     assert {key for key, _ in messages} == {str(trip).encode()}
     announced = [json.loads(value) for _, value in messages]
     assert [(a["index"], a["tree_size"], a["event"]["seq"]) for a in announced] == [
@@ -80,7 +80,7 @@ def test_each_event_is_appended_once_in_seq_order(ledger: Ledger) -> None:
         (1, 2, 2),
         (2, 3, 3),
     ]
-    withheld = announcement({**rows[1], "leaf": b""})
+    withheld = announcement({**rows[1]._asdict(), "leaf": b""})
     assert json.loads(withheld[1]) == {"index": 1, "withheld": True}
 
 
@@ -173,5 +173,6 @@ def test_tiles_and_entry_bundles_follow_tlog_tiles(ledger: Ledger) -> None:
     assert [merkle.leaf_hash(leaf) for leaf in leaves] == hashes
     level_one = ledger.get("/tile/1/000.p/1").content
     with Session(ledger.engine) as session:
-        first_256 = [e.leaf for e in session.exec(select(Entry).order_by(Entry.index)).all()][:256]
+        ordered = session.exec(select(Entry).order_by(col(Entry.index))).all()
+        first_256 = [e.leaf for e in ordered][:256]
     assert level_one == merkle.root_from_leaves(first_256)[1]

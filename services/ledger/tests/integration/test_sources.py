@@ -11,21 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session
 
 from ledger.ingest.service import Ingestor
-from ledger.testing import SOURCE, SOURCE_SIGNER, Ledger, serve, source_keys
+from ledger.testing import SOURCE, SOURCE_SIGNER, Ledger, produce, serve, source_keys
 from ledger.testing import event as make_event
 from periplus import sources
 from periplus.events import UNSIGNED_SPEC, Envelope
-from periplus.kafka import Record, ensure_topic, make_producer
+from periplus.kafka import Record, ensure_topic
 from periplus.note import Signer
 from periplus.testing import Broker, eventually
-
-
-def produce(broker: Broker, topic: str, values: list[bytes]) -> None:
-    producer = make_producer(broker.connection)
-    for raw in values:
-        producer.send(topic, value=raw)
-    producer.flush(timeout=10)
-    producer.close()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from notifier import state
+from periplus import db
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -12,4 +13,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_reading(request: Request) -> Iterator[Session]:
+    """A session for a request that only reads: on SQLite it does not queue behind the
+    ingestor and the webhook worker for the write lock."""
+    with db.reading(state.of(request.app).engine) as connection, Session(connection) as session:
+        yield session
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadingDep = Annotated[Session, Depends(get_reading)]

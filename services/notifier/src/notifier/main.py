@@ -78,8 +78,11 @@ def build(settings: Settings | None = None) -> FastAPI:
     set_state(app, State(settings, engine, trust, ingestor, hub, wake, limiter))
     channels.install(app)  # its limits on bulk reads go outside the cache: kept answers count
     # Innermost, so request ids, metrics and security headers stay per request.
-    app.user_middleware.append(Middleware(cache.PageCache, version=lambda: cache.version(engine)))
-    readiness.install(readiness_of(app), engine, consumer if settings.ingest_enabled else None)
+    app.user_middleware.append(Middleware(cache.PageCache, version=cache.Versions(engine)))
+    if settings.ingest_enabled:
+        readiness.install(readiness_of(app), engine, consumer, ingestor)
+    else:
+        readiness.install(readiness_of(app), engine, None)
     docs.install(app)
     app.include_router(publish_routes.router)
     app.include_router(opendata_routes.router)

@@ -7,22 +7,33 @@ serve what it has verified whatever these say, and they say how current that is.
   broker's log end is ahead of it; failing while it cannot reach the broker;
 - ``verified``: the size of the tree verified and shown, and how many announced
   entries wait for a checkpoint over them;
-- ``quarantine``: how many announcements, entries and checkpoints were refused.
+- ``quarantine``: how many announcements, entries and checkpoints were refused;
+- ``ledger``: the size of the newest checkpoint read that passed the trust policy,
+  and, while the ledger has none that its witnesses' quorum cosigned (as when it
+  starts), ``pending`` saying so; failing while the ledger cannot be read.
 """
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
+from notifier.ingest.ingestor import Ingestor, LedgerFeed
 from notifier.ingest.models import Quarantined, StagedEntry, VerifiedTree
 from periplus import db, kafka
 from periplus.consumer import ConsumerLoop
-from periplus.web import CheckFailedError, Readiness
+from periplus.readiness import CheckFailedError, Readiness
 
 
-def install(readiness: Readiness, engine: Engine, consumer: ConsumerLoop | None) -> None:
-    """``consumer`` is None when ingestion is off."""
+def install(
+    readiness: Readiness,
+    engine: Engine,
+    consumer: ConsumerLoop | None,
+    ingestor: Ingestor | None = None,
+) -> None:
+    """``consumer`` and ``ingestor`` are None when ingestion is off."""
     if consumer is not None:
         readiness.report("consumer", lambda: consuming(consumer))
+    if ingestor is not None:
+        readiness.report("ledger", lambda: reading(ingestor))
     readiness.report("verified", lambda: verified(engine))
     readiness.report("quarantine", lambda: quarantined(engine))
 
@@ -55,3 +66,18 @@ def quarantined(engine: Engine) -> dict[str, object]:
     with db.reading(engine) as connection:
         count = connection.execute(select(func.count()).select_from(Quarantined)).scalar_one()
     return {"count": int(count)}
+
+
+def reading(ingestor: Ingestor) -> dict[str, object]:
+    """How the follower last found the ledger, as it found it (no request of its own)."""
+    backoff, feed = ingestor.follower.backoff, LedgerFeed.name
+    failure = backoff.failure(feed)
+    if failure is not None:
+        raise CheckFailedError(
+            f"the ledger cannot be read: {failure}",
+            signed_size=ingestor.signed_size,
+            retry_in=round(backoff.remaining(feed), 1),
+        )
+    pending = backoff.pending(feed)
+    found: dict[str, object] = {"signed_size": ingestor.signed_size}
+    return found if pending is None else {**found, "pending": pending}

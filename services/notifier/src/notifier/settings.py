@@ -122,20 +122,28 @@ class Settings(BrokerSettings):
         default=30, ge=1, description="Days a finished delivery stays in the log."
     )
     subscription_create_limit: int = Field(
-        default=10, ge=1, description="New subscriptions per client address per hour."
+        default=10,
+        ge=1,
+        description="New subscriptions one client address may make at once; spent ones "
+        "come back steadily, this many an hour.",
     )
     subscription_create_network_limit: int = Field(
         default=30,
         ge=1,
-        description="New subscriptions per client network (IPv4 /24, IPv6 /64) per hour.",
+        description="New subscriptions one client network (IPv4 /24, IPv6 /64) may make at "
+        "once; spent ones come back steadily, this many an hour.",
     )
     bulk_read_limit: int = Field(
-        default=60, ge=1, description="Open-data downloads per client address per hour."
+        default=60,
+        ge=1,
+        description="Open-data requests one client address may make at once; spent ones "
+        "come back steadily, this many an hour.",
     )
     bulk_read_network_limit: int = Field(
         default=240,
         ge=1,
-        description="Open-data downloads per client network (IPv4 /24, IPv6 /64) per hour.",
+        description="Open-data requests one client network (IPv4 /24, IPv6 /64) may make at "
+        "once; spent ones come back steadily, this many an hour.",
     )
     subscriptions_per_token: int = Field(default=50, ge=1)
     stream_poll_interval: float = Field(default=1.0, gt=0, le=60)

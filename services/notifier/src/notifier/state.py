@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from notifier.channels.stream.hub import StreamHub
 from notifier.ingest.ingestor import Ingestor
+from notifier.publish.models import States
 from notifier.publish.yearbook import Cache as YearbookCache
 from notifier.settings import Settings
 from notifier.trust import Trust
@@ -29,6 +30,7 @@ class State:
     wake_deliveries: Callable[[], None]  # look for due webhook deliveries now
     subscription_limiter: RateLimiter  # new subscriptions per client address and network
     yearbook: YearbookCache = field(default_factory=YearbookCache)  # counted once per version
+    states: States = field(default_factory=States)  # typed once per trip change
 
 
 def of(app: Starlette) -> State:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from notifier import state
@@ -240,10 +241,18 @@ TRUST: dict[str, Any] = {
 """Settings that trust the test ledger of ``ledger.testing`` and the samples' source."""
 
 
+def state_of(server: Server) -> state.State:
+    """The typed state of the notifier that ``server`` runs, for tests that reach past HTTP."""
+    app = server.server.config.app
+    if not isinstance(app, FastAPI):
+        raise TypeError("the server does not run a notifier app")
+    return state.of(app)
+
+
 @dataclass
 class Site:
     url: str
-    app: Any
+    app: FastAPI
     next_index: int = 0
 
     def feed(self, events: list[dict[str, Any]]) -> None:
@@ -271,6 +280,44 @@ def serve(
     app = build(settings)
     with Server(app) as server:
         yield Site(server.url, app)
+
+
+def sample_ids(first: int) -> tuple[str, str, str]:
+    """The trips of :func:`feed_sample` numbered from ``first``: reported, short, cancelled."""
+    reported, short, cancelled = (str(uuid.UUID(int=first + n)) for n in range(3))
+    return reported, short, cancelled
+
+
+def feed_sample(running: Site, first: int, *, short_departs: date, cancelled_departs: date) -> None:
+    """A trip through its whole life, one to Chartres approved five days before leaving
+    with seven travellers, and one cancelled; references and ids numbered from ``first``."""
+    reported, short, cancelled = sample_ids(first)
+    running.feed(life(reported, f"MVD-2026-{first:04d}"))
+    chartres = snapshot(
+        f"MVD-2026-{first + 1:04d}",
+        departure=short_departs,
+        country="FR",
+        city="Chartres",
+        department="Culture",
+        goals=(4,),
+        targets=("4.7",),
+        size=7,
+        notice=5,
+    )
+    dropped = f"MVD-2026-{first + 2:04d}"
+    running.feed(
+        [
+            event("trip.approved", short, {"trip": chartres}),
+            event(
+                "trip.approved", cancelled, {"trip": snapshot(dropped, departure=cancelled_departs)}
+            ),
+            event(
+                "trip.cancelled",
+                cancelled,
+                {"reference": dropped, "reason": "The host postponed the forum."},
+            ),
+        ]
+    )
 
 
 QUITO, EUROPE, TOKYO = (str(uuid.UUID(int=n)) for n in (11, 12, 13))

@@ -11,6 +11,7 @@ from notifier.channels.alerts import service as alerts_service
 from notifier.channels.alerts.worker import check_now
 from notifier.channels.testing import Entries, Receiver, connect, ingest, settings, subscribe
 from notifier.main import build
+from notifier.testing import state_of
 from periplus.testing import Server, eventually
 
 DUE = date(2027, 4, 12)
@@ -43,7 +44,7 @@ def test_each_alert_is_raised_once_and_reaches_every_channel(database_url: str) 
     entries = Entries()
     late, reported_trip, cancelled, ancient = (str(uuid.uuid4()) for _ in range(4))
     with Receiver() as receiver, Server(build(settings(database_url))) as server:
-        engine = server.server.config.app.state.engine
+        engine = state_of(server).engine
         sub = subscribe(
             server, url=receiver.url, types=["alert.report_overdue", "alert.followup_missed"]
         )
@@ -118,7 +119,7 @@ def test_recent_alerts_are_listed_newest_first_for_feeds(database_url: str) -> N
     entries = Entries()
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     with Server(build(settings(database_url))) as server:
-        engine = server.server.config.app.state.engine
+        engine = state_of(server).engine
         ingest(server, entries.approved(first, report_due=DUE))
         assert check_now(engine, 30, today=DUE + timedelta(days=1)) == 1
         ingest(server, entries.approved(second, reference="MVD-2027-0002", report_due=DUE))

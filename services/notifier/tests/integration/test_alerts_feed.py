@@ -10,6 +10,7 @@ import pytest
 from notifier.channels.alerts.worker import check_now
 from notifier.channels.testing import Entries, ingest, settings
 from notifier.main import build
+from notifier.testing import state_of
 from periplus.testing import Server
 
 # What this module checks is the same on every database; it runs on SQLite.
@@ -22,7 +23,7 @@ def test_an_overdue_report_appears_in_the_feeds_of_its_trip(database_url: str) -
     entries = Entries()
     late, other = str(uuid.uuid4()), str(uuid.uuid4())
     with Server(build(settings(database_url))) as server:
-        engine = server.server.config.app.state.engine
+        engine = state_of(server).engine
         ingest(
             server,
             entries.approved(late, report_due=DUE),

@@ -128,3 +128,27 @@ def test_feeds_speak_the_readers_language(site: Site) -> None:
 def test_unknown_feeds_are_problems(site: Site) -> None:
     assert httpx.get(f"{site.url}/feeds/colour/blue.atom").status_code == 404
     assert httpx.get(f"{site.url}/trips/{uuid.uuid4()}/feed.json").status_code == 404
+
+
+def test_an_entry_off_the_contract_is_an_item_with_what_can_be_read(database_url: str) -> None:
+    """A report that is no report and a follow-up without its fields: each is still an
+    item, saying what it can, and the feed does not fail."""
+    odd = str(uuid.UUID(int=13))
+    for running in serve(database_url):
+        running.feed(
+            [
+                event("trip.approved", odd, {"trip": snapshot("MVD-2026-0013")}),
+                event(
+                    "trip.reported", odd, {"reference": "MVD-2026-0013", "report": "?"}, check=False
+                ),
+                event("followup.updated", odd, {"followup": {"id": "f1"}}, check=False),
+                event("trip.cancelled", odd, {"reference": "MVD-2026-0013", "reason": "Moved."}),
+            ]
+        )
+        for ext in ("atom", "json"):
+            parsed = _parse(f"{running.url}/trips/{odd}/feed.{ext}")
+            assert [e.summary.strip() for e in parsed.entries[:3]] == [
+                "Moved. Entry 3.",
+                "— Open Entry 2.",
+                "Entry 1.",
+            ]

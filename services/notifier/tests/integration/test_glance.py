@@ -11,14 +11,12 @@ from html import unescape
 import httpx
 import pytest
 
-from notifier.testing import Site, event, life, serve, snapshot
+from notifier.testing import Site, event, feed_sample, sample_ids, serve, snapshot
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
 
-REPORTED = str(uuid.UUID(int=101))
-LATE = str(uuid.UUID(int=102))
-CANCELLED = str(uuid.UUID(int=103))
+REPORTED, LATE, CANCELLED = sample_ids(101)
 CITY_ONLY = str(uuid.UUID(int=104))
 LANGS = ("en", "es", "fr", "pt")
 
@@ -28,51 +26,17 @@ def site(database_url: str) -> Iterator[Site]:
     """Three trips departing in 2026 (one reported, one short of notice whose report is
     overdue, one cancelled) and one in 2025 that the city pays alone."""
     for running in serve(database_url):
-        running.feed(life(REPORTED, "MVD-2026-0101"))
-        running.feed(
-            [
-                event(
-                    "trip.approved",
-                    LATE,
-                    {
-                        "trip": snapshot(
-                            "MVD-2026-0102",
-                            departure=date(2026, 5, 1),
-                            country="FR",
-                            city="Chartres",
-                            department="Culture",
-                            goals=(4,),
-                            targets=("4.7",),
-                            size=7,
-                            notice=5,
-                        )
-                    },
-                ),
-                event(
-                    "trip.approved",
-                    CANCELLED,
-                    {"trip": snapshot("MVD-2026-0103", departure=date(2026, 9, 1))},
-                ),
-                event(
-                    "trip.cancelled",
-                    CANCELLED,
-                    {"reference": "MVD-2026-0103", "reason": "The host postponed the forum."},
-                ),
-                event(
-                    "trip.approved",
-                    CITY_ONLY,
-                    {
-                        "trip": snapshot(
-                            "MVD-2025-0104",
-                            departure=date(2025, 10, 6),
-                            total="2000.00",
-                            city_share="2000.00",
-                            notice=20,
-                        )
-                    },
-                ),
-            ]
+        feed_sample(
+            running, 101, short_departs=date(2026, 5, 1), cancelled_departs=date(2026, 9, 1)
         )
+        alone = snapshot(
+            "MVD-2025-0104",
+            departure=date(2025, 10, 6),
+            total="2000.00",
+            city_share="2000.00",
+            notice=20,
+        )
+        running.feed([event("trip.approved", CITY_ONLY, {"trip": alone})])
         yield running
 
 

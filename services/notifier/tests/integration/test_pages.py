@@ -9,47 +9,19 @@ import httpx
 import pytest
 
 from notifier.checklist.rules import Rules
-from notifier.testing import Site, event, life, serve, snapshot
+from notifier.testing import Site, event, feed_sample, life, sample_ids, serve, snapshot
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
 
-TRIP = str(uuid.UUID(int=1))
-OTHER = str(uuid.UUID(int=2))
-CANCELLED = str(uuid.UUID(int=3))
+TRIP, OTHER, CANCELLED = sample_ids(1)
 
 
 @pytest.fixture
 def site(database_url: str) -> Iterator[Site]:
+    """Three trips: one reported, one to Chartres in 2025 and one cancelled."""
     for running in serve(database_url):
-        running.feed(life(TRIP, "MVD-2026-0001"))
-        running.feed(
-            [
-                event(
-                    "trip.approved",
-                    OTHER,
-                    {
-                        "trip": snapshot(
-                            "MVD-2026-0002",
-                            departure=date(2025, 9, 1),
-                            country="FR",
-                            city="Chartres",
-                            department="Culture",
-                            goals=(4,),
-                            targets=("4.7",),
-                            size=7,
-                            notice=5,
-                        )
-                    },
-                ),
-                event("trip.approved", CANCELLED, {"trip": snapshot("MVD-2026-0003")}),
-                event(
-                    "trip.cancelled",
-                    CANCELLED,
-                    {"reference": "MVD-2026-0003", "reason": "The host postponed the forum."},
-                ),
-            ]
-        )
+        feed_sample(running, 1, short_departs=date(2025, 9, 1), cancelled_departs=date(2026, 3, 10))
         yield running
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from notifier.channels.testing import settings
 from notifier.main import build
+from notifier.testing import state_of
 from periplus.kafka import ensure_topic, make_producer
 from periplus.testing import Broker, Server, eventually
 
@@ -43,7 +44,7 @@ def test_with_the_broker_down_it_stays_ready_and_says_so(database_url: str) -> N
 def test_without_its_database_it_is_not_ready(database_url: str, backend: str) -> None:
     with Server(build(settings(database_url, **QUIET))) as server:
         assert httpx.get(f"{server.url}/readyz").status_code == 200
-        engine = server.server.config.app.state.engine
+        engine = state_of(server).engine
         name = make_url(database_url).database
         assert name is not None
         if backend == "sqlite":  # a directory where the file was: it cannot be opened
@@ -78,8 +79,9 @@ def test_consumer_verified_tree_and_quarantine_are_reported(
     ensure_topic(broker.connection, topic)
     producer = make_producer(broker.connection)
     event: dict[str, Any] = {"type": "trip.approved", "data": {}}
-    for message in [b"not json", *(json.dumps({"index": i, "event": event}) for i in (0, 1))]:
-        producer.send(topic, message if isinstance(message, bytes) else message.encode())
+    announcements = [json.dumps({"index": i, "event": event}).encode() for i in (0, 1)]
+    for message in [b"not json", *announcements]:
+        producer.send(topic, message)
         producer.flush()
     producer.close()
     options = {"ingest_enabled": True, "kafka_bootstrap": broker.bootstrap, "entries_topic": topic}

@@ -13,6 +13,7 @@ from notifier.channels.testing import Entries, Receiver, ingest, settings, subsc
 from notifier.channels.webhooks import repository, service
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.main import build
+from notifier.testing import state_of
 from periplus.testing import Server, eventually
 
 # Managing subscriptions is the same on every database; it runs on SQLite.
@@ -117,8 +118,7 @@ def test_a_receiver_whose_name_now_points_inside_is_not_called(database_url: str
     entries, trip = Entries(), str(uuid.uuid4())
     strict = settings(database_url, allow_private_receivers=False, webhook_retry_schedule=[0.1])
     with Receiver() as receiver, Server(build(strict)) as server:
-        app = server.server.config.app
-        with Session(app.state.engine) as session:
+        with Session(state_of(server).engine) as session:
             body = SubscriptionCreate(url=receiver.url)
             sub, token = service.create(session, body, None, 10)
             session.commit()
@@ -147,7 +147,7 @@ def test_finished_deliveries_leave_the_log_after_its_retention(database_url: str
         ingest(server, entries.approved(str(uuid.uuid4())))
         eventually(receiver.accepted)
         eventually(lambda: httpx.get(log_url, headers=auth).json()["deliveries"][0]["delivered_at"])
-        engine = server.server.config.app.state.engine
+        engine = state_of(server).engine
         with Session(engine) as session:
             assert repository.prune(session, datetime.now(UTC) - timedelta(days=1)) == 0
             assert repository.prune(session, datetime.now(UTC) + timedelta(seconds=1)) == 1

@@ -2,19 +2,21 @@
 one attempt per webhook-id at a time, a limit per receiver, the spec's retry schedule,
 order after an outage, and outcomes that arrive too late."""
 
-import itertools
 import json
-import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from notifier.channels.models import DELIVERED, PENDING, SENDING, Delivery
+from notifier import state
+from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING, Delivery
 from notifier.channels.testing import (
     BlackHole,
     Entries,
@@ -29,6 +31,7 @@ from notifier.channels.webhooks.attempt import Job, Outcome
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.main import MIGRATIONS, build
 from notifier.settings import STANDARD_RETRY_SCHEDULE, Settings
+from notifier.testing import state_of
 from periplus import db
 from periplus.testing import Server, eventually
 
@@ -39,6 +42,47 @@ def approvals(entries: Entries, count: int) -> list[tuple[int, dict[str, Any]]]:
 
 def index_of(received: Received) -> int:
     return int(json.loads(received.body)["data"]["ledger_index"])
+
+
+@contextmanager
+def by_hand(
+    database_url: str, **options: Any
+) -> Iterator[tuple[Engine, worker.DeliveryWorker, str]]:
+    """A delivery worker that is not started, for the test to drive, and one message due."""
+    settings_ = settings(database_url, **options)
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS)
+    with Session(engine) as session:
+        sub, _ = service.create(session, SubscriptionCreate(url="https://a.example.org/"), None, 1)
+        session.commit()
+        message = service.enqueue_test(session, sub, settings_.public_url)
+        session.commit()
+        message_id = message.id
+    try:
+        yield engine, worker.DeliveryWorker(engine, settings_), message_id
+    finally:
+        engine.dispose()
+
+
+def delivery(engine: Engine, message_id: str) -> Delivery:
+    with Session(engine) as session:
+        row = session.get(Delivery, message_id)
+    assert row is not None
+    return row
+
+
+def make_due(engine: Engine, message_id: str) -> None:
+    """Due now, as when a retry's moment has come or a claim has run out."""
+    with Session(engine) as session:
+        row = session.get(Delivery, message_id)
+        assert row is not None
+        row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+
+
+def outcome(job: Job, status: int) -> Outcome:
+    return Outcome(job.id, job.attempt, datetime.now(UTC), status, None, 1)
 
 
 def test_a_slow_receiver_never_has_one_webhook_id_twice_at_once(database_url: str) -> None:
@@ -112,8 +156,10 @@ def test_after_an_outage_deliveries_arrive_oldest_first(database_url: str) -> No
     assert [index_of(r) for r in receiver.all()] == [0, 0, 0, 1, 2, 3]
 
 
-def test_retries_follow_the_schedule_then_the_delivery_is_dead(database_url: str) -> None:
-    schedule = [1.0, 0.1, 1.5]  # not monotonic: only following it lands each retry in time
+def test_a_failing_receiver_gets_one_try_per_step_then_the_delivery_is_dead(
+    database_url: str,
+) -> None:
+    schedule = [0.2, 0.1, 0.3]
     with (
         Receiver(mode="fail") as receiver,
         Server(build(settings(database_url, webhook_retry_schedule=schedule))) as server,
@@ -123,24 +169,59 @@ def test_retries_follow_the_schedule_then_the_delivery_is_dead(database_url: str
         base = f"{server.url}/v1/subscriptions/{created['id']}/deliveries"
         auth = {"Authorization": f"Bearer {created['token']}"}
         dead = {"status": "dead"}
-        eventually(lambda: httpx.get(base, params=dead, headers=auth).json()["deliveries"])
-        arrivals = [r.arrived for r in receiver.all()]
-    assert len(arrivals) == len(schedule) + 1
-    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-    for gap, step in zip(gaps, schedule, strict=True):
-        assert step <= gap <= step * 1.1 + 0.75, (gaps, schedule)
+        (letter,) = eventually(
+            lambda: httpx.get(base, params=dead, headers=auth).json()["deliveries"]
+        )
+        tries = receiver.all()
+    assert letter["attempts"] == len(tries) == len(schedule) + 1
+    assert {r.headers["webhook-id"] for r in tries} == {letter["id"]}
+
+
+def test_each_retry_waits_its_own_step_of_the_schedule(database_url: str) -> None:
+    """A failure puts the next attempt one step of the schedule (with up to 10 % jitter)
+    after the moment it is recorded, the step of that attempt's number."""
+    schedule = [1.0, 0.1, 1.5]  # not monotonic: each retry must take its own step
+    with by_hand(database_url, webhook_retry_schedule=schedule) as (engine, sender, message_id):
+        for step in schedule:
+            make_due(engine, message_id)
+            (job,) = sender.claim(1)
+            before = datetime.now(UTC)
+            sender.record([outcome(job, 503)])
+            after = datetime.now(UTC)
+            row = delivery(engine, message_id)
+            assert row.status == PENDING
+            assert before + timedelta(seconds=step) <= row.next_attempt_at
+            assert row.next_attempt_at <= after + timedelta(seconds=step * 1.1)
+        make_due(engine, message_id)
+        (job,) = sender.claim(1)
+        sender.record([outcome(job, 503)])
+        assert delivery(engine, message_id).status == DEAD
 
 
 def test_a_receiver_that_asks_to_wait_longer_is_heard(database_url: str) -> None:
+    """A ``Retry-After`` longer than the schedule's step puts the next attempt that far
+    after the failure is recorded."""
+    options = {"webhook_retry_schedule": [0.05, 60.0]}
     with (
-        Receiver(mode="fail", retry_after="1") as receiver,
-        Server(build(settings(database_url, webhook_retry_schedule=[0.05, 2.0]))) as server,
+        Receiver(mode="fail", retry_after="30") as receiver,
+        Server(build(settings(database_url, **options))) as server,
     ):
         subscribe(server, url=receiver.url)
         ingest(server, *approvals(Entries(), 1))
-        eventually(lambda: len(receiver.all()) == 2)
-        first, second = receiver.all()
-    assert 1.0 <= second.arrived - first.arrived <= 1.0 + 0.75
+        engine = state_of(server).engine
+
+        def failed_once() -> Delivery | None:
+            with Session(engine) as session:
+                (row,) = session.exec(select(Delivery)).all()
+            return row if row.status == PENDING and row.last_status == 503 else None
+
+        row = eventually(failed_once)
+        seen = datetime.now(UTC)  # after the failure was recorded
+        with Session(engine) as session:
+            (attempt,) = repository.attempts(session, row.id)
+    wait = timedelta(seconds=30)
+    assert attempt.at + wait <= row.next_attempt_at <= seen + wait
+    assert len(receiver.all()) == 1
 
 
 def test_the_default_schedule_is_the_standard_webhooks_example() -> None:
@@ -171,63 +252,37 @@ def test_retry_after_is_read_as_seconds_or_a_date(
 def test_a_late_outcome_never_undoes_a_delivery(database_url: str) -> None:
     """An attempt whose claim expired (a stalled process) reports after a newer attempt
     delivered the message: its failure is logged, and changes nothing."""
-    settings_ = settings(database_url, webhook_retry_schedule=[0.05])
-    engine = db.make_engine(database_url)
-    db.upgrade(engine, MIGRATIONS)
-    sender = worker.DeliveryWorker(engine, settings_)  # not started: driven by hand
-    with Session(engine) as session:
-        sub, _ = service.create(session, SubscriptionCreate(url="https://a.example.org/"), None, 1)
-        session.commit()
-        message = service.enqueue_test(session, sub, settings_.public_url)
-        session.commit()
-        message_id = message.id
-    (stalled,) = sender.claim(1)
-    assert sender.claim(1) == []  # claimed: nobody else takes it
-    with Session(engine) as session:
-        row = session.get(Delivery, message_id)
-        assert row is not None
-        assert row.status == SENDING
-        row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)  # the claim ran out
-        session.add(row)
-        session.commit()
-    (retried,) = sender.claim(1)
-    assert (retried.id, retried.attempt) == (message_id, stalled.attempt + 1)
-
-    def outcome(job: Job, status: int) -> Outcome:
-        return Outcome(job.id, job.attempt, datetime.now(UTC), status, None, 1)
-
-    sender.record([outcome(stalled, 503)])  # late, while the retry is in flight
-    with Session(engine) as session:
-        row = session.get(Delivery, message_id)
-        assert row is not None
+    with by_hand(database_url, webhook_retry_schedule=[0.05]) as (engine, sender, message_id):
+        (stalled,) = sender.claim(1)
+        assert sender.claim(1) == []  # claimed: nobody else takes it
+        assert delivery(engine, message_id).status == SENDING
+        make_due(engine, message_id)  # the claim ran out
+        (retried,) = sender.claim(1)
+        assert (retried.id, retried.attempt) == (message_id, stalled.attempt + 1)
+        sender.record([outcome(stalled, 503)])  # late, while the retry is in flight
+        row = delivery(engine, message_id)
         assert (row.status, row.last_status) == (SENDING, None)
-    sender.record([outcome(retried, 204)])
-    sender.record([outcome(stalled, 503)])  # later still, after the delivery
-    with Session(engine) as session:
-        row = session.get(Delivery, message_id)
-        assert row is not None
+        sender.record([outcome(retried, 204)])
+        sender.record([outcome(stalled, 503)])  # later still, after the delivery
+        row = delivery(engine, message_id)
         assert (row.status, row.last_status) == (DELIVERED, 204)
-        numbers = sorted(a.number for a in repository.attempts(session, message_id))
+        with Session(engine) as session:
+            numbers = sorted(a.number for a in repository.attempts(session, message_id))
         assert numbers == [1, 1, 2]
-    engine.dispose()
 
 
 def test_a_stop_interrupts_attempts_that_hang_and_leaves_them_due(database_url: str) -> None:
     """Attempts in flight get the grace, not the attempt's deadline; the interrupted
     delivery is due again at once, for the next start or another replica."""
     app = build(settings(database_url, webhook_timeout=60))
-    with BlackHole() as hole:
-        with Server(app) as server:
-            subscribe(server, url=hole.url)
-            ingest(server, *approvals(Entries(), 1))
-            eventually(lambda: hole.connections)
-            asked = time.monotonic()
-        stopped = time.monotonic() - asked
-    assert not server.thread.is_alive()
-    assert stopped < worker.SHUTDOWN_GRACE + 5
-    with Session(app.state.engine) as session:
-        (delivery,) = session.exec(select(Delivery)).all()
-        (attempt,) = repository.attempts(session, delivery.id)
-    assert delivery.status == PENDING
-    assert delivery.next_attempt_at <= datetime.now(UTC)
-    assert (delivery.last_error, attempt.error) == (None, worker.STOPPED)
+    with BlackHole() as hole, Server(app) as server:
+        subscribe(server, url=hole.url)
+        ingest(server, *approvals(Entries(), 1))
+        eventually(lambda: hole.connections)
+    assert not server.thread.is_alive()  # it did not wait for the attempt's 60 s
+    with Session(state.of(app).engine) as session:
+        (row,) = session.exec(select(Delivery)).all()
+        (attempt,) = repository.attempts(session, row.id)
+    assert row.status == PENDING
+    assert row.next_attempt_at <= datetime.now(UTC)
+    assert (row.last_error, attempt.error) == (None, worker.STOPPED)

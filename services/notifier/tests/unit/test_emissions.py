@@ -14,9 +14,11 @@ from notifier.emissions import factors
 from notifier.emissions.distance import Point, great_circle_km
 from notifier.emissions.footprint import of_trip
 from notifier.emissions.gazetteer import home, locate
+from notifier.publish.models import TripState
 from notifier.publish.yearbook import build, part
 from notifier.settings import Settings
 from notifier.testing import snapshot
+from periplus.public import TripSnapshot
 
 # Pure computation: the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
@@ -99,13 +101,13 @@ def _law_of_cosines(a: Point, b: Point) -> float:
     return 6371 * math.acos(cosine)
 
 
-def _two_cities() -> dict[str, object]:
+def _two_cities() -> TripSnapshot:
     trip = snapshot(days=6, size=3, country="BE", city="Brussels")
     trip["itinerary"] = [
         {"country": "BE", "city": "Brussels", "arrive": "2026-03-10", "depart": "2026-03-12"},
         {"country": "PT", "city": "Porto", "arrive": "2026-03-12", "depart": "2026-03-15"},
     ]
-    return trip
+    return TripSnapshot.model_validate(trip)
 
 
 def test_a_trip_flies_home_each_destination_in_order_and_home_at_its_bands_factors() -> None:
@@ -129,13 +131,15 @@ def test_a_trip_flies_home_each_destination_in_order_and_home_at_its_bands_facto
 
 
 def test_a_stop_in_the_home_city_or_an_unknown_country_adds_no_leg_and_says_so() -> None:
-    trip = snapshot(country="UY", city="Montevideo")
+    trip = TripSnapshot.model_validate(snapshot(country="UY", city="Montevideo"))
     assert of_trip(trip, MONTEVIDEO).flights == ()  # type: ignore[union-attr]
-    trip["itinerary"] = [*trip["itinerary"], {**trip["itinerary"][0], "country": "XX"}]
+    leg = trip.itinerary[0].model_copy(update={"country": "XX"})
+    trip = trip.model_copy(update={"itinerary": [*trip.itinerary, leg]})
     flown = of_trip(trip, MONTEVIDEO)
     assert flown is not None
     assert flown.unlocated == ("Montevideo, XX",)
-    assert of_trip({**trip, "delegation_size": 0}, MONTEVIDEO) is None
+    assert of_trip(trip.model_copy(update={"delegation_size": 0}), MONTEVIDEO) is None
+    assert of_trip(trip, None) is None  # the city's location is not set
 
 
 def test_the_signal_warns_only_far_above_the_city_median_per_traveller_day() -> None:
@@ -154,16 +158,21 @@ def test_the_signal_warns_only_far_above_the_city_median_per_traveller_day() -> 
     assert alone is not None
     assert alone.message == "emissions.alone"
     assert emissions(None, medians, rules) is None
-    keys = [s.key for s in evaluate({"trip": snapshot()}, medians, TODAY, rules, 500.0)]
-    assert "emissions" in keys
-    assert "emissions" not in [s.key for s in evaluate({"trip": snapshot()}, medians, TODAY, rules)]
+    state = TripState.model_validate({"trip": snapshot()})
+    assert "emissions" in [s.key for s in evaluate(state, medians, TODAY, rules, 500.0)]
+    assert "emissions" not in [s.key for s in evaluate(state, medians, TODAY, rules)]
 
 
 def test_the_yearbook_sums_emissions_and_keeps_their_median_beside_the_costs() -> None:
     rules = Rules()
-    near = {"trip": snapshot("A", country="AR", city="Buenos Aires")}
-    far = {"trip": _two_cities()}
-    cancelled = {"trip": snapshot("C", country="JP", city="Tokyo"), "cancelled": {"reason": "x"}}
+    near = TripState.model_validate({"trip": snapshot("A", country="AR", city="Buenos Aires")})
+    far = TripState(trip=_two_cities())
+    cancelled = TripState.model_validate(
+        {
+            "trip": snapshot("C", country="JP", city="Tokyo"),
+            "cancelled": {"reason": "x", "occurred_at": "2026-03-01"},
+        }
+    )
     parts = [
         part("a", "approved", near, TODAY, rules, MONTEVIDEO),
         part("b", "approved", far, TODAY, rules, MONTEVIDEO),
@@ -171,7 +180,7 @@ def test_the_yearbook_sums_emissions_and_keeps_their_median_beside_the_costs() -
     ]
     book = build(p for p in parts if p is not None)
     year = book.year(2026)
-    flown = [of_trip(s["trip"], MONTEVIDEO) for s in (near, far)]
+    flown = [of_trip(s.trip, MONTEVIDEO) for s in (near, far)]
     assert year.estimated.keys() == {"a", "b"}
     assert year.estimated["a"] == pytest.approx(flown[0].total_kg)  # type: ignore[union-attr]
     assert year.co2e_kg == pytest.approx(sum(f.total_kg for f in flown if f is not None))

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from notifier.ingest import fold
-from notifier.publish.models import TripState
+from notifier.publish.models import States, TripState, TripView
 from notifier.testing import life, snapshot
 from periplus.public import FollowupStatus
 
@@ -182,3 +182,27 @@ def test_stored_data_leaves_out_absent_parts_and_reads_back_the_same() -> None:
     assert not {"report", "cancelled", "unvalidated", "amendments"} & set(data)
     assert data["approved_index"] == 0
     assert TripState.stored(data) == state
+
+
+def test_states_validate_a_trip_once_per_change_and_again_when_it_changes() -> None:
+    entries = life(TRIP)
+    first = _fold(entries[:1]).stored_data()
+    view = TripView(
+        trip_id=TRIP,
+        reference="",
+        title="",
+        status="approved",
+        departure_date="",
+        data=first,
+        last_index=0,
+        updated_at="",
+    )
+    states = States()
+    seen = states.of(view)
+    assert seen.reference == "MVD-2026-0001"
+    assert states.of(view) is seen  # the same index: not validated again
+    view.data, view.last_index = _fold(entries).stored_data(), len(entries) - 1
+    changed = states.of(view)
+    assert changed is not seen
+    assert changed.report is not None
+    assert seen.report is None

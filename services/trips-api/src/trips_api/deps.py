@@ -1,6 +1,7 @@
 """Request dependencies: a session, the API key and its scopes, and the write headers."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -9,7 +10,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from periplus import ratelimit
-from periplus.errors import ForbiddenError, PreconditionFailedError, UnauthorizedError
+from periplus.errors import (
+    ForbiddenError,
+    PreconditionFailedError,
+    ProblemError,
+    UnauthorizedError,
+)
 from trips_api import state
 from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
@@ -50,6 +56,21 @@ def _key(
     return key
 
 
+def _admitted(
+    session: Session,
+    credentials: HTTPAuthorizationCredentials | None,
+    scope: str,
+    idempotency_key: str | None,
+) -> ApiKey:
+    # A write's earlier answer, if any, comes with the key: one round trip, not two.
+    key = _key(session, credentials, idempotency_key)
+    if key is None:
+        raise UnauthorizedError("Send an API key as `Authorization: Bearer`.", headers=_CHALLENGE)
+    if scope not in key.scope_set and "admin" not in key.scope_set:
+        raise ForbiddenError(f"This key lacks the {scope!r} scope.")
+    return key
+
+
 def require(scope: str) -> Callable[..., ApiKey]:
     """A dependency that admits a live key holding ``scope`` (or ``admin``)."""
 
@@ -58,18 +79,55 @@ def require(scope: str) -> Callable[..., ApiKey]:
         session: SessionDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
-        # A write's earlier answer, if any, comes with the key: one round trip, not two.
-        key = _key(session, credentials, request.headers.get("Idempotency-Key"))
-        if key is None:
-            raise UnauthorizedError(
-                "Send an API key as `Authorization: Bearer`.",
-                headers=_CHALLENGE,
-            )
-        if scope not in key.scope_set and "admin" not in key.scope_set:
-            raise ForbiddenError(f"This key lacks the {scope!r} scope.")
-        return key
+        return _admitted(session, credentials, scope, request.headers.get("Idempotency-Key"))
 
     return check
+
+
+_CLAIMED = "trips_api.claim"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The key a write was sent with, to be admitted (as ``require`` does) by the write
+    itself, in its own trip to the thread pool rather than one more of a dependency's.
+
+    A request refused for its input never gets that far: its answer admits the claim
+    first (``refusal``), so that a bad key still meets 401 or 403 before any 422.
+    """
+
+    scope: str
+    credentials: HTTPAuthorizationCredentials | None
+    idempotency_key: str | None
+
+    def admit(self, session: Session) -> ApiKey:
+        return _admitted(session, self.credentials, self.scope, self.idempotency_key)
+
+
+def claim(scope: str) -> Callable[..., Awaitable[Claim]]:
+    """A dependency that takes the key sent for a write needing ``scope``, unchecked."""
+
+    async def claimed(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Claim:
+        made = Claim(scope, credentials, request.headers.get("Idempotency-Key"))
+        request.scope[_CLAIMED] = made
+        return made
+
+    return claimed
+
+
+def refusal(request: Request, session: Session) -> ProblemError | None:
+    """The 401 or 403 that the request's claim, if it made one, meets."""
+    made = request.scope.get(_CLAIMED)
+    if not isinstance(made, Claim):
+        return None
+    try:
+        made.admit(session)
+    except ProblemError as refused:
+        return refused
+    return None
 
 
 def reader(
@@ -95,6 +153,7 @@ Approver = Annotated[ApiKey, Depends(require("trips:approve"))]
 Reporter = Annotated[ApiKey, Depends(require("trips:report"))]
 Admin = Annotated[ApiKey, Depends(require("admin"))]
 Reader = Annotated[ApiKey | None, Depends(reader)]
+WriterClaim = Annotated[Claim, Depends(claim("trips:write"))]
 
 IdempotencyKey = Annotated[
     str | None,

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from periplus.web import location
+from periplus.problems import location
 
 
 def error(location: str, message: str, type_: str = "value_error") -> dict[str, Any]:

@@ -4,7 +4,7 @@ from trips_api.testing import Api, days
 from trips_api.trips import examples
 
 
-def _ids(api: Api, **params: object) -> list[str]:
+def _ids(api: Api, **params: str | int) -> list[str]:
     response = api.as_("writer").get("/v1/trips", params=params)
     assert response.status_code == 200, response.text
     return [t["id"] for t in response.json()["trips"]]

@@ -30,6 +30,31 @@ def test_scopes_are_enforced(api: Api) -> None:
     assert bad.status_code == 401
 
 
+def test_a_bad_key_is_refused_before_a_bad_body_is_judged(api: Api) -> None:
+    """The key of a write is checked before its input, whatever is wrong with the input; a
+    body that is not JSON at all is the one fault found first."""
+    trip = _submitted(api)
+    unknown = {"Authorization": "Bearer pk_000000000000_" + "a" * 30}
+    anonymous, approver = api.as_(None), api.as_("approver")
+    for response, status in (
+        (anonymous.post("/v1/trips", json={"title": 5}), 401),
+        (anonymous.post("/v1/trips/not-an-id/submit", headers={"Idempotency-Key": "a b"}), 401),
+        (anonymous.patch(f"/v1/trips/{trip['id']}", json={"title": 5}), 401),
+        (api.as_(None).post("/v1/trips", json={"title": 5}, headers=unknown), 401),
+        (approver.post("/v1/trips", json={"title": 5}), 403),
+        (approver.post("/v1/trips/not-an-id/cancel", json={}), 403),
+        (api.as_("writer").post(f"/v1/trips/{trip['id']}/approve", json={"x": 1}), 403),
+        (api.as_("writer").post("/v1/trips", json={"title": 5}), 422),
+    ):
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert anonymous.post("/v1/trips", json={}).headers["www-authenticate"] == "Bearer"
+    malformed = anonymous.post(
+        "/v1/trips", content=b"{oops", headers={"content-type": "application/json"}
+    )
+    assert malformed.status_code == 422
+
+
 def test_approval_needs_purpose_itinerary_sdg_agenda_outcomes_and_budget(api: Api) -> None:
     trip = api.create(
         purpose=None,

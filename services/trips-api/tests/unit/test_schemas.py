@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from periplus.web import location
+from periplus.problems import location
 from trips_api.deps import check_if_match
 from trips_api.trips import examples
 from trips_api.trips.disclosure import changes

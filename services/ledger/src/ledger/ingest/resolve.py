@@ -21,7 +21,7 @@ from ledger.log.fact import fact
 from periplus import db, sources
 from periplus.events import CONTROL, SEQ_RESOLVED
 from periplus.note import Signer
-from periplus.web import CheckFailedError
+from periplus.readiness import CheckFailedError
 
 
 class ResolveError(ValueError):

@@ -50,7 +50,7 @@ from periplus.events import (
 from periplus.follower import Backoff, FetchError, Follower
 from periplus.isolation import apply_isolated
 from periplus.kafka import Record
-from periplus.sources import ROTATION, SourceKeys
+from periplus.sources import ROTATION, Claim, SourceKeys
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,8 @@ class Ingestor:
 
     ``sources`` maps each source to the base URL of its catch-up endpoint;
     ``keys`` holds the keys each source signs with; ``backoff`` says when a
-    source that failed is asked again, by gap fills and catch-up alike.
+    source that failed is asked again, by gap fills and catch-up alike;
+    ``timeouts`` are a source's own, where it has some, else ``http``'s.
     """
 
     def __init__(
@@ -102,8 +103,10 @@ class Ingestor:
         http: httpx.Client,
         keys: SourceKeys | None = None,
         backoff: Backoff | None = None,
+        timeouts: dict[str, httpx.Timeout] | None = None,
     ) -> None:
         self.engine, self.sources, self.http = engine, sources, http
+        self.timeouts = timeouts or {}
         self.keys = keys or SourceKeys()
         self.backoff = backoff or Backoff("catch-up", BACKOFF_FIRST, BACKOFF_MAX)
         self.follower = Follower(engine, self.backoff)
@@ -122,25 +125,27 @@ class Ingestor:
 
     def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse and check every
-        record, and fetch from the sources the events their seqs skip."""
-        read = [self._parse(record.value) for record in records]
-        signed = [
-            (at, item)
-            for at, item in enumerate(read)
-            if isinstance(item, Envelope) and item.source in self.sources and item.type != ROTATION
-        ]
-        checked = self.keys.check_many([envelope for _, envelope in signed])
-        for (at, _), outcome in zip(signed, checked, strict=True):
+        record, and fetch from the sources the events their seqs skip.
+
+        Each envelope is cut down to its fact and its signature's claim as soon as
+        it is read: a batch that kept every event's parsed JSON until its signatures
+        were checked would have the interpreter's collector walk it over and over.
+        """
+        received: list[Received] = []
+        claims: list[tuple[int, Claim]] = []
+        for record in records:
+            origin = f"{record.topic}/{record.partition}/{record.offset}"
+            item = self._parse(record.value)
+            if isinstance(item, str):
+                received.append(Received(origin, record.value, item))
+                continue
+            if item.source in self.sources and item.type != ROTATION:
+                claims.append((len(received), Claim.of(item)))
+            received.append(Received(origin, record.value, fact(item)))
+        checked = self.keys.check_many([claim for _, claim in claims])
+        for (at, _), outcome in zip(claims, checked, strict=True):
             if isinstance(outcome, EventRejectedError):
-                read[at] = str(outcome)
-        received = [
-            Received(
-                f"{r.topic}/{r.partition}/{r.offset}",
-                r.value,
-                fact(item) if isinstance(item, Envelope) else item,
-            )
-            for r, item in zip(records, read, strict=True)
-        ]
+                received[at] = received[at]._replace(parsed=str(outcome))
         return received + self._fill([r.parsed for r in received if isinstance(r.parsed, Fact)])
 
     def _read(self, raw: Any) -> Fact | str:
@@ -343,6 +348,7 @@ class Ingestor:
             response = self.http.get(
                 f"{base.rstrip('/')}/v1/events",
                 params={"after": after, "limit": min(count, PAGE)},
+                timeout=self.timeouts.get(source, httpx.USE_CLIENT_DEFAULT),
             )
             response.raise_for_status()
             raw_events = response.json()["events"]

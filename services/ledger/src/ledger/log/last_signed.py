@@ -23,7 +23,7 @@ from sqlmodel import Session
 from ledger.log.repository import NodeStore, tree_size
 from periplus import db, merkle
 from periplus.note import Checkpoint, NoteError, split_note
-from periplus.web import CheckFailedError
+from periplus.readiness import CheckFailedError
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,22 @@ class LastSigned:
         except NoteError as exc:
             raise RollbackError(f"{self.path} holds no signed checkpoint: {exc}") from exc
 
-    def check(self, session: Session, size: int) -> Checkpoint | None:
+    def check(self, session: Session, size: int | None = None) -> Checkpoint | None:
         """The checkpoint in the file, if any, once the tree of ``size`` entries is found to
         hold it; else raise RollbackError. The reason is logged when it first appears or
-        changes, and the gauge says whether signing is refused."""
+        changes, and the gauge says whether signing is refused.
+
+        Without ``size``, the tree is read after the file. The writer writes the file only
+        once the tree holds what it covers, so a tree read after it and found short was
+        rolled back; read before it, the tree of a process that is not the writer may
+        merely predate entries that the writer appended and signed in between.
+        """
         try:
-            signed = self._check(session, size)
+            signed = self.read()
+            if size is None:
+                size = tree_size(session)
+            if signed is not None:
+                self._holds(session, size, signed)
         except RollbackError as exc:
             if str(exc) != self.refusal:
                 log.critical(
@@ -76,10 +86,8 @@ class LastSigned:
         REFUSED.set(0)
         return signed
 
-    def _check(self, session: Session, size: int) -> Checkpoint | None:
-        signed = self.read()
-        if signed is None:
-            return None
+    def _holds(self, session: Session, size: int, signed: Checkpoint) -> None:
+        """Raise RollbackError unless the tree of ``size`` entries holds ``signed``."""
         said = f"the checkpoint this ledger signed at size {signed.size} ({self.path})"
         if signed.origin != self.origin:
             raise RollbackError(f"{said} is of the log {signed.origin}, not {self.origin}")
@@ -95,7 +103,6 @@ class LastSigned:
                 f"not {base64.b64encode(signed.root).decode()} as in {said}: the database "
                 "was rolled back and other entries appended"
             )
-        return signed
 
     def save(self, note: str) -> None:
         """Replace the file with ``note``, durably: a crash leaves the old or the new."""
@@ -119,11 +126,15 @@ class LastSigned:
 
     def probe(self, engine: Engine) -> dict[str, object]:
         """The ``signing`` check of ``/readyz``, run afresh on a writer and a standby alike:
-        it fails, saying why, while the tree does not hold the checkpoint in the file."""
+        it fails, saying why, while the tree does not hold the checkpoint in the file.
+
+        The tree is read after the file (``check``), so that a standby's probe does not
+        take the writer appending and signing meanwhile for a rollback.
+        """
         with db.reading(engine) as connection, Session(bind=connection) as session:
-            size = tree_size(session)
             try:
-                signed = self.check(session, size)
+                signed = self.check(session)
             except RollbackError as exc:
-                raise CheckFailedError(str(exc), tree_size=size) from exc
+                raise CheckFailedError(str(exc), tree_size=tree_size(session)) from exc
+            size = tree_size(session)
         return {"tree_size": size, "signed_size": None if signed is None else signed.size}

@@ -1,9 +1,10 @@
 """Reading the stored log: entries, the tree's nodes, checkpoints, withholdings, rotations."""
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Executable, and_, func, or_
+from sqlalchemy import Executable, and_, func, or_, text
 from sqlmodel import Session, col, select
 
 from ledger.log.models import Entry, KeyRotation, Node, SignedCheckpoint, Withholding
@@ -95,6 +96,23 @@ def leaf_hashes(session: Session, indices: Sequence[int]) -> dict[int, bytes]:
     if len(found) != len(set(indices)):
         raise LookupError(f"the tree lacks leaves {sorted(set(indices) - found.keys())[:5]}")
     return found
+
+
+def trip_tags(session: Session, trips: list[str]) -> set[tuple[str, str, str]]:
+    """The tags the log holds of these trips, in one query with one parameter (an IN of a
+    thousand trips costs more to build than to answer)."""
+    if not trips:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT trip_id, kind, value FROM trip_tag WHERE trip_id = ANY(:trips)")
+        rows = session.execute(query, {"trips": trips})
+    else:
+        query = text(
+            "SELECT trip_id, kind, value FROM trip_tag"
+            " WHERE trip_id IN (SELECT value FROM json_each(:trips))"
+        )
+        rows = session.execute(query, {"trips": json.dumps(trips)})
+    return {(trip, kind, value) for trip, kind, value in rows}
 
 
 def withholdings(session: Session, indices: Iterable[int]) -> dict[int, Withholding]:

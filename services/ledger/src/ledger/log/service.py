@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger.log.fact import Fact
 from ledger.log.last_signed import LastSigned
 from ledger.log.models import SignedCheckpoint
-from ledger.log.repository import NodeStore, latest_checkpoint, tree_size
+from ledger.log.repository import NodeStore, latest_checkpoint, tree_size, trip_tags
 from ledger.registry import LedgerModel
 from periplus import merkle
 from periplus.note import Checkpoint, Signer
@@ -34,7 +34,6 @@ ENTRY_COLUMNS = (
 )
 NODE_COLUMNS = ("level", "index", "hash")
 ENTRY = LedgerModel.metadata.tables["entry"]
-TAG = LedgerModel.metadata.tables["trip_tag"]
 
 
 def append(session: Session, facts: Sequence[Fact]) -> list[int]:
@@ -115,10 +114,7 @@ def _tag(session: Session, facts: Sequence[Fact]) -> None:
     wanted = {(f.trip_id, kind, value) for f in facts for kind, value in f.tags}
     if not wanted:
         return
-    trips = list({t for t, _, _ in wanted})
-    tags = select(TAG.c.trip_id, TAG.c.kind, TAG.c.value).where(TAG.c.trip_id.in_(trips))
-    existing = {(t, k, v) for t, k, v in session.execute(tags)}
-    new = sorted(wanted - existing)
+    new = sorted(wanted - trip_tags(session, list({t for t, _, _ in wanted})))
     if new:
         _insert_many(session.connection(), "trip_tag", ("trip_id", "kind", "value"), new)
 

@@ -8,7 +8,7 @@ positions and a reader that resumes after a position misses none.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, text
+from sqlalchemy import Row, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -52,16 +52,6 @@ def last_position(session: Session) -> Position | None:
         .limit(1)
     ).first()
     return None if row is None else (int(row[0]), int(row[1]))
-
-
-def newest_position(connection: Connection) -> tuple[Any, ...] | None:
-    """The last notice's position, read on a connection that does not wait for writers."""
-    row = connection.execute(
-        sa_select(col(Notice.ledger_index), col(Notice.sub))
-        .order_by(col(Notice.ledger_index).desc(), col(Notice.sub).desc())
-        .limit(1)
-    ).first()
-    return tuple(row) if row else None
 
 
 def notices_after(session: Session, after: Position | None, limit: int) -> Sequence[Notice]:

@@ -15,13 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from sqlmodel import Session
 
-from notifier import state
 from notifier.ingest import service
 from notifier.settings import Settings
-from notifier.testing import TRUST
+from notifier.testing import TRUST, state_of
 from periplus.public import DATA_MODELS
 from periplus.testing import Server
 
@@ -46,9 +44,7 @@ def settings(database_url: str, **overrides: Any) -> Settings:
 
 def ingest(server: Server, *items: tuple[int, dict[str, Any]]) -> None:
     """Apply ``(index, event)`` items as verified ledger entries, as ingestion would."""
-    app = server.server.config.app
-    assert isinstance(app, FastAPI)
-    with Session(state.of(app).engine) as session:
+    with Session(state_of(server).engine) as session:
         service.apply(session, list(items))
         session.commit()
 
@@ -105,7 +101,6 @@ class Received:
     headers: dict[str, str]
     body: bytes
     answered: int
-    arrived: float = 0.0  # time.monotonic() when the request came in
 
 
 @dataclass
@@ -137,7 +132,6 @@ class Receiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 webhook_id = self.headers.get("webhook-id", "")
                 with receiver._lock:
@@ -154,7 +148,6 @@ class Receiver:
                                 {k.lower(): v for k, v in self.headers.items()},
                                 body,
                                 status,
-                                arrived,
                             )
                         )
                     self.send_response(status)

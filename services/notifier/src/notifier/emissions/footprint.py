@@ -8,15 +8,12 @@ longer, some legs go by train, and the cabin class is not recorded.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
-from pydantic import ValidationError
-
-from notifier.checklist.signals import trip_days
 from notifier.emissions import factors
 from notifier.emissions.distance import great_circle_km
 from notifier.emissions.gazetteer import Place, locate
-from periplus.public import Leg
+from notifier.publish.models import trip_days
+from periplus.public import Leg, TripSnapshot
 
 
 @dataclass(frozen=True)
@@ -61,13 +58,9 @@ class Footprint:
         return tuple(f.destination for f in self.flights if f.destination.approximate)
 
 
-def _stops(itinerary: Any) -> tuple[list[Place], list[str]]:
+def _stops(itinerary: Sequence[Leg]) -> tuple[list[Place], list[str]]:
     stops, unlocated = [], []
-    for item in itinerary if isinstance(itinerary, list) else []:
-        try:
-            leg = Leg.model_validate(item)
-        except ValidationError:
-            continue
+    for leg in itinerary:
         place = locate(leg.city, leg.country)
         if place is None:
             unlocated.append(f"{leg.city}, {leg.country}")
@@ -87,16 +80,19 @@ def route(home: Place, stops: Sequence[Place]) -> tuple[Flight, ...]:
     return tuple(flights)
 
 
-def of_trip(trip: dict[str, Any], home: Place) -> Footprint | None:
-    """The trip's footprint, or None when it has no dates or travellers to count by."""
-    days, travellers = trip_days(trip), trip.get("delegation_size")
-    if days is None or not isinstance(travellers, int) or travellers < 1:
+def of_trip(trip: TripSnapshot | None, home: Place | None) -> Footprint | None:
+    """The trip's footprint, or None when the city's location is not set, or the trip's
+    record does not validate or has no days or travellers to count by."""
+    if trip is None or home is None:
         return None
-    stops, unlocated = _stops(trip.get("itinerary"))
+    days, travellers = trip_days(trip), trip.delegation_size
+    if days is None or travellers < 1:
+        return None
+    stops, unlocated = _stops(trip.itinerary)
     return Footprint(route(home, stops), travellers, days, tuple(unlocated))
 
 
-def per_traveller_day(trip: dict[str, Any], home: Place | None) -> float | None:
+def per_traveller_day(trip: TripSnapshot | None, home: Place | None) -> float | None:
     """The figure the checklist weighs against the city's median; None where none is estimated."""
-    flown = of_trip(trip, home) if home is not None else None
+    flown = of_trip(trip, home)
     return flown.per_traveller_day_kg if flown is not None else None

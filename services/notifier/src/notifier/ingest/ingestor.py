@@ -37,14 +37,14 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from notifier.ingest import admission, quarantine, service, staging, tree
-from notifier.ingest.reader import Leaf, LedgerError, LedgerReader
+from notifier.ingest.reader import Leaf, LedgerError, LedgerReader, UnwitnessedError
 from notifier.ingest.service import WITHHELD, Item
 from notifier.ingest.staging import Announced
 from notifier.publish.models import LoggedEntry
 from notifier.trust import Trust
 from periplus import db
 from periplus.events import EventRejectedError, parse_envelope
-from periplus.follower import Backoff, FetchError, Follower
+from periplus.follower import Backoff, FetchError, Follower, NotYetError
 from periplus.kafka import Record
 from periplus.merkle import CompactRange, verify_consistency
 from periplus.note import Checkpoint, NoteError
@@ -119,9 +119,17 @@ class Ingestor:
         staging.stage(session, items, tree.load(session.connection()).size)
 
     def waiting(self) -> bool:
-        """Whether announced entries wait for a checkpoint."""
+        """Whether announced entries wait for a checkpoint, or the ledger for its first
+        witnessed one: either way, the next is read soon."""
+        if self.follower.backoff.pending(LedgerFeed.name) is not None:
+            return True
         with db.reading(self.engine) as connection:
             return staging.waiting(connection, tree.load(connection).size)
+
+    @property
+    def signed_size(self) -> int | None:
+        """The size of the newest checkpoint read that passed the trust policy, since start."""
+        return None if self._signed_seen < 0 else self._signed_seen
 
     def load_rotations(self) -> None:
         """Follow the key rotations shown already, so that a restart knows every key in force."""
@@ -153,6 +161,8 @@ class Ingestor:
         """The ledger's checkpoint if it passes the trust policy, its size recorded."""
         try:
             note = self.ledger.checkpoint()
+        except UnwitnessedError as exc:
+            raise NotYetError(str(exc)) from exc  # asked again soon, and no outage
         except LedgerError as exc:
             raise FetchError(str(exc)) from exc
         try:
@@ -328,7 +338,11 @@ class Ingestor:
 
 class LedgerFeed:
     """The ledger as a feed of ``periplus.follower``: the position is the verified tree,
-    and the checkpoint to extend it towards is read once, at the first fetch."""
+    and the checkpoint to extend it towards is read at the first fetch, and again if the
+    tree has grown past it: another notifier on this database may have extended the tree
+    towards a newer checkpoint between two rounds, and only a checkpoint read after the
+    tree can show that the ledger rolled back.
+    """
 
     name = "ledger"
 
@@ -342,7 +356,7 @@ class LedgerFeed:
             return tree.load(connection)
 
     def fetch(self, verified: CompactRange) -> Batch | None:
-        if not self._read:
+        if not self._read or self._passed(verified):
             self._signed, self._read = self.ingestor._signed(), True
         if self._signed is None:
             return None
@@ -350,3 +364,7 @@ class LedgerFeed:
 
     def apply(self, session: Session, verified: CompactRange, batch: Batch) -> tuple[int, bool]:
         return self.ingestor._apply(session, verified.size, batch), True
+
+    def _passed(self, verified: CompactRange) -> bool:
+        """Whether the tree has grown past the checkpoint read."""
+        return self._signed is not None and self._signed[1].size < verified.size

@@ -14,12 +14,18 @@ import httpx
 import orjson
 
 from periplus.merkle import leaf_hash
+from periplus.note import Checkpoint, NoteError, split_note
 
 PAGE = 1000  # the most entries the ledger serves at once
 
 
 class LedgerError(Exception):
     """The ledger could not be read, or answered something that is not what was asked."""
+
+
+class UnwitnessedError(LedgerError):
+    """The ledger answers and has signed a checkpoint, but none has met its witnesses'
+    quorum yet: a ledger starting, or one whose witnesses are slow, not one that is down."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,21 @@ class LedgerReader:
         self.base_url, self.http = base_url.rstrip("/"), http
 
     def checkpoint(self) -> str:
-        """The latest signed checkpoint, cosignatures included, as the ledger serves it."""
-        return self._get("checkpoint").text
+        """The latest signed checkpoint, cosignatures included, as the ledger serves it.
+
+        The ledger answers 503 both while it is unwell and while no checkpoint has met
+        its witnesses' quorum yet; the newest signed checkpoint, served whether witnessed
+        or not, tells the second (UnwitnessedError) from the first (LedgerError).
+        """
+        try:
+            return self._get("checkpoint").text
+        except LedgerError as exc:
+            if _status(exc) != 503 or (size := self._latest_size()) is None:
+                raise
+            raise UnwitnessedError(
+                f"the ledger has signed a checkpoint of size {size}, "
+                "but none has met its witnesses' quorum yet"
+            ) from exc
 
     def entries(self, start: int, end: int) -> list[Leaf]:
         """The entries ``[start, end)``, paging as the ledger allows."""
@@ -58,6 +77,15 @@ class LedgerReader:
             raise LedgerError("the consistency proof carries no list of hashes")
         return [_hash(h) for h in hashes]
 
+    def _latest_size(self) -> int | None:
+        """The size of the newest checkpoint the ledger signed, if it serves one (unchecked:
+        it only tells a ledger that waits for its witnesses from one that is down)."""
+        try:
+            note = self._get("checkpoint/latest").text
+            return Checkpoint.parse_body(split_note(note)[0]).size
+        except (LedgerError, NoteError):
+            return None
+
     def _get(self, path: str, **params: int) -> httpx.Response:
         try:
             response = self.http.get(f"{self.base_url}/v1/log/{path}", params=params)
@@ -74,6 +102,12 @@ class LedgerReader:
         if not isinstance(body, dict):
             raise LedgerError(f"/v1/log/{path} answered no JSON object")
         return body
+
+
+def _status(exc: LedgerError) -> int | None:
+    """The HTTP status the ledger answered with, if it answered."""
+    cause = exc.__cause__
+    return cause.response.status_code if isinstance(cause, httpx.HTTPStatusError) else None
 
 
 def _leaf(raw: Any, expected: int) -> Leaf:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.ingest.models import Quarantined
 
 router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"])
@@ -40,7 +40,7 @@ class QuarantinePage(BaseModel):
 
 @router.get("", summary="What was refused and never shown, with the reason, oldest first")
 def listing(
-    session: SessionDep,
+    session: ReadingDep,
     after: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
 ) -> QuarantinePage:

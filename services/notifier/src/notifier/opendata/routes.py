@@ -20,7 +20,9 @@ from sqlmodel import Session
 from notifier import state
 from notifier.ingest.models import VerifiedTree
 from notifier.opendata import catalogue, repository
-from notifier.opendata.tables import TABLES, Context, Table
+from notifier.opendata.rows import Context
+from notifier.opendata.tables import TABLES, Table
+from notifier.publish.routes.common import today, yearbook_of
 from periplus import db
 from periplus.errors import NotFoundError
 
@@ -37,16 +39,27 @@ def _checkpoint(tree: VerifiedTree | None) -> dict[str, Any] | None:
     return {"origin": origin, "size": int(size), "root": root, "note": tree.checkpoint}
 
 
-def _read(request: Request) -> tuple[Context, dict[str, Any] | None, str | None]:
-    """Every trip's state and the checkpoint they were verified under, read together."""
-    settings, engine = state.of(request.app).settings, state.of(request.app).engine
-    with db.reading(engine) as connection, Session(connection) as session:
+def _read(
+    request: Request, *, rows: bool = True
+) -> tuple[Context, dict[str, Any] | None, str | None]:
+    """Every trip's state and the checkpoint they were verified under, read together.
+    Without ``rows`` (a descriptor names the checkpoint and the newest change alone) the
+    states are not read as models, nor the medians counted."""
+    kept = state.of(request.app)
+    settings = kept.settings
+    with db.reading(kept.engine) as connection, Session(connection) as session:
         tree = repository.verified_tree(session)
         views = repository.trips_by_departure(session)
-        states = [(view.trip_id, view.data) for view in views]
+        states = [(view.trip_id, kept.states.of(view)) for view in views] if rows else []
         modified = max((view.updated_at for view in views), default=None)
+        medians = yearbook_of(request, session, today()).medians if rows else {}
     context = Context(
-        states, date.today(), settings.checklist, settings.public_url.rstrip("/"), settings.home
+        states,
+        date.today(),
+        settings.checklist,
+        settings.public_url.rstrip("/"),
+        settings.home,
+        medians,
     )
     return context, _checkpoint(tree), modified
 
@@ -72,7 +85,7 @@ def _unchanged(request: Request, tag: str) -> bool:
 @router.get("/datapackage.json", summary="The Frictionless Data Package of every table")
 def datapackage(request: Request) -> Response:
     settings = state.of(request.app).settings
-    _, checkpoint, _ = _read(request)
+    _, checkpoint, _ = _read(request, rows=False)
     tag = _tag(checkpoint, "datapackage")
     if _unchanged(request, tag):
         return Response(status_code=304, headers=_headers(checkpoint, tag))
@@ -85,7 +98,7 @@ def datapackage(request: Request) -> Response:
 @router.get("/catalog.jsonld", summary="The DCAT-AP catalogue, for data portals")
 def catalog(request: Request) -> Response:
     settings = state.of(request.app).settings
-    _, checkpoint, modified = _read(request)
+    _, checkpoint, modified = _read(request, rows=False)
     tag = _tag(checkpoint, "catalog")
     if _unchanged(request, tag):
         return Response(status_code=304, headers=_headers(checkpoint, tag))

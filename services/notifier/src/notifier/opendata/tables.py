@@ -3,20 +3,15 @@
 Each table is described once (its fields, their types and meaning, its key),
 and that description makes the Data Package's table schema, the CSV header
 and the JSON Lines keys, so the three cannot drift apart. Rows are read from
-the public read model only: what the pages show, as verified from the ledger.
+the public read model only (``opendata.rows``): what the pages show, as verified
+from the ledger.
 """
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from statistics import median
 from typing import Any
 
-from notifier.checklist.rules import Rules
-from notifier.checklist.signals import CO2E, city_median, evaluate
-from notifier.emissions import footprint
-from notifier.emissions.gazetteer import Place
+from notifier.opendata import rows
+from notifier.opendata.rows import Rows
 
 
 @dataclass(frozen=True)
@@ -43,27 +38,6 @@ class Column:
         return field
 
 
-Row = dict[str, Any]
-State = dict[str, Any]
-Rows = Callable[["Context"], Iterator[Row]]
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every table is read from: each trip's public state, and the day of judgement."""
-
-    states: list[tuple[str, State]]  # (trip id, folded state), in departure order
-    today: date
-    rules: Rules
-    public_url: str
-    home: Place | None = None
-    """Where the city's officials leave from; without it, no emissions are estimated."""
-
-    def flown(self, state: State) -> footprint.Footprint | None:
-        """The trip's estimated flights, as its page shows them."""
-        return footprint.of_trip(_trip(state), self.home) if self.home is not None else None
-
-
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -87,200 +61,6 @@ class Table:
 
 TRIP_ID = Column("trip_id", "string", "The trip's id in the ledger's entries.", required=True)
 REFERENCE = Column("reference", "string", "The city's reference, e.g. CITY-2026-0042.")
-
-
-def _part(state: State, key: str) -> dict[str, Any]:
-    """A member of the state that should be an object, or an empty one: odd data reads as none."""
-    value = state.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _trip(state: State) -> dict[str, Any]:
-    return _part(state, "trip")
-
-
-def _amount(money: Any) -> str | None:
-    """A decimal amount as written in the entry (never through a float)."""
-    if isinstance(money, dict) and money.get("amount") is not None:
-        return str(Decimal(str(money["amount"])))
-    return None
-
-
-def _currency(money: Any) -> str | None:
-    return str(money.get("currency")) if isinstance(money, dict) else None
-
-
-def _days(first: Any, last: Any) -> int | None:
-    try:
-        return (date.fromisoformat(str(last)) - date.fromisoformat(str(first))).days + 1
-    except ValueError:
-        return None
-
-
-def _joined(values: Any) -> str:
-    return ";".join(str(v) for v in values) if isinstance(values, list) else ""
-
-
-def _status(state: State) -> str:
-    for key, status in (
-        ("closed_at", "closed"),
-        ("report", "reported"),
-        ("completed", "completed"),
-        ("cancelled", "cancelled"),
-    ):
-        if state.get(key):
-            return status
-    return "approved"
-
-
-def _trips(context: Context) -> Iterator[Row]:
-    for trip_id, state in context.states:
-        trip = _trip(state)
-        report = _part(state, "report")
-        completed = _part(state, "completed")
-        total, city = trip.get("budget_total"), trip.get("city_share")
-        others = None
-        if _amount(total) is not None and _amount(city) is not None:
-            others = str(Decimal(str(_amount(total))) - Decimal(str(_amount(city))))
-        in_kind = [
-            Decimal(str(_amount(item.get("estimated_value"))))
-            for item in trip.get("in_kind") or []
-            if isinstance(item, dict) and _amount(item.get("estimated_value")) is not None
-        ]
-        legs = [leg for leg in trip.get("itinerary") or [] if isinstance(leg, dict)]
-        travellers = [t for t in trip.get("travellers") or [] if isinstance(t, dict)]
-        flown = context.flown(state)
-        yield {
-            "trip_id": trip_id,
-            "reference": state.get("reference") or trip.get("reference"),
-            "title": trip.get("title"),
-            "status": _status(state),
-            "category": trip.get("category"),
-            "purpose": trip.get("purpose"),
-            "host_organisation": trip.get("host_organisation"),
-            "countries": _joined([leg.get("country") for leg in legs]),
-            "cities": _joined([leg.get("city") for leg in legs]),
-            "departure_date": trip.get("departure_date"),
-            "return_date": trip.get("return_date"),
-            "days_abroad": _days(trip.get("departure_date"), trip.get("return_date")),
-            "lead_department": trip.get("lead_department"),
-            "departments": _joined(trip.get("departments")),
-            "sdg_goals": _joined(trip.get("sdg_goals")),
-            "sdg_targets": _joined(trip.get("sdg_targets")),
-            "delegation_size": trip.get("delegation_size"),
-            "elected_travellers": sum(1 for t in travellers if t.get("elected")),
-            "currency": _currency(total),
-            "budget_total": _amount(total),
-            "city_share": _amount(city),
-            "paid_by_others": others,
-            "in_kind_value": str(sum(in_kind)) if in_kind else None,
-            "actual_total": _amount(completed.get("actual_total")),
-            "approved_on": trip.get("approved_on"),
-            "days_notice": trip.get("days_notice"),
-            "report_due": trip.get("report_due"),
-            "report_filed_on": report.get("filed_on"),
-            **_emissions(flown),
-            "page": f"{context.public_url}/trips/{trip_id}",
-        }
-
-
-def _emissions(flown: footprint.Footprint | None) -> Row:
-    """The estimate in whole kilometres and kilograms, as the pages round it."""
-    if flown is None:
-        return {}
-    return {
-        "flight_km": round(sum(f.km for f in flown.flights)),
-        "co2e_kg_per_traveller": round(flown.per_traveller_kg),
-        "co2e_kg": round(flown.total_kg),
-        "co2e_kg_per_traveller_day": round(flown.per_traveller_day_kg),
-        "co2e_at_capital": _joined([p.city for p in flown.approximate]),
-        "co2e_unlocated": _joined(list(flown.unlocated)),
-    }
-
-
-def _costs(context: Context) -> Iterator[Row]:
-    for trip_id, state in context.states:
-        trip = _trip(state)
-        completed = _part(state, "completed")
-        for stage, items in (
-            ("planned", trip.get("budget")),
-            ("actual", completed.get("actual_costs")),
-        ):
-            for line, item in enumerate(items or [], start=1):
-                if not isinstance(item, dict):
-                    continue
-                yield {
-                    "trip_id": trip_id,
-                    "stage": stage,
-                    "line": line,
-                    "category": item.get("category"),
-                    "payer": item.get("payer"),
-                    "payer_name": item.get("payer_name"),
-                    "amount": _amount(item.get("amount")),
-                    "currency": _currency(item.get("amount")),
-                    "reporting_amount": _amount(item.get("reporting")),
-                    "reporting_currency": _currency(item.get("reporting")),
-                    "exchange_rate": item.get("exchange_rate"),
-                    "rate_date": item.get("rate_date"),
-                }
-
-
-def _outcomes(context: Context) -> Iterator[Row]:
-    for trip_id, state in context.states:
-        report = _part(state, "report")
-        results = {
-            r.get("outcome_id"): r for r in report.get("results") or [] if isinstance(r, dict)
-        }
-        for outcome in _trip(state).get("expected_outcomes") or []:
-            if not isinstance(outcome, dict):
-                continue
-            result = results.get(outcome.get("id"), {})
-            yield {
-                "trip_id": trip_id,
-                "outcome_id": outcome.get("id"),
-                "expected": outcome.get("text"),
-                "achieved": result.get("achieved"),
-                "result": result.get("result"),
-            }
-
-
-def _followups(context: Context) -> Iterator[Row]:
-    for trip_id, state in context.states:
-        for followup in state.get("followups") or []:
-            if not isinstance(followup, dict):
-                continue
-            yield {
-                "trip_id": trip_id,
-                "followup_id": followup.get("id"),
-                "commitment": followup.get("commitment"),
-                "owner_department": followup.get("owner_department"),
-                "due_date": followup.get("due_date"),
-                "status": followup.get("status"),
-                "evidence": followup.get("evidence"),
-            }
-
-
-def _signals(context: Context) -> Iterator[Row]:
-    flown = {trip_id: context.flown(state) for trip_id, state in context.states}
-    per_day = {k: f.per_traveller_day_kg if f is not None else None for k, f in flown.items()}
-    medians = city_median(state for _, state in context.states)
-    # The same median of the same figures as the pages' (``publish.yearbook``): cancelled
-    # trips left out, each float read exactly.
-    judged = [
-        Decimal(repr(value))
-        for trip_id, state in context.states
-        if not state.get("cancelled") and (value := per_day[trip_id]) is not None
-    ]
-    if judged:
-        medians[CO2E] = Decimal(median(judged))
-    for trip_id, state in context.states:
-        for signal in evaluate(state, medians, context.today, context.rules, per_day[trip_id]):
-            yield {
-                "trip_id": trip_id,
-                "signal": signal.key,
-                "status": signal.status,
-                "message_key": signal.message,
-            }
 
 
 TABLES = {
@@ -367,7 +147,7 @@ TABLES = {
                 Column("page", "string", "The trip's public page, with its ledger entries."),
             ),
             ("trip_id",),
-            _trips,
+            rows.trips,
         ),
         Table(
             "costs",
@@ -396,7 +176,7 @@ TABLES = {
                 Column("rate_date", "date", "The date of the exchange rate."),
             ),
             ("trip_id", "stage", "line"),
-            _costs,
+            rows.costs,
         ),
         Table(
             "outcomes",
@@ -415,7 +195,7 @@ TABLES = {
                 Column("result", "string", "What came of it, in the report's words."),
             ),
             ("trip_id", "outcome_id"),
-            _outcomes,
+            rows.outcomes,
         ),
         Table(
             "followups",
@@ -433,7 +213,7 @@ TABLES = {
                 Column("evidence", "string", "What shows it done, once stated."),
             ),
             ("trip_id", "followup_id"),
-            _followups,
+            rows.followups,
         ),
         Table(
             "signals",
@@ -473,7 +253,7 @@ TABLES = {
                 Column("message_key", "string", "The key of its sentence in the site's languages."),
             ),
             ("trip_id", "signal"),
-            _signals,
+            rows.signals,
         ),
     )
 }

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import Words, words
 from notifier.publish import present, repository
-from periplus.public import Money
+from notifier.publish.models import amount
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?$")
 
@@ -75,13 +75,6 @@ class Digest:
     last_index: int = -1  # the newest entry it counts: the feed item's date and the ETag
 
 
-def _amount(money: Money) -> Decimal | None:
-    try:
-        return Decimal(money.amount)
-    except ArithmeticError:
-        return None
-
-
 def build(session: Session, period: Period, lang: str) -> Digest:
     """The digest of ``period`` in ``lang``, read in one pass over its entries and trips."""
     fmt = Formats(lang)
@@ -105,7 +98,7 @@ def build(session: Session, period: Period, lang: str) -> Digest:
         trip, cost, others = state.trip, "", ""
         if trip is not None:
             currency = trip.budget_total.currency
-            total, city = _amount(trip.budget_total), _amount(trip.city_share)
+            total, city = amount(trip.budget_total), amount(trip.city_share)
             if total is not None:
                 totals[currency] += total
                 cost = fmt.money(trip.budget_total)
@@ -126,8 +119,8 @@ def build(session: Session, period: Period, lang: str) -> Digest:
             )
         )
     lines = _counts(words(lang), kinds, len(departures), kept)
-    for currency, amount in sorted(totals.items()):
-        cost = fmt.amount(amount, currency)
+    for currency, spent in sorted(totals.items()):
+        cost = fmt.amount(spent, currency)
         paid = others_total.get(currency, Decimal(0))
         if paid <= 0:
             lines.append(

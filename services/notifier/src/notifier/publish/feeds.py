@@ -13,17 +13,16 @@ from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from pydantic import ValidationError
-
 from notifier.channels.models import Notice
 from notifier.i18n.locale import Formats
 from notifier.i18n.vocabulary import EVENT, FOLLOWUP
 from notifier.i18n.words import words
+from notifier.ingest.fold import Reading
 from notifier.publish.models import LoggedEntry, TripState, TripView
 from notifier.publish.present import summary
 from notifier.publish.sentences import overdue_report
 from periplus.events import utc_timestamp
-from periplus.public import TripSnapshot
+from periplus.public import Followup, Money, Report, TripSnapshot
 
 ATOM = "http://www.w3.org/2005/Atom"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -125,43 +124,36 @@ def _item_id(base: str, item: Item) -> str:
 
 
 def _content(entry: LoggedEntry, view: TripView | None, lang: str) -> str:
-    data: dict[str, Any] = entry.event.get("data") or {}
-    fmt = Formats(lang)
+    """What the entry says, in the reader's words. Its data is read as the fold reads it,
+    part by part: a part off the contract is left unsaid."""
+    data, fmt, said = Reading(entry.type, entry.event.get("data")), Formats(lang), words(lang)
     if entry.type == "trip.approved" and view is not None:
-        approved = _snapshot(data.get("trip")) or view.state.trip
+        # The trip as the approval states it: the plan at that time, not as since amended.
+        approved = data.part("trip", TripSnapshot) or view.state.trip
         parts = summary(TripState(trip=approved), lang, date.today())
     elif entry.type in ("trip.amended", "trip.corrected", "trip.cancelled"):
-        parts = [str(data.get("reason") or "")]
+        parts = [data.text("reason")]
     elif entry.type in ("trip.change_pending", "trip.change_rejected"):
-        fields = ", ".join(str(f) for f in data.get("fields") or [])
-        parts = [f"{fields}: {data.get('reason') or ''}"]
+        parts = [f"{', '.join(data.names('fields'))}: {data.text('reason')}"]
     elif entry.type == "trip.completed":
         parts = [
-            words(lang).gettext(
+            said.gettext(
                 "After return, the actual cost was {total}, of which the city paid {city}.",
-                total=fmt.money(data.get("actual_total")),
-                city=fmt.money(data.get("city_share")),
+                total=fmt.money(data.part("actual_total", Money)),
+                city=fmt.money(data.part("city_share", Money)),
             )
         ]
     elif entry.type == "trip.reported":
-        report = data.get("report") or {}
-        parts = [str(report.get("summary") or "")]
+        report = data.part("report", Report)
+        parts = [report.summary if report is not None else ""]
     elif entry.type == "followup.updated":
-        followup = data.get("followup") or {}
-        status = words(lang).coded(FOLLOWUP, followup.get("status", "open"))
-        parts = [f"{followup.get('commitment', '')} — {status}"]
+        followup = data.part("followup", Followup)
+        status = said.coded(FOLLOWUP, followup.status if followup is not None else "open")
+        parts = [f"{followup.commitment if followup is not None else ''} — {status}"]
     else:
         parts = []
-    parts.append(f"{words(lang).gettext('Entry')} {entry.index}.")
+    parts.append(f"{said.gettext('Entry')} {entry.index}.")
     return " ".join(p for p in parts if p)
-
-
-def _snapshot(value: object) -> TripSnapshot | None:
-    """The trip as an approval states it: the plan at that time, not as since amended."""
-    try:
-        return TripSnapshot.model_validate(value)
-    except ValidationError:
-        return None
 
 
 def json_feed(

@@ -167,17 +167,17 @@ def largest(views: Sequence[TripView], home: Place, lang: str) -> list[TripRow]:
     """The trips with the largest estimates, with their totals and figures per traveller-day."""
     fmt, rows = Formats(lang), []
     for view in views:
-        trip = view.data.get("trip") or {}
+        trip = view.state.trip
         flown = of_trip(trip, home)
-        if flown is None:
+        if trip is None or flown is None:
             continue
         rows.append(
             (
                 flown.total_kg,
                 TripRow(
-                    str(trip.get("title") or view.title),
+                    trip.title or view.title,
                     f"/trips/{view.trip_id}?lang={lang}",
-                    places(view.state.trip, fmt),
+                    places(trip, fmt),
                     fmt.number(flown.travellers),
                     tonnes(flown.total_kg, fmt),
                     kg(flown.per_traveller_day_kg, fmt),

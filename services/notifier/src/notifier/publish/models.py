@@ -8,6 +8,7 @@ writes it (``ingest``) and every page, feed and rule that reads it (``publish``,
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, get_args, get_origin
 
@@ -123,6 +124,17 @@ def trip_days(trip: TripSnapshot) -> int | None:
     return (trip.return_date - trip.departure_date).days + 1
 
 
+def amount(money: Money | None) -> Decimal | None:
+    """An amount as a number; None where there is none, or its text is no decimal (the
+    contract keeps amounts as strings, so a source could state one that is not)."""
+    if money is None:
+        return None
+    try:
+        return Decimal(money.amount)
+    except InvalidOperation:
+        return None
+
+
 class TripState(BaseModel):
     """A trip's current public state, folded from its entries (``ingest.fold``).
 
@@ -172,6 +184,28 @@ class TripState(BaseModel):
         return self.model_dump(
             mode="json", exclude={name for name in _FIELDS if getattr(self, name) in _ABSENT}
         )
+
+
+class States:
+    """Each trip's typed state, validated once per change.
+
+    A trip's stored state changes only with a new entry of that trip, which moves its
+    ``last_index`` (a withholding is such an entry), so a state read at the same index
+    is the same state. Bulk readers (the home list, the open-data downloads) take it
+    from here instead of validating every trip's JSON on every request. One per app:
+    one app reads one database. The states are shared: readers never change them.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[int, TripState]] = {}
+
+    def of(self, view: TripView) -> TripState:
+        kept = self._kept.get(view.trip_id)
+        if kept is not None and kept[0] == view.last_index:
+            return kept[1]
+        state = view.state
+        self._kept[view.trip_id] = (view.last_index, state)
+        return state
 
 
 _FIELDS = frozenset(TripState.model_fields)

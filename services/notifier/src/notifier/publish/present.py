@@ -147,7 +147,7 @@ def summary(state: TripState, lang: str, today: date) -> list[str]:
                 summary=state.report.summary,
             )
         )
-        found = results(state.stored_data())
+        found = results(state)
         if found is not None:
             out.append(outcome_results(said, fmt.join, found.figures))
         tally = followup_tally(state, today)
@@ -281,7 +281,7 @@ def checklist(
     fmt, said = Formats(lang), words(lang)
     said_by = sentences(fmt.join)
     lines = []
-    for signal in evaluate(state.stored_data(), medians, today, rules, co2e_per_day):
+    for signal in evaluate(state, medians, today, rules, co2e_per_day):
         values = {k: _figure(k, v, signal, fmt) for k, v in signal.figures.items()}
         lines.append(
             Line(

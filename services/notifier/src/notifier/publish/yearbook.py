@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from statistics import median
 from typing import Any
 
@@ -26,27 +26,19 @@ from notifier.checklist.signals import (
     cost_basis,
     cost_per_traveller_day,
     followups,
+    involved,
     notice,
     report_on_time,
     results,
-    trip_days,
 )
 from notifier.emissions import footprint
 from notifier.emissions.gazetteer import Place
 from notifier.publish import repository
+from notifier.publish.models import TripState, amount, trip_days
 from periplus.public import TripStatus
 
 PAYERS = ("city", "host", "national_government", "external_grant", "other")
 OUTCOMES = ("yes", "partly", "no", "missing")
-
-
-def _amount(money: Any) -> Decimal | None:
-    if not isinstance(money, dict):
-        return None
-    try:
-        return Decimal(str(money.get("amount")))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 @dataclass
@@ -151,56 +143,42 @@ class Part:
     """Estimated kg CO2e, in all and per traveller-day, where the city's location is known."""
 
 
-def _year(state: dict[str, Any]) -> int | None:
-    start = str((state.get("trip") or {}).get("departure_date") or "")
-    return int(start[:4]) if start[:4].isdigit() else None
-
-
 def part(
     trip_id: str,
     status: str,
-    state: dict[str, Any],
+    state: TripState,
     today: date,
     rules: Rules,
     home: Place | None = None,
 ) -> Part | None:
-    """What the trip adds to its year, or None if it has no departure date."""
-    number = _year(state)
-    if number is None:
+    """What the trip adds to its year, or None if its record does not validate."""
+    trip = state.trip
+    if trip is None:
         return None
-    found = Part(trip_id, number)
-    if status == TripStatus.CANCELLED or state.get("cancelled"):
+    found = Part(trip_id, trip.departure_date.year)
+    if status == TripStatus.CANCELLED or state.cancelled is not None:
         return replace(found, cancelled=True)
-    trip = state.get("trip") or {}
-    size = trip.get("delegation_size")
-    size = size if isinstance(size, int) and size > 0 else 0
-    named = [*(trip.get("departments") or []), trip.get("lead_department")]
     signal = notice(trip, rules)
-    month = str(trip.get("departure_date"))[5:7]
     report = report_on_time(state, today)
     outcome = results(state)
     kept = followups(state, today, rules)
-    flown = footprint.of_trip(trip, home) if home is not None else None
+    flown = footprint.of_trip(trip, home)
     return replace(
         found,
-        countries=frozenset(
-            str(leg.get("country")) for leg in trip.get("itinerary") or [] if isinstance(leg, dict)
-        ),
+        countries=frozenset(leg.country for leg in trip.itinerary),
         stops=frozenset(
-            (str(leg.get("country")).upper(), str(leg.get("city")).strip())
-            for leg in trip.get("itinerary") or []
-            if isinstance(leg, dict) and leg.get("country") and leg.get("city")
+            (leg.country.upper(), leg.city.strip())
+            for leg in trip.itinerary
+            if leg.country and leg.city
         ),
-        travellers=size,
-        elected=sum(
-            1 for p in trip.get("travellers") or [] if isinstance(p, dict) and p.get("elected")
-        ),
+        travellers=max(trip.delegation_size, 0),
+        elected=sum(1 for p in trip.travellers if p.elected),
         days=trip_days(trip) or 0,
-        departments=frozenset(str(d) for d in named if d),
-        goals=frozenset(int(g) for g in trip.get("sdg_goals") or [] if str(g).isdigit()),
-        notice=int(signal.figures["days"]) if signal is not None else None,
-        short_notice=signal is not None and signal.status == "warning",
-        quarter=(int(month) - 1) // 3 + 1 if month.isdigit() else None,
+        departments=frozenset(involved(trip)),
+        goals=frozenset(g for g in trip.sdg_goals if g >= 0),
+        notice=int(signal.figures["days"]),
+        short_notice=signal.status == "warning",
+        quarter=(trip.departure_date.month - 1) // 3 + 1,
         overdue=report is not None and report.message == "report.overdue",
         filed_late=report is not None and report.message == "report.late",
         reported=outcome is not None,
@@ -216,22 +194,24 @@ def part(
     )
 
 
-def _money(state: dict[str, Any]) -> dict[str, Any]:
+def _money(state: TripState) -> dict[str, Any]:
+    """The trip's cost, the city's part and each payer's, in the reporting currency: actual
+    once known, else as budgeted."""
     basis = cost_basis(state)
     if basis is None:
         return {}
     total, currency, actual = basis
-    trip, completed = state.get("trip") or {}, state.get("completed") or {}
-    city = _amount(completed.get("city_share") if actual else trip.get("city_share"))
-    items = completed.get("actual_costs") if actual else trip.get("budget")
+    if actual and state.completed is not None:
+        city, items = amount(state.completed.city_share), state.completed.actual_costs
+    elif state.trip is not None:
+        city, items = amount(state.trip.city_share), state.trip.budget
+    else:
+        return {}
     payers: dict[str, Decimal] = {}
-    for item in items or []:
-        if not isinstance(item, dict):
-            continue
-        paid = _amount(item.get("reporting"))
-        if paid is not None and (item.get("reporting") or {}).get("currency") == currency:
-            payer = item.get("payer") if item.get("payer") in PAYERS else "other"
-            _add(payers, str(payer), paid)
+    for item in items:
+        paid = amount(item.reporting)
+        if paid is not None and item.reporting.currency == currency:
+            _add(payers, item.payer, paid)
     return {
         "currency": currency,
         "cost": total,
@@ -348,7 +328,8 @@ class Cache:
             if self._day != today or newest < self._seen:
                 self._parts, self._seen = {}, -1  # a new day, or the read model was rebuilt
             for trip_id, status, data in repository.changed_since(session, self._seen):
-                self._parts[trip_id] = part(trip_id, status, dict(data), today, rules, home)
+                found = TripState.stored(data)
+                self._parts[trip_id] = part(trip_id, status, found, today, rules, home)
             book = build(p for p in self._parts.values() if p is not None)
             self._day, self._seen = today, newest
             with self._lock:

@@ -3,6 +3,11 @@
 Clients never poll the database while live: the hub reads each new notice
 once and offers it to every client's bounded queue. A client that falls too
 far behind reads the log from its own position instead, so it loses nothing.
+With no client the hub reads nothing at all (a news spike reads pages, not the
+stream); the first to join moves it to the end of the log, before that client
+reads what it missed, so what the client reads and what the hub offers meet.
+Every read is a reader's (``db.reading``): on SQLite it never queues for the
+write lock the ingestor and the webhook claims take.
 When the server begins to stop, the hub ends every stream and takes no new
 reader: the server waits for open responses before it stops, and a stream
 would never end by itself.
@@ -20,6 +25,7 @@ from sqlmodel import Session
 from notifier.channels import notices, repository
 from notifier.channels.filters import Filters
 from notifier.channels.notices import Item, Position
+from periplus import db
 from periplus.errors import TooManyRequestsError, UnavailableError
 
 log = logging.getLogger(__name__)
@@ -128,6 +134,8 @@ class StreamHub:
                 "one may; close one, or filter one stream rather than opening several.",
                 retry_after=30,
             )
+        if not self.clients:  # idle until now: what the hub offers starts here
+            self.head = self.last()
         client = Client(filters, asyncio.Queue(self.queue_size), address=address)
         self.clients.add(client)
         self.per_address[address] = self.per_address.get(address, 0) + 1
@@ -150,12 +158,12 @@ class StreamHub:
         return await asyncio.to_thread(self._read, after)
 
     def _read(self, after: Position | None) -> list[Item]:
-        with Session(self.engine) as session:
+        with db.reading(self.engine) as connection, Session(bind=connection) as session:
             return notices.read_after(session, after, PAGE, self.public_url)
 
     def last(self) -> Position | None:
         """The last notice committed."""
-        with Session(self.engine) as session:
+        with db.reading(self.engine) as connection, Session(bind=connection) as session:
             return repository.last_position(session)
 
     async def _run(self) -> None:
@@ -164,6 +172,8 @@ class StreamHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._bell.wait(), self.poll_interval)
             self._bell.clear()
+            if not self.clients:  # ``join`` moves the head when one comes
+                continue
             try:
                 await self._pump()
             except Exception:

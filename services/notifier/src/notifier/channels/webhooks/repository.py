@@ -219,6 +219,13 @@ def due(session: Session, moment: datetime, cap: int, limit: int) -> Sequence[Ro
     return session.execute(query, params).all()
 
 
+def anything_due(session: Session, moment: datetime, cap: int) -> bool:
+    """Whether a claim would find a delivery to take: the claim's own conditions, read
+    without locking anything, so that a claim finding nothing need not queue as a writer."""
+    params: dict[str, Any] = {"moment": moment, "cap": cap, "limit": 1}
+    return session.exec(CANDIDATE_RECEIVERS, params=params).first() is not None
+
+
 def mark_sending(session: Session, ids: list[str], until: datetime) -> None:
     """Claimed: one more attempt, which nothing else claims again before ``until``."""
     session.connection().execute(

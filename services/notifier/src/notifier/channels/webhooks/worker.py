@@ -49,6 +49,7 @@ from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING
 from notifier.channels.webhooks import repository, retries
 from notifier.channels.webhooks.attempt import Job, Outcome, send
 from notifier.settings import Settings
+from periplus import db
 
 log = logging.getLogger(__name__)
 
@@ -202,13 +203,22 @@ class DeliveryWorker(threading.Thread):
 
     def settle(self, outcomes: list[Outcome], free: int) -> list[Job]:
         """Record finished attempts, then claim up to ``free`` deliveries: one transaction,
-        and the claim sees what the outcomes changed (a receiver that answers again)."""
+        and the claim sees what the outcomes changed (a receiver that answers again). With
+        nothing to record, a reader first looks for work: the writer's transaction (on
+        SQLite, the database's one write lock) is taken only when there is some."""
+        if not outcomes and not (free and self._anything_due()):
+            return []
         with Session(self.engine) as session:
             if outcomes:
                 self._record(session, outcomes)
             jobs = self._claim(session, free) if free else []
             session.commit()
         return jobs
+
+    def _anything_due(self) -> bool:
+        cap = self.settings.webhook_receiver_concurrency
+        with db.reading(self.engine) as connection, Session(bind=connection) as session:
+            return repository.anything_due(session, datetime.now(UTC), cap)
 
     def _prune_now_and_then(self) -> None:
         if time.monotonic() < self._next_prune:

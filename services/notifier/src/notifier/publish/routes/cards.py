@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from notifier import state
 from notifier.checklist.signals import evaluate
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.emissions import footprint
 from notifier.i18n.words import words
 from notifier.publish import glance, present, repository, sharecards
@@ -36,17 +36,18 @@ def _png(request: Request, png: Callable[[], bytes], tag: str) -> Response:
     summary="A share card of one trip, for social media",
     responses={**PNG, 404: {"description": "No published trip has this id"}},
 )
-def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+def trip_card(trip_id: str, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
     view = repository.trip(session, trip_id[:64])
     if view is None:
         raise NotFoundError("No published trip has this id.")
     reader, settings, day = reader_lang(request, lang), state.of(request.app).settings, today()
     medians = yearbook_of(request, session, day).medians
-    trip = view.state.trip
-    co2e = footprint.per_traveller_day(view.data.get("trip") or {}, settings.home)
+    folded = view.state
+    trip = folded.trip
+    co2e = footprint.per_traveller_day(trip, settings.home)
     warned = sum(
         signal.status == "warning"
-        for signal in evaluate(view.data, medians, day, settings.checklist, co2e)
+        for signal in evaluate(folded, medians, day, settings.checklist, co2e)
     )
     address = f"{settings.public_url.rstrip('/')}/trips/{view.trip_id}"
     return _png(
@@ -54,7 +55,7 @@ def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = 
         lambda: sharecards.trip(
             settings.site_name,
             trip.title if trip is not None else view.title,
-            present.summary(view.state, reader, day)[:3],
+            present.summary(folded, reader, day)[:3],
             words(reader).gettext("Checklist warnings: {count}", count=warned) if warned else None,
             address.removeprefix("https://").removeprefix("http://"),
         ),
@@ -71,7 +72,7 @@ def trip_card(trip_id: str, request: Request, session: SessionDep, lang: Lang = 
 def year_card(
     year: Annotated[int, FastAPIPath(ge=1990, le=2100)],
     request: Request,
-    session: SessionDep,
+    session: ReadingDep,
     lang: Lang = None,
 ) -> Response:
     reader, settings, day = reader_lang(request, lang), state.of(request.app).settings, today()

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from notifier import state
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.i18n import vocabulary
 from notifier.i18n.locale import negotiate
 from notifier.i18n.words import words
@@ -95,7 +95,7 @@ def render(
     return HTMLResponse(body, headers=headers)
 
 
-def yearbook_of(request: Request, session: SessionDep, day: date) -> yearbook.Yearbook:
+def yearbook_of(request: Request, session: ReadingDep, day: date) -> yearbook.Yearbook:
     """The figures of every year, counted again only when the read model or the day changes."""
     kept = state.of(request.app)
     settings = kept.settings

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from notifier import state
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.i18n.vocabulary import DIGEST_KIND
 from notifier.i18n.words import words
 from notifier.publish import digest, feeds
@@ -28,7 +28,7 @@ Kind = Literal["monthly", "yearly"]
     summary="A month's or a year's digest, for the city newsletter",
 )
 def digest_page(
-    period: PeriodText, request: Request, session: SessionDep, lang: Lang = None
+    period: PeriodText, request: Request, session: ReadingDep, lang: Lang = None
 ) -> HTMLResponse:
     chosen = digest.Period.parse(period)
     if chosen is None:  # the pattern let it through: a year out of any calendar
@@ -47,8 +47,18 @@ def digest_page(
     )
 
 
-def _items(request: Request, session: SessionDep, kind: Kind, lang: str) -> list[feeds.Item]:
-    base = state.of(request.app).settings.public_url.rstrip("/")
+def _feed(
+    kind: Kind, request: Request, session: ReadingDep, lang: str | None
+) -> tuple[str, str, feeds.Channel, list[feeds.Item], str]:
+    """What the Atom and the JSON Feed of a kind of digest are both written from."""
+    settings = state.of(request.app).settings
+    reader = reader_lang(request, lang)
+    base = settings.public_url.rstrip("/")
+    channel = feeds.Channel(words(reader).word(DIGEST_KIND[kind]), f"/digests/{kind}")
+    return base, settings.site_name, channel, _items(base, session, kind, reader), reader
+
+
+def _items(base: str, session: ReadingDep, kind: Kind, lang: str) -> list[feeds.Item]:
     found = []
     for period in digest.recent(session, monthly=kind == "monthly"):
         made = digest.build(session, period, lang)
@@ -78,20 +88,12 @@ def _end(period: digest.Period) -> str:
 
 
 @router.get("/digests/{kind}.atom", summary="Atom feed of the monthly or yearly digests")
-def digests_atom(kind: Kind, request: Request, session: SessionDep, lang: Lang = None) -> Response:
-    reader = reader_lang(request, lang)
-    base = state.of(request.app).settings.public_url.rstrip("/")
-    channel = feeds.Channel(words(reader).word(DIGEST_KIND[kind]), f"/digests/{kind}")
-    found = _items(request, session, kind, reader)
-    body = feeds.atom_feed(base, state.of(request.app).settings.site_name, channel, found, reader)
+def digests_atom(kind: Kind, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
+    body = feeds.atom_feed(*_feed(kind, request, session, lang))
     return Response(body, media_type="application/atom+xml")
 
 
 @router.get("/digests/{kind}.json", summary="JSON Feed of the monthly or yearly digests")
-def digests_json(kind: Kind, request: Request, session: SessionDep, lang: Lang = None) -> Response:
-    reader = reader_lang(request, lang)
-    base = state.of(request.app).settings.public_url.rstrip("/")
-    channel = feeds.Channel(words(reader).word(DIGEST_KIND[kind]), f"/digests/{kind}")
-    found = _items(request, session, kind, reader)
-    body = feeds.json_feed(base, state.of(request.app).settings.site_name, channel, found, reader)
+def digests_json(kind: Kind, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
+    body = feeds.json_feed(*_feed(kind, request, session, lang))
     return JSONResponse(body, media_type="application/feed+json")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from notifier import state
 from notifier.channels.alerts import service as alerts_service
 from notifier.channels.models import Notice
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.i18n import vocabulary
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import words
@@ -24,7 +24,7 @@ router = APIRouter(tags=["public"])
 
 def _feed(
     request: Request,
-    session: SessionDep,
+    session: ReadingDep,
     lang: str | None,
     channel: feeds.Channel,
     kind: str | None,
@@ -46,7 +46,7 @@ def _feed(
     return base, settings.site_name, channel, found, reader
 
 
-def _alerts(session: SessionDep, kind: str | None, value: str | None) -> list[Notice]:
+def _alerts(session: ReadingDep, kind: str | None, value: str | None) -> list[Notice]:
     """The recent alerts that belong in this feed (travellers' feeds carry none)."""
     alerts = alerts_service.recent(session)
     if kind is None or value is None:
@@ -71,26 +71,26 @@ def _channel(kind: str | None, value: str | None, lang: str | None, request: Req
 
 
 def _json(
-    request: Request, session: SessionDep, lang: str | None, kind: Any, value: Any
+    request: Request, session: ReadingDep, lang: str | None, kind: Any, value: Any
 ) -> Response:
     args = _feed(request, session, lang, _channel(kind, value, lang, request), kind, value)
     return JSONResponse(feeds.json_feed(*args), media_type="application/feed+json")
 
 
 def _atom(
-    request: Request, session: SessionDep, lang: str | None, kind: Any, value: Any
+    request: Request, session: ReadingDep, lang: str | None, kind: Any, value: Any
 ) -> Response:
     args = _feed(request, session, lang, _channel(kind, value, lang, request), kind, value)
     return Response(feeds.atom_feed(*args), media_type="application/atom+xml")
 
 
 @router.get("/feed.json", summary="JSON Feed 1.1 of every ledger entry")
-def feed_json(request: Request, session: SessionDep, lang: Lang = None) -> Response:
+def feed_json(request: Request, session: ReadingDep, lang: Lang = None) -> Response:
     return _json(request, session, lang, None, None)
 
 
 @router.get("/feed.atom", summary="Atom feed of every ledger entry")
-def feed_atom(request: Request, session: SessionDep, lang: Lang = None) -> Response:
+def feed_atom(request: Request, session: ReadingDep, lang: Lang = None) -> Response:
     return _atom(request, session, lang, None, None)
 
 
@@ -103,7 +103,7 @@ def _check_kind(kind: str, value: str) -> None:
 
 @router.get("/feeds/{kind}/{value}.json", summary="JSON Feed of one department, SDG or traveller")
 def facet_json(
-    kind: str, value: str, request: Request, session: SessionDep, lang: Lang = None
+    kind: str, value: str, request: Request, session: ReadingDep, lang: Lang = None
 ) -> Response:
     _check_kind(kind, value)
     return _json(request, session, lang, kind, value)
@@ -111,21 +111,21 @@ def facet_json(
 
 @router.get("/feeds/{kind}/{value}.atom", summary="Atom feed of one department, SDG or traveller")
 def facet_atom(
-    kind: str, value: str, request: Request, session: SessionDep, lang: Lang = None
+    kind: str, value: str, request: Request, session: ReadingDep, lang: Lang = None
 ) -> Response:
     _check_kind(kind, value)
     return _atom(request, session, lang, kind, value)
 
 
 @router.get("/trips/{trip_id}/feed.json", summary="JSON Feed of one trip")
-def trip_json(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+def trip_json(trip_id: str, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
     if repository.trip(session, trip_id[:64]) is None:
         raise NotFoundError("No published trip has this id.")
     return _json(request, session, lang, "trip", trip_id)
 
 
 @router.get("/trips/{trip_id}/feed.atom", summary="Atom feed of one trip")
-def trip_atom(trip_id: str, request: Request, session: SessionDep, lang: Lang = None) -> Response:
+def trip_atom(trip_id: str, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
     if repository.trip(session, trip_id[:64]) is None:
         raise NotFoundError("No published trip has this id.")
     return _atom(request, session, lang, "trip", trip_id)

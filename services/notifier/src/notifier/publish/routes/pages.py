@@ -11,13 +11,13 @@ from sqlmodel import Session
 
 from notifier import state
 from notifier.checklist.signals import evaluate
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.emissions import footprint
 from notifier.i18n import vocabulary
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import words
 from notifier.publish import atlas, figure_cards, flights, glance, present, repository, yearbook
-from notifier.publish.models import TripView
+from notifier.publish.models import States, TripView
 from notifier.publish.routes.common import Lang, reader_lang, render, today, year_share, yearbook_of
 from notifier.settings import Settings
 from periplus.errors import BadRequestError
@@ -33,7 +33,7 @@ Facet = Annotated[str | None, Query(max_length=120)]
 @router.get("/", response_class=HTMLResponse, summary="The year at a glance, and trips filtered")
 def index(
     request: Request,
-    session: SessionDep,
+    session: ReadingDep,
     lang: Lang = None,
     department: Facet = None,
     sdg: Annotated[int | None, Query(ge=1, le=17)] = None,
@@ -50,7 +50,8 @@ def index(
         raise BadRequestError(f"status is one of {', '.join(STATUSES)}.")
     if figure and figure not in glance.FIGURES:
         raise BadRequestError(f"figure is one of {', '.join(glance.FIGURES)}.")
-    settings, day = state.of(request.app).settings, today()
+    kept, day = state.of(request.app), today()
+    settings = kept.settings
     figures = yearbook_of(request, session, day)
     shown_year = year or day.year
     among = glance.FIGURES[figure](figures.year(shown_year)) if figure else None
@@ -77,7 +78,7 @@ def index(
         request,
         reader,
         share=year_share(settings.public_url.rstrip("/"), shown_year, reader),
-        rows=_rows(found, entries, figures, day, settings, fmt),
+        rows=_rows(found, kept.states, entries, figures, day, settings, fmt),
         options=_options(session, reader, fmt),
         selected={**{k: v or "" for k, v in chosen.items()}, "status": status or ""},
         filtered=bool(facets or status or figure),
@@ -108,6 +109,7 @@ def _behind(figure: str, among: Collection[str], year: int, reader: str) -> str:
 
 def _rows(
     found: Sequence[TripView],
+    states: States,
     entries: dict[str, int],
     figures: yearbook.Yearbook,
     day: date,
@@ -117,13 +119,14 @@ def _rows(
     """The listed trips, each with its place, dates, figure's entry and warnings counted."""
     rows = []
     for view in found:
-        trip = view.state.trip
+        state = states.of(view)
+        trip = state.trip
         signals = evaluate(
-            view.data,
+            state,
             figures.medians,
             day,
             settings.checklist,
-            footprint.per_traveller_day(view.data.get("trip") or {}, settings.home),
+            footprint.per_traveller_day(trip, settings.home),
         )
         rows.append(
             {

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from notifier import state
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.emissions import factors
 from notifier.i18n.locale import Formats
 from notifier.publish import atlas, flights, repository, worldmap
@@ -23,7 +23,7 @@ Region = Literal["world", "africa", "americas", "asia", "europe", "oceania"]
 @router.get("/map", response_class=HTMLResponse, summary="Where the trips go: a map and its list")
 def map_page(
     request: Request,
-    session: SessionDep,
+    session: ReadingDep,
     lang: Lang = None,
     year: Year = None,
     region: Region = "world",
@@ -48,7 +48,7 @@ def map_page(
     summary="Estimated flight emissions of a year's trips, and the method behind them",
 )
 def emissions_page(
-    request: Request, session: SessionDep, lang: Lang = None, year: Year = None
+    request: Request, session: ReadingDep, lang: Lang = None, year: Year = None
 ) -> HTMLResponse:
     reader, today = reader_lang(request, lang), datetime.now(UTC).date()
     settings, fmt = state.of(request.app).settings, Formats(reader)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from notifier import state as app_state
-from notifier.deps import SessionDep
+from notifier.deps import ReadingDep
 from notifier.emissions import footprint
 from notifier.i18n import vocabulary
 from notifier.i18n.locale import Formats
@@ -26,7 +26,7 @@ from notifier.publish.routes.common import (
 )
 from periplus.errors import NotFoundError
 from periplus.events import EVENT_TYPES
-from periplus.public import TripSnapshot
+from periplus.public import FollowupStatus, TripSnapshot
 from periplus.rules import followup_overdue
 
 router = APIRouter(tags=["public"])
@@ -53,7 +53,7 @@ VERDICT_WORDS = (
 )
 PLACEHOLDERS = ("index", "size", "origin", "reason", "witnesses", "source", "key_id")
 VERDICT_PLACEHOLDERS = {p: f"{{{p}}}" for p in (*PLACEHOLDERS, "what", "shown", "signed")}
-FOLLOWUP_STATUSES = ("open", "in_progress", "done", "dropped")
+FOLLOWUP_STATUSES = tuple(s.value for s in FollowupStatus)
 
 
 @router.get(
@@ -62,7 +62,7 @@ FOLLOWUP_STATUSES = ("open", "in_progress", "done", "dropped")
 def trip_page(
     trip_id: str,
     request: Request,
-    session: SessionDep,
+    session: ReadingDep,
     lang: Lang = None,
 ) -> HTMLResponse:
     view = repository.trip(session, trip_id[:64])
@@ -77,7 +77,7 @@ def trip_page(
     entries = list(repository.timeline(session, trip_id))
     summary = present.summary(state, reader, day)
     home = settings.home
-    flown = footprint.of_trip(view.data.get("trip") or {}, home) if home is not None else None
+    flown = footprint.of_trip(trip, home)
     return render(
         "trip.html",
         request,

@@ -4,7 +4,7 @@ Routes translate, call the service and answer; ``respond.write`` commits.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -16,11 +16,12 @@ from periplus.openapi import problems
 from trips_api import state
 from trips_api.clock import today
 from trips_api.deps import (
+    Claim,
     IdempotencyKey,
     IfMatch,
     SessionDep,
     check_if_match,
-    require,
+    claim,
     sees_private,
 )
 from trips_api.keys.models import ApiKey
@@ -81,57 +82,64 @@ def load(session: SessionDep, trip_id: uuid.UUID, if_match: str | None) -> Trip:
 
 
 class Act:
-    """One change to one trip, as its route receives it: lock the trip, check If-Match, take
-    the step and answer, once per Idempotency-Key. Routes declare only what is their own."""
+    """One change to one trip, as its route receives it: admit the key, lock the trip, check
+    If-Match, take the step and answer, once per Idempotency-Key, all in the route's one trip
+    to the thread pool. Routes declare only what is their own."""
+
+    key: ApiKey  # admitted when the change is made, before anything else
 
     def __init__(
         self,
         request: Request,
         session: Session,
-        key: ApiKey,
+        claim: Claim,
         trip_id: uuid.UUID,
         if_match: str | None,
         idem: str | None,
     ) -> None:
-        self.request, self.session, self.key = request, session, key
+        self.request, self.session, self.claim = request, session, claim
         self.trip_id, self.if_match, self.idem = trip_id, if_match, idem
         self.settings = state.of(request.app).settings
 
     def __call__(self, body: BaseModel | None, step: Callable[[Trip], Trip]) -> Response:
+        key = self.key = self.claim.admit(self.session)
+
         def run() -> Outcome:
             trip = load(self.session, self.trip_id, self.if_match)
-            return answer(self.request, step(trip), self.key)
+            return answer(self.request, step(trip), key)
 
-        return write(self.request, self.session, self.key, self.idem, body, run)
+        return write(self.request, self.session, key, self.idem, body, run)
 
 
-def _acting(scope: str) -> Callable[..., Act]:
-    """The dependency of a POST that changes a trip: retried safely with an Idempotency-Key."""
+def _acting(scope: str) -> Callable[..., Awaitable[Act]]:
+    """The dependency of a POST that changes a trip: retried safely with an Idempotency-Key.
+    Async, as it does no I/O: a plain function would cost the request a trip to the thread
+    pool."""
 
-    def act(
+    async def act(
         request: Request,
         trip_id: TripId,
         session: SessionDep,
-        key: Annotated[ApiKey, Depends(require(scope))],
+        claimed: Annotated[Claim, Depends(claim(scope))],
         idem: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Act:
-        return Act(request, session, key, trip_id, if_match, idem)
+        return Act(request, session, claimed, trip_id, if_match, idem)
 
     return act
 
 
-def _patching(scope: str) -> Callable[..., Act]:
+def _patching(scope: str) -> Callable[..., Awaitable[Act]]:
     """The dependency of a PATCH: idempotent by nature, so it takes no Idempotency-Key."""
 
-    def act(
+    async def act(
         request: Request,
         trip_id: TripId,
         session: SessionDep,
-        key: Annotated[ApiKey, Depends(require(scope))],
+        claimed: Annotated[Claim, Depends(claim(scope))],
         if_match: IfMatch = None,
     ) -> Act:
-        return Act(request, session, key, trip_id, if_match, None)
+        return Act(request, session, claimed, trip_id, if_match, None)
 
     return act
 

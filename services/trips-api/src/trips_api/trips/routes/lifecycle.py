@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Request, status
 from fastapi.responses import Response
 
 from trips_api import state
-from trips_api.deps import IdempotencyKey, SessionDep, Writer
+from trips_api.deps import IdempotencyKey, SessionDep, WriterClaim
 from trips_api.respond import Outcome, write
 from trips_api.trips import examples
 from trips_api.trips.routes.common import (
@@ -49,10 +49,11 @@ def create_trip(
     request: Request,
     body: Annotated[TripFields, Body(openapi_examples=examples.create_examples())],
     session: SessionDep,
-    key: Writer,
+    claimed: WriterClaim,
     idem: IdempotencyKey = None,
 ) -> Response:
     settings = state.of(request.app).settings
+    key = claimed.admit(session)  # here, not in a dependency: one trip to the thread pool
 
     def act() -> Outcome:
         return answer(request, lifecycle.create(session, settings, body, key), key, 201)
