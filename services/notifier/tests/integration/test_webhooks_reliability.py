@@ -22,6 +22,7 @@ from notifier.channels.testing import (
     Entries,
     Received,
     Receiver,
+    due_at,
     ingest,
     settings,
     subscribe,
@@ -73,12 +74,7 @@ def delivery(engine: Engine, message_id: str) -> Delivery:
 
 def make_due(engine: Engine, message_id: str) -> None:
     """Due now, as when a retry's moment has come or a claim has run out."""
-    with Session(engine) as session:
-        row = session.get(Delivery, message_id)
-        assert row is not None
-        row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
-        session.add(row)
-        session.commit()
+    due_at(engine, message_id, datetime.now(UTC) - timedelta(seconds=1))
 
 
 def outcome(job: Job, status: int) -> Outcome:

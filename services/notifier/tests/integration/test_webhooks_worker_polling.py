@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session
 
-from notifier.channels.models import Delivery, Subscription
-from notifier.channels.testing import settings
+from notifier.channels.models import Subscription
+from notifier.channels.testing import due_at, settings
 from notifier.channels.webhooks import service, worker
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.main import MIGRATIONS
@@ -81,20 +81,10 @@ def test_a_delivery_waiting_for_its_retry_is_not_work_until_due(
     settings_ = settings(database_url)
     sender = worker.DeliveryWorker(engine, settings_)
     message_id = _test_message(engine, _subscribe(engine), settings_.public_url)
-    with Session(engine) as session:
-        row = session.get(Delivery, message_id)
-        assert row is not None
-        row.next_attempt_at = datetime.now(UTC) + timedelta(hours=1)
-        session.add(row)
-        session.commit()
+    due_at(engine, message_id, datetime.now(UTC) + timedelta(hours=1))
     begun = Begun(engine)
     assert sender.claim(16) == []
     assert begun.take() == [True]
-    with Session(engine) as session:
-        row = session.get(Delivery, message_id)
-        assert row is not None
-        row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
-        session.add(row)
-        session.commit()
+    due_at(engine, message_id, datetime.now(UTC) - timedelta(seconds=1))
     begun.take()
     assert [job.id for job in sender.claim(16)] == [message_id]

@@ -10,13 +10,15 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from notifier.channels.models import Delivery
 from notifier.ingest import service
 from notifier.settings import Settings
 from notifier.testing import TRUST, state_of
@@ -289,3 +291,13 @@ class Entries:
 
     def approved(self, trip_id: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         return self.make("trip.approved", trip_id, {"trip": snapshot(**kwargs)})
+
+
+def due_at(engine: Engine, message_id: str, when: datetime) -> None:
+    """Set when a delivery is next due, as a retry's schedule or a claim's lease would."""
+    with Session(engine) as session:
+        row = session.get(Delivery, message_id)
+        assert row is not None
+        row.next_attempt_at = when
+        session.add(row)
+        session.commit()
