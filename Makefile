@@ -29,12 +29,14 @@ key: sync
 demo: sync
 	@$(UV) run --frozen python -m deploy.demo --admin-key "$$($(UV) run --frozen trips-api keys create --name demo-loader --scopes admin | tail -n 1)"
 
-## The whole suite, on SQLite and on PostgreSQL.
+## The whole suite, on SQLite and on PostgreSQL, in TEST_WORKERS parallel processes
+## (most tests wait on brokers, services and databases more than they compute).
+TEST_WORKERS ?= 3
 test: sync
-	@$(UV) run --frozen pytest -p no:cacheprovider --durations=15 tests shared services --db=sqlite --db=postgresql
+	@$(UV) run --frozen pytest -p no:cacheprovider --durations=15 -n $(TEST_WORKERS) --dist worksteal tests shared services --db=sqlite --db=postgresql
 
 test-sqlite: sync
-	@$(UV) run --frozen pytest tests shared services --db=sqlite
+	@$(UV) run --frozen pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal tests shared services --db=sqlite
 
 lint: sync
 	@$(UV) run --frozen ruff check .

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from periplus.testing import Broker
+from periplus.testing import Broker, apt_install
 
 POSTGRES_URL = os.environ.get(
     "PERIPLUS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -93,11 +93,8 @@ def chromium() -> Path:
     """Debian's Chromium, installed on first use: Playwright's own download needs the
     internet, and a new machine has nothing installed by hand."""
     if not CHROMIUM.exists():
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         try:
-            # A new machine's package lists are empty until the first update.
-            for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-                subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
+            apt_install("chromium", timeout=600)
         except (OSError, subprocess.SubprocessError) as exc:
             pytest.skip(f"Chromium is not installed and `apt-get install chromium` failed: {exc}")
     return CHROMIUM

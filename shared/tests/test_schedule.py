@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from periplus.follower import Backoff, FetchError
+from periplus.follower import Backoff, FetchError, NotYetError
 from periplus.periodic import Schedule
 from periplus.testing import eventually
 
@@ -38,6 +38,21 @@ def test_jitter_spreads_each_delay_within_its_share() -> None:
     delays = {round(backoff.failed(str(n), FetchError("down")), 6) for n in range(50)}
     assert all(8.0 <= delay <= 12.0 for delay in delays)
     assert len(delays) > 1
+
+
+def test_a_source_with_nothing_yet_is_asked_again_soon_at_jittered_times() -> None:
+    clock = Clock()
+    backoff = Backoff("source", first=0.5, jitter=0.2, clock=clock)
+    delays = {round(backoff.not_yet(str(n), NotYetError("no quorum yet")), 6) for n in range(50)}
+    assert all(0.4 <= delay <= 0.6 for delay in delays)
+    assert len(delays) > 1  # replicas waiting for the same quorum do not ask in step
+    delay = backoff.not_yet("a", NotYetError("no quorum yet"))
+    assert not backoff.failing("a")
+    assert backoff.pending("a") == "no quorum yet"
+    clock.now = delay - 0.001
+    assert not backoff.ready("a")
+    clock.now = delay
+    assert backoff.ready("a")
 
 
 def test_a_failure_and_the_recovery_are_each_said_once(caplog: pytest.LogCaptureFixture) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.testing import SOURCE_SIGNER, Ledger, event
+from periplus.testing import apt_install
 from tests.trust.conftest import LOG_SIGNER, WitnessedLog
 
 # What Go checks is the bytes we serve, the same from either database: it runs on SQLite.
@@ -30,8 +31,7 @@ def checker(tmp_path_factory: pytest.TempPathFactory) -> Path:
         or not Path("/usr/bin/go").exists()
     ):
         try:
-            for command in (["apt-get", "update"], ["apt-get", "install", "-y", *PACKAGES]):
-                subprocess.run(command, check=True, capture_output=True, timeout=900, env=env)
+            apt_install(*PACKAGES)
         except (OSError, subprocess.SubprocessError) as exc:
             pytest.skip(f"Go and golang.org/x/mod are not installed and apt-get failed: {exc}")
     folder = tmp_path_factory.mktemp("interop")

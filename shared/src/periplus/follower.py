@@ -117,14 +117,17 @@ class Backoff:
     def not_yet(self, key: str, reason: NotYetError) -> float:
         """``key`` answered that it has nothing yet; the seconds until it is asked again."""
         self._recovered(key)
+        # Jittered like a failure's delay: replicas that wait for the same quorum do not
+        # all ask again in the same instant.
+        delay = self.first * (1 + random.uniform(-self.jitter, self.jitter))
         if key not in self._pending:
             log.info(
                 f"{self.what} has nothing to give yet; asking again soon",
-                extra={"key": key, "reason": str(reason), "retry_in": self.first},
+                extra={"key": key, "reason": str(reason), "retry_in": round(delay, 2)},
             )
         self._pending[key] = str(reason)
-        self._retry_at[key] = self.clock() + self.first
-        return self.first
+        self._retry_at[key] = self.clock() + delay
+        return delay
 
     def _recovered(self, key: str) -> None:
         self._errors.pop(key, None)

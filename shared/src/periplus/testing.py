@@ -1,14 +1,32 @@
 """Helpers for tests that run the real thing: a broker, HTTP servers, polling."""
 
+import fcntl
+import os
 import socket
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from periplus import web
 from periplus.kafka import Connection
 from periplus.local import broker_command, wait_for_port
+
+
+def apt_install(*packages: str, timeout: float = 900) -> None:
+    """Install Debian packages, one install at a time across parallel test workers
+    (apt holds a lock of its own and fails, not waits, when another install runs).
+
+    Raises ``OSError`` or ``subprocess.SubprocessError`` when apt cannot install them.
+    """
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with (Path(tempfile.gettempdir()) / "periplus-tests-apt.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # A new machine's package lists are empty until the first update.
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
+            subprocess.run(command, check=True, capture_output=True, timeout=timeout, env=env)
 
 
 def free_port() -> int:
