@@ -50,6 +50,11 @@ def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
         (json.dumps(envelope(sig=base64.b64encode(bytes(68)).decode())).encode(), "carries sig"),
         (json.dumps(envelope(spec="periplus.event/2", sig="AAAA")).encode(), "sig is 3 bytes"),
         (json.dumps(envelope(spec="periplus.event/2", sig="not base64!")).encode(), "base64"),
+        # The same 68 bytes with padding bits set: another leaf for the same signature.
+        (
+            json.dumps(envelope(spec="periplus.event/2", sig="A" * 90 + "B=")).encode(),
+            "canonical base64",
+        ),
         (json.dumps(envelope(type="trip.teleported")).encode(), "unknown event type"),
         (json.dumps(envelope(seq=0)).encode(), "seq"),
         (json.dumps(envelope(occurred_at="2026-11-25 10:00")).encode(), "occurred_at"),

@@ -1,20 +1,25 @@
 """The auditor's verifier against a real ledger, honest and tampered with in its database."""
 
+import base64
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 import pytest
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import Executable, delete, update
 from sqlmodel import Session, col
 
 from ledger.log.models import Entry, Node, SignedCheckpoint, Withholding
 from ledger.log.withhold import withhold
-from ledger.testing import Ledger, serve
+from ledger.testing import SOURCE, Ledger, serve
 from periplus import audit, merkle
 from periplus.checks import VerificationFailedError
+from periplus.events import parse_envelope
+from periplus.testing import Server
 from periplus.verify import verify_log
 
 
@@ -165,3 +170,62 @@ def test_bytes_withheld_without_a_public_notice_are_caught(ledger: Ledger) -> No
         session.commit()
     caught = failure(ledger)
     assert (caught.check, caught.index) == ("withheld", 4)
+
+
+def hostile_front(ledger: Ledger, rewrite: Callable[[str, dict[str, Any]], None]) -> Server:
+    """A server in front of the ledger that passes every answer on, after ``rewrite`` has
+    changed the JSON of the paths it wants: the ledger's operator lying over HTTP."""
+    app = FastAPI()
+
+    @app.get("/{path:path}")
+    def relay(path: str, request: Request) -> Response:
+        answer = ledger.http.get(f"{ledger.url}/{path}", params=request.query_params)
+        body = answer.content
+        if answer.headers["content-type"].startswith("application/json"):
+            value = answer.json()
+            rewrite(f"/{path}", value)
+            body = json.dumps(value).encode()
+        return Response(body, answer.status_code, media_type=answer.headers["content-type"])
+
+    return Server(app)
+
+
+def test_a_notice_only_the_server_speaks_of_does_not_cover_erased_bytes(ledger: Ledger) -> None:
+    ledger.fill(6)
+    erased = ledger.get("/v1/log/entries", start=3, end=4).json()["entries"][0]
+
+    def rewrite(path: str, value: dict[str, Any]) -> None:
+        for item in value.get("entries", []):
+            if path == "/v1/log/entries" and item["index"] == 3:
+                withheld = {"reason": "-", "legal_basis": "-", "notice_index": 5}
+                item.update(leaf="", event=None, withheld=withheld)
+        if path == "/v1/audit/entries":  # a notice that no entry of the log holds
+            data = {"index": 3, "leaf_hash": base64.b64decode(erased["leaf_hash"]).hex()}
+            value["entries"] = [{"index": 5, "event": {"type": "entry.withheld", "data": data}}]
+            value["next_after"] = None
+
+    with hostile_front(ledger, rewrite) as front, pytest.raises(VerificationFailedError) as caught:
+        verify_log(front.url, key=str(ledger.signer.verifier), proofs=-1)
+    assert (caught.value.check, caught.value.index) == ("withheld", 3)
+
+
+def test_an_unsigned_entry_passes_only_below_the_index_the_auditor_gives(ledger: Ledger) -> None:
+    ledger.fill(4)
+    unsigned = parse_envelope(
+        {
+            "spec": "periplus.event/1",
+            "id": str(uuid.uuid4()),
+            "source": SOURCE,
+            "seq": 5,
+            "type": "trip.approved",
+            "trip_id": str(uuid.uuid4()),
+            "occurred_at": "2026-03-01T10:00:00Z",
+            "data": {"made": "by whoever holds the log key"},
+        }
+    )
+    ledger.append([unsigned])
+    caught = failure(ledger)
+    assert (caught.check, caught.index) == ("source signature", 4)
+    assert "unsigned" in caught.detail
+    report = verify_log(ledger.url, unsigned_before=5)
+    assert (report.entries, report.unsigned) == (5, 1)

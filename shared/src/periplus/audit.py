@@ -38,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="VKEY",
         help="a source's verifier key (repeatable): every entry of it is checked under it",
     )
+    parser.add_argument(
+        "--unsigned-before",
+        type=int,
+        default=0,
+        metavar="INDEX",
+        help="entries below this index may be unsigned (logged before source signatures); "
+        "default 0: every entry must be signed",
+    )
     parser.add_argument("--checkpoint", type=Path, help="a signed checkpoint kept from before")
     parser.add_argument("--key", help="the verifier key to trust (else the policy's or published)")
     parser.add_argument(
@@ -68,10 +76,12 @@ def run(args: argparse.Namespace) -> int:
                 print("FAILED: an offline check needs --policy", file=sys.stderr)
                 return 2
             if args.receipt is not None:
-                print(check_receipt(args.receipt.read_text(), policy, sources))
+                print(
+                    check_receipt(args.receipt.read_text(), policy, sources, args.unsigned_before)
+                )
             else:
                 with args.export.open() as lines:
-                    print(check_export(lines, policy, sources).summary())
+                    print(check_export(lines, policy, sources, args.unsigned_before).summary())
             return 0
         previous = args.checkpoint.read_text() if args.checkpoint else None
         proofs = -1 if args.proofs == "all" else int(args.proofs)
@@ -82,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             proofs=proofs,
             policy=policy,
             sources=sources,
+            unsigned_before=args.unsigned_before,
         )
     except VerificationFailedError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)

@@ -190,11 +190,20 @@ class Attestation:
     the ledger's own word: it must be signed by the log key, under the name of
     the ledger's source, whatever source it names. Entries are read as they
     were appended, so a rule on their text made later fails no honest log.
+
+    An unsigned entry (``periplus.event/1``) is taken only below ``unsigned_before``,
+    the size of the log when its sources began to sign: past it, anyone who holds
+    the log key could write one that no source ever sent. Withholding notices are
+    collected from the entries checked here, never from what a server says of them.
     """
 
-    def __init__(self, sources: SourceKeys, chain: Chain, report: Report) -> None:
+    def __init__(
+        self, sources: SourceKeys, chain: Chain, report: Report, unsigned_before: int = 0
+    ) -> None:
         self.sources, self.chain, self.report = sources, chain, report
+        self.unsigned_before = unsigned_before
         self.ledger = SourceKeys()
+        self.notices: dict[int, str] = {}  # withheld index: the leaf hash a notice names
 
     def check(self, index: int, leaf: bytes) -> None:
         try:
@@ -202,7 +211,16 @@ class Attestation:
         except EventRejectedError as exc:
             raise VerificationFailedError("entry", f"not an event: {exc}", index) from exc
         if envelope.sig is None:
+            if index >= self.unsigned_before:
+                raise VerificationFailedError(
+                    "source signature",
+                    f"an unsigned entry ({UNSIGNED_SPEC}) where every entry must be signed "
+                    f"(from index {self.unsigned_before}; give the log's size when its "
+                    "sources began to sign as --unsigned-before)",
+                    index,
+                )
             self.report.unsigned += 1
+            self._notice(envelope.type, envelope.data)
             return
         keys = self.sources
         if envelope.type in LEDGER_NOTICES:
@@ -221,3 +239,20 @@ class Attestation:
         except EventRejectedError as exc:
             raise VerificationFailedError("source signature", str(exc), index) from exc
         self.report.signatures_checked += 1
+        self._notice(envelope.type, envelope.data)
+
+    def _notice(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == NOTICE and isinstance(data.get("index"), int):
+            self.notices[data["index"]] = str(data.get("leaf_hash"))
+
+    def check_withheld(self, hashes: Sequence[bytes]) -> None:
+        """Every withheld entry must be named, with its leaf hash, by a notice among the
+        entries checked; call it once the entries are known to hash to the signed root."""
+        for index in self.report.withheld:
+            if self.notices.get(index) != hashes[index].hex():
+                raise VerificationFailedError(
+                    "withheld",
+                    "the bytes are withheld with no public notice in the log that names "
+                    "this entry and its leaf hash",
+                    index,
+                )

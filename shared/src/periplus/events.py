@@ -133,6 +133,10 @@ class Envelope(BaseModel):
                 raise ValueError("sig is not base64") from exc
             if len(raw) != SIGNATURE_BYTES:
                 raise ValueError(f"sig is {len(raw)} bytes, not {SIGNATURE_BYTES}")
+            # One spelling per signature: base64 with other padding bits decodes to the
+            # same bytes, and would log the same signed event as another leaf.
+            if base64.b64encode(raw).decode() != value:
+                raise ValueError("sig is not in canonical base64")
         return value
 
     @model_validator(mode="after")

@@ -70,9 +70,12 @@ def _witnesses(verified: VerifiedCheckpoint) -> str:
     return f"cosigned by {', '.join(parts)}, which meets the policy's quorum"
 
 
-def check_receipt(text: str, policy: Policy, sources: SourceKeys | None = None) -> str:
+def check_receipt(
+    text: str, policy: Policy, sources: SourceKeys | None = None, unsigned_before: int = 0
+) -> str:
     """Check a ``tlog-proof@v1`` receipt whose extra data is the entry's bytes; return
-    what it proves in plain words, or raise VerificationFailedError saying what fails."""
+    what it proves in plain words, or raise VerificationFailedError saying what fails.
+    An unsigned entry passes only below ``unsigned_before``."""
     try:
         receipt = Receipt.parse(text)
         verified = verify_receipt(receipt, policy)
@@ -85,9 +88,10 @@ def check_receipt(text: str, policy: Policy, sources: SourceKeys | None = None) 
         raise VerificationFailedError("receipt", f"the entry is no event: {exc}") from exc
     checkpoint = verified.checkpoint
     report = Report("", checkpoint.origin, checkpoint.size, checkpoint.root, "", "", "")
-    Attestation(sources or SourceKeys(), [(verified.log_key, None)], report).check(
-        receipt.index, receipt.extra
+    attest = Attestation(
+        sources or SourceKeys(), [(verified.log_key, None)], report, unsigned_before
     )
+    attest.check(receipt.index, receipt.extra)
     if report.signatures_checked:
         signed = "its source's signature verifies under the pinned key"
     elif report.unsigned:
@@ -128,8 +132,14 @@ class Export:
         )
 
 
-def check_export(lines: Iterable[str], policy: Policy, sources: SourceKeys | None = None) -> Export:
-    """Check a JSON Lines export (a checkpoint header, then every entry from 0)."""
+def check_export(
+    lines: Iterable[str],
+    policy: Policy,
+    sources: SourceKeys | None = None,
+    unsigned_before: int = 0,
+) -> Export:
+    """Check a JSON Lines export (a checkpoint header, then every entry from 0); entries
+    from ``unsigned_before`` on must be signed."""
     rows = iter(lines)
     try:
         header: dict[str, Any] = json.loads(next(rows))
@@ -144,10 +154,11 @@ def check_export(lines: Iterable[str], policy: Policy, sources: SourceKeys | Non
     if checkpoint.size != size:
         raise VerificationFailedError("export", "the header's size is not the checkpoint's")
     report = Report("", checkpoint.origin, size, checkpoint.root, note, str(verified.log_key), "")
-    attest = Attestation(sources or SourceKeys(), [(verified.log_key, None)], report)
+    attest = Attestation(
+        sources or SourceKeys(), [(verified.log_key, None)], report, unsigned_before
+    )
     compact = merkle.CompactRange()
     hashes: list[bytes] = []
-    notices: dict[int, str] = {}
     for line in rows:
         if not line.strip():
             continue
@@ -161,10 +172,6 @@ def check_export(lines: Iterable[str], policy: Policy, sources: SourceKeys | Non
         digest = entry_hash(index, item, report.withheld)
         if not item.get("withheld"):
             attest.check(index, base64.b64decode(str(item.get("leaf"))))
-            event = item.get("event") or {}
-            if event.get("type") == NOTICE:
-                data = event.get("data") or {}
-                notices[int(data.get("index", -1))] = str(data.get("leaf_hash"))
         hashes.append(digest)
         compact.append(digest)
     report.entries = compact.size
@@ -174,9 +181,5 @@ def check_export(lines: Iterable[str], policy: Policy, sources: SourceKeys | Non
         )
     if compact.root() != checkpoint.root:
         raise VerificationFailedError("root", "the entries do not hash to the signed root")
-    for index in report.withheld:
-        if notices.get(index) != hashes[index].hex():
-            raise VerificationFailedError(
-                "withheld", "withheld with no notice in the export naming its hash", index
-            )
+    attest.check_withheld(hashes)
     return Export(report, dict(verified.cosigned))

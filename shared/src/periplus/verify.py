@@ -17,7 +17,6 @@ import httpx
 
 from periplus import merkle
 from periplus.checks import (
-    NOTICE,
     Attestation,
     Chain,
     Report,
@@ -110,33 +109,6 @@ def _entries(log: _Log, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
                 coming = pool.submit(fetch, index)
 
 
-def _check_notices(log: _Log, withheld: Sequence[int], hashes: Sequence[bytes], size: int) -> None:
-    """Every withheld entry must be named, with its leaf hash, by a later public notice."""
-    if not withheld:
-        return
-    notices: dict[int, str] = {}
-    after = -1
-    while True:
-        found = log.json("/v1/audit/entries", type=NOTICE, after=after, limit=PAGE)
-        page = found.get("entries") or []
-        for item in page:
-            event = item.get("event") or {}
-            data = event.get("data") or {}
-            if isinstance(data.get("index"), int) and item.get("index", -1) < size:
-                notices[data["index"]] = str(data.get("leaf_hash"))
-        if found.get("next_after") is None:
-            break
-        after = found["next_after"]
-    for index in withheld:
-        if notices.get(index) != hashes[index].hex():
-            raise VerificationFailedError(
-                "withheld",
-                "the bytes are withheld with no public notice in the log that names "
-                "this entry and its leaf hash",
-                index,
-            )
-
-
 def _prefix_root(hashes: Sequence[bytes], size: int) -> bytes:
     compact = merkle.CompactRange()
     for h in hashes[:size]:
@@ -201,6 +173,7 @@ def verify_log(
     proofs: int = 32,
     policy: Policy | None = None,
     sources: SourceKeys | None = None,
+    unsigned_before: int = 0,
     client: httpx.Client | None = None,
 ) -> Report:
     """Check the log at ``url``; raise VerificationFailedError naming the first failure.
@@ -209,7 +182,8 @@ def verify_log(
     trusted key and the checkpoint must meet its witness quorum. Else ``key``
     is a verifier key string the auditor trusts; without either, the log's
     published key is used (and reported as such). ``sources`` holds the
-    source keys under which every entry's signature is checked. ``previous``
+    source keys under which every entry's signature is checked; entries from
+    ``unsigned_before`` on must all be signed. ``previous``
     is a signed checkpoint kept from before. ``proofs`` inclusion proofs are
     checked (spread over the log, with the first and the last); -1: all.
     """
@@ -241,7 +215,7 @@ def verify_log(
         history = _history(log, chain, signed.size)
         if kept is not None:
             history.setdefault(kept.size, kept.root)
-        attest = Attestation(sources or SourceKeys(), chain, report)
+        attest = Attestation(sources or SourceKeys(), chain, report, unsigned_before)
         hashes = _check_entries(log, signed, history, attest, report)
         if kept is not None:
             _check_consistency(log, kept, signed)
@@ -320,13 +294,13 @@ def _check_entries(
             )
         report.history_checked += 1
     report.entries = compact.size
-    _check_notices(log, report.withheld, hashes, signed.size)
     if compact.root() != signed.root:
         raise VerificationFailedError(
             "root",
             "the entries do not hash to the signed root; " + LOCATED,
             _first_divergence(log, hashes, signed),
         )
+    attest.check_withheld(hashes)
     if unattested is not None:
         raise unattested
     return hashes
