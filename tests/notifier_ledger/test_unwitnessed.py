@@ -43,6 +43,7 @@ from tests.follower.harness import Clock
 WITNESS = Cosigner("witness.test/periplus", keyfile.from_seed(base64.b64encode(bytes(32)).decode()))
 LOG = Signer("periplus.test/ledger", keyfile.from_seed(SEED))  # ledger.testing's log key
 FIRST = 0.5  # the back-off's first delay, and the pace while the ledger has nothing yet
+JITTER = 0.2  # the share by which each delay may vary
 
 
 @dataclass
@@ -88,7 +89,7 @@ def setup(database_url: str, tmp_path: Path) -> Iterator[Setup]:
         keys = {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}
         trust = trust_config.load(policy_file, keys, ledger.settings.own_source)
         clock = Clock()
-        backoff = Backoff("ledger", first=FIRST, most=5.0, clock=clock)
+        backoff = Backoff("ledger", first=FIRST, most=5.0, jitter=JITTER, clock=clock)
         http = outer.enter_context(httpx.Client(timeout=5))  # outlives the ledger
         reader = LedgerReader(ledger.url, http)
         ingestor = Ingestor(engine, reader, trust, backoff=backoff)
@@ -107,11 +108,11 @@ def test_a_ledger_awaiting_its_witnesses_is_asked_again_soon_and_is_no_outage(
     setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    for _ in range(6):  # however long it lasts, the pace stays the first delay
+    for _ in range(6):  # however long it lasts, the pace stays the first delay (jittered)
         assert setup.ingestor.catch_up() == 0
-        assert 0 < setup.retry_in() <= FIRST
+        assert 0 < setup.retry_in() <= FIRST * (1 + JITTER)
         assert setup.ingestor.waiting()  # the follower's schedule polls meanwhile
-        setup.clock.advance(FIRST)
+        setup.clock.advance(FIRST * (1 + JITTER))
     assert failures(caplog) == []
     said = [r for r in caplog.records if r.name == "periplus.follower"]
     assert len(said) == 1  # once, as news

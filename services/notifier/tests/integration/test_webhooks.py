@@ -113,8 +113,12 @@ def test_a_receiver_that_recovers_gets_every_delivery_once_per_webhook_id(
         failed_ids = {r.headers["webhook-id"] for r in receiver.all()}
         receiver.mode = "ok"
         eventually(lambda: len({r.headers["webhook-id"] for r in receiver.accepted()}) == expected)
-        log = httpx.get(f"{server.url}/v1/subscriptions/{created['id']}/deliveries", headers=auth)
-        assert {d["status"] for d in log.json()["deliveries"]} == {"delivered"}
+
+        def statuses() -> set[str]:  # recorded once the receiver's answer is read
+            url = f"{server.url}/v1/subscriptions/{created['id']}/deliveries"
+            return {d["status"] for d in httpx.get(url, headers=auth).json()["deliveries"]}
+
+        eventually(lambda: statuses() == {"delivered"})
 
     accepted = receiver.accepted()
     per_id = Counter(r.headers["webhook-id"] for r in accepted)
