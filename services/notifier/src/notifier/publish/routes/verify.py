@@ -1,11 +1,15 @@
 """Same-origin windows onto the ledger, so a browser can check what the ledger signed.
 
-Bodies and content types pass through untouched: the page's script verifies
-the ledger's own bytes, and this service could not forge a proof or a
-checkpoint without the ledger's key. No key is relayed: the page checks with
-the keys the deployment pins, never with one the checked server hands out.
+Bodies pass through untouched: the page's script verifies the ledger's own
+bytes, and this service could not forge a proof or a checkpoint without the
+ledger's key. Content types do not: each route names its own (signed notes as
+plain text, proofs and entries as JSON) and relays only a body that reads as
+such, so a hostile ledger cannot serve a page or a script on this site's origin,
+which the site's policy would run. No key is relayed: the page checks with the
+keys the deployment pins, never with one the checked server hands out.
 """
 
+import json
 from typing import Annotated
 
 import httpx
@@ -18,10 +22,26 @@ from periplus.errors import BadRequestError, ProblemError
 router = APIRouter(prefix="/v1/verify", tags=["verify"])
 
 Index = Annotated[int, Query(ge=0, le=2**53)]
-PASSED_HEADERS = ("content-type", "cache-control", "content-disposition", "retry-after")
+PASSED_HEADERS = ("cache-control", "content-disposition", "retry-after")
+TEXT, JSON, PROBLEM = "text/plain; charset=utf-8", "application/json", "application/problem+json"
 
 
-async def _relay(request: Request, path: str, params: dict[str, int] | None = None) -> Response:
+def _reads_as(media_type: str, body: bytes) -> bool:
+    if media_type == TEXT:
+        try:
+            body.decode()
+        except UnicodeDecodeError:
+            return False
+        return True
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+
+
+async def _relay(
+    request: Request, path: str, media_type: str, params: dict[str, int] | None = None
+) -> Response:
     settings = state.of(request.app).settings
     base = settings.ledger_url.rstrip("/")
     try:
@@ -30,25 +50,32 @@ async def _relay(request: Request, path: str, params: dict[str, int] | None = No
             answer = await client.get(f"{base}/v1/log/{path}", params=params)
     except httpx.HTTPError as exc:
         raise ProblemError(502, "Bad gateway", "The ledger cannot be reached just now.") from exc
+    if answer.status_code != 200:
+        media_type = PROBLEM  # the ledger's errors are RFC 9457 problems
+    if not _reads_as(media_type, answer.content):
+        raise ProblemError(502, "Bad gateway", "The ledger answered something it never serves.")
     headers = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_HEADERS}
-    return Response(answer.content, status_code=answer.status_code, headers=headers)
+    return Response(
+        answer.content, status_code=answer.status_code, headers=headers, media_type=media_type
+    )
 
 
 @router.get("/checkpoint", summary="The ledger's latest signed checkpoint, untouched")
 async def checkpoint(request: Request) -> Response:
-    return await _relay(request, "checkpoint")
+    return await _relay(request, "checkpoint", TEXT)
 
 
 @router.get("/entries", summary="Ledger entries [start, end), untouched")
 async def entries(request: Request, start: Index, end: Index) -> Response:
     if end < start or end - start > 100:
         raise BadRequestError("end is at least start and at most start + 100.")
-    return await _relay(request, "entries", {"start": start, "end": end})
+    return await _relay(request, "entries", JSON, {"start": start, "end": end})
 
 
 @router.get("/proof/inclusion", summary="An inclusion proof from the ledger, untouched")
 async def inclusion(request: Request, index: Index, tree_size: Index) -> Response:
-    return await _relay(request, "proof/inclusion", {"index": index, "tree_size": tree_size})
+    params = {"index": index, "tree_size": tree_size}
+    return await _relay(request, "proof/inclusion", JSON, params)
 
 
 @router.get(
@@ -57,4 +84,4 @@ async def inclusion(request: Request, index: Index, tree_size: Index) -> Respons
     description="Checks offline with `ledger verify --receipt FILE --policy FILE`.",
 )
 async def receipt(request: Request, index: Index) -> Response:
-    return await _relay(request, "receipt", {"index": index})
+    return await _relay(request, "receipt", TEXT, {"index": index})
