@@ -65,6 +65,8 @@ def test_a_note_signed_by_another_key_is_refused() -> None:
         "PeterNeumann+c74f20a3+ApPc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
         "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
         "PeterNeumann+c74f20a3",
+        "PeterNeumann+c7 4f 20 a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW==",
     ],
 )
 def test_malformed_verifier_keys_are_refused(bad: str) -> None:
@@ -93,3 +95,37 @@ def test_checkpoints_round_trip_and_are_bound_to_their_origin() -> None:
         open_checkpoint(note, signer.verifier, "elsewhere")
     with pytest.raises(NoteError):
         Checkpoint.parse_body("periplus.test/log\n08\nAA==\n")
+
+
+@pytest.mark.parametrize(
+    ("note", "reason"),
+    [
+        (GO_NOTE.replace("is the", "is\rthe"), "control character"),
+        (GO_NOTE.replace("is the", "is\tthe"), "control character"),
+        (GO_NOTE.replace("— PeterNeumann", "— Peter Neumann"), "key name"),
+        (GO_NOTE.replace("— PeterNeumann", "— "), "key name"),
+        ("\n\n— PeterNeumann AAAAAAA=\n", "its text, a blank line"),
+        (GO_TEXT + "\n" + "— PeterNeumann AAAAAAA=\n" * 101, "at most 100"),
+    ],
+)
+def test_notes_off_the_signed_note_grammar_are_refused(note: str, reason: str) -> None:
+    with pytest.raises(NoteError, match=reason):
+        split_note(note)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "periplus.test/log\n\u0661\u0662\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "periplus.test/log\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\nextension\n",
+        "\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+    ],
+)
+def test_checkpoint_bodies_off_the_tlog_checkpoint_grammar_are_refused(body: str) -> None:
+    with pytest.raises(NoteError):
+        Checkpoint.parse_body(body)
+
+
+def test_a_checkpoint_may_carry_extension_lines() -> None:
+    body = "periplus.test/log\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nextension\n"
+    assert Checkpoint.parse_body(body).size == 12

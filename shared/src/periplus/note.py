@@ -8,6 +8,7 @@ an auditor need not trust our code to check our signatures.
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -16,6 +17,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 ALG_ED25519 = b"\x01"
 SIGNATURE_PREFIX = "\u2014 "
+MAX_SIGNATURES = 100  # signed-note: a limit, of at least 16
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")  # below U+0020, newline aside
+_KEY_ID = re.compile("[0-9a-fA-F]{8}")
 
 
 class NoteError(ValueError):
@@ -52,9 +56,11 @@ class Verifier:
         name, hex_id, blob = parts
         try:
             raw = base64.b64decode(blob, validate=True)
-            wanted = bytes.fromhex(hex_id)
-        except (binascii.Error, ValueError) as exc:
+        except binascii.Error as exc:
             raise NoteError("the verifier key is not valid hex and base64") from exc
+        if not _KEY_ID.fullmatch(hex_id) or base64.b64encode(raw).decode() != blob:
+            raise NoteError("the verifier key is not valid hex and base64")
+        wanted = bytes.fromhex(hex_id)
         if len(raw) != 33 or raw[:1] != ALG_ED25519:
             raise NoteError("only Ed25519 verifier keys are supported")
         verifier = cls(name, raw[1:])
@@ -104,14 +110,26 @@ def cosign(text: str, signers: "list[Signer]") -> str:
 
 def split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
     """Split a signed note into its text and its (key name, key id || signature) lines."""
+    if _CONTROL.search(note):
+        raise NoteError("a signed note holds no control character but the newline")
+    if not note.isascii():
+        try:
+            note.encode()
+        except UnicodeEncodeError as exc:
+            raise NoteError("a signed note is UTF-8 text") from exc
     text, sep, sigblock = note.rpartition("\n\n")
-    if not sep or not sigblock.endswith("\n"):
+    if not sep or not text or not sigblock.endswith("\n"):
         raise NoteError("a signed note is its text, a blank line, then signature lines")
+    lines = sigblock[:-1].split("\n")
+    if len(lines) > MAX_SIGNATURES:
+        raise NoteError(f"a signed note carries at most {MAX_SIGNATURES} signatures")
     signatures: list[tuple[str, bytes]] = []
-    for line in sigblock[:-1].split("\n"):
+    for line in lines:
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError(f"not a signature line: {line!r}")
         name, _, blob = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
+        if not _valid_name(name):
+            raise NoteError(f"not a key name: {name!r}")
         try:
             sig = base64.b64decode(blob, validate=True)
         except binascii.Error as exc:
@@ -137,8 +155,11 @@ class Checkpoint:
         if len(lines) < 4 or lines[-1] != "":
             raise NoteError("a checkpoint body is origin, size and root, one a line")
         origin, size, root = lines[0], lines[1], lines[2]
-        if not origin or not size.isdigit() or (size != "0" and size.startswith("0")):
+        digits = size.isascii() and size.isdigit()
+        if not origin or not digits or (size.startswith("0") and size != "0"):
             raise NoteError("the checkpoint's origin or size is malformed")
+        if "" in lines[3:-1]:
+            raise NoteError("a checkpoint's extension lines are not empty")
         try:
             raw = base64.b64decode(root, validate=True)
         except binascii.Error as exc:

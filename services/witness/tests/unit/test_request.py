@@ -127,7 +127,7 @@ def test_a_size_with_a_leading_zero_is_refused(log: Log) -> None:
 
 def test_a_size_in_other_digits_is_refused(log: Log) -> None:
     note = log.signer.sign(log.grow(1).body().replace("\n1\n", "\n\u0661\n"))
-    with pytest.raises(RequestError, match="canonical form"):
+    with pytest.raises(RequestError, match="size is malformed"):
         _parse(f"old 0\n\n{note}")
 
 
