@@ -81,6 +81,19 @@ def test_whoever_changed_a_submitted_trip_cannot_approve_it(api: Api) -> None:
     assert _approve(api, "approver", trip) == 200
 
 
+def test_whoever_wrote_the_draft_cannot_approve_it_though_another_submitted_it(api: Api) -> None:
+    _key(api, "Editor", "trips:write", "trips:approve")
+    trip = api.post_ok("writer", "/v1/trips", json=examples.trip())
+    edited = api.as_("Editor").patch(
+        f"/v1/trips/{trip['id']}", json={"purpose": "What the Editor wants approved, in full."}
+    )
+    assert edited.status_code == 200
+    api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")
+    assert _approve(api, "Editor", trip) == 403
+    assert api.events() == []
+    assert _approve(api, "approver", trip) == 200
+
+
 # ---- changes after approval wait for another holder ---------------------------------------
 
 

@@ -83,13 +83,11 @@ def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[T
     return session.exec(query.order_by(col(TripVersion.version))).all()
 
 
-# The keys that wrote a trip (created it, submitted it, or changed it since it was
-# submitted), with the keys that minted them, up every chain: one round trip for four eyes.
+# The keys that wrote a trip not yet approved (created it, changed it at any time, or
+# submitted it: every version so far), with the keys that minted them, up every chain:
+# one round trip for four eyes.
 _WRITERS = """
-    (SELECT key_id FROM trip_version
-    WHERE trip_id = :trip_id AND (kind = 'created' OR version >= (
-        SELECT COALESCE(MAX(version), 0) FROM trip_version
-        WHERE trip_id = :trip_id AND kind = 'submitted'))
+    (SELECT key_id FROM trip_version WHERE trip_id = :trip_id
     UNION SELECT id FROM api_key WHERE id IN :also)
 """
 _LINEAGES = """

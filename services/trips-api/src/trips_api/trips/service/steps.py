@@ -115,8 +115,9 @@ def require_other_holder(
 ) -> None:
     """Four eyes, by holder: no one approves what they wrote, with any key of theirs.
 
-    The authors are the keys that created the trip, submitted it, or changed it since it
-    was submitted (or, given, the keys in ``authors``). A key counts for its holder and for
+    The authors are the keys that created the trip, changed it (a draft too: whoever
+    wrote what is approved wrote it, whoever submitted it) or submitted it, or, given,
+    the keys in ``authors``. A key counts for its holder and for
     the holders of the keys that minted it, so an admin cannot approve through a key it
     made for itself under another name, nor approve what a key it made wrote.
     """
