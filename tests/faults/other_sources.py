@@ -11,10 +11,9 @@ from fastapi import FastAPI, Query
 from notifier.channels.testing import snapshot
 from periplus.canonical import canonical_bytes
 from periplus.events import TRIPS_TOPIC
-from periplus.kafka import make_producer
 from periplus.keyfile import from_seed
 from periplus.note import Signer
-from periplus.testing import Broker, Server
+from periplus.testing import Broker, Server, produce
 
 OTHER = Signer("other-city/trips-api", from_seed(base64.b64encode(bytes([7]) * 32).decode()))
 SILENT = Signer("silent-city/trips-api", from_seed(base64.b64encode(bytes([9]) * 32).decode()))
@@ -61,8 +60,4 @@ def trip(reference: str) -> dict[str, Any]:
 
 def publish(broker: Broker, events: list[dict[str, Any]]) -> None:
     """Straight onto the events topic, as a source's relay would."""
-    producer = make_producer(broker.connection)
-    for event in events:
-        producer.send(TRIPS_TOPIC, json.dumps(event).encode())
-    producer.flush(timeout=10)
-    producer.close(timeout=2)
+    produce(broker.connection, TRIPS_TOPIC, (json.dumps(event).encode() for event in events))

@@ -7,11 +7,12 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from periplus import web
-from periplus.kafka import Connection
+from periplus.kafka import Connection, make_producer
 from periplus.local import broker_command, wait_for_port
 
 
@@ -69,6 +70,19 @@ class Broker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+def produce(
+    connection: Connection, topic: str, values: Iterable[bytes], key: bytes | None = None
+) -> None:
+    """Send raw values to a topic, in order and flushed, as anyone who can produce to it can."""
+    producer = make_producer(connection)
+    try:
+        for value in values:
+            producer.send(topic, value, key)
+        producer.flush(timeout=10)
+    finally:
+        producer.close()
 
 
 class Server:

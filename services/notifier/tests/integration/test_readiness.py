@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from notifier.channels.testing import settings
 from notifier.main import build
 from notifier.testing import state_of
-from periplus.kafka import ensure_topic, make_producer
-from periplus.testing import Broker, Server, eventually
+from periplus.kafka import ensure_topic
+from periplus.testing import Broker, Server, eventually, produce
 
 QUIET = {"webhooks_enabled": False}
 
@@ -77,13 +77,9 @@ def test_consumer_verified_tree_and_quarantine_are_reported(
     so two wait for a checkpoint, and the unreadable one is quarantined."""
     topic = f"entries.{uuid.uuid4().hex[:8]}"
     ensure_topic(broker.connection, topic)
-    producer = make_producer(broker.connection)
     event: dict[str, Any] = {"type": "trip.approved", "data": {}}
     announcements = [json.dumps({"index": i, "event": event}).encode() for i in (0, 1)]
-    for message in [b"not json", *announcements]:
-        producer.send(topic, message)
-        producer.flush()
-    producer.close()
+    produce(broker.connection, topic, [b"not json", *announcements])
     options = {"ingest_enabled": True, "kafka_bootstrap": broker.bootstrap, "entries_topic": topic}
     with Server(build(settings(database_url, **QUIET, **options))) as server:
 
