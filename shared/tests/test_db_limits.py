@@ -2,7 +2,6 @@
 are bounded, on the real databases."""
 
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -79,12 +78,11 @@ def test_what_the_url_sets_wins(database_url: str, backend: str) -> None:
 def test_a_write_behind_a_held_lock_fails_fast_and_says_why(engine: Engine) -> None:
     with engine.connect() as holder:
         advance(holder)  # holds the row (SQLite: the database) until it ends
-        started = time.monotonic()
+        # Without the limit this would wait as long as the holder: it gives up, as a lock
+        # wait (PostgreSQL's lock_timeout, SQLite's busy timeout), and says so.
         with pytest.raises(DBAPIError) as caught, engine.begin() as writer:
             advance(writer)
-        waited = time.monotonic() - started
         holder.rollback()
-    assert 0.4 < waited < 3
     assert db.unavailable(caught.value) == (
         "Another transaction holds a lock this request needs; retry shortly."
     )
@@ -95,10 +93,8 @@ def test_a_write_behind_a_held_lock_fails_fast_and_says_why(engine: Engine) -> N
 def test_a_long_statement_is_cancelled(engine: Engine, backend: str) -> None:
     if backend == "sqlite":
         pytest.skip("SQLite has no statement timeout; its statements are local")
-    started = time.monotonic()
     with pytest.raises(DBAPIError) as caught, engine.connect() as connection:
-        connection.execute(text("SELECT pg_sleep(10)"))
-    assert 1.4 < time.monotonic() - started < 4
+        connection.execute(text("SELECT pg_sleep(600)"))  # cancelled by statement_timeout
     assert db.unavailable(caught.value) == "The database did not answer in time; retry shortly."
 
 
@@ -116,19 +112,17 @@ def test_a_holder_gone_silent_in_its_transaction_frees_the_row(
         connection.execute(text("INSERT INTO counter VALUES ('event_seq', 0)"))
     holder = lost.connect()
     advance(holder)  # then nothing more: the host is gone
-    done: list[float] = []
-    started = time.monotonic()
+    done = threading.Event()
 
-    def write() -> None:
+    def write() -> None:  # waits up to its own 10 s lock limit; the holder goes after 1 s
         with waiting.begin() as writer:
             advance(writer)
-        done.append(time.monotonic() - started)
+        done.set()
 
     thread = threading.Thread(target=write)
     thread.start()
-    thread.join(timeout=10)
-    assert done
-    assert 0.8 < done[0] < 5  # about the idle-in-transaction timeout, 1 s
+    thread.join(timeout=30)
+    assert done.is_set()  # the server ended the silent holder's session, not the lock limit
     with pytest.raises(DBAPIError) as caught:
         advance(holder)
     assert db.unavailable(caught.value) == "The database cannot be reached just now; retry shortly."
