@@ -15,7 +15,7 @@ from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.models import ConsumerOffset
 from notifier.ingest.reader import LedgerReader
 from notifier.opendata import routes as opendata_routes
-from notifier.publish import cache, docs, headers
+from notifier.publish import cache, docs, headers, worldmap
 from notifier.publish import routes as publish_routes
 from notifier.settings import Settings, get_settings
 from notifier.state import State
@@ -59,9 +59,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     channels = Channels(engine, settings)
 
     # Stopped in reverse: the consumer, which wakes the follower, stops first.
-    workers: list[Worker] = (
-        [channels, follower, consumer] if settings.ingest_enabled else [channels]
-    )
+    workers: list[Worker] = [worldmap.Warming(), channels]
+    if settings.ingest_enabled:
+        workers += [follower, consumer]
 
     app = create_app(
         service="notifier",

@@ -1,9 +1,13 @@
 """The map of destinations: the projection, the outlines from the package, and one drawn map."""
 
+import io
 import re
 import xml.etree.ElementTree as ET
+import zipfile
+from itertools import pairwise
 
 import pytest
+import shapefile
 
 from notifier.emissions.distance import Point
 from notifier.emissions.gazetteer import home
@@ -118,3 +122,36 @@ def test_a_region_shows_part_of_the_world() -> None:
     assert europe[1] < brussels[1] < europe[1] + europe[3]
     svg = worldmap.draw(_stops(), None, title="t", description="d", base="/w", region="europe")
     assert f'viewBox="{europe[0]:g} {europe[1]:g} {europe[2]:g} {europe[3]:g}"' in svg
+
+
+def test_the_shapefile_reads_as_pyshp_reads_it() -> None:
+    """The outlines are read straight from the zip's bytes; ``pyshp``, a full reader of the
+    format, finds the same codes and the same points in the same records."""
+    with zipfile.ZipFile(worldmap._archive()) as archive:
+        stem = worldmap.NATURAL_EARTH[1].removesuffix(".zip")
+        shp, dbf = archive.read(f"{stem}.shp"), archive.read(f"{stem}.dbf")
+    reference = shapefile.Reader(shp=io.BytesIO(shp), dbf=io.BytesIO(dbf), encoding="utf-8")
+    records = list(reference.iterShapeRecords())
+    codes, rings = worldmap._codes(dbf), list(worldmap._rings(shp))
+    assert len(codes) == len(rings) == len(records) > 200
+    for code, parts, record in zip(codes, rings, records, strict=True):
+        fields, shape = record.record, record.shape
+        assert fields is not None
+        assert shape is not None
+        named = [str(fields[name]) for name in ("ISO_A2_EH", "ISO_A2")]
+        expected = next((c.upper() for c in named if len(c) == 2 and c.isalpha()), None)
+        assert code == expected
+        starts = [*shape.parts, len(shape.points)]
+        assert [list(ring) for ring in parts] == [
+            [c for point in shape.points[a:b] for c in point[:2]] for a, b in pairwise(starts)
+        ]
+
+
+def test_a_ring_is_drawn_with_the_projection_itself() -> None:
+    """Every point kept is projected as ``project`` does, written out for speed."""
+    points = [(-56.19, -34.9), (4.35, 50.85), (139.7, 35.7), (179.9, -89.9), (-180.0, 84.0)]
+    ring = [c for point in points for c in point]
+    projected = (worldmap.project(Point(lat, lon)) for lon, lat in points)
+    assert (
+        worldmap._ring(ring, 0, 0) == "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in projected) + "Z"
+    )

