@@ -2,7 +2,8 @@
 // reader's own), never with a key fetched from the server being checked:
 //   1. the checkpoint is signed by a log of the trust policy (C2SP tlog-policy, Ed25519);
 //   2. the witnesses' cosignatures (C2SP cosignature/v1) meet the policy's quorum;
-//   3. the RFC 9162 inclusion proof leads from the entry's leaf to the signed root;
+//   3. the RFC 9162 inclusion proof leads from the entry's leaf to the signed root; an
+//      entry withheld under law needs the ledger's public notice, proven the same way;
 //   4. the leaf carries its source's Ed25519 signature under a pinned source key;
 //   5. what the page shows for the entry equals the signed record, fact by fact.
 "use strict";
@@ -17,18 +18,71 @@
   const NOTICE = "entry.withheld";
   const LOG_KEY = 0x01;
   const COSIGNER_KEY = 0x04;
+  const MAX_SIGNATURES = 100;  // C2SP signed-note: a verifier's limit, of at least 16
+
+  // Reasons the page's catalogue does not carry yet come with the script, in the page's
+  // languages; the catalogue's own words, once it has them, are preferred.
+  const SCRIPT_REASONS = {
+    en: {
+      withheld_unannounced: "the ledger withholds this entry's content with no public notice "
+        + "in the ledger that names this entry and its hash",
+      notice_pending: "the ledger's notice of this withholding (entry {notice}) is not yet in "
+        + "a signed checkpoint",
+      notice_unsigned: "the ledger's notice of this withholding (entry {notice}) carries no "
+        + "signature of the ledger",
+      notice_refused: "the ledger's notice of this withholding (entry {notice}) is refused: "
+        + "{reason}",
+    },
+    es: {
+      withheld_unannounced: "el registro retiene el contenido de esta entrada sin ningún aviso "
+        + "público en el registro que nombre esta entrada y su hash",
+      notice_pending: "el aviso de retención del registro (entrada {notice}) aún no está en un "
+        + "punto de control firmado",
+      notice_unsigned: "el aviso de retención del registro (entrada {notice}) no lleva ninguna "
+        + "firma del registro",
+      notice_refused: "el aviso de retención del registro (entrada {notice}) se rechaza: {reason}",
+    },
+    fr: {
+      withheld_unannounced: "le registre retient le contenu de cette entrée sans aucun avis "
+        + "public dans le registre qui nomme cette entrée et son empreinte",
+      notice_pending: "l'avis de retenue du registre (entrée {notice}) n'est pas encore dans "
+        + "un point de contrôle signé",
+      notice_unsigned: "l'avis de retenue du registre (entrée {notice}) ne porte aucune "
+        + "signature du registre",
+      notice_refused: "l'avis de retenue du registre (entrée {notice}) est refusé\u00a0: {reason}",
+    },
+    pt: {
+      withheld_unannounced: "o registro retém o conteúdo desta entrada sem nenhum aviso público "
+        + "no registro que nomeie esta entrada e o seu hash",
+      notice_pending: "o aviso de retenção do registro (entrada {notice}) ainda não está num "
+        + "ponto de controle assinado",
+      notice_unsigned: "o aviso de retenção do registro (entrada {notice}) não traz nenhuma "
+        + "assinatura do registro",
+      notice_refused: "o aviso de retenção do registro (entrada {notice}) é recusado: {reason}",
+    },
+  };
 
   class Failure extends Error {
     constructor(reason, values) { super(reason); this.values = values || {}; }
   }
   const fail = (reason, values) => { throw new Failure(reason, values); };
+  const reasonWords = (key) =>
+    words.reasons[key] || (SCRIPT_REASONS[lang.slice(0, 2)] || SCRIPT_REASONS.en)[key];
   const fill = (template, values) =>
     template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   const quote = (text) => words.quotes[0] + text + words.quotes[1];
   const list = (items) => new Intl.ListFormat(lang, { type: "conjunction" }).format(items);
 
   const enc = new TextEncoder();
-  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  // Standard base64 with its padding, as Go's and Python's strict decoders read it; atob
+  // alone would also take missing padding and skip whitespace.
+  const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  const b64 = (s) => {
+    if (typeof s !== "string" || !B64.test(s)) throw new TypeError("not base64");
+    return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  };
+  // UTF-8 exactly: no bytes replaced, and a byte-order mark kept to be refused.
+  const utf8 = (bytes) => new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   const cat = (...parts) => {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -54,10 +108,15 @@
     let response;
     try { response = await fetch(path, { cache: "no-store" }); } catch (e) { fail("network"); }
     if (!response.ok) fail(response.status === 400 ? "pending" : "network");
-    try { return await (kind === "json" ? response.json() : response.text()); } catch (e) { fail("network"); }
+    try {
+      return kind === "json" ? await response.json() : new Uint8Array(await response.arrayBuffer());
+    } catch (e) { fail("network"); }
   }
 
   // --- Keys: C2SP vkeys, tlog-policy, and the set in use ---------------------------------
+
+  // A key name of C2SP signed-note: not empty, with no space and no "+".
+  const keyName = (name) => name !== "" && !/[\s+]/.test(name);
 
   // `<name>+<8 hex key id>+<base64(type || key)>`; null unless well formed with its true id.
   // Base64 may hold "+", so only the first two split.
@@ -67,7 +126,7 @@
     const second = line.indexOf("+", first + 1);
     if (first < 1 || second < 0) return null;
     const name = line.slice(0, first);
-    if (/\s/.test(name) || !/^[0-9a-f]{8}$/.test(line.slice(first + 1, second))) return null;
+    if (!keyName(name) || !/^[0-9a-f]{8}$/.test(line.slice(first + 1, second))) return null;
     let raw;
     try { raw = b64(line.slice(second + 1)); } catch (e) { return null; }
     if (raw.length !== 33 || raw[0] !== type) return null;
@@ -173,34 +232,49 @@
       if (!key) fail("source_line", { key: typeof line === "string" ? line.trim() : String(line.key) });
       add(key);
     }
-    // The ledger's own notices (withholdings) are signed by the log key under its source's name.
+    // The ledger's own notices (withholdings) are signed by a log key of the policy under
+    // its source's name, and by no other key under that name.
     const name = pinned.ledger_source;
+    const ledger = [];
     for (const log of policy.logs) {
-      add({ name, id: await keyId(name, LOG_KEY, log.key), key: log.key, first: 1, last: null });
+      const id = await keyId(name, LOG_KEY, log.key);
+      ledger.push({ name, id, key: log.key, first: 1, last: null });
     }
-    return { own: Boolean(own), policy, sources };
+    return { own: Boolean(own), policy, sources, ledger };
   }
 
   // --- The checkpoint: log signature, then witnesses ------------------------------------
 
-  function splitNote(note) {
+  // C2SP signed-note: UTF-8 text with no control character but the newline, a blank line,
+  // then at most MAX_SIGNATURES lines `— <key name> <base64(key id || signature)>`.
+  function splitNote(bytes) {
+    let note;
+    try { note = utf8(bytes); } catch (e) { fail("note"); }
     const cut = note.lastIndexOf("\n\n");
-    if (cut < 0 || !note.endsWith("\n")) fail("note");
+    if (/[\x00-\x09\x0b-\x1f]/.test(note) || cut < 1 || !note.endsWith("\n")) fail("note");
+    const lines = note.slice(cut + 2, -1).split("\n");
+    if (lines.length > MAX_SIGNATURES) fail("note");
     const signatures = [];
-    for (const line of note.slice(cut + 2, -1).split("\n")) {
-      if (!line.startsWith("\u2014 ")) fail("note");
+    for (const line of lines) {
       const space = line.lastIndexOf(" ");
-      try {
-        signatures.push({ name: line.slice(2, space), sig: b64(line.slice(space + 1)) });
-      } catch (e) { fail("note"); }
+      const name = line.slice(2, space);
+      if (!line.startsWith("\u2014 ") || space < 2 || !keyName(name)) fail("note");
+      let sig;
+      try { sig = b64(line.slice(space + 1)); } catch (e) { fail("note"); }
+      if (sig.length < 5) fail("note");
+      signatures.push({ name, sig });
     }
     return { body: note.slice(0, cut + 1), signatures };
   }
 
+  // C2SP tlog-checkpoint: origin, size (ASCII decimal, no leading zero), root, then
+  // extension lines, none of them empty.
   async function openCheckpoint(keys, note) {
     const { body, signatures } = splitNote(note);
-    const [origin, size, root] = body.split("\n");
-    if (!origin || !/^(0|[1-9][0-9]*)$/.test(size || "")) fail("note");
+    const lines = body.split("\n");
+    const [origin, size, root] = lines;
+    if (lines.length < 4 || !origin || !/^(0|[1-9][0-9]*)$/.test(size)) fail("note");
+    if (!Number.isSafeInteger(Number(size)) || lines.slice(3, -1).includes("")) fail("note");
     let rootHash;
     try { rootHash = b64(root); } catch (e) { fail("note"); }
     if (rootHash.length !== 32) fail("note");
@@ -276,7 +350,7 @@
     const ledger = pinned.ledger_source;
     if (event.type === NOTICE && source !== ledger) fail("notice_source", { ledger, source });
     if (event.type !== NOTICE && source === ledger) fail("ledger_speaks", { ledger });
-    const candidates = keys.sources.get(source) || [];
+    const candidates = source === ledger ? keys.ledger : keys.sources.get(source) || [];
     if (!candidates.length) fail("source_none", { source });
     const key = candidates.find((k) => same(k.id, sig.slice(0, 4)));
     if (!key) fail("source_key", { key: hex(sig.slice(0, 4)), source });
@@ -368,23 +442,18 @@
     return found;
   }
 
-  async function verify(button) {
-    if (!window.crypto || !crypto.subtle) fail("crypto");
-    const keys = await keysInUse();
-    const index = Number(button.dataset.index);
-    const checkpoint = await openCheckpoint(keys, await get("/v1/verify/checkpoint"));
-    if (index >= checkpoint.size) fail("pending");
+  // An entry of the signed checkpoint, proven by its inclusion proof: its leaf bytes (null
+  // when withheld under law: the bytes are gone, the tree still proves the entry's hash).
+  async function proven(checkpoint, index) {
     const [entries, proof] = await Promise.all([
       get(`/v1/verify/entries?start=${index}&end=${index + 1}`, "json"),
       get(`/v1/verify/proof/inclusion?index=${index}&tree_size=${checkpoint.size}`, "json"),
     ]);
     const entry = (entries.entries || [])[0];
     if (!entry || entry.index !== index) fail("leaf");
-    const withheld = Boolean(entry.withheld);
-    if (withheld !== (button.dataset.type === "withheld")) fail(withheld ? "withheld_now" : "not_withheld");
+    const withheld = entry.withheld || null;
     let leaf = null, leafHash;
     try {
-      // Withheld under law: the bytes are gone, the tree still proves the entry's hash.
       leaf = withheld ? null : b64(entry.leaf);
       leafHash = withheld ? b64(entry.leaf_hash) : await sha256(cat(Uint8Array.of(0), leaf));
     } catch (e) { fail("leaf"); }
@@ -395,14 +464,57 @@
     } catch (e) { fail(e instanceof Failure ? e.message : "proof"); }
     const root = await rootFromProof(index, checkpoint.size, leafHash, path);
     if (!same(root, checkpoint.root)) fail("proof");
-    const result = { checkpoint, withheld, signer: null, unsigned: false };
-    if (withheld) return result;
+    return { withheld, leaf, leafHash };
+  }
+
+  function readEvent(leaf) {
     let text, event;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(leaf);
+      text = utf8(leaf);
       event = JSON.parse(text);
     } catch (e) { fail("leaf"); }
     if (!event || typeof event !== "object") fail("leaf");
+    return { text, event };
+  }
+
+  // Bytes are withheld under law only in public: the ledger appends a notice, at a later
+  // index, signed by a log key under its own source's name, naming the entry and its leaf
+  // hash. Without one, an empty leaf with its true hash would pass for any entry the ledger
+  // (or anyone between it and this page) chose to hide.
+  async function checkNotice(keys, checkpoint, index, leafHash, withheld) {
+    const at = withheld.notice_index;
+    if (!Number.isSafeInteger(at) || at <= index) fail("withheld_unannounced");
+    if (at >= checkpoint.size) fail("notice_pending", { notice: at });
+    const refused = (e) => fail("notice_refused", { notice: at, reason: explain(e) });
+    let notice;
+    try { notice = await proven(checkpoint, at); } catch (e) { refused(e); }
+    if (notice.leaf === null) fail("withheld_unannounced");
+    let text, event;
+    try { ({ text, event } = readEvent(notice.leaf)); } catch (e) { fail("withheld_unannounced"); }
+    const data = event.data;
+    if (event.type !== NOTICE || !data || typeof data !== "object" || data.index !== index
+        || data.leaf_hash !== hex(leafHash)) fail("withheld_unannounced");
+    let signer;
+    try { signer = await checkSource(keys, text, event); } catch (e) { refused(e); }
+    if (signer === null) fail("notice_unsigned", { notice: at });
+  }
+
+  async function verify(button) {
+    if (!window.crypto || !crypto.subtle) fail("crypto");
+    const keys = await keysInUse();
+    const index = Number(button.dataset.index);
+    const checkpoint = await openCheckpoint(keys, await get("/v1/verify/checkpoint"));
+    if (index >= checkpoint.size) fail("pending");
+    const { withheld, leaf, leafHash } = await proven(checkpoint, index);
+    if (Boolean(withheld) !== (button.dataset.type === "withheld")) {
+      fail(withheld ? "withheld_now" : "not_withheld");
+    }
+    const result = { checkpoint, withheld: Boolean(withheld), signer: null, unsigned: false };
+    if (withheld) {
+      await checkNotice(keys, checkpoint, index, leafHash, withheld);
+      return result;
+    }
+    const { text, event } = readEvent(leaf);
     result.signer = await checkSource(keys, text, event);
     result.unsigned = result.signer === null;
     const found = differences(button, index, event);
@@ -411,6 +523,9 @@
   }
 
   // --- Showing the verdict --------------------------------------------------------------
+
+  const explain = (e) => !(e instanceof Failure) ? String(e)
+    : e.message === "differs" ? e.values.list : fill(reasonWords(e.message), e.values);
 
   function show(out, state, head, lines) {
     const title = document.createElement("p");
@@ -454,9 +569,7 @@
         const head = fill(r.unsigned ? words.warn : words.ok, { index: button.dataset.index, size, origin });
         show(out, r.unsigned ? "warn" : "ok", (r.unsigned ? "⚠ " : "✓ ") + head, lines);
       } catch (e) {
-        const reason = !(e instanceof Failure) ? String(e)
-          : e.message === "differs" ? e.values.list : fill(words.reasons[e.message], e.values);
-        show(out, "bad", "✗ " + fill(words.fail, { reason }), [set]);
+        show(out, "bad", "✗ " + fill(words.fail, { reason: explain(e) }), [set]);
       } finally {
         button.disabled = false;
       }
@@ -487,7 +600,7 @@
         localStorage.setItem(OWN, JSON.stringify(own));
         status.textContent = words.own_saved;
       } catch (e) {
-        status.textContent = e instanceof Failure ? fill(words.reasons[e.message], e.values) : String(e);
+        status.textContent = explain(e);
       }
       inUse();
     });
