@@ -309,6 +309,21 @@ REASONS: dict[str, Message] = {
     "not_withheld": mark.gettext(
         "the page says this entry is withheld, but the ledger serves its content"
     ),
+    "withheld_unannounced": mark.gettext(
+        "the ledger withholds this entry's content with no public notice in the ledger that "
+        "names this entry and its hash"
+    ),
+    "notice_pending": mark.gettext(
+        "the ledger's notice of this withholding (entry {notice}) is not yet in a signed "
+        "checkpoint"
+    ),
+    "notice_unsigned": mark.gettext(
+        "the ledger's notice of this withholding (entry {notice}) carries no signature of the "
+        "ledger"
+    ),
+    "notice_refused": mark.gettext(
+        "the ledger's notice of this withholding (entry {notice}) is refused: {reason}"
+    ),
 }
 
 # Quotation marks around a value the verify button quotes, in the reader's typography.

@@ -20,54 +20,10 @@
   const COSIGNER_KEY = 0x04;
   const MAX_SIGNATURES = 100;  // C2SP signed-note: a verifier's limit, of at least 16
 
-  // Reasons the page's catalogue does not carry yet come with the script, in the page's
-  // languages; the catalogue's own words, once it has them, are preferred.
-  const SCRIPT_REASONS = {
-    en: {
-      withheld_unannounced: "the ledger withholds this entry's content with no public notice "
-        + "in the ledger that names this entry and its hash",
-      notice_pending: "the ledger's notice of this withholding (entry {notice}) is not yet in "
-        + "a signed checkpoint",
-      notice_unsigned: "the ledger's notice of this withholding (entry {notice}) carries no "
-        + "signature of the ledger",
-      notice_refused: "the ledger's notice of this withholding (entry {notice}) is refused: "
-        + "{reason}",
-    },
-    es: {
-      withheld_unannounced: "el registro retiene el contenido de esta entrada sin ningún aviso "
-        + "público en el registro que nombre esta entrada y su hash",
-      notice_pending: "el aviso de retención del registro (entrada {notice}) aún no está en un "
-        + "punto de control firmado",
-      notice_unsigned: "el aviso de retención del registro (entrada {notice}) no lleva ninguna "
-        + "firma del registro",
-      notice_refused: "el aviso de retención del registro (entrada {notice}) se rechaza: {reason}",
-    },
-    fr: {
-      withheld_unannounced: "le registre retient le contenu de cette entrée sans aucun avis "
-        + "public dans le registre qui nomme cette entrée et son empreinte",
-      notice_pending: "l'avis de retenue du registre (entrée {notice}) n'est pas encore dans "
-        + "un point de contrôle signé",
-      notice_unsigned: "l'avis de retenue du registre (entrée {notice}) ne porte aucune "
-        + "signature du registre",
-      notice_refused: "l'avis de retenue du registre (entrée {notice}) est refusé\u00a0: {reason}",
-    },
-    pt: {
-      withheld_unannounced: "o registro retém o conteúdo desta entrada sem nenhum aviso público "
-        + "no registro que nomeie esta entrada e o seu hash",
-      notice_pending: "o aviso de retenção do registro (entrada {notice}) ainda não está num "
-        + "ponto de controle assinado",
-      notice_unsigned: "o aviso de retenção do registro (entrada {notice}) não traz nenhuma "
-        + "assinatura do registro",
-      notice_refused: "o aviso de retenção do registro (entrada {notice}) é recusado: {reason}",
-    },
-  };
-
   class Failure extends Error {
     constructor(reason, values) { super(reason); this.values = values || {}; }
   }
   const fail = (reason, values) => { throw new Failure(reason, values); };
-  const reasonWords = (key) =>
-    words.reasons[key] || (SCRIPT_REASONS[lang.slice(0, 2)] || SCRIPT_REASONS.en)[key];
   const fill = (template, values) =>
     template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   const quote = (text) => words.quotes[0] + text + words.quotes[1];
@@ -525,7 +481,7 @@
   // --- Showing the verdict --------------------------------------------------------------
 
   const explain = (e) => !(e instanceof Failure) ? String(e)
-    : e.message === "differs" ? e.values.list : fill(reasonWords(e.message), e.values);
+    : e.message === "differs" ? e.values.list : fill(words.reasons[e.message], e.values);
 
   function show(out, state, head, lines) {
     const title = document.createElement("p");
