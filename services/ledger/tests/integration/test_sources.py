@@ -190,3 +190,29 @@ def test_a_leaked_retired_key_can_neither_name_a_key_nor_take_a_seq(ledger: Ledg
     reasons = [q["reason"] for q in ledger.get("/v1/log/quarantine").json()["events"]]
     assert any("retired at seq 2; only a key in force" in r for r in reasons)
     assert not any("another event" in r for r in reasons)  # no alarm on the real seq 3
+
+
+def test_a_source_that_takes_another_sources_event_id_keeps_nothing_out(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A second city (or whoever holds its key) signs an event carrying the first city's
+    next event id, seen on the broker, and gets it logged first: the first city's real
+    event is still logged at its seq, and the clash is said aloud."""
+    other = forged_signer("other-city/trips-api")
+    keys = sources.SourceKeys.configured(
+        {SOURCE: [str(SOURCE_SIGNER.verifier)], other.name: [str(other.verifier)]}
+    )
+    catch_up = {SOURCE: "http://127.0.0.1:9", other.name: "http://127.0.0.1:9"}
+    ingestor = Ingestor(ledger.engine, catch_up, httpx.Client(), keys)
+    real = make_event(1, uuid.uuid4())
+    squat = sources.sign(
+        other, seq=1, type_="trip.cancelled", trip_id=uuid.uuid4(), data={}, event_id=real.id
+    )
+    ingest(ledger, ingestor, [squat])
+    ingest(ledger, ingestor, [real])
+    assert [(e["source"], e["seq"], e["id"]) for e in logged(ledger)] == [
+        (other.name, 1, str(real.id)),
+        (SOURCE, 1, str(real.id)),
+    ]
+    assert ledger.get("/v1/log/quarantine").json()["events"] == []
+    assert "an event carries an id that an entry of another source holds" in caplog.text

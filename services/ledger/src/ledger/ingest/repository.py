@@ -24,15 +24,22 @@ def last_seq(connection: Connection, source: str) -> int:
     return int(last or 0)
 
 
-def logged_ids(session: Session, ids: list[str]) -> set[str]:
-    """Which of these event ids the log holds, in one query with one parameter."""
+def logged_ids(session: Session, source: str, ids: list[str]) -> tuple[set[str], set[str]]:
+    """Which of these event ids the log holds for ``source``, and which it holds for another
+    source (a clash), in one query with one parameter."""
     if not ids:
-        return set()
+        return set(), set()
     if session.get_bind().dialect.name == "postgresql":
-        query = text("SELECT event_id FROM entry WHERE event_id = ANY(:ids)")
-        return set(session.execute(query, {"ids": ids}).scalars())
-    query = text("SELECT event_id FROM entry WHERE event_id IN (SELECT value FROM json_each(:ids))")
-    return set(session.execute(query, {"ids": json.dumps(ids)}).scalars())
+        query = text("SELECT event_id, source FROM entry WHERE event_id = ANY(:ids)")
+        rows = session.execute(query, {"ids": ids}).all()
+    else:
+        query = text(
+            "SELECT event_id, source FROM entry "
+            "WHERE event_id IN (SELECT value FROM json_each(:ids))"
+        )
+        rows = session.execute(query, {"ids": json.dumps(ids)}).all()
+    own = {event_id for event_id, by in rows if by == source}
+    return own, {event_id for event_id, by in rows if by != source}
 
 
 def holders(session: Session, source: str, seqs: list[int]) -> dict[int, str]:

@@ -232,7 +232,12 @@ class Ingestor:
         last = state.last_seq  # a plain int while looping: the ORM attribute is slow to set
         batch: list[Fact] = []
         passed: list[Fact] = []
-        logged = repository.logged_ids(session, [f.id for f in facts])
+        logged, elsewhere = repository.logged_ids(session, source, [f.id for f in facts])
+        for clash in elsewhere:
+            log.warning(
+                "an event carries an id that an entry of another source holds",
+                extra={"source": source, "event_id": clash},
+            )
         for item in sorted(facts, key=lambda f: f.seq):
             if item.seq <= last:
                 if item.id not in logged:

@@ -14,10 +14,14 @@ class Entry(LedgerModel, table=True):
     """One appended leaf: the canonical bytes of one event, never changed."""
 
     __tablename__ = "entry"
-    __table_args__ = (UniqueConstraint("source", "seq"),)
+    # An event id is its source's: another source that takes it keeps nothing out.
+    __table_args__ = (
+        UniqueConstraint("source", "seq"),
+        UniqueConstraint("source", "event_id", name="uq_entry_source_event_id"),
+    )
 
     index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    event_id: str = Field(unique=True, max_length=36)
+    event_id: str = Field(index=True, max_length=36)
     source: str = Field(max_length=128, index=True)
     seq: int
     type: str = Field(max_length=40, index=True)
