@@ -43,10 +43,11 @@ from notifier.ingest.staging import Announced
 from notifier.publish.models import LoggedEntry
 from notifier.trust import Trust
 from periplus import db
+from periplus.events import WITHHELD as NOTICE
 from periplus.events import EventRejectedError, parse_envelope
 from periplus.follower import Backoff, FetchError, Follower, NotYetError
 from periplus.kafka import Record
-from periplus.merkle import CompactRange, verify_consistency
+from periplus.merkle import CompactRange, verify_consistency, verify_inclusion
 from periplus.note import Checkpoint, NoteError
 from periplus.sources import ROTATION
 
@@ -202,7 +203,10 @@ class Ingestor:
             )
             self._alarm("unreached", reason, note)
             return None
-        admitted = self._admit(found[1])
+        try:
+            admitted = self._admit(found[1], signed)
+        except LedgerError as exc:  # reading a withholding's notice
+            raise FetchError(str(exc)) from exc
         if not all(i in announced for i in range(verified.size, end)):
             # Catching up: the next batch is read, parsed and its signatures checked
             # while this one is written; after this one's rotations are followed, so
@@ -233,7 +237,10 @@ class Ingestor:
             return verify_consistency(grown.size, signed.size, grown.root(), signed.root, proof)
 
         indices = range(verified.size, end)
-        if all(i in announced for i in indices):
+        # Announced bytes only in a batch that reaches the checkpoint: a withholding that the
+        # log notes up to it is then applied with them, in one transaction. Further behind (a
+        # rebuild, a long lag), an old announcement may carry bytes the ledger withholds now.
+        if end == signed.size and all(i in announced for i in indices):
             first = [announced[i][0] for i in indices]
             leaves = [Leaf(a.index, a.leaf_hash, a.leaf) for a in first]
             grown = tree.extended(verified, (a.leaf_hash for a in first))
@@ -243,9 +250,10 @@ class Ingestor:
         grown = tree.extended(verified, (leaf.hash for leaf in leaves))
         return (grown, leaves) if reaches(grown) else None
 
-    def _admit(self, leaves: list[Leaf]) -> Admitted:
+    def _admit(self, leaves: list[Leaf], signed: Checkpoint) -> Admitted:
         """The entries to show and those refused with the reason; the keys that rotations
-        among them name are followed."""
+        among them name are followed. A withheld entry is shown as such only where the
+        ledger's signed notice, in the signed tree, names it."""
         shown: list[Item] = []
         refused: list[tuple[Leaf, str]] = []
         present = [(leaf.index, leaf.leaf) for leaf in leaves if leaf.leaf is not None]
@@ -264,12 +272,50 @@ class Ingestor:
         for leaf in leaves:
             verdict = verdicts.get(leaf.index)
             if verdict is None:
-                shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
+                unnoticed = self._unnoticed(leaf, signed, verdicts)
+                if unnoticed is None:
+                    shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
+                else:
+                    refused.append((leaf, unnoticed))
             elif isinstance(verdict, EventRejectedError):
                 refused.append((leaf, str(verdict)))
             else:
                 shown.append((leaf.index, verdict))
         return shown, refused
+
+    def _unnoticed(
+        self, leaf: Leaf, signed: Checkpoint, batch: dict[int, admission.Admitted]
+    ) -> str | None:
+        """Why the bytes of ``leaf`` may not be taken as withheld under law; None when an
+        ``entry.withheld`` of the ledger's own, signed and in the signed tree (in this batch
+        or read and proven on its own), names its index and its leaf hash."""
+        at = leaf.notice
+        if at is None or at <= leaf.index:
+            return "the ledger withholds the bytes but names no later notice of it"
+        if at >= signed.size:  # appended with the withholding, signed with the next checkpoint
+            raise NotYetError(
+                f"the notice of withheld entry {leaf.index} (entry {at}) "
+                "is not yet in a signed checkpoint"
+            )
+        notice = batch[at] if at in batch else self._notice(at, signed)
+        if isinstance(notice, EventRejectedError):
+            return f"the ledger's notice of this withholding (entry {at}) is refused: {notice}"
+        data = notice.get("data")
+        named = isinstance(data, dict) and (data.get("index"), data.get("leaf_hash"))
+        if notice.get("type") != NOTICE or named != (leaf.index, leaf.hash.hex()):
+            return f"entry {at} is no notice of the ledger's that names this entry and its hash"
+        return None
+
+    def _notice(self, at: int, signed: Checkpoint) -> admission.Admitted:
+        """Entry ``at`` beyond this batch, proven in the signed tree and its signature
+        checked (a notice of the ledger's is signed by the log key under its own name)."""
+        [found] = self.ledger.entries(at, at + 1)
+        if found.leaf is None:
+            return EventRejectedError("its bytes are withheld too")
+        proof = self.ledger.inclusion(at, signed.size)
+        if not verify_inclusion(found.hash, at, signed.size, proof, signed.root):
+            return EventRejectedError("it is not in the signed tree")
+        return admission.admit_many(self.trust, [(at, found.leaf)])[0]
 
     def _apply(self, session: Session, start: int, batch: Batch) -> int:
         """Quarantine what differs or fails, show the rest, and store the new tree, at once;

@@ -30,11 +30,13 @@ class UnwitnessedError(LedgerError):
 
 @dataclass(frozen=True)
 class Leaf:
-    """One entry as the ledger serves it; ``leaf`` is None when withheld under law."""
+    """One entry as the ledger serves it; ``leaf`` is None when withheld under law, and
+    ``notice`` then the index of the ledger's public notice that it says names it."""
 
     index: int
     hash: bytes
     leaf: bytes | None
+    notice: int | None = None
 
 
 class LedgerReader:
@@ -69,6 +71,13 @@ class LedgerReader:
             for raw in page:
                 found.append(_leaf(raw, start + len(found)))
         return found[: end - start]
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        """The RFC 9162 inclusion proof of entry ``index`` in the tree of ``size``."""
+        hashes = self._json("proof/inclusion", index=index, tree_size=size).get("hashes")
+        if not isinstance(hashes, list):
+            raise LedgerError("the inclusion proof carries no list of hashes")
+        return [_hash(h) for h in hashes]
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         """The RFC 9162 consistency proof between two tree sizes."""
@@ -120,7 +129,11 @@ def _leaf(raw: Any, expected: int) -> Leaf:
     if leaf:
         return Leaf(expected, leaf_hash(leaf), leaf)
     # Withheld: the bytes are gone, the hash the tree keeps is served instead.
-    return Leaf(expected, _hash(raw.get("leaf_hash")), None)
+    withheld = raw.get("withheld")
+    notice = withheld.get("notice_index") if isinstance(withheld, dict) else None
+    if not isinstance(notice, int) or isinstance(notice, bool):
+        notice = None
+    return Leaf(expected, _hash(raw.get("leaf_hash")), None, notice)
 
 
 def _hash(text: Any) -> bytes:
