@@ -3,6 +3,8 @@
 import uuid
 from datetime import UTC, datetime
 
+import psycopg
+import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
@@ -13,6 +15,7 @@ from ledger.main import MIGRATIONS
 from ledger.registry import LedgerModel
 from ledger.testing import event
 from periplus import db
+from periplus.isolation import describe
 
 
 def test_batch_rows_read_back_like_rows_sqlalchemy_wrote(database_url: str) -> None:
@@ -49,4 +52,26 @@ def test_batch_rows_read_back_like_rows_sqlalchemy_wrote(database_url: str) -> N
         with engine.connect() as connection:
             texts = connection.exec_driver_sql("SELECT appended_at FROM entry").scalars().all()
         assert len({len(t) for t in texts}) == 1, texts
+    engine.dispose()
+
+
+def test_an_integer_the_column_cannot_hold_is_refused_in_the_servers_own_words(
+    database_url: str,
+) -> None:
+    """PostgreSQL's ``seq`` is an int4, which binary COPY would wrap to -2^31 without a word:
+    such a batch goes as text, and the server refuses it in the words the quarantine
+    reason always had."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS)
+    item = fact(event(2**31, uuid.uuid4()))
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            with pytest.raises(psycopg.DataError) as raised:
+                append(session, [item])
+            assert describe(raised.value) == (
+                'NumericValueOutOfRange: value "2147483648" is out of range for type integer'
+            )
+        else:
+            append(session, [item])
+            assert session.exec(select(Entry.seq)).all() == [2**31]
     engine.dispose()
