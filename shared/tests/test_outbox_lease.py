@@ -217,6 +217,27 @@ def test_a_relay_whose_lease_was_taken_publishes_nothing(
     assert on_topic(broker.connection, topic) == sent
 
 
+def test_a_holder_that_takes_its_lease_back_starts_after_the_other_holders_cursor(
+    engine: Engine, broker: Broker, topic: str
+) -> None:
+    # Batches by hand, in turn: the holder keeps its cursor in memory between batches,
+    # and must not trust it once its lease lapsed and another moved the cursor since.
+    first, second = (make_relay(engine, topic, broker.connection, lease_seconds=1.0) for _ in "12")
+    try:
+        sent = add(engine, 1, 10)
+        assert first.publish_pending() == 10
+        sent += add(engine, 11, 20)
+        eventually(lambda: second.publish_pending() == 10)  # once the first's lease lapsed
+        second.lease.release()
+        sent += add(engine, 21, 25)
+        assert first.publish_pending() == 5
+        assert first.published() == 25
+    finally:
+        first.stop()
+        second.stop()
+    assert on_topic(broker.connection, topic) == sent
+
+
 def _run_relay(url: str, bootstrap: str, topic: str) -> None:
     """A relay in this process until it is killed."""
     engine = db.make_engine(url)

@@ -11,6 +11,7 @@ a witness's cosigned size, a subscription whose secret was shown once), and
 """
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,18 @@ def _keepalive(dead_peer: float) -> tuple[int, int, int]:
     return idle, max(1, round((dead_peer - idle) / count)), count
 
 
-def make_engine(url: str, limits: Limits | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, limits: Limits | None = None, *, ping_idle: float = 0.0, **kwargs: Any
+) -> Engine:
     """The engine of a service's database, with the limits above; parameters the URL
-    sets itself (``?keepalives_idle=...``, ``?options=-c ...``) win over ``limits``."""
+    sets itself (``?keepalives_idle=...``, ``?options=-c ...``) win over ``limits``.
+
+    A pooled PostgreSQL connection is tried with a trivial query before use, and replaced
+    if the server has dropped it (a restart, a failover), once it has sat unused for more
+    than ``ping_idle`` seconds; 0 tries it every time, a round trip per transaction. One
+    dropped while in steady use fails its statement instead, which ``unavailable`` calls a
+    503 to retry, and the pool then replaces every connection it had.
+    """
     limits = limits or Limits()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -88,7 +98,31 @@ def make_engine(url: str, limits: Limits | None = None, **kwargs: Any) -> Engine
     server = " ".join(f"-c {name}={value}" for name, value in limits.server().items())
     given = parsed.query.get("options")
     connect_args["options"] = f"{server} {given}" if isinstance(given, str) else server
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    if ping_idle <= 0:
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", lambda c, r, _p: _ping_if_idle(engine, c, r, ping_idle))
+    return engine
+
+
+_CHECKED_IN = "periplus.checked_in"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    # ``info`` goes with the DBAPI connection: a fresh one has no entry, and is not tried.
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any, ping_idle: float) -> None:
+    idle_since = record.info.get(_CHECKED_IN)
+    if idle_since is None or time.monotonic() - idle_since <= ping_idle:
+        return
+    try:
+        engine.dialect.do_ping(dbapi_connection)
+    except engine.dialect.loaded_dbapi.Error as exc:
+        # The pool discards this connection and checks out another (a fresh one if need be).
+        raise DisconnectionError(f"a pooled connection was dropped: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, busy_ms: int) -> None:

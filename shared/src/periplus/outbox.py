@@ -13,16 +13,24 @@ every row: the others stand by and take over when the holder stops or its
 lease lapses. The relay checks the lease (a read) before each batch, renews it
 once half of it has passed, sends the batch only while the lease lasts, and
 moves the cursor only in a transaction that finds the lease still its own.
+
+A committed row wakes the relay (``notify``). While it holds the lease no one else
+moves the cursor, so it reads the cursor once per lease taken or renewed, not before
+each batch: a batch reads the lease and the rows, then confirms the lease and moves
+the cursor. That commit does not wait for the disk: a move that a crash takes back
+only sends its rows again, which consumers skip, and the service's own commits do
+not queue behind a disk write that would only spare that resend.
 """
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Connection, Engine, select
-from sqlmodel import Session, col
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlmodel import col
 
 from periplus import db, kafka
 from periplus.kafka import BrokerError, Producer, ensure_topic, make_producer
@@ -74,6 +82,14 @@ class OutboxRelay(threading.Thread):
         self._halt = threading.Event()
         self._producer: Producer | None = None
         self.lease = Lease(engine, f"outbox:{topic}", lease_seconds)
+        self._at: int | None = None  # the cursor, as this relay last read or moved it
+        self._at_known = False  # only while the lease has been held since that read
+        # Built once: a batch then costs no statement building.
+        position, model = self.columns[0], cursor_model
+        rows = select(*self.columns).order_by(position).limit(bindparam("limit"))
+        self._rows, self._rows_after = rows, rows.where(position > bindparam("after"))
+        self._read_cursor = select(model.position).where(model.topic == topic)
+        self._update_cursor = update(model).where(model.topic == topic)
 
     @property
     def leading(self) -> bool:
@@ -87,7 +103,8 @@ class OutboxRelay(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self._wake.set()
-        self.join(timeout=10)
+        if self.ident is not None:  # not a relay whose batches were only sent by hand
+            self.join(timeout=10)
         if self._producer is not None:
             self._producer.close(timeout=0)
         if not self.is_alive():  # no batch in flight: a standby may take over at once
@@ -127,30 +144,45 @@ class OutboxRelay(threading.Thread):
             return self._cursor(connection)
 
     def _cursor(self, connection: Connection) -> int | None:
-        model = self.cursor_model
-        query = select(model.position).where(model.topic == self.topic)
-        position = connection.execute(query).scalar()
+        position = connection.execute(self._read_cursor).scalar()
         return None if position is None else int(position)
 
     def _lead(self) -> bool:
         """Whether to publish: take the lease, or renew it once half of it has passed."""
         if self.lease.remaining() <= self.lease.seconds / 2:
-            self.lease.acquire()
-            LEADING.labels(self.topic).set(self.leading)
+            self._acquire()
         return self.leading
+
+    def _acquire(self) -> None:
+        # Another holder may have moved the cursor before this lease was taken (or
+        # taken back after it lapsed): read it again at the next batch.
+        self._at_known = False
+        self.lease.acquire()
+        LEADING.labels(self.topic).set(self.leading)
+
+    def _reading(self) -> Connection:
+        connection = db.reading(self.engine)
+        if self.engine.dialect.name == "postgresql":
+            # Each statement reads what is committed when it starts, in a transaction or
+            # not: without one, a batch is spared the round trips of BEGIN and ROLLBACK.
+            return connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection
 
     def _pending(self, limit: int, *, as_holder: bool = False) -> list[Any] | None:
         """The rows after the cursor; with ``as_holder``, None unless the lease is still
-        this relay's, checked in the same read."""
-        position = self.columns[0]
-        query = select(*self.columns).order_by(position).limit(limit)
-        with db.reading(self.engine) as connection:
+        this relay's, checked on the same connection just before."""
+        with self._reading() as connection:
             if as_holder and not self.lease.check(connection):
+                self._at_known = False
                 return None
-            last = self._cursor(connection)
-            if last is not None:
-                query = query.where(position > last)
-            return list(connection.execute(query).all())
+            if as_holder and self._at_known:
+                last = self._at
+            else:
+                last = self._cursor(connection)
+                self._at, self._at_known = last, as_holder
+            if last is None:
+                return list(connection.execute(self._rows, {"limit": limit}).all())
+            return list(connection.execute(self._rows_after, {"limit": limit, "after": last}).all())
 
     def publish_pending(self) -> int:
         """Publish one batch of the rows after the cursor, if this relay holds the lease;
@@ -162,7 +194,7 @@ class OutboxRelay(threading.Thread):
                 return 0
             if self._producer is None:
                 self._connect()  # before the lease's time starts to run
-            LEADING.labels(self.topic).set(self.lease.acquire())
+            self._acquire()
         # Re-checked before each batch: a relay whose lease was taken sends nothing more.
         rows = self._pending(self.batch_size, as_holder=True)  # as the holder: cursor current
         LEADING.labels(self.topic).set(self.leading)
@@ -180,14 +212,43 @@ class OutboxRelay(threading.Thread):
             raise BrokerError("the batch was not sent within the relay's lease")
         producer.flush(timeout=min(10.0, budget))
         end = rows[-1][0]
-        with Session(self.engine) as session:
-            if not self.lease.confirm(session.connection()):
+        with self._unsynced() as connection:
+            if not self.lease.confirm(connection):
+                self._at_known = False
                 LEADING.labels(self.topic).set(0)
                 return 0  # another relay holds the lease now, and moves the cursor itself
-            session.merge(self.cursor_model(topic=self.topic, position=end))
-            session.commit()
+            self._move_cursor(connection, end)
+        self._at = end  # committed: what the next batch starts after
         PUBLISHED.labels(self.topic).inc(len(rows))
         return len(rows)
+
+    @contextmanager
+    def _unsynced(self) -> Iterator[Connection]:
+        """A transaction whose commit returns before its log reaches the disk (the
+        cursor's: a lost move is a resend, not a loss)."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                with connection.begin():
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                    yield connection
+                return
+            # SQLite sets it per connection, and not inside a transaction: for this one
+            # alone, then back as it was before the connection returns to the pool.
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            level = raw.execute("PRAGMA synchronous").fetchone()[0]
+            raw.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                raw.execute(f"PRAGMA synchronous = {int(level)}")
+
+    def _move_cursor(self, connection: Connection, end: int) -> None:
+        moved = connection.execute(self._update_cursor, {"position": end})
+        if moved.rowcount == 0:  # the first batch ever sent to this topic
+            model = self.cursor_model
+            connection.execute(insert(model).values(topic=self.topic, position=end))
 
     def _connect(self) -> Producer:
         # One partition, made before the first message: a broker would otherwise

@@ -72,7 +72,9 @@ def load_departments(engine: Engine, path: Path) -> None:
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = db.make_engine(settings.database_url, settings.database_limits())
+    engine = db.make_engine(
+        settings.database_url, settings.database_limits(), ping_idle=settings.database_ping_idle
+    )
     relay = OutboxRelay(
         engine,
         (Event.seq, Event.trip_id, Event.envelope),

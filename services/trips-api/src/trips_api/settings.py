@@ -31,6 +31,14 @@ class Settings(BrokerSettings):
         default=Path("var/trips-api.key"),
         description="PEM file of the events' signing key, made with mode 0600 on first start.",
     )
+    database_ping_idle: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a pooled PostgreSQL connection may sit unused before it is tried "
+        "(and replaced if the server dropped it) ahead of its next use; 0: before every use, "
+        "a round trip per request. One dropped while in use fails its request with 503, "
+        "safe to retry with the same Idempotency-Key.",
+    )
     reference_prefix: str = Field(default="CITY", pattern=r"^[A-Z]{2,8}$")
     relay_enabled: bool = True
     reporting_currency: str = Field(
