@@ -1,15 +1,22 @@
 """Folding ledger entries in the public contract's shapes into the read model."""
 
+import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import orjson
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, Table, Text, cast
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
+from notifier.channels.models import Notice
 from notifier.ingest import quarantine, service
 from notifier.ingest.models import Quarantined
+from notifier.ingest.rows import insert_many
 from notifier.main import MIGRATIONS
 from notifier.publish.models import LoggedEntry, TripFacet, TripView
 from notifier.testing import event, life, snapshot
@@ -263,3 +270,88 @@ def test_a_withheld_entry_leaves_no_bytes_in_the_public_quarantine(engine: Engin
         [row] = session.exec(select(Quarantined)).all()
     assert row.raw == b""
     assert row.reason == "the signature does not verify (bytes withheld, notice at index 1)"
+
+
+def test_an_entry_and_its_notice_hold_the_event_as_encoding_each_row_would(
+    engine: Engine,
+) -> None:
+    """The event is encoded once for both rows; the bytes are those encoding each makes,
+    also for an event that only the slow encoder takes (an integer past 64 bits)."""
+    trip_id = str(uuid.uuid4())
+    events = life(trip_id)[:2]
+    events[1]["data"]["count"] = 2**70
+    _apply(engine, events)
+    with Session(engine) as session:
+        stored = session.execute(
+            select(col(LoggedEntry.index), cast(col(LoggedEntry.event), Text)).order_by(
+                col(LoggedEntry.index)
+            )
+        ).all()
+        bodies = session.execute(
+            select(col(Notice.ledger_index), cast(col(Notice.body), Text)).order_by(
+                col(Notice.ledger_index)
+            )
+        ).all()
+    assert [text for _, text in stored] == [
+        orjson.dumps(events[0]).decode(),
+        json.dumps(events[1]),
+    ]
+    heads = [("MVD-2026-0001", "Study visit MVD-2026-0001")] * 2
+    for (index, text), event_, (reference, title) in zip(bodies, events, heads, strict=True):
+        body = {
+            "ledger_index": index,
+            "trip_id": trip_id,
+            "reference": reference,
+            "title": title,
+            "occurred_at": event_["occurred_at"],
+            "event": event_,
+        }
+        assert json.loads(text) == body
+        assert text == (orjson.dumps(body).decode() if index == 0 else json.dumps(body))
+
+
+def test_rows_of_a_type_without_a_binary_form_are_copied_as_text(engine: Engine) -> None:
+    """On PostgreSQL rows are copied in binary where every column's type has a binary
+    form here; a table with another type (a float) is copied as text, all the same."""
+    odd = Table(
+        "odd_rows",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("amount", Float),
+        Column("at", UTCDateTime()),
+        Column("note", Text),
+    )
+    odd.create(engine)
+    moment = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    rows: list[dict[str, object]] = [
+        {"id": 1, "amount": 4000.5, "at": moment, "note": "tab\there"},
+        {"id": 2, "amount": None, "at": None, "note": None},
+    ]
+
+    class Odd:
+        __table__ = odd
+
+    with Session(engine) as session:
+        insert_many(session, Odd, rows)
+        session.commit()
+        found = session.execute(odd.select().order_by(odd.c.id)).all()
+    assert [tuple(row) for row in found] == [tuple(row.values()) for row in rows]
+
+
+def test_an_integer_too_large_for_its_column_is_refused_not_wrapped(engine: Engine) -> None:
+    """Binary COPY would store 2**31 in a 32-bit column as -2**31: such a batch goes as
+    text, and PostgreSQL refuses it as it always did; SQLite's integers hold it."""
+    narrow = Table("narrow_rows", MetaData(), Column("id", Integer, primary_key=True))
+    narrow.create(engine)
+
+    class Narrow:
+        __table__ = narrow
+
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+                insert_many(session, Narrow, [{"id": 1}, {"id": 2**31}])
+            return
+        insert_many(session, Narrow, [{"id": 1}, {"id": 2**31}])
+        session.commit()
+        assert list(session.execute(narrow.select().order_by(narrow.c.id)).scalars()) == [1, 2**31]

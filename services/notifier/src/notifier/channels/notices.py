@@ -15,15 +15,21 @@ from sqlmodel import Session
 from notifier.channels import repository, watched
 from notifier.channels.models import Notice
 from notifier.channels.webhooks import service as webhooks_service
+from notifier.ingest.rows import Encoded, encoded
 
 Position = tuple[int, int]
 
 _NEW = "periplus.channels.new"
 
 
-def on_entries(session: Session, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+def on_entries(
+    session: Session,
+    items: Sequence[tuple[int, dict[str, Any]]],
+    texts: Sequence[Any] | None = None,
+) -> None:
     """Record what the channels must announce about ledger entries of trips, in index
-    order, a statement per table for them all; the caller commits."""
+    order, a statement per table for them all; the caller commits. ``texts``: each
+    event as ``rows.encoded`` made it for its entry's row, put in its notice as it is."""
     if not items:
         return
     repository.lock_notices(session)
@@ -31,16 +37,17 @@ def on_entries(session: Session, items: Sequence[tuple[int, dict[str, Any]]]) ->
     batch = watched.load(session, {trip_id for _, trip_id in heads})
     moment = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
-    for (index, event), (type_, trip_id) in zip(items, heads, strict=True):
+    if texts is None:
+        texts = [None] * len(items)
+    for (index, event), (type_, trip_id), text in zip(items, heads, texts, strict=True):
         data = event.get("data")
         trip = batch.watch(trip_id, type_, data if isinstance(data, dict) else {})
-        body = {
+        head = {
             "ledger_index": index,
             "trip_id": trip_id,
             "reference": trip.reference,
             "title": trip.title,
             "occurred_at": event.get("occurred_at"),
-            "event": event,
         }
         rows.append(
             {
@@ -50,12 +57,22 @@ def on_entries(session: Session, items: Sequence[tuple[int, dict[str, Any]]]) ->
                 "trip_id": trip_id,
                 "departments": list(trip.departments),
                 "sdg_goals": list(trip.sdg_goals),
-                "body": body,
+                "body": _body(head, event, text),
                 "created_at": moment,
             }
         )
     watched.save(session, batch, [trip_id for _, trip_id in heads])
     add_many(session, rows)
+
+
+def _body(head: dict[str, Any], event: dict[str, Any], text: Any) -> Any:
+    """The notice's body, ``head`` and then the event: with the event's JSON text where it
+    was encoded already, the text that encoding the whole body makes, byte for byte."""
+    if isinstance(text, Encoded):
+        start = encoded(head)
+        if isinstance(start, Encoded):
+            return Encoded(f'{start[:-1]},"event":{text}}}')
+    return {**head, "event": event}
 
 
 def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:

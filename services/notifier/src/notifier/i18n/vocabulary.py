@@ -314,8 +314,7 @@ REASONS: dict[str, Message] = {
         "names this entry and its hash"
     ),
     "notice_pending": mark.gettext(
-        "the ledger's notice of this withholding (entry {notice}) is not yet in a signed "
-        "checkpoint"
+        "the ledger's notice of this withholding (entry {notice}) is not yet in a signed checkpoint"
     ),
     "notice_unsigned": mark.gettext(
         "the ledger's notice of this withholding (entry {notice}) carries no signature of the "

@@ -54,19 +54,18 @@ class SubscriptionIndex:
         self, type_: str, trip_id: str, departments: Iterable[str], sdg_goals: Iterable[int]
     ) -> list[str]:
         """The ids of the subscriptions that a notice with these facets goes to, in id order."""
-        departments, sdg_goals = list(departments), list(sdg_goals)
+        trip = trip_id.lower()
         folded = {d.casefold() for d in departments}
+        goals = set(sdg_goals)
         candidates = [
             *self.everything,
-            *self.by_trip.get(trip_id.lower(), ()),
+            *self.by_trip.get(trip, ()),
             *self.by_type.get(type_, ()),
             *(e for d in folded for e in self.by_department.get(d, ())),
-            *(e for g in set(sdg_goals) for e in self.by_goal.get(g, ())),
+            *(e for g in goals for e in self.by_goal.get(g, ())),
         ]
         found = {
-            sub_id
-            for sub_id, filters in candidates
-            if filters.matches(type_, trip_id, departments, sdg_goals)
+            sub_id for sub_id, filters in candidates if filters.admits(type_, trip, folded, goals)
         }
         return sorted(found)
 

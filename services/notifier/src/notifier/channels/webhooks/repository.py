@@ -3,7 +3,7 @@ may take, and what an attempt's outcome changes (the attempt log, a delivery's s
 receiver's waiting entries)."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from notifier.channels.models import (
     SubscriptionStamp,
 )
 from notifier.channels.webhooks.retries import UNAVAILABLE
-from notifier.ingest.rows import insert_many
+from notifier.ingest.rows import insert_values
 
 PRUNE_CHUNK = 500  # deliveries forgotten per statement
 
@@ -87,8 +87,25 @@ def remove(session: Session, sub: Subscription) -> None:
 # Deliveries as their subscriber reads them -------------------------------------------
 
 
-def add_deliveries(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    insert_many(session, Delivery, rows)
+DELIVERY_COLUMNS = (
+    "id",
+    "subscription_id",
+    "type",
+    "ledger_index",
+    "sub",
+    "body",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "retry_until",
+    "created_at",
+)
+
+
+def add_deliveries(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """New deliveries, each the values of ``DELIVERY_COLUMNS``: a fan-out makes several
+    an entry, so a tuple each rather than a dict."""
+    insert_values(session, Delivery, DELIVERY_COLUMNS, rows)
 
 
 def delivery(session: Session, delivery_id: str) -> Delivery | None:

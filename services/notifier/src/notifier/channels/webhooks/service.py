@@ -61,23 +61,13 @@ def fan_out(session: Session, notices: Sequence[Mapping[str, Any]]) -> int:
         index.matching(n["type"], n["trip_id"], n["departments"], n["sdg_goals"]) for n in notices
     ]
     ids = iter(message_ids(sum(len(matched) for matched in matches)))
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for n, (notice, matched) in enumerate(zip(notices, matches, strict=True)):
         moment = start + timedelta(microseconds=n)
+        type_, ledger_index, sub = notice["type"], notice["ledger_index"], notice["sub"]
+        # Due now; ``retry_until`` is set by the worker's window on the first failure.
         rows.extend(
-            {
-                "id": next(ids),
-                "subscription_id": sub_id,
-                "type": notice["type"],
-                "ledger_index": notice["ledger_index"],
-                "sub": notice["sub"],
-                "body": None,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": moment,
-                "retry_until": moment,  # set by the worker's window on the first failure
-                "created_at": moment,
-            }
+            (next(ids), sub_id, type_, ledger_index, sub, None, PENDING, 0, moment, moment, moment)
             for sub_id in matched
         )
     repository.add_deliveries(session, rows)
