@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from notifier import state
-from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING, Delivery
+from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING, Delivery, Subscription
 from notifier.channels.testing import (
     BlackHole,
     Entries,
@@ -236,7 +236,13 @@ def test_the_default_schedule_is_the_standard_webhooks_example() -> None:
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("120", 120.0), ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0), ("soon", None), (None, None)],
+    [
+        ("120", 120.0),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
+        ("soon", None),
+        (None, None),
+        ("\u00b2", None),  # a digit to Python, not to HTTP
+    ],
 )
 def test_retry_after_is_read_as_seconds_or_a_date(
     header: str | None, seconds: float | None
@@ -282,3 +288,30 @@ def test_a_stop_interrupts_attempts_that_hang_and_leaves_them_due(database_url: 
     assert row.status == PENDING
     assert row.next_attempt_at <= datetime.now(UTC)
     assert (row.last_error, attempt.error) == (None, worker.STOPPED)
+
+
+def test_a_receiver_no_attempt_can_connect_with_fails_alone(database_url: str) -> None:
+    """A subscription kept from before its URL would be refused (a control character that
+    an attempt cannot even parse) fails its own deliveries; the worker goes on for others."""
+    with Receiver() as receiver, Server(build(settings(database_url))) as server:
+        odd = subscribe(server, url=receiver.url)
+        with Session(state_of(server).engine) as session:
+            stored = session.get(Subscription, odd["id"])
+            assert stored is not None
+            stored.url = "http://1.1.1.1/\x01"
+            session.add(stored)
+            session.commit()
+        subscribe(server, url=receiver.url)
+        entries = Entries()
+        ingest(server, *approvals(entries, 2))
+        eventually(lambda: len(receiver.accepted()) == 2)  # the other receiver's two
+        auth = {"Authorization": f"Bearer {odd['token']}"}
+        url = f"{server.url}/v1/subscriptions/{odd['id']}/deliveries"
+
+        def failed_once() -> bool:
+            log = httpx.get(url, headers=auth).json()["deliveries"]
+            return len(log) == 2 and all(d["attempts"] >= 1 for d in log)
+
+        eventually(failed_once)
+        ingest(server, *approvals(entries, 1))
+        eventually(lambda: len(receiver.accepted()) == 3)  # the worker still delivers

@@ -25,6 +25,12 @@ def check_syntax(url: str) -> str:
     """The URL if it names an HTTP(S) receiver a webhook could reach, else ValueError."""
     if len(url) > MAX_URL:
         raise ValueError(f"a receiver URL has at most {MAX_URL} characters")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise ValueError("a receiver URL holds no space or control character")
+    try:
+        httpx.URL(url)  # what an attempt connects with must read it too
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"the receiver URL cannot be read: {exc}") from exc
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise ValueError("a receiver URL starts with https:// or http://")
@@ -46,11 +52,36 @@ def host_and_port(url: str) -> tuple[str, int]:
     return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (IPv4-compatible,
+# IPv4-translated, NAT64's well-known prefix): what they reach is that address.
+_CARRIERS = tuple(ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+# NAT64 for local use (RFC 8215) and the retired site-local range: never public.
+_UNROUTED = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b:1::/48", "fec0::/10"))
+
+
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in _UNROUTED):
+            return False
+        inner = _ipv4_inside(ip)
+        if inner is not None:
+            return is_public(str(inner))
     return ip.is_global and not ip.is_multicast
+
+
+def _ipv4_inside(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, where it embeds one (mapped, 6to4, Teredo's
+    client, or one of ``_CARRIERS``)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in net for net in _CARRIERS) and ip != ipaddress.IPv6Address("::"):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def refuse_private(addresses: list[str]) -> None:

@@ -7,6 +7,7 @@ outcome is recorded by the worker.
 """
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ import httpx
 from prometheus_client import Counter, Histogram
 
 from notifier.channels.webhooks import addresses, retries, signing
+
+log = logging.getLogger(__name__)
 
 ATTEMPTS = Counter("notifier_webhook_attempts_total", "Webhook attempts", ["outcome"])
 LATENCY = Histogram("notifier_webhook_attempt_seconds", "Time a receiver took to answer")
@@ -89,6 +92,9 @@ async def send(client: httpx.AsyncClient, job: Job, timeout: float, allow_privat
         error = f"no answer within {timeout} s"
     except (httpx.HTTPError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+    except Exception as exc:  # a fault of ours: this attempt fails, the worker goes on
+        log.exception("a webhook attempt failed unexpectedly", extra={"delivery": job.id})
+        error = f"the attempt failed unexpectedly ({type(exc).__name__})"
     elapsed = time.perf_counter() - started
     LATENCY.observe(elapsed)
     ok = status is not None and 200 <= status < 300

@@ -155,8 +155,7 @@ class DeliveryWorker(threading.Thread):
             await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             rung.cancel()
             for task in [t for t in flying if t.done()]:
-                del flying[task]
-                finished.append(task.result())
+                finished.append(_outcome(task, flying.pop(task)))
                 since = since or time.monotonic()
         finished += await self._finish(flying)
         if finished:
@@ -171,7 +170,7 @@ class DeliveryWorker(threading.Thread):
         for task in rest:
             task.cancel()
         await asyncio.gather(*rest, return_exceptions=True)
-        outcomes = [task.result() for task in done]
+        outcomes = [_outcome(task, flying[task]) for task in done]
         for task in rest:
             job = flying[task]
             elapsed = (datetime.now(UTC) - job.claimed_at).total_seconds()
@@ -317,6 +316,18 @@ class DeliveryWorker(threading.Thread):
                 left = sum(schedule[delivery.attempts :]) + pause  # the last retry, about
                 delivery.retry_until = finished + timedelta(seconds=left)
         return gone, exhausted
+
+
+def _outcome(task: "asyncio.Task[Outcome]", job: Job) -> Outcome:
+    """What came of an attempt; a failed one if it raised (``send`` catches what it can,
+    so this is a fault of ours), for one attempt must not end the worker."""
+    failure = task.exception()
+    if failure is None:
+        return task.result()
+    log.error("a webhook attempt raised", exc_info=failure, extra={"delivery": job.id})
+    elapsed = (datetime.now(UTC) - job.claimed_at).total_seconds()
+    error = f"the attempt failed unexpectedly ({type(failure).__name__})"
+    return Outcome(job.id, job.attempt, job.claimed_at, None, error, int(elapsed * 1000))
 
 
 def _choose(rows: Sequence[Any], free: int, cap: int) -> list[Any]:
