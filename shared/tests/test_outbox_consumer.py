@@ -1,33 +1,20 @@
 """The outbox relay and the consumer loop, over a real broker and real databases."""
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Column, Engine, LargeBinary, func
+from sqlalchemy import Engine, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, select
 
-from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.kafka import Connection, Record
-from periplus.lease import LEASES
 from periplus.outbox import OutboxRelay
-from periplus.testing import Broker, eventually
+from periplus.testing import Broker, Cursor, Outgoing, eventually
 
 
 class Model(SQLModel, registry=registry()):
-    """Tables of this test alone, in a metadata of their own."""
-
-
-class Outgoing(Model, table=True):
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-
-
-class Cursor(Model, table=True):
-    topic: str = Field(primary_key=True)
-    position: int
+    """The consumer's tables of this test alone, in a metadata of their own."""
 
 
 class Received(Model, table=True):
@@ -41,12 +28,9 @@ class Offset(Model, table=True):
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(database_url)
-    Model.metadata.create_all(engine)  # a test-only schema; services use migrations
-    LEASES.create(engine)
-    yield engine
-    engine.dispose()
+def engine(outbox_engine: Engine) -> Engine:
+    Model.metadata.create_all(outbox_engine)
+    return outbox_engine
 
 
 def make_relay(engine: Engine, topic: str, connection: Connection) -> OutboxRelay:

@@ -10,33 +10,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import Column, Engine, LargeBinary, text
-from sqlalchemy.orm import registry
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Engine, text
+from sqlmodel import Session
 
 from periplus import db
 from periplus.kafka import Connection, TopicReader, make_producer
-from periplus.lease import LEASES, Lease
+from periplus.lease import Lease
 from periplus.outbox import OutboxRelay
-from periplus.testing import Broker, eventually
-
-
-class Model(SQLModel, registry=registry()):
-    """Tables of this test alone, in a metadata of their own."""
-
-
-class Outgoing(Model, table=True):
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-
-
-class Cursor(Model, table=True):
-    topic: str = Field(primary_key=True)
-    position: int
+from periplus.testing import Broker, Cursor, Outgoing, eventually
 
 
 def make_relay(
@@ -56,12 +40,9 @@ def make_relay(
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(database_url)
-    Model.metadata.create_all(engine)  # a test-only schema; services use migrations
-    LEASES.create(engine)
-    yield engine
-    engine.dispose()
+def engine(outbox_engine: Engine) -> Engine:
+    """The outbox's database, by the name these tests give it."""
+    return outbox_engine
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Helpers for tests that run the real thing: a broker, HTTP servers, polling."""
+"""Helpers for tests that run the real thing: a broker, HTTP servers, polling, and the
+tables of an outbox to relay."""
 
 import fcntl
 import os
@@ -10,6 +11,10 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Column, LargeBinary
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 from periplus import web
 from periplus.kafka import Connection, make_producer
@@ -121,3 +126,22 @@ def eventually(check: Any, timeout: float = 20.0, interval: float = 0.05) -> Any
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s; last result: {result!r}")
         time.sleep(interval)
+
+
+class OutboxTables(SQLModel, registry=registry()):
+    """The tables of the outbox relay's own tests (and of the relay they run in a process
+    of its own), in a metadata of their own: the services declare theirs by migrations."""
+
+
+class Outgoing(OutboxTables, table=True):
+    """An outbox: each row a message to publish, in ``seq`` order."""
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Cursor(OutboxTables, table=True):
+    """How far the relay has published, per topic."""
+
+    topic: str = Field(primary_key=True)
+    position: int

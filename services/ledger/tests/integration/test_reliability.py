@@ -2,7 +2,6 @@
 
 import logging
 import socket
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,20 +50,32 @@ def test_the_service_connections_carry_its_settings(database_url: str, backend: 
             assert connection.exec_driver_sql(f"SHOW {name}").scalar() == value
 
 
+LOCK_HOLDER = text(
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
 def end_lock_session(database_url: str) -> int | None:
     """End the session that holds the writer's advisory lock on this database; its pid."""
     engine = create_engine(make_url(database_url).set(drivername="postgresql+psycopg"))
     with engine.connect() as connection:
-        pid = connection.execute(
-            text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-        ).scalar()
+        pid = connection.execute(LOCK_HOLDER).scalar()
         if pid is not None:
             assert connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
     engine.dispose()
     return None if pid is None else int(pid)
+
+
+def sessions(database_url: str) -> tuple[int | None, set[int]]:
+    """The pid of the session holding the writer's advisory lock, and every session's pid,
+    read from another connection (which renews no lease)."""
+    engine = create_engine(make_url(database_url).set(drivername="postgresql+psycopg"))
+    with engine.connect() as connection:
+        holder = connection.execute(LOCK_HOLDER).scalar()
+        alive = set(connection.execute(text("SELECT pid FROM pg_stat_activity")).scalars())
+    engine.dispose()
+    return holder, alive
 
 
 @pytest.fixture
@@ -111,12 +122,18 @@ def test_a_writer_that_stops_renewing_loses_its_lease_and_signs_nothing(
     caplog.set_level(logging.WARNING, logger="ledger.main")
     with serve(database_url, **options) as writer, serve(database_url, **options) as reader:
         assert writer.is_writer
+        silent, _ = sessions(database_url)
+        assert silent is not None
         state.of(writer.app).writer.retry_seconds = 3600  # renews no more from its next wait
-        started = time.monotonic()
         eventually(lambda: reader.is_writer, timeout=10)
-        took_over = time.monotonic() - started
         lock = state.of(writer.app).writer.lock
+        # The old writer never let go (it still holds its lock connection), yet its session
+        # is gone: the server ended it for the silence (idle_session_timeout, the lease).
+        holder, alive = sessions(database_url)
+        assert lock.held
         assert not lock.lease_valid()
+        assert silent not in alive
+        assert holder in alive  # the reader's
         eventually(lambda: "the writer's lease ran out" in caplog.text, timeout=5)
         producer = make_producer(broker.connection)
         trip = uuid.uuid4()
@@ -125,7 +142,6 @@ def test_a_writer_that_stops_renewing_loses_its_lease_and_signs_nothing(
         producer.flush(timeout=10)
         producer.close(timeout=2)
         eventually(lambda: signed_size(reader) == 3, timeout=20)
-    assert 0.8 < took_over < 5  # the lease, 1 s, and a retry or two
 
 
 @pytest.fixture
@@ -148,13 +164,11 @@ def test_a_witness_that_never_answers_costs_the_witness_timeout(
     )
     options = {"ingest_enabled": True, "kafka_bootstrap": broker.bootstrap}
     with serve(database_url, witness_policy_file=policy, witness_timeout=0.5, **options) as ledger:
-        started = time.monotonic()
 
         def problem() -> str | None:
             state = ledger.get("/v1/log/witnesses").json()["witnesses"][0]
             return None if state["problem"] is None else str(state["problem"])
 
-        found = eventually(problem, timeout=10)
-        waited = time.monotonic() - started
+        found = eventually(problem, timeout=10)  # a hang guard, twice the 5 s default
+    # The ledger gave up reading (its read timeout acted), not connecting or being refused.
     assert found.startswith("unreachable: ReadTimeout")
-    assert waited < 3  # asked at once after the first checkpoint; 0.5 s to give up

@@ -2,7 +2,6 @@
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import orjson
@@ -17,21 +16,12 @@ from notifier.channels.models import Notice
 from notifier.ingest import quarantine, service
 from notifier.ingest.models import Quarantined
 from notifier.ingest.rows import insert_many
-from notifier.main import MIGRATIONS
 from notifier.publish.models import LoggedEntry, TripFacet, TripView
 from notifier.testing import event, life, snapshot
-from periplus import db, sources
+from periplus import sources
 from periplus.canonical import canonical_bytes
 from periplus.note import Signer
 from periplus.public import Money
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(database_url)
-    db.upgrade(engine, MIGRATIONS)
-    yield engine
-    engine.dispose()
 
 
 def _apply(engine: Engine, events: list[dict[str, object]], start: int = 0) -> int:

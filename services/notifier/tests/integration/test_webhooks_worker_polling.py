@@ -2,7 +2,6 @@
 database's one write lock, which readers of pages and the ingestor wait behind) is taken
 only to claim or record. Counted by the engine's own events."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,18 +12,8 @@ from notifier.channels.models import Subscription
 from notifier.channels.testing import due_at, settings
 from notifier.channels.webhooks import service, worker
 from notifier.channels.webhooks.schemas import SubscriptionCreate
-from notifier.main import MIGRATIONS
-from periplus import db
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = db.make_engine(database_url)
-    db.upgrade(made, MIGRATIONS)
-    yield made
-    made.dispose()
 
 
 class Begun:

@@ -8,10 +8,9 @@ relay only keeps its place.
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect
+from sqlalchemy import Column, Connection
 from sqlmodel import Session
 
 from ledger.log.fact import Fact
@@ -20,6 +19,7 @@ from ledger.log.models import SignedCheckpoint
 from ledger.log.repository import NodeStore, latest_checkpoint, tree_size, trip_tags
 from ledger.registry import LedgerModel
 from periplus import merkle
+from periplus.copy import copy_rows
 from periplus.note import Checkpoint, Signer
 
 ENTRY_COLUMNS = (
@@ -35,7 +35,6 @@ ENTRY_COLUMNS = (
 )
 NODE_COLUMNS = ("level", "index", "hash")
 ENTRY = LedgerModel.metadata.tables["entry"]
-INT4 = range(-(2**31), 2**31)
 
 
 def append(session: Session, facts: Sequence[Fact]) -> list[int]:
@@ -96,37 +95,17 @@ def _bound(connection: Connection, column: Column[Any], value: Any) -> Any:
 def _insert_many(
     connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Many rows in one round trip, past SQLAlchemy's per-row statement work: COPY on
-    PostgreSQL (an executemany there is one statement per row), the driver's own
-    executemany on SQLite. Values must already be as the driver takes them."""
-    names = ", ".join(f'"{c}"' for c in columns)
-    driver = connection.connection.driver_connection
+    """Many rows in one round trip, past SQLAlchemy's per-row statement work: one COPY on
+    PostgreSQL (an executemany there is one statement per row; binary, so the leaves go as
+    they are, unless an integer would wrap its column), the driver's own executemany on
+    SQLite. Values must already be as the driver takes them."""
     if connection.dialect.name == "postgresql":
-        types, int4s = _copy_types(connection.dialect, table, tuple(columns))
-        # Binary, the leaves go as they are rather than spelled out in hex (five times the
-        # work). But binary int4 wraps a larger integer without a word: a batch holding one
-        # goes as text, for the server to refuse it as it always did.
-        binary = all(row[i] in INT4 for row in rows for i in int4s)
-        cursor = driver.cursor()  # type: ignore[union-attr]
-        form = " (FORMAT BINARY)" if binary else ""
-        with cursor.copy(f"COPY {table} ({names}) FROM STDIN{form}") as copy:
-            if binary:
-                copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
+        copy_rows(connection, table, columns, rows)
         return
+    names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
+    driver = connection.connection.driver_connection
     driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # type: ignore[union-attr]
-
-
-@cache
-def _copy_types(
-    dialect: Dialect, table: str, columns: tuple[str, ...]
-) -> tuple[list[str], list[int]]:
-    """The PostgreSQL type of each column (binary COPY must name them), and which are int4."""
-    found = LedgerModel.metadata.tables[table].c
-    types = [found[c].type.compile(dialect=dialect).split("(")[0].lower() for c in columns]
-    return types, [i for i, name in enumerate(types) if name == "integer"]
 
 
 def _tag(session: Session, facts: Sequence[Fact]) -> None:

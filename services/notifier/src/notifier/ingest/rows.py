@@ -2,17 +2,18 @@
 may be taken already (skipped, or updated)."""
 
 import json
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, Column, Connection, Engine, Table
+from sqlalchemy import JSON, Column, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlmodel import Session
+
+from periplus.copy import copy_rows
 
 SQLITE_ROWS = 500  # rows in one statement
 SQLITE_VARIABLES = 32766  # the most parameters SQLite takes in one statement since 3.32
@@ -65,65 +66,18 @@ def insert_values(
     session: Session, model: Any, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Many rows, each the values of the columns ``names`` in that order, in one round trip,
-    past SQLAlchemy's work per row: COPY on PostgreSQL, multi-row ``VALUES`` on SQLite. A
-    writer of many rows makes tuples rather than a dict a row. The caller commits."""
+    past SQLAlchemy's work per row: ``copy_rows`` on PostgreSQL (binary where it is safe),
+    multi-row ``VALUES`` on SQLite. A writer of many rows makes tuples rather than a dict a
+    row. The caller commits."""
     if not rows:
         return
     into, connection, values = _prepared(session, model, names, rows)
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, into.name, names, values)
+        return
     listed = ", ".join(f'"{name}"' for name in names)
     driver: Any = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        types = _binary_types(connection, into, names)
-        if types is not None and not _fits(types, values):
-            types = None  # as text, for the server to refuse what binary would wrap
-        form = "" if types is None else " (FORMAT BINARY)"
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f'COPY "{into.name}" ({listed}) FROM STDIN{form}') as copy,
-        ):
-            if types is not None:
-                copy.set_types(types)
-            for value in values:
-                copy.write_row(value)
-        return
     _sqlite_rows(driver, f'INSERT INTO "{into.name}" ({listed}) VALUES ', values)
-
-
-# The PostgreSQL types (by oid) whose binary COPY form psycopg writes from the values bound
-# here, each as itself: bool, bytea, int8, int2, int4, text, varchar, timestamptz; and json,
-# as text, which is its binary form.
-_BINARY = {oid: oid for oid in (16, 17, 20, 21, 23, 25, 1043, 1184)} | {114: 25}
-_column_types: "weakref.WeakKeyDictionary[Engine, dict[str, dict[str, int]]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _binary_types(connection: Connection, into: Table, names: Sequence[str]) -> list[int] | None:
-    """The types to COPY the columns ``names`` of ``into`` in binary, as the database
-    declares them (binary COPY takes a value only in its column's exact type); None if
-    one has no binary form here, to COPY as text. Binary, psycopg writes a row in a tenth
-    of the time it takes to format and escape it as text."""
-    tables = _column_types.setdefault(connection.engine, {})
-    declared = tables.get(into.name)
-    if declared is None:
-        rows = connection.exec_driver_sql(
-            "SELECT attname, atttypid FROM pg_attribute"
-            " WHERE attrelid = to_regclass(%(table)s) AND attnum > 0 AND NOT attisdropped",
-            {"table": f'"{into.name}"'},
-        ).all()
-        declared = tables[into.name] = {str(name): int(oid) for name, oid in rows}
-    types = [_BINARY.get(declared.get(name, 0)) for name in names]
-    return None if None in types else [t for t in types if t is not None]
-
-
-_NARROW = {21: range(-(2**15), 2**15), 23: range(-(2**31), 2**31)}  # int2, int4
-
-
-def _fits(types: Sequence[int], values: Sequence[tuple[Any, ...]]) -> bool:
-    """Whether every integer bound for an int2 or int4 column fits it: binary COPY would
-    wrap one that does not, without a word."""
-    narrow = [(at, _NARROW[oid]) for at, oid in enumerate(types) if oid in _NARROW]
-    return all(row[at] is None or row[at] in span for row in values for at, span in narrow)
 
 
 def _sqlite_rows(driver: Any, head: str, values: Sequence[tuple[Any, ...]], tail: str = "") -> None:
