@@ -30,11 +30,17 @@ def test_compose_names_every_service_and_port() -> None:
     services = compose()["services"]
     assert set(services) == {"postgres", "kafka", "trips-api", "ledger", "notifier", "witness"}
     published = {name: s.get("ports", []) for name, s in services.items()}
-    assert published["trips-api"] == ["8001:8001"]
-    assert published["ledger"] == ["8002:8002"]
-    assert published["notifier"] == ["8003:8003"]
-    assert published["witness"] == ["8004:8004"]
+    # On the host's loopback alone: the TLS proxy in front is what the world reaches.
+    assert published["trips-api"] == ["127.0.0.1:8001:8001"]
+    assert published["ledger"] == ["127.0.0.1:8002:8002"]
+    assert published["notifier"] == ["127.0.0.1:8003:8003"]
+    assert published["witness"] == ["127.0.0.1:8004:8004"]
     assert published["kafka"] == []  # reached on the compose network only
+
+
+def test_a_deployment_names_its_own_public_address() -> None:
+    notifier = compose()["services"]["notifier"]["environment"]
+    assert notifier["NOTIFIER_PUBLIC_URL"].startswith("${PERIPLUS_PUBLIC_URL:?")
 
 
 def test_kafka_runs_in_kraft_mode() -> None:

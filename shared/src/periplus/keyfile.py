@@ -6,6 +6,7 @@ same way, so operators back up and rotate them the same way.
 
 import base64
 import binascii
+import logging
 import os
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     load_pem_private_key,
 )
+
+log = logging.getLogger(__name__)
 
 
 class KeyFileError(ValueError):
@@ -34,6 +37,14 @@ def from_seed(seed: str) -> Ed25519PrivateKey:
 
 
 def read(path: Path) -> Ed25519PrivateKey:
+    """The key in a PEM file; a file that others than its owner may read is used, said
+    aloud: a mounted secret is often 0644, and refusing it would stop the service."""
+    mode = path.stat().st_mode & 0o077
+    if mode:
+        log.warning(
+            "a signing key file is readable by others than its owner; make it mode 0600",
+            extra={"path": str(path), "mode": oct(path.stat().st_mode & 0o777)},
+        )
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as exc:

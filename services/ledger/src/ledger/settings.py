@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
@@ -39,7 +39,7 @@ class Settings(BrokerSettings):
         pattern=r"^[^\s+]+$",
         description="The log's name in its checkpoints; also the signing key's name.",
     )
-    signing_key: str | None = Field(
+    signing_key: SecretStr | None = Field(
         default=None, description="Base64 of a 32-byte Ed25519 seed; else the key file is used."
     )
     signing_key_file: Path = Path("var/ledger.key")

@@ -11,7 +11,8 @@ from periplus.note import Signer
 
 
 def load_signer(settings: Settings) -> Signer:
-    key = keyfile.load(settings.signing_key, settings.signing_key_file)
+    seed = settings.signing_key.get_secret_value() if settings.signing_key else None
+    key = keyfile.load(seed, settings.signing_key_file)
     return Signer(settings.origin, key)
 
 
