@@ -5,17 +5,27 @@ bucket holds ``burst`` uses at most (``limit`` unless given), so a quiet client 
 them at once. A key is usually a client's address as the app sees it (``client``, the
 address behind a trusted proxy). One address is cheap to change inside a network that one
 party holds, so a limiter with a ``network_limit`` also counts the network around each
-address (an IPv4 /24, an IPv6 /64) in a bucket of its own.
+address (an IPv4 /24, an IPv6 /64) in a bucket of its own, and an IPv6 address the /48
+around it too, in a bucket ``WIDE_FACTOR`` times as large: a site is handed a /48, so
+a /64 is as cheap to change as an address is.
+
+Buckets are held for ``max_keys`` names at most. When that many are held, those that have
+refilled go first (their clients lose nothing), then the least recently used of those
+that would still allow a use; a bucket that refuses uses is never forgotten, so a flood
+of fresh addresses cannot give a limited client its uses back. While every bucket held
+refuses, a new name is refused too, until enough of them allow a use again.
 
 Enough for one instance behind a proxy that passes the client address; a fleet of
 instances would share buckets in a store instead. A refused use spends nothing, and a
 429 says, in ``Retry-After``, when the next use will be allowed.
 """
 
+import heapq
 import ipaddress
 import math
 import threading
 import time
+from collections import OrderedDict
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,7 +33,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from periplus.errors import TooManyRequestsError
 from periplus.problems import problem
 
-IPV4_NETWORK, IPV6_NETWORK = 24, 64
+IPV4_NETWORK, IPV6_NETWORK, IPV6_SITE = 24, 64, 48
+WIDE_FACTOR = 4
+"""How many times a network's limit an IPv6 /48 may use (a site's share of /64s)."""
 
 
 def client(request: Request) -> str:
@@ -31,22 +43,32 @@ def client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def network(address: str) -> str | None:
-    """The /24 (IPv4) or /64 (IPv6) that holds ``address``; None if it is no IP address."""
+def ip_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``address`` as an IP address (an IPv4-mapped IPv6 one as IPv4); None if it is none."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    prefix = IPV4_NETWORK if ip.version == 4 else IPV6_NETWORK
+        return ip.ipv4_mapped
+    return ip
+
+
+def network(address: str, prefix: int | None = None) -> str | None:
+    """The network of ``prefix`` bits (by default an IPv4 /24 or an IPv6 /64) that holds
+    ``address``; None if it is no IP address."""
+    ip = ip_address(address)
+    if ip is None:
+        return None
+    if prefix is None:
+        prefix = IPV4_NETWORK if ip.version == 4 else IPV6_NETWORK
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 class RateLimiter:
     """``limit`` uses per key per ``period`` seconds, ``burst`` of them at once; with
     ``network_limit``, a key that is an IP address also spends from its network's bucket
-    (``network_limit`` per ``period``, as many at once)."""
+    (``network_limit`` per ``period``, as many at once) and, for IPv6, its /48's."""
 
     def __init__(
         self,
@@ -60,28 +82,32 @@ class RateLimiter:
         self.period, self.network_limit, self.max_keys = period, network_limit, max_keys
         self._key = (float(burst or limit), limit / period)  # (capacity, uses per second)
         self._net = (float(network_limit or 0), (network_limit or 0) / period)
-        self._buckets: dict[str, tuple[float, float]] = {}  # name: (uses left, when)
+        self._site = (WIDE_FACTOR * self._net[0], WIDE_FACTOR * self._net[1])
+        # name: (uses left, when), the least recently spent from first
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._sweep_at = -math.inf  # no sweep before: it could not make room
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> float | None:
         """Spend one use; return the seconds to wait if there is none left, else None.
 
-        A refused use spends from neither the key nor its network.
+        A refused use spends from neither the key nor its networks.
         """
-        names = [key]
-        held = network(key) if self.network_limit is not None else None
-        if held is not None:
-            names.append(f"net:{held}")
+        names = self._names(key)
         moment = time.monotonic()
         with self._lock:
-            if len(self._buckets) >= self.max_keys:
-                self._forget_full(moment)
+            new = sum(name not in self._buckets for name in names)
+            if new and len(self._buckets) + new > self.max_keys:
+                wait = self._make_room(new, moment)
+                if wait is not None:
+                    return wait
             levels = {name: self._level(name, moment) for name in names}
             waits = [(1 - level) / self._shape(name)[1] for name, level in levels.items()]
             if max(waits) > 0:
                 return max(waits)
             for name, level in levels.items():
                 self._buckets[name] = (level - 1, moment)
+                self._buckets.move_to_end(name)
             return None
 
     def check(self, key: str, what: str) -> None:
@@ -93,8 +119,23 @@ class RateLimiter:
                 f"Too many {what}; try again in {seconds} s.", retry_after=seconds
             )
 
+    def _names(self, key: str) -> list[str]:
+        """The buckets a use by ``key`` spends from."""
+        ip = ip_address(key) if self.network_limit is not None else None
+        if ip is None:
+            return [key]
+        if ip.version == 4:
+            return [key, f"net:{ipaddress.ip_network(f'{ip}/{IPV4_NETWORK}', strict=False)}"]
+        return [
+            key,
+            f"net:{ipaddress.ip_network(f'{ip}/{IPV6_NETWORK}', strict=False)}",
+            f"site:{ipaddress.ip_network(f'{ip}/{IPV6_SITE}', strict=False)}",
+        ]
+
     def _shape(self, name: str) -> tuple[float, float]:
-        return self._net if name.startswith("net:") else self._key
+        if name.startswith("net:"):
+            return self._net
+        return self._site if name.startswith("site:") else self._key
 
     def _level(self, name: str, moment: float) -> float:
         """The uses that bucket ``name`` holds at ``moment``."""
@@ -102,16 +143,32 @@ class RateLimiter:
         level, since = self._buckets.get(name, (capacity, moment))
         return min(capacity, level + (moment - since) * rate)
 
-    def _forget_full(self, moment: float) -> None:
-        """Drop the buckets that have refilled, whose clients lose nothing by being
-        forgotten; if that is not enough, all of them: memory stays bounded."""
-        self._buckets = {
-            name: kept
-            for name, kept in self._buckets.items()
-            if self._level(name, moment) < self._shape(name)[0]
-        }
-        if len(self._buckets) >= self.max_keys:
-            self._buckets.clear()
+    def _make_room(self, new: int, moment: float) -> float | None:
+        """Room for ``new`` more buckets, or the seconds until there may be some.
+
+        One sweep frees an eighth of ``max_keys``, so sweeps are rare: the refilled
+        buckets first, then the least recently spent from that would allow a use. If every
+        bucket left refuses, the next sweep waits until enough of them allow one.
+        """
+        if moment < self._sweep_at:
+            return self._sweep_at - moment
+        target = self.max_keys - max(new, self.max_keys // 8)
+        levels = {name: self._level(name, moment) for name in self._buckets}
+        for name, level in levels.items():
+            if level >= self._shape(name)[0]:
+                del self._buckets[name]
+        for name in list(self._buckets):
+            if len(self._buckets) <= target:
+                break
+            if levels[name] >= 1:
+                del self._buckets[name]
+        short = len(self._buckets) - target
+        if short > 0:  # every bucket left refuses a use
+            waits = ((1 - levels[name]) / self._shape(name)[1] for name in self._buckets)
+            self._sweep_at = moment + heapq.nsmallest(short, waits)[-1]
+        if len(self._buckets) + new <= self.max_keys:
+            return None
+        return self._sweep_at - moment
 
 
 class LimitedPaths:

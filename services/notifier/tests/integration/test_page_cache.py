@@ -1,5 +1,6 @@
 """Public answers kept per read-model version: fast under a spike, never stale."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import Session
+from starlette.types import Receive, Scope, Send
 
 from notifier.channels.models import Notice
 from notifier.publish import cache
@@ -91,10 +93,15 @@ def page_cache(site: Site) -> cache.PageCache:
     return layer
 
 
+def answers(kept: cache.PageCache) -> dict[cache.Key, cache.Answer]:
+    """Every answer kept, read once or again."""
+    return {**kept._answers, **kept._again}
+
+
 def held(kept: cache.PageCache) -> int:
     """The bytes its answers hold, each distinct body once, counted afresh."""
-    bodies = {id(a.body): len(a.body) for a in kept._answers.values()}
-    headers = sum(cache._cost(key, answer) for key, answer in kept._answers.items())
+    bodies = {id(a.body): len(a.body) for a in answers(kept).values()}
+    headers = sum(cache._cost(key, answer) for key, answer in answers(kept).items())
     return sum(bodies.values()) + headers
 
 
@@ -111,7 +118,7 @@ def test_headers_that_pick_one_language_share_its_answer(approved_site: Site) ->
     english = httpx.get(url, headers={"Accept-Language": "x-junk-2"})
     assert english.headers["content-language"] == "en"
     assert english.content == httpx.get(url).content
-    kept = [key for key in page_cache(approved_site)._answers if key[0] == f"/trips/{TRIP}"]
+    kept = [key for key in answers(page_cache(approved_site)) if key[0] == f"/trips/{TRIP}"]
     assert sorted(lang for _path, _query, lang in kept) == ["en", "fr"]
 
 
@@ -119,12 +126,12 @@ def test_headers_that_pick_one_language_share_its_answer(approved_site: Site) ->
 def test_one_download_asked_with_junk_queries_holds_one_body(approved_site: Site) -> None:
     url = f"{approved_site.url}/data/datapackage.json"
     first = httpx.get(url)
-    answers = [httpx.get(f"{url}?junk={n}") for n in range(20)]
-    assert {(a.content, a.headers["etag"]) for a in answers} == {
+    replies = [httpx.get(f"{url}?junk={n}") for n in range(20)]
+    assert {(a.content, a.headers["etag"]) for a in replies} == {
         (first.content, first.headers["etag"])
     }
     kept = page_cache(approved_site)
-    bodies = {id(a.body) for key, a in kept._answers.items() if key[0] == "/data/datapackage.json"}
+    bodies = {id(a.body) for key, a in answers(kept).items() if key[0] == "/data/datapackage.json"}
     assert len(bodies) == 1
     assert kept._kept == held(kept)
 
@@ -139,12 +146,55 @@ def test_kept_bytes_stay_within_the_budget_and_a_new_version_lets_all_go(
     for n in range(1, 12):
         httpx.get(f"{approved_site.url}/?junk={n}")
         assert kept._kept == held(kept) <= cache.MAX_KEPT
-    newest = [query for _path, query, _lang in kept._answers]
+    newest = [query for _path, query, _lang in answers(kept)]
     assert newest == [b"junk=10", b"junk=11"]  # the least recently read went first
     again = httpx.get(f"{approved_site.url}/?junk=0")  # kept no more: drawn again, the same
     assert (again.content, again.headers["etag"]) == (page.content, page.headers["etag"])
     approved_site.feed(life(TRIP, REFERENCE)[1:2])
     fresh = httpx.get(f"{approved_site.url}/feed.json")
     assert fresh.status_code == 200
-    assert [key[0] for key in kept._answers] == ["/feed.json"]
+    assert [key[0] for key in answers(kept)] == ["/feed.json"]
+    assert kept._kept == held(kept)
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_a_flood_of_requests_made_once_leaves_what_readers_read_again(
+    approved_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trip = f"{approved_site.url}/trips/{TRIP}"
+    page = httpx.get(trip)
+    monkeypatch.setattr(cache, "MAX_KEPT", 4 * len(httpx.get(f"{approved_site.url}/").content))
+    httpx.get(trip)  # read again: kept apart from what is read once
+    kept = page_cache(approved_site)
+    for n in range(20):
+        httpx.get(f"{approved_site.url}/?junk={n}")
+        assert kept._kept == held(kept) <= cache.MAX_KEPT
+    assert list(kept._again) == [(f"/trips/{TRIP}", b"", "en")]
+    assert b"junk=19" in kept._answers[("/", b"junk=19", "en")].body
+    tagged = httpx.get(trip, headers={"If-None-Match": page.headers["etag"]})
+    assert tagged.status_code == 304
+
+
+def test_two_readers_who_miss_one_key_at_once_leave_one_answer_counted_once() -> None:
+    both = asyncio.Event()
+    drawn: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        drawn.append(scope["path"])
+        if len(drawn) == 2:
+            both.set()
+        await both.wait()  # each draws the answer before either keeps it
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"the same bytes"})
+
+    kept = cache.PageCache(app, lambda: cache.Reading((1, (1, 0), 1), 0.0, 0.0))
+
+    async def read_twice() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=kept)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await asyncio.gather(client.get("/feed.json"), client.get("/feed.json"))
+
+    first, second = asyncio.run(read_twice())
+    assert first.content == second.content == b"the same bytes"
+    assert list(answers(kept)) == [("/feed.json", b"", "en")]
     assert kept._kept == held(kept)

@@ -2,13 +2,23 @@
 
 Every public page, feed, digest, card and download is a function of the read
 model, the reader's language and the day. Its answer is kept, keyed by the
-request (path, query, the Accept-Language it was negotiated from) and
+request (path, query, the language negotiated from ``?lang=`` and
+Accept-Language, as the pages do: any header that picks French is one key) and
 validated by the read model's version (the newest entry folded, the newest
 notice, the verified size of the log, the day): while nothing new is folded,
 the same request gets the same bytes from memory, with an ``ETag`` that a
 conditional GET answers with 304. The first entry folded after it, by this
 process or another on the same database, makes every kept answer stale, so no
-reader ever sees one older than the model.
+reader ever sees one older than the model; the stale ones are dropped then.
+
+What is kept is bounded in bytes, not only in answers: ``MAX_KEPT`` bytes of
+bodies, headers and keys in all. Answers of one version with the same ``ETag``
+(the same download asked with another query string, say) hold one copy of their
+body, counted once, so a client that varies what the page does not read fills
+little. An answer read again after it was kept moves to a part of its own, up to
+``AGAIN`` of the budget; the least recently read of those read once go first, so
+a flood of requests made once (junk query strings on pages) pushes out only
+answers nobody asked for twice.
 
 The version is read on every request, so it costs one statement on a
 connection of its own, outside any transaction; on SQLite not even that while
@@ -32,13 +42,14 @@ sent, decides alone (RFC 9110, 13.1.3).
 """
 
 import contextlib
+import functools
 import hashlib
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
@@ -47,10 +58,11 @@ from sqlalchemy import Engine, event, func
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import col, select
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from notifier.channels.models import Notice
+from notifier.i18n.locale import negotiate
 from notifier.ingest.models import VerifiedTree
 from notifier.publish.models import TripView
 
@@ -58,6 +70,9 @@ from notifier.publish.models import TripView
 # /v1 (subscriptions, quarantine, the live stream) and operations are not kept.
 PUBLIC = ("/", "/trips/", "/feed.", "/feeds/", "/digest", "/data/", "/years/", "/checklist")
 MAX_ANSWERS = 2_000
+MAX_KEPT = 64 * 1024 * 1024
+"""Bytes kept in all: each body once, and each answer's headers and key."""
+AGAIN = 0.75  # the share of MAX_ANSWERS and MAX_KEPT that answers read again may hold
 MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this is not kept
 DATE_LAG = 2
 """Seconds a ``Last-Modified`` waits on this process's clock: the server's ``Date`` is
@@ -65,6 +80,7 @@ refreshed once a second, and a ``Last-Modified`` may not be later (RFC 9110, 8.8
 
 
 Version = tuple[object, ...]
+Key = tuple[str, bytes, str]  # path, query string, the language negotiated
 
 
 @dataclass(frozen=True)
@@ -167,11 +183,18 @@ class Versions:
 
 @dataclass(frozen=True)
 class Answer:
-    version: Version
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: bytes
+
+
+def _cost(key: Key, answer: Answer) -> int:
+    """The bytes an answer holds besides its body (which answers may share)."""
+    return len(key[0]) + len(key[1]) + sum(len(k) + len(v) for k, v in answer.headers)
+
+
+_negotiate = functools.lru_cache(maxsize=1024)(negotiate)  # a few headers are most readers'
 
 
 def _public(path: str) -> bool:
@@ -187,7 +210,13 @@ class PageCache:
 
     def __init__(self, app: ASGIApp, version: Callable[[], Reading]) -> None:
         self.app, self.version = app, version
-        self._answers: OrderedDict[tuple[str, bytes, bytes], Answer] = OrderedDict()
+        # Read once since kept, and read again: each the least recently read first.
+        self._answers: OrderedDict[Key, Answer] = OrderedDict()
+        self._again: OrderedDict[Key, Answer] = OrderedDict()
+        self._again_bytes = 0  # each of ``_again``'s bodies counted whole
+        self._bodies: dict[bytes, tuple[bytes, int]] = {}  # ETag: (body, answers holding it)
+        self._kept = 0  # bytes, as ``MAX_KEPT`` counts them
+        self._current: Version = ()  # the version every kept answer has
         self._lock = threading.Lock()
         self._dated: tuple[Version, int] = ((), 0)  # the newest version seen, and its date
 
@@ -196,17 +225,21 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         request = Headers(scope=scope)
-        key = (scope["path"], scope["query_string"], request.get("accept-language", "").encode())
+        query = scope["query_string"]
+        asked = QueryParams(query).get("lang") if query else None
+        lang = _negotiate(asked, request.get("accept-language"))
+        key: Key = (scope["path"], query, lang)
         reading = self.version()
         day = datetime.now(UTC).date()
         version = (*reading.version, day)
         with self._lock:
             modified = self._modified(version, day, reading)
-            kept = self._answers.get(key)
-            if kept is not None and kept.version == version:
-                self._answers.move_to_end(key)
-            else:
-                kept = None
+            if version != self._current:  # what is kept is stale: let it go
+                self._answers.clear()
+                self._again.clear()
+                self._bodies.clear()
+                self._kept, self._again_bytes, self._current = 0, 0, version
+            kept = self._read_again(key)
         if kept is not None:
             await _replay(kept, request, send, modified)
             return
@@ -227,7 +260,7 @@ class PageCache:
         scope: Scope,
         receive: Receive,
         send: Send,
-        key: tuple[str, bytes, bytes],
+        key: Key,
         version: Version,
         request: Headers,
         modified: int | None,
@@ -254,7 +287,7 @@ class PageCache:
         self,
         start: Message,
         body: bytes,
-        key: tuple[str, bytes, bytes],
+        key: Key,
         version: Version,
         request: Headers,
         modified: int | None,
@@ -270,13 +303,60 @@ class PageCache:
         if etag is None:
             etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
             headers.append((b"etag", etag))
-        answer = Answer(version, status, headers, body, etag)
+        answer = Answer(status, headers, body, etag)
         with self._lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > MAX_ANSWERS:
-                self._answers.popitem(last=False)
+            if version == self._current:  # not one a newer version made stale already
+                self._keep(key, answer)
         await _replay(answer, request, send, modified)
+
+    def _read_again(self, key: Key) -> Answer | None:
+        """The answer kept for ``key``, now the most recently read again; under the lock.
+        Past ``AGAIN``, the least recently read again go back among those read once."""
+        kept = self._again.get(key)
+        if kept is not None:
+            self._again.move_to_end(key)
+            return kept
+        kept = self._answers.pop(key, None)
+        if kept is None:
+            return None
+        self._again[key] = kept
+        self._again_bytes += _cost(key, kept) + len(kept.body)
+        while len(self._again) > 1 and (
+            len(self._again) > AGAIN * MAX_ANSWERS or self._again_bytes > AGAIN * MAX_KEPT
+        ):
+            back, answer = self._again.popitem(last=False)
+            self._again_bytes -= _cost(back, answer) + len(answer.body)
+            self._answers[back] = answer
+        return kept
+
+    def _keep(self, key: Key, answer: Answer) -> None:
+        """Keep ``answer``, its body shared with the kept answers of its ``ETag``, and let
+        the least recently read go while there are too many or too many bytes; under the
+        lock. Bytes that differ from those kept under the same ``ETag`` are not kept."""
+        self._drop(key)  # one a concurrent request kept
+        body, holders = self._bodies.get(answer.etag, (answer.body, 0))
+        if holders and body != answer.body:
+            return
+        self._bodies[answer.etag] = (body, holders + 1)
+        self._answers[key] = replace(answer, body=body)
+        self._kept += _cost(key, answer) + (0 if holders else len(body))
+        while len(self._answers) + len(self._again) > MAX_ANSWERS or self._kept > MAX_KEPT:
+            self._drop(next(iter(self._answers or self._again)))
+
+    def _drop(self, key: Key) -> None:
+        """Let the answer kept for ``key`` go, and its body with the last to hold it."""
+        answer = self._answers.pop(key, None)
+        if answer is None:
+            answer = self._again.pop(key, None)
+            if answer is None:
+                return
+            self._again_bytes -= _cost(key, answer) + len(answer.body)
+        self._kept -= _cost(key, answer)
+        body, holders = self._bodies.pop(answer.etag)
+        if holders > 1:
+            self._bodies[answer.etag] = (body, holders - 1)
+        else:
+            self._kept -= len(body)
 
 
 def _not_modified_since(request: Headers, modified: int | None) -> bool:

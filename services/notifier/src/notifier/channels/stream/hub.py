@@ -25,7 +25,7 @@ from sqlmodel import Session
 from notifier.channels import notices, repository
 from notifier.channels.filters import Filters
 from notifier.channels.notices import Item, Position
-from periplus import db
+from periplus import db, ratelimit
 from periplus.errors import TooManyRequestsError, UnavailableError
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class StreamHub:
         self.poll_interval, self.queue_size = poll_interval, queue_size
         self.max_clients, self.max_per_client = max_clients, max_per_client
         self.clients: set[Client] = set()
-        self.per_address: dict[str, int] = {}
+        self.per_address: dict[str, int] = {}  # streams held per address or network
         self.head: Position | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bell: asyncio.Event | None = None
@@ -117,7 +117,7 @@ class StreamHub:
 
     def join(self, filters: Filters, address: str) -> Client:
         """A new reader from ``address``, unless the server is stopping, the stream is full,
-        or that address holds as many streams as one may."""
+        or that address (or its network) holds as many streams as it may."""
         if self.closing:
             raise UnavailableError(
                 "This server is stopping; connect again.",
@@ -128,17 +128,21 @@ class StreamHub:
                 "The live stream has as many readers as it serves; try again soon.",
                 headers={"Retry-After": "30"},
             )
-        if self.per_address.get(address, 0) >= self.max_per_client:
-            raise TooManyRequestsError(
-                f"Your address holds {self.max_per_client} live streams already, the most "
-                "one may; close one, or filter one stream rather than opening several.",
-                retry_after=30,
-            )
+        holders = self._holders(address)
+        for holder, most in holders:
+            if self.per_address.get(holder, 0) >= most:
+                whose = "address" if holder == address else f"network ({holder})"
+                raise TooManyRequestsError(
+                    f"Your {whose} holds {most} live streams already, the most one may; "
+                    "close one, or filter one stream rather than opening several.",
+                    retry_after=30,
+                )
         if not self.clients:  # idle until now: what the hub offers starts here
             self.head = self.last()
         client = Client(filters, asyncio.Queue(self.queue_size), address=address)
         self.clients.add(client)
-        self.per_address[address] = self.per_address.get(address, 0) + 1
+        for holder, _most in holders:
+            self.per_address[holder] = self.per_address.get(holder, 0) + 1
         CLIENTS.set(len(self.clients))
         return client
 
@@ -147,12 +151,28 @@ class StreamHub:
         if client not in self.clients:
             return
         self.clients.discard(client)
-        held = self.per_address.get(client.address, 0) - 1
-        if held > 0:
-            self.per_address[client.address] = held
-        else:
-            self.per_address.pop(client.address, None)
+        for holder, _most in self._holders(client.address):
+            held = self.per_address.get(holder, 0) - 1
+            if held > 0:
+                self.per_address[holder] = held
+            else:
+                self.per_address.pop(holder, None)
         CLIENTS.set(len(self.clients))
+
+    def _holders(self, address: str) -> list[tuple[str, int]]:
+        """What a stream from ``address`` counts against, and how many streams each may
+        hold: an IPv4 address (or a name) itself; an IPv6 address its /64, as cheap to
+        change as an address is, and its /48, a site's, ``WIDE_FACTOR`` times as many."""
+        ip = ratelimit.ip_address(address)
+        if ip is None or ip.version == 4:
+            return [(address, self.max_per_client)]
+        return [
+            (str(ratelimit.network(address, ratelimit.IPV6_NETWORK)), self.max_per_client),
+            (
+                str(ratelimit.network(address, ratelimit.IPV6_SITE)),
+                ratelimit.WIDE_FACTOR * self.max_per_client,
+            ),
+        ]
 
     async def read(self, after: Position | None) -> list[Item]:
         return await asyncio.to_thread(self._read, after)

@@ -1,0 +1,54 @@
+"""Live streams per client over real HTTP: an IPv6 client is counted by its /64, as cheap
+to change as an address is, and by its /48 (a site's), which may hold more."""
+
+from contextlib import ExitStack
+
+import httpx
+
+from notifier import state
+from notifier.channels.testing import connect, settings
+from notifier.main import build
+from periplus.ratelimit import WIDE_FACTOR
+from periplus.testing import Server, eventually
+
+
+def behind(address: str) -> dict[str, str]:
+    """The client the trusted proxy (loopback here) names."""
+    return {"X-Forwarded-For": address}
+
+
+def test_the_addresses_of_one_ipv6_64_share_its_streams(database_url: str) -> None:
+    app = build(settings(database_url, stream_max_per_client=2))
+    with (
+        Server(app) as server,
+        connect(server, headers=behind("2001:db8:1:2::1")),
+        connect(server, headers=behind("2001:db8:1:2::2")) as second,
+    ):
+        refused = httpx.get(f"{server.url}/v1/stream", headers=behind("2001:db8:1:2::3"))
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert int(refused.headers["retry-after"]) > 0
+        assert "network (2001:db8:1:2::/64) holds 2 live streams" in refused.json()["detail"]
+        with connect(server, headers=behind("2001:db8:1:3::1")) as neighbour:  # its own /64
+            assert neighbour.response.status_code == 200
+        with connect(server, headers=behind("198.51.100.7")) as citizen:
+            assert citizen.response.status_code == 200
+        second.response.close()
+        hub = state.of(app).stream_hub
+        eventually(lambda: hub.per_address.get("2001:db8:1:2::/64") == 1)
+        with connect(server, headers=behind("2001:db8:1:2::3")) as again:
+            assert again.response.status_code == 200
+    eventually(lambda: not hub.per_address)
+
+
+def test_one_ipv6_48_holds_more_than_a_64_and_no_more(database_url: str) -> None:
+    app = build(settings(database_url, stream_max_per_client=1))
+    with Server(app) as server, ExitStack() as streams:
+        for n in range(WIDE_FACTOR):  # one stream from each of as many /64s of one /48
+            streams.enter_context(connect(server, headers=behind(f"2001:db8:5:{n:x}::1")))
+        refused = httpx.get(f"{server.url}/v1/stream", headers=behind("2001:db8:5:ff::1"))
+        assert refused.status_code == 429
+        detail = refused.json()["detail"]
+        assert f"network (2001:db8:5::/48) holds {WIDE_FACTOR} live streams" in detail
+        with connect(server, headers=behind("2001:db8:6::1")) as other_site:
+            assert other_site.response.status_code == 200
