@@ -1,7 +1,9 @@
 """The web layer every service shares: problem responses, limits, operations."""
 
 import threading
+import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from typing import Annotated
 
 import httpx
@@ -159,6 +161,15 @@ def test_every_answer_carries_the_request_id_its_log_lines_carry(client: httpx.C
     assert made.json() == made.headers["x-request-id"]
     assert len(made.json()) == 32
     assert client.get("/nowhere").headers["x-request-id"]
+
+
+def test_every_answer_has_one_date_taken_as_it_starts(client: httpx.Client) -> None:
+    for path in ("/logged-as", "/nowhere", "/crash"):
+        before = int(time.time())
+        answer = client.get(path)
+        after = time.time()
+        [date] = answer.headers.get_list("date")
+        assert before <= parsedate_to_datetime(date).timestamp() <= after
 
 
 def test_unknown_paths_and_methods_are_problems(client: httpx.Client) -> None:

@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Mapping
+from email.utils import formatdate
 
 from fastapi import FastAPI
 from fastapi.responses import Response
@@ -87,7 +88,13 @@ class FixedHeaders:
 
 
 class Observed:
-    """Request ids in and out, and request counts and latencies for /metrics.
+    """Request ids in and out, the ``Date`` of each answer, and request counts and
+    latencies for /metrics.
+
+    The date is taken as the answer starts. The server's own (uvicorn's) is refreshed
+    by its loop about once a second, seconds late on a busy machine, so an answer's
+    ``Last-Modified`` could come out later than its ``Date``, which RFC 9110 (8.8.2.1)
+    forbids; the server is told to send none of its own.
 
     Plain ASGI rather than ``BaseHTTPMiddleware``, which runs every request in a task
     of its own and passes its body and answer through memory streams: a cost paid
@@ -111,7 +118,8 @@ class Observed:
             if message["type"] == "http.response.start":
                 answered = True
                 self._count(scope, message["status"], started)
-                message = {**message, "headers": _with_header(message.get("headers", []), mark)}
+                headers = _with_header(message.get("headers", []), mark)
+                message = {**message, "headers": _with_header(headers, (b"date", _now()))}
             await send(message)
 
         token = logs.request_id.set(rid)
@@ -130,6 +138,18 @@ class Observed:
         template = getattr(scope.get("route"), "path", "unmatched")
         REQUESTS.labels(self.service, scope["method"], template, status).inc()
         LATENCY.labels(self.service, template).observe(time.perf_counter() - started)
+
+
+_dated: tuple[int, bytes] = (0, b"")
+
+
+def _now() -> bytes:
+    """The current time as an HTTP date, formatted once a second."""
+    global _dated
+    second = int(time.time())
+    if _dated[0] != second:
+        _dated = second, formatdate(second, usegmt=True).encode()
+    return _dated[1]
 
 
 def _with_header(

@@ -130,6 +130,7 @@ class Server(uvicorn.Server):
                 log_config=None,
                 lifespan="on",
                 timeout_graceful_shutdown=grace,
+                date_header=False,  # each answer's own, set by ``Observed``
                 proxy_headers=proxies != "",
                 forwarded_allow_ips=proxies or None,
             )

@@ -35,7 +35,7 @@ the first whole second after the end of the first read that saw it (and not
 before its day began): it was committed by then. It is given only to a reader
 whose read began at or after that second and still saw the version, and only
 while the date falls on the version's day: then the next version was committed
-later, so any process dates that one later. Until then (a second or three,
+later, so any process dates that one later. Until then (a second or two,
 which is what two versions in one second need) there is no ``Last-Modified``,
 and ``If-Modified-Since`` is not answered with 304. ``If-None-Match``, when
 sent, decides alone (RFC 9110, 13.1.3).
@@ -74,9 +74,6 @@ MAX_KEPT = 64 * 1024 * 1024
 """Bytes kept in all: each body once, and each answer's headers and key."""
 AGAIN = 0.75  # the share of MAX_ANSWERS and MAX_KEPT that answers read again may hold
 MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this is not kept
-DATE_LAG = 2
-"""Seconds a ``Last-Modified`` waits on this process's clock: the server's ``Date`` is
-refreshed once a second, and a ``Last-Modified`` may not be later (RFC 9110, 8.8.2.2)."""
 
 
 Version = tuple[object, ...]
@@ -253,7 +250,7 @@ class PageCache:
             self._dated = version, since
         since = self._dated[1]
         sure = since <= reading.before and since < _midnight(day + timedelta(days=1))
-        return since if sure and since + DATE_LAG <= time.time() else None
+        return since if sure else None  # never after now: ``since <= reading.before``
 
     async def _answer_and_keep(
         self,
