@@ -78,14 +78,20 @@ def _body(head: dict[str, Any], event: dict[str, Any], text: Any) -> Any:
 def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
     """Erase a withheld entry's content from the notice log, which the stream replays
     and every webhook delivery, pending or dead, is built from at each attempt; the
-    position stays and says only that the entry is withheld and under what law.
+    position stays and says only that the entry is withheld and under what law. Its
+    departments and goals go too: a filtered stream would still tell what it was about.
     Returns how many notices were erased; the caller commits."""
     erased = 0
     for notice in repository.entry_notices(session, index):
-        notice.body = {"ledger_index": index, "trip_id": notice.trip_id, "withheld": withheld}
+        erase(notice, {"ledger_index": index, "trip_id": notice.trip_id, "withheld": withheld})
         session.add(notice)
         erased += 1
     return erased
+
+
+def erase(notice: Notice, body: dict[str, Any]) -> None:
+    """Leave a notice only ``body``, about no department and no goal."""
+    notice.body, notice.departments, notice.sdg_goals = body, [], []
 
 
 def add(session: Session, notice: Notice) -> None:

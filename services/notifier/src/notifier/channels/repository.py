@@ -8,7 +8,7 @@ positions and a reader that resumes after a position misses none.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, text
+from sqlalchemy import Row, delete, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -37,6 +37,15 @@ def entry_notices(session: Session, index: int) -> Sequence[Notice]:
     """The notice of ledger entry ``index`` (not the alerts raised after it)."""
     query = select(Notice).where(col(Notice.ledger_index) == index, col(Notice.sub) == 0)
     return session.exec(query).all()
+
+
+def trip_notices(session: Session, trip_id: str) -> Sequence[Notice]:
+    """Every notice of a trip, its entries' and its alerts', in position order."""
+    return session.exec(
+        select(Notice)
+        .where(col(Notice.trip_id) == trip_id)
+        .order_by(col(Notice.ledger_index), col(Notice.sub))
+    ).all()
 
 
 def notices_at(session: Session, positions: Iterable[Position]) -> dict[Position, Notice]:
@@ -106,6 +115,15 @@ def save_watched(
 ) -> None:
     upsert_many(session, WatchedTrip, ["trip_id"], trips)
     upsert_many(session, WatchedFollowup, ["trip_id", "followup_id"], followups)
+
+
+def replace_watched(
+    session: Session, trip: Mapping[str, Any], followups: Sequence[Mapping[str, Any]]
+) -> None:
+    """Store a trip folded afresh: its row, and exactly these follow-ups."""
+    trip_id = trip["trip_id"]
+    session.execute(delete(WatchedFollowup).where(col(WatchedFollowup.trip_id) == trip_id))
+    save_watched(session, [trip], followups)
 
 
 def overdue_reports(session: Session, earliest: str, cutoff: str) -> Sequence[WatchedTrip]:

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from notifier import channels
 from notifier.channels import notices
+from notifier.channels import withheld as withheld_channels
 from notifier.ingest import fold, quarantine, rows
 from notifier.ingest import repository as views
 from notifier.publish.models import LoggedEntry, TripState, TripView
@@ -175,18 +176,20 @@ def record(session: Session, index: int, event: dict[str, Any]) -> None:
 def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[str, Any]) -> None:
     """Erase a withheld entry's content from every copy kept here (the entry, the notices
     that the stream replays and webhooks are built from, a refused copy in the public
-    quarantine), and fold the trip again."""
+    quarantine), and fold the trip again: its page, and the channels' copy of it and
+    the heads of its notices (before the withholding's own notice is made from it)."""
     index = notice.get("index")
+    said = {k: notice.get(k) for k in ("reason", "legal_basis")}
+    withheld = {**said, "notice_index": notice_index}
     if isinstance(index, int):
         quarantine.withhold(session, index, notice_index)
     target = session.get(LoggedEntry, index) if isinstance(index, int) else None
     if target is not None and target.trip_id in ("", view.trip_id):
-        withheld = {k: notice.get(k) for k in ("reason", "legal_basis")}
         target.trip_id = view.trip_id
         target.type, target.occurred_at = WITHHELD, ""
-        target.event = {WITHHELD: withheld}
+        target.event = {WITHHELD: said}
         session.add(target)
-        notices.withhold(session, target.index, {**withheld, "notice_index": notice_index})
+        notices.withhold(session, target.index, withheld)
         session.flush()
     state = TripState()
     status = "approved"
@@ -195,12 +198,16 @@ def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[
         .where(col(LoggedEntry.trip_id) == view.trip_id)
         .order_by(col(LoggedEntry.index))
     ).all()
+    remaining: list[withheld_channels.Entry] = []
     for entry in entries:
         if entry.type == WITHHELD:
             continue
         data = entry.event.get("data")
         state = fold.apply(state, entry.index, entry.type, entry.occurred_at, data)
         status = fold.STATUS_AFTER.get(entry.type, status)
+        if entry.index < notice_index:
+            remaining.append((entry.index, entry.type, data if isinstance(data, dict) else {}))
+    withheld_channels.refold(session, view.trip_id, remaining, withheld)
     view.reference = state.reference[:40]
     view.title = state.title[:200]
     view.departure_date = state.departure_date[:10]

@@ -64,8 +64,11 @@ def check(session: Session, today: date, horizon_days: int) -> list[Notice]:
 
 
 def recent(session: Session, limit: int = 50) -> Sequence[Notice]:
-    """The alerts raised most recently, newest first (for feeds and pages)."""
-    return repository.latest_of_types(session, ALERT_TYPES, limit)
+    """The alerts raised most recently, newest first (for feeds and pages), but those erased
+    with a withheld entry they rested on: they keep their place in the stream, and say
+    nothing a reader could use."""
+    alerts = repository.latest_of_types(session, ALERT_TYPES, limit)
+    return [alert for alert in alerts if "withheld" not in alert.body]
 
 
 def _days(today: date, due: str) -> int | None:

@@ -157,6 +157,36 @@ def prune(session: Session, before: datetime) -> int:
     return len(ids)
 
 
+def unsent(
+    session: Session, indices: Sequence[int]
+) -> Sequence[Row[str, int, int, list[str], list[str], list[int], list[str]]]:
+    """Deliveries of notices after these ledger entries that no attempt is sending now
+    (waiting or dead), each with its position and its subscription's filters: trips,
+    departments, goals, types. Read by status first, which the due index leads with."""
+    return session.execute(
+        sa_select(
+            col(Delivery.id),
+            col(Delivery.ledger_index),
+            col(Delivery.sub),
+            col(Subscription.trip_ids),
+            col(Subscription.departments),
+            col(Subscription.sdg_goals),
+            col(Subscription.types),
+        )
+        .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
+        .where(col(Delivery.status).in_([PENDING, DEAD]))
+        .where(col(Delivery.ledger_index).in_(sorted(set(indices))))
+    ).all()
+
+
+def forget(session: Session, ids: Sequence[str]) -> None:
+    """Deliveries never to be sent, and their attempt logs."""
+    for start in range(0, len(ids), PRUNE_CHUNK):
+        chunk = ids[start : start + PRUNE_CHUNK]
+        session.exec(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(chunk)))
+        session.exec(delete(Delivery).where(col(Delivery.id).in_(chunk)))
+
+
 # The delivery worker ---------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from notifier.channels.filters import Filters
-from notifier.channels.models import DEAD, OPEN, PENDING, SENDING, Delivery, Subscription
+from notifier.channels.models import DEAD, OPEN, PENDING, SENDING, Delivery, Notice, Subscription
 from notifier.channels.webhooks import index as subscription_index
 from notifier.channels.webhooks import repository, signing
 from notifier.channels.webhooks.schemas import SubscriptionCreate
@@ -72,6 +72,25 @@ def fan_out(session: Session, notices: Sequence[Mapping[str, Any]]) -> int:
         )
     repository.add_deliveries(session, rows)
     return len(rows)
+
+
+def withdraw_unmatched(session: Session, notices: Sequence[Notice]) -> int:
+    """Forget the deliveries not yet sent of these notices whose subscription's filters they
+    no longer match (a withheld entry gave them the departments or goals matched on): that
+    a receiver is sent one at all would say what the notice no longer does. Returns how
+    many were forgotten; the caller commits."""
+    if not notices:
+        return 0
+    found = {(n.ledger_index, n.sub): n for n in notices}
+    gone = []
+    for row in repository.unsent(session, [index for index, _ in found]):
+        notice = found.get((row[1], row[2]))
+        if notice is not None and not Filters.of(*row[3:]).matches(
+            notice.type, notice.trip_id, notice.departments, notice.sdg_goals
+        ):
+            gone.append(row[0])
+    repository.forget(session, gone)
+    return len(gone)
 
 
 def create(
