@@ -1,14 +1,10 @@
 """The pages in headless Chromium: the verify button checks a real ledger's entries with
 the keys the deployment pins (or the reader's own), in plain words, with WebCrypto.
-
-Screenshots go to ``PERIPLUS_SCREENSHOTS`` (a directory) when it is set.
 """
 
 import base64
 import hashlib
 import json
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Route
 from sqlmodel import Session
 
 from ledger.log.service import sign_checkpoint
@@ -44,6 +40,7 @@ from periplus.cosignature import Cosigner
 from periplus.events import Envelope
 from periplus.note import Signer
 from periplus.testing import Server
+from tests.notifier_ledger.browser import STRANGER, open_page, shot, verify
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
@@ -53,7 +50,6 @@ OTHER = str(uuid.UUID(int=22))
 SOURCE_KEYS = {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}
 WITNESS = Cosigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(range(40, 72))))
 SECOND = Cosigner("witness.example/w2", Ed25519PrivateKey.from_private_bytes(bytes(range(80, 112))))
-STRANGER = Ed25519PrivateKey.from_private_bytes(bytes(range(120, 152)))
 
 
 @pytest.fixture
@@ -143,31 +139,6 @@ def _show(site: Site, *entries: tuple[int, dict[str, Any]]) -> None:
         session.commit()
 
 
-def _shot(page: Page, name: str, tmp_path: Path) -> Path:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if target := os.environ.get("PERIPLUS_SCREENSHOTS"):
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / path.name)
-    return path
-
-
-def _verify(page: Page, index: int) -> tuple[str, str]:
-    page.click(f'button.verify[data-index="{index}"]')
-    verdict = page.locator(f"#verdict-{index}")
-    verdict.and_(page.locator("[data-result]")).wait_for(timeout=15_000)
-    lines = [line for line in verdict.inner_text().splitlines() if line.strip()]
-    return str(verdict.get_attribute("data-result")), "\n".join(lines)
-
-
-def _open(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    return page, errors
-
-
 def _key_id(signer: Signer) -> str:
     return signer.verifier.key_id.hex()
 
@@ -178,10 +149,10 @@ def _fingerprint(vkey: str) -> str:
 
 
 def test_verify_shows_success_on_a_real_entry(browser: Browser, site: Site, tmp_path: Path) -> None:
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
     assert page.locator("button.verify").count() == 5
     for index in (0, 3):
-        result, words = _verify(page, index)
+        result, words = verify(page, index)
         assert result == "ok", words
         assert words.splitlines() == [
             f"✓ Verified: entry {index} is in the ledger of 6 entries signed by "
@@ -194,13 +165,13 @@ def test_verify_shows_success_on_a_real_entry(browser: Browser, site: Site, tmp_
     assert page.locator("#keys-in-use").inner_text() == (
         "The verify buttons use the keys this site pins."
     )
-    _shot(page, "trip-desktop", tmp_path)
+    shot(page, "trip-desktop", tmp_path)
     assert errors == []
 
 
 def test_verify_speaks_the_pages_language(browser: Browser, site: Site, tmp_path: Path) -> None:
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}?lang=fr")
-    result, words = _verify(page, 1)
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}?lang=fr")
+    result, words = verify(page, 1)
     assert result == "ok"
     assert words.splitlines()[0] == (
         "✓ Vérifié\xa0: l'entrée 1 figure dans le registre de 6 entrées signé par "
@@ -209,7 +180,7 @@ def test_verify_speaks_the_pages_language(browser: Browser, site: Site, tmp_path
     assert "Signé par sa source, demo-city/trips-api" in words
     assert "Ce que cette page en affiche correspond à l'enregistrement signé." in words
     page.locator("#keys summary").click()
-    _shot(page, "trip-verified-fr", tmp_path)
+    shot(page, "trip-verified-fr", tmp_path)
     assert errors == []
 
 
@@ -221,8 +192,8 @@ def test_a_witness_cosignature_that_meets_the_quorum_passes(
         _cosigning(ledger, [WITNESS]) as stand_in,
         _notifier(database_url, ledger, policy, stand_in) as site,
     ):
-        page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
-        result, words = _verify(page, 2)
+        page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
+        result, words = verify(page, 2)
         assert result == "ok", words
         assert "Cosigned by witness.example/w1, as the trust policy requires." in words
         # The reader sees the witness's key as the witness publishes it, with its fingerprint.
@@ -244,14 +215,14 @@ def test_a_checkpoint_without_the_quorum_is_refused(
         _cosigning(ledger, cosigners) as stand_in,
         _notifier(database_url, ledger, policy, stand_in) as site,
     ):
-        page, errors = _open(browser, f"{site.url}/trips/{TRIP}?lang=pt")
+        page, errors = open_page(browser, f"{site.url}/trips/{TRIP}?lang=pt")
         # A reader's own policy that also asks for a second witness, in a group with w1.
         page.locator("#keys summary").click()
         both = [_log(ledger), f"witness w1 {WITNESS.key}", f"witness w2 {SECOND.key}"]
         page.fill("#own-policy", "\n".join([*both, "group both all w1 w2", "quorum both"]))
         page.fill("#own-sources", str(SOURCE_SIGNER.verifier))
         page.click("#own-keys button[type=submit]")
-        result, words = _verify(page, 0)
+        result, words = verify(page, 0)
         assert result == "fail"
         assert words.splitlines() == [
             "✗ Não verificado: o ponto de controle está coassinado por witness.example/w1, o que "
@@ -261,7 +232,7 @@ def test_a_checkpoint_without_the_quorum_is_refused(
         page.click("#own-forget")
         # The ledger now serves its checkpoint without the witness's cosignature.
         cosigners.clear()
-        result, words = _verify(page, 0)
+        result, words = verify(page, 0)
         assert result == "fail"
         assert words.splitlines() == [
             "✗ Não verificado: nenhuma testemunha da política de confiança coassinou o ponto de "
@@ -275,8 +246,8 @@ def test_a_checkpoint_signed_by_another_key_than_the_pinned_one_is_refused(
     browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
 ) -> None:
     other = _sign_with_another_key(ledger)
-    page, _ = _open(browser, f"{site.url}/trips/{TRIP}?lang=es")
-    result, words = _verify(page, 0)
+    page, _ = open_page(browser, f"{site.url}/trips/{TRIP}?lang=es")
+    result, words = verify(page, 0)
     assert result == "fail"
     assert words.splitlines() == [
         "✗ No verificado: el punto de control de periplus.test/ledger está firmado con la "
@@ -284,7 +255,7 @@ def test_a_checkpoint_signed_by_another_key_than_the_pinned_one_is_refused(
         "rechaza un punto de control firmado con cualquier otra clave.",
         "Comprobado con las claves fijadas por este sitio.",
     ]
-    _shot(page, "trip-stale-key-es", tmp_path)
+    shot(page, "trip-stale-key-es", tmp_path)
 
 
 def test_an_entry_its_source_did_not_sign_fails(
@@ -317,14 +288,14 @@ def test_an_entry_its_source_did_not_sign_fails(
     # The notifier quarantines both; a faulty one shows them, and the browser still refuses.
     assert state.of(site.app).ingestor.catch_up() == 0
     _show(site, (6, forged.to_json()), (7, altered.to_json()))
-    page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
-    result, words = _verify(page, 6)
+    page, _ = open_page(browser, f"{site.url}/trips/{TRIP}")
+    result, words = verify(page, 6)
     assert result == "fail"
     assert words.splitlines()[0] == (
         f"✗ Not verified: the entry is signed with key {_key_id(impostor)}, which is not a key "
         "of demo-city/trips-api in use."
     )
-    result, words = _verify(page, 7)
+    result, words = verify(page, 7)
     assert result == "fail"
     assert words.splitlines()[0] == (
         "✗ Not verified: the signature does not verify under key "
@@ -348,8 +319,8 @@ def test_an_unsigned_first_format_entry_is_a_warning_not_a_pass(
     ledger.append([old])
     assert state.of(site.app).ingestor.catch_up() == 0  # the notifier shows only signed entries
     _show(site, (6, old.to_json()))
-    page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
-    result, words = _verify(page, 6)
+    page, _ = open_page(browser, f"{site.url}/trips/{TRIP}")
+    result, words = verify(page, 6)
     assert result == "warn", words
     assert words.splitlines()[:3] == [
         "⚠ Partly verified: entry 6 is in the ledger of 7 entries signed by periplus.test/ledger.",
@@ -376,23 +347,23 @@ def test_a_page_that_differs_from_the_signed_record_names_the_difference(
         view.data = {**view.data, "trip": {**view.data["trip"], "title": "A week at the beach"}}
         session.add_all([approved, view])
         session.commit()
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
-    result, words = _verify(page, 0)
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
+    result, words = verify(page, 0)
     assert result == "fail"
     assert words.splitlines()[0] == (
         "✗ Not verified: the page shows the budgeted total as $4,500.00, but the signed record "
         "says $4,000.00."
     )
     # The heading shows the latest snapshot, that of the amendment (entry 1).
-    result, words = _verify(page, 1)
+    result, words = verify(page, 1)
     assert result == "fail"
     assert words.splitlines()[0] == (
         "✗ Not verified: the page shows the title as “A week at the beach”, but the signed "
         "record says “Study visit MVD-2026-0021”."
     )
-    _shot(page, "trip-differs-en", tmp_path)
+    shot(page, "trip-differs-en", tmp_path)
     page.goto(f"{site.url}/trips/{TRIP}?lang=pt")
-    result, words = _verify(page, 0)
+    result, words = verify(page, 0)
     assert words.splitlines()[0] == (
         "✗ Não verificado: a página indica que o total orçado é US$\xa04.500,00, mas o "
         "registro assinado diz US$\xa04.000,00."
@@ -405,8 +376,8 @@ def test_an_amount_or_a_date_shown_otherwise_than_signed_is_named(
 ) -> None:
     """The value a fact carries for the script may be right while the text beside it is not
     (a rendering fault, a page altered in a cache): the reader's text is what is checked."""
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
-    result, _ = _verify(page, 0)
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
+    result, _ = verify(page, 0)
     assert result == "ok"
     page.reload()
     shown = "button.verify[data-index='0']"
@@ -420,7 +391,7 @@ def test_an_amount_or_a_date_shown_otherwise_than_signed_is_named(
       }""",
         [row],
     )
-    result, words = _verify(page, 0)
+    result, words = verify(page, 0)
     assert result == "fail"
     assert words.splitlines()[0] == (
         "✗ Not verified: the page shows the departure date as Jan 1, 2030, but the signed "
@@ -431,13 +402,13 @@ def test_an_amount_or_a_date_shown_otherwise_than_signed_is_named(
 
 
 def test_an_entry_that_is_another_trips_fails(browser: Browser, site: Site) -> None:
-    page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, _ = open_page(browser, f"{site.url}/trips/{TRIP}")
     # The page claims entry 5 (another trip's) is this trip's approval.
     page.evaluate(
         "document.querySelector('button.verify[data-index=\"0\"]').dataset.index = '5';"
         "document.getElementById('verdict-0').id = 'verdict-5';"
     )
-    result, words = _verify(page, 5)
+    result, words = verify(page, 5)
     assert result == "fail"
     assert f"the page shows the trip as {TRIP}, but the signed record says {OTHER}" in words
     assert "the page shows the title as “Study visit MVD-2026-0021”" in words
@@ -456,7 +427,7 @@ def test_a_tampered_proof_fails(browser: Browser, site: Site) -> None:
 
     page.route("**/v1/verify/proof/inclusion*", tamper)
     page.goto(f"{site.url}/trips/{TRIP}")
-    result, words = _verify(page, 2)
+    result, words = verify(page, 2)
     assert result == "fail"
     assert words.splitlines()[0] == (
         "✗ Not verified: the inclusion proof does not lead to the signed root."
@@ -473,7 +444,7 @@ def test_a_forged_checkpoint_fails(browser: Browser, site: Site) -> None:
 
     page.route("**/v1/verify/checkpoint", forge)
     page.goto(f"{site.url}/trips/{TRIP}?lang=es")
-    result, words = _verify(page, 0)
+    result, words = verify(page, 0)
     assert result == "fail"
     assert words.splitlines()[0] == (
         "✗ No verificado: la firma de periplus.test/ledger en el punto de control no es válida."
@@ -484,7 +455,7 @@ def test_the_page_pins_its_keys_and_shows_their_fingerprints(
     browser: Browser, site: Site, ledger: Ledger
 ) -> None:
     html = httpx.get(f"{site.url}/trips/{TRIP}").text
-    page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, _ = open_page(browser, f"{site.url}/trips/{TRIP}")
     # Every script is the external file or data: nothing inline runs.
     scripts = page.eval_on_selector_all("script", "all => all.map(s => s.src ? 'src' : s.type)")
     assert sorted(scripts) == ["application/json", "application/json", "src"]
@@ -513,8 +484,8 @@ def test_a_reader_can_check_with_their_own_keys(
     browser: Browser, site: Site, ledger: Ledger
 ) -> None:
     other = _sign_with_another_key(ledger)
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
-    assert _verify(page, 0)[0] == "fail"
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
+    assert verify(page, 0)[0] == "fail"
     page.locator("#keys summary").click()
     page.fill("#own-policy", "log not-a-key\nquorum none\n")
     page.click("#own-keys button[type=submit]")
@@ -528,18 +499,18 @@ def test_a_reader_can_check_with_their_own_keys(
         "Your keys are kept in this browser and used for every check until you forget them."
     )
     assert page.locator("#keys-in-use").inner_text() == "The verify buttons use your own keys."
-    result, words = _verify(page, 0)
+    result, words = verify(page, 0)
     assert result == "ok", words
     assert words.splitlines()[-1] == "Checked with your own keys."
     # Kept across visits, in this browser only.
     page.reload()
     assert page.input_value("#own-policy") == mine + "\n"
-    result, words = _verify(page, 4)
+    result, words = verify(page, 4)
     assert result == "ok", words
     assert words.splitlines()[-1] == "Checked with your own keys."
     page.locator("#keys summary").click()
     page.click("#own-forget")
-    result, words = _verify(page, 4)
+    result, words = verify(page, 4)
     assert result == "fail"
     assert words.splitlines()[-1] == "Checked with the keys this site pins."
     assert errors == []
@@ -550,7 +521,7 @@ def test_a_key_verifies_only_the_seqs_it_may_sign(
 ) -> None:
     """A key that a rotation retired signs nothing its source numbered later, and a new
     key nothing before its rotation: stolen after its retirement, it forges nothing."""
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
     page.locator("#keys summary").click()
     policy = f"{_log(ledger)}\nquorum none"
     for line, index, reason in [
@@ -561,7 +532,7 @@ def test_a_key_verifies_only_the_seqs_it_may_sign(
         page.fill("#own-policy", policy)
         page.fill("#own-sources", f"{SOURCE_SIGNER.verifier} {line}")
         page.click("#own-keys button[type=submit]")
-        result, words = _verify(page, index)
+        result, words = verify(page, index)
         if reason is None:
             assert result == "ok", words
         else:
@@ -582,21 +553,21 @@ def test_pages_on_a_phone_and_in_print(browser: Browser, site: Site, tmp_path: P
     # Nothing wider than the screen: the page does not scroll sideways.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert phone.get_by_label("Secretaria", exact=True).is_visible()
-    _shot(phone, "list-phone", tmp_path)
+    shot(phone, "list-phone", tmp_path)
     phone.goto(f"{site.url}/trips/{OTHER}?lang=pt")
     phone.locator("#keys summary").click()
-    result, _ = _verify(phone, 5)
+    result, _ = verify(phone, 5)
     assert result == "ok"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     button = phone.locator("button.verify").first.bounding_box()
     assert button is not None
     assert button["x"] + button["width"] <= 390
-    _shot(phone, "trip-phone", tmp_path)
+    shot(phone, "trip-phone", tmp_path)
     phone.emulate_media(media="print")
     assert not phone.locator("button.verify").first.is_visible()
     assert not phone.locator("nav.lang").is_visible()
     assert not phone.locator("#keys").is_visible()
-    _shot(phone, "trip-print", tmp_path)
+    shot(phone, "trip-print", tmp_path)
 
 
 def test_a_withheld_entry_still_verifies_by_its_hash(
@@ -610,14 +581,14 @@ def test_a_withheld_entry_still_verifies_by_its_hash(
         sign_checkpoint(session, ledger.signer)
         session.commit()
     assert state.of(site.app).ingestor.catch_up() == 1
-    page, _ = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, _ = open_page(browser, f"{site.url}/trips/{TRIP}")
     assert page.locator('button.verify[data-index="3"]').get_attribute("data-type") == "withheld"
-    result, words = _verify(page, 3)
+    result, words = verify(page, 3)
     assert result == "ok", words
     assert "entry 3 is in the ledger of 7 entries" in words
     assert "Its content is withheld under law" in words
     # The notice is the ledger's own, signed by the log key under its source's name.
-    result, words = _verify(page, notice)
+    result, words = verify(page, notice)
     assert result == "ok", words
     assert f"Signed by its source, {ledger.settings.own_source} (key " in words
 
@@ -688,13 +659,13 @@ def test_a_corrected_cost_and_a_pending_change_verify_as_the_page_shows_them(
         }
         with contextmanager(serve)(database_url, ledger_url=running.url, **trust) as site:
             assert state.of(site.app).ingestor.catch_up() == len(events)
-            page, errors = _open(browser, f"{site.url}/trips/{trip}")
+            page, errors = open_page(browser, f"{site.url}/trips/{trip}")
             note = page.locator("p.pending").inner_text()
             assert note.startswith("A change waits for a second approval.")
             assert "It would change: agenda. Reason given: The host moved the depot visit." in note
             total = page.locator('[data-fact="data.completed.actual_total"]')
             assert total.get_attribute("data-entry") == "5"
             for index in (5, 6):
-                result, words = _verify(page, index)
+                result, words = verify(page, index)
                 assert result == "ok", words
             assert errors == []

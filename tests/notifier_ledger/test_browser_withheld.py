@@ -28,7 +28,7 @@ from notifier.testing import SOURCE_SIGNER, Site, life, numbered, serve
 from periplus import merkle, sources
 from periplus.events import Envelope
 from periplus.note import Signer
-from tests.notifier_ledger.test_browser import STRANGER, _open, _shot, _verify
+from tests.notifier_ledger.browser import STRANGER, open_page, shot, verify
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
@@ -99,11 +99,11 @@ def _notice(signer: Signer, seq: int, index: int, leaf_hash: str) -> Envelope:
 def test_an_entry_withheld_with_its_public_notice_verifies(
     browser: Browser, site: Site, tmp_path: Path
 ) -> None:
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
     assert page.locator(f'button.verify[data-index="{HONEST}"]').get_attribute("data-type") == (
         "withheld"
     )
-    result, words = _verify(page, HONEST)
+    result, words = verify(page, HONEST)
     assert result == "ok", words
     assert words.splitlines() == [
         f"✓ Verified: entry {HONEST} is in the ledger of 6 entries signed by {LEDGER_NAME}.",
@@ -111,7 +111,7 @@ def test_an_entry_withheld_with_its_public_notice_verifies(
         "Its content is withheld under law; only its place in the ledger is proven, by its hash.",
         "Checked with the keys this site pins.",
     ]
-    _shot(page, "withheld-with-notice", tmp_path)
+    shot(page, "withheld-with-notice", tmp_path)
     assert errors == []
 
 
@@ -142,14 +142,14 @@ def test_an_entry_blanked_without_a_notice_fails_in_every_language(
             "público no registro que nomeie esta entrada e o seu hash.",
         ),
     ]:
-        page, errors = _open(browser, f"{site.url}/trips/{TRIP}?lang={lang}")
-        result, words = _verify(page, QUIET)
+        page, errors = open_page(browser, f"{site.url}/trips/{TRIP}?lang={lang}")
+        result, words = verify(page, QUIET)
         assert result == "fail"
         assert words.splitlines()[0] == reason
         if lang == "en":
-            _shot(page, "withheld-without-notice", tmp_path)
+            shot(page, "withheld-without-notice", tmp_path)
         # The entry withheld in public still verifies beside it.
-        assert _verify(page, HONEST)[0] == "ok"
+        assert verify(page, HONEST)[0] == "ok"
         assert errors == []
 
 
@@ -182,7 +182,7 @@ def test_only_a_signed_notice_in_the_checkpoint_that_names_the_entry_counts(
     notice = "the ledger's notice of this withholding"
     key = Signer(own.name, STRANGER).verifier.key_id.hex()
     _withhold_quietly(ledger, site, NOTICE)
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
     # Each time, the ledger points the withholding at another entry of the log.
     for at, reason in [
         (1, "the ledger withholds this entry's content with no public notice"),  # before it
@@ -203,7 +203,7 @@ def test_only_a_signed_notice_in_the_checkpoint_that_names_the_entry_counts(
         (10, None),
     ]:
         _withhold_quietly(ledger, site, at)
-        result, words = _verify(page, QUIET)
+        result, words = verify(page, QUIET)
         if reason is None:
             assert result == "ok", words
         else:
@@ -233,11 +233,11 @@ def test_the_checkpoint_is_read_as_strictly_as_signed_note_says(
         answer = route.fetch()
         route.fulfill(response=answer, body=changes[change](answer.text()))
 
-    page, errors = _open(browser, f"{site.url}/trips/{TRIP}")
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
     page.route("**/v1/verify/checkpoint", serve_changed)
-    assert _verify(page, 0)[0] == "ok"
+    assert verify(page, 0)[0] == "ok"
     for change in list(changes)[1:]:
-        result, words = _verify(page, 0)
+        result, words = verify(page, 0)
         assert result == "fail", change
         assert words.splitlines()[0] == "✗ Not verified: the checkpoint is not a signed note.", (
             change
