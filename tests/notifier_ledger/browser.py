@@ -1,26 +1,10 @@
 """What the browser tests share: opening a page, pressing verify and reading its verdict,
-screenshots, and a key no one trusts.
-
-Screenshots go to ``PERIPLUS_SCREENSHOTS`` (a directory) when it is set.
-"""
-
-import os
-import shutil
-from pathlib import Path
+and a key no one trusts (screenshots: ``notifier.testing.screenshot``)."""
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Browser, Page
 
 STRANGER = Ed25519PrivateKey.from_private_bytes(bytes(range(120, 152)))
-
-
-def shot(page: Page, name: str, tmp_path: Path) -> Path:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if target := os.environ.get("PERIPLUS_SCREENSHOTS"):
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / path.name)
-    return path
 
 
 def verify(page: Page, index: int) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from notifier.testing import (
     event,
     life,
     numbered,
+    screenshot,
     serve,
     snapshot,
 )
@@ -40,7 +41,7 @@ from periplus.cosignature import Cosigner
 from periplus.events import Envelope
 from periplus.note import Signer
 from periplus.testing import Server
-from tests.notifier_ledger.browser import STRANGER, open_page, shot, verify
+from tests.notifier_ledger.browser import STRANGER, open_page, verify
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
@@ -165,7 +166,7 @@ def test_verify_shows_success_on_a_real_entry(browser: Browser, site: Site, tmp_
     assert page.locator("#keys-in-use").inner_text() == (
         "The verify buttons use the keys this site pins."
     )
-    shot(page, "trip-desktop", tmp_path)
+    screenshot(page, "trip-desktop", tmp_path)
     assert errors == []
 
 
@@ -180,7 +181,7 @@ def test_verify_speaks_the_pages_language(browser: Browser, site: Site, tmp_path
     assert "Signé par sa source, demo-city/trips-api" in words
     assert "Ce que cette page en affiche correspond à l'enregistrement signé." in words
     page.locator("#keys summary").click()
-    shot(page, "trip-verified-fr", tmp_path)
+    screenshot(page, "trip-verified-fr", tmp_path)
     assert errors == []
 
 
@@ -255,7 +256,7 @@ def test_a_checkpoint_signed_by_another_key_than_the_pinned_one_is_refused(
         "rechaza un punto de control firmado con cualquier otra clave.",
         "Comprobado con las claves fijadas por este sitio.",
     ]
-    shot(page, "trip-stale-key-es", tmp_path)
+    screenshot(page, "trip-stale-key-es", tmp_path)
 
 
 def test_an_entry_its_source_did_not_sign_fails(
@@ -361,7 +362,7 @@ def test_a_page_that_differs_from_the_signed_record_names_the_difference(
         "✗ Not verified: the page shows the title as “A week at the beach”, but the signed "
         "record says “Study visit MVD-2026-0021”."
     )
-    shot(page, "trip-differs-en", tmp_path)
+    screenshot(page, "trip-differs-en", tmp_path)
     page.goto(f"{site.url}/trips/{TRIP}?lang=pt")
     result, words = verify(page, 0)
     assert words.splitlines()[0] == (
@@ -553,7 +554,7 @@ def test_pages_on_a_phone_and_in_print(browser: Browser, site: Site, tmp_path: P
     # Nothing wider than the screen: the page does not scroll sideways.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert phone.get_by_label("Secretaria", exact=True).is_visible()
-    shot(phone, "list-phone", tmp_path)
+    screenshot(phone, "list-phone", tmp_path)
     phone.goto(f"{site.url}/trips/{OTHER}?lang=pt")
     phone.locator("#keys summary").click()
     result, _ = verify(phone, 5)
@@ -562,12 +563,12 @@ def test_pages_on_a_phone_and_in_print(browser: Browser, site: Site, tmp_path: P
     button = phone.locator("button.verify").first.bounding_box()
     assert button is not None
     assert button["x"] + button["width"] <= 390
-    shot(phone, "trip-phone", tmp_path)
+    screenshot(phone, "trip-phone", tmp_path)
     phone.emulate_media(media="print")
     assert not phone.locator("button.verify").first.is_visible()
     assert not phone.locator("nav.lang").is_visible()
     assert not phone.locator("#keys").is_visible()
-    shot(phone, "trip-print", tmp_path)
+    screenshot(phone, "trip-print", tmp_path)
 
 
 def test_a_withheld_entry_still_verifies_by_its_hash(

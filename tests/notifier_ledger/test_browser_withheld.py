@@ -24,11 +24,11 @@ from ledger.testing import Ledger
 from ledger.testing import serve as serve_ledger
 from notifier import state
 from notifier.publish.models import LoggedEntry
-from notifier.testing import SOURCE_SIGNER, Site, life, numbered, serve
+from notifier.testing import SOURCE_SIGNER, Site, life, numbered, screenshot, serve
 from periplus import merkle, sources
 from periplus.events import Envelope
 from periplus.note import Signer
-from tests.notifier_ledger.browser import STRANGER, open_page, shot, verify
+from tests.notifier_ledger.browser import STRANGER, open_page, verify
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
@@ -111,7 +111,7 @@ def test_an_entry_withheld_with_its_public_notice_verifies(
         "Its content is withheld under law; only its place in the ledger is proven, by its hash.",
         "Checked with the keys this site pins.",
     ]
-    shot(page, "withheld-with-notice", tmp_path)
+    screenshot(page, "withheld-with-notice", tmp_path)
     assert errors == []
 
 
@@ -147,7 +147,7 @@ def test_an_entry_blanked_without_a_notice_fails_in_every_language(
         assert result == "fail"
         assert words.splitlines()[0] == reason
         if lang == "en":
-            shot(page, "withheld-without-notice", tmp_path)
+            screenshot(page, "withheld-without-notice", tmp_path)
         # The entry withheld in public still verifies beside it.
         assert verify(page, HONEST)[0] == "ok"
         assert errors == []

@@ -24,10 +24,9 @@ from notifier.ingest import tree
 from notifier.ingest.ingestor import Ingestor
 from notifier.ingest.models import Quarantined
 from notifier.ingest.reader import LedgerReader
-from notifier.main import MIGRATIONS
 from notifier.publish.models import LoggedEntry, TripView
-from notifier.testing import POLICY_FILE, SOURCE_SIGNER, life, numbered
-from periplus import db, sources
+from notifier.testing import POLICY_FILE, SOURCE_SIGNER, life, migrated_engine, numbered
+from periplus import sources
 from periplus.events import Envelope
 from periplus.note import Signer
 
@@ -42,10 +41,7 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    made = db.make_engine(database_url)
-    db.upgrade(made, MIGRATIONS)
-    yield made
-    made.dispose()
+    yield from migrated_engine(database_url)
 
 
 def ingestor(engine: Engine, ledger: Ledger, batch: int) -> Ingestor:

@@ -8,18 +8,13 @@ import pytest
 from sqlalchemy import Engine
 
 from notifier.channels.testing import Receiver
-from notifier.main import MIGRATIONS
-from notifier.testing import Site, feed_travels, life, serve
-from periplus import db
+from notifier.testing import Site, feed_travels, life, migrated_engine, serve
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a fresh database with the notifier's tables, as its migrations make them."""
-    made = db.make_engine(database_url)
-    db.upgrade(made, MIGRATIONS)
-    yield made
-    made.dispose()
+    yield from migrated_engine(database_url)
 
 
 @pytest.fixture

@@ -1,27 +1,33 @@
 """Helpers for tests and benchmarks: signed events in the public contract's shapes, and a
 notifier serving real HTTP over a fresh database, fed entries directly."""
 
+import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from notifier import state
 from notifier.ingest import service
-from notifier.main import build
+from notifier.main import MIGRATIONS, build
 from notifier.settings import Settings
-from periplus import sources
+from periplus import db, sources
 from periplus.events import Envelope
 from periplus.note import Signer
 from periplus.public import DATA_MODELS
 from periplus.testing import Server
+
+if TYPE_CHECKING:  # Playwright is a development dependency, for the browser tests alone
+    from playwright.sync_api import Page
 
 _seq = count(1)
 SOURCE_SIGNER = Signer(
@@ -262,6 +268,26 @@ class Site:
             service.apply(session, items)
             session.commit()
         self.next_index += len(events)
+
+
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database with the notifier's tables, as its migrations make
+    them; disposed of when the fixture that yields from it ends."""
+    made = db.make_engine(database_url)
+    db.upgrade(made, MIGRATIONS)
+    yield made
+    made.dispose()
+
+
+def screenshot(page: "Page", name: str, tmp_path: Path) -> Path:
+    """The whole page as ``<name>.png`` in ``tmp_path``, copied to the directory
+    ``PERIPLUS_SCREENSHOTS`` names, when it is set, for a person to look at."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if target := os.environ.get("PERIPLUS_SCREENSHOTS"):
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(target) / path.name)
+    return path
 
 
 def serve(

@@ -4,25 +4,15 @@ Content-Security-Policy, and the list beside the map reached with the keyboard.
 Screenshots go to ``PERIPLUS_SCREENSHOTS`` (a directory) when it is set.
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from notifier.testing import Site
+from notifier.testing import Site, screenshot
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
-
-
-def _shot(page: Page, name: str, tmp_path: Path) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if target := os.environ.get("PERIPLUS_SCREENSHOTS"):
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / path.name)
 
 
 def _open(browser: Browser, url: str) -> tuple[Page, list[str]]:
@@ -60,7 +50,7 @@ def test_the_map_draws_the_world_and_its_list_is_reached_by_keyboard(
             break
     assert reached[-1], "no link of the destinations list takes the keyboard's focus"
     assert page.evaluate("document.activeElement.textContent") == "Belgium"
-    _shot(page, "map-2026-en", tmp_path)
+    screenshot(page, "map-2026-en", tmp_path)
     page.close()
 
 
@@ -72,5 +62,5 @@ def test_the_methodology_page_renders_in_each_language(
     assert refused == []
     assert page.locator("table code").count() == 3
     assert page.locator("h2").count() >= 3
-    _shot(page, f"emissions-{lang}", tmp_path)
+    screenshot(page, f"emissions-{lang}", tmp_path)
     page.close()
