@@ -39,11 +39,11 @@ def from_seed(seed: str) -> Ed25519PrivateKey:
 def read(path: Path) -> Ed25519PrivateKey:
     """The key in a PEM file; a file that others than its owner may read is used, said
     aloud: a mounted secret is often 0644, and refusing it would stop the service."""
-    mode = path.stat().st_mode & 0o077
-    if mode:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
         log.warning(
             "a signing key file is readable by others than its owner; make it mode 0600",
-            extra={"path": str(path), "mode": oct(path.stat().st_mode & 0o777)},
+            extra={"path": str(path), "mode": oct(mode)},
         )
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
