@@ -182,19 +182,29 @@ class LimitedPaths:
         self.app, self.limiter, self.prefixes, self.what = app, limiter, prefixes, what
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope["path"]).startswith(self.prefixes):
-            # The client after uvicorn's proxy headers middleware: the one the app sees.
-            peer = scope.get("client")
-            try:
-                self.limiter.check(peer[0] if peer else "unknown", self.what)
-            except TooManyRequestsError as refused:
-                answer = problem(
-                    refused.status,
-                    refused.title,
-                    refused.detail,
-                    headers=refused.headers,
-                    instance=str(scope["path"]),
-                )
-                await answer(scope, receive, send)
-                return
+        limited = scope["type"] == "http" and str(scope["path"]).startswith(self.prefixes)
+        if limited and not await spend(self.limiter, self.what, scope, receive, send):
+            return
         await self.app(scope, receive, send)
+
+
+async def spend(
+    limiter: RateLimiter, what: str, scope: Scope, receive: Receive, send: Send
+) -> bool:
+    """Spend one use of ``limiter`` for the request's client (the one the app sees, after
+    uvicorn's proxy headers middleware); if none is left, answer with the 429 problem and
+    return False."""
+    peer = scope.get("client")
+    try:
+        limiter.check(peer[0] if peer else "unknown", what)
+    except TooManyRequestsError as refused:
+        answer = problem(
+            refused.status,
+            refused.title,
+            refused.detail,
+            headers=refused.headers,
+            instance=str(scope["path"]),
+        )
+        await answer(scope, receive, send)
+        return False
+    return True

@@ -21,6 +21,7 @@ from notifier.settings import Settings, get_settings
 from notifier.state import State
 from periplus import db
 from periplus.consumer import ConsumerLoop
+from periplus.ratelimit import RateLimiter
 from periplus.state import readiness_of, set_state
 from periplus.web import Worker, create_app, lifespan
 
@@ -78,7 +79,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     set_state(app, State(settings, engine, trust, ingestor, hub, wake, limiter))
     channels.install(app)  # its limits on bulk reads go outside the cache: kept answers count
     # Innermost, so request ids, metrics and security headers stay per request.
-    app.user_middleware.append(Middleware(cache.PageCache, version=cache.Versions(engine)))
+    renders = RateLimiter(settings.page_render_limit, 3600.0, settings.page_render_network_limit)
+    app.user_middleware.append(
+        Middleware(cache.PageCache, version=cache.Versions(engine), renders=renders)
+    )
     if settings.ingest_enabled:
         readiness.install(readiness_of(app), engine, consumer, ingestor)
     else:

@@ -136,14 +136,27 @@ class Settings(BrokerSettings):
     bulk_read_limit: int = Field(
         default=60,
         ge=1,
-        description="Open-data requests one client address may make at once; spent ones "
-        "come back steadily, this many an hour.",
+        description="Open-data requests (and live-stream replays from far back) one client "
+        "address may make at once; spent ones come back steadily, this many an hour.",
     )
     bulk_read_network_limit: int = Field(
         default=240,
         ge=1,
         description="Open-data requests one client network (IPv4 /24, IPv6 /64) may make at "
         "once; spent ones come back steadily, this many an hour.",
+    )
+    page_render_limit: int = Field(
+        default=600,
+        ge=1,
+        description="Public pages, feeds and downloads made afresh (not answered from the "
+        "page cache) for one client address at once; spent ones come back steadily, this "
+        "many an hour.",
+    )
+    page_render_network_limit: int = Field(
+        default=2400,
+        ge=1,
+        description="Public answers made afresh for one client network (IPv4 /24, IPv6 /64) "
+        "at once; spent ones come back steadily, this many an hour.",
     )
     subscriptions_per_token: int = Field(default=50, ge=1)
     stream_poll_interval: float = Field(default=1.0, gt=0, le=60)

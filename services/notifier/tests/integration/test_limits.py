@@ -65,3 +65,28 @@ def test_open_data_reads_are_limited_per_address_and_per_network(database_url: s
         assert read("/data/costs.jsonl", "192.0.2.11").status_code == 200
         assert _refused(read("/data/costs.jsonl", "192.0.2.12"))  # its /24 has used all 3
         assert read("/data/costs.jsonl", "192.0.3.12").status_code == 200
+
+
+def test_pages_made_afresh_are_limited_per_client_and_kept_ones_are_free(
+    database_url: str,
+) -> None:
+    limits = {"page_render_limit": 2, "page_render_network_limit": 3}
+    with Server(build(settings(database_url, **limits))) as server:
+
+        def read(path: str, address: str) -> httpx.Response:
+            return httpx.get(f"{server.url}{path}", headers=_as(address))
+
+        assert read("/", "203.0.113.5").status_code == 200
+        for _ in range(5):  # the same page again: answered from the cache, it costs nothing
+            assert read("/", "203.0.113.5").status_code == 200
+        assert read("/feed.atom", "203.0.113.5").status_code == 200
+        refused = read("/?junk=1", "203.0.113.5")  # a query string made up to miss the cache
+        assert _refused(refused)
+        assert refused.json()["status"] == 429
+        assert "pages made afresh" in refused.json()["detail"]
+        assert read("/", "203.0.113.5").status_code == 200  # what is kept is still served
+        assert read("/feed.json", "203.0.113.6").status_code == 200
+        assert read("/feed.json", "203.0.113.7").status_code == 200  # kept: free
+        assert _refused(read("/?junk=2", "203.0.113.7"))  # its /24 has made 3
+        assert read("/?junk=2", "203.0.114.7").status_code == 200
+        assert read("/healthz", "203.0.113.5").status_code == 200  # not a public page

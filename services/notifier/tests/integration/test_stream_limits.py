@@ -1,12 +1,16 @@
 """Live streams per client over real HTTP: an IPv6 client is counted by its /64, as cheap
-to change as an address is, and by its /48 (a site's), which may hold more."""
+to change as an address is, and by its /48 (a site's), which may hold more; a replay of
+the stream's history is a bulk read."""
 
+import uuid
 from contextlib import ExitStack
 
 import httpx
+import pytest
 
 from notifier import state
-from notifier.channels.testing import connect, settings
+from notifier.channels.stream import hub as stream_hub
+from notifier.channels.testing import Entries, connect, ingest, settings
 from notifier.main import build
 from periplus.ratelimit import WIDE_FACTOR
 from periplus.testing import Server, eventually
@@ -52,3 +56,29 @@ def test_one_ipv6_48_holds_more_than_a_64_and_no_more(database_url: str) -> None
         assert f"network (2001:db8:5::/48) holds {WIDE_FACTOR} live streams" in detail
         with connect(server, headers=behind("2001:db8:6::1")) as other_site:
             assert other_site.response.status_code == 200
+
+
+def test_a_replay_from_far_back_is_a_bulk_read_and_resuming_is_free(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream_hub, "REPLAY_FREE", 2)  # three entries are "far back" here
+    app = build(settings(database_url, bulk_read_limit=1, bulk_read_network_limit=10))
+    with Server(app) as server:
+        entries = Entries()
+        ingest(server, *(entries.approved(str(uuid.uuid4())) for _ in range(4)))
+        client = behind("198.51.100.20")
+        with connect(server, headers={**client, "Last-Event-ID": "-1"}) as replay:
+            assert replay.next()["id"] == "0"  # the whole history, once
+        refused = httpx.get(f"{server.url}/v1/stream", headers={**client, "Last-Event-ID": "-1"})
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "replays of the stream's history" in refused.json()["detail"]
+        with connect(server, headers={**client, "Last-Event-ID": "2"}) as resumed:
+            assert resumed.next()["id"] == "3"  # what a dropped connection missed: free
+        with connect(server, headers=client) as live:  # from now: free
+            ingest(server, entries.approved(str(uuid.uuid4())))
+            assert live.next()["id"] == "4"
+        query = httpx.get(f"{server.url}/v1/stream?after=-1", headers=client)
+        assert query.status_code == 429  # the query's replay spends the same budget
+        with connect(server, headers=behind("198.51.100.21"), params={"after": "-1"}) as other:
+            assert other.next()["id"] == "0"  # another address: a budget of its own

@@ -22,6 +22,10 @@ BULK_READS = ("/data/",)  # anonymous downloads of whole tables, limited per cli
 class Channels:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.settings = settings
+        # Downloads of whole tables and replays of the stream's history: both read in bulk.
+        self.bulk_reads = RateLimiter(
+            settings.bulk_read_limit, 3600.0, settings.bulk_read_network_limit
+        )
         self.hub = StreamHub(
             engine,
             settings.public_url,
@@ -29,6 +33,7 @@ class Channels:
             settings.stream_queue,
             settings.stream_max_clients,
             settings.stream_max_per_client,
+            replays=self.bulk_reads,
         )
         self.deliveries = DeliveryWorker(engine, settings)
         self.subscription_limiter = RateLimiter(
@@ -45,13 +50,10 @@ class Channels:
         """The limits on bulk reads and the routes; the app's state names the hub, the
         deliveries' wake-up and the limit on new subscriptions (see ``main.build``)."""
         self.stopping = stopping_of(app)
-        bulk_reads = RateLimiter(
-            self.settings.bulk_read_limit, 3600.0, self.settings.bulk_read_network_limit
-        )
         app.user_middleware.append(
             Middleware(
                 LimitedPaths,
-                limiter=bulk_reads,
+                limiter=self.bulk_reads,
                 prefixes=BULK_READS,
                 what="open-data requests from this address or network",
             )

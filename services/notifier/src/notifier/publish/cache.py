@@ -20,6 +20,11 @@ little. An answer read again after it was kept moves to a part of its own, up to
 a flood of requests made once (junk query strings on pages) pushes out only
 answers nobody asked for twice.
 
+Only an answer made afresh costs work: each client may have ``renders`` of them
+made (by address and by network, as ``periplus.ratelimit`` counts), while kept
+answers, however many, cost it nothing. So a reader behind a busy network still
+reads every page, and one who varies query strings to miss the cache gets a 429.
+
 The version is read on every request, so it costs one statement on a
 connection of its own, outside any transaction; on SQLite not even that while
 nothing at all was committed since the last read (``PRAGMA data_version``,
@@ -65,6 +70,8 @@ from notifier.channels.models import Notice
 from notifier.i18n.locale import negotiate
 from notifier.ingest.models import VerifiedTree
 from notifier.publish.models import TripView
+from periplus import ratelimit
+from periplus.ratelimit import RateLimiter
 
 # The public paths whose answers depend on the read model alone; the API under
 # /v1 (subscriptions, quarantine, the live stream) and operations are not kept.
@@ -205,8 +212,10 @@ def _midnight(day: date) -> float:
 class PageCache:
     """ASGI middleware; ``version`` reads the read model's version (a cheap query)."""
 
-    def __init__(self, app: ASGIApp, version: Callable[[], Reading]) -> None:
-        self.app, self.version = app, version
+    def __init__(
+        self, app: ASGIApp, version: Callable[[], Reading], renders: RateLimiter | None = None
+    ) -> None:
+        self.app, self.version, self.renders = app, version, renders
         # Read once since kept, and read again: each the least recently read first.
         self._answers: OrderedDict[Key, Answer] = OrderedDict()
         self._again: OrderedDict[Key, Answer] = OrderedDict()
@@ -239,6 +248,10 @@ class PageCache:
             kept = self._read_again(key)
         if kept is not None:
             await _replay(kept, request, send, modified)
+            return
+        if self.renders is not None and not await ratelimit.spend(
+            self.renders, "pages made afresh for this address or network", scope, receive, send
+        ):
             return
         await self._answer_and_keep(scope, receive, send, key, version, request, modified)
 

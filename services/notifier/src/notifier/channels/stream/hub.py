@@ -27,12 +27,14 @@ from notifier.channels.filters import Filters
 from notifier.channels.notices import Item, Position
 from periplus import db, ratelimit
 from periplus.errors import TooManyRequestsError, UnavailableError
+from periplus.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 CLIENTS = Gauge("notifier_stream_clients", "Clients connected to the live stream")
 
 PAGE = 500
+REPLAY_FREE = 1000  # entries a resuming reader may be behind before its replay is a bulk read
 
 
 @dataclass(eq=False)
@@ -71,8 +73,9 @@ class StreamHub:
         queue_size: int,
         max_clients: int,
         max_per_client: int,
+        replays: RateLimiter | None = None,
     ) -> None:
-        self.engine, self.public_url = engine, public_url
+        self.engine, self.public_url, self.replays = engine, public_url, replays
         self.poll_interval, self.queue_size = poll_interval, queue_size
         self.max_clients, self.max_per_client = max_clients, max_per_client
         self.clients: set[Client] = set()
@@ -114,6 +117,17 @@ class StreamHub:
         loop, bell = self._loop, self._bell
         if loop is not None and bell is not None and not loop.is_closed():
             loop.call_soon_threadsafe(bell.set)
+
+    def admit_replay(self, address: str, after: Position) -> None:
+        """A reader who resumes more than ``REPLAY_FREE`` entries back reads the log in
+        bulk, so it spends one of the bulk reads of its address and network; resuming
+        after a dropped connection costs nothing."""
+        if self.replays is None:
+            return
+        newest = self.head if self.clients else self.last()
+        if newest is None or newest[0] - after[0] <= REPLAY_FREE:
+            return
+        self.replays.check(address, "replays of the stream's history from this address or network")
 
     def join(self, filters: Filters, address: str) -> Client:
         """A new reader from ``address``, unless the server is stopping, the stream is full,

@@ -65,8 +65,10 @@ def _join(
 ) -> Iterator[Joined]:
     filters = _filters(trip_id or [], department or [], sdg_goal or [], type_ or [])
     position = _position(last_event_id if last_event_id is not None else after)
-    hub = state.of(request.app).stream_hub
-    client = hub.join(filters, ratelimit.client(request))
+    hub, address = state.of(request.app).stream_hub, ratelimit.client(request)
+    if position is not None:
+        hub.admit_replay(address, position)
+    client = hub.join(filters, address)
     try:
         yield Joined(hub, client, position if position is not None else hub.last())
     finally:
@@ -88,7 +90,10 @@ PING_SECONDS = 15.0
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         400: {"description": "A `Last-Event-ID` this stream never sent"},
-        429: {"description": "This address holds as many streams as one may"},
+        429: {
+            "description": "This address holds as many streams as one may, or has replayed "
+            "the stream's history as often as one may"
+        },
         503: {"description": "The stream has as many readers as it serves"},
     },
 )
@@ -97,8 +102,9 @@ def stream(joined: Annotated[Joined, Depends(_join)]) -> StreamingResponse:
     it was raised and its number (`42.1`); its `event` is the type (`trip.approved`,
     `alert.report_overdue`...) and its `data` the same JSON a webhook receives. Reconnect
     with `Last-Event-ID` (or `?after=`) to receive exactly what was missed; `-1` replays
-    from the first entry, and without either the stream starts from now. Filters repeat:
-    `trip_id`, `department`, `sdg_goal`, `type`."""
+    from the first entry, and without either the stream starts from now. A replay from more
+    than a thousand entries back counts as an open-data request against the client's limit.
+    Filters repeat: `trip_id`, `department`, `sdg_goal`, `type`."""
     return StreamingResponse(
         _events(joined),
         media_type="text/event-stream",
