@@ -1,9 +1,15 @@
-"""A webhook connects to the address it checked, never to a second lookup of the name."""
+"""A webhook connects to the address it checked, never to a second lookup of the name;
+a name whose resolver never answers holds one lookup thread, not all of them."""
+
+import asyncio
+import threading
 
 import httpx
 import pytest
 
+from notifier.channels.webhooks import addresses
 from notifier.channels.webhooks.addresses import (
+    Lookups,
     ReceiverRefusedError,
     check_syntax,
     is_public,
@@ -61,3 +67,46 @@ def test_public_addresses_stay_public(address: str) -> None:
 def test_a_url_an_attempt_could_not_connect_with_is_refused_when_subscribing(url: str) -> None:
     with pytest.raises(ValueError, match="receiver URL"):
         check_syntax(url)
+
+
+def test_a_name_that_never_resolves_holds_one_lookup_thread_and_others_still_resolve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A resolver that never answers cannot be set up without root; ``getaddrinfo`` is held
+    # for that one name instead, as a black-holed DNS server holds it, until released.
+    released, lookups_of_slow = threading.Event(), []
+    real = addresses.resolve
+
+    def resolve_slowly(host: str, port: int) -> list[str]:
+        if host == "slow.example":
+            lookups_of_slow.append(host)
+            released.wait(30)
+            return ["127.0.0.1"]
+        return real(host, port)
+
+    monkeypatch.setattr(addresses, "resolve", resolve_slowly)
+    lookups = Lookups(threads=2)
+
+    async def attempts() -> None:
+        slow = [
+            asyncio.wait_for(lookups.pin(f"http://slow.example/{n}", allow_private=True), 0.2)
+            for n in range(10)
+        ]
+        outcomes = await asyncio.gather(*slow, return_exceptions=True)
+        assert all(isinstance(o, TimeoutError) for o in outcomes)  # each gave up in time
+        assert lookups.running == 1  # ten attempts, one lookup
+        fast = await asyncio.wait_for(lookups.pin("http://localhost/hook", allow_private=True), 5)
+        assert httpx.URL(fast.url).host in LOOPBACK
+        again = asyncio.ensure_future(lookups.pin("http://slow.example/x", allow_private=True))
+        await asyncio.sleep(0.05)
+        released.set()
+        target = await asyncio.wait_for(again, 5)  # it joined the lookup already running
+        assert target.url == "http://127.0.0.1/x"
+        assert lookups.running == 0
+
+    try:
+        asyncio.run(attempts())
+    finally:
+        released.set()
+        lookups.close()
+    assert lookups_of_slow == ["slow.example"]

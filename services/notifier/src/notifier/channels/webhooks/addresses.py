@@ -7,8 +7,10 @@ connect would let a name that answers with a public address first and a
 private one next (DNS rebinding) reach inside the operator's network.
 """
 
+import asyncio
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -122,8 +124,12 @@ class Target:
 def pin(url: str, *, allow_private: bool = False) -> Target:
     """Resolve the receiver once, check every address (unless private ones are allowed)
     and aim at the first; ReceiverRefusedError if none may be reached."""
-    name, port = host_and_port(url)
-    found = [a for a in resolve(name, port) if "%" not in a]  # no scoped link-local address
+    return aim(url, resolve(*host_and_port(url)), allow_private=allow_private)
+
+
+def aim(url: str, resolved: list[str], *, allow_private: bool = False) -> Target:
+    """``pin`` with the addresses the receiver's name was resolved to."""
+    found = [a for a in resolved if "%" not in a]  # no scoped link-local address
     if not allow_private:
         refuse_private(found)
     if not found:
@@ -135,3 +141,37 @@ def pin(url: str, *, allow_private: bool = False) -> Target:
         target.netloc.decode("ascii"),
         target.raw_host.decode("ascii") if https else None,
     )
+
+
+class Lookups:
+    """Receivers' names looked up in threads of their own, one lookup per name at a time.
+
+    ``getaddrinfo`` cannot be interrupted: an attempt that gives up on a name that never
+    answers leaves its thread waiting on the resolver. So attempts to a name whose lookup
+    is running wait for that lookup rather than start another: a name that never answers
+    holds one thread, not one per attempt, and the others are left for other receivers.
+    Used from the delivery worker's event loop only.
+    """
+
+    def __init__(self, threads: int = 32) -> None:
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="webhook-dns")
+        self._running: dict[tuple[str, int], asyncio.Future[list[str]]] = {}
+
+    async def pin(self, url: str, *, allow_private: bool = False) -> Target:
+        name = host_and_port(url)
+        lookup = self._running.get(name)
+        if lookup is None:
+            lookup = asyncio.get_running_loop().run_in_executor(self._pool, resolve, *name)
+            self._running[name] = lookup
+            lookup.add_done_callback(lambda _: self._running.pop(name, None))
+        # Shielded: an attempt that times out leaves the lookup to the others that wait on it.
+        return aim(url, await asyncio.shield(lookup), allow_private=allow_private)
+
+    @property
+    def running(self) -> int:
+        """Names being looked up now."""
+        return len(self._running)
+
+    def close(self) -> None:
+        """Take no more lookups; those still waiting on the resolver end on their own."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -63,7 +63,13 @@ class Outcome:
         }
 
 
-async def send(client: httpx.AsyncClient, job: Job, timeout: float, allow_private: bool) -> Outcome:
+async def send(
+    client: httpx.AsyncClient,
+    lookups: addresses.Lookups,
+    job: Job,
+    timeout: float,
+    allow_private: bool,
+) -> Outcome:
     started = time.perf_counter()
     moment = datetime.now(UTC)
     status: int | None = None
@@ -71,7 +77,7 @@ async def send(client: httpx.AsyncClient, job: Job, timeout: float, allow_privat
     wait: float | None = None
     try:
         async with asyncio.timeout(timeout):
-            target = await asyncio.to_thread(addresses.pin, job.url, allow_private=allow_private)
+            target = await lookups.pin(job.url, allow_private=allow_private)
             async with client.stream(  # the answer's body is never read: it may be anything
                 "POST",
                 target.url,

@@ -13,7 +13,9 @@ they already have.
 
 Receivers. At most ``webhook_receiver_concurrency`` attempts go to one
 subscription at once: a receiver that never answers holds that many senders
-until their deadline, and the others serve everyone else.
+until their deadline, and the others serve everyone else. A receiver's name
+is looked up once at a time however many attempts need it (``Lookups``), so
+a name whose resolver never answers holds one lookup thread, not all.
 
 Retries follow ``webhook_retry_schedule`` (the spec's example schedule,
 about three days) with up to 10% jitter, or later when the receiver's
@@ -46,7 +48,7 @@ from sqlmodel import Session
 from notifier.channels import notices
 from notifier.channels import repository as notice_repository
 from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING
-from notifier.channels.webhooks import repository, retries
+from notifier.channels.webhooks import addresses, repository, retries
 from notifier.channels.webhooks.attempt import Job, Outcome, send
 from notifier.settings import Settings
 from periplus import db
@@ -103,16 +105,20 @@ class DeliveryWorker(threading.Thread):
             self._bell.set()
         size = self.settings.webhook_concurrency
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        lookups = addresses.Lookups()
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="webhook-db") as database:
                 async with httpx.AsyncClient(
                     timeout=self.settings.webhook_timeout, follow_redirects=False, limits=limits
                 ) as client:
-                    await self._serve(client, database)
+                    await self._serve(client, lookups, database)
         finally:
+            lookups.close()
             self._loop = None
 
-    async def _serve(self, client: httpx.AsyncClient, database: ThreadPoolExecutor) -> None:
+    async def _serve(
+        self, client: httpx.AsyncClient, lookups: addresses.Lookups, database: ThreadPoolExecutor
+    ) -> None:
         """Keep the senders busy: claim when half of them are free, when told of new work, or
         every poll interval; record finished attempts in batches, with the next claim."""
         assert self._bell is not None
@@ -144,7 +150,8 @@ class DeliveryWorker(threading.Thread):
                 if record:
                     finished, since = [], 0.0
                 for job in jobs:
-                    flying[asyncio.create_task(send(client, job, deadline, private))] = job
+                    attempt = send(client, lookups, job, deadline, private)
+                    flying[asyncio.create_task(attempt)] = job
                 if jobs and len(flying) < size:
                     continue  # more may be due, hidden by a receiver at its limit
                 if claim and not flying and not finished:
