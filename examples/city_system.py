@@ -129,6 +129,63 @@ def trip_record(today: date) -> dict[str, Any]:
     }
 
 
+def actual_costs() -> dict[str, Any]:
+    """What the trip actually cost, and who paid, once it is over."""
+    return {
+        "actual_costs": [
+            {
+                "category": "airfare",
+                "payer": "city",
+                "amount": {"amount": "398.20", "currency": "EUR"},
+            },
+            {
+                "category": "lodging",
+                "payer": "city",
+                "amount": {"amount": "540.00", "currency": "EUR"},
+            },
+            {
+                "category": "local_transport",
+                "payer": "host",
+                "payer_name": "Barcelona City Council",
+                "amount": {"amount": "35.00", "currency": "EUR"},
+            },
+        ]
+    }
+
+
+def trip_report(today: date) -> dict[str, Any]:
+    """What came of the trip, and what the city committed to do next."""
+    return {
+        "summary": "Two days on site with the agency that designed the superblocks.",
+        "results": [
+            {
+                "outcome_id": "o1",
+                "achieved": "partly",
+                "result": "Method drafted; review due.",
+            }
+        ],
+        "followups": [
+            {
+                "commitment": "Send the pilot method to Barcelona for review.",
+                "owner_department": "urban-planning",
+                "due_date": (today + timedelta(days=60)).isoformat(),
+            }
+        ],
+    }
+
+
+def register_departments(base_url: str, key: str) -> None:
+    """Add the trip's departments to the city's registry, where they are not there already."""
+    admin = Trips(base_url, key)
+    for code, name in (("urban-planning", "Urban Planning"), ("mobility", "Mobility")):
+        try:
+            admin.call("POST", "/v1/departments", {"code": code, "name": name})
+        except PeriplusError as exc:
+            if exc.problem.get("status") != 409:  # 409: it is there already
+                raise
+    admin.close()
+
+
 def run(base_url: str, keys: dict[str, str], today: date | None = None) -> dict[str, Any]:
     """Record one trip through its whole life; return it as finally published."""
     today = today or date.today()
@@ -137,14 +194,7 @@ def run(base_url: str, keys: dict[str, str], today: date | None = None) -> dict[
     )
     try:
         if "admin" in keys:  # departments come from the city's registry
-            admin = Trips(base_url, keys["admin"])
-            for code, name in (("urban-planning", "Urban Planning"), ("mobility", "Mobility")):
-                try:
-                    admin.call("POST", "/v1/departments", {"code": code, "name": name})
-                except PeriplusError as exc:
-                    if exc.problem.get("status") != 409:  # 409: it is there already
-                        raise
-            admin.close()
+            register_departments(base_url, keys["admin"])
 
         trip, etag = writer.call("POST", "/v1/trips", trip_record(today))
         print(f"created {trip['reference']} ({trip['id']}) as a draft")
@@ -158,54 +208,9 @@ def run(base_url: str, keys: dict[str, str], today: date | None = None) -> dict[
             etag,
         )
         print(f"approved; published with {trip['days_notice']} days' notice")
-        trip, etag = reporter.call(
-            "POST",
-            f"{path}/complete",
-            {
-                "actual_costs": [
-                    {
-                        "category": "airfare",
-                        "payer": "city",
-                        "amount": {"amount": "398.20", "currency": "EUR"},
-                    },
-                    {
-                        "category": "lodging",
-                        "payer": "city",
-                        "amount": {"amount": "540.00", "currency": "EUR"},
-                    },
-                    {
-                        "category": "local_transport",
-                        "payer": "host",
-                        "payer_name": "Barcelona City Council",
-                        "amount": {"amount": "35.00", "currency": "EUR"},
-                    },
-                ]
-            },
-            etag,
-        )
+        trip, etag = reporter.call("POST", f"{path}/complete", actual_costs(), etag)
         print(f"completed; the city paid {trip['actual_city_share']['amount']} EUR")
-        trip, etag = reporter.call(
-            "POST",
-            f"{path}/report",
-            {
-                "summary": "Two days on site with the agency that designed the superblocks.",
-                "results": [
-                    {
-                        "outcome_id": "o1",
-                        "achieved": "partly",
-                        "result": "Method drafted; review due.",
-                    }
-                ],
-                "followups": [
-                    {
-                        "commitment": "Send the pilot method to Barcelona for review.",
-                        "owner_department": "urban-planning",
-                        "due_date": (today + timedelta(days=60)).isoformat(),
-                    }
-                ],
-            },
-            etag,
-        )
+        trip, etag = reporter.call("POST", f"{path}/report", trip_report(today), etag)
         print(
             f"reported; follow-up {trip['followups'][0]['id']} is {trip['followups'][0]['status']}"
         )

@@ -21,41 +21,33 @@ holds a source back shows in ``ledger_source_held_seq`` and ``/readyz``. An
 event for a ``seq`` the log holds under another id is an alarm.
 """
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import httpx
 from prometheus_client import Counter, Gauge
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ledger.ingest import repository, resolve
-from ledger.ingest.models import Quarantined
+from ledger.ingest import catchup, records, repository, resolve
+from ledger.ingest.catchup import PAGE, first_missing
+from ledger.ingest.quarantine import quarantine
+from ledger.ingest.records import Received, read_all
 from ledger.log import service as log_service
 from ledger.log.fact import Fact, fact
 from periplus import db
-from periplus.events import (
-    LEDGER_NOTICES,
-    SEQ_RESOLVED,
-    WITHHELD,
-    Envelope,
-    EventRejectedError,
-    parse_envelope,
-)
-from periplus.follower import Backoff, FetchError, Follower
+from periplus.events import SEQ_RESOLVED, Envelope, parse_envelope
+from periplus.follower import Backoff, Follower
 from periplus.isolation import apply_isolated
 from periplus.kafka import Record
-from periplus.sources import ROTATION, Claim, SourceKeys
+from periplus.sources import SourceKeys
 
 log = logging.getLogger(__name__)
 
 APPENDED = Counter("ledger_entries_appended_total", "Events appended to the log", ["source"])
-QUARANTINED = Counter("ledger_events_quarantined_total", "Events refused, with their reason")
 GAPS = Counter("ledger_gaps_filled_total", "Events fetched from a catch-up endpoint", ["source"])
 CONFLICTS = Counter(
     "ledger_seq_conflicts_total",
@@ -69,22 +61,9 @@ HELD = Gauge(
     ["source"],
 )
 
-PAGE = 1000
 # A source that fails is asked again ever later, up to once a minute: a hung one
 # costs the consumer one timeout a minute, not one a batch.
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 60.0
-ONLY_THE_LEDGER = {
-    WITHHELD: "only the ledger itself may state a withholding",
-    SEQ_RESOLVED: "only the ledger itself may resolve a seq",
-}
-
-
-class Received(NamedTuple):
-    """A record as read: where it came from, its bytes, and its fact or why it was refused."""
-
-    origin: str
-    raw: Any  # bytes from the broker, JSON from a catch-up endpoint
-    parsed: Fact | str
 
 
 class Ingestor:
@@ -125,57 +104,9 @@ class Ingestor:
 
     def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse and check every
-        record, and fetch from the sources the events their seqs skip.
-
-        Each envelope is cut down to its fact and its signature's claim as soon as
-        it is read: a batch that kept every event's parsed JSON until its signatures
-        were checked would have the interpreter's collector walk it over and over.
-        """
-        received: list[Received] = []
-        claims: list[tuple[int, Claim]] = []
-        for record in records:
-            origin = f"{record.topic}/{record.partition}/{record.offset}"
-            item = self._parse(record.value)
-            if isinstance(item, str):
-                received.append(Received(origin, record.value, item))
-                continue
-            if item.source in self.sources and item.type != ROTATION:
-                claims.append((len(received), Claim.of(item)))
-            received.append(Received(origin, record.value, fact(item)))
-        checked = self.keys.check_many([claim for _, claim in claims])
-        for (at, _), outcome in zip(claims, checked, strict=True):
-            if isinstance(outcome, EventRejectedError):
-                received[at] = received[at]._replace(parsed=str(outcome))
+        record, and fetch from the sources the events their seqs skip."""
+        received = read_all(records, self.sources, self.keys)
         return received + self._fill([r.parsed for r in received if isinstance(r.parsed, Fact)])
-
-    def _read(self, raw: Any) -> Fact | str:
-        """The fact of one record, or the reason it is refused."""
-        envelope = self._parse(raw)
-        if isinstance(envelope, str):
-            return envelope
-        if envelope.source in self.sources and envelope.type != ROTATION:
-            try:
-                self.keys.check(envelope)
-            except EventRejectedError as exc:
-                return str(exc)
-        return fact(envelope)
-
-    def _parse(self, raw: Any) -> Envelope | str:
-        """The envelope of one record, its signature still to check unless it is a
-        rotation; or the reason it is refused."""
-        if not isinstance(raw, bytes | str | dict):
-            return "an event is a JSON object"
-        try:
-            envelope = parse_envelope(raw)
-            if envelope.type in LEDGER_NOTICES:
-                raise EventRejectedError(ONLY_THE_LEDGER[envelope.type])
-            if envelope.source in self.sources and envelope.type == ROTATION:
-                # A rotation names its successor at once (checked here, in order):
-                # the events its new key signs may follow in this very batch.
-                self.keys.follow(envelope)
-            return envelope
-        except EventRejectedError as exc:
-            return str(exc)
 
     def handle(self, session: Session, received: list[Received]) -> None:
         """The consumer's second step: quarantine what was refused, ingest the rest."""
@@ -325,9 +256,9 @@ class Ingestor:
             top = max(numbers)
             read = self._prepared.get(source, 0)
             self._prepared[source] = max(read, top)
-            if _first_missing(numbers, read) > top:
+            if first_missing(numbers, read) > top:
                 continue
-            first = _first_missing(numbers, max(read, self._last_seq(source, session)))
+            first = first_missing(numbers, max(read, self._last_seq(source, session)))
             if first > top:
                 continue
             fetch = partial(self._fetch, source, first - 1, top - first)
@@ -344,33 +275,12 @@ class Ingestor:
 
     def _fetch(self, source: str, after: int, count: int) -> list[Received]:
         """Up to ``count`` events of ``source`` after ``after``, from its catch-up endpoint,
-        up to the first refused (which is kept, so its seq is known to be held); raises
-        FetchError if the source cannot be read."""
+        up to the first refused; raises FetchError if the source cannot be read."""
         base = self.sources.get(source)
         if base is None:
             return []
-        try:
-            response = self.http.get(
-                f"{base.rstrip('/')}/v1/events",
-                params={"after": after, "limit": min(count, PAGE)},
-                timeout=self.timeouts.get(source, httpx.USE_CLIENT_DEFAULT),
-            )
-            response.raise_for_status()
-            raw_events = response.json()["events"]
-            if not isinstance(raw_events, list):
-                raise TypeError("events is not a list")
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise FetchError(f"{base}/v1/events: {exc!r}") from exc
-        origin = f"{base}/v1/events?after={after}"
-        found: list[Received] = []
-        for raw in raw_events:
-            parsed = self._read(raw)
-            if isinstance(parsed, Fact) and parsed.source != source:
-                parsed = f"served as an event of {source}, but its source is {parsed.source!r}"
-            found.append(Received(origin, raw, parsed))
-            if isinstance(parsed, str):
-                break
-        return found
+        read = partial(records.read, sources=self.sources, keys=self.keys)
+        return catchup.fetch(self.http, base, source, after, count, self.timeouts, read)
 
     def _watch_held(self, session: Session) -> None:
         """Show in the metrics which source a quarantined event holds back, at which seq."""
@@ -382,33 +292,10 @@ class Ingestor:
     def _quarantine(
         self, session: Session, raw: Any, origin: str, reason: str, item: Fact | None = None
     ) -> bool:
-        """List a refused event once; True if it was not listed before."""
-        if isinstance(raw, bytes):
-            body = raw
-        elif isinstance(raw, str):
-            body = raw.encode()
-        else:
-            body = json.dumps(raw).encode()
-        body, origin = body[:1_000_000], origin[:200]
-        if body in repository.quarantined_bodies(session, origin, reason):
-            return False  # redelivered: listed once
-        source, seq = (item.source, item.seq) if item is not None else _claimed(raw)
-        log.warning(
-            "event quarantined",
-            extra={"origin": origin, "reason": reason, "source": source, "seq": seq},
-        )
-        QUARANTINED.inc()
+        """List a refused event once, counted as refused; True if it was not listed before."""
+        if not quarantine(session, raw, origin, reason, item):
+            return False
         self._refused += 1
-        session.add(
-            Quarantined(
-                received_at=datetime.now(UTC),
-                origin=origin,
-                reason=reason,
-                raw=body,
-                source=source,
-                seq=seq,
-            )
-        )
         return True
 
 
@@ -429,27 +316,3 @@ class SourceFeed:
     def apply(self, session: Session, last: int, batch: list[Received]) -> tuple[int, bool]:
         appended = self.ingestor._ingest(session, self.ingestor._sort(session, batch))
         return appended, appended > 0 and len(batch) == PAGE
-
-
-def _first_missing(seqs: set[int], after: int) -> int:
-    """The first seq after ``after`` that ``seqs`` lacks."""
-    seq = after + 1
-    while seq in seqs:
-        seq += 1
-    return seq
-
-
-def _claimed(raw: Any) -> tuple[str | None, int | None]:
-    """The source and seq a refused event names, if it names both plainly."""
-    try:
-        value = json.loads(raw) if isinstance(raw, bytes | str) else raw
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, None
-    if not isinstance(value, dict):
-        return None, None
-    source, seq = value.get("source"), value.get("seq")
-    if not isinstance(source, str) or not 0 < len(source) <= 128:
-        return None, None
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= 2**53:
-        return None, None
-    return source, seq

@@ -27,8 +27,7 @@ neither applies an entry the other did.
 import gc
 import logging
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -37,17 +36,18 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from notifier.ingest import admission, quarantine, service, staging, tree
+from notifier.ingest.readahead import ReadAhead
 from notifier.ingest.reader import Leaf, LedgerError, LedgerReader, UnwitnessedError
 from notifier.ingest.service import WITHHELD, Item
 from notifier.ingest.staging import Announced
+from notifier.ingest.withholding import unnoticed
 from notifier.publish.models import LoggedEntry
 from notifier.trust import Trust
 from periplus import db
-from periplus.events import WITHHELD as NOTICE
 from periplus.events import EventRejectedError, parse_envelope
 from periplus.follower import Backoff, FetchError, Follower, NotYetError
 from periplus.kafka import Record
-from periplus.merkle import CompactRange, verify_consistency, verify_inclusion
+from periplus.merkle import CompactRange, verify_consistency
 from periplus.note import Checkpoint, NoteError
 from periplus.sources import ROTATION
 
@@ -58,8 +58,6 @@ VERIFIED_SIZE = Gauge("notifier_verified_tree_size", "Entries of the log verifie
 BATCH = 1000  # entries verified and applied per transaction
 
 Found = tuple[CompactRange, list[Leaf]]
-Reads = dict[int, tuple[bytes, admission.Read]]  # by index: the leaf, and what it reads as
-Ahead = tuple[list[Leaf], Reads, dict[int, admission.Checked]]
 Admitted = tuple[list[Item], list[tuple[Leaf, str]]]  # to show; refused, with the reason
 
 
@@ -104,12 +102,10 @@ class Ingestor:
         backoff = backoff or Backoff("ledger", first=0.5, most=5.0)
         self.follower = Follower(engine, backoff, around=_collector_paused)
         self._signed_seen = -1  # the newest signed size recorded since start
-        self._reader = ThreadPoolExecutor(1, thread_name_prefix="ledger-reader")
-        self._ahead: tuple[int, int, Future[Ahead]] | None = None
-        # Of the entries read ahead: their envelopes, and their signatures as checked then.
-        self._reads: Reads = {}
-        self._checked: dict[int, admission.Checked] = {}
+        self._ahead = ReadAhead(ledger, trust)
         self._lock = threading.Lock()  # one catch-up at a time: each extends the tree it read
+        self.on_shown: list[Callable[[], None]] = []
+        """Called after a catch-up that showed entries, once the read model has caught up."""
 
     def prepare(self, records: list[Record]) -> list[staging.Read]:
         """The consumer's first step, outside the transaction: parse and hash."""
@@ -153,10 +149,28 @@ class Ingestor:
         ``rounds`` batches (all it takes by default); return how many were shown."""
         with self._lock:
             try:
-                return self.follower.catch_up(LedgerFeed(self), rounds)
+                shown = self.follower.catch_up(LedgerFeed(self), rounds)
             finally:
-                self._ahead = None  # read afresh next time: an entry may be withheld meanwhile
-                self._reads, self._checked = {}, {}
+                self._ahead.forget()  # read afresh next time: an entry may be withheld meanwhile
+        if shown and self.on_shown:
+            self._tell()
+        return shown
+
+    def _tell(self) -> None:
+        """Call ``on_shown`` if the read model has caught up (far behind, what it shows is
+        soon old); a failure there is logged, and never stops ingestion."""
+        try:
+            with db.reading(self.engine) as connection:
+                if not tree.caught_up(connection):
+                    return
+        except Exception:
+            log.exception("cannot tell whether the read model has caught up")
+            return
+        for call in self.on_shown:
+            try:
+                call()
+            except Exception:
+                log.exception("a follower of the entries shown failed", extra={"call": repr(call)})
 
     def _signed(self) -> tuple[str, Checkpoint] | None:
         """The ledger's checkpoint if it passes the trust policy, its size recorded."""
@@ -211,7 +225,7 @@ class Ingestor:
             # Catching up: the next batch is read, parsed and its signatures checked
             # while this one is written; after this one's rotations are followed, so
             # under the keys in force after it.
-            self._read_ahead(end, min(signed.size, end + self.batch))
+            self._ahead.start(end, min(signed.size, end + self.batch))
         return Batch(found, admitted, announced, note, signed.size)
 
     def _extend(
@@ -246,7 +260,7 @@ class Ingestor:
             grown = tree.extended(verified, (a.leaf_hash for a in first))
             if reaches(grown):
                 return grown, leaves
-        leaves = self._entries(verified.size, end)
+        leaves = self._ahead.entries(verified.size, end)
         grown = tree.extended(verified, (leaf.hash for leaf in leaves))
         return (grown, leaves) if reaches(grown) else None
 
@@ -257,8 +271,7 @@ class Ingestor:
         shown: list[Item] = []
         refused: list[tuple[Leaf, str]] = []
         present = [(leaf.index, leaf.leaf) for leaf in leaves if leaf.leaf is not None]
-        ahead, self._reads = self._reads, {}
-        checked, self._checked = self._checked, {}
+        ahead, checked = self._ahead.take()
         reads: list[admission.Read] = []
         for index, raw in present:
             made = ahead.get(index)
@@ -272,50 +285,16 @@ class Ingestor:
         for leaf in leaves:
             verdict = verdicts.get(leaf.index)
             if verdict is None:
-                unnoticed = self._unnoticed(leaf, signed, verdicts)
-                if unnoticed is None:
+                why = unnoticed(self.ledger, self.trust, leaf, signed, verdicts)
+                if why is None:
                     shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
                 else:
-                    refused.append((leaf, unnoticed))
+                    refused.append((leaf, why))
             elif isinstance(verdict, EventRejectedError):
                 refused.append((leaf, str(verdict)))
             else:
                 shown.append((leaf.index, verdict))
         return shown, refused
-
-    def _unnoticed(
-        self, leaf: Leaf, signed: Checkpoint, batch: dict[int, admission.Admitted]
-    ) -> str | None:
-        """Why the bytes of ``leaf`` may not be taken as withheld under law; None when an
-        ``entry.withheld`` of the ledger's own, signed and in the signed tree (in this batch
-        or read and proven on its own), names its index and its leaf hash."""
-        at = leaf.notice
-        if at is None or at <= leaf.index:
-            return "the ledger withholds the bytes but names no later notice of it"
-        if at >= signed.size:  # appended with the withholding, signed with the next checkpoint
-            raise NotYetError(
-                f"the notice of withheld entry {leaf.index} (entry {at}) "
-                "is not yet in a signed checkpoint"
-            )
-        notice = batch[at] if at in batch else self._notice(at, signed)
-        if isinstance(notice, EventRejectedError):
-            return f"the ledger's notice of this withholding (entry {at}) is refused: {notice}"
-        data = notice.get("data")
-        named = isinstance(data, dict) and (data.get("index"), data.get("leaf_hash"))
-        if notice.get("type") != NOTICE or named != (leaf.index, leaf.hash.hex()):
-            return f"entry {at} is no notice of the ledger's that names this entry and its hash"
-        return None
-
-    def _notice(self, at: int, signed: Checkpoint) -> admission.Admitted:
-        """Entry ``at`` beyond this batch, proven in the signed tree and its signature
-        checked (a notice of the ledger's is signed by the log key under its own name)."""
-        [found] = self.ledger.entries(at, at + 1)
-        if found.leaf is None:
-            return EventRejectedError("its bytes are withheld too")
-        proof = self.ledger.inclusion(at, signed.size)
-        if not verify_inclusion(found.hash, at, signed.size, proof, signed.root):
-            return EventRejectedError("it is not in the signed tree")
-        return admission.admit_many(self.trust, [(at, found.leaf)])[0]
 
     def _apply(self, session: Session, start: int, batch: Batch) -> int:
         """Quarantine what differs or fails, show the rest, and store the new tree, at once;
@@ -340,30 +319,6 @@ class Ingestor:
         staging.discard(session, grown.size)
         VERIFIED_SIZE.set(grown.size)
         return applied
-
-    def _entries(self, start: int, end: int) -> list[Leaf]:
-        """The ledger's entries ``[start, end)``: those read ahead if they are these."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[:2] == (start, end):
-            leaves, self._reads, self._checked = ahead[2].result()
-            return leaves
-        return self.ledger.entries(start, end)
-
-    def _read_ahead(self, start: int, end: int) -> None:
-        if start < end:
-            self._ahead = (start, end, self._reader.submit(self._fetch, start, end))
-
-    def _fetch(self, start: int, end: int) -> Ahead:
-        """Entries read ahead, their envelopes parsed and their signatures checked while the
-        batch before is written (the database and libsodium let go of the interpreter)."""
-        leaves = self.ledger.entries(start, end)
-        reads = {
-            leaf.index: (leaf.leaf, admission.read(self.trust, leaf.leaf))
-            for leaf in leaves
-            if leaf.leaf is not None
-        }
-        checked = admission.check_ahead(self.trust, [(i, r) for i, (_, r) in reads.items()])
-        return leaves, reads, checked
 
     def _saw(self, signed_size: int) -> None:
         """Record, before anything of it is shown, how far the ledger has signed: until the

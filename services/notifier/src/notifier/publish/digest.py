@@ -9,16 +9,18 @@ as it reads; each kind of digest (monthly, yearly) has its own feeds.
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session
 
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import Words, words
 from notifier.publish import present, repository
-from notifier.publish.models import amount
+from notifier.publish.models import TripView, amount
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?$")
 
@@ -81,13 +83,32 @@ def build(session: Session, period: Period, lang: str) -> Digest:
     prefix = period.key
     entries = repository.entries_in(session, prefix)
     kinds = Counter(kind for kind, _, _ in entries)
-    kept = sum(
+    kept = _kept(entries)
+    departures, totals, others_total = _departures(repository.departing_in(session, prefix), fmt)
+    said = words(lang)
+    lines = _counts(said, kinds, len(departures), kept) + _spending(said, fmt, totals, others_total)
+    newest = max((index for _, _, index in entries), default=-1)
+    return Digest(period, [line for line in lines if line], departures, newest)
+
+
+def _kept(entries: Sequence[tuple[str, Mapping[str, Any], int]]) -> int:
+    """How many follow-up commitments the period's entries marked done."""
+    return sum(
         1
         for kind, event, _ in entries
         if kind == "followup.updated"
         and ((event.get("data") or {}).get("followup") or {}).get("status") == "done"
     )
-    views = repository.departing_in(session, prefix)
+
+
+def _departures(
+    views: Sequence[TripView], fmt: Formats
+) -> tuple[list[Departure], dict[str, Decimal], dict[str, Decimal]]:
+    """The trips that departed and were not cancelled, with what they cost per currency.
+
+    Beside the departures come two sums per currency: the whole budgets, and what hosts
+    and partners paid of them; a trip adds only the figures it gives.
+    """
     departures: list[Departure] = []
     totals: defaultdict[str, Decimal] = defaultdict(Decimal)
     others_total: defaultdict[str, Decimal] = defaultdict(Decimal)
@@ -118,26 +139,30 @@ def build(session: Session, period: Period, lang: str) -> Digest:
                 others=others,
             )
         )
-    lines = _counts(words(lang), kinds, len(departures), kept)
+    return departures, totals, others_total
+
+
+def _spending(
+    said: Words, fmt: Formats, totals: dict[str, Decimal], others_total: dict[str, Decimal]
+) -> list[str]:
+    """One line per currency: what the trips that began cost and who paid for them."""
+    lines: list[str] = []
     for currency, spent in sorted(totals.items()):
         cost = fmt.amount(spent, currency)
         paid = others_total.get(currency, Decimal(0))
         if paid <= 0:
             lines.append(
-                words(lang).gettext(
-                    "The trips that began cost {total}, all paid by the city.", total=cost
-                )
+                said.gettext("The trips that began cost {total}, all paid by the city.", total=cost)
             )
             continue
         lines.append(
-            words(lang).gettext(
+            said.gettext(
                 "The trips that began cost {total}; hosts and partners paid {others} of it.",
                 total=cost,
                 others=fmt.amount(paid, currency),
             )
         )
-    newest = max((index for _, _, index in entries), default=-1)
-    return Digest(period, [line for line in lines if line], departures, newest)
+    return lines
 
 
 def _counts(said: Words, kinds: Counter[str], departed: int, kept: int) -> list[str]:

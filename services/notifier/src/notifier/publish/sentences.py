@@ -269,6 +269,12 @@ def _amendments(said: Words, raw: Figures, shown: Figures) -> str:
 
 def sentences(join: Callable[[list[str]], str]) -> dict[str, Sentence]:
     """Each signal message's sentence; ``join`` lists items in the reader's language."""
+    return {**_before_departure(), **_cost_and_delegation(), **_after_return(join)}
+
+
+def _before_departure() -> dict[str, Sentence]:
+    """The sentences of what a trip's record says before it departs: notice, agenda, purpose,
+    goals and departments."""
     return {
         "notice.pass": _notice_pass,
         "notice.warning": _notice_short,
@@ -287,6 +293,12 @@ def sentences(join: Callable[[list[str]], str]) -> dict[str, Sentence]:
             "Departments involved: {count}.", count=shown["count"]
         ),
         "departments.warning": _departments_warning,
+    }
+
+
+def _cost_and_delegation() -> dict[str, Sentence]:
+    """The sentences of what a trip costs, in money and in emissions, who pays, and how many go."""
+    return {
         "cost.pass": lambda said, raw, shown: said.gettext(
             "{per_day} per traveller-day, {ratio} times the city's median of {median}.", **shown
         ),
@@ -319,6 +331,13 @@ def sentences(join: Callable[[list[str]], str]) -> dict[str, Sentence]:
         "cofunded.warning": _cofunded,
         "delegation.pass": _delegation,
         "delegation.warning": _delegation,
+    }
+
+
+def _after_return(join: Callable[[list[str]], str]) -> dict[str, Sentence]:
+    """The sentences of what came after approval: the report, its results, the follow-ups and
+    the amendments."""
+    return {
         "report.on_time": lambda said, raw, shown: said.gettext(
             "Report filed on {filed_on}, on time (due {due}).", **shown
         ),

@@ -46,10 +46,7 @@ def index(
     ] = None,
 ) -> HTMLResponse:
     reader = reader_lang(request, lang)
-    if status and status not in STATUSES:
-        raise BadRequestError(f"status is one of {', '.join(STATUSES)}.")
-    if figure and figure not in glance.FIGURES:
-        raise BadRequestError(f"figure is one of {', '.join(glance.FIGURES)}.")
+    _check(status, figure)
     kept, day = state.of(request.app), today()
     settings = kept.settings
     figures = yearbook_of(request, session, day)
@@ -62,17 +59,12 @@ def index(
         "year": str(shown_year) if year or figure else None,
     }
     facets = {k: v for k, v in chosen.items() if v}
-    offset = (page - 1) * PER_PAGE
-    found = list(
-        repository.trips(session, facets, status or None, PER_PAGE + 1, offset, among=among)
-    )
-    more, found = len(found) > PER_PAGE, found[:PER_PAGE]
+    found, more = _found(session, facets, status, page, among)
     fmt = Formats(reader)
     shown_ids = [v.trip_id for v in found]
     entries = (
         repository.latest_entries(session, shown_ids, glance.ENTRIES[figure]) if figure else {}
     )
-    story = glance.story(figures, shown_year, reader, settings.checklist)
     return render(
         "index.html",
         request,
@@ -83,17 +75,50 @@ def index(
         selected={**{k: v or "" for k, v in chosen.items()}, "status": status or ""},
         filtered=bool(facets or status or figure),
         pages=_pages(request, page, more),
-        year=shown_year,
-        years=[(v, figure_cards.link(reader, v)) for v in sorted(figures.years, reverse=True)],
-        cards=story[0],
-        charts=story[1],
-        atlas=atlas.atlas(figures, shown_year, settings.home, reader),
-        flights_year=flights.year(figures.year(shown_year), settings.travel_co2e_budget, reader)
-        if settings.home is not None
-        else None,
+        **_year_at_a_glance(figures, shown_year, settings, reader),
         figure=figure or "",
         behind=_behind(figure, among, shown_year, reader) if figure and among is not None else "",
     )
+
+
+def _check(status: str | None, figure: str | None) -> None:
+    """Refuse a status or a figure the page does not know."""
+    if status and status not in STATUSES:
+        raise BadRequestError(f"status is one of {', '.join(STATUSES)}.")
+    if figure and figure not in glance.FIGURES:
+        raise BadRequestError(f"figure is one of {', '.join(glance.FIGURES)}.")
+
+
+def _found(
+    session: Session,
+    facets: dict[str, str],
+    status: str | None,
+    page: int,
+    among: Collection[str] | None,
+) -> tuple[list[TripView], bool]:
+    """The trips of one page of the filtered list, and whether another page follows."""
+    offset = (page - 1) * PER_PAGE
+    found = list(
+        repository.trips(session, facets, status or None, PER_PAGE + 1, offset, among=among)
+    )
+    return found[:PER_PAGE], len(found) > PER_PAGE
+
+
+def _year_at_a_glance(
+    figures: yearbook.Yearbook, shown_year: int, settings: Settings, reader: str
+) -> dict[str, Any]:
+    """The shown year's cards, charts, atlas and flights, and the links to the other years."""
+    story = glance.story(figures, shown_year, reader, settings.checklist)
+    return {
+        "year": shown_year,
+        "years": [(v, figure_cards.link(reader, v)) for v in sorted(figures.years, reverse=True)],
+        "cards": story[0],
+        "charts": story[1],
+        "atlas": atlas.atlas(figures, shown_year, settings.home, reader),
+        "flights_year": flights.year(figures.year(shown_year), settings.travel_co2e_budget, reader)
+        if settings.home is not None
+        else None,
+    }
 
 
 def _behind(figure: str, among: Collection[str], year: int, reader: str) -> str:
