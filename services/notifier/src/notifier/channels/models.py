@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Text
 from sqlmodel import Field
 
 from notifier.registry import NotifierModel
@@ -18,7 +18,7 @@ class Notice(NotifierModel, table=True):
 
     __tablename__ = "channel_notice"
 
-    ledger_index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ledger_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     sub: int = Field(default=0, primary_key=True, sa_column_kwargs={"autoincrement": False})
     type: str = Field(max_length=40)
     trip_id: str = Field(max_length=36, index=True)
@@ -61,7 +61,7 @@ class RaisedAlert(NotifierModel, table=True):
     __tablename__ = "channel_alert"
 
     key: str = Field(primary_key=True, max_length=200)
-    ledger_index: int
+    ledger_index: int = Field(sa_column=Column(BigInteger, nullable=False))
     sub: int
     raised_at: datetime
 
@@ -109,7 +109,7 @@ class Delivery(NotifierModel, table=True):
         )
     )
     type: str = Field(max_length=40)
-    ledger_index: int | None = None
+    ledger_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     sub: int | None = None
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default="pending", max_length=20)

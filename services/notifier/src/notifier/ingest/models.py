@@ -77,3 +77,6 @@ class ConsumerOffset(NotifierModel, ConsumerOffsetColumns, table=True):
     """The next announcement to read per partition, committed with what it caused."""
 
     __tablename__ = "consumer_offset"
+
+    # The entries topic carries an announcement per ledger entry: its offsets grow as the log.
+    offset: int = Field(sa_column=Column(BigInteger, nullable=False))

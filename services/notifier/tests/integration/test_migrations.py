@@ -1,0 +1,164 @@
+"""Ledger indexes are 64-bit: a log past 2^31 entries fits every column that holds one,
+through the batch writes as through the ORM, and the migration that widened them goes
+back and forth."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session, col, select
+
+from notifier.channels.models import Delivery, Notice, RaisedAlert, Subscription
+from notifier.ingest.models import ConsumerOffset
+from notifier.ingest.rows import insert_many
+from notifier.main import MIGRATIONS
+from notifier.publish.models import LoggedEntry, TripView
+from periplus import db
+
+FAR = 2**31 + 7  # past the greatest int4, 2^31 - 1
+TRIP = "00000000-0000-4000-8000-000000000001"
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+# Each column that holds a ledger index, or the offset of the announcement of one.
+WIDE = {
+    "logged_entry": "index",
+    "trip_view": "last_index",
+    "channel_notice": "ledger_index",
+    "channel_alert": "ledger_index",
+    "webhook_delivery": "ledger_index",
+    "consumer_offset": "offset",
+}
+
+
+def _store(engine: Engine, index: int) -> None:
+    """A row holding ``index`` in each wide column; entries and notices in one batch each,
+    as ingestion writes them (``COPY`` on PostgreSQL), the rest through the ORM."""
+    with Session(engine) as session:
+        _store_batches(session, index)
+        _store_rows(session, index)
+        session.commit()
+
+
+def _store_batches(session: Session, index: int) -> None:
+    """An entry and its notice, each a batch as ingestion writes them."""
+    insert_many(
+        session,
+        LoggedEntry,
+        [
+            {
+                "index": index,
+                "trip_id": TRIP,
+                "type": "trip.approved",
+                "occurred_at": "2026-12-01T00:00:00Z",
+                "event": {},
+                "received_at": NOW,
+            }
+        ],
+    )
+    insert_many(
+        session,
+        Notice,
+        [
+            {
+                "ledger_index": index,
+                "sub": 0,
+                "type": "trip.approved",
+                "trip_id": TRIP,
+                "departments": [],
+                "sdg_goals": [],
+                "body": {},
+                "created_at": NOW,
+            }
+        ],
+    )
+
+
+def _store_rows(session: Session, index: int) -> None:
+    """A trip, an alert, a delivery and where the consumer stands, through the ORM."""
+    session.add(
+        TripView(
+            trip_id=TRIP,
+            reference="2026-0001",
+            title="A trip",
+            status="approved",
+            departure_date="2026-12-10",
+            data={},
+            last_index=index,
+            updated_at="2026-12-01T00:00:00Z",
+        )
+    )
+    session.add(RaisedAlert(key=f"alert-{index}", ledger_index=index, sub=1, raised_at=NOW))
+    session.add(
+        Subscription(
+            id="s1",
+            url="https://example.org/hook",
+            trip_ids=[],
+            departments=[],
+            sdg_goals=[],
+            types=[],
+            secret="x",
+            token_hash="0" * 64,
+            created_at=NOW,
+        )
+    )
+    session.flush()
+    session.add(
+        Delivery(
+            id=f"d-{index}",
+            subscription_id="s1",
+            type="trip.approved",
+            ledger_index=index,
+            sub=0,
+            next_attempt_at=NOW,
+            retry_until=NOW + timedelta(days=1),
+            created_at=NOW,
+        )
+    )
+    session.add(ConsumerOffset(topic="ledger.entries.v1", partition=0, offset=index))
+
+
+def _stored(engine: Engine) -> dict[str, list[int]]:
+    """What each wide column holds."""
+    with engine.connect() as connection:
+        return {
+            table: list(connection.execute(text(f'SELECT "{column}" FROM "{table}"')).scalars())
+            for table, column in WIDE.items()
+        }
+
+
+def _declared(engine: Engine) -> dict[str, str]:
+    """Each wide column's type as the database declares it."""
+    found = inspect(engine)
+    return {
+        table: next(str(c["type"]) for c in found.get_columns(table) if c["name"] == column).upper()
+        for table, column in WIDE.items()
+    }
+
+
+def test_every_column_holding_a_ledger_index_takes_one_past_2_to_the_31(
+    engine: Engine,
+) -> None:
+    _store(engine, FAR)
+    assert _stored(engine) == {table: [FAR] for table in WIDE}
+    with Session(engine) as session:
+        entry = session.exec(select(LoggedEntry).where(col(LoggedEntry.index) == FAR)).one()
+        assert entry.index == FAR
+        assert session.get(Notice, (FAR, 0)) is not None
+
+
+def test_the_migration_widens_the_columns_and_narrows_them_back(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0005")
+    _store(engine, 41)
+    narrow = _declared(engine)
+
+    db.upgrade(engine, MIGRATIONS)
+    postgres = engine.dialect.name == "postgresql"
+    assert _declared(engine) == ({t: "BIGINT" for t in WIDE} if postgres else narrow)
+    assert _stored(engine) == {table: [41] for table in WIDE}
+
+    db.downgrade(engine, MIGRATIONS, "0005")
+    assert _declared(engine) == narrow
+    if postgres:
+        assert set(narrow.values()) == {"INTEGER"}
+    assert _stored(engine) == {table: [41] for table in WIDE}
+    engine.dispose()
