@@ -6,6 +6,7 @@ untyped attributes.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -31,6 +32,12 @@ class State:
     subscription_limiter: RateLimiter  # new subscriptions per client address and network
     yearbook: YearbookCache = field(default_factory=YearbookCache)  # counted once per version
     states: States = field(default_factory=States)  # typed once per trip change
+
+    def __post_init__(self) -> None:
+        # The yearbook is brought up to date as soon as the ingestor shows entries.
+        settings = self.settings
+        follow = partial(self.yearbook.follow, self.engine, settings.checklist, settings.home)
+        self.ingestor.on_shown.append(follow)
 
 
 def of(app: Starlette) -> State:
