@@ -25,66 +25,38 @@ threads hand the interpreter lock back and forth and measure that instead).
 """
 
 import asyncio
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import uvicorn
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
 
-from benchmarks._postgres import create_database, drop_database
-from ledger.testing import SEED as LEDGER_SEED
-from ledger.testing import ledger_settings
-from ledger.testing import serve as serve_ledger
-from notifier import trust as trust_config
-from notifier.channels.models import Delivery, Notice
+from benchmarks._catch_up import catch_up, trip_events
+from benchmarks._processes import CONCURRENCY, READERS, helper, ingest, notifier_process, process
+from benchmarks._servers import BareStream, Sink
 from notifier.channels.testing import Entries
-from notifier.channels.webhooks import service as webhooks_service
-from notifier.channels.webhooks.schemas import SubscriptionCreate
-from notifier.ingest import service
-from notifier.ingest.ingestor import Ingestor
-from notifier.ingest.reader import PAGE, LedgerReader
-from notifier.main import MIGRATIONS
-from notifier.testing import SOURCE_SIGNER, life
-from periplus import db, keyfile, sources
-from periplus.events import Envelope
 from periplus.kafka import Connection, TopicReader, ensure_topic, make_producer
-from periplus.local import wait_for_port
-from periplus.note import Signer
-from periplus.policy import Policy
-from periplus.testing import Broker, eventually, free_port
+from periplus.testing import Broker, eventually
 
-BIN = Path(sys.executable).parent
 SUBSCRIBERS = 1000
-READERS = 1000
 ENTRIES = 3
 TRIPS = 12
-CONCURRENCY = 16  # the worker's default sending threads
 
-
-CATCH_UP = int(os.environ.get("BENCH_NOTIFIER_CATCH_UP", "100000"))
-CATCH_UP_SUBSCRIPTIONS = 20
-DEPARTMENTS = tuple(f"Department {n}" for n in range(12))
+# ``benchmarks.site`` starts its notifier and bare server, and makes its trips, with these.
+_process, _notifier, _trip_events = process, notifier_process, trip_events
 
 
 def run() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for name, part in (
-        ("catch_up", _catch_up),
+        ("catch_up", catch_up),
         ("webhook_fanout", _fanout),
         ("sse_readers", _stream),
         ("approval_to_feed", _approval_to_feed),
@@ -96,284 +68,14 @@ def run() -> dict[str, Any]:
     return figures
 
 
-# Processes -------------------------------------------------------------------
-
-
-@contextmanager
-def _process(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for_port(port, timeout=60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@contextmanager
-def _notifier(workdir: Path, **env: str) -> Iterator[tuple[str, Engine]]:
-    """A notifier process on a SQLite file that this process writes entries into."""
-    url = f"sqlite:///{workdir / 'notifier.db'}"
-    engine = db.make_engine(url)
-    db.upgrade(engine, MIGRATIONS)
-    port = free_port()
-    # Entries are written straight into its database: the keys it pins are never used.
-    policy = workdir / "notifier.policy"
-    log_key = Signer("bench/ledger", Ed25519PrivateKey.generate()).verifier
-    policy.write_text(str(Policy.log_only(log_key)))
-    source = Signer("bench/trips-api", Ed25519PrivateKey.generate()).verifier
-    settings = {
-        "NOTIFIER_PORT": str(port),
-        "NOTIFIER_DATABASE_URL": url,
-        "NOTIFIER_TRUST_POLICY_FILE": str(policy),
-        "NOTIFIER_SOURCE_KEYS": json.dumps({source.name: [str(source)]}),
-        "NOTIFIER_INGEST_ENABLED": "false",
-        "NOTIFIER_ALERTS_ENABLED": "false",
-        "NOTIFIER_ALLOW_PRIVATE_RECEIVERS": "true",
-        # Every client here is this process, on one address: the limits per client are lifted.
-        "NOTIFIER_SUBSCRIPTION_CREATE_LIMIT": "100000",
-        "NOTIFIER_SUBSCRIPTION_CREATE_NETWORK_LIMIT": "100000",
-        "NOTIFIER_BULK_READ_LIMIT": "1000000",
-        "NOTIFIER_BULK_READ_NETWORK_LIMIT": "1000000",
-        "NOTIFIER_PAGE_RENDER_LIMIT": "1000000",
-        "NOTIFIER_PAGE_RENDER_NETWORK_LIMIT": "1000000",
-        "NOTIFIER_STREAM_MAX_PER_CLIENT": str(READERS),
-        "NOTIFIER_KAFKA_BOOTSTRAP": "127.0.0.1:9",
-        "NOTIFIER_LEDGER_URL": "http://127.0.0.1:9",
-        "NOTIFIER_WEBHOOK_CONCURRENCY": str(CONCURRENCY),
-        "NOTIFIER_WEBHOOK_POLL_INTERVAL": "0.01",
-        "NOTIFIER_STREAM_POLL_INTERVAL": "0.01",
-        "NOTIFIER_LOG_LEVEL": "WARNING",
-        **env,
-    }
-    try:
-        with _process([str(BIN / "notifier"), "serve"], port, settings) as base:
-            yield base, engine
-    finally:
-        engine.dispose()
-
-
-def _ingest(engine: Engine, item: tuple[int, dict[str, Any]]) -> None:
-    with Session(engine) as session:
-        service.apply(session, [item])
-        session.commit()
-
-
-def _helper(role: str) -> Any:
-    port = free_port()
-    return _process([sys.executable, "-m", "benchmarks.notifier", role, str(port)], port)
-
-
-# Catch-up --------------------------------------------------------------------
-
-
-def _catch_up() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        ledger_db = workdir / "ledger.db"
-        started = time.perf_counter()
-        _fill_ledger(ledger_db, CATCH_UP)
-        figures: dict[str, Any] = {
-            "entries": CATCH_UP,
-            "subscriptions": CATCH_UP_SUBSCRIPTIONS,
-            "ledger_filled_seconds": round(time.perf_counter() - started, 1),
-        }
-        with _ledger_process(ledger_db) as url, httpx.Client(timeout=120) as http:
-            reader = LedgerReader(url, http)
-            started = time.perf_counter()
-            for start in range(0, CATCH_UP, PAGE):
-                reader.entries(start, min(CATCH_UP, start + PAGE))
-            baseline = CATCH_UP / (time.perf_counter() - started)
-            figures["baseline_ledger_read_entries_per_second"] = round(baseline)
-            sqlite_url = f"sqlite:///{workdir / 'notifier.db'}"
-            figures["sqlite"] = _catch_up_on(sqlite_url, reader, workdir, baseline)
-            postgres_url = create_database()
-            if postgres_url is None:
-                figures["postgresql"] = {"error": "no PostgreSQL server answers"}
-            else:
-                try:
-                    figures["postgresql"] = _catch_up_on(postgres_url, reader, workdir, baseline)
-                finally:
-                    drop_database(postgres_url)
-    return figures
-
-
-def _catch_up_on(url: str, reader: LedgerReader, workdir: Path, baseline: float) -> dict[str, Any]:
-    """Time one notifier's catch-up from an empty database to the ledger's checkpoint."""
-    engine = db.make_engine(url)
-    try:
-        db.upgrade(engine, MIGRATIONS)
-        with Session(engine) as session:
-            for n in range(CATCH_UP_SUBSCRIPTIONS):
-                body = SubscriptionCreate(url=f"http://127.0.0.1:9/hook/{n}", **_filters(n))
-                webhooks_service.create(session, body, None, CATCH_UP_SUBSCRIPTIONS)
-            session.commit()
-        policy = workdir / "catch-up.policy"
-        policy.write_text(str(Policy.log_only(_LEDGER_SIGNER.verifier)))
-        trust = trust_config.load(
-            policy, {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}, _LEDGER_SOURCE
-        )
-        ingestor = Ingestor(engine, reader, trust)
-        started = time.perf_counter()
-        shown = ingestor.catch_up()
-        rate = shown / (time.perf_counter() - started)
-        with Session(engine) as session:
-            deliveries = session.exec(select(func.count()).select_from(Delivery)).one()
-            notices = session.exec(select(func.count()).select_from(Notice)).one()
-    finally:
-        engine.dispose()
-    return {
-        "shown": shown,
-        "notices": notices,
-        "deliveries_queued": deliveries,
-        "entries_per_second": round(rate),
-        "ratio_to_ledger_read": round(rate / baseline, 2),
-    }
-
-
-def _filters(n: int) -> dict[str, Any]:
-    """Twenty subscriptions as readers make them: one to everything, the rest filtered by
-    department, type, SDG goal with a type, or trips that never come."""
-    if n == 0:
-        return {}
-    kinds: list[dict[str, Any]] = [
-        {"sdg_goals": [13], "types": ["trip.approved"]},
-        {"departments": [DEPARTMENTS[n % len(DEPARTMENTS)]]},
-        {"types": ["trip.reported", "followup.updated"]},
-        {"trip_ids": [str(uuid.uuid4())]},
-    ]
-    return kinds[n % 4]
-
-
-_LEDGER_SIGNER = Signer("periplus.test/ledger", keyfile.from_seed(LEDGER_SEED))
-_LEDGER_SOURCE = "test-city/ledger"
-
-
-def _fill_ledger(path: Path, count: int) -> None:
-    """A ledger of ``count`` entries: whole trip life cycles in the public contract's shapes,
-    each trip in one of twelve departments, every event signed by its source; appended
-    5,000 at a time, as they are made."""
-    keys = {
-        SOURCE_SIGNER.name: {"url": "http://127.0.0.1:9", "keys": [str(SOURCE_SIGNER.verifier)]}
-    }
-    with serve_ledger(f"sqlite:///{path}", sources=keys) as ledger:
-        for start in range(0, count, 5000):
-            events = _trip_events(start, min(count, start + 5000))
-            ledger.append(events, checkpoint=start + 5000 >= count)
-
-
-def _trip_events(start: int, end: int) -> list[Envelope]:
-    """Events ``start`` to ``end`` (seqs from ``start + 1``) of trips of five events each."""
-    template = life(str(uuid.uuid4()))
-    events: list[Envelope] = []
-    for seq in range(start + 1, end + 1):
-        number, step = divmod(seq - 1, len(template))
-        trip = uuid.uuid5(uuid.NAMESPACE_URL, f"bench-trip-{number}")
-        department, reference = DEPARTMENTS[number % len(DEPARTMENTS)], f"MVD-2026-{number:05d}"
-        event = template[step]
-        data = orjson.loads(orjson.dumps(event["data"]))
-        snapshot = data.get("trip")
-        if isinstance(snapshot, dict):
-            snapshot.update(
-                reference=reference,
-                lead_department=department,
-                departments=[department, "Mobility"],
-            )
-        else:
-            data["reference"] = reference
-        events.append(
-            sources.sign(
-                SOURCE_SIGNER,
-                seq=seq,
-                type_=event["type"],
-                trip_id=trip,
-                occurred_at=event["occurred_at"],
-                data=data,
-            )
-        )
-    return events
-
-
-@contextmanager
-def _ledger_process(path: Path) -> Iterator[str]:
-    """The ledger over ``path`` in a process of its own, as a notifier meets it."""
-    port = free_port()
-    settings = ledger_settings(f"sqlite:///{path}")
-    env = {
-        "LEDGER_PORT": str(port),
-        "LEDGER_DATABASE_URL": settings.database_url,
-        "LEDGER_SIGNING_KEY": LEDGER_SEED,
-        "LEDGER_ORIGIN": settings.origin,
-        "LEDGER_OWN_SOURCE": settings.own_source,
-        "LEDGER_INGEST_ENABLED": "false",
-        "LEDGER_KAFKA_BOOTSTRAP": "127.0.0.1:9",
-        "LEDGER_SIGNED_CHECKPOINT_FILE": str(settings.signed_checkpoint_file),
-        "LEDGER_LOG_LEVEL": "WARNING",
-        "LEDGER_SOURCES": json.dumps(
-            {
-                SOURCE_SIGNER.name: {
-                    "url": "http://127.0.0.1:9",
-                    "keys": [str(SOURCE_SIGNER.verifier)],
-                }
-            }
-        ),
-    }
-    with _process([str(BIN / "ledger"), "serve"], port, env) as url:
-        yield url
-
-
 # Webhook fan-out -------------------------------------------------------------
-
-
-class Sink:
-    """A bare ASGI receiver: counts what it is sent; ``GET`` answers the counts."""
-
-    def __init__(self) -> None:
-        self.count, self.bytes, self.ids = 0, 0, set[str]()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        size, more = 0, True
-        while more:
-            message = await receive()
-            size += len(message.get("body", b""))
-            more = message.get("more_body", False)
-        if scope["method"] == "GET":
-            counts = {"count": self.count, "bytes": self.bytes, "ids": len(self.ids)}
-            await _answer(send, 200, json.dumps(counts).encode())
-            return
-        self.count, self.bytes = self.count + 1, self.bytes + size
-        webhook_id = dict(scope["headers"]).get(b"webhook-id")
-        if webhook_id:
-            self.ids.add(webhook_id.decode())
-        await _answer(send, 204, b"")
-
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        kind = (await receive())["type"].removeprefix("lifespan.")
-        await send({"type": f"lifespan.{kind}.complete"})
-        if kind == "shutdown":
-            return
-
-
-async def _answer(send: Any, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": []})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _fanout() -> dict[str, Any]:
     entries = Entries()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        _helper("sink") as receiver,
+        helper("sink") as receiver,
         httpx.Client(timeout=30) as http,
     ):
 
@@ -381,7 +83,7 @@ def _fanout() -> dict[str, Any]:
             found: dict[str, int] = http.get(f"{receiver}/counts").json()
             return found
 
-        with _notifier(Path(tmp)) as (notifier, engine):
+        with notifier_process(Path(tmp)) as (notifier, engine):
             started = time.perf_counter()
             for i in range(SUBSCRIBERS):
                 made = http.post(
@@ -392,7 +94,7 @@ def _fanout() -> dict[str, Any]:
             times = []
             for n in range(ENTRIES):
                 started = time.perf_counter()
-                _ingest(engine, entries.approved(str(uuid.uuid4())))
+                ingest(engine, entries.approved(str(uuid.uuid4())))
                 want = (n + 1) * SUBSCRIBERS
                 eventually(lambda w=want: counts()["count"] >= w, timeout=120, interval=0.01)
                 times.append(time.perf_counter() - started)
@@ -430,30 +132,6 @@ def _plain_posts(url: str, size: int) -> float:
 # Live stream ----------------------------------------------------------------
 
 
-class BareStream:
-    """The floor: an SSE server that sends one message to every reader on a ``POST``."""
-
-    def __init__(self) -> None:
-        self.fired: asyncio.Event | None = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if self.fired is None:
-            self.fired = asyncio.Event()
-        if scope["method"] == "POST":
-            self.fired.set()
-            await _answer(send, 204, b"")
-            return
-        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        hello = b": hi\nretry: 3000\n\n"
-        await send({"type": "http.response.body", "body": hello, "more_body": True})
-        await self.fired.wait()
-        await send({"type": "http.response.body", "body": b'id: 0\ndata: {"n":0}\n\n'})
-
-
 async def _readers(url: str, fire: Callable[[], object]) -> list[float]:
     """Connect READERS clients to ``url``, call ``fire``, return each one's delay to its event."""
     connected, arrived, ready = asyncio.Event(), [], [0]
@@ -485,15 +163,15 @@ def _stream() -> dict[str, Any]:
     entries = Entries()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        _notifier(Path(tmp), NOTIFIER_WEBHOOKS_ENABLED="false") as (notifier, engine),
+        notifier_process(Path(tmp), NOTIFIER_WEBHOOKS_ENABLED="false") as (notifier, engine),
     ):
         ours = asyncio.run(
             _readers(
                 f"{notifier}/v1/stream",
-                lambda: _ingest(engine, entries.approved(str(uuid.uuid4()))),
+                lambda: ingest(engine, entries.approved(str(uuid.uuid4()))),
             )
         )
-    with _helper("bare-sse") as bare:
+    with helper("bare-sse") as bare:
         floor = asyncio.run(
             _readers(f"{bare}/stream", lambda: httpx.post(f"{bare}/fire").raise_for_status())
         )

@@ -1,10 +1,37 @@
 """What the browser tests share: opening a page, pressing verify and reading its verdict,
-and a key no one trusts (screenshots: ``notifier.testing.screenshot``)."""
+a key no one trusts, and a notifier pinning a trust policy in front of a ledger
+(screenshots: ``notifier.testing.screenshot``)."""
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
 from playwright.sync_api import Browser, Page
+from sqlmodel import Session
+
+from ledger.log.service import sign_checkpoint
+from ledger.testing import Ledger
+from notifier import state
+from notifier.ingest import service
+from notifier.testing import SOURCE_SIGNER, Site, serve
+from periplus import sources
+from periplus.cosignature import Cosigner
+from periplus.note import Signer
+from periplus.testing import Server
 
 STRANGER = Ed25519PrivateKey.from_private_bytes(bytes(range(120, 152)))
+
+TRIP = str(uuid.UUID(int=21))
+OTHER = str(uuid.UUID(int=22))
+SOURCE_KEYS = {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}
+WITNESS = Cosigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(range(40, 72))))
+SECOND = Cosigner("witness.example/w2", Ed25519PrivateKey.from_private_bytes(bytes(range(80, 112))))
 
 
 def verify(page: Page, index: int) -> tuple[str, str]:
@@ -23,3 +50,87 @@ def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
     return page, errors
+
+
+def policy_file(tmp_path: Path, *lines: str) -> Path:
+    """A trust policy of ``lines``, in a file of its own."""
+    path = tmp_path / f"policy-{uuid.uuid4().hex[:8]}.txt"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return path
+
+
+def log_line(ledger: Ledger) -> str:
+    """The trust policy's line pinning ``ledger``'s key."""
+    return f"log {ledger.signer.verifier}"
+
+
+@contextmanager
+def pinning_notifier(
+    database_url: str, ledger: Ledger, policy: Path, ledger_url: str | None = None
+) -> Iterator[Site]:
+    """A notifier pinning ``policy`` and the samples' source key, caught up with the ledger."""
+    trust: dict[str, Any] = {
+        "trust_policy_file": policy,
+        "source_keys": SOURCE_KEYS,
+        "ledger_source": ledger.settings.own_source,
+    }
+    with contextmanager(serve)(database_url, ledger_url=ledger_url or ledger.url, **trust) as site:
+        assert state.of(site.app).ingestor.catch_up() == 6
+        yield site
+
+
+@contextmanager
+def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> Iterator[str]:
+    """A stand-in for the ledger whose checkpoint carries the cosignatures of ``cosigners``
+    (as many as the list holds at each request)."""
+    app = FastAPI()
+
+    @app.get("/v1/log/checkpoint")
+    def checkpoint() -> PlainTextResponse:
+        note = ledger.get("/v1/log/checkpoint").text
+        body = note[: note.index("\n\n") + 1]
+        return PlainTextResponse(note + "".join(c.cosign(body) for c in cosigners))
+
+    @app.get("/v1/log/{path:path}")
+    def passed(path: str, request: Request) -> Response:
+        answer = ledger.get(f"/v1/log/{path}", **request.query_params)
+        kind = answer.headers["content-type"]
+        return Response(answer.content, status_code=answer.status_code, media_type=kind)
+
+    with Server(app) as server:
+        yield server.url
+
+
+def sign_with_another_key(ledger: Ledger) -> Signer:
+    """The log's next checkpoint signed by another key under the same name."""
+    closing = sources.sign(
+        SOURCE_SIGNER,
+        seq=7,
+        type_="trip.closed",
+        trip_id=uuid.UUID(OTHER),
+        data={"reference": "MVD-2026-0022"},
+    )
+    ledger.append([closing], checkpoint=False)
+    signer = Signer(ledger.settings.origin, STRANGER)
+    with Session(ledger.engine) as session:
+        assert sign_checkpoint(session, signer) is not None
+        session.commit()
+    return signer
+
+
+def show(site: Site, *entries: tuple[int, dict[str, Any]]) -> None:
+    """Put entries on the public pages behind the ingestion's back, as a faulty notifier would."""
+    with Session(site.app.state.engine) as session:
+        assert service.apply(session, entries) == len(entries)
+        session.commit()
+
+
+def key_id(signer: Signer) -> str:
+    """A signer's key id as the verdicts name it."""
+    return signer.verifier.key_id.hex()
+
+
+def fingerprint(vkey: str) -> str:
+    """A key's fingerprint as the page shows it: its SHA-256 in groups of four."""
+    digest = hashlib.sha256(vkey.encode()).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, 64, 4))

@@ -14,8 +14,9 @@ from fastapi import FastAPI, Query
 from sqlmodel import Session
 
 from ledger import cli
+from ledger.ingest.records import Received
 from ledger.ingest.resolve import held
-from ledger.ingest.service import Ingestor, Received
+from ledger.ingest.service import Ingestor
 from ledger.log.fact import fact
 from ledger.settings import get_settings
 from ledger.testing import (
@@ -111,6 +112,108 @@ def metric(ledger: Ledger, name: str, source: str) -> float:
     return 0.0
 
 
+def ledger_options(urls: dict[str, str], broker: Broker, topic: str) -> dict[str, Any]:
+    """The served ledger's settings: both sources pinned, their catch-up endpoints at
+    ``urls``, their events read from ``topic``."""
+    return {
+        "sources": {
+            name: {"url": urls[name], "keys": keys}
+            for name, keys in keys_of(SOURCE_SIGNER, OTHER_SIGNER).items()
+        },
+        "ingest_enabled": True,
+        "kafka_bootstrap": broker.bootstrap,
+        "trips_topic": topic,
+        "entries_topic": f"entries-{topic}",
+        "checkpoint_interval": 0.1,
+        "catchup_interval": 3600.0,  # once at the start: the broker brings the rest
+    }
+
+
+def check_only_its_source_is_held_back(
+    ledger: Ledger,
+    broker: Broker,
+    topic: str,
+    endpoints: dict[str, CatchUp],
+    ours: list[bytes],
+    theirs: list[bytes],
+) -> None:
+    """Our seq 2 carries a NUL: our source stops there, the other goes on."""
+    # The sources serve what they published, NUL included, as trips-api would.
+    endpoints[SOURCE].events = [json.loads(e) for e in ours[:3]]
+    endpoints[OTHER].events = [json.loads(e) for e in theirs[:3]]
+    produce(broker, topic, [*ours[:3], *theirs[:3]])
+    eventually(lambda: len(logged(ledger)) == 4)
+    assert sorted(logged(ledger)) == [(OTHER, 1), (OTHER, 2), (OTHER, 3), (SOURCE, 1)]
+    endpoints[OTHER].events.append(json.loads(theirs[3]))
+    produce(broker, topic, [theirs[3], ours[3]])  # the other source goes on
+    eventually(lambda: (OTHER, 4) in logged(ledger))
+    refused = ledger.get("/v1/log/quarantine").json()["events"]
+    assert {(q["source"], q["seq"]) for q in refused} == {(SOURCE, 2)}
+    assert (
+        "data.trip.travellers.0.name holds the control character U+0000" in (refused[0]["reason"])
+    )
+    assert eventually(lambda: metric(ledger, "ledger_source_held_seq", SOURCE)) == 2
+    assert metric(ledger, "ledger_source_held_seq", OTHER) == 0
+    ready = ledger.get("/readyz")
+    assert ready.status_code == 200  # for every other source, the log works
+    sources = ready.json()["checks"]["sources"]
+    assert (sources["status"], sources["required"]) == ("failing", False)
+    assert "`ledger resolve` moves past it" in sources["error"]
+    [stuck] = sources["held"]
+    assert (stuck["source"], stuck["seq"]) == (SOURCE, 2)
+    assert "U+0000" in stuck["reason"]
+    assert logged(ledger)[-1] == (OTHER, 4)
+
+
+def resolve_in_public(capsys: pytest.CaptureFixture[str]) -> None:
+    """The operator decides, where no writer runs; only the seq that holds a source back."""
+    resolve = ["resolve", "--source", SOURCE, "--reason", "a NUL in a name; city notified"]
+    assert cli.main([*resolve, "--seq", "3"]) == 1
+    assert "the log's next seq of it is 2" in capsys.readouterr().err
+    assert cli.main(["resolve", "--source", OTHER, "--seq", "5", "--reason", "x"]) == 1
+    assert "no event for it was quarantined" in capsys.readouterr().err
+    assert cli.main([*resolve, "--seq", "2"]) == 0
+    assert "seq 2 of test-city/trips-api passed; public notice appended at index 5" in (
+        capsys.readouterr().out
+    )
+    assert cli.main([*resolve, "--seq", "2"]) == 1
+
+
+def check_the_log_moved_past_it(
+    ledger: Ledger, broker: Broker, topic: str, trip: uuid.UUID
+) -> None:
+    """After the decision: a public notice, our source's later seqs logged and verifiable,
+    and a real event for the passed seq, come late, refused with the reason."""
+    eventually(lambda: (SOURCE, 4) in logged(ledger))  # fetched at the start
+    assert logged(ledger)[5:] == [(OWN, 1), (SOURCE, 3), (SOURCE, 4)]
+    [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
+    assert notice["event"]["data"] == {
+        "source": SOURCE,
+        "seq": 2,
+        "reason": "a NUL in a name; city notified",
+    }
+    sources = ledger.get("/readyz").json()["checks"]["sources"]
+    assert (sources["status"], sources["held"]) == ("ok", [])
+    assert metric(ledger, "ledger_source_held_seq", SOURCE) == 0
+    pinned = SourceKeys.configured(keys_of(SOURCE_SIGNER, OTHER_SIGNER))
+    eventually(lambda: ledger.get("/v1/log/checkpoint").text.split("\n")[1] == "8")
+    report = verify_log(ledger.url, proofs=-1, sources=pinned)
+    assert (report.size, report.signatures_checked) == (8, 8)
+    late = event(2, trip)
+    produce(broker, topic, [late.leaf])
+    reasons = eventually(
+        lambda: [
+            q["reason"]
+            for q in ledger.get("/v1/log/quarantine").json()["events"]
+            if str(late.id) in q["raw"]
+        ]
+    )
+    assert reasons == [
+        f"seq 2 of {SOURCE} was passed: the log moved past it with a public "
+        "source.seq_resolved notice"
+    ]
+
+
 def test_a_nul_holds_back_its_own_source_only_until_resolved_in_public(
     environment: str, broker: Broker, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -122,90 +225,13 @@ def test_a_nul_holds_back_its_own_source_only_until_resolved_in_public(
     ensure_topic(broker.connection, topic)
     endpoints = {SOURCE: CatchUp(), OTHER: CatchUp()}
     with Server(endpoints[SOURCE].app) as mine, Server(endpoints[OTHER].app) as other:
-        urls = {SOURCE: mine.url, OTHER: other.url}
-        options = {
-            "sources": {
-                name: {"url": urls[name], "keys": keys}
-                for name, keys in keys_of(SOURCE_SIGNER, OTHER_SIGNER).items()
-            },
-            "ingest_enabled": True,
-            "kafka_bootstrap": broker.bootstrap,
-            "trips_topic": topic,
-            "entries_topic": f"entries-{topic}",
-            "checkpoint_interval": 0.1,
-            "catchup_interval": 3600.0,  # once at the start: the broker brings the rest
-        }
+        options = ledger_options({SOURCE: mine.url, OTHER: other.url}, broker, topic)
         with serve(environment, **options) as ledger:
-            # The sources serve what they published, NUL included, as trips-api would.
-            endpoints[SOURCE].events = [json.loads(e) for e in ours[:3]]
-            endpoints[OTHER].events = [json.loads(e) for e in theirs[:3]]
-            produce(broker, topic, [*ours[:3], *theirs[:3]])
-            eventually(lambda: len(logged(ledger)) == 4)
-            assert sorted(logged(ledger)) == [(OTHER, 1), (OTHER, 2), (OTHER, 3), (SOURCE, 1)]
-            endpoints[OTHER].events.append(json.loads(theirs[3]))
-            produce(broker, topic, [theirs[3], ours[3]])  # the other source goes on
-            eventually(lambda: (OTHER, 4) in logged(ledger))
-            refused = ledger.get("/v1/log/quarantine").json()["events"]
-            assert {(q["source"], q["seq"]) for q in refused} == {(SOURCE, 2)}
-            assert (
-                "data.trip.travellers.0.name holds the control character U+0000"
-                in (refused[0]["reason"])
-            )
-            assert eventually(lambda: metric(ledger, "ledger_source_held_seq", SOURCE)) == 2
-            assert metric(ledger, "ledger_source_held_seq", OTHER) == 0
-            ready = ledger.get("/readyz")
-            assert ready.status_code == 200  # for every other source, the log works
-            sources = ready.json()["checks"]["sources"]
-            assert (sources["status"], sources["required"]) == ("failing", False)
-            assert "`ledger resolve` moves past it" in sources["error"]
-            [stuck] = sources["held"]
-            assert (stuck["source"], stuck["seq"]) == (SOURCE, 2)
-            assert "U+0000" in stuck["reason"]
-            assert logged(ledger)[-1] == (OTHER, 4)
-
-        # The operator decides, where no writer runs; only the seq that holds a source back.
-        resolve = ["resolve", "--source", SOURCE, "--reason", "a NUL in a name; city notified"]
-        assert cli.main([*resolve, "--seq", "3"]) == 1
-        assert "the log's next seq of it is 2" in capsys.readouterr().err
-        assert cli.main(["resolve", "--source", OTHER, "--seq", "5", "--reason", "x"]) == 1
-        assert "no event for it was quarantined" in capsys.readouterr().err
-        assert cli.main([*resolve, "--seq", "2"]) == 0
-        assert "seq 2 of test-city/trips-api passed; public notice appended at index 5" in (
-            capsys.readouterr().out
-        )
-        assert cli.main([*resolve, "--seq", "2"]) == 1
-
+            check_only_its_source_is_held_back(ledger, broker, topic, endpoints, ours, theirs)
+        resolve_in_public(capsys)
         endpoints[SOURCE].events = [json.loads(e) for e in ours]
         with serve(environment, **options) as ledger:
-            eventually(lambda: (SOURCE, 4) in logged(ledger))  # fetched at the start
-            assert logged(ledger)[5:] == [(OWN, 1), (SOURCE, 3), (SOURCE, 4)]
-            [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
-            assert notice["event"]["data"] == {
-                "source": SOURCE,
-                "seq": 2,
-                "reason": "a NUL in a name; city notified",
-            }
-            sources = ledger.get("/readyz").json()["checks"]["sources"]
-            assert (sources["status"], sources["held"]) == ("ok", [])
-            assert metric(ledger, "ledger_source_held_seq", SOURCE) == 0
-            pinned = SourceKeys.configured(keys_of(SOURCE_SIGNER, OTHER_SIGNER))
-            eventually(lambda: ledger.get("/v1/log/checkpoint").text.split("\n")[1] == "8")
-            report = verify_log(ledger.url, proofs=-1, sources=pinned)
-            assert (report.size, report.signatures_checked) == (8, 8)
-            # A real event for the passed seq, come late, is refused with the reason.
-            late = event(2, trip)
-            produce(broker, topic, [late.leaf])
-            reasons = eventually(
-                lambda: [
-                    q["reason"]
-                    for q in ledger.get("/v1/log/quarantine").json()["events"]
-                    if str(late.id) in q["raw"]
-                ]
-            )
-            assert reasons == [
-                f"seq 2 of {SOURCE} was passed: the log moved past it with a public "
-                "source.seq_resolved notice"
-            ]
+            check_the_log_moved_past_it(ledger, broker, topic, trip)
 
 
 def test_an_entry_the_database_refuses_is_quarantined_alone(ledger: Ledger) -> None:

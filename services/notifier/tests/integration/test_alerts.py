@@ -40,6 +40,42 @@ def reported(reference: str, due: str) -> dict[str, Any]:
     }
 
 
+def check_streamed(server: Server, late: str, reported_trip: str) -> None:
+    """The three alerts on the live stream, in order, each naming its trip and due date."""
+    with connect(
+        server,
+        params={"after": "-1", "type": ["alert.report_overdue", "alert.followup_missed"]},
+    ) as reader:
+        alerts = [reader.next() for _ in range(3)]
+    assert [a["id"] for a in alerts] == ["5.1", "5.2", "6.1"]
+    overdue, missed, missed_again = (a["data"] for a in alerts)
+    assert overdue["type"] == "alert.report_overdue"
+    assert overdue["data"]["trip_id"] == late
+    assert (overdue["data"]["due_date"], overdue["data"]["days_overdue"]) == ("2027-04-12", 1)
+    assert overdue["data"]["as_of_ledger_index"] == 5
+    assert missed["type"] == "alert.followup_missed"
+    assert missed["data"]["followup"]["commitment"] == "Pilot two electric buses."
+    assert (missed["data"]["trip_id"], missed["data"]["due_date"]) == (
+        reported_trip,
+        "2027-09-01",
+    )
+    assert missed_again["data"]["due_date"] == "2027-10-01"
+
+
+def check_pushed(receiver: Receiver, sub: dict[str, Any]) -> None:
+    """The same three alerts pushed to the webhook, each signed with its secret."""
+    eventually(lambda: len(receiver.accepted()) == 3)
+    pushed = sorted(
+        (p["type"], p["data"]["due_date"])
+        for p in (Webhook(sub["secret"]).verify(r.body, r.headers) for r in receiver.accepted())
+    )
+    assert pushed == [
+        ("alert.followup_missed", "2027-09-01"),
+        ("alert.followup_missed", "2027-10-01"),
+        ("alert.report_overdue", "2027-04-12"),
+    ]
+
+
 def test_each_alert_is_raised_once_and_reaches_every_channel(database_url: str) -> None:
     entries = Entries()
     late, reported_trip, cancelled, ancient = (str(uuid.uuid4()) for _ in range(4))
@@ -73,35 +109,8 @@ def test_each_alert_is_raised_once_and_reaches_every_channel(database_url: str) 
         ingest(server, entries.make("followup.updated", reported_trip, done))
         assert check_now(engine, 30, today=date(2027, 11, 5)) == 0
 
-        with connect(
-            server,
-            params={"after": "-1", "type": ["alert.report_overdue", "alert.followup_missed"]},
-        ) as reader:
-            alerts = [reader.next() for _ in range(3)]
-        assert [a["id"] for a in alerts] == ["5.1", "5.2", "6.1"]
-        overdue, missed, missed_again = (a["data"] for a in alerts)
-        assert overdue["type"] == "alert.report_overdue"
-        assert overdue["data"]["trip_id"] == late
-        assert (overdue["data"]["due_date"], overdue["data"]["days_overdue"]) == ("2027-04-12", 1)
-        assert overdue["data"]["as_of_ledger_index"] == 5
-        assert missed["type"] == "alert.followup_missed"
-        assert missed["data"]["followup"]["commitment"] == "Pilot two electric buses."
-        assert (missed["data"]["trip_id"], missed["data"]["due_date"]) == (
-            reported_trip,
-            "2027-09-01",
-        )
-        assert missed_again["data"]["due_date"] == "2027-10-01"
-
-        eventually(lambda: len(receiver.accepted()) == 3)
-        pushed = sorted(
-            (p["type"], p["data"]["due_date"])
-            for p in (Webhook(sub["secret"]).verify(r.body, r.headers) for r in receiver.accepted())
-        )
-        assert pushed == [
-            ("alert.followup_missed", "2027-09-01"),
-            ("alert.followup_missed", "2027-10-01"),
-            ("alert.report_overdue", "2027-04-12"),
-        ]
+        check_streamed(server, late, reported_trip)
+        check_pushed(receiver, sub)
 
 
 def test_the_periodic_check_raises_alerts_by_itself(database_url: str) -> None:
