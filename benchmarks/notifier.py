@@ -38,8 +38,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from benchmarks._catch_up import catch_up, trip_events
-from benchmarks._processes import CONCURRENCY, READERS, helper, ingest, notifier_process, process
+from benchmarks._catch_up import catch_up
+from benchmarks._processes import CONCURRENCY, READERS, helper, ingest, notifier_process
 from benchmarks._servers import BareStream, Sink
 from notifier.channels.testing import Entries
 from periplus.kafka import Connection, TopicReader, ensure_topic, make_producer
@@ -48,9 +48,6 @@ from periplus.testing import Broker, eventually
 SUBSCRIBERS = 1000
 ENTRIES = 3
 TRIPS = 12
-
-# ``benchmarks.site`` starts its notifier and bare server, and makes its trips, with these.
-_process, _notifier, _trip_events = process, notifier_process, trip_events
 
 
 def run() -> dict[str, Any]:

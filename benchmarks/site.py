@@ -23,7 +23,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from benchmarks.notifier import _notifier, _process, _trip_events
+from benchmarks._catch_up import trip_events
+from benchmarks._processes import notifier_process, process
 from notifier.ingest import service
 from periplus.testing import free_port
 
@@ -35,7 +36,7 @@ READERS = 4
 
 def _fill(engine: Any) -> str:
     """Fold 10^4 trips' entries into the read model; a trip id to open."""
-    events = [e.to_json() for e in _trip_events(0, TRIPS * 5)]
+    events = [e.to_json() for e in trip_events(0, TRIPS * 5)]
     for start in range(0, len(events), 2_000):
         with Session(engine) as session:
             service.apply(session, list(enumerate(events[start : start + 2_000], start)))
@@ -93,7 +94,7 @@ def _measure(base: str, bare: str, path: str, http: httpx.Client) -> dict[str, A
 def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        with _notifier(workdir) as (base, engine):
+        with notifier_process(workdir) as (base, engine):
             started = time.perf_counter()
             trip = _fill(engine)
             filled = time.perf_counter() - started
@@ -108,7 +109,7 @@ def run() -> dict[str, Any]:
                 (workdir / "bytes.json").write_text(json.dumps(captured))
                 port = free_port()
                 command = [sys.executable, "-m", "benchmarks.site", str(workdir / "bytes.json")]
-                with _process([*command, str(port)], port) as bare:
+                with process([*command, str(port)], port) as bare:
                     figures = {
                         name: _measure(base, bare, path, http) for name, path in paths.items()
                     }
