@@ -272,3 +272,21 @@ def test_text_a_spreadsheet_would_run_is_written_inert_in_csv(database_url: str)
         assert row["purpose"].startswith("'@SUM")
         assert line["title"] == payload  # the JSON Lines keep the exact text
         assert int(row["days_notice"]) == line["days_notice"]  # numbers stay numbers
+
+
+def test_a_return_stated_before_the_departure_counts_no_days_and_still_validates(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The pages and the yearbook count no days for such a trip; the data says the same,
+    as a missing value, rather than a negative count."""
+    trip = str(uuid.UUID(int=26))
+    odd = snapshot("MVD-2026-0026")
+    odd["return_date"] = "2026-03-01"  # before its departure on 10 March
+    for running in serve(database_url):
+        running.feed([event("trip.approved", trip, {"trip": odd})])
+        [row] = table(running, "trips")
+        jsonl = httpx.get(f"{running.url}/data/trips.jsonl").text
+        [line] = [json.loads(x) for x in jsonl.splitlines()]
+        assert row["days_abroad"] == ""
+        assert line["days_abroad"] is None
+        _validates(running, tmp_path)

@@ -15,7 +15,7 @@ from notifier.checklist.rules import Rules
 from notifier.checklist.signals import evaluate
 from notifier.emissions import footprint
 from notifier.emissions.gazetteer import Place
-from notifier.publish.models import TripState
+from notifier.publish.models import TripState, trip_days
 from periplus.public import CostItem, Money, TripSnapshot
 
 Row = dict[str, Any]
@@ -98,8 +98,7 @@ def _plan(trip: TripSnapshot) -> Row:
         "cities": _joined([leg.city for leg in trip.itinerary]),
         "departure_date": trip.departure_date,
         "return_date": trip.return_date,
-        # Counted as the dates say, even of a return stated before the departure.
-        "days_abroad": (trip.return_date - trip.departure_date).days + 1,
+        "days_abroad": trip_days(trip),  # none for a return stated before the departure
         "lead_department": trip.lead_department,
         "departments": _joined(trip.departments),
         "sdg_goals": _joined(trip.sdg_goals),

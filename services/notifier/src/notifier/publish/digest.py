@@ -21,6 +21,7 @@ from notifier.i18n.locale import Formats
 from notifier.i18n.words import Words, words
 from notifier.publish import present, repository
 from notifier.publish.models import TripView, amount
+from periplus.public import FollowupStatus
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2]))?$")
 
@@ -97,7 +98,7 @@ def _kept(entries: Sequence[tuple[str, Mapping[str, Any], int]]) -> int:
         1
         for kind, event, _ in entries
         if kind == "followup.updated"
-        and ((event.get("data") or {}).get("followup") or {}).get("status") == "done"
+        and ((event.get("data") or {}).get("followup") or {}).get("status") == FollowupStatus.DONE
     )
 
 
