@@ -90,7 +90,12 @@ TABLES = {
                 Column("cities", "string", "The cities of the legs, `;`-separated."),
                 Column("departure_date", "date", "The day of departure."),
                 Column("return_date", "date", "The day of return."),
-                Column("days_abroad", "integer", "Days from departure to return, both counted."),
+                Column(
+                    "days_abroad",
+                    "integer",
+                    "Days from departure to return, both counted; empty where the return is "
+                    "stated before the departure.",
+                ),
                 Column("lead_department", "string", "The code of the department that leads."),
                 Column(
                     "departments", "string", "Codes of every department involved, `;`-separated."
