@@ -23,7 +23,8 @@ from notifier import state
 from notifier.checklist.rules import Rules
 from notifier.emissions.gazetteer import home
 from notifier.ingest import service
-from notifier.publish.tally import Yearbook
+from notifier.publish import repository, yearbook
+from notifier.publish.tally import Part, Yearbook
 from notifier.publish.yearbook import Cache
 from notifier.testing import Site, event, life, numbered, serve, snapshot
 from periplus import db, sources
@@ -224,3 +225,31 @@ def test_the_ingestor_brings_the_yearbook_up_to_date_once_caught_up(
     assert newer is not None
     assert newer.year(2026).trips == {first, second, third}
     assert shown.year(2026).trips == {first, second}
+
+
+def test_a_reader_whose_snapshot_predates_the_last_follow_gets_the_newer_yearbook(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingestor's ``follow`` counts entries a slower request's snapshot does not see
+    yet: that request gets the newer yearbook, and nothing is counted again."""
+    counted: list[str] = []
+    real = yearbook.part
+
+    def counting(trip_id: str, *args: Any, **kwargs: Any) -> Part | None:
+        counted.append(trip_id)
+        return real(trip_id, *args, **kwargs)
+
+    monkeypatch.setattr(yearbook, "part", counting)
+    trips, cache = Trips(engine, 3), Cache()
+    for _ in range(12):
+        trips.step()
+    book_of(cache, engine)
+    with db.reading(engine) as connection, Session(connection) as older:
+        repository.size(older)  # the slower request's snapshot begins here
+        for _ in range(3):
+            trips.step()
+        newer = book_of(cache, engine)  # as ``follow`` does, on a read of its own
+        counted.clear()
+        assert cache.get(older, TODAY, Rules(), MONTEVIDEO) is newer
+        assert counted == []
+        assert cache.newest() is newer

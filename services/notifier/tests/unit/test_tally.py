@@ -238,3 +238,18 @@ def test_a_book_unchanged_is_the_same_book_and_a_change_keeps_the_other_years() 
     assert (first.years[2026].notices, second.years[2026].notices) == ([20], [30])
     assert (first.quarters[(2026, 2)], second.quarters[(2026, 2)]) == ([20], [30])
     assert sorted_notices(second) == {2025: [10], 2026: [30]}
+
+
+@pytest.mark.backends("sqlite")
+def test_a_part_changed_only_in_how_its_amounts_are_written_is_counted_again() -> None:
+    """``Decimal("1500.5") == Decimal("1500.50")``: a tally that skipped an equal part
+    would keep writing the old amount."""
+    old = Part("t1", 2026, currency="USD", cost=Decimal("1500.5"), city=Decimal("1500.5"),
+               per_day=(Decimal("250.1"), "USD"))  # fmt: skip
+    new = replace(old, cost=Decimal("1500.50"), city=Decimal("1500.50"),
+                  per_day=(Decimal("250.10"), "USD"))  # fmt: skip
+    kept = Tally()
+    kept.replace(None, old)
+    kept.book()
+    kept.replace(old, new)
+    assert exact(kept.book()) == exact(build([new]))

@@ -337,7 +337,7 @@ class Tally:
 
     def replace(self, old: Part | None, new: Part | None) -> None:
         """Take away what ``old`` added, and add ``new``: one trip's part replaced."""
-        if old == new:
+        if old is new:  # not ``==``: equal decimals may be written with other exponents
             return
         if old is not None:
             self.count(old, -1)

@@ -172,8 +172,12 @@ class Cache:
             book = self._kept(key)
             if book is not None:
                 return book
-            if self._day != today or newest < self._seen:
-                self._parts, self._tally, self._seen = {}, Tally(), -1  # a new day, or a rebuild
+            if self._day == today and newest < self._seen and self._book is not None:
+                # A reader whose snapshot began before the ingestor's last ``follow``: the
+                # yearbook made then is newer than what it reads, and as good for it.
+                return self._book
+            if self._day != today:
+                self._parts, self._tally, self._seen = {}, Tally(), -1  # a new day: all afresh
             try:
                 for trip_id, status, data in repository.changed_since(session, self._seen):
                     found = part(trip_id, status, TripState.stored(data), today, rules, home)
