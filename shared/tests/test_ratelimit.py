@@ -87,3 +87,17 @@ def test_when_every_client_held_is_limited_a_new_one_waits() -> None:
     assert 0 < wait <= 60
     assert set(limiter._buckets) == set("abcd")
     assert limiter.hit("a") is not None
+
+
+def test_exhausted_asks_of_the_client_alone_and_spends_nothing() -> None:
+    limiter = RateLimiter(limit=2, period=3600.0, network_limit=3)
+    assert not limiter.exhausted("192.0.2.1")  # never seen: uses left
+    assert [limiter.hit("192.0.2.1") for _ in range(2)] == [None, None]
+    assert limiter.exhausted("192.0.2.1")
+    assert limiter.hit("192.0.2.2") is None  # the /24 has spent its 3
+    assert not limiter.exhausted("192.0.2.3")  # its network's spending is not its own
+    assert limiter.exhausted("192.0.2.1")  # asking spent nothing, and changed nothing
+    for address in ("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2::3"):
+        assert limiter.hit(address) is None
+    assert limiter.exhausted("2001:db8:1:2::99")  # an IPv6 client is its /64
+    assert not limiter.exhausted("2001:db8:1:3::1")

@@ -119,6 +119,15 @@ class RateLimiter:
                 f"Too many {what}; try again in {seconds} s.", retry_after=seconds
             )
 
+    def exhausted(self, key: str) -> bool:
+        """Whether the client ``key`` names has no use left, spending none: its own bucket,
+        which for an IPv6 address is its /64's (as cheap to change as one address is). The
+        wider networks are not consulted, so a neighbour's spending exhausts nobody else."""
+        names = self._names(key)
+        name = names[1] if len(names) == 3 else names[0]
+        with self._lock:
+            return name in self._buckets and self._level(name, time.monotonic()) < 1
+
     def _names(self, key: str) -> list[str]:
         """The buckets a use by ``key`` spends from."""
         ip = ip_address(key) if self.network_limit is not None else None
@@ -202,7 +211,7 @@ async def spend(
             refused.status,
             refused.title,
             refused.detail,
-            headers=refused.headers,
+            headers={**refused.headers, "Cache-Control": "no-store"},  # a refusal is this client's
             instance=str(scope["path"]),
         )
         await answer(scope, receive, send)

@@ -21,7 +21,7 @@ from notifier.settings import Settings, get_settings
 from notifier.state import State
 from periplus import db
 from periplus.consumer import ConsumerLoop
-from periplus.ratelimit import RateLimiter
+from periplus.ratelimit import LimitedPaths, RateLimiter
 from periplus.state import readiness_of, set_state
 from periplus.web import Worker, create_app, lifespan
 
@@ -79,6 +79,16 @@ def build(settings: Settings | None = None) -> FastAPI:
     set_state(app, State(settings, engine, trust, ingestor, hub, wake, limiter))
     channels.install(app)  # its limits on bulk reads go outside the cache: kept answers count
     # Innermost, so request ids, metrics and security headers stay per request.
+    # Each request of the verify relay is a request to the ledger, which sees only this server.
+    relayed = RateLimiter(settings.verify_relay_limit, 3600.0, settings.verify_relay_network_limit)
+    app.user_middleware.append(
+        Middleware(
+            LimitedPaths,
+            limiter=relayed,
+            prefixes=("/v1/verify/",),
+            what="requests of the ledger through this site from this address or network",
+        )
+    )
     renders = RateLimiter(settings.page_render_limit, 3600.0, settings.page_render_network_limit)
     app.user_middleware.append(
         Middleware(cache.PageCache, version=cache.Versions(engine), renders=renders)

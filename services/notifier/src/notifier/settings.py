@@ -145,6 +145,18 @@ class Settings(BrokerSettings):
         description="Open-data requests one client network (IPv4 /24, IPv6 /64) may make at "
         "once; spent ones come back steadily, this many an hour.",
     )
+    verify_relay_limit: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests one client address may make at once of `/v1/verify/...`, "
+        "each relayed to the ledger; spent ones come back steadily, this many an hour.",
+    )
+    verify_relay_network_limit: int = Field(
+        default=4800,
+        ge=1,
+        description="Requests of `/v1/verify/...` one client network (IPv4 /24, IPv6 /64) "
+        "may make at once; spent ones come back steadily, this many an hour.",
+    )
     page_render_limit: int = Field(
         default=600,
         ge=1,

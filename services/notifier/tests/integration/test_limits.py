@@ -79,14 +79,35 @@ def test_pages_made_afresh_are_limited_per_client_and_kept_ones_are_free(
         assert read("/", "203.0.113.5").status_code == 200
         for _ in range(5):  # the same page again: answered from the cache, it costs nothing
             assert read("/", "203.0.113.5").status_code == 200
-        assert read("/feed.atom", "203.0.113.5").status_code == 200
-        refused = read("/?junk=1", "203.0.113.5")  # a query string made up to miss the cache
+        assert read("/map", "203.0.113.5").status_code == 200
+        refused = read("/emissions?junk=1", "203.0.113.5")  # made up to miss the cache
         assert _refused(refused)
         assert refused.json()["status"] == 429
         assert "pages made afresh" in refused.json()["detail"]
-        assert read("/", "203.0.113.5").status_code == 200  # what is kept is still served
-        assert read("/feed.json", "203.0.113.6").status_code == 200
-        assert read("/feed.json", "203.0.113.7").status_code == 200  # kept: free
+        assert refused.headers["cache-control"] == "no-store"
+        # Out of renders, it gets no kept answer either: it cannot probe what others read.
+        assert _refused(read("/", "203.0.113.5"))
+        assert read("/", "203.0.113.6").status_code == 200  # a neighbour's kept answer: free
+        assert read("/feed.json", "203.0.113.6").status_code == 200  # the network's third
+        assert read("/map", "203.0.113.7").status_code == 200  # kept: free
         assert _refused(read("/?junk=2", "203.0.113.7"))  # its /24 has made 3
         assert read("/?junk=2", "203.0.114.7").status_code == 200
         assert read("/healthz", "203.0.113.5").status_code == 200  # not a public page
+
+
+def test_requests_relayed_to_the_ledger_are_limited_per_address_and_per_network(
+    database_url: str,
+) -> None:
+    limits = {"verify_relay_limit": 2, "verify_relay_network_limit": 3}
+    with Server(build(settings(database_url, **limits))) as server:
+
+        def relay(address: str) -> httpx.Response:
+            return httpx.get(f"{server.url}/v1/verify/checkpoint", headers=_as(address))
+
+        assert [relay("198.51.100.40").status_code != 429 for _ in range(2)] == [True, True]
+        refused = relay("198.51.100.40")
+        assert _refused(refused)
+        assert "requests of the ledger" in refused.json()["detail"]
+        assert relay("198.51.100.41").status_code != 429
+        assert _refused(relay("198.51.100.42"))  # its /24 has made 3
+        assert httpx.get(f"{server.url}/", headers=_as("198.51.100.40")).status_code == 200

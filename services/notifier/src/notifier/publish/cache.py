@@ -23,7 +23,9 @@ answers nobody asked for twice.
 Only an answer made afresh costs work: each client may have ``renders`` of them
 made (by address and by network, as ``periplus.ratelimit`` counts), while kept
 answers, however many, cost it nothing. So a reader behind a busy network still
-reads every page, and one who varies query strings to miss the cache gets a 429.
+reads every page, and one who varies query strings to miss the cache gets a 429,
+for kept answers too until it has renders again (a kept answer served to a client
+refused a fresh one would tell it, free, which pages others have read).
 
 The version is read on every request, so it costs one statement on a
 connection of its own, outside any transaction; on SQLite not even that while
@@ -75,12 +77,24 @@ from periplus.ratelimit import RateLimiter
 
 # The public paths whose answers depend on the read model alone; the API under
 # /v1 (subscriptions, quarantine, the live stream) and operations are not kept.
-PUBLIC = ("/", "/trips/", "/feed.", "/feeds/", "/digest", "/data/", "/years/", "/checklist")
+PUBLIC = (
+    "/",
+    "/trips/",
+    "/feed.",
+    "/feeds/",
+    "/digest",
+    "/data/",
+    "/years/",
+    "/checklist",
+    "/map",
+    "/emissions",
+)
 MAX_ANSWERS = 2_000
 MAX_KEPT = 64 * 1024 * 1024
 """Bytes kept in all: each body once, and each answer's headers and key."""
 AGAIN = 0.75  # the share of MAX_ANSWERS and MAX_KEPT that answers read again may hold
 MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this is not kept
+RENDERS = "pages made afresh for this address or network"
 
 
 Version = tuple[object, ...]
@@ -246,14 +260,25 @@ class PageCache:
                 self._bodies.clear()
                 self._kept, self._again_bytes, self._current = 0, 0, version
             kept = self._read_again(key)
+        if not await self._within_renders(kept is None, scope, receive, send):
+            return
         if kept is not None:
             await _replay(kept, request, send, modified)
             return
-        if self.renders is not None and not await ratelimit.spend(
-            self.renders, "pages made afresh for this address or network", scope, receive, send
-        ):
-            return
         await self._answer_and_keep(scope, receive, send, key, version, request, modified)
+
+    async def _within_renders(
+        self, fresh: bool, scope: Scope, receive: Receive, send: Send
+    ) -> bool:
+        """Spend a render for an answer made afresh; else answer 429 and return False. A
+        client with no renders left gets no kept answer either: else it could ask, free
+        and as often as it liked, which pages others have read."""
+        if self.renders is None:
+            return True
+        peer = scope.get("client")
+        if not fresh and not self.renders.exhausted(peer[0] if peer else "unknown"):
+            return True
+        return await ratelimit.spend(self.renders, RENDERS, scope, receive, send)
 
     def _modified(self, version: Version, day: date, reading: Reading) -> int | None:
         """The version's ``Last-Modified``, in seconds since the epoch, if it can be given
