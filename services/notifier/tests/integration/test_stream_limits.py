@@ -10,6 +10,7 @@ import pytest
 
 from notifier import state
 from notifier.channels.stream import hub as stream_hub
+from notifier.channels.stream import routes as stream_routes
 from notifier.channels.testing import Entries, connect, ingest, settings
 from notifier.main import build
 from periplus.ratelimit import WIDE_FACTOR
@@ -82,3 +83,37 @@ def test_a_replay_from_far_back_is_a_bulk_read_and_resuming_is_free(
         assert query.status_code == 429  # the query's replay spends the same budget
         with connect(server, headers=behind("198.51.100.21"), params={"after": "-1"}) as other:
             assert other.next()["id"] == "0"  # another address: a budget of its own
+
+
+def test_a_filtered_reader_is_told_how_far_it_has_read_and_resumes_from_there_free(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its filters skip most notices, so the last event it received is far back; the id
+    sent with a ping moves its ``Last-Event-ID`` on, and reconnecting costs no replay."""
+    monkeypatch.setattr(stream_hub, "REPLAY_FREE", 2)
+    monkeypatch.setattr(stream_routes, "PING_SECONDS", 0.2)
+    app = build(settings(database_url, bulk_read_limit=1, bulk_read_network_limit=10))
+    client, query = behind("198.51.100.30"), {"department": "Culture"}
+    with Server(app) as server:
+        entries = Entries()
+        ingest(server, entries.approved(str(uuid.uuid4()), departments=("Culture",)))
+        with httpx.stream(
+            "GET", f"{server.url}/v1/stream", params=query, headers=client, timeout=10
+        ) as response:
+            assert response.status_code == 200
+            lines = response.iter_lines()
+            others = [
+                entries.approved(str(uuid.uuid4()), departments=("Mobility",)) for _ in "1234"
+            ]
+            ingest(server, *others)  # notices 1 to 4, none of them for this reader
+            told = next(line for line in lines if line.startswith("id:"))
+        assert told == "id: 4"
+        with connect(server, params=query, headers={**client, "Last-Event-ID": "4"}) as again:
+            ingest(server, entries.approved(str(uuid.uuid4()), departments=("Culture",)))
+            assert again.next()["id"] == "5"  # resumed from where it was told: free
+        with connect(server, params=query, headers={**client, "Last-Event-ID": "0"}) as far:
+            assert far.next()["id"] == "5"  # from far back: the one bulk read it has
+        refused = httpx.get(
+            f"{server.url}/v1/stream", params=query, headers={**client, "Last-Event-ID": "0"}
+        )
+        assert refused.status_code == 429

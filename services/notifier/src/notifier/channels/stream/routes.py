@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from notifier import state
 from notifier.channels.filters import NOTICE_TYPES, Filters
-from notifier.channels.notices import Position, parse_event_id
+from notifier.channels.notices import Position, event_id, parse_event_id
 from notifier.channels.stream.hub import PAGE, Client, StreamHub
 from periplus import ratelimit
 from periplus.errors import BadRequestError, InvalidError
@@ -66,16 +66,25 @@ def _join(
     filters = _filters(trip_id or [], department or [], sdg_goal or [], type_ or [])
     position = _position(last_event_id if last_event_id is not None else after)
     hub, address = state.of(request.app).stream_hub, ratelimit.client(request)
-    if position is not None:
-        hub.admit_replay(address, position)
-    client = hub.join(filters, address)
+    client = hub.join(filters, address)  # first: a reader turned away spends no replay
     try:
+        if position is not None:
+            hub.admit_replay(address, position)
         yield Joined(hub, client, position if position is not None else hub.last())
     finally:
         hub.leave(client)
 
 
 HELLO = f": periplus live stream\nretry: {RETRY_MS}\n\n".encode()
+
+
+def _resume_at(position: Position) -> bytes:
+    """An id with no data: the reader's ``lastEventId`` moves past the notices its filters
+    skipped, and no event fires (HTML, 9.2.6), so a filtered reader that reconnects asks
+    for what it missed since, not for every notice since the last one it matched."""
+    return f"id: {event_id(position)}\n\n".encode()
+
+
 PING = b": ping\n\n"
 PING_SECONDS = 15.0
 
@@ -119,6 +128,7 @@ async def _events(joined: Joined) -> AsyncIterator[bytes]:
     reconnects, to this server or another, with ``Last-Event-ID``.
     """
     hub, client, position = joined.hub, joined.client, joined.after
+    told = position  # the id the reader would resume from
     try:
         yield HELLO
         while not client.closed:
@@ -131,6 +141,7 @@ async def _events(joined: Joined) -> AsyncIterator[bytes]:
                     if client.filters.matches(
                         item.type, item.trip_id, item.departments, item.sdg_goals
                     ):
+                        told = position
                         yield item.wire
                 if len(items) < PAGE:
                     break
@@ -138,13 +149,21 @@ async def _events(joined: Joined) -> AsyncIterator[bytes]:
                 try:
                     live = await asyncio.wait_for(client.queue.get(), PING_SECONDS)
                 except TimeoutError:
-                    yield PING
+                    # Every notice up to the hub's head was offered, and this reader's queue
+                    # is empty: it has all it asked for up to there.
+                    if hub.head is not None and (position is None or hub.head > position):
+                        position = hub.head
+                    if position is not None and position != told:
+                        told = position
+                        yield PING + _resume_at(position)
+                    else:
+                        yield PING
                     continue
                 if live is None:
                     return
                 if position is not None and live.position <= position:
                     continue
-                position = live.position
+                position = told = live.position
                 yield live.wire
     finally:
         hub.leave(client)
