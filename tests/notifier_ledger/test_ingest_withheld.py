@@ -1,5 +1,6 @@
 """Entries the ledger withholds under law: erased here too, and ingestion never stalls."""
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -15,11 +16,21 @@ from ledger.testing import Ledger
 from ledger.testing import serve as serve_ledger
 from notifier import state
 from notifier.channels.models import Notice
+from notifier.channels.testing import Receiver
 from notifier.publish.models import LoggedEntry, TripView
 from notifier.testing import Site, life, numbered, serve
+from periplus.testing import eventually
 
 TRIP = str(uuid.UUID(int=31))
 REASON = "Names a protected witness"
+PRIVATE = {"allow_private_receivers": True}
+DELIVERING = {
+    "webhooks_enabled": True,
+    "webhook_retry_schedule": [0.05] + [0.2] * 30,
+    "webhook_poll_interval": 0.05,
+    "webhook_timeout": 0.5,
+}
+site_at = contextlib.contextmanager(serve)
 
 
 @pytest.fixture
@@ -100,7 +111,8 @@ def test_a_withheld_entry_leaves_no_copy_in_the_stream_or_the_webhooks(
     assert state.of(site.app).ingestor.catch_up() == 5
     with Session(site.app.state.engine) as session:
         [before] = session.exec(select(Notice).where(col(Notice.ledger_index) == 3)).all()
-        assert "The pilot agreement was signed" in json.dumps(before.body)
+        assert "event" not in before.body  # the stream takes it from the entry
+    assert "The pilot agreement was signed" in _replay(site, "4")
     notice = _withhold(ledger, 3)
     assert state.of(site.app).ingestor.catch_up() == 1
     with Session(site.app.state.engine) as session:
@@ -111,11 +123,60 @@ def test_a_withheld_entry_leaves_no_copy_in_the_stream_or_the_webhooks(
             "notice_index": notice,
         }
     # The stream's replay from the start (and every webhook, built from the same log).
-    with httpx.stream("GET", f"{site.url}/v1/stream", params={"after": "-1"}, timeout=10) as live:
-        replay = ""
-        for line in live.iter_lines():
-            replay += line + "\n"
-            if line.startswith("id: ") and line[4:] == str(notice):
-                break
+    replay = _replay(site, str(notice))
     assert "id: 3\n" in replay
     assert "The pilot agreement was signed" not in replay
+
+
+def test_after_a_withholding_the_replay_and_a_pending_delivery_carry_only_the_stub(
+    database_url: str, ledger: Ledger
+) -> None:
+    """Nothing sent of a withheld entry holds its event: neither the stream, nor a delivery
+    queued before the withholding and sent after it, though each entry's event is attached
+    when it is sent."""
+    with Receiver() as receiver, site_at(database_url, ledger.url, **PRIVATE) as site:
+        answer = httpx.post(f"{site.url}/v1/subscriptions", json={"url": receiver.url})
+        assert answer.status_code == 201, answer.text
+        assert state.of(site.app).ingestor.catch_up() == 5  # five deliveries wait
+        notice = _withhold(ledger, 3)
+        assert state.of(site.app).ingestor.catch_up() == 1
+        stub = {
+            "ledger_index": 3,
+            "trip_id": TRIP,
+            "withheld": {
+                "reason": REASON,
+                "legal_basis": "Access to Information Act, art. 10",
+                "notice_index": notice,
+            },
+            "trip_url": f"https://trips.example.org/trips/{TRIP}",
+        }
+        streamed = _data(_replay(site, str(notice)))
+        assert json.loads(streamed["3"])["data"] == stub
+        assert all("event" in json.loads(streamed[i])["data"] for i in ("0", "1", "2", "4"))
+        with site_at(database_url, ledger.url, **{**PRIVATE, **DELIVERING}):
+            eventually(lambda: len(receiver.accepted()) == 6)
+        sent = {json.loads(r.body)["id"]: r.body.decode() for r in receiver.accepted()}
+        assert sent["3"] == streamed["3"]  # the stub, as the stream sends it
+        assert all(sent[i] == streamed[i] for i in ("0", "1", "2", "4"))
+
+
+def _replay(site: Site, last: str) -> str:
+    """The stream from the start, up to the event ``last``."""
+    read = ""
+    with httpx.stream("GET", f"{site.url}/v1/stream", params={"after": "-1"}, timeout=10) as live:
+        for line in live.iter_lines():
+            read += line + "\n"
+            if line == f"id: {last}":
+                return read
+    raise AssertionError(f"the stream ended before {last}: {read}")
+
+
+def _data(replay: str) -> dict[str, str]:
+    """Each event's ``data`` in a replay, as sent, by its id."""
+    found, last = {}, ""
+    for line in replay.splitlines():
+        if line.startswith("id: "):
+            last = line[4:]
+        elif line.startswith("data: "):
+            found[last] = line[6:]
+    return found

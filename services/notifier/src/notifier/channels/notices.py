@@ -15,7 +15,6 @@ from sqlmodel import Session
 from notifier.channels import repository, watched
 from notifier.channels.models import Notice
 from notifier.channels.webhooks import service as webhooks_service
-from notifier.ingest.rows import Encoded, encoded
 
 Position = tuple[int, int]
 
@@ -25,11 +24,11 @@ _NEW = "periplus.channels.new"
 def on_entries(
     session: Session,
     items: Sequence[tuple[int, dict[str, Any]]],
-    texts: Sequence[Any] | None = None,
 ) -> None:
     """Record what the channels must announce about ledger entries of trips, in index
-    order, a statement per table for them all; the caller commits. ``texts``: each
-    event as ``rows.encoded`` made it for its entry's row, put in its notice as it is."""
+    order, a statement per table for them all; the caller commits. A notice holds the
+    entry's head, not its event: the read model's ``logged_entry`` holds that once, and
+    whoever sends the notice takes it from there (``sent_body``)."""
     if not items:
         return
     repository.lock_notices(session)
@@ -37,18 +36,9 @@ def on_entries(
     batch = watched.load(session, {trip_id for _, trip_id in heads})
     moment = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
-    if texts is None:
-        texts = [None] * len(items)
-    for (index, event), (type_, trip_id), text in zip(items, heads, texts, strict=True):
+    for (index, event), (type_, trip_id) in zip(items, heads, strict=True):
         data = event.get("data")
         trip = batch.watch(trip_id, type_, data if isinstance(data, dict) else {})
-        head = {
-            "ledger_index": index,
-            "trip_id": trip_id,
-            "reference": trip.reference,
-            "title": trip.title,
-            "occurred_at": event.get("occurred_at"),
-        }
         rows.append(
             {
                 "ledger_index": index,
@@ -57,7 +47,13 @@ def on_entries(
                 "trip_id": trip_id,
                 "departments": list(trip.departments),
                 "sdg_goals": list(trip.sdg_goals),
-                "body": _body(head, event, text),
+                "body": {
+                    "ledger_index": index,
+                    "trip_id": trip_id,
+                    "reference": trip.reference,
+                    "title": trip.title,
+                    "occurred_at": event.get("occurred_at"),
+                },
                 "created_at": moment,
             }
         )
@@ -65,14 +61,21 @@ def on_entries(
     add_many(session, rows)
 
 
-def _body(head: dict[str, Any], event: dict[str, Any], text: Any) -> Any:
-    """The notice's body, ``head`` and then the event: with the event's JSON text where it
-    was encoded already, the text that encoding the whole body makes, byte for byte."""
-    if isinstance(text, Encoded):
-        start = encoded(head)
-        if isinstance(start, Encoded):
-            return Encoded(f'{start[:-1]},"event":{text}}}')
-    return {**head, "event": event}
+def sent_body(notice: Notice, event: Any) -> dict[str, Any]:
+    """What ``notice`` says when sent: an entry's head with ``event``, the event its entry
+    holds in ``logged_entry`` (None if not read). Left as stored: an alert's body; one that
+    holds its event already (written when notices held a copy); an erased one (``withheld``),
+    never given an event; one whose entry is withheld, which has no event to give."""
+    stored = notice.body
+    if (
+        notice.sub != 0
+        or "event" in stored
+        or "withheld" in stored
+        or not isinstance(event, dict)
+        or "withheld" in event
+    ):
+        return stored
+    return {**stored, "event": event}
 
 
 def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
@@ -154,9 +157,11 @@ def parse_event_id(value: str) -> Position:
     return int(index), int(sub or 0)
 
 
-def payload(notice: Notice, public_url: str) -> dict[str, Any]:
-    """The JSON a webhook receives and a stream reader reads, in Standard Webhooks' shape."""
-    data = {**notice.body, "trip_url": f"{public_url.rstrip('/')}/trips/{notice.trip_id}"}
+def payload(notice: Notice, event: Any, public_url: str) -> dict[str, Any]:
+    """The JSON a webhook receives and a stream reader reads, in Standard Webhooks' shape;
+    ``event`` is the entry's event for an entry's notice (see ``sent_body``)."""
+    url = f"{public_url.rstrip('/')}/trips/{notice.trip_id}"
+    data = {**sent_body(notice, event), "trip_url": url}
     return {
         "type": notice.type,
         "timestamp": notice.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -170,12 +175,13 @@ def encode(value: dict[str, Any]) -> str:
 
 
 def read_after(session: Session, after: Position | None, limit: int, public_url: str) -> list[Item]:
-    return [_item(n, public_url) for n in repository.notices_after(session, after, limit)]
+    found = repository.notices_after(session, after, limit)
+    return [_item(notice, event, public_url) for notice, event in found]
 
 
-def _item(notice: Notice, public_url: str) -> Item:
+def _item(notice: Notice, event: Any, public_url: str) -> Item:
     position = (notice.ledger_index, notice.sub)
-    data = encode(payload(notice, public_url))  # JSON escapes line breaks: one data line
+    data = encode(payload(notice, event, public_url))  # JSON escapes line breaks: one data line
     return Item(
         position=position,
         type=notice.type,

@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import Row, delete, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from notifier.channels.models import Notice, RaisedAlert, WatchedFollowup, WatchedTrip
 from notifier.ingest.repository import chunks
 from notifier.ingest.rows import insert_many, upsert_many
+from notifier.publish.models import LoggedEntry
 from periplus.public import TripStatus
 from periplus.rules import FOLLOWUP_PENDING, REPORT_PENDING
 
@@ -48,10 +50,32 @@ def trip_notices(session: Session, trip_id: str) -> Sequence[Notice]:
     ).all()
 
 
-def notices_at(session: Session, positions: Iterable[Position]) -> dict[Position, Notice]:
-    """The notices at these positions, of those that exist."""
-    found = {position: session.get(Notice, position) for position in positions}
-    return {position: notice for position, notice in found.items() if notice is not None}
+Sent = tuple[Notice, Any]
+"""A notice and, for an entry's, the event its entry holds in the read model (else None),
+which ``notices.sent_body`` puts in what is sent: one query reads both, at one moment."""
+
+
+def _sent() -> Select[Notice, Any]:
+    """Notices, each with its entry's event: the notice log holds only an entry's head."""
+    return select(Notice, LoggedEntry.event).outerjoin(
+        LoggedEntry,
+        (col(LoggedEntry.index) == col(Notice.ledger_index)) & (col(Notice.sub) == 0),
+    )
+
+
+def notices_at(session: Session, positions: Iterable[Position]) -> dict[Position, Sent]:
+    """The notices at these positions, of those that exist, with their events; one query."""
+    wanted = set(positions)
+    if not wanted:
+        return {}
+    indexes = sorted({index for index, _ in wanted})
+    found = session.exec(_sent().where(col(Notice.ledger_index).in_(indexes))).all()
+    sent: dict[Position, Sent] = {}
+    for notice, event in found:
+        position = (notice.ledger_index, notice.sub)
+        if position in wanted:
+            sent[position] = (notice, event)
+    return sent
 
 
 def last_position(session: Session) -> Position | None:
@@ -63,9 +87,10 @@ def last_position(session: Session) -> Position | None:
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-def notices_after(session: Session, after: Position | None, limit: int) -> Sequence[Notice]:
-    """Up to ``limit`` notices after ``after`` (from the first if None), in position order."""
-    query = select(Notice)
+def notices_after(session: Session, after: Position | None, limit: int) -> Sequence[Sent]:
+    """Up to ``limit`` notices after ``after`` (from the first if None), in position order,
+    with their events."""
+    query = _sent()
     if after is not None:
         index, sub = after
         query = query.where(

@@ -141,25 +141,9 @@ def _binder(connection: Connection, column: Column[Any]) -> Callable[[Any], Any]
     return bind
 
 
-class Encoded(str):
-    """JSON text already encoded (``encoded``): a JSON column stores it as it is."""
-
-
-def encoded(value: Any) -> Any:
-    """``value`` as the JSON text a JSON column stores, for a value that goes into more
-    than one row (an entry's event, in its entry and in its notice): encoded once. The
-    value itself where orjson cannot take it, to be encoded the slow way in each row."""
-    try:
-        return Encoded(orjson.dumps(value).decode())
-    except TypeError:
-        return value
-
-
 def _json(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, Encoded):
-        return str(value)  # the driver takes a plain ``str``
     try:
         return orjson.dumps(value).decode()
     except TypeError:  # what orjson does not take (an integer past 64 bits): the slow way

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from notifier import channels
 from notifier.channels import notices
 from notifier.channels import withheld as withheld_channels
-from notifier.ingest import fold, quarantine, rows
+from notifier.ingest import fold, quarantine
 from notifier.ingest import repository as views
 from notifier.publish.models import LoggedEntry, TripState, TripView
 from periplus.canonical import canonical_bytes
@@ -93,7 +93,6 @@ def _record_run(session: Session, items: Sequence[Item]) -> None:
         return
     entries: list[dict[str, Any]] = []
     folded: list[Item] = []
-    texts: list[Any] = []  # the folded events, each encoded once for its entry and notice
     moment = datetime.now(UTC)
     for index, event in items:
         if WITHHELD in event:
@@ -103,11 +102,9 @@ def _record_run(session: Session, items: Sequence[Item]) -> None:
             continue
         trip_id, type_ = _about(event)
         occurred_at = str(event.get("occurred_at", ""))
-        text = rows.encoded(event)
-        entries.append(views.entry_row(index, trip_id, type_, occurred_at, text, moment))
+        entries.append(views.entry_row(index, trip_id, type_, occurred_at, event, moment))
         if trip_id:
             folded.append((index, event))
-            texts.append(text)
     views.write_entries(session, entries)
     trips = views.load(session, {str(event["trip_id"]) for _, event in folded})
     for index, event in folded:
@@ -117,7 +114,7 @@ def _record_run(session: Session, items: Sequence[Item]) -> None:
             view = trips[trip_id] = views.View(trip_id, last_index=index)
         view.fold(index, type_, str(event.get("occurred_at", "")), event.get("data"))
     views.save(session, list(trips.values()))
-    channels.on_entries(session, folded, texts)
+    channels.on_entries(session, folded)
 
 
 def _about(event: dict[str, Any]) -> tuple[str, str]:

@@ -247,8 +247,10 @@ class DeliveryWorker(threading.Thread):
         chosen = _choose(repository.due(session, moment, cap, free * 4), free, cap)
         positions = {(r.ledger_index, r.sub) for r in chosen if not r.body}
         bodies = {
-            position: notices.encode(notices.payload(notice, self.settings.public_url))
-            for position, notice in notice_repository.notices_at(session, positions).items()
+            position: notices.encode(notices.payload(notice, event, self.settings.public_url))
+            for position, (notice, event) in notice_repository.notices_at(
+                session, positions
+            ).items()
         }
         jobs, lost = [], []
         for row in chosen:
