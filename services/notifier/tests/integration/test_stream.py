@@ -91,6 +91,9 @@ def test_bad_resume_points_and_filters_are_problems(database_url: str) -> None:
         bad_id = httpx.get(url, headers={"Last-Event-ID": "yesterday"})
         assert bad_id.status_code == 400
         assert bad_id.headers["content-type"] == "application/problem+json"
+        # Past what a database stores (2^63 - 1), or digits of another script: refused too.
+        for resume in ("9223372036854775808", "1.9223372036854775808", "\u0664\u0662"):
+            assert httpx.get(url, params={"after": resume}).status_code == 400
         assert httpx.get(url, params={"type": "trip.eaten"}).status_code == 422
         assert httpx.get(url, params={"sdg_goal": "18"}).status_code == 422
         assert httpx.get(url, params={"trip_id": "not-a-uuid"}).status_code == 422

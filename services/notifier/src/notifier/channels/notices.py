@@ -152,9 +152,19 @@ def parse_event_id(value: str) -> Position:
     if value.strip() == "-1":
         return (-1, 0)
     index, _, sub = value.strip().partition(".")
-    if not index.isdigit() or (sub and not sub.isdigit()) or len(value) > 40:
+    if not _digits(index) or (sub and not _digits(sub)) or len(value) > 40:
         raise ValueError(f"not an event id: {value[:40]!r}")
-    return int(index), int(sub or 0)
+    position = int(index), int(sub or 0)
+    if max(position) > MAX_POSITION:  # past what either database stores
+        raise ValueError(f"not an event id: {value[:40]!r}")
+    return position
+
+
+MAX_POSITION = 2**63 - 1
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def payload(notice: Notice, event: Any, public_url: str) -> dict[str, Any]:
