@@ -88,8 +88,10 @@ def test_a_name_that_never_resolves_holds_one_lookup_thread_and_others_still_res
     lookups = Lookups(threads=2)
 
     async def attempts() -> None:
-        slow = [
-            asyncio.wait_for(lookups.pin(f"http://slow.example/{n}", allow_private=True), 0.2)
+        slow = [  # on several ports: the name's lookup is one
+            asyncio.wait_for(
+                lookups.pin(f"http://slow.example:{8000 + n}/{n}", allow_private=True), 0.2
+            )
             for n in range(10)
         ]
         outcomes = await asyncio.gather(*slow, return_exceptions=True)
@@ -110,3 +112,33 @@ def test_a_name_that_never_resolves_holds_one_lookup_thread_and_others_still_res
         released.set()
         lookups.close()
     assert lookups_of_slow == ["slow.example"]
+
+
+def test_a_name_slow_to_resolve_rests_before_it_is_looked_up_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked_up: list[str] = []
+
+    def resolve_slowly(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        if host == "slow.example":
+            threading.Event().wait(0.3)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(addresses, "resolve", resolve_slowly)
+    lookups = Lookups(threads=2, slow=0.2, rest=0.5)
+
+    async def attempts() -> None:
+        first = await lookups.pin("http://slow.example/a", allow_private=True)  # it answers
+        assert first.url == "http://127.0.0.1/a"
+        with pytest.raises(ReceiverRefusedError, match=r"took over 0\.2 s to resolve"):
+            await lookups.pin("http://slow.example/b", allow_private=True)  # at once
+        assert (await lookups.pin("http://quick.example/", allow_private=True)).host
+        await asyncio.sleep(0.6)
+        await lookups.pin("http://slow.example/c", allow_private=True)  # rested: again
+
+    try:
+        asyncio.run(attempts())
+    finally:
+        lookups.close()
+    assert looked_up == ["slow.example", "quick.example", "slow.example"]

@@ -148,24 +148,48 @@ class Lookups:
 
     ``getaddrinfo`` cannot be interrupted: an attempt that gives up on a name that never
     answers leaves its thread waiting on the resolver. So attempts to a name whose lookup
-    is running wait for that lookup rather than start another: a name that never answers
-    holds one thread, not one per attempt, and the others are left for other receivers.
-    Used from the delivery worker's event loop only.
+    is running wait for that lookup rather than start another (whatever the port: a
+    name's addresses do not depend on it), and a name whose lookup took longer than
+    ``slow`` seconds is not looked up again for ``rest`` seconds: attempts to it fail at
+    once meanwhile. A name that never answers holds one thread now and then, and the
+    others are left for other receivers. Used from the delivery worker's event loop only.
     """
 
-    def __init__(self, threads: int = 32) -> None:
+    def __init__(self, threads: int = 64, slow: float = 10.0, rest: float = 600.0) -> None:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="webhook-dns")
-        self._running: dict[tuple[str, int], asyncio.Future[list[str]]] = {}
+        self._running: dict[str, asyncio.Future[list[str]]] = {}
+        self._resting: dict[str, float] = {}  # name: when it may be looked up again
+        self.slow, self.rest = slow, rest
 
     async def pin(self, url: str, *, allow_private: bool = False) -> Target:
-        name = host_and_port(url)
-        lookup = self._running.get(name)
-        if lookup is None:
-            lookup = asyncio.get_running_loop().run_in_executor(self._pool, resolve, *name)
-            self._running[name] = lookup
-            lookup.add_done_callback(lambda _: self._running.pop(name, None))
+        name, _port = host_and_port(url)
+        lookup = self._running.get(name) or self._start(name)
         # Shielded: an attempt that times out leaves the lookup to the others that wait on it.
         return aim(url, await asyncio.shield(lookup), allow_private=allow_private)
+
+    def _start(self, name: str) -> "asyncio.Future[list[str]]":
+        loop = asyncio.get_running_loop()
+        until = self._resting.get(name)
+        if until is not None and loop.time() < until:
+            raise ReceiverRefusedError(
+                f"the receiver's host name took over {self.slow:g} s to resolve; it is looked "
+                f"up again {self.rest:g} s after that"
+            )
+        self._resting.pop(name, None)
+        started = loop.time()
+        lookup = loop.run_in_executor(self._pool, resolve, name, 0)
+        self._running[name] = lookup
+
+        def done(_: object) -> None:
+            self._running.pop(name, None)
+            finished = loop.time()
+            if finished - started > self.slow:
+                self._resting[name] = finished + self.rest
+                for rested in [n for n, t in self._resting.items() if t <= finished]:
+                    del self._resting[rested]  # keep only names still resting
+
+        lookup.add_done_callback(done)
+        return lookup
 
     @property
     def running(self) -> int:

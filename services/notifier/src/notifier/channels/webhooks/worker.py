@@ -105,7 +105,7 @@ class DeliveryWorker(threading.Thread):
             self._bell.set()
         size = self.settings.webhook_concurrency
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        lookups = addresses.Lookups()
+        lookups = addresses.Lookups(slow=self.settings.webhook_timeout)
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="webhook-db") as database:
                 async with httpx.AsyncClient(
