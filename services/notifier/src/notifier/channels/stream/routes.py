@@ -112,7 +112,9 @@ def stream(joined: Annotated[Joined, Depends(_join)]) -> StreamingResponse:
     `alert.report_overdue`...) and its `data` the same JSON a webhook receives. Reconnect
     with `Last-Event-ID` (or `?after=`) to receive exactly what was missed; `-1` replays
     from the first entry, and without either the stream starts from now. A replay from more
-    than a thousand entries back counts as an open-data request against the client's limit.
+    than a thousand entries back counts as an open-data request against the client's limit;
+    a ping may carry an `id` with no data, the position a filtered reader has read up to, so
+    that it resumes from there.
     Filters repeat: `trip_id`, `department`, `sdg_goal`, `type`."""
     return StreamingResponse(
         _events(joined),
