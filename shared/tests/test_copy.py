@@ -89,14 +89,18 @@ def test_a_type_without_a_binary_form_goes_as_text(engine: Engine) -> None:
         assert connection.execute(ODD.select().order_by(ODD.c.id)).all() == [(1, 4000.5), (2, None)]
 
 
-@pytest.mark.parametrize("row", [(2**31, 0), (1, -(2**15) - 1)], ids=["int4", "int2"])
+@pytest.mark.parametrize(
+    ("column", "row"),
+    [("small", (2**31, 0)), ("small", (1, -(2**15) - 1)), ("big", (1, 2**63))],
+    ids=["int4", "int2", "int8"],
+)
 def test_an_integer_its_column_cannot_hold_is_refused_by_the_server(
-    engine: Engine, row: tuple[int, int]
+    engine: Engine, column: str, row: tuple[int, int]
 ) -> None:
-    """Binary COPY would wrap it without a word: the batch goes as text, and PostgreSQL
-    refuses it in its own words."""
+    """Binary COPY would wrap it without a word (or the driver refuse it in its own): the
+    batch goes as text, and PostgreSQL refuses it in its own words."""
     with engine.connect() as connection, pytest.raises(psycopg.errors.NumericValueOutOfRange):
-        copy_rows(connection, "every_type", ["id", "small"], [(0, 0), row])
+        copy_rows(connection, "every_type", ["id", column], [(0, 0), row])
 
 
 def test_nothing_to_copy_is_no_statement(engine: Engine) -> None:
@@ -104,10 +108,11 @@ def test_nothing_to_copy_is_no_statement(engine: Engine) -> None:
         copy_rows(connection, "no_such_table", ["id"], [])
 
 
-def test_only_narrow_integers_are_bounded() -> None:
+def test_only_integers_are_bounded() -> None:
     int4, int2, int8, text = 23, 21, 20, 25
     types = [int4, int2, int8, text]
     assert fits(types, [(2**31 - 1, -(2**15), 2**63 - 1, "x"), (None, None, None, None)])
     assert not fits(types, [(0, 0, 0, "x"), (2**31, 0, 0, "x")])
     assert not fits(types, [(0, 2**15, 0, "x")])
+    assert not fits(types, [(0, 0, -(2**63) - 1, "x")])
     assert fits([text], [])

@@ -2,10 +2,11 @@
 
 Binary, psycopg writes a row in a tenth of the time it takes to format and escape it as
 text (a ``bytea`` goes as it is rather than spelled out in hex). But binary ``COPY`` takes
-a value only in its column's exact type, and it wraps an integer too large for an ``int2``
-or ``int4`` column without a word. So the types are read from the database itself, and a
-batch goes as text, for the server to judge as it always did, where a column's type has
-no binary form here or an integer would not fit.
+a value only in its column's exact type: it wraps an integer too large for an ``int2`` or
+``int4`` column without a word, and the driver refuses one too large for an ``int8`` in
+words of its own. So the types are read from the database itself, and a batch goes as
+text, for the server to judge as it always did, where a column's type has no binary form
+here or an integer would not fit.
 """
 
 import weakref
@@ -18,8 +19,13 @@ from sqlalchemy import Connection, Engine
 # driver is given, each as itself: bool, bytea, int8, int2, int4, text, varchar,
 # timestamptz; and json as text, which is its binary form.
 BINARY = {oid: oid for oid in (16, 17, 20, 21, 23, 25, 1043, 1184)} | {114: 25}
-# The integer types binary COPY wraps a larger value in, and the values they hold.
-NARROW = {21: range(-(2**15), 2**15), 23: range(-(2**31), 2**31)}  # int2, int4
+# The integer types, and the values they hold: binary COPY wraps a larger value in an int2
+# or int4, and the driver cannot write one in an int8.
+NARROW = {
+    21: range(-(2**15), 2**15),  # int2
+    23: range(-(2**31), 2**31),  # int4
+    20: range(-(2**63), 2**63),  # int8
+}
 
 # Each table's column types as the database declares them, read once per engine: a table
 # is not altered under a running service (migrations run before it starts).
@@ -69,9 +75,10 @@ def binary_types(connection: Connection, table: str, names: Sequence[str]) -> li
 
 
 def fits(types: Sequence[int], rows: Sequence[tuple[Any, ...]]) -> bool:
-    """Whether every value bound for an ``int2`` or ``int4`` column (``types`` as from
-    ``binary_types``) is NULL or fits it: binary COPY would wrap one that does not. A
-    column's least and greatest values are all it takes, at half the work of a test a value."""
+    """Whether every value bound for an ``int2``, ``int4`` or ``int8`` column (``types`` as
+    from ``binary_types``) is NULL or fits it: binary COPY would wrap one that does not, or
+    fail in the driver's words rather than the server's. A column's least and greatest
+    values are all it takes, at half the work of a test a value."""
     for at, oid in enumerate(types):
         span = NARROW.get(oid)
         if span is None:

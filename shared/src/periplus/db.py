@@ -18,9 +18,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import BigInteger, Connection, Engine, Integer, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+
+BIG_INTEGER = BigInteger().with_variant(Integer(), "sqlite")
+"""A column of log indexes, sizes, seqs or offsets: 64 bits on PostgreSQL, where
+``integer`` stops at 2^31; SQLite's ``INTEGER`` holds 64 bits already, and stays the
+rowid where it is the primary key (what the migrations make, so models and migrations
+agree on both databases)."""
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,17 @@
 """Ledger indexes are 64-bit: a log past 2^31 entries fits every column that holds one,
 through the batch writes as through the ORM, and the migration that widened them goes
-back and forth."""
+back and forth. So are the numbers of webhook attempts and of refusals, which their
+sequences hand out past 2^31."""
 
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, col, select
 
-from notifier.channels.models import Delivery, Notice, RaisedAlert, Subscription
-from notifier.ingest.models import ConsumerOffset
+from notifier.channels.models import Delivery, DeliveryAttempt, Notice, RaisedAlert, Subscription
+from notifier.channels.webhooks.repository import log_attempts
+from notifier.ingest import quarantine
+from notifier.ingest.models import ConsumerOffset, Quarantined
 from notifier.ingest.rows import insert_many
 from notifier.main import MIGRATIONS
 from notifier.publish.models import LoggedEntry, TripView
@@ -27,6 +30,8 @@ WIDE = {
     "webhook_delivery": "ledger_index",
     "consumer_offset": "offset",
 }
+# Each table numbered by a sequence (a SERIAL, once) of its own.
+NUMBERED = ("webhook_attempt", "quarantined")
 
 
 def _store(engine: Engine, index: int) -> None:
@@ -161,4 +166,83 @@ def test_the_migration_widens_the_columns_and_narrows_them_back(database_url: st
     if postgres:
         assert set(narrow.values()) == {"INTEGER"}
     assert _stored(engine) == {table: [41] for table in WIDE}
+    engine.dispose()
+
+
+def _number(engine: Engine, first: int) -> list[int]:
+    """An attempt at the delivery ``_store`` made, and a refusal: on PostgreSQL each through
+    the path that writes it, numbered ``first`` by its sequence; on SQLite, whose rowid
+    takes the number given, each given ``first``. Their ids."""
+    attempt = {"number": 1, "at": NOW, "status_code": 500, "duration_ms": 9}
+    with Session(engine) as session:
+        attempt["delivery_id"] = session.exec(select(Delivery.id)).one()
+        if engine.dialect.name == "postgresql":
+            for table in NUMBERED:
+                session.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :first, false)"),
+                    {"table": table, "first": first},
+                )
+            log_attempts(session, [attempt])
+            quarantine.entry(session, "entry", "refused", b"{}", "ledger.entries.v1/0/1", first)
+        else:
+            log_attempts(session, [attempt | {"id": first}])
+            session.add(
+                Quarantined(
+                    id=first,
+                    kind="entry",
+                    origin="o",
+                    reason="r",
+                    raw=b"",
+                    digest="0",
+                    received_at=NOW,
+                )
+            )
+        session.commit()
+        return [
+            session.exec(select(DeliveryAttempt.id)).one() or 0,
+            session.exec(select(Quarantined.id)).one() or 0,
+        ]
+
+
+def _sequences(engine: Engine) -> dict[str, str]:
+    """Each numbered table's id type as declared, and its sequence's on PostgreSQL."""
+    found = inspect(engine)
+    declared = {
+        table: next(str(c["type"]) for c in found.get_columns(table) if c["name"] == "id").upper()
+        for table in NUMBERED
+    }
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT sequencename, data_type FROM pg_sequences"))
+            declared |= {str(name): str(kind).upper() for name, kind in rows}
+    return declared
+
+
+def test_attempts_and_refusals_are_numbered_past_2_to_the_31(engine: Engine) -> None:
+    _store(engine, 41)
+    assert _number(engine, FAR) == [FAR, FAR]
+
+
+def test_the_migration_widens_the_numbers_and_narrows_them_back(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0006")
+    _store(engine, 41)
+    assert _number(engine, 5) == [5, 5]
+    narrow = _sequences(engine)
+
+    db.upgrade(engine, MIGRATIONS)
+    postgres = engine.dialect.name == "postgresql"
+    wide = {t: "BIGINT" for t in NUMBERED} | {f"{t}_id_seq": "BIGINT" for t in NUMBERED}
+    assert _sequences(engine) == (wide if postgres else narrow)
+
+    db.downgrade(engine, MIGRATIONS, "0006")
+    assert _sequences(engine) == narrow
+    if postgres:
+        assert set(narrow.values()) == {"INTEGER"}
+
+    db.upgrade(engine, MIGRATIONS)
+    assert _sequences(engine) == (wide if postgres else narrow)
+    with Session(engine) as session:
+        assert session.exec(select(DeliveryAttempt.id)).all() == [5]
+        assert session.exec(select(Quarantined.id)).all() == [5]
     engine.dispose()

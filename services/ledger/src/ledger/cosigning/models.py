@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Column
 from sqlmodel import Field
 
 from ledger.registry import LedgerModel
+from periplus.db import BIG_INTEGER
 
 
 class Cosignature(LedgerModel, table=True):
@@ -13,7 +14,9 @@ class Cosignature(LedgerModel, table=True):
 
     __tablename__ = "cosignature"
 
-    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    size: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     witness: str = Field(primary_key=True, max_length=200, description="Its name in the policy.")
     line: str
     timestamp: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -25,6 +28,6 @@ class WitnessState(LedgerModel, table=True):
     __tablename__ = "witness_state"
 
     witness: str = Field(primary_key=True, max_length=200)
-    size: int
+    size: int = Field(sa_type=BIG_INTEGER)
     checked_at: datetime
     problem: str | None = None

@@ -7,6 +7,7 @@ from sqlmodel import Field
 
 from ledger.registry import LedgerModel
 from periplus.cursors import ConsumerOffsetColumns
+from periplus.db import BIG_INTEGER
 
 
 class SourceState(LedgerModel, table=True):
@@ -15,7 +16,7 @@ class SourceState(LedgerModel, table=True):
     __tablename__ = "source_state"
 
     source: str = Field(primary_key=True, max_length=128)
-    last_seq: int = 0
+    last_seq: int = Field(default=0, sa_type=BIG_INTEGER)
 
 
 class ConsumerOffset(LedgerModel, ConsumerOffsetColumns, table=True):
@@ -35,7 +36,11 @@ class Quarantined(LedgerModel, table=True):
     __tablename__ = "quarantine"
     __table_args__ = (Index("ix_quarantine_source_seq", "source", "seq"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit where refusals may outnumber 2^31; SQLite keeps its INTEGER PRIMARY KEY, the rowid.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=True),
+    )
     received_at: datetime
     origin: str = Field(
         max_length=200, description="Where it came from: topic/partition/offset or URL."

@@ -1,5 +1,9 @@
 """The log's tables: entries, the tree's nodes, signed checkpoints, withholdings and key
-rotations; the log is its own outbox, so the relay's cursor is here too."""
+rotations; the log is its own outbox, so the relay's cursor is here too.
+
+Indices, sizes and sequence numbers are 64-bit (``bigint`` on PostgreSQL): a log
+outgrows 2^31 entries. On SQLite, INTEGER holds 64 bits already.
+"""
 
 from datetime import datetime
 
@@ -8,6 +12,7 @@ from sqlmodel import Field
 
 from ledger.registry import LedgerModel
 from periplus.cursors import RelayCursorColumns
+from periplus.db import BIG_INTEGER
 
 
 class Entry(LedgerModel, table=True):
@@ -20,10 +25,12 @@ class Entry(LedgerModel, table=True):
         UniqueConstraint("source", "event_id", name="uq_entry_source_event_id"),
     )
 
-    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    index: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     event_id: str = Field(index=True, max_length=36)
     source: str = Field(max_length=128, index=True)
-    seq: int
+    seq: int = Field(sa_type=BIG_INTEGER)
     type: str = Field(max_length=40, index=True)
     trip_id: str = Field(max_length=36, index=True)
     occurred_at: str = Field(max_length=32, index=True)
@@ -46,10 +53,14 @@ class Withholding(LedgerModel, table=True):
 
     __tablename__ = "withholding"
 
-    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    index: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     reason: str
     legal_basis: str
-    notice_index: int = Field(description="The public entry that announced the withholding.")
+    notice_index: int = Field(
+        sa_type=BIG_INTEGER, description="The public entry that announced the withholding."
+    )
     withheld_at: datetime
 
 
@@ -59,14 +70,18 @@ class Node(LedgerModel, table=True):
     __tablename__ = "node"
 
     level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    index: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    index: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class SignedCheckpoint(LedgerModel, table=True):
     __tablename__ = "checkpoint"
 
-    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    size: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str
     signed_at: datetime
@@ -84,7 +99,9 @@ class KeyRotation(LedgerModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     old_key: str = Field(description="Verifier key string of the retired key.")
     new_key: str = Field(description="Verifier key string of the key that signs from now on.")
-    tree_size: int = Field(description="The size of the last checkpoint the old key signed.")
+    tree_size: int = Field(
+        sa_type=BIG_INTEGER, description="The size of the last checkpoint the old key signed."
+    )
     statement: str = Field(description="The signed note, with both signatures.")
     rotated_at: datetime
 

@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
 from sqlmodel import Field
 
 from notifier.registry import NotifierModel
+from periplus.db import BIG_INTEGER
 
 
 class Notice(NotifierModel, table=True):
@@ -18,7 +19,7 @@ class Notice(NotifierModel, table=True):
 
     __tablename__ = "channel_notice"
 
-    ledger_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    ledger_index: int = Field(sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=False))
     sub: int = Field(default=0, primary_key=True, sa_column_kwargs={"autoincrement": False})
     type: str = Field(max_length=40)
     trip_id: str = Field(max_length=36, index=True)
@@ -61,7 +62,7 @@ class RaisedAlert(NotifierModel, table=True):
     __tablename__ = "channel_alert"
 
     key: str = Field(primary_key=True, max_length=200)
-    ledger_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ledger_index: int = Field(sa_column=Column(BIG_INTEGER, nullable=False))
     sub: int
     raised_at: datetime
 
@@ -109,7 +110,7 @@ class Delivery(NotifierModel, table=True):
         )
     )
     type: str = Field(max_length=40)
-    ledger_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    ledger_index: int | None = Field(default=None, sa_column=Column(BIG_INTEGER, nullable=True))
     sub: int | None = None
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default="pending", max_length=20)
@@ -127,7 +128,11 @@ class DeliveryAttempt(NotifierModel, table=True):
 
     __tablename__ = "webhook_attempt"
 
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit, one per try of every delivery; SQLite keeps its INTEGER PRIMARY KEY, the rowid.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=True),
+    )
     delivery_id: str = Field(
         sa_column=Column(
             String(40),

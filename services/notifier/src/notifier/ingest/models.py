@@ -8,6 +8,7 @@ from sqlmodel import Field
 
 from notifier.registry import NotifierModel
 from periplus.cursors import ConsumerOffsetColumns
+from periplus.db import BIG_INTEGER
 
 
 class StagedEntry(NotifierModel, table=True):
@@ -63,7 +64,11 @@ class Quarantined(NotifierModel, table=True):
 
     __tablename__ = "quarantined"
 
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit, one per refusal; SQLite keeps its INTEGER PRIMARY KEY, the rowid.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=True),
+    )
     kind: str = Field(max_length=20)
     ledger_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     origin: str = Field(max_length=200)
@@ -77,6 +82,3 @@ class ConsumerOffset(NotifierModel, ConsumerOffsetColumns, table=True):
     """The next announcement to read per partition, committed with what it caused."""
 
     __tablename__ = "consumer_offset"
-
-    # The entries topic carries an announcement per ledger entry: its offsets grow as the log.
-    offset: int = Field(sa_column=Column(BigInteger, nullable=False))

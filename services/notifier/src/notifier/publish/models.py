@@ -13,10 +13,11 @@ from functools import cache
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field
 
 from notifier.registry import NotifierModel
+from periplus.db import BIG_INTEGER
 from periplus.public import Change, CostItem, Followup, Money, Report, TripSnapshot
 
 
@@ -25,7 +26,7 @@ class LoggedEntry(NotifierModel, table=True):
 
     __tablename__ = "logged_entry"
 
-    index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    index: int = Field(sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=False))
     trip_id: str = Field(max_length=36, index=True)
     type: str = Field(max_length=40)
     occurred_at: str = Field(max_length=32)
@@ -44,7 +45,7 @@ class TripView(NotifierModel, table=True):
     status: str = Field(max_length=20, index=True)
     departure_date: str = Field(max_length=10, index=True)
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    last_index: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    last_index: int = Field(sa_column=Column(BIG_INTEGER, nullable=False, index=True))
     updated_at: str = Field(max_length=32)
 
     @property

@@ -1,4 +1,7 @@
-"""The event store, which is also the outbox: every public fact, gapless by ``seq``."""
+"""The event store, which is also the outbox: every public fact, gapless by ``seq``.
+
+Sequence numbers are 64-bit (``bigint`` on PostgreSQL): a source outgrows 2^31 events.
+"""
 
 from datetime import datetime
 
@@ -6,6 +9,7 @@ from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field
 
 from periplus.cursors import RelayCursorColumns
+from periplus.db import BIG_INTEGER
 from trips_api.models import TripsModel
 
 
@@ -14,7 +18,9 @@ class Event(TripsModel, table=True):
 
     __tablename__ = "event"
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     id: str = Field(unique=True, max_length=36)
     type: str = Field(max_length=40)
     trip_id: str = Field(max_length=36)
@@ -34,7 +40,7 @@ class Counter(TripsModel, table=True):
     __tablename__ = "counter"
 
     name: str = Field(primary_key=True, max_length=40)
-    value: int = 0
+    value: int = Field(default=0, sa_type=BIG_INTEGER)
 
 
 class WithheldEvent(TripsModel, table=True):
@@ -46,8 +52,12 @@ class WithheldEvent(TripsModel, table=True):
 
     __tablename__ = "withheld_event"
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(
+        primary_key=True, sa_type=BIG_INTEGER, sa_column_kwargs={"autoincrement": False}
+    )
     reason: str
     legal_basis: str
-    notice_index: int = Field(description="The ledger entry of the public notice.")
+    notice_index: int = Field(
+        sa_type=BIG_INTEGER, description="The ledger entry of the public notice."
+    )
     withheld_at: datetime

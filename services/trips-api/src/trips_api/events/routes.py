@@ -41,7 +41,7 @@ class EventPage(BaseModel):
 def list_events(
     session: SessionDep,
     _reader: Reader,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     rows = service.after(session, after, limit)
