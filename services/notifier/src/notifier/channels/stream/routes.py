@@ -151,10 +151,13 @@ async def _events(joined: Joined) -> AsyncIterator[bytes]:
                 try:
                     live = await asyncio.wait_for(client.queue.get(), PING_SECONDS)
                 except TimeoutError:
-                    # Every notice up to the hub's head was offered, and this reader's queue
-                    # is empty: it has all it asked for up to there.
-                    if hub.head is not None and (position is None or hub.head > position):
-                        position = hub.head
+                    # Every notice up to the hub's head was offered; if this reader's queue is
+                    # empty (an item can arrive as the wait times out), it has all it asked
+                    # for up to there.
+                    head = hub.head
+                    ahead = head is not None and (position is None or head > position)
+                    if ahead and client.queue.empty():
+                        position = head
                     if position is not None and position != told:
                         told = position
                         yield PING + _resume_at(position)
