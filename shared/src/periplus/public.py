@@ -7,11 +7,13 @@ never floats, so that canonical bytes and sums are exact.
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Decimal = str  # A decimal amount as a string, e.g. "1234.50"; never a float.
+Decimal = Annotated[str, Field(pattern=r"^-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,20})?$")]
+"""A decimal amount as a string, e.g. "1234.50": never a float, so that sums are exact, and
+plain digits only (no exponent, NaN or infinity), so that every reader can compute with it."""
 
 Category = Literal[
     "summit",

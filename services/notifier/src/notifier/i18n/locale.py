@@ -62,13 +62,17 @@ class Formats:
         return self.amount(money.get("amount"), str(money.get("currency", "")))
 
     def amount(self, amount: Any, currency: str) -> str:
+        """An amount in the reader's language; the text as the entry states it where it is
+        no finite decimal the formatter can write (a signed entry may state anything)."""
         try:
             value = Decimal(str(amount))
+            if not value.is_finite():
+                raise ArithmeticError(value)
+            if len(currency) != 3:
+                return str(format_decimal(value, locale=self.locale))
+            return str(format_currency(value, currency, locale=self.locale))
         except ArithmeticError:
             return f"{amount} {currency}"
-        if len(currency) != 3:
-            return str(format_decimal(value, locale=self.locale))
-        return str(format_currency(value, currency, locale=self.locale))
 
     def whole(self, amount: float, currency: str) -> str:
         """An amount rounded to whole units, as charts write it ("$12,346")."""
