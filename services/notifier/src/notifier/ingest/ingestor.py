@@ -105,7 +105,10 @@ class Ingestor:
         self._ahead = ReadAhead(ledger, trust)
         self._lock = threading.Lock()  # one catch-up at a time: each extends the tree it read
         self.on_shown: list[Callable[[], None]] = []
-        """Called after a catch-up that showed entries, once the read model has caught up."""
+        """Called after a catch-up that showed entries, once the read model has caught up;
+        on a thread of their own, one round at a time (``_tell``)."""
+        self._telling = threading.Lock()  # over the next two
+        self._told_running, self._told_again = False, False
 
     def prepare(self, records: list[Record]) -> list[staging.Read]:
         """The consumer's first step, outside the transaction: parse and hash."""
@@ -158,7 +161,9 @@ class Ingestor:
 
     def _tell(self) -> None:
         """Call ``on_shown`` if the read model has caught up (far behind, what it shows is
-        soon old); a failure there is logged, and never stops ingestion."""
+        soon old), on a thread of its own so that a long call (the yearbook's recount on a
+        new day) never holds ingestion; a round asked for while one runs is made once after
+        it. A failure there is logged, and never stops ingestion."""
         try:
             with db.reading(self.engine) as connection:
                 if not tree.caught_up(connection):
@@ -166,11 +171,27 @@ class Ingestor:
         except Exception:
             log.exception("cannot tell whether the read model has caught up")
             return
-        for call in self.on_shown:
-            try:
-                call()
-            except Exception:
-                log.exception("a follower of the entries shown failed", extra={"call": repr(call)})
+        with self._telling:
+            if self._told_running:
+                self._told_again = True
+                return
+            self._told_running = True
+        threading.Thread(target=self._tell_all, name="notifier-on-shown", daemon=True).start()
+
+    def _tell_all(self) -> None:
+        while True:
+            for call in self.on_shown:
+                try:
+                    call()
+                except Exception:
+                    log.exception(
+                        "a follower of the entries shown failed", extra={"call": repr(call)}
+                    )
+            with self._telling:
+                if not self._told_again:
+                    self._told_running = False
+                    return
+                self._told_again = False
 
     def _signed(self) -> tuple[str, Checkpoint] | None:
         """The ledger's checkpoint if it passes the trust policy, its size recorded."""
