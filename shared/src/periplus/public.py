@@ -11,9 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Decimal = Annotated[str, Field(pattern=r"^-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,20})?$")]
+Decimal = Annotated[str, Field(pattern=r"^-?[0-9]{1,20}(\.[0-9]{1,10})?$")]
 """A decimal amount as a string, e.g. "1234.50": never a float, so that sums are exact, and
-plain digits only (no exponent, NaN or infinity), so that every reader can compute with it."""
+plain digits only (no exponent, NaN or infinity), few enough for the default decimal
+context (28 digits), so that every reader can compute with it. trips-api writes at most 12
+digits before the point for an amount, 20 for one converted at a rate of up to 8, and 10
+after it for a rate."""
 
 Category = Literal[
     "summit",

@@ -29,7 +29,19 @@ PATHS = (
 )
 
 
-@pytest.mark.parametrize("odd", ["NaN", "Infinity", "-Infinity", "1e999999", "1E+3", "abc"])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "1e999999",
+        "1E+3",
+        "abc",
+        "1" + "0" * 29,  # past the contract's 20 digits, and the decimal context's 28
+        "99999999999999999999.9999999999",  # the most the contract takes: shown
+    ],
+)
 def test_an_amount_that_is_no_plain_decimal_breaks_no_page(database_url: str, odd: str) -> None:
     trip = str(uuid.uuid4())
     stated = snapshot("MVD-2026-0099")

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -11,6 +12,10 @@ from pydantic_settings import SettingsConfigDict
 from periplus import keyfile, rules
 from periplus.note import Signer
 from periplus.settings import BrokerSettings
+
+ConfiguredRate = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=10)]
+"""A configured rate, within what a client may send (``fields.Rate``): up to 8 digits
+before the point and 10 after it."""
 
 
 class Settings(BrokerSettings):
@@ -46,7 +51,7 @@ class Settings(BrokerSettings):
         pattern=r"^[A-Z]{3}$",
         description="ISO 4217 currency in which every amount is also recorded and totalled.",
     )
-    exchange_rates: dict[str, Decimal] = Field(
+    exchange_rates: dict[str, ConfiguredRate] = Field(
         default_factory=dict,
         description=(
             'Reporting-currency units per unit of each currency, as JSON: `{"USD": "0.92"}`. '

@@ -145,3 +145,22 @@ def test_moving_the_return_date_moves_the_report_due_date(api: Api) -> None:
     assert amended["report_due"] == days(100)
     change = api.events()[-1]["data"]["changes"]
     assert {c["field"] for c in change} == {"return_date", "report_due"}
+
+
+def test_every_rate_a_client_may_send_goes_into_an_event_the_contract_takes(api: Api) -> None:
+    """Written as sent, leading zeros and ten decimals included: the contract's amounts are
+    the digits trips-api writes, not a tidier subset of them."""
+    trip = examples.trip()
+    for rate in ("01.5", "007", "00.00068", "12345678.0123456789"):
+        budget = [dict(item) for item in trip["budget"]]
+        budget[1] = {**budget[1], "exchange_rate": rate}
+        created = api.as_("writer").post("/v1/trips", json={**trip, "budget": budget})
+        assert created.status_code == 201, created.text
+        trip_id = created.json()["id"]
+        api.post_ok("writer", f"/v1/trips/{trip_id}/submit")
+        api.post_ok("approver", f"/v1/trips/{trip_id}/approve", json=examples.APPROVE)
+    approvals = [e for e in api.events() if e["type"] == "trip.approved"]
+    rates = [c["exchange_rate"] for e in approvals for c in e["data"]["trip"]["budget"]]
+    assert {"01.5", "007", "00.00068", "12345678.0123456789"} <= set(rates)
+    for event in approvals:
+        DATA_MODELS["trip.approved"].model_validate(event["data"])

@@ -75,16 +75,20 @@ class Formats:
             return f"{amount} {currency}"
 
     def whole(self, amount: float, currency: str) -> str:
-        """An amount rounded to whole units, as charts write it ("$12,346")."""
-        if len(currency) != 3:
-            return self.number(round(amount))
-        pattern = self.locale.currency_formats["standard"].pattern.split(";")[0]
-        whole = pattern.replace(".00", "")
-        return str(
-            format_currency(
-                round(amount), currency, whole, locale=self.locale, currency_digits=False
+        """An amount rounded to whole units, as charts write it ("$12,346"); plain digits
+        where it is past what the formatter can write."""
+        try:
+            if len(currency) != 3:
+                return self.number(round(amount))
+            pattern = self.locale.currency_formats["standard"].pattern.split(";")[0]
+            whole = pattern.replace(".00", "")
+            return str(
+                format_currency(
+                    round(amount), currency, whole, locale=self.locale, currency_digits=False
+                )
             )
-        )
+        except (ArithmeticError, ValueError):
+            return f"{amount:.0f} {currency}"
 
     def number(self, value: Any) -> str:
         return str(format_decimal(value, locale=self.locale))
