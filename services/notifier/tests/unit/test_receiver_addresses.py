@@ -142,3 +142,34 @@ def test_a_name_slow_to_resolve_rests_before_it_is_looked_up_again(
     finally:
         lookups.close()
     assert looked_up == ["slow.example", "quick.example", "slow.example"]
+
+
+def test_a_name_that_waited_for_a_thread_behind_slow_names_is_not_rested(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released = threading.Event()
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host == "slow.example":
+            released.wait(5)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(addresses, "resolve", resolve)
+    lookups = Lookups(threads=1, slow=0.2, rest=60)
+
+    async def attempts() -> None:
+        slow = asyncio.ensure_future(lookups.pin("http://slow.example/", allow_private=True))
+        await asyncio.sleep(0.05)
+        quick = asyncio.ensure_future(lookups.pin("http://quick.example/", allow_private=True))
+        await asyncio.sleep(0.4)  # the quick name waits for the one thread, past ``slow``
+        released.set()
+        await asyncio.gather(slow, quick)
+        await lookups.pin("http://quick.example/again", allow_private=True)  # not resting
+        with pytest.raises(ReceiverRefusedError, match="took over"):
+            await lookups.pin("http://slow.example/again", allow_private=True)
+
+    try:
+        asyncio.run(attempts())
+    finally:
+        released.set()
+        lookups.close()

@@ -8,7 +8,7 @@ positions and a reader that resumes after a position misses none.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, or_, text
+from sqlalchemy import Row, delete, func, or_, text, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -68,14 +68,9 @@ def notices_at(session: Session, positions: Iterable[Position]) -> dict[Position
     wanted = set(positions)
     if not wanted:
         return {}
-    indexes = sorted({index for index, _ in wanted})
-    found = session.exec(_sent().where(col(Notice.ledger_index).in_(indexes))).all()
-    sent: dict[Position, Sent] = {}
-    for notice, event in found:
-        position = (notice.ledger_index, notice.sub)
-        if position in wanted:
-            sent[position] = (notice, event)
-    return sent
+    # By (index, sub): the alerts of one check share an index, and are not all wanted.
+    at = tuple_(col(Notice.ledger_index), col(Notice.sub)).in_(sorted(wanted))
+    return {(n.ledger_index, n.sub): (n, event) for n, event in session.exec(_sent().where(at))}
 
 
 def last_position(session: Session) -> Position | None:

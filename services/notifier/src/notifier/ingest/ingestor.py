@@ -176,7 +176,12 @@ class Ingestor:
                 self._told_again = True
                 return
             self._told_running = True
-        threading.Thread(target=self._tell_all, name="notifier-on-shown", daemon=True).start()
+        try:
+            threading.Thread(target=self._tell_all, name="notifier-on-shown", daemon=True).start()
+        except RuntimeError:  # no thread to be had: the next catch-up that shows entries tries
+            with self._telling:
+                self._told_running = False
+            log.exception("cannot start the followers of the entries shown")
 
     def _tell_all(self) -> None:
         while True:

@@ -16,6 +16,7 @@ would never end by itself.
 import asyncio
 import contextlib
 import logging
+import threading
 from dataclasses import dataclass
 
 from prometheus_client import Gauge
@@ -44,6 +45,9 @@ class Client:
     address: str = ""  # the client's address as the app sees it (``ratelimit.client``)
     lagging: bool = False
     closed: bool = False
+    offered: Position | None = None
+    """The hub's position when it last offered this reader a page: every notice up to it
+    that the reader's filters match is in its queue or was sent."""
 
     def offer(self, item: Item) -> None:
         if not self.filters.matches(item.type, item.trip_id, item.departments, item.sdg_goals):
@@ -79,6 +83,7 @@ class StreamHub:
         self.poll_interval, self.queue_size = poll_interval, queue_size
         self.max_clients, self.max_per_client = max_clients, max_per_client
         self.clients: set[Client] = set()
+        self._joining = threading.Lock()
         self.per_address: dict[str, int] = {}  # streams held per address or network
         self.head: Position | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -151,10 +156,13 @@ class StreamHub:
                     "close one, or filter one stream rather than opening several.",
                     retry_after=30,
                 )
-        if not self.clients:  # idle until now: what the hub offers starts here
-            self.head = self.last()
         client = Client(filters, asyncio.Queue(self.queue_size), address=address)
-        self.clients.add(client)
+        # Readers join from the thread pool: two joining an idle hub at once must not move
+        # the head past a notice the hub then never offers to the one that joined first.
+        with self._joining:
+            if not self.clients:  # idle until now: what the hub offers starts here
+                self.head = self.last()
+            self.clients.add(client)
         for holder, _most in holders:
             self.per_address[holder] = self.per_address.get(holder, 0) + 1
         CLIENTS.set(len(self.clients))
@@ -216,10 +224,13 @@ class StreamHub:
     async def _pump(self) -> None:
         while True:
             items = await self.read(self.head)
+            clients = list(self.clients)
             for item in items:
-                for client in list(self.clients):
+                for client in clients:
                     client.offer(item)
             if items:
                 self.head = items[-1].position
+                for client in clients:
+                    client.offered = self.head
             if len(items) < PAGE:
                 return

@@ -151,13 +151,13 @@ async def _events(joined: Joined) -> AsyncIterator[bytes]:
                 try:
                     live = await asyncio.wait_for(client.queue.get(), PING_SECONDS)
                 except TimeoutError:
-                    # Every notice up to the hub's head was offered; if this reader's queue is
-                    # empty (an item can arrive as the wait times out), it has all it asked
-                    # for up to there.
-                    head = hub.head
-                    ahead = head is not None and (position is None or head > position)
+                    # Every notice up to ``offered`` was offered to this reader; if its queue
+                    # is empty (an item can arrive as the wait times out), it has all it
+                    # asked for up to there.
+                    offered = client.offered
+                    ahead = offered is not None and (position is None or offered > position)
                     if ahead and client.queue.empty():
-                        position = head
+                        position = offered
                     if position is not None and position != told:
                         told = position
                         yield PING + _resume_at(position)
