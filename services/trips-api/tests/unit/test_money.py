@@ -56,3 +56,11 @@ def test_totals_are_exact_sums_of_reporting_amounts() -> None:
     assert items[0].reporting == Money(amount="0.11", currency="EUR")
     assert money.total(items, "EUR") == Money(amount="0.33", currency="EUR")
     assert money.total(items, "EUR", payer="city") == Money(amount="0.22", currency="EUR")
+
+
+@pytest.mark.parametrize("rate", ["0", "-1", "0.00000000001", "123456789", "NaN"])
+def test_a_configured_rate_has_the_digits_a_client_s_rate_may_have(rate: str) -> None:
+    """Positive, at most 8 digits before the point and 10 after: what the contract takes."""
+    with pytest.raises(ValueError, match="exchange_rates"):
+        _settings(exchange_rates={"USD": rate})
+    assert _settings(exchange_rates={"USD": "12345678.0123456789"}).exchange_rates["USD"]
