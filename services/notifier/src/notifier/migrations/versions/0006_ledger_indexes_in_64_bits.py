@@ -13,7 +13,8 @@ Create Date: 2026-12-01 00:30:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+
+from periplus.migrations import retype_on_postgresql
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -32,15 +33,8 @@ COLUMNS = (
 
 
 def upgrade() -> None:
-    _retype(sa.Integer(), sa.BigInteger())
+    retype_on_postgresql(sa.Integer(), sa.BigInteger(), columns=COLUMNS)
 
 
 def downgrade() -> None:
-    _retype(sa.BigInteger(), sa.Integer())
-
-
-def _retype(old: sa.types.TypeEngine[int], new: sa.types.TypeEngine[int]) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for table, column, nullable in COLUMNS:
-        op.alter_column(table, column, type_=new, existing_type=old, existing_nullable=nullable)
+    retype_on_postgresql(sa.BigInteger(), sa.Integer(), columns=COLUMNS)

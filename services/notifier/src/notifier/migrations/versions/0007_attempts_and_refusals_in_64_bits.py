@@ -15,7 +15,8 @@ Create Date: 2026-12-01 01:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+
+from periplus.migrations import retype_on_postgresql
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -27,19 +28,8 @@ SERIALS = (("webhook_attempt", "id"), ("quarantined", "id"))
 
 
 def upgrade() -> None:
-    _retype(sa.Integer(), sa.BigInteger())
+    retype_on_postgresql(sa.Integer(), sa.BigInteger(), serials=SERIALS)
 
 
 def downgrade() -> None:
-    _retype(sa.BigInteger(), sa.Integer())
-
-
-def _retype(old: sa.types.TypeEngine[int], new: sa.types.TypeEngine[int]) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for table, column in SERIALS:
-        op.alter_column(table, column, type_=new, existing_type=old, existing_nullable=False)
-        found = sa.text("SELECT pg_get_serial_sequence(:table, :column)")
-        sequence = bind.execute(found, {"table": table, "column": column}).scalar_one()
-        op.execute(f"ALTER SEQUENCE {sequence} AS {new.compile(dialect=bind.dialect)}")
+    retype_on_postgresql(sa.BigInteger(), sa.Integer(), serials=SERIALS)
