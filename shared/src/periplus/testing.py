@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import Column, Engine, LargeBinary, inspect, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -145,3 +145,34 @@ class Cursor(OutboxTables, table=True):
 
     topic: str = Field(primary_key=True)
     position: int
+
+
+def column_types(engine: Engine, columns: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Each (table, column)'s type as the database declares it, in capitals (``BIGINT``)."""
+    found = inspect(engine)
+    return {
+        (table, column): next(
+            str(c["type"]) for c in found.get_columns(table) if c["name"] == column
+        ).upper()
+        for table, column in columns
+    }
+
+
+def sequence_types(engine: Engine) -> dict[tuple[str, str], str]:
+    """On PostgreSQL each sequence's type, keyed (name, "sequence"); none on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT sequencename, data_type FROM pg_sequences"))
+        return {(str(name), "sequence"): str(kind).upper() for name, kind in rows}
+
+
+def greatest(engine: Engine, columns: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The greatest value each (table, column) holds."""
+    with engine.connect() as connection:
+        return {
+            (table, column): connection.execute(
+                text(f'SELECT max("{column}") FROM "{table}"')
+            ).scalar_one()
+            for table, column in columns
+        }

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from ledger.cosigning.models import Cosignature, WitnessState
@@ -20,6 +20,7 @@ from ledger.main import MIGRATIONS
 from ledger.testing import SEED, SOURCE, event, source_keys
 from periplus import db, keyfile, merkle
 from periplus.note import Signer
+from periplus.testing import column_types, greatest, sequence_types
 
 FAR = 2**31 + 7  # past the greatest int4, 2^31 - 1
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -112,32 +113,9 @@ def _store_rows(session: Session, size: int) -> None:
     )
 
 
-def _greatest(engine: Engine) -> dict[tuple[str, str], int]:
-    """The greatest value each wide column holds."""
-    with engine.connect() as connection:
-        return {
-            (table, column): connection.execute(
-                text(f'SELECT max("{column}") FROM "{table}"')
-            ).scalar_one()
-            for table, column in WIDE
-        }
-
-
 def _declared(engine: Engine) -> dict[tuple[str, str], str]:
-    """Each wide column's type as the database declares it, and on PostgreSQL the type of
-    each sequence."""
-    found = inspect(engine)
-    declared = {
-        (table, column): next(
-            str(c["type"]) for c in found.get_columns(table) if c["name"] == column
-        ).upper()
-        for table, column in WIDE
-    }
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT sequencename, data_type FROM pg_sequences"))
-            declared |= {(name, "sequence"): kind.upper() for name, kind in rows}
-    return declared
+    """Each wide column's type as the database declares it, and each sequence's."""
+    return column_types(engine, WIDE) | sequence_types(engine)
 
 
 def _expected(size: int) -> dict[tuple[str, str], int]:
@@ -147,7 +125,7 @@ def _expected(size: int) -> dict[tuple[str, str], int]:
 
 def test_every_column_holding_an_index_takes_one_past_2_to_the_31(engine: Engine) -> None:
     _store(engine, FAR)
-    assert _greatest(engine) == _expected(FAR)
+    assert greatest(engine, WIDE) == _expected(FAR)
     with Session(engine) as session:
         entry = session.get(Entry, FAR)
         assert entry is not None
@@ -170,15 +148,15 @@ def test_the_migration_widens_the_columns_and_narrows_them_back(database_url: st
         | {("quarantine_id_seq", "sequence"): "BIGINT"}
     )
     assert _declared(engine) == (wide if postgres else narrow)
-    assert _greatest(engine) == _expected(41)
+    assert greatest(engine, WIDE) == _expected(41)
 
     db.downgrade(engine, MIGRATIONS, "0008")
     assert _declared(engine) == narrow
     if postgres:
         assert {narrow[column] for column in WIDE} == {"INTEGER"}
-    assert _greatest(engine) == _expected(41)
+    assert greatest(engine, WIDE) == _expected(41)
 
     db.upgrade(engine, MIGRATIONS)
     assert _declared(engine) == (wide if postgres else narrow)
-    assert _greatest(engine) == _expected(41)
+    assert greatest(engine, WIDE) == _expected(41)
     engine.dispose()

@@ -5,7 +5,7 @@ sequences hand out past 2^31."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from notifier.channels.models import Delivery, DeliveryAttempt, Notice, RaisedAlert, Subscription
@@ -16,6 +16,7 @@ from notifier.ingest.rows import insert_many
 from notifier.main import MIGRATIONS
 from notifier.publish.models import LoggedEntry, TripView
 from periplus import db
+from periplus.testing import column_types, sequence_types
 
 FAR = 2**31 + 7  # past the greatest int4, 2^31 - 1
 TRIP = "00000000-0000-4000-8000-000000000001"
@@ -130,15 +131,6 @@ def _stored(engine: Engine) -> dict[str, list[int]]:
         }
 
 
-def _declared(engine: Engine) -> dict[str, str]:
-    """Each wide column's type as the database declares it."""
-    found = inspect(engine)
-    return {
-        table: next(str(c["type"]) for c in found.get_columns(table) if c["name"] == column).upper()
-        for table, column in WIDE.items()
-    }
-
-
 def test_every_column_holding_a_ledger_index_takes_one_past_2_to_the_31(
     engine: Engine,
 ) -> None:
@@ -154,15 +146,17 @@ def test_the_migration_widens_the_columns_and_narrows_them_back(database_url: st
     engine = db.make_engine(database_url)
     db.upgrade(engine, MIGRATIONS, "0005")
     _store(engine, 41)
-    narrow = _declared(engine)
+    narrow = column_types(engine, WIDE.items())
 
     db.upgrade(engine, MIGRATIONS)
     postgres = engine.dialect.name == "postgresql"
-    assert _declared(engine) == ({t: "BIGINT" for t in WIDE} if postgres else narrow)
+    assert column_types(engine, WIDE.items()) == (
+        dict.fromkeys(WIDE.items(), "BIGINT") if postgres else narrow
+    )
     assert _stored(engine) == {table: [41] for table in WIDE}
 
     db.downgrade(engine, MIGRATIONS, "0005")
-    assert _declared(engine) == narrow
+    assert column_types(engine, WIDE.items()) == narrow
     if postgres:
         assert set(narrow.values()) == {"INTEGER"}
     assert _stored(engine) == {table: [41] for table in WIDE}
@@ -204,18 +198,9 @@ def _number(engine: Engine, first: int) -> list[int]:
         ]
 
 
-def _sequences(engine: Engine) -> dict[str, str]:
+def _numbered(engine: Engine) -> dict[tuple[str, str], str]:
     """Each numbered table's id type as declared, and its sequence's on PostgreSQL."""
-    found = inspect(engine)
-    declared = {
-        table: next(str(c["type"]) for c in found.get_columns(table) if c["name"] == "id").upper()
-        for table in NUMBERED
-    }
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT sequencename, data_type FROM pg_sequences"))
-            declared |= {str(name): str(kind).upper() for name, kind in rows}
-    return declared
+    return column_types(engine, [(t, "id") for t in NUMBERED]) | sequence_types(engine)
 
 
 def test_attempts_and_refusals_are_numbered_past_2_to_the_31(engine: Engine) -> None:
@@ -228,20 +213,22 @@ def test_the_migration_widens_the_numbers_and_narrows_them_back(database_url: st
     db.upgrade(engine, MIGRATIONS, "0006")
     _store(engine, 41)
     assert _number(engine, 5) == [5, 5]
-    narrow = _sequences(engine)
+    narrow = _numbered(engine)
 
     db.upgrade(engine, MIGRATIONS)
     postgres = engine.dialect.name == "postgresql"
-    wide = {t: "BIGINT" for t in NUMBERED} | {f"{t}_id_seq": "BIGINT" for t in NUMBERED}
-    assert _sequences(engine) == (wide if postgres else narrow)
+    wide = {(t, "id"): "BIGINT" for t in NUMBERED} | {
+        (f"{t}_id_seq", "sequence"): "BIGINT" for t in NUMBERED
+    }
+    assert _numbered(engine) == (wide if postgres else narrow)
 
     db.downgrade(engine, MIGRATIONS, "0006")
-    assert _sequences(engine) == narrow
+    assert _numbered(engine) == narrow
     if postgres:
         assert set(narrow.values()) == {"INTEGER"}
 
     db.upgrade(engine, MIGRATIONS)
-    assert _sequences(engine) == (wide if postgres else narrow)
+    assert _numbered(engine) == (wide if postgres else narrow)
     with Session(engine) as session:
         assert session.exec(select(DeliveryAttempt.id)).all() == [5]
         assert session.exec(select(Quarantined.id)).all() == [5]

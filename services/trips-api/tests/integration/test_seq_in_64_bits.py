@@ -4,10 +4,11 @@ widened them goes back and forth."""
 
 import uuid
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from periplus import db
+from periplus.testing import column_types, greatest
 from trips_api.events import service
 from trips_api.events.models import RelayCursor
 from trips_api.main import MIGRATIONS
@@ -42,32 +43,10 @@ def _store(engine: Engine, seq: int) -> None:
         session.commit()
 
 
-def _greatest(engine: Engine) -> dict[tuple[str, str], int]:
-    """The greatest value each wide column holds."""
-    with engine.connect() as connection:
-        return {
-            (table, column): connection.execute(
-                text(f'SELECT max("{column}") FROM "{table}"')
-            ).scalar_one()
-            for table, column in WIDE
-        }
-
-
-def _declared(engine: Engine) -> dict[tuple[str, str], str]:
-    """Each wide column's type as the database declares it."""
-    found = inspect(engine)
-    return {
-        (table, column): next(
-            str(c["type"]) for c in found.get_columns(table) if c["name"] == column
-        ).upper()
-        for table, column in WIDE
-    }
-
-
 def test_events_are_numbered_and_read_past_2_to_the_31(api: Api, database_url: str) -> None:
     engine = db.make_engine(database_url)
     _store(engine, FAR)
-    assert _greatest(engine) == {column: FAR for column in WIDE}
+    assert greatest(engine, WIDE) == {column: FAR for column in WIDE}
 
     trip = api.approved()
     page = api.as_(None).get("/v1/events", params={"after": FAR - 1}).json()
@@ -82,21 +61,21 @@ def test_the_migration_widens_the_columns_and_narrows_them_back(database_url: st
     engine = db.make_engine(database_url)
     db.upgrade(engine, MIGRATIONS, "0007")
     _store(engine, 41)
-    narrow = _declared(engine)
+    narrow = column_types(engine, WIDE)
 
     db.upgrade(engine, MIGRATIONS)
     postgres = engine.dialect.name == "postgresql"
     wide = {column: "BIGINT" for column in WIDE}
-    assert _declared(engine) == (wide if postgres else narrow)
-    assert _greatest(engine) == {column: 41 for column in WIDE}
+    assert column_types(engine, WIDE) == (wide if postgres else narrow)
+    assert greatest(engine, WIDE) == {column: 41 for column in WIDE}
 
     db.downgrade(engine, MIGRATIONS, "0007")
-    assert _declared(engine) == narrow
+    assert column_types(engine, WIDE) == narrow
     if postgres:
         assert set(narrow.values()) == {"INTEGER"}
-    assert _greatest(engine) == {column: 41 for column in WIDE}
+    assert greatest(engine, WIDE) == {column: 41 for column in WIDE}
 
     db.upgrade(engine, MIGRATIONS)
-    assert _declared(engine) == (wide if postgres else narrow)
-    assert _greatest(engine) == {column: 41 for column in WIDE}
+    assert column_types(engine, WIDE) == (wide if postgres else narrow)
+    assert greatest(engine, WIDE) == {column: 41 for column in WIDE}
     engine.dispose()
