@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from periplus import sources
 from periplus.canonical import canonical_bytes
-from periplus.events import Envelope, EventRejectedError, parse_envelope
+from periplus.events import EventRejectedError, parse_envelope
 from periplus.note import NoteError, Signer, Verifier
 from periplus.sources import SourceKeys
 
@@ -92,13 +92,7 @@ def test_keys_come_from_configuration_and_are_named_after_their_source() -> None
 def test_a_rotation_retires_the_old_key_after_its_seq() -> None:
     old, new = signer(), signer()
     keys = SourceKeys.configured({SOURCE: [str(old.verifier)]})
-    rotation = sources.sign(
-        old,
-        seq=5,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(new.verifier),
-    )
+    rotation = sources.rotation(old, 5, new.verifier)
     with pytest.raises(EventRejectedError, match="not a key of"):
         keys.check(parse_envelope(signed(new, seq=6)))
     assert keys.follow(rotation) == new.verifier
@@ -112,53 +106,32 @@ def test_a_rotation_retires_the_old_key_after_its_seq() -> None:
     assert keys.spans(SOURCE) == [(old.verifier, 1, 5), (new.verifier, 6, None)]
 
 
-def _rotation(key: Signer, seq: int, to: Signer) -> Envelope:
-    return sources.sign(
-        key,
-        seq=seq,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(to.verifier),
-    )
-
-
 def test_a_retired_key_cannot_name_another_key() -> None:
     """A key leaks after it was rotated away: a rotation it signs at one of its own old
     seqs must not make the attacker's key trusted for the seqs to come."""
     old, new, attacker = signer(), signer(), signer()
     keys = SourceKeys.configured({SOURCE: [str(old.verifier)]})
-    keys.follow(_rotation(old, 3, new))
+    keys.follow(sources.rotation(old, 3, new.verifier))
     with pytest.raises(EventRejectedError, match="retired at seq 3; only a key in force"):
-        keys.follow(_rotation(old, 2, attacker))
+        keys.follow(sources.rotation(old, 2, attacker.verifier))
     with pytest.raises(EventRejectedError, match="retired at seq 3; only a key in force"):
-        keys.follow(_rotation(old, 3, attacker))  # its own last seq, another successor
+        # Its own last seq, another successor.
+        keys.follow(sources.rotation(old, 3, attacker.verifier))
     with pytest.raises(EventRejectedError, match="not a key of"):
         keys.check(parse_envelope(signed(attacker, seq=5)))
     assert keys.spans(SOURCE) == [(old.verifier, 1, 3), (new.verifier, 4, None)]
     # The real rotation, delivered again, changes nothing and is no error.
-    assert keys.follow(_rotation(old, 3, new)) == new.verifier
+    assert keys.follow(sources.rotation(old, 3, new.verifier)) == new.verifier
     assert keys.spans(SOURCE) == [(old.verifier, 1, 3), (new.verifier, 4, None)]
 
 
 def test_a_rotation_by_a_stranger_or_to_a_misnamed_key_is_refused() -> None:
     old = signer()
     keys = SourceKeys.configured({SOURCE: [str(old.verifier)]})
-    stranger = sources.sign(
-        signer(),
-        seq=2,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(signer().verifier),
-    )
+    stranger = sources.rotation(signer(), 2, signer().verifier)
     with pytest.raises(EventRejectedError, match="not a key of"):
         keys.follow(stranger)
-    misnamed = sources.sign(
-        old,
-        seq=2,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(signer("porto/trips-api").verifier),
-    )
+    misnamed = sources.rotation(old, 2, signer("porto/trips-api").verifier)
     with pytest.raises(EventRejectedError, match="not named lisboa/trips-api"):
         keys.follow(misnamed)
     assert keys.keys(SOURCE) == [old.verifier]

@@ -128,13 +128,7 @@ def test_signatures_checked_ahead_follow_a_rotation_in_the_batch_before(
     def signed(signer: Signer, seq: int, event: dict[str, Any]) -> Envelope:
         return sources.sign(signer, seq=seq, type_=event["type"], trip_id=trip, data=event["data"])
 
-    rotation = sources.sign(
-        SOURCE_SIGNER,
-        seq=3,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(successor.verifier),
-    )
+    rotation = sources.rotation(SOURCE_SIGNER, 3, successor.verifier)
     ledger.append(
         [
             signed(SOURCE_SIGNER, 1, steps[0]),

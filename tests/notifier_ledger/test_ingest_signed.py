@@ -71,13 +71,7 @@ def test_a_key_rotation_is_followed_and_remembered_after_a_restart(
     def signed(signer: Signer, seq: int, event: dict[str, Any]) -> Envelope:
         return sources.sign(signer, seq=seq, type_=event["type"], trip_id=trip, data=event["data"])
 
-    rotation = sources.sign(
-        SOURCE_SIGNER,
-        seq=2,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(successor.verifier),
-    )
+    rotation = sources.rotation(SOURCE_SIGNER, 2, successor.verifier)
     ledger.append([signed(SOURCE_SIGNER, 1, first), rotation, signed(successor, 3, amended)])
     with notifier(database_url, ledger) as site:
         assert state.of(site.app).ingestor.catch_up() == 3

@@ -92,9 +92,10 @@ class Claim(NamedTuple):
         return cls(envelope.spec, envelope.source, envelope.seq, envelope.sig, signed)
 
 
-def rotation_data(new: Verifier) -> dict[str, Any]:
-    """The data of a ``source.key_rotated`` event naming ``new``."""
-    return {"key": str(new)}
+def rotation(old: Signer, seq: int, new: Verifier) -> Envelope:
+    """The ``source.key_rotated`` event, signed by ``old`` as its source's ``seq``, that names
+    ``new`` the key of every later event."""
+    return sign(old, seq=seq, type_=ROTATION, trip_id=NO_TRIP, data={"key": str(new)})
 
 
 @dataclass

@@ -54,10 +54,7 @@ def forged_signer(name: str = SOURCE) -> Signer:
 
 def rotated(seq: int, to: Signer) -> Envelope:
     """A rotation at ``seq``, signed by the source's configured key, naming ``to``."""
-    data = sources.rotation_data(to.verifier)
-    return sources.sign(
-        SOURCE_SIGNER, seq=seq, type_=sources.ROTATION, trip_id=sources.NO_TRIP, data=data
-    )
+    return sources.rotation(SOURCE_SIGNER, seq, to.verifier)
 
 
 def ingest(ledger: Ledger, ingestor: Ingestor, envelopes: Iterable[Envelope]) -> None:

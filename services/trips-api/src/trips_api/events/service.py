@@ -62,13 +62,7 @@ def written(session: Session) -> bool:
 def rotate(session: Session, old: Signer, new: Signer) -> Envelope:
     """The event, signed by ``old``, that names ``new`` as the key of every later event."""
     seq = next_value(session, "event_seq")
-    envelope = sources.sign(
-        old,
-        seq=seq,
-        type_=sources.ROTATION,
-        trip_id=sources.NO_TRIP,
-        data=sources.rotation_data(new.verifier),
-    )
+    envelope = sources.rotation(old, seq, new.verifier)
     _store(session, envelope)
     return envelope
 
