@@ -126,10 +126,11 @@ class StreamHub:
     def admit_replay(self, address: str, after: Position) -> None:
         """A reader who resumes more than ``REPLAY_FREE`` entries back reads the log in
         bulk, so it spends one of the bulk reads of its address and network; resuming
-        after a dropped connection costs nothing."""
+        after a dropped connection costs nothing. Asked once the reader has joined, so the
+        hub's head is where the log stands."""
         if self.replays is None:
             return
-        newest = self.head if self.clients else self.last()
+        newest = self.head
         if newest is None or newest[0] - after[0] <= REPLAY_FREE:
             return
         self.replays.check(address, "replays of the stream's history from this address or network")
