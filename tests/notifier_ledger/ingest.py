@@ -5,7 +5,7 @@ stages, verified and quarantined."""
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,19 @@ def notifier(database_url: str, ledger: Ledger, **extra: Any) -> Iterator[Site]:
     yield from serve(database_url, ledger_url=ledger.url, **extra)
 
 
+def announcing(
+    connection: Connection, tmp_path: Path, topic: str
+) -> AbstractContextManager[Ledger]:
+    """A ledger on SQLite that announces each entry on ``topic``."""
+    return serve_ledger(
+        f"sqlite:///{tmp_path / 'ledger.db'}",
+        ingest_enabled=True,
+        kafka_bootstrap=connection.bootstrap,
+        entries_topic=topic,
+        trips_topic=f"{topic}.in",
+    )
+
+
 @contextmanager
 def announced(
     connection: Connection, database_url: str, tmp_path: Path, **notifier_settings: Any
@@ -41,13 +54,7 @@ def announced(
     topic = f"ledger.entries.{uuid.uuid4().hex[:8]}"
     ensure_topic(connection, topic)
     with (
-        serve_ledger(
-            f"sqlite:///{tmp_path / 'ledger.db'}",
-            ingest_enabled=True,
-            kafka_bootstrap=connection.bootstrap,
-            entries_topic=topic,
-            trips_topic=f"{topic}.in",
-        ) as ledger,
+        announcing(connection, tmp_path, topic) as ledger,
         notifier(
             database_url,
             ledger,

@@ -47,6 +47,7 @@ from periplus.kafka import ensure_topic
 from periplus.note import Signer
 from periplus.policy import parse_policy
 from periplus.testing import Broker, eventually
+from tests.notifier_ledger.ingest import announcing
 from witness.testing import serve as serve_witness
 
 TRIPS = 6
@@ -134,15 +135,7 @@ def test_two_replicas_on_one_database_show_notice_and_deliver_each_entry_once(
     )
     settings = replica_settings(broker, topic)
     with ExitStack() as stack:
-        ledger = stack.enter_context(
-            serve_ledger(
-                f"sqlite:///{tmp_path / 'ledger.db'}",
-                ingest_enabled=True,
-                kafka_bootstrap=broker.bootstrap,
-                entries_topic=topic,
-                trips_topic=f"{topic}.in",
-            )
-        )
+        ledger = stack.enter_context(announcing(broker.connection, tmp_path, topic))
         replicas: list[Site] = [
             stack.enter_context(contextmanager(serve)(database_url, ledger.url, **settings))
             for _ in range(2)
