@@ -19,7 +19,7 @@ from ledger.log.service import sign_checkpoint
 from ledger.testing import Ledger
 from notifier import state
 from notifier.ingest import service
-from notifier.testing import SOURCE_SIGNER, Site, serve
+from notifier.testing import SOURCE_SIGNER, Site, event, life, numbered, serve, snapshot
 from periplus import sources
 from periplus.cosignature import Cosigner
 from periplus.note import Signer
@@ -32,6 +32,15 @@ OTHER = str(uuid.UUID(int=22))
 SOURCE_KEYS = {SOURCE_SIGNER.name: [str(SOURCE_SIGNER.verifier)]}
 WITNESS = Cosigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(range(40, 72))))
 SECOND = Cosigner("witness.example/w2", Ed25519PrivateKey.from_private_bytes(bytes(range(80, 112))))
+
+
+def with_two_trips(ledger: Ledger) -> Ledger:
+    """``ledger`` holding one whole trip (entries 0 to 4) and another trip's approval (5),
+    as the browser tests read it."""
+    other = snapshot("MVD-2026-0022", country="BR", city="Rio de Janeiro", size=6, notice=4)
+    events = [*life(TRIP, "MVD-2026-0021"), event("trip.approved", OTHER, {"trip": other})]
+    ledger.append(numbered(events))
+    return ledger
 
 
 def verify(page: Page, index: int) -> tuple[str, str]:

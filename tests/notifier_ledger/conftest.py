@@ -1,5 +1,5 @@
-"""The browser tests' ledger and the notifier in front of it; a module that needs another
-ledger or site defines its own fixture of the same name, which takes precedence."""
+"""A ledger and the notifier in front of it; a module that needs another ledger or site
+defines its own fixture of the same name (which may ask for this one, to fill it)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,17 +8,14 @@ import pytest
 
 from ledger.testing import Ledger
 from ledger.testing import serve as serve_ledger
-from notifier.testing import Site, event, life, numbered, snapshot
-from tests.notifier_ledger.browser import OTHER, TRIP, log_line, pinning_notifier, policy_file
+from notifier.testing import Site
+from tests.notifier_ledger.browser import log_line, pinning_notifier, policy_file
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    """A ledger holding one whole trip (entries 0 to 4) and another trip's approval (5)."""
+    """An empty ledger on SQLite."""
     with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
-        other = snapshot("MVD-2026-0022", country="BR", city="Rio de Janeiro", size=6, notice=4)
-        events = [*life(TRIP, "MVD-2026-0021"), event("trip.approved", OTHER, {"trip": other})]
-        running.append(numbered(events))
         yield running
 
 

@@ -34,10 +34,16 @@ from tests.notifier_ledger.browser import (
     policy_file,
     show,
     verify,
+    with_two_trips,
 )
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
+
+
+@pytest.fixture
+def ledger(ledger: Ledger) -> Ledger:
+    return with_two_trips(ledger)
 
 
 def test_verify_shows_success_on_a_real_entry(browser: Browser, site: Site, tmp_path: Path) -> None:

@@ -25,10 +25,16 @@ from tests.notifier_ledger.browser import (
     policy_file,
     sign_with_another_key,
     verify,
+    with_two_trips,
 )
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
+
+
+@pytest.fixture
+def ledger(ledger: Ledger) -> Ledger:
+    return with_two_trips(ledger)
 
 
 def test_a_witness_cosignature_that_meets_the_quorum_passes(

@@ -10,10 +10,15 @@ from playwright.sync_api import Browser
 
 from ledger.testing import Ledger
 from notifier.testing import Site, screenshot, serve
-from tests.notifier_ledger.browser import OTHER, verify
+from tests.notifier_ledger.browser import OTHER, verify, with_two_trips
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
+
+
+@pytest.fixture
+def ledger(ledger: Ledger) -> Ledger:
+    return with_two_trips(ledger)
 
 
 def test_pages_on_a_phone_and_in_print(browser: Browser, site: Site, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ A real ledger over HTTP and both databases for the notifier.
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from ledger.testing import Ledger
-from ledger.testing import serve as serve_ledger
 from notifier import trust as trust_config
 from notifier.channels.alerts.worker import check_now
 from notifier.channels.models import Notice, WatchedTrip
@@ -31,12 +29,6 @@ from periplus.events import Envelope
 from periplus.note import Signer
 
 TODAY = date(2026, 5, 1)  # the reports of life()'s trips were due on 2026-04-12
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
-        yield running
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ A real ledger over HTTP (SQLite), the notifier on both databases.
 import base64
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +17,6 @@ from sqlmodel import Session, col, select
 from ledger.ingest.resolve import resolve
 from ledger.ingest.service import Ingestor
 from ledger.testing import Ledger
-from ledger.testing import serve as serve_ledger
 from notifier import state
 from notifier.channels.models import Notice
 from notifier.publish.models import LoggedEntry, TripView
@@ -31,12 +29,6 @@ from periplus.public import TripSnapshot
 from periplus.sources import SourceKeys
 
 SOURCE = SOURCE_SIGNER.name
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
-        yield running
 
 
 @pytest.fixture

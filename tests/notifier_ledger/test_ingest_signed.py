@@ -6,15 +6,12 @@ A real ledger over HTTP (``ledger.testing``) and both databases for the notifier
 """
 
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from ledger.testing import Ledger
-from ledger.testing import serve as serve_ledger
 from notifier import state
 from notifier.testing import SOURCE_SIGNER, life, numbered
 from periplus import sources
@@ -28,12 +25,6 @@ from tests.notifier_ledger.ingest import (
     trip_view,
     verified_size,
 )
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
-        yield running
 
 
 def test_an_entry_its_source_did_not_sign_is_quarantined_and_later_ones_shown(

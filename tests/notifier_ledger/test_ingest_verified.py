@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -37,12 +36,6 @@ from tests.notifier_ledger.ingest import (
     shown,
     trip_view,
 )
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
-        yield running
 
 
 def test_a_checkpoint_signed_by_a_key_not_in_the_policy_shows_nothing(

@@ -5,20 +5,16 @@ channels' copy of the trip, and the alerts raised from it, before and after."""
 import contextlib
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from ledger.log.service import sign_checkpoint
 from ledger.log.withhold import withhold
 from ledger.testing import Ledger
-from ledger.testing import serve as serve_ledger
 from notifier import state
 from notifier.channels.alerts.worker import check_now
 from notifier.channels.models import Delivery, Notice, WatchedFollowup, WatchedTrip
@@ -39,12 +35,6 @@ DELIVERING = {
     "webhook_poll_interval": 0.05,
     "webhook_timeout": 0.5,
 }
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with serve_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as running:
-        yield running
 
 
 def _withhold(ledger: Ledger, *indices: int) -> None:
