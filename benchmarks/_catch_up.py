@@ -1,7 +1,9 @@
 """Catch-up: a notifier 10^5 entries behind a ledger (trip life cycles signed by their
 source, in a ledger process of their own), with 20 webhook subscriptions; the baseline is
 the ledger's own entry read rate, every entry read once over HTTP (see
-``benchmarks.notifier``)."""
+``benchmarks.notifier``). Then the webhooks' queue, which waits for the catch-up to end:
+every notice queued for its subscriptions, a slice a transaction as the delivery worker
+queues them, timed on its own."""
 
 import os
 import tempfile
@@ -21,6 +23,7 @@ from ledger.testing import SEED as LEDGER_SEED
 from ledger.testing import serve as serve_ledger
 from notifier import trust as trust_config
 from notifier.channels.models import Delivery, Notice
+from notifier.channels.webhooks import fanout
 from notifier.channels.webhooks import service as webhooks_service
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.ingest.ingestor import Ingestor
@@ -87,6 +90,9 @@ def _catch_up_on(url: str, reader: LedgerReader, workdir: Path, baseline: float)
         started = time.perf_counter()
         shown = ingestor.catch_up()
         rate = shown / (time.perf_counter() - started)
+        started = time.perf_counter()
+        queued = _queue_for_webhooks(engine)
+        queue_seconds = time.perf_counter() - started
         with Session(engine) as session:
             deliveries = session.exec(select(func.count()).select_from(Delivery)).one()
             notices = session.exec(select(func.count()).select_from(Notice)).one()
@@ -98,7 +104,24 @@ def _catch_up_on(url: str, reader: LedgerReader, workdir: Path, baseline: float)
         "deliveries_queued": deliveries,
         "entries_per_second": round(rate),
         "ratio_to_ledger_read": round(rate / baseline, 2),
+        "webhook_queue": {
+            "notices": queued,
+            "seconds": round(queue_seconds, 1),
+            "notices_per_second": round(queued / queue_seconds),
+        },
     }
+
+
+def _queue_for_webhooks(engine: Any) -> int:
+    """Queue every notice for the webhooks as the delivery worker does; how many."""
+    queued = 0
+    while True:
+        with Session(engine) as session:
+            count = fanout.step(session)
+            session.commit()
+        queued += count
+        if count < fanout.SLICE:
+            return queued
 
 
 def _filters(n: int) -> dict[str, Any]:

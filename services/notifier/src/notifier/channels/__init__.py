@@ -14,8 +14,13 @@ Webhooks (``/v1/subscriptions``)
     ``Authorization: Bearer`` to list, read, delete, rotate the secret of,
     test, and read the delivery log of the subscriptions it manages (or to add
     another subscription under it). Only its SHA-256 is stored; a lost token
-    means subscribing again. A notice finds its subscriptions through an index
-    keyed on what they filter (``webhooks.index``), never by reading them all.
+    means subscribing again. The delivery worker queues notices for the
+    subscriptions made before them from the notice log, behind a cursor, a
+    slice a transaction (``webhooks.fanout``); while the read model catches up
+    with the ledger they wait (30 s at most), so that a notifier far behind
+    shows the public its pages first. A notice finds its subscriptions through
+    an index keyed on what they filter (``webhooks.index``), never by reading
+    them all.
     Each message is signed per Standard Webhooks (``webhook-id``,
     ``webhook-timestamp``, ``webhook-signature: v1,<base64>``);
     after a rotation the old secret signs too, for 24 hours. A failed attempt

@@ -156,3 +156,14 @@ class SubscriptionStamp(NotifierModel, table=True):
 
     id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
     stamp: str = Field(max_length=32)
+
+
+class FanOutCursor(NotifierModel, table=True):
+    """One row: the position of the last notice queued for the webhooks
+    (``webhooks.fanout``); ``(-1, 0)`` before the first."""
+
+    __tablename__ = "webhook_fanout"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ledger_index: int = Field(sa_column=Column(BIG_INTEGER, nullable=False))
+    sub: int

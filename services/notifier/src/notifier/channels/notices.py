@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from notifier.channels import repository, watched
 from notifier.channels.models import Notice
-from notifier.channels.webhooks import service as webhooks_service
 
 Position = tuple[int, int]
 
@@ -98,19 +97,17 @@ def erase(notice: Notice, body: dict[str, Any]) -> None:
 
 
 def add(session: Session, notice: Notice) -> None:
-    """Append a notice and queue it for every matching webhook."""
+    """Append a notice; the delivery worker queues it for the webhooks (``fanout``)."""
     session.add(notice)
     session.flush()
-    webhooks_service.fan_out(session, [notice.model_dump()])
     session.info[_NEW] = True
 
 
 def add_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append ``channel_notice`` rows and queue each for every matching webhook."""
+    """Append ``channel_notice`` rows; the delivery worker queues them for the webhooks."""
     if not rows:
         return
     repository.add_notices(session, rows)
-    webhooks_service.fan_out(session, rows)
     session.info[_NEW] = True
 
 

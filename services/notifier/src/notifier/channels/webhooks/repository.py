@@ -48,8 +48,9 @@ def stamp(session: Session) -> str | None:
 
 def active_filters(
     session: Session,
-) -> Sequence[Row[str, list[str], list[str], list[int], list[str]]]:
-    """Each active subscription's id and filters: trips, departments, goals, types."""
+) -> Sequence[Row[str, list[str], list[str], list[int], list[str], datetime]]:
+    """Each active subscription's id, filters (trips, departments, goals, types) and
+    creation."""
     return session.execute(
         sa_select(
             col(Subscription.id),
@@ -57,6 +58,7 @@ def active_filters(
             col(Subscription.departments),
             col(Subscription.sdg_goals),
             col(Subscription.types),
+            col(Subscription.created_at),
         ).where(col(Subscription.status) == "active")
     ).all()
 

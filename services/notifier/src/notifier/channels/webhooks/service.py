@@ -3,15 +3,13 @@
 import secrets
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
 from notifier.channels.filters import Filters
 from notifier.channels.models import DEAD, OPEN, PENDING, SENDING, Delivery, Notice, Subscription
-from notifier.channels.webhooks import index as subscription_index
 from notifier.channels.webhooks import repository, signing
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from periplus.errors import (
@@ -43,35 +41,6 @@ def message_ids(count: int) -> list[str]:
 
 def filters(sub: Subscription) -> Filters:
     return Filters.of(sub.trip_ids, sub.departments, sub.sdg_goals, sub.types)
-
-
-def fan_out(session: Session, notices: Sequence[Mapping[str, Any]]) -> int:
-    """Queue each notice (a ``channel_notice`` row) for every active subscription whose
-    filters it matches, found through the index; one statement for the whole batch.
-
-    Each notice's deliveries are a microsecond younger than the one's before it: the
-    worker sends a receiver's deliveries oldest first, and holds newer ones behind
-    one that fails, by that time.
-    """
-    if not notices:
-        return 0
-    index = subscription_index.current(session)
-    start = now()
-    matches = [
-        index.matching(n["type"], n["trip_id"], n["departments"], n["sdg_goals"]) for n in notices
-    ]
-    ids = iter(message_ids(sum(len(matched) for matched in matches)))
-    rows: list[tuple[Any, ...]] = []
-    for n, (notice, matched) in enumerate(zip(notices, matches, strict=True)):
-        moment = start + timedelta(microseconds=n)
-        type_, ledger_index, sub = notice["type"], notice["ledger_index"], notice["sub"]
-        # Due now; ``retry_until`` is set by the worker's window on the first failure.
-        rows.extend(
-            (next(ids), sub_id, type_, ledger_index, sub, None, PENDING, 0, moment, moment, moment)
-            for sub_id in matched
-        )
-    repository.add_deliveries(session, rows)
-    return len(rows)
 
 
 def withdraw_unmatched(session: Session, notices: Sequence[Notice]) -> int:

@@ -48,7 +48,7 @@ from sqlmodel import Session
 from notifier.channels import notices
 from notifier.channels import repository as notice_repository
 from notifier.channels.models import DEAD, DELIVERED, PENDING, SENDING
-from notifier.channels.webhooks import addresses, repository, retries
+from notifier.channels.webhooks import addresses, fanout, repository, retries
 from notifier.channels.webhooks.attempt import Job, Outcome, send
 from notifier.settings import Settings
 from periplus import db
@@ -144,6 +144,8 @@ class DeliveryWorker(threading.Thread):
                 if claim:
                     bell.clear()
                     claimed_at = now
+                    if await db(self._fan_out_safely):
+                        bell.set()  # more notices wait: queue them at the next turn
                 jobs = await db(
                     self._settle_safely, finished if record else [], free if claim else 0
                 )
@@ -193,6 +195,25 @@ class DeliveryWorker(threading.Thread):
                 )
             )
         return outcomes
+
+    def _fan_out_safely(self) -> bool:
+        try:
+            return self.fan_out()
+        except Exception:  # the cursor stays: the same notices are queued at the next turn
+            log.exception("cannot queue notices for the webhooks; will retry")
+            return False
+
+    def fan_out(self) -> bool:
+        """Queue a slice of the notices that wait for the webhooks, if they may be queued
+        now (``fanout.due``); whether more may wait. A reader looks first: the writer's
+        transaction is taken only when there is work."""
+        with db.reading(self.engine) as connection:
+            if not fanout.due(connection):
+                return False
+        with Session(self.engine) as session:
+            queued = fanout.step(session)
+            session.commit()
+        return queued == fanout.SLICE
 
     def _settle_safely(self, outcomes: list[Outcome], free: int) -> list[Job]:
         try:
