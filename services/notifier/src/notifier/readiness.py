@@ -8,6 +8,8 @@ serve what it has verified whatever these say, and they say how current that is.
 - ``verified``: the size of the tree verified and shown, and how many announced
   entries wait for a checkpoint over them;
 - ``quarantine``: how many announcements, entries and checkpoints were refused;
+- ``webhooks``: how many notices wait to be queued for the webhooks, and since when
+  (they wait while the read model catches up; see ``webhooks.fanout``);
 - ``ledger``: the size of the newest checkpoint read that passed the trust policy,
   and, while the ledger has none that its witnesses' quorum cosigned (as when it
   starts), ``pending`` saying so; failing while the ledger cannot be read.
@@ -16,6 +18,7 @@ serve what it has verified whatever these say, and they say how current that is.
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
+from notifier.channels.webhooks import fanout
 from notifier.ingest.ingestor import Ingestor, LedgerFeed
 from notifier.ingest.models import Quarantined, StagedEntry, VerifiedTree
 from periplus import db, kafka
@@ -36,6 +39,7 @@ def install(
         readiness.report("ledger", lambda: reading(ingestor))
     readiness.report("verified", lambda: verified(engine))
     readiness.report("quarantine", lambda: quarantined(engine))
+    readiness.report("webhooks", lambda: webhooks(engine))
 
 
 def consuming(consumer: ConsumerLoop) -> dict[str, object]:
@@ -66,6 +70,11 @@ def quarantined(engine: Engine) -> dict[str, object]:
     with db.reading(engine) as connection:
         count = connection.execute(select(func.count()).select_from(Quarantined)).scalar_one()
     return {"count": int(count)}
+
+
+def webhooks(engine: Engine) -> dict[str, object]:
+    with db.reading(engine) as connection:
+        return fanout.waiting(connection)
 
 
 def reading(ingestor: Ingestor) -> dict[str, object]:

@@ -37,6 +37,7 @@ def test_with_the_broker_down_it_stays_ready_and_says_so(database_url: str) -> N
     assert (checks["broker"]["status"], checks["broker"]["required"]) == ("failing", False)
     assert checks["verified"] == {"status": "ok", "required": False, "tree_size": 0, "waiting": 0}
     assert checks["quarantine"] == {"status": "ok", "required": False, "count": 0}
+    assert checks["webhooks"] == {"status": "ok", "required": False, "waiting": 0, "oldest": None}
     assert 'readiness_check_ok{check="broker",service="notifier"} 0.0' in metrics
     assert 'readiness_ready{service="notifier"} 1.0' in metrics
 

@@ -5,20 +5,24 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from notifier.channels import notices
 from notifier.channels.models import Delivery, FanOutCursor
-from notifier.channels.testing import Entries
+from notifier.channels.testing import Entries, ingest
+from notifier.channels.testing import settings as channel_settings
 from notifier.channels.webhooks import fanout
 from notifier.channels.webhooks import service as webhooks_service
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.ingest import service
 from notifier.ingest.models import VerifiedTree
-from notifier.main import MIGRATIONS
+from notifier.main import MIGRATIONS, build
+from notifier.testing import state_of
 from periplus import db
+from periplus.testing import Server
 
 
 def subscribe(engine: Engine, **filters: object) -> str:
@@ -181,3 +185,21 @@ def test_the_migration_starts_the_cursor_after_the_notices_queued_already(
     db.upgrade(engine, MIGRATIONS)
     assert step(engine) == 0
     engine.dispose()
+
+
+def test_readiness_says_how_many_notices_wait_and_since_when(database_url: str) -> None:
+    with Server(build(channel_settings(database_url, webhooks_enabled=False))) as server:
+        engine = state_of(server).engine
+        subscribe(engine)
+        entries = Entries()
+        ingest(server, *(entries.approved(str(uuid.uuid4())) for _ in range(3)))
+        checks = httpx.get(f"{server.url}/readyz").json()["checks"]
+        metrics = httpx.get(f"{server.url}/metrics").text
+        assert checks["webhooks"]["waiting"] == 3
+        assert datetime.fromisoformat(checks["webhooks"]["oldest"]) <= datetime.now(UTC)
+        assert 'readiness_check_value{check="webhooks",field="waiting",service="notifier"} 3.0' in (
+            metrics
+        )
+        assert step(engine) == 3
+        checks = httpx.get(f"{server.url}/readyz").json()["checks"]
+        assert (checks["webhooks"]["waiting"], checks["webhooks"]["oldest"]) == (0, None)

@@ -42,13 +42,24 @@ WAITING = Gauge(
 def due(connection: Connection, now: datetime | None = None) -> bool:
     """Whether a notice waits to be queued now: there is one after the cursor, and the
     read model has caught up with the ledger or the oldest waiting has waited long enough."""
-    waiting, oldest = connection.execute(
-        select(func.count(), func.min(col(Notice.created_at))).where(_after(_cursor(connection)))
-    ).one()
-    WAITING.set(waiting)
-    if not waiting:
+    count, oldest = _waiting(connection)
+    if not count or oldest is None:
         return False
     return tree.caught_up(connection) or oldest <= (now or datetime.now(UTC)) - PATIENCE
+
+
+def waiting(connection: Connection) -> dict[str, object]:
+    """How many notices wait to be queued, and since when (``/readyz``)."""
+    count, oldest = _waiting(connection)
+    return {"waiting": count, "oldest": None if oldest is None else oldest.isoformat()}
+
+
+def _waiting(connection: Connection) -> tuple[int, datetime | None]:
+    count, oldest = connection.execute(
+        select(func.count(), func.min(col(Notice.created_at))).where(_after(_cursor(connection)))
+    ).one()
+    WAITING.set(count)
+    return int(count), oldest
 
 
 def step(session: Session, limit: int = SLICE) -> int:
