@@ -4,6 +4,8 @@
 notice stored before this revision was queued as it was stored, so the cursor starts at
 the last of them (before the first, ``(-1, 0)``, on an empty log). A downgrade drops the
 cursor: notices not yet queued then are never sent to a webhook (the stream keeps them).
+A notifier of an older version still running beside this one queues what it ingests as
+before, and this one's worker a second time: stop the older ones first.
 
 Revision ID: 0008
 Revises: 0007
