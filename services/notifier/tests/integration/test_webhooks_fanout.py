@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
 from notifier.channels import notices
@@ -203,3 +203,17 @@ def test_readiness_says_how_many_notices_wait_and_since_when(database_url: str) 
         assert step(engine) == 3
         checks = httpx.get(f"{server.url}/readyz").json()["checks"]
         assert (checks["webhooks"]["waiting"], checks["webhooks"]["oldest"]) == (0, None)
+
+
+def test_without_its_cursor_nothing_is_queued_again(engine: Engine) -> None:
+    """A cursor deleted by hand must not send every notice once more: queueing stops, and
+    says why."""
+    subscribe(engine)
+    approve(engine, Entries(), 2)
+    assert step(engine) == 2
+    with Session(engine) as session:
+        session.exec(delete(FanOutCursor))
+        session.commit()
+    with pytest.raises(fanout.NoCursorError):
+        step(engine)
+    assert [index for _, index in queued(engine)] == [0, 1]

@@ -124,12 +124,18 @@ def fan_out(session: Session, notices: Sequence[Mapping[Any, Any]]) -> int:
     return len(rows)
 
 
+class NoCursorError(RuntimeError):
+    """The cursor's row is gone: queueing from the start would send every notice again."""
+
+
 def _cursor(connection: Connection, lock: bool = False) -> Position:
     query = select(col(FanOutCursor.ledger_index), col(FanOutCursor.sub)).where(
         col(FanOutCursor.id) == 1
     )
     row = connection.execute(query.with_for_update() if lock else query).first()
-    return (-1, 0) if row is None else (int(row[0]), int(row[1]))
+    if row is None:
+        raise NoCursorError("webhook_fanout has no row: the notifier's migrations make it")
+    return int(row[0]), int(row[1])
 
 
 def _after(position: Position) -> Any:
