@@ -15,7 +15,7 @@ from periplus.note import Signer
 from trips_api.departments import registry
 from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
-from trips_api.main import MIGRATIONS, build
+from trips_api.main import JSON_COLUMNS, MIGRATIONS, build
 from trips_api.settings import Settings, get_settings
 
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)
         print(settings.signer.verifier)
         return 0
-    engine = db.make_engine(settings.database_url, settings.database_limits())
+    engine = db.make_engine(settings.database_url, settings.database_limits(), **JSON_COLUMNS)
     db.upgrade(engine, MIGRATIONS)
     if args.command == "withhold-event":
         return _withhold(engine, args)

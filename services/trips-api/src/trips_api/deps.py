@@ -39,6 +39,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+
+def write_session(request: Request) -> Session:
+    """The session of a write, for the route to open and close in its own trip to the thread
+    pool: ``SessionDep`` would cost every write a dependency's exit stack. What it read is not
+    read again after the commit, which answers the write."""
+    return Session(state.of(request.app).engine, expire_on_commit=False)
+
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer pk_...`")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 

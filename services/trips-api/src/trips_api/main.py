@@ -2,7 +2,9 @@
 
 import logging
 from pathlib import Path
+from typing import Any
 
+import pydantic_core
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
@@ -70,10 +72,26 @@ def load_departments(engine: Engine, path: Path) -> None:
     )
 
 
+def _json_text(value: Any) -> str:
+    return pydantic_core.to_json(value).decode()
+
+
+JSON_COLUMNS: dict[str, Any] = {
+    "json_serializer": _json_text,
+    "json_deserializer": pydantic_core.from_json,
+}
+"""How every trips-api engine writes and reads JSON columns: by pydantic-core, as a trip's
+record and each version of it are written and read on most requests, in a third of the time
+``json`` takes."""
+
+
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = db.make_engine(
-        settings.database_url, settings.database_limits(), ping_idle=settings.database_ping_idle
+        settings.database_url,
+        settings.database_limits(),
+        ping_idle=settings.database_ping_idle,
+        **JSON_COLUMNS,
     )
     relay = OutboxRelay(
         engine,

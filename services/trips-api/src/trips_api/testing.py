@@ -18,7 +18,7 @@ from trips_api.departments import registry
 from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
 from trips_api.keys.models import ApiKey
-from trips_api.main import MIGRATIONS, build
+from trips_api.main import JSON_COLUMNS, MIGRATIONS, build
 from trips_api.settings import Settings
 from trips_api.trips import examples
 
@@ -146,7 +146,7 @@ class World:
 
 
 def world(settings: Settings) -> Iterator[World]:
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, **JSON_COLUMNS)
     db.upgrade(engine, MIGRATIONS)
     with Session(engine) as session:
         keys = {

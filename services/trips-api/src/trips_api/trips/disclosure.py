@@ -149,6 +149,23 @@ def view(
     )
 
 
+def as_seen(private_view: TripView, trip: Trip, *, private: bool, reviewer: bool) -> TripView:
+    """``view(trip, ..., private=private, reviewer=reviewer)``, made from the private view of
+    the trip as it stands: only what private readers alone see is made again."""
+    if private:
+        return private_view
+    return private_view.model_copy(
+        update={
+            "travellers": _traveller_views(trip.record["travellers"], False),
+            "pending_change": pending_view(trip, private=False, reviewer=reviewer),
+            "private_notes": None,
+            "created_by": None,
+            "updated_by": None,
+            "approved_by": None,
+        }
+    )
+
+
 def snapshot(
     trip: Trip,
     currency: str,

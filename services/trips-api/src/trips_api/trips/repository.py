@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, insert, inspect, text, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from periplus.public import TripStatus
@@ -70,9 +71,39 @@ _ONE_LOCKED = _ONE.with_for_update()
 
 
 def get(session: Session, trip_id: uuid.UUID, *, for_update: bool = False) -> Trip | None:
-    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns."""
-    query = _ONE_LOCKED if for_update else _ONE
-    return session.exec(query, params={"trip_id": str(trip_id)}).first()
+    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns,
+    and leaves the trip out of the session's unit of work: ``save`` writes its changes."""
+    if not for_update:
+        return session.exec(_ONE, params={"trip_id": str(trip_id)}).first()
+    trip = session.exec(_ONE_LOCKED, params={"trip_id": str(trip_id)}).first()
+    if trip is not None:
+        session.expunge(trip)
+    return trip
+
+
+_COLUMNS = tuple(inspect(Trip).columns.keys())
+_INSERT = insert(Trip)
+_UPDATE = update(Trip).where(col(Trip.id) == bindparam("trip_key"))
+
+
+def save(session: Session, trip: Trip) -> None:
+    """Write a new trip's row, or the columns of a trip read by ``get(..., for_update=True)``
+    that changed since it was read: one statement at once, without the unit of work's flush.
+
+    A new trip then stands as read, so that a later ``save`` in the same transaction
+    updates it.
+    """
+    state = inspect(trip)
+    now = state.dict
+    if state.key is None:
+        session.connection().execute(_INSERT, {name: now[name] for name in _COLUMNS})
+        make_transient_to_detached(trip)
+        return
+    changed = {
+        name: now[name] for name, before in state.committed_state.items() if now[name] != before
+    }
+    if changed:
+        session.connection().execute(_UPDATE, {"trip_key": trip.id, **changed})
 
 
 def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[TripVersion]:

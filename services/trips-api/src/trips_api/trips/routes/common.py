@@ -19,17 +19,17 @@ from trips_api.deps import (
     Claim,
     IdempotencyKey,
     IfMatch,
-    SessionDep,
     check_if_match,
     claim,
     sees_private,
+    write_session,
 )
 from trips_api.keys.models import ApiKey
 from trips_api.respond import Outcome, write
 from trips_api.trips import disclosure
 from trips_api.trips.models import Trip
 from trips_api.trips.schemas.responses import TripView
-from trips_api.trips.service import lifecycle
+from trips_api.trips.service import lifecycle, steps
 
 _NO_KEY, _NO_TRIP = "No valid API key", "No such trip"
 ERRORS = problems(
@@ -68,47 +68,54 @@ def view_of(request: Request, trip: Trip, key: ApiKey | None) -> TripView:
     )
 
 
-def answer(request: Request, trip: Trip, key: ApiKey, code: int = 200) -> Outcome:
+def answer(request: Request, session: Session, trip: Trip, key: ApiKey, code: int = 200) -> Outcome:
     # Private fields only to keys that may read them, in this answer as in any other.
-    view = view_of(request, trip, key)
+    stepped = steps.stepped_view(session, trip)
+    view = (
+        view_of(request, trip, key)
+        if stepped is None
+        else disclosure.as_seen(stepped, trip, private=sees_private(key), reviewer=_reviewer(key))
+    )
     location = f"/v1/trips/{trip.id}" if code == 201 else None
     return Outcome(code, view, etag(trip), location)
 
 
-def load(session: SessionDep, trip_id: uuid.UUID, if_match: str | None) -> Trip:
+def load(session: Session, trip_id: uuid.UUID, if_match: str | None) -> Trip:
     trip = lifecycle.get(session, trip_id, for_update=True)
     check_if_match(if_match, etag(trip))
     return trip
 
 
 class Act:
-    """One change to one trip, as its route receives it: admit the key, lock the trip, check
-    If-Match, take the step and answer, once per Idempotency-Key, all in the route's one trip
-    to the thread pool. Routes declare only what is their own."""
+    """One change to one trip, as its route receives it: open a session, admit the key, lock
+    the trip, check If-Match, take the step and answer, once per Idempotency-Key, all in the
+    route's one trip to the thread pool. Routes declare only what is their own."""
 
+    session: Session  # the change's own, open while it is made
     key: ApiKey  # admitted when the change is made, before anything else
 
     def __init__(
         self,
         request: Request,
-        session: Session,
         claim: Claim,
         trip_id: uuid.UUID,
         if_match: str | None,
         idem: str | None,
     ) -> None:
-        self.request, self.session, self.claim = request, session, claim
+        self.request, self.claim = request, claim
         self.trip_id, self.if_match, self.idem = trip_id, if_match, idem
         self.settings = state.of(request.app).settings
 
     def __call__(self, body: BaseModel | None, step: Callable[[Trip], Trip]) -> Response:
-        key = self.key = self.claim.admit(self.session)
+        with write_session(self.request) as session:
+            self.session = session
+            key = self.key = self.claim.admit(session)
 
-        def run() -> Outcome:
-            trip = load(self.session, self.trip_id, self.if_match)
-            return answer(self.request, step(trip), key)
+            def run() -> Outcome:
+                trip = load(session, self.trip_id, self.if_match)
+                return answer(self.request, session, step(trip), key)
 
-        return write(self.request, self.session, key, self.idem, body, run)
+            return write(self.request, session, key, self.idem, body, run)
 
 
 def _acting(scope: str) -> Callable[..., Awaitable[Act]]:
@@ -119,12 +126,11 @@ def _acting(scope: str) -> Callable[..., Awaitable[Act]]:
     async def act(
         request: Request,
         trip_id: TripId,
-        session: SessionDep,
         claimed: Annotated[Claim, Depends(claim(scope))],
         idem: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Act:
-        return Act(request, session, claimed, trip_id, if_match, idem)
+        return Act(request, claimed, trip_id, if_match, idem)
 
     return act
 
@@ -135,11 +141,10 @@ def _patching(scope: str) -> Callable[..., Awaitable[Act]]:
     async def act(
         request: Request,
         trip_id: TripId,
-        session: SessionDep,
         claimed: Annotated[Claim, Depends(claim(scope))],
         if_match: IfMatch = None,
     ) -> Act:
-        return Act(request, session, claimed, trip_id, if_match, None)
+        return Act(request, claimed, trip_id, if_match, None)
 
     return act
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Request, status
 from fastapi.responses import Response
 
 from trips_api import state
-from trips_api.deps import IdempotencyKey, SessionDep, WriterClaim
+from trips_api.deps import IdempotencyKey, WriterClaim, write_session
 from trips_api.respond import Outcome, write
 from trips_api.trips import examples
 from trips_api.trips.routes.common import (
@@ -48,17 +48,18 @@ router = APIRouter()
 def create_trip(
     request: Request,
     body: Annotated[TripFields, Body(openapi_examples=examples.create_examples())],
-    session: SessionDep,
     claimed: WriterClaim,
     idem: IdempotencyKey = None,
 ) -> Response:
     settings = state.of(request.app).settings
-    key = claimed.admit(session)  # here, not in a dependency: one trip to the thread pool
+    with write_session(request) as session:
+        key = claimed.admit(session)  # here, not in a dependency: one trip to the thread pool
 
-    def act() -> Outcome:
-        return answer(request, lifecycle.create(session, settings, body, key), key, 201)
+        def act() -> Outcome:
+            trip = lifecycle.create(session, settings, body, key)
+            return answer(request, session, trip, key, 201)
 
-    return write(request, session, key, idem, body, act)
+        return write(request, session, key, idem, body, act)
 
 
 @router.patch(

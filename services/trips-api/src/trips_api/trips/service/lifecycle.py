@@ -66,7 +66,8 @@ def get(
     include_unpublished: bool = True,
     for_update: bool = False,
 ) -> Trip:
-    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns."""
+    """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns, and
+    the step that changes it writes its row (``repository.save``)."""
     trip = repository.get(session, trip_id, for_update=for_update)
     if trip is None or (not include_unpublished and trip.approved_at is None):
         raise NotFoundError(f"No trip has the id {trip_id}.")
