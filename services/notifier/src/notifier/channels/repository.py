@@ -8,7 +8,7 @@ positions and a reader that resumes after a position misses none.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, or_, text, tuple_
+from sqlalchemy import ColumnElement, Row, delete, func, or_, text, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -85,18 +85,19 @@ def last_position(session: Session) -> Position | None:
 def notices_after(session: Session, after: Position | None, limit: int) -> Sequence[Sent]:
     """Up to ``limit`` notices after ``after`` (from the first if None), in position order,
     with their events."""
-    query = _sent()
-    if after is not None:
-        index, sub = after
-        query = query.where(
-            or_(
-                col(Notice.ledger_index) > index,
-                (col(Notice.ledger_index) == index) & (col(Notice.sub) > sub),
-            )
-        )
+    query = _sent() if after is None else _sent().where(after_position(after))
     return session.exec(
         query.order_by(col(Notice.ledger_index), col(Notice.sub)).limit(limit)
     ).all()
+
+
+def after_position(position: Position) -> ColumnElement[bool]:
+    """The notices placed after ``position``, in a condition the primary key serves."""
+    index, sub = position
+    return or_(
+        col(Notice.ledger_index) > index,
+        (col(Notice.ledger_index) == index) & (col(Notice.sub) > sub),
+    )
 
 
 def count_notices(session: Session) -> int:

@@ -18,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from prometheus_client import Gauge
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlmodel import Session, col
 
 from notifier.channels.models import PENDING, FanOutCursor, Notice
+from notifier.channels.repository import Position, after_position
 from notifier.channels.webhooks import index as subscription_index
 from notifier.channels.webhooks import repository
 from notifier.channels.webhooks.service import message_ids
@@ -31,35 +31,31 @@ from notifier.ingest import tree
 SLICE = 2000  # notices queued in one transaction
 PATIENCE = timedelta(seconds=30)  # the longest a notice waits for a catch-up to end
 
-Position = tuple[int, int]
-
-WAITING = Gauge(
-    "notifier_webhook_notices_waiting",
-    "Notices not yet queued for the webhooks, as the last look at the log found them",
-)
-
 
 def due(connection: Connection, now: datetime | None = None) -> bool:
     """Whether a notice waits to be queued now: there is one after the cursor, and the
-    read model has caught up with the ledger or the oldest waiting has waited long enough."""
-    count, oldest = _waiting(connection)
-    if not count or oldest is None:
+    read model has caught up with the ledger or the oldest waiting has waited long enough.
+    Only the first waiting is read, through the primary key: the worker asks at every turn."""
+    oldest = connection.execute(
+        select(col(Notice.created_at))
+        .where(after_position(_cursor(connection)))
+        .order_by(col(Notice.ledger_index), col(Notice.sub))
+        .limit(1)
+    ).scalar()
+    if oldest is None:
         return False
     return tree.caught_up(connection) or oldest <= (now or datetime.now(UTC)) - PATIENCE
 
 
 def waiting(connection: Connection) -> dict[str, object]:
-    """How many notices wait to be queued, and since when (``/readyz``)."""
-    count, oldest = _waiting(connection)
-    return {"waiting": count, "oldest": None if oldest is None else oldest.isoformat()}
-
-
-def _waiting(connection: Connection) -> tuple[int, datetime | None]:
+    """How many notices wait to be queued, and since when: ``/readyz``, and the gauges that
+    ``/metrics`` reads from it afresh."""
     count, oldest = connection.execute(
-        select(func.count(), func.min(col(Notice.created_at))).where(_after(_cursor(connection)))
+        select(func.count(), func.min(col(Notice.created_at))).where(
+            after_position(_cursor(connection))
+        )
     ).one()
-    WAITING.set(count)
-    return int(count), oldest
+    return {"waiting": int(count), "oldest": None if oldest is None else oldest.isoformat()}
 
 
 def step(session: Session, limit: int = SLICE) -> int:
@@ -77,7 +73,7 @@ def step(session: Session, limit: int = SLICE) -> int:
             col(Notice.sdg_goals),
             col(Notice.created_at),
         )
-        .where(_after(at))
+        .where(after_position(at))
         .order_by(col(Notice.ledger_index), col(Notice.sub))
         .limit(limit)
     ).all()
@@ -136,11 +132,3 @@ def _cursor(connection: Connection, lock: bool = False) -> Position:
     if row is None:
         raise NoCursorError("webhook_fanout has no row: the notifier's migrations make it")
     return int(row[0]), int(row[1])
-
-
-def _after(position: Position) -> Any:
-    index, sub = position
-    return or_(
-        col(Notice.ledger_index) > index,
-        (col(Notice.ledger_index) == index) & (col(Notice.sub) > sub),
-    )
