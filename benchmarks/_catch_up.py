@@ -26,8 +26,8 @@ from notifier.channels.models import Delivery, Notice
 from notifier.channels.webhooks import fanout
 from notifier.channels.webhooks import service as webhooks_service
 from notifier.channels.webhooks.schemas import SubscriptionCreate
-from notifier.ingest.ingestor import Ingestor
-from notifier.ingest.reader import PAGE, LedgerReader
+from notifier.ingest.ingestor import BATCH, Ingestor
+from notifier.ingest.reader import LedgerReader
 from notifier.main import MIGRATIONS
 from notifier.testing import SOURCE_SIGNER, life
 from periplus import db, keyfile, sources
@@ -54,8 +54,8 @@ def catch_up() -> dict[str, Any]:
         with ledger_process(ledger_db) as url, httpx.Client(timeout=120) as http:
             reader = LedgerReader(url, http)
             started = time.perf_counter()
-            for start in range(0, CATCH_UP, PAGE):
-                reader.entries(start, min(CATCH_UP, start + PAGE))
+            for start in range(0, CATCH_UP, BATCH):
+                reader.entries(start, min(CATCH_UP, start + BATCH))
             baseline = CATCH_UP / (time.perf_counter() - started)
             figures["baseline_ledger_read_entries_per_second"] = round(baseline)
             sqlite_url = f"sqlite:///{workdir / 'notifier.db'}"

@@ -100,9 +100,9 @@ def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> Iterator[str]:
         body = note[: note.index("\n\n") + 1]
         return PlainTextResponse(note + "".join(c.cosign(body) for c in cosigners))
 
-    @app.get("/v1/log/{path:path}")
+    @app.get("/{path:path}")
     def passed(path: str, request: Request) -> Response:
-        answer = ledger.get(f"/v1/log/{path}", **request.query_params)
+        answer = ledger.get(f"/{path}", **request.query_params)
         kind = answer.headers["content-type"]
         return Response(answer.content, status_code=answer.status_code, media_type=kind)
 

@@ -179,9 +179,8 @@ class Follower:
     """Brings feeds up to date, each with its own back-off, over ``engine``.
 
     Each round (a fetch, and the apply and commit of what it brought) runs inside
-    ``around()``: the notifier pauses the cycle collector there, which would
-    otherwise walk every object of the process again and again while a batch is
-    checked and written.
+    ``around()``: the notifier, whose cycle collector is paused for a whole
+    catch-up, collects the cycles its rounds left there now and then.
     """
 
     def __init__(

@@ -2,7 +2,6 @@
 ``withhold``, ``resolve`` and ``rotate-key`` change it in public."""
 
 import argparse
-import gc
 import sys
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer_lock import WriterLock
 from ledger.main import MIGRATIONS, build
 from ledger.settings import Settings, get_settings
-from periplus import audit, db, keyfile, logs, web
+from periplus import audit, collector, db, keyfile, logs, web
 from periplus.note import Signer
 
 
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         app = build(settings)
-        collect_less()
+        collector.collect_less()
         web.serve(app, settings)
         return 0
     if args.command == "rotate-key":
@@ -44,24 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "resolve":
         return _resolve(settings, args)
     return _withhold(settings, args)
-
-
-# Young containers between two runs of the cycle collector (Python's default is 700).
-COLLECT_EVERY = 50_000
-
-
-def collect_less() -> None:
-    """Tune the cycle collector for ingestion, once start-up has built what the process keeps.
-
-    Parsing a batch of events makes hundreds of thousands of short-lived
-    containers, which reference counting frees; at the default threshold the
-    collector ran every few events and walked the batch in flight again and
-    again: about an eighth of the CPU the ledger spent per trip-sized event.
-    What start-up built is frozen out of its walks for good.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,10 +8,11 @@ from sqlmodel import Session, col, select
 
 from ledger.log.models import Entry
 from ledger.log.service import ENTRY, announcement
-from ledger.log.tiles import parse_index, tile_path
+from ledger.log.tiles import parse_index
 from ledger.testing import SOURCE, Ledger, event, trip_data
 from periplus import merkle
 from periplus.note import Verifier, open_checkpoint
+from periplus.tiles import tile_path
 
 
 def b64d(text: str) -> bytes:

@@ -6,7 +6,7 @@ import sys
 from notifier.main import build
 from notifier.settings import get_settings
 from notifier.trust import TrustError
-from periplus import logs, web
+from periplus import collector, logs, web
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         except TrustError as exc:
             print(f"notifier: {exc}", file=sys.stderr)
             return 2
+        collector.collect_less()
         web.serve(app, settings)
     return 0
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -27,7 +27,7 @@ from notifier.publish import repository, yearbook
 from notifier.publish.tally import Part, Yearbook
 from notifier.publish.yearbook import Cache
 from notifier.testing import Site, event, life, numbered, serve, snapshot
-from periplus import db, sources
+from periplus import db, sources, tiles
 from periplus.merkle import consistency_ranges, root_from_leaves
 from periplus.note import Checkpoint, Signer
 from periplus.testing import Server, eventually
@@ -154,6 +154,7 @@ class Ledger:
         self.app = FastAPI()
         self.app.get("/v1/log/checkpoint", response_class=PlainTextResponse)(self.checkpoint)
         self.app.get("/v1/log/entries")(self.entries)
+        self.app.get("/tile/entries/{path:path}")(self.bundle)
         self.app.get("/v1/log/proof/consistency")(self.consistency)
 
     def checkpoint(self) -> str:
@@ -165,6 +166,11 @@ class Ledger:
             {"index": i, "leaf": b64encode(self.leaves[i]).decode()} for i in range(start, end)
         ]
         return {"entries": shown}
+
+    def bundle(self, path: str) -> Response:
+        index, width = tiles.parse_path(path)
+        first = index * tiles.WIDTH
+        return Response(tiles.bundle(self.leaves[first : first + width]))
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         ranges = consistency_ranges(first, second)

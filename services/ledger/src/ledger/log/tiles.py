@@ -18,10 +18,10 @@ from ledger.log.models import Entry, Node
 from ledger.log.repository import latest_checkpoint
 from ledger.log.routes import served_response
 from periplus.errors import NotFoundError
+from periplus.tiles import WIDTH, BundleError, bundle, parse_path
 
 router = APIRouter(tags=["tiles"])
 
-WIDTH = 256
 IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=60"
 # A full bundle's bytes change once: when an entry of it is withheld under law. Caches
@@ -31,27 +31,10 @@ BUNDLE = "public, max-age=86400"
 
 def parse_index(path: str) -> tuple[int, int]:
     """``x001/x234/067`` or ``067.p/17`` to (tile index, width); 404 if malformed."""
-    parts = path.split("/")
-    width = WIDTH
-    if len(parts) >= 2 and parts[-2].endswith(".p"):
-        if not parts[-1].isdigit() or not 1 <= int(parts[-1]) < WIDTH or parts[-1][0] == "0":
-            raise NotFoundError("A partial tile's width is 1 to 255.")
-        width = int(parts[-1])
-        parts = [*parts[:-2], parts[-2][:-2]]
-    *upper, last = parts
-    if not all(len(p) == 4 and p[0] == "x" and p[1:].isdigit() for p in upper) or not (
-        len(last) == 3 and last.isdigit()
-    ):
-        raise NotFoundError("A tile index is written as x001/x234/067.")
-    return int("".join(p[1:] for p in upper) + last), width
-
-
-def tile_path(index: int) -> str:
-    """The inverse of ``parse_index`` for full tiles."""
-    digits = f"{index:03d}"
-    digits = "0" * (-len(digits) % 3) + digits
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    return "/".join([*(f"x{g}" for g in groups[:-1]), groups[-1]])
+    try:
+        return parse_path(path)
+    except ValueError as exc:
+        raise NotFoundError(str(exc)) from exc
 
 
 def _signed_size(session: Session) -> int:
@@ -90,12 +73,10 @@ def entry_bundle(session: SessionDep, path: str) -> Response:
     ).all()
     if len(rows) != width:
         raise NotFoundError("The log lacks entries of that bundle.")
-    chunks = []
-    for leaf in rows:
-        if len(leaf) > 0xFFFF:
-            raise NotFoundError("A leaf of that bundle is too long for a bundle.")
-        chunks.append(len(leaf).to_bytes(2, "big") + leaf)
-    return _binary(b"".join(chunks), width, BUNDLE)
+    try:
+        return _binary(bundle(rows), width, BUNDLE)
+    except BundleError as exc:
+        raise NotFoundError("A leaf of that bundle is too long for a bundle.") from exc
 
 
 @router.get("/tile/{level}/{path:path}", summary="A tile of tree hashes (tlog-tiles)")

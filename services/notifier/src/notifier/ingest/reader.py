@@ -15,8 +15,7 @@ import orjson
 
 from periplus.merkle import leaf_hash
 from periplus.note import Checkpoint, NoteError, split_note
-
-PAGE = 1000  # the most entries the ledger serves at once
+from periplus.tiles import WIDTH, BundleError, tile_path, unbundle
 
 
 class LedgerError(Exception):
@@ -61,16 +60,30 @@ class LedgerReader:
             ) from exc
 
     def entries(self, start: int, end: int) -> list[Leaf]:
-        """The entries ``[start, end)``, paging as the ledger allows."""
+        """The entries ``[start, end)``, read from the log's entry bundles (tlog-tiles).
+
+        A bundle is each entry's bytes as the log holds them, behind its length:
+        reading one costs about a fifth of the CPU of the same entries in JSON
+        (base64 in it, and each event again besides). A withheld entry, empty in its
+        bundle, is read from the JSON entries, which give its hash and its notice.
+        The ledger serves a bundle only once a checkpoint it signed covers it.
+        """
         found: list[Leaf] = []
-        while start + len(found) < end:
-            at = start + len(found)
-            page = self._json("entries", start=at, end=min(end, at + PAGE)).get("entries")
-            if not isinstance(page, list) or not page:
-                raise LedgerError(f"the ledger serves no entries from {at} (of {start}..{end})")
-            for raw in page:
-                found.append(_leaf(raw, start + len(found)))
-        return found[: end - start]
+        for tile in range(start // WIDTH, -(-end // WIDTH)):
+            first = tile * WIDTH
+            entries = self._bundle(tile, min(WIDTH, end - first))
+            for index in range(max(start, first), min(end, first + WIDTH)):
+                leaf = entries[index - first]
+                found.append(Leaf(index, leaf_hash(leaf), leaf) if leaf else self.one(index))
+        return found
+
+    def one(self, index: int) -> Leaf:
+        """Entry ``index`` from the JSON entries, which name a withheld entry's hash and
+        notice."""
+        page = self._json("entries", start=index, end=index + 1).get("entries")
+        if not isinstance(page, list) or not page:
+            raise LedgerError(f"the ledger serves no entry {index}")
+        return _leaf(page[0], index)
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
         """The RFC 9162 inclusion proof of entry ``index`` in the tree of ``size``."""
@@ -95,12 +108,23 @@ class LedgerReader:
         except (LedgerError, NoteError):
             return None
 
-    def _get(self, path: str, **params: int) -> httpx.Response:
+    def _bundle(self, tile: int, width: int) -> list[bytes]:
+        """The ``width`` entries of bundle ``tile``."""
+        path = f"tile/entries/{tile_path(tile, width)}"
         try:
-            response = self.http.get(f"{self.base_url}/v1/log/{path}", params=params)
+            return unbundle(self._read(f"/{path}").content, width)
+        except BundleError as exc:
+            raise LedgerError(f"/{path} is no bundle of {width} entries: {exc}") from exc
+
+    def _get(self, path: str, **params: int) -> httpx.Response:
+        return self._read(f"/v1/log/{path}", params)
+
+    def _read(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
+        try:
+            response = self.http.get(f"{self.base_url}{path}", params=params)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise LedgerError(f"cannot read /v1/log/{path}: {exc}") from exc
+            raise LedgerError(f"cannot read {path}: {exc}") from exc
         return response
 
     def _json(self, path: str, **params: int) -> dict[str, Any]:

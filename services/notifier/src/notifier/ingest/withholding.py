@@ -46,7 +46,7 @@ def unnoticed(
 def _notice(ledger: LedgerReader, trust: Trust, at: int, signed: Checkpoint) -> admission.Admitted:
     """Entry ``at`` beyond this batch, proven in the signed tree and its signature
     checked (a notice of the ledger's is signed by the log key under its own name)."""
-    [found] = ledger.entries(at, at + 1)
+    found = ledger.one(at)
     if found.leaf is None:
         return EventRejectedError("its bytes are withheld too")
     proof = ledger.inclusion(at, signed.size)
