@@ -60,7 +60,11 @@ class Reading:
         self.valid = self.whole is not None or type_ == NOTICE
 
     def _value(self, key: str) -> object:
-        return getattr(self.whole, key, None) if self.whole is not None else self.raw.get(key)
+        if self.whole is None:
+            return self.raw.get(key)
+        # Where pydantic keeps the fields: a key the model has none for is absent without
+        # the AttributeError that getattr would make (slowly) at every amendment's parts.
+        return self.whole.__dict__.get(key)
 
     def part(self, key: str, model: type[M]) -> M | None:
         """The part ``key`` if it reads as ``model``."""
