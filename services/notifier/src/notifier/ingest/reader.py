@@ -114,7 +114,7 @@ class LedgerReader:
         try:
             return unbundle(self._read(f"/{path}").content, width)
         except BundleError as exc:
-            raise LedgerError(f"/{path} is no bundle of {width} entries: {exc}") from exc
+            raise LedgerError(f"/{path}: {exc}") from exc
 
     def _get(self, path: str, **params: int) -> httpx.Response:
         return self._read(f"/v1/log/{path}", params)
