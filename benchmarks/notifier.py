@@ -9,7 +9,8 @@ threads hand the interpreter lock back and forth and measure that instead).
   subscriptions, on SQLite and on PostgreSQL: entries verified (checkpoint,
   tree, signatures), folded, noticed and fanned out per second; the baseline
   is the ledger's own entry read rate, every entry read once over HTTP from
-  the same ledger in the same run, doing nothing else.
+  the same ledger in the same run as the notifier reads them (its entry
+  bundles), doing nothing else.
 - Fan-out: one ledger entry to 1,000 webhook subscribers of a local receiver,
   signed, queued in the database and sent by the delivery worker; the
   baseline is 1,000 plain POSTs of the same size to the same receiver with the
