@@ -3,6 +3,8 @@
 import uuid
 from typing import Any
 
+import orjson
+
 from notifier.ingest import fold
 from notifier.publish.models import States, TripState, TripView
 from notifier.testing import life, snapshot
@@ -182,6 +184,12 @@ def test_stored_data_leaves_out_absent_parts_and_reads_back_the_same() -> None:
     assert not {"report", "cancelled", "unvalidated", "amendments"} & set(data)
     assert data["approved_index"] == 0
     assert TripState.stored(data) == state
+
+
+def test_stored_json_is_the_stored_data_as_json() -> None:
+    for end in range(1, len(life(TRIP)) + 1):
+        state = _fold(life(TRIP)[:end])
+        assert orjson.loads(orjson.dumps(state.stored_json())) == state.stored_data()
 
 
 def test_states_validate_a_trip_once_per_change_and_again_when_it_changes() -> None:

