@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -39,7 +40,7 @@ class Verifier:
     name: str
     public_key: bytes
 
-    @property
+    @cached_property  # read for every event a source signs
     def key_id(self) -> bytes:
         return key_id(self.name, self.public_key)
 
@@ -87,7 +88,7 @@ class Signer:
     name: str
     private_key: Ed25519PrivateKey
 
-    @property
+    @cached_property  # derived once, not for every event signed
     def verifier(self) -> Verifier:
         raw = self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return Verifier(self.name, raw)

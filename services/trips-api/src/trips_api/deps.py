@@ -1,5 +1,6 @@
 """Request dependencies: a session, the API key and its scopes, and the write headers."""
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -55,10 +56,11 @@ def _key(
     session: Session,
     credentials: HTTPAuthorizationCredentials | None,
     idempotency_key: str | None = None,
+    trip_id: uuid.UUID | None = None,
 ) -> ApiKey | None:
     if credentials is None:
         return None
-    key = keys_service.authenticate(session, credentials.credentials, idempotency_key)
+    key = keys_service.authenticate(session, credentials.credentials, idempotency_key, trip_id)
     if key is None:
         raise UnauthorizedError("The API key is unknown or revoked.", headers=_CHALLENGE)
     return key
@@ -69,9 +71,11 @@ def _admitted(
     credentials: HTTPAuthorizationCredentials | None,
     scope: str,
     idempotency_key: str | None,
+    trip_id: uuid.UUID | None = None,
 ) -> ApiKey:
-    # A write's earlier answer, if any, comes with the key: one round trip, not two.
-    key = _key(session, credentials, idempotency_key)
+    # A write's earlier answer, if any, comes with the key (and the trip it changes, if it
+    # changes one): one round trip, not two or three.
+    key = _key(session, credentials, idempotency_key, trip_id)
     if key is None:
         raise UnauthorizedError("Send an API key as `Authorization: Bearer`.", headers=_CHALLENGE)
     if scope not in key.scope_set and "admin" not in key.scope_set:
@@ -108,8 +112,10 @@ class Claim:
     credentials: HTTPAuthorizationCredentials | None
     idempotency_key: str | None
 
-    def admit(self, session: Session) -> ApiKey:
-        return _admitted(session, self.credentials, self.scope, self.idempotency_key)
+    def admit(self, session: Session, trip_id: uuid.UUID | None = None) -> ApiKey:
+        """The key, admitted; with ``trip_id``, the trip the write changes is read with it,
+        locked, for ``lifecycle.get(..., for_update=True)``."""
+        return _admitted(session, self.credentials, self.scope, self.idempotency_key, trip_id)
 
 
 def claim(scope: str) -> Callable[..., Awaitable[Claim]]:

@@ -82,7 +82,7 @@ JSON_COLUMNS: dict[str, Any] = {
 }
 """How every trips-api engine writes and reads JSON columns: by pydantic-core, as a trip's
 record and each version of it are written and read on most requests, in a third of the time
-``json`` takes."""
+``json`` takes. A pydantic model is written as its JSON (a version's state is its view)."""
 
 
 def build(settings: Settings | None = None) -> FastAPI:

@@ -8,6 +8,7 @@ configured table; an amount that cannot be converted is refused, not guessed.
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 
 from babel.numbers import get_currency_precision
 
@@ -19,9 +20,13 @@ class NoRateError(ValueError):
     """No exchange rate was sent and none is configured for the currency."""
 
 
+@cache
+def _exponent(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
 def quantize(value: Decimal, currency: str) -> Decimal:
-    exponent = Decimal(1).scaleb(-get_currency_precision(currency))
-    return value.quantize(exponent, rounding=ROUND_HALF_EVEN)
+    return value.quantize(_exponent(currency), rounding=ROUND_HALF_EVEN)
 
 
 def money(value: Decimal, currency: str) -> Money:

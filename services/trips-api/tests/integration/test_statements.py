@@ -6,14 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
-from trips_api.testing import Api
+from trips_api.keys import service as keys_service
+from trips_api.testing import Api, World
 from trips_api.trips import examples
+from trips_api.trips.schemas.requests import TripFields
+from trips_api.trips.service import lifecycle
 
 
 @contextmanager
-def _counted(api: Api) -> Iterator[list[str]]:
+def _counted(engine: Engine) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -22,7 +25,6 @@ def _counted(api: Api) -> Iterator[list[str]]:
         if not statement.startswith(("BEGIN", "DELETE FROM idempotency_record")):
             statements.append(statement.split(" ", 1)[0])
 
-    engine = api.app.state.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
@@ -31,7 +33,7 @@ def _counted(api: Api) -> Iterator[list[str]]:
 
 
 def _post(api: Api, role: str, path: str, body: Any = None) -> tuple[dict[str, Any], list[str]]:
-    with _counted(api) as statements:
+    with _counted(api.app.state.engine) as statements:
         response = api.as_(role).post(
             path, json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
         )
@@ -48,10 +50,10 @@ def test_create_submit_approve_statements(api: Api) -> None:
     # The key with its earlier answer and the registry's stamp (the departments unchanged
     # since, so known); the counter; the trip, its version, the answer.
     assert sorted(created) == ["INSERT"] * 3 + ["SELECT"] + ["UPDATE"]
-    # The key with its earlier answer; the trip, locked; the answer, the trip, its version.
-    assert sorted(submitted) == ["INSERT"] * 2 + ["SELECT"] * 2 + ["UPDATE"]
+    # The key with its earlier answer and the trip, locked; the answer, the trip, its version.
+    assert sorted(submitted) == ["INSERT"] * 2 + ["SELECT"] + ["UPDATE"]
     # As a submit, with four eyes in one query, and the event with its counter.
-    assert sorted(approved) == ["INSERT"] * 3 + ["SELECT"] * 2 + ["UPDATE"] * 2 + ["WITH"]
+    assert sorted(approved) == ["INSERT"] * 3 + ["SELECT"] + ["UPDATE"] * 2 + ["WITH"]
 
 
 def test_a_changed_registry_is_read_again(api: Api) -> None:
@@ -65,3 +67,25 @@ def test_a_changed_registry_is_read_again(api: Api) -> None:
     assert sorted(created).count("SELECT") == 2
     approved = next(e for e in api.events() if e["type"] == "trip.approved")["data"]["trip"]
     assert "Transport" in approved["departments"]
+
+
+def test_a_change_reads_its_trip_with_its_key_only_if_the_key_authenticates(
+    service: World,
+) -> None:
+    w = service
+    token = keys_service.create(w.session, "writer3", ["trips:write"])[1]
+    body = TripFields.model_validate(examples.trip())
+    trip = lifecycle.create(w.session, w.settings, body, w.keys["writer"])
+    w.session.commit()
+    trip_id, engine = uuid.UUID(trip.id), w.session.get_bind()
+    assert isinstance(engine, Engine)
+    wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert keys_service.authenticate(w.session, wrong, None, trip_id) is None
+    with _counted(engine) as statements:  # neither read nor locked with that key
+        assert lifecycle.get(w.session, trip_id, for_update=True).id == trip.id
+    assert statements == ["SELECT"]
+    w.session.rollback()
+    assert keys_service.authenticate(w.session, token, str(uuid.uuid4()), trip_id) is not None
+    with _counted(engine) as statements:
+        read = lifecycle.get(w.session, trip_id, for_update=True)
+    assert (read.id, read.version, read.record, statements) == (trip.id, 1, trip.record, [])

@@ -21,7 +21,7 @@ _INSERT = insert(Event)
 
 def next_value(session: Session, name: str) -> int:
     """Advance a gapless counter; the row lock holds other writers until commit."""
-    row = session.execute(_NEXT, {"name": name}).first()
+    row = session.connection().execute(_NEXT, {"name": name}).first()
     if row is None:
         raise LookupError(f"counter {name!r} is missing; run the migrations")
     return int(row[0])

@@ -8,15 +8,19 @@ so trying it again is safe.
 
 import hashlib
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, insert
-from sqlmodel import Session, and_, col, delete, select
+from sqlalchemy import Select, and_, bindparam, insert, inspect, select
+from sqlmodel import Session, col, delete
 
 from periplus.errors import ConflictError
 from trips_api.departments import service as departments_service
 from trips_api.idempotency.models import IdempotencyRecord
+from trips_api.instances import loaded
 from trips_api.keys.models import ApiKey
+from trips_api.trips import repository
 
 _ABSENT = "idempotency_absent"
 
@@ -32,36 +36,63 @@ def _expired(record: IdempotencyRecord, hours: int) -> bool:
     return created <= datetime.now(UTC) - timedelta(hours=hours)
 
 
-_KEY_WITH_ANSWER = (
-    select(ApiKey, IdempotencyRecord, departments_service.STAMP)
-    .outerjoin(
-        IdempotencyRecord,
-        and_(
-            col(IdempotencyRecord.key_id) == col(ApiKey.id),
-            col(IdempotencyRecord.idempotency_key) == bindparam("idempotency_key"),
-        ),
-    )
-    .where(col(ApiKey.id) == bindparam("key_id"))
+_KEY_COLUMNS = tuple(inspect(ApiKey).columns.values())
+_KEY_NAMES = tuple(inspect(ApiKey).columns.keys())
+_KEY = inspect(ApiKey).local_table
+_RECORD = inspect(IdempotencyRecord).local_table
+_WITH_ANSWER = _KEY.outerjoin(
+    _RECORD,
+    and_(
+        _RECORD.c.key_id == _KEY.c.id,
+        _RECORD.c.idempotency_key == bindparam("idempotency_key"),
+    ),
 )
+_READ = (*_KEY_COLUMNS, _RECORD.c.key_id.is_not(None), departments_service.STAMP)
+_KEY_WITH_ANSWER = select(*_READ).select_from(_WITH_ANSWER).where(_KEY.c.id == bindparam("key_id"))
+# The trip only for a key that authenticates, so that no one else makes a change wait.
+_LIVE = and_(_KEY.c.revoked_at.is_(None), _KEY.c.secret_hash == bindparam("digest"))
+
+
+def _with_trip(dialect: str) -> Select[Any]:
+    joined, trip = repository.locked_join(_WITH_ANSWER, _LIVE, dialect)
+    return select(*_READ, _LIVE, *trip).select_from(joined).where(_KEY.c.id == bindparam("key_id"))
+
+
+_KEY_ANSWER_TRIP = {dialect: _with_trip(dialect) for dialect in ("postgresql", "sqlite")}
 _REMEMBER = insert(IdempotencyRecord)
 
 
-def key_with_answer(session: Session, key_id: str, idempotency_key: str) -> ApiKey | None:
-    """The API key, and in the same query the answer it stored under ``idempotency_key``
-    and the departments registry's stamp, which most writes need.
+def key_with_answer(
+    session: Session,
+    key_id: str,
+    idempotency_key: str | None,
+    trip: tuple[uuid.UUID, str] | None = None,
+) -> ApiKey | None:
+    """The API key, and in the same query whether it stored an answer under
+    ``idempotency_key``, and the departments registry's stamp, which most writes need; with
+    ``trip`` (its id, and the digest of the secret sent with the key), the trip a change
+    acts on, locked, if the key is live and the digest its own (``repository.keep_locked``).
 
-    A found answer waits in the session for ``find``; a missing one is noted there, so that
-    ``find`` need not ask again.
+    A missing answer, the common case, is noted in the session, so that ``find`` need not
+    ask again; a found one (a retry) ``find`` reads itself. The key is read by a Core
+    statement, without the ORM's query machinery: the write reads it and never changes it.
     """
-    row = session.exec(
-        _KEY_WITH_ANSWER, params={"key_id": key_id, "idempotency_key": idempotency_key}
-    ).first()
+    connection = session.connection()
+    params = {"key_id": key_id, "idempotency_key": idempotency_key}
+    if trip is None:
+        row = connection.execute(_KEY_WITH_ANSWER, params).first()
+    else:
+        params |= {"trip_id": str(trip[0]), "digest": trip[1]}
+        row = connection.execute(_KEY_ANSWER_TRIP[connection.dialect.name], params).first()
     if row is None:
         return None
-    departments_service.note_stamp(session, row[2])
-    if row[1] is None:
+    count = len(_KEY_NAMES)
+    departments_service.note_stamp(session, row[count + 1])
+    if not row[count]:
         session.info[_ABSENT] = (key_id, idempotency_key)
-    return row[0]
+    if trip is not None and row[count + 2]:  # read only for a key that authenticates
+        repository.keep_locked(session, trip[0], row[count + 3 :])
+    return loaded(ApiKey, _KEY_NAMES, row[:count])
 
 
 def find(

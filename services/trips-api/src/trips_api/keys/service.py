@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -62,22 +63,31 @@ def create(
     return key, f"pk_{key_id}_{secret}"
 
 
-def authenticate(session: Session, token: str, idempotency_key: str | None = None) -> ApiKey | None:
+def authenticate(
+    session: Session,
+    token: str,
+    idempotency_key: str | None = None,
+    trip_id: uuid.UUID | None = None,
+) -> ApiKey | None:
     """The live key that ``token`` is, or None; read on every request, so that a
     revocation holds from the next one. With ``idempotency_key``, the answer stored under it
-    comes in the same query."""
+    comes in the same query; with ``trip_id``, the trip that a change acts on
+    (``idempotency_service.key_with_answer``)."""
     match = _TOKEN.match(token)
     if match is None:
         return None
     key_id, secret = match.groups()
+    digest = _digest(secret)
     key = (
         session.get(ApiKey, key_id)
-        if idempotency_key is None
-        else idempotency_service.key_with_answer(session, key_id, idempotency_key)
+        if idempotency_key is None and trip_id is None
+        else idempotency_service.key_with_answer(
+            session, key_id, idempotency_key, None if trip_id is None else (trip_id, digest)
+        )
     )
     if key is None or key.revoked_at is not None:
         return None
-    return key if hmac.compare_digest(key.secret_hash, _digest(secret)) else None
+    return key if hmac.compare_digest(key.secret_hash, digest) else None
 
 
 def all_(session: Session) -> Sequence[ApiKey]:

@@ -119,27 +119,34 @@ def merge(
 
 
 def index(trip: Trip) -> None:
-    """Copy what listings filter on out of the record."""
+    """Copy what listings filter on out of the record. A column that holds its value already
+    is left alone: setting one costs SQLModel's and SQLAlchemy's bookkeeping, and approval
+    indexes a trip whose record has not changed."""
     r = trip.record
-    trip.title, trip.category, trip.lead_department = (
-        r["title"],
-        r["category"],
-        r["lead_department"],
-    )
-    trip.departure_date = date.fromisoformat(r["departure_date"]) if r["departure_date"] else None
-    trip.return_date = date.fromisoformat(r["return_date"]) if r["return_date"] else None
-    trip.countries = ",".join(["", *sorted({leg["country"] for leg in r["itinerary"]}), ""])
-    trip.departments = ",".join(["", r["lead_department"], *r["departments"], ""])
-    trip.sdg_goals = ",".join(["", *map(str, r["sdg_goals"]), ""])
-    trip.sdg_targets = ",".join(["", *r["sdg_targets"], ""])
     words = [trip.reference, r["title"], r["purpose"] or "", r["host_organisation"] or ""]
     words += r["networks"] + [leg["city"] for leg in r["itinerary"]]
     words += [o["text"] for o in r["expected_outcomes"]]
-    trip.search = "\n".join(words).lower()
-    trip.travellers_public = "\n".join(
-        f"{rules.public_name(t) or ''} {t['position']}" for t in r["travellers"]
-    ).lower()
-    trip.travellers_all = "\n".join(f"{t['name']} {t['position']}" for t in r["travellers"]).lower()
+    values = {
+        "title": r["title"],
+        "category": r["category"],
+        "lead_department": r["lead_department"],
+        "departure_date": date.fromisoformat(r["departure_date"]) if r["departure_date"] else None,
+        "return_date": date.fromisoformat(r["return_date"]) if r["return_date"] else None,
+        "countries": ",".join(["", *sorted({leg["country"] for leg in r["itinerary"]}), ""]),
+        "departments": ",".join(["", r["lead_department"], *r["departments"], ""]),
+        "sdg_goals": ",".join(["", *map(str, r["sdg_goals"]), ""]),
+        "sdg_targets": ",".join(["", *r["sdg_targets"], ""]),
+        "search": "\n".join(words).lower(),
+        "travellers_public": "\n".join(
+            f"{rules.public_name(t) or ''} {t['position']}" for t in r["travellers"]
+        ).lower(),
+        "travellers_all": "\n".join(
+            f"{t['name']} {t['position']}" for t in r["travellers"]
+        ).lower(),
+    }
+    for name, value in values.items():
+        if getattr(trip, name) != value:
+            setattr(trip, name, value)
 
 
 def set_report_due(settings: Settings, trip: Trip) -> None:

@@ -6,13 +6,26 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, insert, inspect, text, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Join,
+    and_,
+    bindparam,
+    insert,
+    inspect,
+    text,
+    true,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from periplus.public import TripStatus
 from periplus.rules import REPORT_PENDING
 from trips_api.clock import today
+from trips_api.instances import loaded
 from trips_api.trips.models import Trip, TripVersion
 
 
@@ -67,23 +80,49 @@ def page(
 
 
 _ONE = select(Trip).where(col(Trip.id) == bindparam("trip_id"))
-_ONE_LOCKED = _ONE.with_for_update()
+_COLUMNS = tuple(inspect(Trip).columns.keys())
+_ROW = tuple(inspect(Trip).columns.values())
+_TABLE = inspect(Trip).local_table
+_ONE_LOCKED = sa_select(*_ROW).where(_TABLE.c.id == bindparam("trip_id")).with_for_update()
+_INSERT = insert(Trip)
+_UPDATE = update(Trip).where(col(Trip.id) == bindparam("trip_key"))
+_KEPT = "trips_api.locked_trip"
+
+
+def locked_join(
+    source: FromClause, gate: ColumnElement[bool], dialect: str
+) -> tuple[Join, Sequence[ColumnElement[Any]]]:
+    """``source`` outer-joined to the row of the trip ``:trip_id``, locked as ``get(...,
+    for_update=True)`` locks it, where ``gate`` holds; with the columns to read of it, for
+    ``keep_locked``. A change reads its trip so in its first statement, with its API key."""
+    where = and_(_TABLE.c.id == bindparam("trip_id"), gate)
+    if dialect != "postgresql":  # SQLite: the transaction holds the write lock already
+        return source.outerjoin(_TABLE, where), _ROW
+    # PostgreSQL locks no row on the nullable side of an outer join; in a lateral subquery, it does.
+    locked = sa_select(*_ROW).where(where).with_for_update().lateral()
+    return source.outerjoin(locked, true()), tuple(locked.c)
+
+
+def keep_locked(session: Session, trip_id: uuid.UUID, row: Sequence[Any]) -> None:
+    """Keep the trip read (or found missing) by a statement made with ``locked_join``, for the
+    ``get(..., for_update=True)`` that follows in the same transaction."""
+    trip = None if row[0] is None else loaded(Trip, _COLUMNS, row)
+    session.info[_KEPT] = (session.get_transaction(), trip_id, trip)
 
 
 def get(session: Session, trip_id: uuid.UUID, *, for_update: bool = False) -> Trip | None:
     """One trip; ``for_update`` locks its row (PostgreSQL) so that two writes take turns,
-    and leaves the trip out of the session's unit of work: ``save`` writes its changes."""
+    and leaves the trip out of the session's unit of work: ``save`` writes its changes.
+    That one is read by a Core statement, without the ORM's query machinery, unless this
+    transaction read it already (``keep_locked``)."""
     if not for_update:
         return session.exec(_ONE, params={"trip_id": str(trip_id)}).first()
-    trip = session.exec(_ONE_LOCKED, params={"trip_id": str(trip_id)}).first()
-    if trip is not None:
-        session.expunge(trip)
-    return trip
-
-
-_COLUMNS = tuple(inspect(Trip).columns.keys())
-_INSERT = insert(Trip)
-_UPDATE = update(Trip).where(col(Trip.id) == bindparam("trip_key"))
+    kept = session.info.pop(_KEPT, None)
+    if kept is not None and kept[0] is session.get_transaction() and kept[1] == trip_id:
+        trip: Trip | None = kept[2]
+        return trip
+    row = session.connection().execute(_ONE_LOCKED, {"trip_id": str(trip_id)}).first()
+    return None if row is None else loaded(Trip, _COLUMNS, row)
 
 
 def save(session: Session, trip: Trip) -> None:
@@ -148,7 +187,8 @@ def lineages(
     also = [k for k in (trip.created_by, trip.submitted_by) if k]
     params: dict[str, Any] = {"trip_id": trip.id, "approver": approver}
     params |= {"authors": list(authors)} if authors is not None else {"also": also}
-    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query, params).all()]
+    rows = session.connection().execute(query, params).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 _ADD_VERSION = insert(TripVersion)

@@ -109,7 +109,7 @@ class Act:
     def __call__(self, body: BaseModel | None, step: Callable[[Trip], Trip]) -> Response:
         with write_session(self.request) as session:
             self.session = session
-            key = self.key = self.claim.admit(session)
+            key = self.key = self.claim.admit(session, self.trip_id)  # the trip read with it
 
             def run() -> Outcome:
                 trip = load(session, self.trip_id, self.if_match)

@@ -10,6 +10,7 @@ from periplus.errors import ConflictError, InvalidError, NotFoundError
 from periplus.public import TripStatus
 from trips_api.clock import now, today
 from trips_api.events import service as events_service
+from trips_api.instances import new
 from trips_api.keys.models import ApiKey
 from trips_api.problems import error
 from trips_api.settings import Settings
@@ -39,20 +40,23 @@ def create(session: Session, settings: Settings, body: TripFields, key: ApiKey) 
     record = normalise(session, settings, body, "body")
     number = events_service.next_value(session, "trip_number")
     moment = now()
-    trip = Trip(
-        id=str(uuid.uuid4()),
-        number=number,
-        reference=f"{settings.reference_prefix}-{moment.year}-{number:04d}",
-        status=TripStatus.DRAFT,
-        record=record,
-        title=record["title"],
-        category=record["category"],
-        lead_department=record["lead_department"],
-        followups=[],  # given: a default factory costs a signature inspection per trip
-        created_by=key.id,
-        updated_by=key.id,
-        created_at=moment,
-        updated_at=moment,
+    trip = new(
+        Trip,
+        {
+            "id": str(uuid.uuid4()),
+            "number": number,
+            "reference": f"{settings.reference_prefix}-{moment.year}-{number:04d}",
+            "status": TripStatus.DRAFT,
+            "record": record,
+            "title": record["title"],
+            "category": record["category"],
+            "lead_department": record["lead_department"],
+            "followups": [],  # given: a default factory costs a signature inspection per trip
+            "created_by": key.id,
+            "updated_by": key.id,
+            "created_at": moment,
+            "updated_at": moment,
+        },
     )
     index(trip)
     step(session, settings, trip, key, "created")

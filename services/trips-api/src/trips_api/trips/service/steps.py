@@ -64,7 +64,7 @@ def step(
         key_id=key.id,
         reason=reason,
         public=trip.approved_at is not None and public_step,
-        state=state.model_dump(mode="json"),
+        state=state,  # written as its JSON by the engine's serializer, with no dict between
     )
 
 
