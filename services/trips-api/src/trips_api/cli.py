@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from periplus import db, keyfile, logs, web
+from periplus import collector, db, keyfile, logs, web
 from periplus.note import Signer
 from trips_api.departments import registry
 from trips_api.events import service as events_service
@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             except registry.RegistryFileError as exc:
                 print(f"TRIPS_DEPARTMENTS_FILE: {exc}", file=sys.stderr)
                 return 2
-        web.serve(build(settings), settings)
+        app = build(settings)
+        collector.collect_less()
+        web.serve(app, settings)
         return 0
     if args.command == "events-key":
         print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)
