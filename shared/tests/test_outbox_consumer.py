@@ -1,5 +1,6 @@
 """The outbox relay and the consumer loop, over a real broker and real databases."""
 
+import time
 import uuid
 
 import pytest
@@ -121,3 +122,17 @@ def test_a_broker_restart_is_survived_by_relay_and_consumer(engine: Engine, brok
     finally:
         consumer.stop()
         relay.stop()
+
+
+def test_a_consumer_with_no_broker_to_read_stops_within_seconds(engine: Engine) -> None:
+    """Its wait for the broker's metadata is short: asked to stop during it, it has
+    stopped once ``stop`` returns, within seconds, as a service shutting down needs."""
+    nobody = Connection("127.0.0.1:9")  # refused at once
+    consumer = ConsumerLoop(engine, nobody, f"test.{uuid.uuid4().hex[:8]}.v1", Offset, store)
+    consumer.start()
+    time.sleep(0.5)  # inside its first wait for the metadata
+    asked = time.monotonic()
+    consumer.stop()
+    assert not consumer.is_alive()
+    assert time.monotonic() - asked < 5  # the stop's own limit is 10 s
+    assert not consumer.connected

@@ -204,6 +204,12 @@ def log_end(connection: Connection, topic: str, timeout: float = 1.0) -> dict[in
         consumer.close()
 
 
+# A broker that is up answers a metadata request at once; one that is down is asked again
+# after a back-off. The wait is short so that a consumer asked to stop meanwhile stops
+# within seconds, not after it (rdkafka's wait cannot be cut short).
+METADATA_SECONDS = 2.0
+
+
 class TopicReader:
     """Reads every partition of one topic from positions the caller keeps."""
 
@@ -261,7 +267,7 @@ class TopicReader:
 
     def _partitions_now(self) -> list[int]:
         try:
-            metadata = self._consumer.list_topics(self.topic, timeout=10)
+            metadata = self._consumer.list_topics(self.topic, timeout=METADATA_SECONDS)
         except KafkaException as exc:
             raise BrokerError(f"no metadata for {self.topic}: {exc}") from exc
         found = metadata.topics.get(self.topic)
