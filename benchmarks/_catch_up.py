@@ -1,9 +1,9 @@
 """Catch-up: a notifier 10^5 entries behind a ledger (trip life cycles signed by their
 source, in a ledger process of their own), with 20 webhook subscriptions; the baseline is
 the ledger's own entry read rate, every entry read once over HTTP as the notifier reads
-them (see ``benchmarks.notifier``). Then the webhooks' queue, which waits for the catch-up to end:
-every notice queued for its subscriptions, a slice a transaction as the delivery worker
-queues them, timed on its own."""
+them (see ``benchmarks.notifier``). Then the webhooks' queue, which waits for the
+catch-up to end: every notice queued for its subscriptions, a slice a transaction as the
+delivery worker queues them, timed on its own."""
 
 import os
 import tempfile
