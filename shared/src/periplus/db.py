@@ -14,13 +14,24 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import BigInteger, Connection, Engine, Integer, create_engine, event, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    Table,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+
+from periplus import deferred
 
 BIG_INTEGER = BigInteger().with_variant(Integer(), "sqlite")
 """A column of log indexes, sizes, seqs or offsets: 64 bits on PostgreSQL, where
@@ -105,10 +116,12 @@ def make_engine(
     given = parsed.query.get("options")
     connect_args["options"] = f"{server} {given}" if isinstance(given, str) else server
     if ping_idle <= 0:
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
-    engine = create_engine(parsed, connect_args=connect_args, **kwargs)
-    event.listen(engine, "checkin", _note_checkin)
-    event.listen(engine, "checkout", lambda c, r, _p: _ping_if_idle(engine, c, r, ping_idle))
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    else:
+        engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", lambda c, r, _p: _ping_if_idle(engine, c, r, ping_idle))
+    deferred.install(engine)
     return engine
 
 
@@ -178,6 +191,12 @@ def unavailable(exc: BaseException) -> str | None:
     if state is not None and (state.startswith("08") or state in _ENDED):
         return _LOST
     return _LOST if state is None and isinstance(exc, OperationalError) else None
+
+
+def table(model: Any) -> Table:
+    """A mapped model's table, for Core statements that skip the ORM's work per row (SQLModel
+    does not tell a type checker that a model has one)."""
+    return cast(Table, model.__table__)
 
 
 def reading(engine: Engine) -> Connection:

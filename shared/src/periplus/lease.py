@@ -21,7 +21,24 @@ import socket
 import time
 import uuid
 
-from sqlalchemy import Column, Connection, Engine, Float, MetaData, String, Table, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    MetaData,
+    String,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    exists,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +86,14 @@ class Lease:
         )
         self._check = text(
             f"SELECT 1 FROM lease WHERE name = :name AND holder = :holder AND expires_at > {now}"
+        )
+        mine = and_(LEASES.c.name == self.name, LEASES.c.holder == self.holder)
+        self._mine = exists().where(mine, LEASES.c.expires_at > literal_column(now))
+        self._renewal = (
+            update(LEASES)
+            .where(mine)
+            .values(expires_at=literal_column(now) + bindparam("lease_seconds", self.seconds))
+            .returning(LEASES.c.name)
         )
 
     def held(self) -> bool:
@@ -118,6 +143,18 @@ class Lease:
         log.warning("lost the lease", extra={"lease": self.name, "holder": self.holder})
         self._until = 0.0
         return False
+
+    def holding(self) -> ColumnElement[bool]:
+        """A condition, for a statement's WHERE, that this process holds the lease when the
+        statement runs (``check`` within the statement itself: a read, no renewal)."""
+        return self._mine
+
+    def confirming(self, statement: Update) -> Update:
+        """``statement`` made to change rows only if this process still holds the lease,
+        which it renews (``confirm`` within the statement itself). PostgreSQL only: SQLite
+        has no data-modifying WITH."""
+        renewal = self._renewal.cte("renewal")
+        return statement.where(exists(select(renewal.c.name))).add_cte(renewal)
 
     def release(self) -> None:
         """Give the lease up at once, so that a standby need not wait for it to lapse."""

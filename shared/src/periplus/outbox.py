@@ -16,10 +16,12 @@ moves the cursor only in a transaction that finds the lease still its own.
 
 A committed row wakes the relay (``notify``). While it holds the lease no one else
 moves the cursor, so it reads the cursor once per lease taken or renewed, not before
-each batch: a batch reads the lease and the rows, then confirms the lease and moves
-the cursor. That commit does not wait for the disk: a move that a crash takes back
-only sends its rows again, which consumers skip, and the service's own commits do
-not queue behind a disk write that would only spare that resend.
+each batch: a batch reads the rows while the lease is its own, then confirms the lease
+and moves the cursor. On PostgreSQL each is one statement, on a connection of the
+relay's own outside any transaction, so a batch costs two round trips. The move does
+not wait for the disk: a move that a crash takes back only sends its rows again, which
+consumers skip, and the service's own commits do not queue behind a disk write that
+would only spare that resend.
 """
 
 import logging
@@ -88,8 +90,15 @@ class OutboxRelay(threading.Thread):
         position, model = self.columns[0], cursor_model
         rows = select(*self.columns).order_by(position).limit(bindparam("limit"))
         self._rows, self._rows_after = rows, rows.where(position > bindparam("after"))
+        held = self.lease.holding()
+        self._held_rows, self._held_rows_after = rows.where(held), self._rows_after.where(held)
         self._read_cursor = select(model.position).where(model.topic == topic)
         self._update_cursor = update(model).where(model.topic == topic)
+        self._own: Connection | None = None  # PostgreSQL: the relay's own, see ``_connection``
+        self._move_held = None
+        if engine.dialect.name == "postgresql":
+            moved = self._update_cursor.values(position=bindparam("position"))
+            self._move_held = self.lease.confirming(moved)
 
     @property
     def leading(self) -> bool:
@@ -108,6 +117,7 @@ class OutboxRelay(threading.Thread):
         if self._producer is not None:
             self._producer.close(timeout=0)
         if not self.is_alive():  # no batch in flight: a standby may take over at once
+            self._close_own()
             try:
                 self.lease.release()
             except Exception as exc:  # it lapses by itself
@@ -160,19 +170,40 @@ class OutboxRelay(threading.Thread):
         self.lease.acquire()
         LEADING.labels(self.topic).set(self.leading)
 
-    def _reading(self) -> Connection:
-        connection = db.reading(self.engine)
-        if self.engine.dialect.name == "postgresql":
-            # Each statement reads what is committed when it starts, in a transaction or
-            # not: without one, a batch is spared the round trips of BEGIN and ROLLBACK.
-            return connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """On PostgreSQL, the relay's own connection, outside any transaction: each statement
+        reads what is committed when it starts, and commits by itself, without waiting for
+        the disk (see the module's docstring), and a batch is spared the round trips of
+        BEGIN and COMMIT and two checkouts from the pool. On SQLite, a reading connection."""
+        if self.engine.dialect.name != "postgresql":
+            with db.reading(self.engine) as connection:
+                yield connection
+            return
+        if self._own is None:
+            own = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            own.exec_driver_sql("SET synchronous_commit = off")
+            self._own = own
+        try:
+            yield self._own
+        except Exception:
+            self._close_own()  # a connection that failed is not trusted again
+            raise
+
+    def _close_own(self) -> None:
+        own, self._own = self._own, None
+        if own is not None:
+            try:
+                own.invalidate()  # closed, never back in the pool with the relay's settings
+                own.close()
+            except Exception as exc:
+                log.warning("cannot close the relay's connection", extra={"error": repr(exc)})
 
     def _pending(self, limit: int, *, as_holder: bool = False) -> list[Any] | None:
-        """The rows after the cursor; with ``as_holder``, None unless the lease is still
-        this relay's, checked on the same connection just before."""
-        with self._reading() as connection:
-            if as_holder and not self.lease.check(connection):
+        """The rows after the cursor; with ``as_holder``, only while the lease is still this
+        relay's, in the same statement, and None once it is not."""
+        with self._connection() as connection:
+            if as_holder and not self.lease.held():
                 self._at_known = False
                 return None
             if as_holder and self._at_known:
@@ -181,8 +212,15 @@ class OutboxRelay(threading.Thread):
                 last = self._cursor(connection)
                 self._at, self._at_known = last, as_holder
             if last is None:
-                return list(connection.execute(self._rows, {"limit": limit}).all())
-            return list(connection.execute(self._rows_after, {"limit": limit, "after": last}).all())
+                query, params = (self._held_rows if as_holder else self._rows), {"limit": limit}
+            else:
+                query = self._held_rows_after if as_holder else self._rows_after
+                params = {"limit": limit, "after": last}
+            rows = list(connection.execute(query, params).all())
+            if as_holder and not rows and not self.lease.check(connection):
+                self._at_known = False  # none, for want of the lease rather than of rows
+                return None
+            return rows
 
     def publish_pending(self) -> int:
         """Publish one batch of the rows after the cursor, if this relay holds the lease;
@@ -212,15 +250,27 @@ class OutboxRelay(threading.Thread):
             raise BrokerError("the batch was not sent within the relay's lease")
         producer.flush(timeout=min(10.0, budget))
         end = rows[-1][0]
-        with self._unsynced() as connection:
-            if not self.lease.confirm(connection):
-                self._at_known = False
-                LEADING.labels(self.topic).set(0)
-                return 0  # another relay holds the lease now, and moves the cursor itself
-            self._move_cursor(connection, end)
+        if not self._moved(end):
+            self._at_known = False
+            LEADING.labels(self.topic).set(0)
+            return 0  # another relay holds the lease now, and moves the cursor itself
         self._at = end  # committed: what the next batch starts after
         PUBLISHED.labels(self.topic).inc(len(rows))
         return len(rows)
+
+    def _moved(self, end: int) -> bool:
+        """Move the cursor to ``end`` and renew the lease, if it is still this relay's;
+        whether it was."""
+        if self._move_held is not None:
+            with self._connection() as connection:
+                if connection.execute(self._move_held, {"position": end}).rowcount == 1:
+                    return True
+            # The lease is lost, or the topic has no cursor yet: in a transaction, as below.
+        with self._unsynced() as connection:
+            if not self.lease.confirm(connection):
+                return False
+            self._move_cursor(connection, end)
+        return True
 
     @contextmanager
     def _unsynced(self) -> Iterator[Connection]:

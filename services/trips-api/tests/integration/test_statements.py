@@ -21,8 +21,12 @@ def _counted(engine: Engine) -> Iterator[list[str]]:
 
     def count(*args: Any) -> None:
         statement = " ".join(str(args[2]).split())
-        # SQLite's BEGIN, and the now-and-then sweep of expired answers, are not per request.
-        if not statement.startswith(("BEGIN", "DELETE FROM idempotency_record")):
+        # SQLite's BEGIN, and the now-and-then sweep of expired answers, are not per request;
+        # nor is the outbox relay's work, on its own thread at its own time.
+        relay = "relay_cursor" in statement or "lease" in statement
+        if not relay and not statement.startswith(
+            ("BEGIN", "DELETE FROM idempotency_record", "SELECT event.seq")
+        ):
             statements.append(statement.split(" ", 1)[0])
 
     event.listen(engine, "before_cursor_execute", count)
@@ -46,14 +50,20 @@ def test_create_submit_approve_statements(api: Api) -> None:
     trip, created = _post(api, "writer", "/v1/trips", examples.trip())
     _, submitted = _post(api, "writer", f"/v1/trips/{trip['id']}/submit")
     _, approved = _post(api, "approver", f"/v1/trips/{trip['id']}/approve")
-    # (The flush orders rows of unrelated tables as it likes: compare the kinds, sorted.)
+    # The writes no one reads back wait for the commit; on PostgreSQL they go as one
+    # statement (``periplus.deferred``). (Compare the kinds, sorted.)
+    together = api.app.state.engine.dialect.name == "postgresql"
     # The key with its earlier answer and the registry's stamp (the departments unchanged
     # since, so known); the counter; the trip, its version, the answer.
-    assert sorted(created) == ["INSERT"] * 3 + ["SELECT"] + ["UPDATE"]
-    # The key with its earlier answer and the trip, locked; the answer, the trip, its version.
-    assert sorted(submitted) == ["INSERT"] * 2 + ["SELECT"] + ["UPDATE"]
-    # As a submit, with four eyes in one query, and the event with its counter.
-    assert sorted(approved) == ["INSERT"] * 3 + ["SELECT"] + ["UPDATE"] * 2 + ["WITH"]
+    writes = ["WITH"] if together else ["INSERT"] * 3
+    assert sorted(created) == sorted(["SELECT", "UPDATE", *writes])
+    # The key with its earlier answer and the trip, locked; the trip, its version, the answer.
+    writes = ["WITH"] if together else ["INSERT"] * 2 + ["UPDATE"]
+    assert sorted(submitted) == sorted(["SELECT", *writes])
+    # As a submit, with four eyes in one query, and the event with its counter (which need
+    # not wait for the writes before it).
+    writes = ["WITH"] if together else ["INSERT"] * 3 + ["UPDATE"]
+    assert sorted(approved) == sorted(["SELECT", "WITH", "UPDATE", *writes])
 
 
 def test_a_changed_registry_is_read_again(api: Api) -> None:

@@ -4,7 +4,7 @@ may be taken already (skipped, or updated)."""
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Column, Connection, Table
@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlmodel import Session
 
 from periplus.copy import copy_rows
+from periplus.db import table
 
 SQLITE_ROWS = 500  # rows in one statement
 SQLITE_VARIABLES = 32766  # the most parameters SQLite takes in one statement since 3.32
@@ -48,11 +49,6 @@ def upsert_many(
             cursor.executemany(f"{head}({marks}){tail}", values)
         return
     _sqlite_rows(driver, head, values, tail)
-
-
-def table(model: Any) -> Table:
-    """A model's table, for Core statements that skip the ORM's work per row."""
-    return cast(Table, model.__table__)
 
 
 def insert_many(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -6,22 +6,25 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from periplus import sources
+from periplus import deferred, sources
+from periplus.db import table
+from periplus.deferred import UNRELATED
 from periplus.events import Envelope
 from periplus.note import Signer
 from trips_api.events.models import Event, WithheldEvent
 
 _WRITTEN = "events_written"
 _NEXT = text("UPDATE counter SET value = value + 1 WHERE name = :name RETURNING value")
-_INSERT = insert(Event)
+_TABLE = table(Event)
 
 
 def next_value(session: Session, name: str) -> int:
     """Advance a gapless counter; the row lock holds other writers until commit."""
-    row = session.connection().execute(_NEXT, {"name": name}).first()
+    connection = session.connection()
+    row = connection.execute(_NEXT, {"name": name}, execution_options=UNRELATED).first()
     if row is None:
         raise LookupError(f"counter {name!r} is missing; run the migrations")
     return int(row[0])
@@ -40,8 +43,9 @@ def emit(
 
 def _store(session: Session, envelope: Envelope) -> None:
     session.info[_WRITTEN] = True
-    session.connection().execute(  # never changed again: inserted at once, without an ORM object
-        _INSERT,
+    deferred.insert(  # never changed again: inserted without an ORM object, with the next statement
+        session.connection(),
+        _TABLE,
         {
             "seq": envelope.seq,
             "id": str(envelope.id),

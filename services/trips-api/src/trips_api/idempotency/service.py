@@ -12,9 +12,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, insert, inspect, select
+from sqlalchemy import Select, and_, bindparam, inspect, select
 from sqlmodel import Session, col, delete
 
+from periplus import deferred
+from periplus.db import table
 from periplus.errors import ConflictError
 from trips_api.departments import service as departments_service
 from trips_api.idempotency.models import IdempotencyRecord
@@ -39,7 +41,7 @@ def _expired(record: IdempotencyRecord, hours: int) -> bool:
 _KEY_COLUMNS = tuple(inspect(ApiKey).columns.values())
 _KEY_NAMES = tuple(inspect(ApiKey).columns.keys())
 _KEY = inspect(ApiKey).local_table
-_RECORD = inspect(IdempotencyRecord).local_table
+_RECORD = table(IdempotencyRecord)
 _WITH_ANSWER = _KEY.outerjoin(
     _RECORD,
     and_(
@@ -59,7 +61,6 @@ def _with_trip(dialect: str) -> Select[Any]:
 
 
 _KEY_ANSWER_TRIP = {dialect: _with_trip(dialect) for dialect in ("postgresql", "sqlite")}
-_REMEMBER = insert(IdempotencyRecord)
 
 
 def key_with_answer(
@@ -134,10 +135,12 @@ def remember(
             .where(col(IdempotencyRecord.key_id) == key_id)
             .where(col(IdempotencyRecord.created_at) < cutoff)
         )
-    # Never changed again: inserted at once, without an ORM object; a twin request that
-    # stored its answer first makes this raise IntegrityError.
-    session.connection().execute(
-        _REMEMBER,
+    # Never changed again: inserted without an ORM object, with the transaction's next
+    # statement or its commit; a twin request that stored its answer first makes that
+    # raise IntegrityError.
+    deferred.insert(
+        session.connection(),
+        _RECORD,
         {
             "key_id": key_id,
             "idempotency_key": idempotency_key,

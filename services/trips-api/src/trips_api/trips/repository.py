@@ -12,16 +12,16 @@ from sqlalchemy import (
     Join,
     and_,
     bindparam,
-    insert,
     inspect,
     text,
     true,
-    update,
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
+from periplus import deferred
+from periplus.db import table
 from periplus.public import TripStatus
 from periplus.rules import REPORT_PENDING
 from trips_api.clock import today
@@ -82,10 +82,8 @@ def page(
 _ONE = select(Trip).where(col(Trip.id) == bindparam("trip_id"))
 _COLUMNS = tuple(inspect(Trip).columns.keys())
 _ROW = tuple(inspect(Trip).columns.values())
-_TABLE = inspect(Trip).local_table
+_TABLE = table(Trip)
 _ONE_LOCKED = sa_select(*_ROW).where(_TABLE.c.id == bindparam("trip_id")).with_for_update()
-_INSERT = insert(Trip)
-_UPDATE = update(Trip).where(col(Trip.id) == bindparam("trip_key"))
 _KEPT = "trips_api.locked_trip"
 
 
@@ -127,7 +125,8 @@ def get(session: Session, trip_id: uuid.UUID, *, for_update: bool = False) -> Tr
 
 def save(session: Session, trip: Trip) -> None:
     """Write a new trip's row, or the columns of a trip read by ``get(..., for_update=True)``
-    that changed since it was read: one statement at once, without the unit of work's flush.
+    that changed since it was read: one statement, without the unit of work's flush, sent
+    with the transaction's next (``periplus.deferred``).
 
     A new trip then stands as read, so that a later ``save`` in the same transaction
     updates it.
@@ -135,14 +134,14 @@ def save(session: Session, trip: Trip) -> None:
     state = inspect(trip)
     now = state.dict
     if state.key is None:
-        session.connection().execute(_INSERT, {name: now[name] for name in _COLUMNS})
+        deferred.insert(session.connection(), _TABLE, {name: now[name] for name in _COLUMNS})
         make_transient_to_detached(trip)
         return
     changed = {
         name: now[name] for name, before in state.committed_state.items() if now[name] != before
     }
     if changed:
-        session.connection().execute(_UPDATE, {"trip_key": trip.id, **changed})
+        deferred.update(session.connection(), _TABLE, {"id": trip.id}, changed)
 
 
 def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[TripVersion]:
@@ -191,10 +190,10 @@ def lineages(
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-_ADD_VERSION = insert(TripVersion)
+_VERSIONS = table(TripVersion)
 
 
 def add_version(session: Session, **values: Any) -> None:
-    """Append one version to a trip's history: a row never changed again, so inserted at
-    once, without an ORM object to build and flush."""
-    session.connection().execute(_ADD_VERSION, values)
+    """Append one version to a trip's history: a row never changed again, so inserted
+    without an ORM object, with the transaction's next statement."""
+    deferred.insert(session.connection(), _VERSIONS, values)
