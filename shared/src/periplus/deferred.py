@@ -115,9 +115,9 @@ def _drop(connection: Connection) -> None:
 
 @lru_cache(maxsize=256)
 def _statement(shapes: tuple[_Shape, ...]) -> Insert | Update:
-    """One statement for writes of these shapes, the parameters of part i named ``w<i>_<column>``
-    (``w<i>k_<column>`` for an update's key);
-    built once per combination, so that SQLAlchemy's cache of compiled statements holds it."""
+    """One statement for writes of these shapes, built once per combination so that
+    SQLAlchemy's cache of compiled statements holds it; part i's parameters are named
+    ``w<i>_<column>`` (``w<i>k_<column>`` for an update's key)."""
     *early, last = (_one(shape, f"w{i}") for i, shape in enumerate(shapes))
     if not early:
         return last

@@ -80,15 +80,11 @@ class Lease:
             "INSERT INTO lease (name, holder, expires_at)"
             f" VALUES (:name, :holder, {now} + :seconds) ON CONFLICT (name) DO NOTHING"
         )
-        self._confirm = text(
-            f"UPDATE lease SET expires_at = {now} + :seconds"
-            " WHERE name = :name AND holder = :holder"
-        )
-        self._check = text(
-            f"SELECT 1 FROM lease WHERE name = :name AND holder = :holder AND expires_at > {now}"
-        )
+        # Whether this process holds the lease, and its renewal, as parts of statements: asked
+        # alone (``check``, ``confirm``) or within another's (``holding``, ``confirming``).
         mine = and_(LEASES.c.name == self.name, LEASES.c.holder == self.holder)
         self._mine = exists().where(mine, LEASES.c.expires_at > literal_column(now))
+        self._check = select(self._mine)
         self._renewal = (
             update(LEASES)
             .where(mine)
@@ -124,8 +120,7 @@ class Lease:
         """Whether this process still holds the lease, asked (and the lease renewed)
         inside the caller's transaction, so that what it writes there is committed
         only by the holder."""
-        values = {"name": self.name, "holder": self.holder, "seconds": self.seconds}
-        if connection.execute(self._confirm, values).rowcount == 1:
+        if connection.execute(self._renewal).first() is not None:
             return True  # this process's view stays as it was: the commit may yet fail
         if self.held():
             log.warning("lost the lease", extra={"lease": self.name, "holder": self.holder})
@@ -137,8 +132,7 @@ class Lease:
         SQLite); the lease is not renewed. A lease found another's is given up here."""
         if not self.held():
             return False
-        values = {"name": self.name, "holder": self.holder}
-        if connection.execute(self._check, values).first() is not None:
+        if connection.execute(self._check).scalar():
             return True
         log.warning("lost the lease", extra={"lease": self.name, "holder": self.holder})
         self._until = 0.0

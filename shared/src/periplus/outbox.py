@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Update, bindparam, insert, select, update
 from sqlmodel import col
 
 from periplus import db, kafka
@@ -95,7 +95,7 @@ class OutboxRelay(threading.Thread):
         self._read_cursor = select(model.position).where(model.topic == topic)
         self._update_cursor = update(model).where(model.topic == topic)
         self._own: Connection | None = None  # PostgreSQL: the relay's own, see ``_connection``
-        self._move_held = None
+        self._move_held: Update | None = None
         if engine.dialect.name == "postgresql":
             moved = self._update_cursor.values(position=bindparam("position"))
             self._move_held = self.lease.confirming(moved)
