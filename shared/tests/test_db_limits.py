@@ -33,6 +33,7 @@ def test_each_connection_carries_the_limits(engine: Engine, backend: str) -> Non
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 500
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -65536  # KiB
             return
         shown = {
             name: connection.exec_driver_sql(f"SHOW {name}").scalar()
