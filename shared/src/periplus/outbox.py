@@ -114,9 +114,12 @@ class OutboxRelay(threading.Thread):
         self._wake.set()
         if self.ident is not None:  # not a relay whose batches were only sent by hand
             self.join(timeout=10)
-        if self._producer is not None:
-            self._producer.close(timeout=0)
-        if not self.is_alive():  # no batch in flight: a standby may take over at once
+        if self.is_alive():
+            # A batch still in flight owns the producer, the connection and the lease: none is
+            # touched from this thread (rdkafka's handles least of all); the lease lapses.
+            log.warning("the outbox relay did not stop within 10 s", extra={"topic": self.topic})
+        else:  # no batch in flight: a standby may take over at once
+            self._reset_producer()
             self._close_own()
             try:
                 self.lease.release()
