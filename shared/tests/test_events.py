@@ -96,6 +96,8 @@ def test_a_copy_has_the_canonical_bytes_of_the_copy() -> None:
         ({"note": "back\bspace"}, "data.note", "character U+0008"),
         ({"note": "form\ffeed"}, "data.note", "character U+000C"),
         ({"note": "delete\x7f"}, "data.note", "character U+007F"),
+        ({"note": "next\x85line"}, "data.note", "character U+0085"),  # C1, as UTF-8
+        ({"note": "\x9b31m red"}, "data.note", "character U+009B"),
         ({"k\x01": "v"}, "a key in data", "character U+0001"),
     ],
 )
@@ -112,5 +114,5 @@ def test_text_with_a_control_character_is_refused_where_it_is(
 
 
 def test_tabs_line_breaks_and_their_look_alikes_are_text() -> None:
-    data = {"purpose": "First line.\r\n\tSecond.", "path": "C:\\u0000\\b\\f", "é": "\u0085"}
+    data = {"purpose": "First line.\r\n\tSecond.", "path": "C:\\u0000\\b\\f", "é": "\u00a0°\u2028"}
     assert parse_envelope(json.dumps(envelope(data=data)).encode()).data == data

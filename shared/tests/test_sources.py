@@ -15,10 +15,12 @@ from periplus.note import NoteError, Signer, Verifier
 from periplus.sources import SourceKeys
 
 SOURCE = "lisboa/trips-api"
-# Text an event may carry: no control character but tab, line feed and carriage return.
+# Text an event may carry: no control character (C0, DEL, C1) but tab, line feed and
+# carriage return.
 TEXT = st.characters(
     codec="utf-8",
-    exclude_characters=[c for c in map(chr, range(0x20)) if c not in "\t\n\r"] + ["\x7f"],
+    exclude_characters=[c for c in map(chr, range(0x20)) if c not in "\t\n\r"]
+    + [chr(c) for c in range(0x7F, 0xA0)],
 )
 
 

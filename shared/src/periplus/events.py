@@ -69,16 +69,20 @@ SIGNATURE_BYTES = 4 + 64
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,62}/[a-z0-9][a-z0-9.-]{0,62}$")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""The control characters refused in an event's text: all but tab, line feed, carriage return."""
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""The control characters (C0, DEL and C1) refused in an event's text: all but tab, line
+feed and carriage return."""
 # The same, as RFC 8785 writes them: an unescaped backslash before \u00XX, \b or \f
-# (tab, line feed and carriage return have short escapes of their own), or DEL as is.
-_ESCAPED_CONTROL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\(?:u00|b|f)|\x7f")
+# (tab, line feed and carriage return have short escapes of their own), DEL as is, or a
+# C1 character as its two UTF-8 bytes (0xC2 is never a continuation byte).
+_ESCAPED_CONTROL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\(?:u00|b|f)|\x7f|\xc2[\x80-\x9f]")
 
 
 def _may_hold_control(leaf: bytes) -> bool:
     """A fast first look: RFC 8785 writes a control character as one of these."""
-    return b"\\u00" in leaf or b"\\b" in leaf or b"\\f" in leaf or b"\x7f" in leaf
+    return (
+        b"\\u00" in leaf or b"\\b" in leaf or b"\\f" in leaf or b"\x7f" in leaf or b"\xc2" in leaf
+    )
 
 
 class EventRejectedError(ValueError):

@@ -27,7 +27,7 @@ def site(database_url: str) -> Iterator[Site]:
     for running in serve(database_url):
         running.feed(life(TRIP, "MVD-2026-0201"))
         report = {
-            "summary": "Minutes\x9b of the visit\ufffe are attached\x85.",
+            "summary": "Minutes of the visit\ufffe are attached.",
             "results": [],
             "documents": [
                 {"title": "Minutes", "url": "javascript:alert(document.cookie)"},
@@ -38,17 +38,21 @@ def site(database_url: str) -> Iterator[Site]:
             "filed_on": "2026-03-25",
             "days_after_return": 12,
         }
+        reported = event(
+            "trip.reported",
+            ODD,
+            {"reference": "MVD-2026-0202", "report": report, "followups": []},
+            check=False,
+        )
+        # C1 controls, as an entry logged before events were refused for them holds them:
+        # read as it was appended (and not signed again here: the feed is taken as verified).
+        reported["data"]["report"]["summary"] = "Minutes\x9b of the visit\ufffe are attached\x85."
         running.feed(
             [
                 event(
                     "trip.approved", ODD, {"trip": life(ODD, "MVD-2026-0202")[0]["data"]["trip"]}
                 ),
-                event(
-                    "trip.reported",
-                    ODD,
-                    {"reference": "MVD-2026-0202", "report": report, "followups": []},
-                    check=False,
-                ),
+                reported,
             ]
         )
         yield running

@@ -1,7 +1,13 @@
 """Constrained field types shared by every request schema.
 
-Text refuses control characters and lone surrogates: both are bad input, and
-PostgreSQL would refuse a NUL byte with a server error if it got that far.
+Text refuses control characters (C0, DEL, C1) and lone surrogates: both are bad input,
+and PostgreSQL would refuse a NUL byte with a server error if it got that far. It also
+refuses the characters that make text read otherwise than it is stored: the line and
+paragraph separators (text breaks lines with a line feed), the bidirectional embeddings,
+overrides and isolates (which reorder what follows them on screen) and the byte order
+mark. A single line refuses line breaks too, and the invisible characters that would let
+one name pass for another (zero-width space, word joiner, soft hyphen); the zero-width
+joiner and non-joiner stay, as some scripts spell words with them.
 """
 
 import re
@@ -12,19 +18,28 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, Field, StringConstraints
 
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_MISLEADING = "\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+_FORBIDDEN = re.compile(
+    f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_MISLEADING}]"
+)
+_SINGLE_LINE_FORBIDDEN = re.compile(
+    f"[\\x00-\\x1f\\x7f-\\x9f\\xad\\ud800-\\udfff\\u200b\\u2060{_MISLEADING}]"
+)
 
 
 def clean_text(value: str) -> str:
     if _FORBIDDEN.search(value):
-        raise ValueError("contains control characters or invalid code points")
+        raise ValueError(
+            "contains control characters, invisible formatting characters or invalid code points"
+        )
     return value
 
 
 def clean_line(value: str) -> str:
     if _SINGLE_LINE_FORBIDDEN.search(value):
-        raise ValueError("contains line breaks, control characters or invalid code points")
+        raise ValueError(
+            "contains line breaks, control characters, invisible characters or invalid code points"
+        )
     return value
 
 

@@ -15,6 +15,11 @@ from babel.numbers import get_currency_precision
 from periplus.public import CostItem, InKind, Money
 from trips_api.settings import Settings
 
+LARGEST_TOTAL = Decimal(10) ** 15
+"""The most that a list of amounts (a budget, the actual costs) may add up to in the
+reporting currency: far above any trip's cost in any currency, and far below the 20
+digits that a public amount may have, so that no sum or share of it overflows them."""
+
 
 class NoRateError(ValueError):
     """No exchange rate was sent and none is configured for the currency."""

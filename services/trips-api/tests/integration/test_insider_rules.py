@@ -1,10 +1,13 @@
 """Rules that hold against an insider: four eyes by holder, private data kept private,
 changes after approval that wait for another holder, and dates that bind."""
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import Session
 
+from trips_api import clock
 from trips_api.keys import service as keys_service
 from trips_api.testing import Api
 from trips_api.trips import examples
@@ -223,6 +226,26 @@ def test_a_name_protected_after_approval_is_never_republished(api: Api) -> None:
     assert "Ana Pereira" in api.as_("private").get(f"{path}/history").text
 
 
+def test_a_protected_name_stays_hidden_after_it_leaves_the_record(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    travellers = examples.trip()["travellers"]
+    protect = {"travellers": [{**travellers[0], "name_public": False}, travellers[1]]}
+    reason = "A court protected the name."
+    api.post_ok("writer", f"{path}/correct", json={"changes": protect, "reason": reason})
+    # Then the traveller is replaced: the name is in no record any more, only in history.
+    other = {**travellers[0], "name": "Rita Costa", "name_public": True}
+    replace = {"travellers": [other, travellers[1]]}
+    reason = "The deputy mayor travels instead."
+    api.post_ok("writer", f"{path}/amend", json={"changes": replace, "reason": reason})
+    api.post_ok("approver", f"{path}/change/approve")
+    public = api.as_(None).get(f"{path}/history")
+    assert "Rita Costa" in public.text
+    assert "Ana Pereira" not in public.text
+    assert "Ana Pereira" not in str(api.events()[-1])
+    assert "Ana Pereira" in api.as_("private").get(f"{path}/history").text
+
+
 def test_making_a_protected_name_public_waits_for_another_holder(api: Api) -> None:
     trip = api.approved()
     travellers = [{**t, "name_public": True} for t in examples.trip()["travellers"]]
@@ -252,3 +275,20 @@ def test_a_trip_that_departed_cannot_be_cancelled_and_its_report_stays_due(api: 
     overdue = api.as_(None).get("/v1/trips", params={"overdue": "true"}).json()["trips"]
     assert [t["id"] for t in overdue] == [late["id"]]
     assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
+def test_an_amendment_still_pending_at_departure_cannot_take_effect(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trip = api.approved(days_ahead=5)
+    path = f"/v1/trips/{trip['id']}"
+    api.post_ok("writer", f"{path}/amend", json=examples.AMEND)  # waits for another holder
+    later = clock.today() + timedelta(days=10)  # the trip has left meanwhile
+    monkeypatch.setattr("trips_api.trips.service.steps.today", lambda: later)
+    refused = api.as_("approver").post(f"{path}/change/approve")
+    assert refused.status_code == 409, refused.text
+    assert "correct" in refused.json()["detail"]
+    assert api.as_(None).get(path).json()["delegation_size"] == 2  # as approved
+    assert [e["type"] for e in api.events()] == ["trip.approved", "trip.change_pending"]
+    rejected = {"reason": "The delegation left as it was."}
+    api.post_ok("approver", f"{path}/change/reject", json=rejected)

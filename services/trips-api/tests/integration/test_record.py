@@ -39,6 +39,24 @@ def test_an_amount_that_cannot_be_converted_is_refused(api: Api) -> None:
     assert response.json()["errors"][0]["location"] == "body.budget[0].exchange_rate"
 
 
+def test_costs_that_add_up_past_what_a_trip_can_cost_are_refused_and_nothing_is_made(
+    api: Api,
+) -> None:
+    # Each item is within bounds; their sum in euros has 21 digits, more than an amount has.
+    item = {
+        "category": "other",
+        "payer": "city",
+        "amount": {"amount": "999999999999", "currency": "USD"},
+        "exchange_rate": "99999999",
+    }
+    body = {**examples.trip(), "budget": [item, item]}
+    response = api.as_("writer").post("/v1/trips", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["location"] for e in response.json()["errors"]] == ["body.budget"]
+    assert api.as_("writer").get("/v1/trips").json()["trips"] == []
+
+
 def test_floats_and_unknown_currencies_are_refused(api: Api) -> None:
     for amount in ({"amount": 10.5, "currency": "EUR"}, {"amount": "10", "currency": "XXY"}):
         item = {"category": "other", "payer": "city", "amount": amount}

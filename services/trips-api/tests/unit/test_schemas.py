@@ -54,6 +54,12 @@ def test_every_fault_of_a_trip_is_found_at_once_each_where_it_is() -> None:
         ({"sdg_goals": [18]}, "less than or equal to 17"),
         ({"delegation_size": 1}, "smaller than the number of travellers"),
         ({"title": "Nul\x00byte"}, "control characters"),
+        ({"title": "Next\x85line"}, "control characters"),  # C1
+        ({"title": "Two\u2028lines"}, "line breaks"),
+        ({"title": "Visit to \u202eotiuQ"}, "invisible"),  # shown reversed
+        ({"travellers": [{**examples.trip()["travellers"][0], "name": "Ana\u200b"}]}, "invisible"),
+        ({"purpose": "A paragraph\u2029and another"}, "invisible formatting"),
+        ({"purpose": "\ufeffMarked"}, "invisible formatting"),
         ({"purpose": "Lone \ud800 surrogate"}, "unicode"),
         (
             {
@@ -83,6 +89,14 @@ def test_every_fault_of_a_trip_is_found_at_once_each_where_it_is() -> None:
 def test_bad_trips_are_refused_with_a_reason(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         _trip(**overrides)
+
+
+def test_words_of_every_script_and_line_feeds_are_text() -> None:
+    trip = _trip(
+        title="Visita a Bogotá: mobilidade, 交通, النقل",
+        purpose="First line.\nSecond: क्षि and می\u200cخواهم (joiners stay).",
+    )
+    assert "\u200c" in str(trip.purpose)
 
 
 def test_a_patch_knows_which_fields_it_sets() -> None:

@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import datetime
 
 from sqlmodel import Field
@@ -8,7 +9,12 @@ SCOPES = frozenset({"trips:read-private", "trips:write", "trips:approve", "trips
 
 
 def holder_id(holder: str) -> str:
-    return " ".join(holder.split()).casefold()
+    """The holder as four eyes compares it: what reads as the same name is the same holder,
+    whatever its case, spacing, compatibility forms (a fullwidth letter) or invisible
+    formatting characters (a zero-width space, a soft hyphen)."""
+    folded = unicodedata.normalize("NFKC", holder).casefold()
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split())
 
 
 class ApiKey(TripsModel, table=True):
@@ -29,7 +35,8 @@ class ApiKey(TripsModel, table=True):
 
     @property
     def holder_id(self) -> str:
-        """The holder as compared: case and spacing do not make another person."""
+        """The holder as compared (``holder_id``): case, spacing and invisible characters do
+        not make another person."""
         return holder_id(self.holder)
 
     @property

@@ -5,6 +5,7 @@ Errors carry the field-by-field account that problem responses give.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,8 +26,10 @@ def rate_faults(
     settings: Settings, items: list[dict[str, Any]], money_field: str, where: str, day: date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each item with its rate into the reporting currency and its date; and the faults of
-    those that have none."""
+    those that have none, and of a list whose sum in the reporting currency is too large to
+    state (``money.LARGEST_TOTAL``)."""
     out, errors = [], []
+    whole = Decimal(0)
     for n, item in enumerate(items):
         currency = item[money_field]["currency"]
         rate_date = date.fromisoformat(item["rate_date"]) if item.get("rate_date") else None
@@ -38,6 +41,16 @@ def rate_faults(
             errors.append(error(f"{where}[{n}].exchange_rate", str(exc), "missing_rate"))
             continue
         out.append({**item, "exchange_rate": rate, "rate_date": when.isoformat()})
+        whole += Decimal(item[money_field]["amount"]) * Decimal(rate)
+    if whole > money.LARGEST_TOTAL:
+        errors.append(
+            error(
+                where,
+                f"the items add up to more than {money.LARGEST_TOTAL:,} "
+                f"{settings.reporting_currency}, more than any trip costs",
+                "total_too_large",
+            )
+        )
     return out, errors
 
 

@@ -81,12 +81,16 @@ def get(
 def history(session: Session, trip: Trip, *, private: bool) -> History:
     """Every version (without ``private``, the public ones, private fields blank), each with
     what changed since the one before."""
-    rows = repository.versions(session, trip.id, public_only=not private)
+    rows = repository.versions(session, trip.id, public_only=False)
+    # A name protected once stays hidden in every version, also after it left the record
+    # (its traveller replaced, or its spelling corrected).
+    protected = disclosure.protected_names(trip) | rules.protected_names(
+        t for row in rows for t in row.state["travellers"]
+    )
     entries: list[HistoryEntry] = []
     previous: dict[str, Any] | None = None
     ignore = {"version", "updated_at", "updated_by", "report_overdue"}
-    protected = disclosure.protected_names(trip)
-    for row in rows:
+    for row in (r for r in rows if private or r.public):
         state = row.state if private else disclosure.public_copy(row.state, protected)
         compared = {k: v for k, v in state.items() if k not in ignore}
         entries.append(

@@ -132,8 +132,15 @@ def _apply(
 
 
 def approve_change(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
-    """Another holder than the proposer's approves a pending change, which then takes effect."""
+    """Another holder than the proposer's approves a pending change, which then takes effect.
+
+    An amendment takes effect only before departure, as it is proposed: once the trip has
+    left, the plans it changes are what happened, and the record is corrected instead."""
     pending = pending_of(trip)
+    if pending["kind"] == "amended":
+        require_before_departure(
+            trip, "amended", "reject the change, and correct the record with the reason instead"
+        )
     require_other_holder(session, trip, key, [pending["key_id"]])
     trip.pending = None
     if "actual_costs" in pending:
