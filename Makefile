@@ -5,8 +5,11 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432
 
 .PHONY: run key demo test test-sqlite check lint types bench uv sync
 
+# Into ~/.local/bin; a system Python marked as managed by its packages (PEP 668, Debian's)
+# refuses a --user install unless told that this one leaves the system's own alone.
 uv:
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv 2>/dev/null \
+		|| python3 -m pip install --user --quiet --break-system-packages uv
 
 # Bytecode compiled once here spares every service, command and test process from
 # compiling its imports again at each start (Python keeps none where

@@ -107,10 +107,11 @@ def test_each_service_role_reaches_its_own_database_only() -> None:
         with engine.begin() as connection:  # the owner makes its tables
             connection.execute(text("CREATE TABLE trip (id integer primary key)"))
         engine.dispose()
-        engine = create_engine(as_own.set(database=other))
-        with pytest.raises(OperationalError, match="permission denied for database"):
-            engine.connect().close()
-        engine.dispose()
+        for elsewhere in (other, "postgres", "template1"):  # nor the server's own
+            engine = create_engine(as_own.set(database=elsewhere))
+            with pytest.raises(OperationalError, match="permission denied for database"):
+                engine.connect().close()
+            engine.dispose()
         missing = {**env, "PERIPLUS_DATABASES": f"periplus_{suffix}_c"}
         refused = subprocess.run(["bash", str(init)], env=missing, capture_output=True, text=True)
         assert refused.returncode != 0
@@ -121,6 +122,9 @@ def test_each_service_role_reaches_its_own_database_only() -> None:
             for name in names:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 connection.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+            # This server is shared: its own databases open to everyone again, as they were.
+            connection.execute(text("GRANT CONNECT, TEMPORARY ON DATABASE postgres TO PUBLIC"))
+            connection.execute(text("GRANT CONNECT, TEMPORARY ON DATABASE template1 TO PUBLIC"))
         admin.dispose()
 
 

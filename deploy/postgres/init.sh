@@ -7,6 +7,14 @@
 # comes from <NAME>_DB_PASSWORD, e.g. TRIPS_DB_PASSWORD.
 set -euo pipefail
 
+# The server's own databases, and the image's default one ($POSTGRES_DB), which anyone
+# may connect to unless told otherwise, take no service's connections either.
+psql --no-psqlrc -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+    --set=default="${POSTGRES_DB:-$POSTGRES_USER}" <<'SQL'
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', datname)
+FROM pg_database WHERE datname IN ('postgres', 'template1', :'default') \gexec
+SQL
+
 for name in ${PERIPLUS_DATABASES:-trips ledger notifier witness}; do
     variable="${name^^}_DB_PASSWORD"
     password="${!variable:?set $variable, the password of the $name role}"
