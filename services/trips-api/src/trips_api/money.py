@@ -38,6 +38,19 @@ def money(value: Decimal, currency: str) -> Money:
     return Money(amount=format(quantize(value, currency), "f"), currency=currency)
 
 
+def spelled(amount: str, currency: str) -> str:
+    """One spelling for each amount: the currency's decimals ("2480.0" EUR is "2480.00"),
+    and no trailing zero past them, so that writing a value otherwise changes nothing."""
+    value = Decimal(amount)
+    shown = quantize(value, currency)
+    return format(shown if shown == value else value.normalize(), "f")
+
+
+def spelled_rate(rate: str) -> str:
+    """One spelling for each rate: no trailing zero ("0.000680" is "0.00068")."""
+    return format(Decimal(rate).normalize(), "f")
+
+
 def resolve_rate(
     settings: Settings, currency: str, rate: str | None, rate_date: date | None, today: date
 ) -> tuple[str, date]:

@@ -39,6 +39,18 @@ def test_an_amount_that_cannot_be_converted_is_refused(api: Api) -> None:
     assert response.json()["errors"][0]["location"] == "body.budget[0].exchange_rate"
 
 
+def test_an_amount_or_rate_written_otherwise_is_no_change(api: Api) -> None:
+    trip = api.approved()
+    budget = [dict(item) for item in examples.trip()["budget"]]
+    budget[0] = {**budget[0], "amount": {"amount": "2480.0", "currency": "EUR"}}
+    budget[1] = {**budget[1], "exchange_rate": "0.000680"}
+    same = {"changes": {"budget": budget}, "reason": "The same costs, written otherwise."}
+    refused = api.as_("writer").post(f"/v1/trips/{trip['id']}/amend", json=same)
+    assert refused.status_code == 422, refused.text
+    assert api.as_(None).get(f"/v1/trips/{trip['id']}").json()["version"] == trip["version"]
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
 def test_costs_that_add_up_past_what_a_trip_can_cost_are_refused_and_nothing_is_made(
     api: Api,
 ) -> None:
@@ -166,8 +178,8 @@ def test_moving_the_return_date_moves_the_report_due_date(api: Api) -> None:
 
 
 def test_every_rate_a_client_may_send_goes_into_an_event_the_contract_takes(api: Api) -> None:
-    """Written as sent, leading zeros and ten decimals included: the contract's amounts are
-    the digits trips-api writes, not a tidier subset of them."""
+    """Written in one spelling each (no leading or trailing zeros, ten decimals kept), which
+    the contract takes: a rate written otherwise is the same rate."""
     trip = examples.trip()
     for rate in ("01.5", "007", "00.00068", "12345678.0123456789"):
         budget = [dict(item) for item in trip["budget"]]
@@ -179,6 +191,7 @@ def test_every_rate_a_client_may_send_goes_into_an_event_the_contract_takes(api:
         api.post_ok("approver", f"/v1/trips/{trip_id}/approve", json=examples.APPROVE)
     approvals = [e for e in api.events() if e["type"] == "trip.approved"]
     rates = [c["exchange_rate"] for e in approvals for c in e["data"]["trip"]["budget"]]
-    assert {"01.5", "007", "00.00068", "12345678.0123456789"} <= set(rates)
+    assert {"1.5", "7", "0.00068", "12345678.0123456789"} <= set(rates)
+    assert not {"01.5", "007", "00.00068"} & set(rates)
     for event in approvals:
         DATA_MODELS["trip.approved"].model_validate(event["data"])

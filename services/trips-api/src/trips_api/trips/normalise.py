@@ -40,8 +40,13 @@ def rate_faults(
         except money.NoRateError as exc:
             errors.append(error(f"{where}[{n}].exchange_rate", str(exc), "missing_rate"))
             continue
-        out.append({**item, "exchange_rate": rate, "rate_date": when.isoformat()})
-        whole += Decimal(item[money_field]["amount"]) * Decimal(rate)
+        given = item[money_field]
+        value = {**given, "amount": money.spelled(given["amount"], currency)}
+        rate = money.spelled_rate(rate)
+        out.append(
+            {**item, money_field: value, "exchange_rate": rate, "rate_date": when.isoformat()}
+        )
+        whole += Decimal(value["amount"]) * Decimal(rate)
     if whole > money.LARGEST_TOTAL:
         errors.append(
             error(
