@@ -58,6 +58,7 @@ def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
         (json.dumps(envelope(type="trip.teleported")).encode(), "unknown event type"),
         (json.dumps(envelope(seq=0)).encode(), "seq"),
         (json.dumps(envelope(occurred_at="2026-11-25 10:00")).encode(), "occurred_at"),
+        (json.dumps(envelope(occurred_at="2026-11-25T10:00:00Z\n")).encode(), "occurred_at"),
         (json.dumps(envelope(source="Not A Source")).encode(), "source"),
         (json.dumps({**envelope(), "extra": 1}).encode(), "extra"),
         (json.dumps(envelope(data={"n": 2**60})).encode(), "no RFC 8785 form"),
@@ -69,6 +70,13 @@ def test_canonical_bytes_sort_keys_and_escape_minimally() -> None:
 def test_anything_else_is_rejected_with_its_reason(raw: bytes, reason: str) -> None:
     with pytest.raises(EventRejectedError, match=reason):
         parse_envelope(raw)
+
+
+def test_an_event_longer_than_a_log_entry_can_be_is_refused_unless_logged_already() -> None:
+    raw = json.dumps(envelope(data={"summary": "x" * 65_536})).encode()
+    with pytest.raises(EventRejectedError, match="a log entry holds at most 65,535"):
+        parse_envelope(raw)
+    assert len(parse_envelope(raw, logged=True).leaf) > 65_535
 
 
 def test_timestamps_are_utc_with_a_z() -> None:

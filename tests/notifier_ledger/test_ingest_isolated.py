@@ -137,7 +137,8 @@ def test_the_ledgers_notice_that_it_moved_past_a_seq_is_shown_and_a_citys_refuse
         session.commit()
     # ... until the operator resolves it, in public.
     with Session(ledger.engine) as session:
-        notice = resolve(session, SOURCE, 2, "a NUL in a name", ledger.own_signer, [SOURCE])
+        own = ledger.own_signer
+        notice = resolve(session, SOURCE, 2, "a NUL in a name", own, [SOURCE], ingestor.keys)
         session.commit()
     ledger.append(numbered(events[2:], first=3))
     forged = sources.sign(

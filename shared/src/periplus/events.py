@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from periplus import tiles
 from periplus.canonical import canonical_bytes
 
 SPEC: Final = "periplus.event/2"
@@ -123,7 +124,7 @@ class Envelope(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, value: str) -> str:
-        if not _TIMESTAMP.match(value):
+        if not _TIMESTAMP.fullmatch(value):
             raise ValueError("occurred_at must be RFC 3339 in UTC ending in Z")
         return value
 
@@ -154,8 +155,13 @@ class Envelope(BaseModel):
             leaf = self.__dict__["leaf"] = canonical_bytes(self.to_json())
         except (ValueError, RecursionError) as exc:
             raise ValueError(f"the event has no RFC 8785 form: {exc}") from exc
-        # Searched in the canonical bytes, in C, rather than string by string.
         logged = bool(info.context and info.context.get("logged"))
+        if not logged and len(leaf) > tiles.LONGEST:
+            raise ValueError(
+                f"the event is {len(leaf):,} bytes; a log entry holds at most "
+                f"{tiles.LONGEST:,} (tlog-tiles entry bundles)"
+            )
+        # Searched in the canonical bytes, in C, rather than string by string.
         if not logged and _may_hold_control(leaf) and _ESCAPED_CONTROL.search(leaf):
             where, char = _control(self.data, "data")
             raise ValueError(
@@ -265,3 +271,21 @@ def parse_envelope(raw: bytes | str | dict[str, Any], *, logged: bool = False) -
             f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in exc.errors()
         )
         raise EventRejectedError(problems) from exc
+
+
+def copies(raw: bytes, event: Mapping[str, Any]) -> bool:
+    """Whether refused bytes are a copy of ``event`` that a reader could take for it: its id
+    in any spelling a UUID reader takes (upper case, without hyphens, as a URN), or its data.
+    Withholding an entry erases the bytes of such copies too."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(value, dict):
+        return False
+    if event.get("data") and value.get("data") == event["data"]:
+        return True
+    try:
+        return uuid.UUID(str(value.get("id"))) == uuid.UUID(str(event.get("id")))
+    except ValueError:
+        return False

@@ -21,7 +21,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from periplus.canonical import canonical_bytes
-from periplus.events import SPEC, Envelope, EventRejectedError, utc_timestamp
+from periplus.events import SPEC, Envelope, EventRejectedError, parse_envelope, utc_timestamp
 from periplus.note import NoteError, Signer, Verifier
 
 ROTATION = "source.key_rotated"
@@ -54,7 +54,8 @@ def sign(
     except (ValueError, RecursionError) as exc:
         raise EventRejectedError(f"the event has no RFC 8785 form: {exc}") from exc
     signature = signer.verifier.key_id + signer.private_key.sign(signed)
-    return Envelope.model_validate({**body, "sig": base64.b64encode(signature).decode()})
+    # EventRejectedError, saying why, for an event no reader may take (too long, say).
+    return parse_envelope({**body, "sig": base64.b64encode(signature).decode()})
 
 
 class Signed(Protocol):

@@ -12,12 +12,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.ingest.resolve import ResolveError, resolve
+from ledger.ingest.service import follow_rotations
 from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import last_signed, load_signer, source_signer
 from ledger.log.withhold import WithholdError, withhold, withhold_fact
 from ledger.log.writer_lock import WriterLock
-from ledger.main import MIGRATIONS, build
+from ledger.main import MIGRATIONS, build, source_keys
 from ledger.settings import Settings, get_settings
 from periplus import audit, collector, db, keyfile, logs, web
 from periplus.note import Signer
@@ -207,7 +208,11 @@ def _resolve(settings: Settings, args: argparse.Namespace) -> int:
             own = source_signer(settings, signer)
             try:
                 check_in_force(session, signer)
-                index = resolve(session, args.source, args.seq, args.reason, own, settings.sources)
+                keys = source_keys(settings)
+                follow_rotations(session, keys)
+                index = resolve(
+                    session, args.source, args.seq, args.reason, own, settings.sources, keys
+                )
             except (ResolveError, KeyNotInForceError) as exc:
                 print(f"not resolved: {exc}", file=sys.stderr)
                 return 1

@@ -134,11 +134,16 @@ def build(settings: Settings | None = None) -> FastAPI:
     readiness = readiness_of(app)
     readiness.report("writer", lambda: {"writer": writer.is_writer})  # standby serves
     readiness.report("signing", lambda: keys.last_signed.probe(engine))
-    readiness.report("sources", lambda: held_sources(engine, ingestor.sources))
+    readiness.report("sources", lambda: held_sources(engine, ingestor.sources, ingestor.keys))
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(tiles_routes.router)
     return app
+
+
+def source_keys(settings: Settings) -> SourceKeys:
+    """The keys each configured source signs with (before the log's rotations)."""
+    return SourceKeys.configured({name: source.keys for name, source in settings.sources.items()})
 
 
 def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingestor:
@@ -149,7 +154,7 @@ def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingesto
         engine,
         {name: source.url for name, source in settings.sources.items()},
         http,
-        SourceKeys.configured({name: source.keys for name, source in settings.sources.items()}),
+        source_keys(settings),
         timeouts={
             name: settings.http_timeouts(source.timeout)
             for name, source in settings.sources.items()

@@ -11,9 +11,10 @@ from sqlmodel import Session
 
 from ledger.ingest.resolve import held
 from ledger.ingest.service import Ingestor
-from ledger.testing import SOURCE, Ledger, event, source_keys
+from ledger.testing import SOURCE, SOURCE_SIGNER, Ledger, event, source_keys
+from periplus import sources
 from periplus.errors import ProblemError
-from periplus.events import Envelope, parse_envelope
+from periplus.events import parse_envelope
 from periplus.follower import Backoff
 from periplus.problems import install_problem_handlers
 from periplus.testing import Server
@@ -87,8 +88,20 @@ def test_an_event_id_seen_before_is_quarantined_and_holds_its_source_there(
 ) -> None:
     trip = uuid.uuid4()
     first, second = event(1, trip), event(2, trip)
-    # The same id again under later seqs: in a later batch, and twice within one.
-    again = [Envelope(**{**e.model_dump(), "seq": seq}) for e, seq in ((first, 3), (second, 4))]
+    # The same id again, signed by the source under later seqs: in a later batch, and twice
+    # within one.
+    again = [
+        sources.sign(
+            SOURCE_SIGNER,
+            seq=seq,
+            type_=e.type,
+            trip_id=e.trip_id,
+            data=e.data,
+            event_id=e.id,
+            occurred_at=e.occurred_at,
+        )
+        for e, seq in ((first, 3), (second, 4))
+    ]
     ingestor = Ingestor(ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(timeout=1))
     for batch in ([first], [second, again[0], again[1], event(5, trip)]):
         with Session(ledger.engine) as session:
@@ -99,4 +112,4 @@ def test_an_event_id_seen_before_is_quarantined_and_holds_its_source_there(
     assert refused["reason"] == f"event id {first.id} is already in the log"
     assert (refused["source"], refused["seq"]) == (SOURCE, 3)
     with Session(ledger.engine) as session:
-        assert [(h.source, h.seq) for h in held(session, [SOURCE])] == [(SOURCE, 3)]
+        assert [(h.source, h.seq) for h in held(session, [SOURCE], source_keys())] == [(SOURCE, 3)]

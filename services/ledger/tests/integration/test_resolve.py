@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from ledger import cli
 from ledger.ingest.records import Received
-from ledger.ingest.resolve import held
+from ledger.ingest.resolve import ResolveError, held, resolve
 from ledger.ingest.service import Ingestor
 from ledger.log.fact import fact
 from ledger.settings import get_settings
@@ -171,7 +171,7 @@ def resolve_in_public(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([*resolve, "--seq", "3"]) == 1
     assert "the log's next seq of it is 2" in capsys.readouterr().err
     assert cli.main(["resolve", "--source", OTHER, "--seq", "5", "--reason", "x"]) == 1
-    assert "no event for it was quarantined" in capsys.readouterr().err
+    assert "no event for it signed by" in capsys.readouterr().err
     assert cli.main([*resolve, "--seq", "2"]) == 0
     assert "seq 2 of test-city/trips-api passed; public notice appended at index 5" in (
         capsys.readouterr().out
@@ -256,7 +256,36 @@ def test_an_entry_the_database_refuses_is_quarantined_alone(ledger: Ledger) -> N
     assert "trip_id" in refused["reason"]
     assert (refused["source"], refused["seq"]) == (SOURCE, 2)
     with Session(ledger.engine) as session:
-        assert [(h.source, h.seq) for h in held(session, [SOURCE, OTHER])] == [(SOURCE, 2)]
+        assert [(h.source, h.seq) for h in held(session, [SOURCE, OTHER], source_keys())] == [
+            (SOURCE, 2)
+        ]
+
+
+def test_what_anyone_could_send_holds_no_source_back_and_cannot_be_resolved(
+    ledger: Ledger,
+) -> None:
+    trip = uuid.uuid4()
+    ledger.append([event(1, trip)])
+    ingestor = Ingestor(ledger.engine, {SOURCE: ""}, httpx.Client(), source_keys())
+    named = json.dumps({"source": SOURCE, "seq": 2}).encode()  # a name and a seq, no more
+    impostor = Signer(SOURCE, Ed25519PrivateKey.generate())  # the source's name, not its key
+    forged = [named, event(2, trip, data={"n": "forged"}, signer=impostor).leaf]
+    records = [Record("trips", 0, n, None, raw) for n, raw in enumerate(forged)]
+    with Session(ledger.engine) as session:
+        ingestor.handle(session, ingestor.prepare(records))
+        session.commit()
+    refused = ledger.get("/v1/log/quarantine").json()["events"]
+    assert [(r["source"], r["seq"]) for r in refused] == [(SOURCE, 2), (SOURCE, 2)]
+    with Session(ledger.engine) as session:
+        assert held(session, [SOURCE], source_keys()) == []
+        with pytest.raises(ResolveError, match="not stuck"):
+            resolve(session, SOURCE, 2, "forged", ledger.own_signer, [SOURCE], source_keys())
+    assert ledger.get("/readyz").json()["checks"]["sources"]["status"] == "ok"
+    # The city's own seq 2, when it comes, is logged as ever.
+    with Session(ledger.engine) as session:
+        ingestor.ingest(session, [event(2, trip)])
+        session.commit()
+    assert logged(ledger) == [(SOURCE, 1), (SOURCE, 2)]
 
 
 def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(

@@ -97,3 +97,36 @@ def test_a_fact_is_withheld_from_every_entry_that_repeats_it(
         assert [q["raw"] for q in refused] == ["", "", "{}"]
         assert all("(bytes withheld with entry" in q["reason"] for q in refused[:2])
         assert name not in json.dumps(refused, ensure_ascii=False)
+
+
+def test_copies_of_a_withheld_entry_lose_their_bytes_however_its_id_is_spelled(
+    environment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reader takes an event id in any spelling a UUID has; so does the withholding, and
+    it knows a copy by its data too."""
+    trip = uuid.uuid4()
+    secret = {"report": {"summary": "Met the witness Jane Roe at her home."}}
+    entry = event(1, trip, "trip.reported", secret)
+    copy = json.loads(entry.leaf)
+    spellings = [
+        {**copy, "id": str(entry.id).upper(), "sig": "spoiled"},
+        {**copy, "id": f"urn:uuid:{entry.id.hex}"},
+        {**copy, "id": str(uuid.uuid4())},  # another id, the same data
+    ]
+    unrelated = json.dumps({**copy, "id": str(uuid.uuid4()), "data": {"n": 1}}).encode()
+    with serve(environment) as ledger:
+        ledger.append([entry])
+        with Session(ledger.engine) as session:
+            for raw in [*(json.dumps(s).encode() for s in spellings), unrelated]:
+                session.add(
+                    Quarantined(received_at=datetime.now(UTC), origin="t/0/1", reason="x", raw=raw)
+                )
+            session.commit()
+    command = ["withhold", "--index", "0", "--reason", "a witness", "--legal-basis", "Art. 17"]
+    assert cli.main(command) == 0
+    capsys.readouterr()
+    with serve(environment) as ledger:
+        refused = ledger.get("/v1/log/quarantine").json()["events"]
+    assert [q["raw"] for q in refused[:3]] == ["", "", ""]
+    assert json.loads(refused[3]["raw"]) == json.loads(unrelated)
+    assert "Jane Roe" not in json.dumps(refused)

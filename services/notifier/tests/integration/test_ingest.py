@@ -18,7 +18,7 @@ from notifier.ingest.models import Quarantined
 from notifier.ingest.rows import insert_many
 from notifier.publish.models import LoggedEntry, TripFacet, TripView
 from notifier.testing import event, life, snapshot
-from periplus import sources
+from periplus import merkle, sources
 from periplus.canonical import canonical_bytes
 from periplus.note import Signer
 from periplus.public import Money
@@ -260,6 +260,37 @@ def test_a_withheld_entry_leaves_no_bytes_in_the_public_quarantine(engine: Engin
         [row] = session.exec(select(Quarantined)).all()
     assert row.raw == b""
     assert row.reason == "the signature does not verify (bytes withheld, notice at index 1)"
+
+
+def test_copies_of_a_withheld_entry_refused_under_other_indexes_lose_their_bytes(
+    engine: Engine,
+) -> None:
+    """Anyone who can write to the broker can announce an entry's bytes under another index,
+    or a copy with its id spelled otherwise: the withholding finds them by the entry's leaf
+    hash and by its id and data, and leaves what copies nothing alone."""
+    trip_id = str(uuid.uuid4())
+    entry = event("trip.approved", trip_id, {"trip": snapshot("MVD-2026-0008")})
+    _apply(engine, [entry])
+    leaf = canonical_bytes(entry)
+    respelled = canonical_bytes({**entry, "id": str(entry["id"]).upper().replace("-", "")})
+    other = canonical_bytes(event("trip.closed", trip_id, {"reference": "MVD-2026-0008"}))
+    with Session(engine) as session:
+        for at, raw in ((3, leaf), (4, respelled), (5, other)):
+            quarantine.entry(session, "announcement", "not in the signed tree", raw, "t/0/9", at)
+        session.commit()
+    ledger = Signer("test-city/ledger", Ed25519PrivateKey.generate())
+    said = {"index": 0, "leaf_hash": merkle.leaf_hash(leaf).hex()}
+    notice = sources.sign(
+        ledger,
+        seq=1,
+        type_="entry.withheld",
+        trip_id=uuid.UUID(trip_id),
+        data={**said, "reason": "privacy", "legal_basis": "Art. 17"},
+    ).to_json()
+    _apply(engine, [notice], start=1)
+    with Session(engine) as session:
+        rows = session.exec(select(Quarantined).order_by(col(Quarantined.ledger_index))).all()
+    assert [(r.ledger_index, r.raw) for r in rows] == [(3, b""), (4, b""), (5, other)]
 
 
 def test_an_entry_holds_its_event_as_encoding_it_would_and_its_notice_only_its_head(

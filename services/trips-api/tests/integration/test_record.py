@@ -69,6 +69,24 @@ def test_costs_that_add_up_past_what_a_trip_can_cost_are_refused_and_nothing_is_
     assert api.as_("writer").get("/v1/trips").json()["trips"] == []
 
 
+def test_a_trip_too_large_to_log_is_refused_at_approval_and_stays_submitted(api: Api) -> None:
+    # 300 agenda items of the longest words each: valid, but more than a log entry holds.
+    first = examples.trip()["agenda"][0]
+    words = {"title": "T" * 200, "counterpart": "C" * 200, "topic": "P" * 200}
+    body = {**examples.trip(), "agenda": [{**first, **words} for _ in range(300)]}
+    trip = api.post_ok("writer", "/v1/trips", json=body)
+    api.post_ok("writer", f"/v1/trips/{trip['id']}/submit")
+    refused = api.as_("approver").post(f"/v1/trips/{trip['id']}/approve")
+    assert refused.status_code == 422, refused.text
+    assert "at most 65,535" in refused.json()["detail"]
+    assert api.as_("writer").get(f"/v1/trips/{trip['id']}").json()["status"] == "submitted"
+    assert api.events() == []
+    # The next event takes the next seq: the refused one used none.
+    approved = api.approved()
+    assert [e["seq"] for e in api.events()] == [1]
+    assert approved["status"] == "approved"
+
+
 def test_floats_and_unknown_currencies_are_refused(api: Api) -> None:
     for amount in ({"amount": 10.5, "currency": "EUR"}, {"amount": "10", "currency": "XXY"}):
         item = {"category": "other", "payer": "city", "amount": amount}

@@ -8,6 +8,7 @@ decision is appended as a ``source.seq_resolved`` event of the ledger's own
 source, signed by the log key, naming the source, the seq and the reason.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,15 @@ from ledger.ingest.models import Quarantined, SourceState
 from ledger.log import service as log_service
 from ledger.log.fact import fact
 from periplus import db, sources
+from periplus.canonical import canonical_bytes
 from periplus.events import CONTROL, SEQ_RESOLVED
 from periplus.note import Signer
 from periplus.readiness import CheckFailedError
+from periplus.sources import SourceKeys
+
+SCANNED = 100
+"""How many refused events naming a source's next seq are looked at for one its source
+signed: anyone who can write to the broker can name a source and a seq."""
 
 
 class ResolveError(ValueError):
@@ -38,30 +45,59 @@ class Held:
     since: datetime
 
 
-def held(session: Session, configured: Iterable[str]) -> list[Held]:
-    """Each configured source whose next seq was claimed by an event the log refused."""
+def held(session: Session, configured: Iterable[str], keys: SourceKeys) -> list[Held]:
+    """Each configured source whose next seq was claimed by an event the log refused that
+    its source signed (``keys``): one that names the source and the seq, and no more, holds
+    nothing back."""
     found: list[Held] = []
     for source in sorted(configured):
         state = session.get(SourceState, source)
         next_seq = (state.last_seq if state is not None else 0) + 1
-        first = session.exec(
-            select(Quarantined.reason, Quarantined.received_at)
-            .where(col(Quarantined.source) == source, col(Quarantined.seq) == next_seq)
-            .order_by(col(Quarantined.id))
-            .limit(1)
-        ).first()
-        if first is not None:
-            found.append(Held(source, next_seq, first[0], first[1]))
+        refused = _signed(session, source, next_seq, keys)
+        if refused is not None:
+            found.append(Held(source, next_seq, refused.reason, refused.received_at))
     return found
 
 
-def held_sources(engine: Engine, configured: Iterable[str]) -> dict[str, object]:
+def _signed(session: Session, source: str, seq: int, keys: SourceKeys) -> Quarantined | None:
+    """The first refused event at ``source``'s ``seq`` that carries its source's signature."""
+    rows = session.exec(
+        select(Quarantined)
+        .where(col(Quarantined.source) == source, col(Quarantined.seq) == seq)
+        .order_by(col(Quarantined.id))
+        .limit(SCANNED)
+    )
+    return next((row for row in rows if signed_by_its_source(row.raw, keys)), None)
+
+
+def signed_by_its_source(raw: bytes, keys: SourceKeys) -> bool:
+    """Whether ``raw``, an event refused for what it says, carries a signature of the source
+    it names over its other members (as the source signs them, in RFC 8785 form)."""
+    try:
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            return False
+        unsigned = {name: member for name, member in value.items() if name != "sig"}
+        claim = sources.Claim(
+            str(value["spec"]),
+            str(value["source"]),
+            int(value["seq"]),
+            str(value["sig"]),
+            canonical_bytes(unsigned),
+        )
+        keys.check(claim)
+    except (ValueError, TypeError, KeyError, RecursionError):  # EventRejectedError included
+        return False
+    return True
+
+
+def held_sources(engine: Engine, configured: Iterable[str], keys: SourceKeys) -> dict[str, object]:
     """The ``sources`` check of ``/readyz``: it fails, leaving the log ready for every
     other source, while a quarantined event holds one back, and says which and why."""
     with db.reading(engine) as connection, Session(connection) as session:
         found = [
             {"source": h.source, "seq": h.seq, "reason": h.reason, "since": h.since.isoformat()}
-            for h in held(session, configured)
+            for h in held(session, configured, keys)
         ]
     if found:
         raise CheckFailedError(
@@ -78,10 +114,11 @@ def resolve(
     reason: str,
     signer: Signer,
     configured: Iterable[str],
+    keys: SourceKeys,
 ) -> int:
-    """Move ``source`` past ``seq``, which a quarantined event holds; return the notice's
-    index. ``signer`` is the log key under the name of the ledger's own source. The
-    caller commits."""
+    """Move ``source`` past ``seq``, which a quarantined event signed by the source
+    (``keys``) holds; return the notice's index. ``signer`` is the log key under the name of
+    the ledger's own source. The caller commits."""
     if source not in set(configured):
         raise ResolveError(f"{source} is not one of this log's sources (LEDGER_SOURCES)")
     if not reason.strip():
@@ -94,13 +131,10 @@ def resolve(
             f"seq {seq} of {source} holds nothing back: the log's next seq of it is "
             f"{state.last_seq + 1}"
         )
-    refused = session.exec(
-        select(Quarantined.id).where(col(Quarantined.source) == source, col(Quarantined.seq) == seq)
-    ).first()
-    if refused is None:
+    if _signed(session, source, seq, keys) is None:
         raise ResolveError(
-            f"seq {seq} of {source} is not stuck: no event for it was quarantined; "
-            "it may still arrive"
+            f"seq {seq} of {source} is not stuck: no event for it signed by {source} was "
+            "quarantined (one anyone could have sent holds nothing back); it may still arrive"
         )
     own = session.get(SourceState, signer.name) or SourceState(source=signer.name, last_seq=0)
     own.last_seq += 1

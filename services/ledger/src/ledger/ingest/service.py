@@ -66,6 +66,14 @@ HELD = Gauge(
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 60.0
 
 
+def follow_rotations(session: Session, keys: SourceKeys) -> None:
+    """Make ``keys`` follow the key rotations the log holds, to know every key in force."""
+    for leaf in repository.rotation_leaves(session):
+        envelope = parse_envelope(leaf, logged=True)
+        if envelope.source in keys:
+            keys.follow(envelope)
+
+
 class Ingestor:
     """Takes events from the broker and from the sources' catch-up endpoints.
 
@@ -96,11 +104,7 @@ class Ingestor:
     def load_rotations(self) -> None:
         """Follow the key rotations the log holds, so a restart knows every key in force."""
         with Session(self.engine) as session:
-            leaves = repository.rotation_leaves(session)
-        for leaf in leaves:
-            envelope = parse_envelope(leaf, logged=True)
-            if envelope.source in self.keys:
-                self.keys.follow(envelope)
+            follow_rotations(session, self.keys)
 
     def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse and check every
@@ -284,7 +288,7 @@ class Ingestor:
 
     def _watch_held(self, session: Session) -> None:
         """Show in the metrics which source a quarantined event holds back, at which seq."""
-        held = {h.source: h.seq for h in resolve.held(session, self.sources)}
+        held = {h.source: h.seq for h in resolve.held(session, self.sources, self.keys)}
         for source in self.sources:
             HELD.labels(source).set(held.get(source, 0))
         self._held = held

@@ -13,6 +13,7 @@ import contextlib
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -23,6 +24,7 @@ from ledger.log.models import Entry, Withholding
 from ledger.log.repository import NodeStore
 from periplus import sources
 from periplus.canonical import canonical_bytes
+from periplus.events import copies
 from periplus.note import Signer
 
 NOTICE_TYPE = "entry.withheld"
@@ -73,7 +75,7 @@ def withhold(
     )
     [notice_index] = log_service.append(session, [fact(notice)])
     session.add(state)
-    _scrub_quarantine(session, [entry.event_id, *([needle] if needle else [])], index)
+    _scrub_quarantine(session, json.loads(entry.leaf), [needle] if needle else [], index)
     entry.leaf = b""
     session.add(entry)
     session.add(
@@ -111,12 +113,15 @@ def withhold_fact(
     return [(index, withhold(session, index, reason, legal_basis, signer, fact)) for index in found]
 
 
-def _scrub_quarantine(session: Session, needles: list[str], index: int) -> None:
-    """Erase the bytes of every refused event that holds one of ``needles``: the withheld
-    event's id (a copy of it) or the withheld fact. The quarantine is small and a
-    withholding rare, so every row is read."""
+def _scrub_quarantine(
+    session: Session, withheld: dict[str, Any], needles: list[str], index: int
+) -> None:
+    """Erase the bytes of every refused event that copies the withheld one (its id in any
+    spelling, its data) or holds one of ``needles`` (a withheld fact). The quarantine is
+    small and a withholding rare, so every row is read."""
+    needles = [str(withheld["id"]), *needles]
     for row in session.exec(select(Quarantined)).all():
-        if row.raw and _holds(row.raw, needles):
+        if row.raw and (copies(row.raw, withheld) or _holds(row.raw, needles)):
             row.raw = b""
             row.reason = f"{row.reason} (bytes withheld with entry {index})"
             session.add(row)
@@ -126,6 +131,6 @@ def _holds(raw: bytes, needles: list[str]) -> bool:
     """Whether refused bytes state a needle, as written or once decoded: a copy need not
     be canonical (``\\u00e9`` for ``é``)."""
     text = raw.decode("utf-8", "replace")
-    with contextlib.suppress(ValueError):
+    with contextlib.suppress(ValueError, RecursionError):
         text += json.dumps(json.loads(raw), ensure_ascii=False)
     return any(needle in text for needle in needles)

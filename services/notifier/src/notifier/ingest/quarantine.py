@@ -8,14 +8,17 @@ checkpoint.
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from prometheus_client import Counter
 from sqlmodel import Session, col, select
 
 from notifier.ingest.models import Quarantined
 from notifier.ingest.rows import insert_new
+from periplus import merkle
+from periplus.events import copies
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +62,23 @@ def checkpoint(session: Session, problem: Problem, reason: str, note: str, origi
         log.error("checkpoint refused", extra={"problem": problem, "reason": reason})
 
 
-def withhold(session: Session, index: int, notice_index: int) -> None:
-    """A withheld entry's bytes leave the quarantine too (its reason stays listed): what
-    was refused at ``index`` is still a copy of what the law withholds. The caller commits."""
-    rows = session.exec(select(Quarantined).where(col(Quarantined.ledger_index) == index))
-    for row in rows.all():
-        if row.raw:
+def withhold(
+    session: Session,
+    index: int,
+    notice_index: int,
+    leaf_hash: bytes | None = None,
+    event: Mapping[str, Any] | None = None,
+) -> None:
+    """A withheld entry's bytes leave the quarantine too (its reason stays listed): what was
+    refused at ``index``, and any copy of the entry refused elsewhere (its very bytes, by
+    ``leaf_hash``, or its id or data, by ``event``), is still what the law withholds. A
+    withholding is rare, so every row is read. The caller commits."""
+    for row in session.exec(select(Quarantined)).all():
+        if row.raw and (
+            row.ledger_index == index
+            or (leaf_hash is not None and merkle.leaf_hash(row.raw) == leaf_hash)
+            or (event is not None and copies(row.raw, event))
+        ):
             row.raw = b""
             row.reason = f"{row.reason} (bytes withheld, notice at index {notice_index})"[:1000]
             session.add(row)

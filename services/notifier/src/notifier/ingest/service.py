@@ -178,9 +178,10 @@ def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[
     index = notice.get("index")
     said = {k: notice.get(k) for k in ("reason", "legal_basis")}
     withheld = {**said, "notice_index": notice_index}
-    if isinstance(index, int):
-        quarantine.withhold(session, index, notice_index)
     target = session.get(LoggedEntry, index) if isinstance(index, int) else None
+    if isinstance(index, int):
+        original = target.event if target is not None and target.type != WITHHELD else None
+        quarantine.withhold(session, index, notice_index, _hash(notice), original)
     if target is not None and target.trip_id in ("", view.trip_id):
         target.trip_id = view.trip_id
         target.type, target.occurred_at = WITHHELD, ""
@@ -211,6 +212,17 @@ def _withhold(session: Session, view: TripView, notice_index: int, notice: dict[
     view.status, view.data = status, state.stored_data()
     session.add(view)
     _refresh_facets(session, view.trip_id, fold.facets(state))
+
+
+def _hash(notice: dict[str, Any]) -> bytes | None:
+    """The withheld entry's leaf hash that a notice states, if it states one plainly."""
+    stated = notice.get("leaf_hash")
+    if not isinstance(stated, str) or len(stated) != 64:
+        return None
+    try:
+        return bytes.fromhex(stated)
+    except ValueError:
+        return None
 
 
 def _refresh_facets(session: Session, trip_id: str, wanted: set[tuple[str, str]]) -> None:

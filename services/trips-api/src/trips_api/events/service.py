@@ -12,9 +12,11 @@ from sqlmodel import Session, col, select
 from periplus import deferred, sources
 from periplus.db import table
 from periplus.deferred import UNRELATED
-from periplus.events import Envelope
+from periplus.errors import InvalidError
+from periplus.events import Envelope, EventRejectedError
 from periplus.note import Signer
 from trips_api.events.models import Event, WithheldEvent
+from trips_api.problems import error
 
 _WRITTEN = "events_written"
 _NEXT = text("UPDATE counter SET value = value + 1 WHERE name = :name RETURNING value")
@@ -36,7 +38,14 @@ def emit(
     """Add an event, signed by the source, to the caller's transaction: it commits, or
     vanishes, with the change."""
     seq = next_value(session, "event_seq")
-    envelope = sources.sign(signer, seq=seq, type_=type_, trip_id=trip_id, data=data)
+    try:
+        envelope = sources.sign(signer, seq=seq, type_=type_, trip_id=trip_id, data=data)
+    except EventRejectedError as exc:  # the transaction rolls back, the seq with it
+        raise InvalidError(
+            f"The trip's public record cannot be logged as it stands ({exc}); shorten it, "
+            "for instance its agenda or its documents.",
+            errors=[error("body", str(exc), "event_refused")],
+        ) from exc
     _store(session, envelope)
     return envelope
 

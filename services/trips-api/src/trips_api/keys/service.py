@@ -73,7 +73,7 @@ def authenticate(
     revocation holds from the next one. With ``idempotency_key``, the answer stored under it
     comes in the same query; with ``trip_id``, the trip that a change acts on
     (``idempotency_service.key_with_answer``)."""
-    match = _TOKEN.match(token)
+    match = _TOKEN.fullmatch(token)
     if match is None:
         return None
     key_id, secret = match.groups()
