@@ -54,6 +54,9 @@ def test_every_fault_of_a_trip_is_found_at_once_each_where_it_is() -> None:
         ({"sdg_goals": [18]}, "less than or equal to 17"),
         ({"delegation_size": 1}, "smaller than the number of travellers"),
         ({"title": "Nul\x00byte"}, "control characters"),
+        ({"delegation_size": "3"}, "valid integer"),  # no type is guessed from a string
+        ({"sdg_goals": ["11"]}, "valid integer"),
+        ({"travellers": [{**examples.trip()["travellers"][0], "elected": "yes"}]}, "valid boolean"),
         ({"title": "Next\x85line"}, "control characters"),  # C1
         ({"title": "Two\u2028lines"}, "line breaks"),
         ({"title": "Visit to \u202eotiuQ"}, "invisible"),  # shown reversed

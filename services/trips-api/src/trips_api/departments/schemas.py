@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from trips_api.fields import Code, Name
 
@@ -26,7 +26,7 @@ class DepartmentUpdate(BaseModel):
     )
 
     name: Name | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class DepartmentPublic(BaseModel):

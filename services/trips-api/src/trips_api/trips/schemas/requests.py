@@ -9,6 +9,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -22,6 +24,8 @@ from trips_api.trips import examples
 
 OutcomeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,19}$")]
 Time = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Goal = Annotated[StrictInt, Field(ge=1, le=17)]
+"""An SDG's number, as a number: no type is guessed from a string."""
 
 
 class Incoming(BaseModel):
@@ -48,8 +52,8 @@ class LegIn(Incoming):
 class TravellerIn(Incoming):
     name: Name
     position: Name
-    elected: bool = Field(description="An elected official, rather than staff.")
-    name_public: bool = Field(
+    elected: StrictBool = Field(description="An elected official, rather than staff.")
+    name_public: StrictBool = Field(
         default=True,
         description="False where the law protects the name: the public then sees the position.",
     )
@@ -112,14 +116,14 @@ class TripFields(Incoming):
     return_date: Day | None = None
     itinerary: list[LegIn] = Field(default_factory=list, max_length=30)
     travellers: list[TravellerIn] = Field(default_factory=list, max_length=100)
-    delegation_size: int | None = Field(
+    delegation_size: StrictInt | None = Field(
         default=None, ge=1, le=1000, description="Everyone travelling; at least the travellers."
     )
     lead_department: Code = Field(description="Code of the department that leads the trip.")
     departments: list[Code] = Field(
         default_factory=list, max_length=20, description="Codes of the other departments involved."
     )
-    sdg_goals: list[Annotated[int, Field(ge=1, le=17)]] = Field(default_factory=list, max_length=17)
+    sdg_goals: list[Goal] = Field(default_factory=list, max_length=17)
     sdg_targets: list[Annotated[str, StringConstraints(max_length=5)]] = Field(
         default_factory=list, max_length=169, description="Target ids such as `11.2` or `17.17`."
     )
@@ -247,10 +251,10 @@ class TripPatch(Incoming):
     return_date: Day | None = None
     itinerary: list[LegIn] | None = Field(default=None, max_length=30)
     travellers: list[TravellerIn] | None = Field(default=None, max_length=100)
-    delegation_size: int | None = Field(default=None, ge=1, le=1000)
+    delegation_size: StrictInt | None = Field(default=None, ge=1, le=1000)
     lead_department: Code | None = None
     departments: list[Code] | None = Field(default=None, max_length=20)
-    sdg_goals: list[Annotated[int, Field(ge=1, le=17)]] | None = Field(default=None, max_length=17)
+    sdg_goals: list[Goal] | None = Field(default=None, max_length=17)
     sdg_targets: list[Annotated[str, StringConstraints(max_length=5)]] | None = Field(
         default=None, max_length=169
     )
