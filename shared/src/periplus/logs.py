@@ -29,9 +29,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record comes, not as it was when logging was
+    set up: a stream that was swapped in (by a test's capture, say) and closed since is
+    not written to."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure(service: str, level: str = "INFO") -> None:
     """Send every log record to stderr as JSON, tagged with the service name."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     formatter = JsonFormatter()
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
