@@ -225,6 +225,33 @@ def test_an_amount_or_a_date_shown_otherwise_than_signed_is_named(
     assert errors == []
 
 
+@pytest.mark.parametrize(
+    ("total", "departure"),
+    [("$400,000", "Mar 10, 2026"), ("€4,000.00", "Mar 10, 2026"), ("$4,000.00", "Oct 10, 2026")],
+)
+def test_the_same_digits_with_the_point_currency_or_month_moved_are_named(
+    browser: Browser, site: Site, total: str, departure: str
+) -> None:
+    """Digits alone do not say an amount or a date: where the decimals start, which
+    currency, which month are checked too."""
+    page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
+    row = "tr:has(button.verify[data-index='0'])"
+    page.evaluate(
+        """([row, total, departure]) => {
+        document.querySelector(`${row} [data-fact="data.trip.budget_total"]`)
+          .textContent = total;
+        document.querySelector(`${row} [data-fact="data.trip.departure_date"]`)
+          .textContent = departure;
+      }""",
+        [row, total, departure],
+    )
+    result, words = verify(page, 0)
+    assert result == "fail"
+    changed = "budgeted total" if departure == "Mar 10, 2026" else "departure date"
+    assert f"the page shows the {changed} as" in words
+    assert errors == []
+
+
 def test_an_entry_that_is_another_trips_fails(browser: Browser, site: Site) -> None:
     page, _ = open_page(browser, f"{site.url}/trips/{TRIP}")
     # The page claims entry 5 (another trip's) is this trip's approval.

@@ -359,21 +359,53 @@
   }
 
   // The digits of a text in order: what an amount, a date or a time says, whatever the
-  // separators, spaces, symbols or month names of the formatter that wrote it.
+  // separators, spaces or symbols of the formatter that wrote it.
   const digits = (text) => String(text).replace(/[^0-9]+/g, "");
+  const plain = (text) => String(text).toLowerCase().replace(/[.\s]/g, "");
+
+  // An amount says its digits, its decimals where this language puts them, and its currency
+  // (its symbol or its code): "€100,000" does not say €1,000.00, nor "$1,000.00".
+  function amountSays(seen, signed) {
+    const format = new Intl.NumberFormat(lang, { style: "currency", currency: signed.currency });
+    const amount = Number(signed.amount);
+    const parts = format.formatToParts(amount);
+    const part = (type) => (parts.find((p) => p.type === type) || {}).value || "";
+    const symbol = part("currency");
+    if (!(symbol && seen.includes(symbol)) && !seen.includes(signed.currency)) return false;
+    const decimal = part("decimal");
+    const pieces = decimal ? seen.split(decimal) : [seen];
+    const fraction = pieces.length > 1 ? digits(pieces[pieces.length - 1]) : "";
+    return fraction === part("fraction") && digits(seen) === digits(format.format(amount));
+  }
+
+  // A date (or a time) says its digits and, where this language names the month, the
+  // month's name: its first four letters, as the two formatters may end it otherwise.
+  function daySays(seen, moment, shown) {
+    if (digits(seen) !== digits(shown)) return false;
+    const parts = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" })
+      .formatToParts(moment);
+    const month = (parts.find((p) => p.type === "month") || {}).value || "";
+    return !/\p{L}/u.test(month) || plain(seen).includes(plain(month).slice(0, 4));
+  }
 
   // Whether the text the reader sees says the signed value. Amounts, dates and times are
   // formatted on the server and here by two libraries that may space or abbreviate
-  // differently, but never write other digits; words and ids must match exactly. The kind
-  // of entry is a sentence on the page: its marked value is what is checked.
+  // differently, but never write other digits, decimals, currencies or months; words and
+  // ids must match exactly. The kind of entry is a sentence on the page: its marked value is
+  // what is checked. A kind this script does not know says nothing it can check: refused.
   function says(kind, seen, signed) {
     if (kind === "text" || kind === "id") return seen === String(signed);
-    if (kind === "money" || kind === "date" || kind === "time" || kind === "number") {
-      return digits(seen) === digits(display(kind, signed));
+    try {
+      if (kind === "money") return Boolean(signed) && amountSays(seen, signed);
+      if (kind === "date") return daySays(seen, new Date(signed + "T00:00:00Z"), display(kind, signed));
+      if (kind === "time") return daySays(seen, new Date(signed), display(kind, signed));
+    } catch (e) {
+      return false;  // a value no formatter takes is not shown as it is signed
     }
+    if (kind === "number") return digits(seen) === digits(display(kind, signed)) && /\d/.test(seen);
     if (kind === "followup") return seen === display(kind, signed);
     if (kind === "list") return Array.isArray(signed) && seen === signed.map(String).join(", ");
-    return true;
+    return kind === "type";
   }
 
   // Every fact the page marks for this entry: in its own row, and elsewhere by data-entry.
