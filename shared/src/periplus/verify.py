@@ -196,6 +196,15 @@ def verify_log(
         chain = key_chain([str(r.get("statement")) for r in rotations], trusted)
         note = log.text("/v1/log/checkpoint")
         signed = open_any(note, chain, "the current checkpoint")
+        # A rotation statement, signed by both keys, says the log reached its size: a current
+        # checkpoint smaller than that is a rollback, or a fork signed with a retired key.
+        reached = max((limit for _, limit in chain[1:] if limit is not None), default=0)
+        if signed.size < reached:
+            raise VerificationFailedError(
+                "key",
+                f"the current checkpoint (size {signed.size}) is smaller than the size "
+                f"{reached} at which the log rotated its key",
+            )
         report = Report(
             url=url,
             origin=signed.origin,
