@@ -117,6 +117,18 @@ def test_feeds_per_department_goal_traveller_and_trip(
     assert [e.id.rsplit("/", 1)[1] for e in parsed.entries] == indexes
 
 
+def test_a_feed_names_its_own_address_percent_encoded(site: Site) -> None:
+    """A value with spaces or letters beyond ASCII (a name, a department) is one path
+    segment of the address a feed gives for itself, which fetches that very feed."""
+    body = httpx.get(f"{site.url}/feeds/traveller/Ana Pérez.json").json()
+    assert body["feed_url"] == f"{BASE}/feeds/traveller/Ana%20P%C3%A9rez.json"
+    again = httpx.get(site.url + body["feed_url"].removeprefix(BASE)).json()
+    assert again["items"] == body["items"]
+    parsed = _parse(f"{site.url}/feeds/traveller/Ana Pérez.atom")
+    links = {link.rel: link.href for link in parsed.feed.links}
+    assert links["self"] == f"{BASE}/feeds/traveller/Ana%20P%C3%A9rez.atom"
+
+
 def test_feeds_speak_the_readers_language(site: Site) -> None:
     parsed = _parse(f"{site.url}/feeds/sdg/13.atom?lang=fr")
     assert parsed.feed.title == "Periplus: Déplacements à l'étranger — Objectif ODD: 13 · " + (

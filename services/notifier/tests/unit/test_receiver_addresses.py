@@ -50,9 +50,11 @@ def test_a_private_address_is_refused_before_any_connection() -> None:
         "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, whose client is 10.0.0.1
         "fec0::1",  # site-local
         "::ffff:10.0.0.1",
+        "192.0.0.8",  # IETF protocol assignments, which some Pythons count as global
+        "::ffff:192.0.0.8",
     ],
 )
-def test_an_ipv6_address_that_leads_inside_is_not_public(address: str) -> None:
+def test_an_address_that_leads_inside_is_not_public(address: str) -> None:
     assert not is_public(address)
 
 

@@ -178,7 +178,10 @@ def payload(notice: Notice, event: Any, public_url: str) -> dict[str, Any]:
 
 
 def encode(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    """Compact JSON, with U+2028 and U+2029 escaped: some readers of an event stream (and
+    JavaScript before ES2019) take them for line breaks, and a data line must stay one."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def read_after(session: Session, after: Position | None, limit: int, public_url: str) -> list[Item]:

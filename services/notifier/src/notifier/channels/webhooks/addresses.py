@@ -60,6 +60,8 @@ def host_and_port(url: str) -> tuple[str, int]:
 _CARRIERS = tuple(ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
 # NAT64 for local use (RFC 8215) and the retired site-local range: never public.
 _UNROUTED = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b:1::/48", "fec0::/10"))
+# IETF protocol assignments (RFC 6890): no receiver's; some Pythons count 192.0.0.8 global.
+_PROTOCOL = ipaddress.IPv4Network("192.0.0.0/24")
 
 
 def is_public(address: str) -> bool:
@@ -70,6 +72,8 @@ def is_public(address: str) -> bool:
         inner = _ipv4_inside(ip)
         if inner is not None:
             return is_public(str(inner))
+    elif ip in _PROTOCOL:
+        return False
     return ip.is_global and not ip.is_multicast
 
 

@@ -4,6 +4,7 @@ A feed carries the trips' entries and, except a traveller's, the alerts raised a
 """
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -66,7 +67,9 @@ def _channel(kind: str | None, value: str | None, lang: str | None, request: Req
         return feeds.Channel(words(reader).gettext("Foreign trips"), "/feed")
     label = words(reader).coded(vocabulary.FILTER, kind)
     value_label = f"{value} · {Formats(reader).goal(value)}" if kind == "sdg" else value
-    path = f"/trips/{value}/feed" if kind == "trip" else f"/feeds/{kind}/{value}"
+    # The value as a path segment: a department's name may hold spaces, "#" or "?".
+    segment = quote(value, safe="")
+    path = f"/trips/{segment}/feed" if kind == "trip" else f"/feeds/{kind}/{segment}"
     return feeds.Channel(f"{words(reader).gettext('Foreign trips')} — {label}: {value_label}", path)
 
 
