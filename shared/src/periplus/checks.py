@@ -13,7 +13,13 @@ from typing import Any
 
 from periplus import merkle
 from periplus.canonical import canonical_bytes
-from periplus.events import LEDGER_NOTICES, UNSIGNED_SPEC, EventRejectedError, parse_envelope
+from periplus.events import (
+    LEDGER_NOTICES,
+    SEQ_RESOLVED,
+    UNSIGNED_SPEC,
+    EventRejectedError,
+    parse_envelope,
+)
 from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
 from periplus.sources import ROTATION, SourceKeys
 
@@ -204,6 +210,8 @@ class Attestation:
         self.unsigned_before = unsigned_before
         self.ledger = SourceKeys()
         self.notices: dict[int, str] = {}  # withheld index: the leaf hash a notice names
+        self.seqs: dict[str, list[int]] = {}  # each checked source's seqs, in log order
+        self.passed: set[tuple[str, int]] = set()  # the seqs the log moved past, in public
 
     def check(self, index: int, leaf: bytes) -> None:
         try:
@@ -221,6 +229,8 @@ class Attestation:
                 )
             self.report.unsigned += 1
             self._notice(envelope.type, envelope.data)
+            if envelope.source in self.sources:  # a source whose seqs are checked
+                self.seqs.setdefault(envelope.source, []).append(envelope.seq)
             return
         keys = self.sources
         if envelope.type in LEDGER_NOTICES:
@@ -240,10 +250,38 @@ class Attestation:
             raise VerificationFailedError("source signature", str(exc), index) from exc
         self.report.signatures_checked += 1
         self._notice(envelope.type, envelope.data)
+        self.seqs.setdefault(envelope.source, []).append(envelope.seq)
 
     def _notice(self, kind: str, data: dict[str, Any]) -> None:
         if kind == NOTICE and isinstance(data.get("index"), int):
             self.notices[data["index"]] = str(data.get("leaf_hash"))
+        if kind == SEQ_RESOLVED and isinstance(data.get("seq"), int):
+            self.passed.add((str(data.get("source")), data["seq"]))
+
+    def check_sequences(self) -> None:
+        """Each checked source's seqs in the log run from 1 without a repeat, and a seq the
+        log lacks is one it moved past in public or one a withheld entry may hold: a log
+        that dropped an event its source signed (and logged the next) is caught here, even
+        where every checkpoint it signed agrees with its entries."""
+        missing: list[tuple[str, int]] = []
+        for source, seqs in sorted(self.seqs.items()):
+            if len(set(seqs)) != len(seqs) or seqs != sorted(seqs):
+                raise VerificationFailedError(
+                    "sequence", f"{source}'s seqs are logged out of order or twice"
+                )
+            held = set(seqs)
+            missing += [
+                (source, n)
+                for n in range(1, seqs[-1])
+                if n not in held and (source, n) not in self.passed
+            ]
+        if len(missing) > len(self.report.withheld):
+            source, seq = missing[0]
+            raise VerificationFailedError(
+                "sequence",
+                f"seq {seq} of {source} is not in the log, though later ones are, and no "
+                "public notice says the log moved past it",
+            )
 
     def check_withheld(self, hashes: Sequence[bytes]) -> None:
         """Every withheld entry must be named, with its leaf hash, by a notice among the

@@ -182,4 +182,5 @@ def check_export(
     if compact.root() != checkpoint.root:
         raise VerificationFailedError("root", "the entries do not hash to the signed root")
     attest.check_withheld(hashes)
+    attest.check_sequences()
     return Export(report, dict(verified.cosigned))

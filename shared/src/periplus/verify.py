@@ -310,6 +310,7 @@ def _check_entries(
             _first_divergence(log, hashes, signed),
         )
     attest.check_withheld(hashes)
+    attest.check_sequences()
     if unattested is not None:
         raise unattested
     return hashes

@@ -1,9 +1,6 @@
-"""An auditor who pins the log's current key: a retired key, leaked, cannot pass off a log
-smaller than the one its rotation statement vouches for.
-
-The log here is an attacker's, served over real HTTP: the genuine rotation statement (the
-old key retired at size 3, signed by both keys) and a fork of size 2, one event dropped,
-signed by the retired key.
+"""Logs an attacker serves over real HTTP, each consistent with its own signed checkpoint,
+that an auditor must still refuse: a fork signed by a leaked retired key, smaller than the
+log its rotation statement vouches for; a log that dropped an event its source signed.
 """
 
 import base64
@@ -17,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 from periplus import merkle
 from periplus.checks import ROTATION_HEADER, VerificationFailedError
 from periplus.note import Checkpoint, Signer, cosign
-from periplus.sources import sign
+from periplus.sources import SourceKeys, sign
 from periplus.testing import Server
 from periplus.verify import verify_log
 
@@ -27,22 +24,25 @@ NEW = Signer(ORIGIN, Ed25519PrivateKey.generate())
 SOURCE = Signer("example-city/trips-api", Ed25519PrivateKey.generate())
 
 
-def _forged_log() -> FastAPI:
+def _forged_log(signer: Signer, rotated: bool) -> FastAPI:
+    """Events 1 and 3 of the source (2 dropped), under a checkpoint ``signer`` signed; with
+    ``rotated``, the genuine statement that retired OLD for NEW at size 3."""
     events = [
         sign(SOURCE, seq=n, type_="trip.approved", trip_id=uuid.UUID(int=n), data={"n": n})
         for n in (1, 2, 3)
     ]
-    fork = [events[0].leaf, events[2].leaf]  # seq 2 dropped
+    fork = [events[0].leaf, events[2].leaf]
     tree = merkle.CompactRange()
     for leaf in fork:
         tree.append(merkle.leaf_hash(leaf))
-    note = OLD.sign(Checkpoint(ORIGIN, len(fork), tree.root()).body())
+    note = signer.sign(Checkpoint(ORIGIN, len(fork), tree.root()).body())
     rotation = cosign(
         f"{ROTATION_HEADER}\n{ORIGIN}\nold {OLD.verifier}\nnew {NEW.verifier}\n3\n", [OLD, NEW]
     )
+    rotations = [{"statement": rotation}] if rotated else []
     app = FastAPI()
     app.get("/v1/log/key", response_class=PlainTextResponse)(lambda: f"{NEW.verifier}\n")
-    app.get("/v1/log/keys")(lambda: {"rotations": [{"statement": rotation}]})
+    app.get("/v1/log/keys")(lambda: {"rotations": rotations})
     app.get("/v1/log/checkpoint", response_class=PlainTextResponse)(lambda: note)
     app.get("/v1/log/checkpoints")(lambda: {"checkpoints": []})
 
@@ -64,7 +64,16 @@ def _forged_log() -> FastAPI:
 
 def test_a_retired_key_cannot_sign_a_current_log_smaller_than_its_rotation() -> None:
     with (
-        Server(_forged_log()) as forged,
+        Server(_forged_log(OLD, rotated=True)) as forged,
         pytest.raises(VerificationFailedError, match="smaller than the size 3"),
     ):
         verify_log(forged.url, key=str(NEW.verifier), proofs=0)
+
+
+def test_a_log_that_dropped_an_event_its_source_signed_fails() -> None:
+    keys = SourceKeys.configured({SOURCE.name: [str(SOURCE.verifier)]})
+    with (
+        Server(_forged_log(NEW, rotated=False)) as forged,
+        pytest.raises(VerificationFailedError, match="seq 2 of example-city/trips-api is not"),
+    ):
+        verify_log(forged.url, key=str(NEW.verifier), sources=keys, proofs=0)
