@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from periplus import merkle
-from periplus.checks import ROTATION_HEADER, VerificationFailedError
+from periplus.checks import ROTATION_HEADER, Attestation, Report, VerificationFailedError
 from periplus.note import Checkpoint, Signer, cosign
-from periplus.sources import SourceKeys, sign
+from periplus.sources import NO_TRIP, SourceKeys, sign
 from periplus.testing import Server
 from periplus.verify import verify_log
 
@@ -77,3 +77,41 @@ def test_a_log_that_dropped_an_event_its_source_signed_fails() -> None:
         pytest.raises(VerificationFailedError, match="seq 2 of example-city/trips-api is not"),
     ):
         verify_log(forged.url, key=str(NEW.verifier), sources=keys, proofs=0)
+
+
+def test_an_honest_log_that_withheld_its_own_notice_of_a_passed_seq_passes() -> None:
+    """Withholding the notice that the log moved past seq 2 hides two seqs: the ledger's
+    own seq of that notice, and seq 2 of the source, which only the notice accounted for."""
+    own = Signer("example-city/ledger", OLD.private_key)
+    passed = sign(
+        own,
+        seq=1,
+        type_="source.seq_resolved",
+        trip_id=NO_TRIP,
+        data={"source": SOURCE.name, "seq": 2, "reason": "a passport number in a name"},
+    )
+    withheld = {"index": 1, "leaf_hash": merkle.leaf_hash(passed.leaf).hex()}
+    notice = sign(
+        own,
+        seq=2,
+        type_="entry.withheld",
+        trip_id=NO_TRIP,
+        data={**withheld, "reason": "privacy", "legal_basis": "Art. 17"},
+    )
+    leaves = [
+        sign(SOURCE, seq=1, type_="trip.approved", trip_id=uuid.UUID(int=1), data={}).leaf,
+        passed.leaf,
+        sign(SOURCE, seq=3, type_="trip.approved", trip_id=uuid.UUID(int=3), data={}).leaf,
+        notice.leaf,
+    ]
+    report = Report("", ORIGIN, len(leaves), b"", "", "", "")
+    keys = SourceKeys.configured({SOURCE.name: [str(SOURCE.verifier)]})
+    attest = Attestation(keys, [(OLD.verifier, None)], report)
+    for index, leaf in enumerate(leaves):
+        if index == 1:
+            report.withheld.append(index)
+        else:
+            attest.check(index, leaf)
+    attest.check_withheld([merkle.leaf_hash(leaf) for leaf in leaves])
+    attest.check_sequences()  # raises if the two missing seqs were counted as one
+    assert attest.passed == set()  # the only word on seq 2 is withheld

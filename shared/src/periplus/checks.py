@@ -212,6 +212,7 @@ class Attestation:
         self.notices: dict[int, str] = {}  # withheld index: the leaf hash a notice names
         self.seqs: dict[str, list[int]] = {}  # each checked source's seqs, in log order
         self.passed: set[tuple[str, int]] = set()  # the seqs the log moved past, in public
+        self.own: set[str] = set()  # the ledger's own source, as its notices name it
 
     def check(self, index: int, leaf: bytes) -> None:
         try:
@@ -235,6 +236,7 @@ class Attestation:
         keys = self.sources
         if envelope.type in LEDGER_NOTICES:
             keys = self.ledger
+            self.own.add(envelope.source)
             if envelope.source not in keys:
                 for verifier, _limit in self.chain:
                     keys.trust(envelope.source, Verifier(envelope.source, verifier.public_key))
@@ -262,26 +264,33 @@ class Attestation:
         """Each checked source's seqs in the log run from 1 without a repeat, and a seq the
         log lacks is one it moved past in public or one a withheld entry may hold: a log
         that dropped an event its source signed (and logged the next) is caught here, even
-        where every checkpoint it signed agrees with its entries."""
-        missing: list[tuple[str, int]] = []
+        where every checkpoint it signed agrees with its entries.
+
+        A withheld entry holds one seq of the ledger's own source (a notice that the log
+        moved past a seq, whose word on that seq is withheld with it) or one of another
+        source, so each kind may lack as many seqs as there are withheld entries."""
+        own: list[tuple[str, int]] = []
+        others: list[tuple[str, int]] = []
         for source, seqs in sorted(self.seqs.items()):
             if len(set(seqs)) != len(seqs) or seqs != sorted(seqs):
                 raise VerificationFailedError(
                     "sequence", f"{source}'s seqs are logged out of order or twice"
                 )
             held = set(seqs)
-            missing += [
+            lacking = [
                 (source, n)
                 for n in range(1, seqs[-1])
                 if n not in held and (source, n) not in self.passed
             ]
-        if len(missing) > len(self.report.withheld):
-            source, seq = missing[0]
-            raise VerificationFailedError(
-                "sequence",
-                f"seq {seq} of {source} is not in the log, though later ones are, and no "
-                "public notice says the log moved past it",
-            )
+            (own if source in self.own else others).extend(lacking)
+        for missing in (own, others):
+            if len(missing) > len(self.report.withheld):
+                source, seq = missing[0]
+                raise VerificationFailedError(
+                    "sequence",
+                    f"seq {seq} of {source} is not in the log, though later ones are, and no "
+                    "public notice says the log moved past it",
+                )
 
     def check_withheld(self, hashes: Sequence[bytes]) -> None:
         """Every withheld entry must be named, with its leaf hash, by a notice among the

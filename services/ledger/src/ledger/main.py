@@ -134,7 +134,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     readiness = readiness_of(app)
     readiness.report("writer", lambda: {"writer": writer.is_writer})  # standby serves
     readiness.report("signing", lambda: keys.last_signed.probe(engine))
-    readiness.report("sources", lambda: held_sources(engine, ingestor.sources, ingestor.keys))
+    readiness.report(
+        "sources",
+        lambda: held_sources(engine, ingestor.sources, ingestor.keys, ingestor.verdicts),
+    )
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(tiles_routes.router)

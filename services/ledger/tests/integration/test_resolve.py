@@ -288,6 +288,25 @@ def test_what_anyone_could_send_holds_no_source_back_and_cannot_be_resolved(
     assert logged(ledger) == [(SOURCE, 1), (SOURCE, 2)]
 
 
+def test_a_flood_of_claims_anyone_could_send_hides_no_signed_event_that_holds(
+    ledger: Ledger,
+) -> None:
+    trip = uuid.uuid4()
+    ledger.append([event(1, trip)])
+    ingestor = Ingestor(ledger.engine, {SOURCE: ""}, httpx.Client(), source_keys())
+    flood = [json.dumps({"source": SOURCE, "seq": 2, "n": n}).encode() for n in range(150)]
+    real = signed_as_an_older_source_would(2, trip, {"name": "Ana\u0000Rocha"})
+    records = [Record("trips", 0, n, None, raw) for n, raw in enumerate([*flood, real])]
+    with Session(ledger.engine) as session:
+        ingestor.handle(session, ingestor.prepare(records))
+        session.commit()
+    with Session(ledger.engine) as session:
+        assert [(h.source, h.seq) for h in held(session, [SOURCE], source_keys())] == [(SOURCE, 2)]
+    # Each row was read and checked once, when the ingestor looked; one is the source's.
+    assert len(ingestor.verdicts) == 151
+    assert sum(ingestor.verdicts.values()) == 1
+
+
 def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
     ledger: Ledger,
 ) -> None:

@@ -15,6 +15,10 @@ from trips_api.keys.models import holder_id
         "Fro\u00adnt Office",  # a soft hyphen
         "\uff26ront Office",  # a fullwidth F
         "Front\u00a0Office",  # a no-break space
+        "Front Office\u034f",  # a combining grapheme joiner
+        "Front Office\ufe0f",  # a variation selector
+        "Front\u3164Office",  # a Hangul filler, which shows as a space
+        "Front Office\u2800",  # the Braille blank
     ],
 )
 def test_names_that_read_the_same_are_one_holder(spelling: str) -> None:

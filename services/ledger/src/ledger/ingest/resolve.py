@@ -26,9 +26,10 @@ from periplus.note import Signer
 from periplus.readiness import CheckFailedError
 from periplus.sources import SourceKeys
 
-SCANNED = 100
-"""How many refused events naming a source's next seq are looked at for one its source
-signed: anyone who can write to the broker can name a source and a seq."""
+Verdicts = dict[int, bool]
+"""Whether each quarantined row (by id) is signed by the source it names, as found once:
+anyone who can write to the broker can add rows that name a source and a seq, and each is
+read and checked once per process, not at every look."""
 
 
 class ResolveError(ValueError):
@@ -45,7 +46,9 @@ class Held:
     since: datetime
 
 
-def held(session: Session, configured: Iterable[str], keys: SourceKeys) -> list[Held]:
+def held(
+    session: Session, configured: Iterable[str], keys: SourceKeys, verdicts: Verdicts | None = None
+) -> list[Held]:
     """Each configured source whose next seq was claimed by an event the log refused that
     its source signed (``keys``): one that names the source and the seq, and no more, holds
     nothing back."""
@@ -53,21 +56,34 @@ def held(session: Session, configured: Iterable[str], keys: SourceKeys) -> list[
     for source in sorted(configured):
         state = session.get(SourceState, source)
         next_seq = (state.last_seq if state is not None else 0) + 1
-        refused = _signed(session, source, next_seq, keys)
+        refused = _signed(session, source, next_seq, keys, verdicts)
         if refused is not None:
             found.append(Held(source, next_seq, refused.reason, refused.received_at))
     return found
 
 
-def _signed(session: Session, source: str, seq: int, keys: SourceKeys) -> Quarantined | None:
-    """The first refused event at ``source``'s ``seq`` that carries its source's signature."""
-    rows = session.exec(
-        select(Quarantined)
+def _signed(
+    session: Session, source: str, seq: int, keys: SourceKeys, verdicts: Verdicts | None
+) -> Quarantined | None:
+    """The first refused event at ``source``'s ``seq`` that carries its source's signature,
+    however many unsigned ones came before it."""
+    verdicts = {} if verdicts is None else verdicts
+    ids = session.exec(
+        select(Quarantined.id)
         .where(col(Quarantined.source) == source, col(Quarantined.seq) == seq)
         .order_by(col(Quarantined.id))
-        .limit(SCANNED)
-    )
-    return next((row for row in rows if signed_by_its_source(row.raw, keys)), None)
+    ).all()
+    for row_id in ids:
+        if row_id is None:
+            continue
+        verdict = verdicts.get(row_id)
+        if verdict is None:
+            row = session.get(Quarantined, row_id)
+            verdict = row is not None and bool(row.raw) and signed_by_its_source(row.raw, keys)
+            verdicts[row_id] = verdict
+        if verdict:
+            return session.get(Quarantined, row_id)
+    return None
 
 
 def signed_by_its_source(raw: bytes, keys: SourceKeys) -> bool:
@@ -91,13 +107,15 @@ def signed_by_its_source(raw: bytes, keys: SourceKeys) -> bool:
     return True
 
 
-def held_sources(engine: Engine, configured: Iterable[str], keys: SourceKeys) -> dict[str, object]:
+def held_sources(
+    engine: Engine, configured: Iterable[str], keys: SourceKeys, verdicts: Verdicts | None = None
+) -> dict[str, object]:
     """The ``sources`` check of ``/readyz``: it fails, leaving the log ready for every
     other source, while a quarantined event holds one back, and says which and why."""
     with db.reading(engine) as connection, Session(connection) as session:
         found = [
             {"source": h.source, "seq": h.seq, "reason": h.reason, "since": h.since.isoformat()}
-            for h in held(session, configured, keys)
+            for h in held(session, configured, keys, verdicts)
         ]
     if found:
         raise CheckFailedError(
@@ -131,7 +149,7 @@ def resolve(
             f"seq {seq} of {source} holds nothing back: the log's next seq of it is "
             f"{state.last_seq + 1}"
         )
-    if _signed(session, source, seq, keys) is None:
+    if _signed(session, source, seq, keys, None) is None:
         raise ResolveError(
             f"seq {seq} of {source} is not stuck: no event for it signed by {source} was "
             "quarantined (one anyone could have sent holds nothing back); it may still arrive"

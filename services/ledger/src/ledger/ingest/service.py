@@ -99,6 +99,7 @@ class Ingestor:
         self.follower = Follower(engine, self.backoff)
         self._prepared: dict[str, int] = {}  # the highest seq of each source read so far
         self._held: dict[str, int] = {}
+        self.verdicts: resolve.Verdicts = {}  # quarantined rows signed by their source, or not
         self._refused = 0
 
     def load_rotations(self) -> None:
@@ -288,7 +289,8 @@ class Ingestor:
 
     def _watch_held(self, session: Session) -> None:
         """Show in the metrics which source a quarantined event holds back, at which seq."""
-        held = {h.source: h.seq for h in resolve.held(session, self.sources, self.keys)}
+        found = resolve.held(session, self.sources, self.keys, self.verdicts)
+        held = {h.source: h.seq for h in found}
         for source in self.sources:
             HELD.labels(source).set(held.get(source, 0))
         self._held = held

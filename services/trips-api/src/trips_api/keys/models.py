@@ -1,3 +1,4 @@
+import re
 import unicodedata
 from datetime import datetime
 
@@ -8,13 +9,20 @@ from trips_api.models import TripsModel
 SCOPES = frozenset({"trips:read-private", "trips:write", "trips:approve", "trips:report", "admin"})
 
 
+# What Unicode marks default-ignorable (no glyph of its own) beyond the format characters,
+# and the blanks that show as a space: the combining grapheme joiner, variation selectors;
+# the Hangul fillers, the Braille blank.
+_IGNORED = re.compile("[\u034f\u17b4\u17b5\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+_BLANK = re.compile("[\u115f\u1160\u2800\u3164\uffa0]")
+
+
 def holder_id(holder: str) -> str:
     """The holder as four eyes compares it: what reads as the same name is the same holder,
     whatever its case, spacing, compatibility forms (a fullwidth letter) or invisible
-    formatting characters (a zero-width space, a soft hyphen)."""
+    characters (a zero-width space, a soft hyphen, a variation selector, a filler)."""
     folded = unicodedata.normalize("NFKC", holder).casefold()
-    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
-    return " ".join(visible.split())
+    visible = _IGNORED.sub("", "".join(c for c in folded if unicodedata.category(c) != "Cf"))
+    return " ".join(_BLANK.sub(" ", visible).split())
 
 
 class ApiKey(TripsModel, table=True):
