@@ -25,6 +25,8 @@ from trips_api.keys.models import ApiKey
 from trips_api.trips import repository
 
 _ABSENT = "idempotency_absent"
+SWEEP_CHANCE = 0.01
+"""How often an answer stored also clears its key's expired answers (a statement more)."""
 
 
 def fingerprint(method: str, path: str, body: str) -> str:
@@ -128,7 +130,7 @@ def remember(
     location: str | None,
     hours: int,
 ) -> None:
-    if random.random() < 0.01:  # now and then, clear this API key's expired records
+    if random.random() < SWEEP_CHANCE:  # now and then, clear this API key's expired records
         cutoff = datetime.now(UTC) - timedelta(hours=hours)
         session.exec(
             delete(IdempotencyRecord)
