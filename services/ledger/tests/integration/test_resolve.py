@@ -261,19 +261,26 @@ def test_an_entry_the_database_refuses_is_quarantined_alone(ledger: Ledger) -> N
         ]
 
 
+def after_seq_1_from_the_broker(ledger: Ledger, trip: uuid.UUID, raws: list[bytes]) -> Ingestor:
+    """Seq 1 of the test source logged, then ``raws`` taken from the broker, as the ledger's
+    consumer takes them; the ingestor, with the source's key, that took them."""
+    ledger.append([event(1, trip)])
+    ingestor = Ingestor(ledger.engine, {SOURCE: ""}, httpx.Client(), source_keys())
+    records = [Record("trips", 0, n, None, raw) for n, raw in enumerate(raws)]
+    with Session(ledger.engine) as session:
+        ingestor.handle(session, ingestor.prepare(records))
+        session.commit()
+    return ingestor
+
+
 def test_what_anyone_could_send_holds_no_source_back_and_cannot_be_resolved(
     ledger: Ledger,
 ) -> None:
     trip = uuid.uuid4()
-    ledger.append([event(1, trip)])
-    ingestor = Ingestor(ledger.engine, {SOURCE: ""}, httpx.Client(), source_keys())
     named = json.dumps({"source": SOURCE, "seq": 2}).encode()  # a name and a seq, no more
     impostor = Signer(SOURCE, Ed25519PrivateKey.generate())  # the source's name, not its key
     forged = [named, event(2, trip, data={"n": "forged"}, signer=impostor).leaf]
-    records = [Record("trips", 0, n, None, raw) for n, raw in enumerate(forged)]
-    with Session(ledger.engine) as session:
-        ingestor.handle(session, ingestor.prepare(records))
-        session.commit()
+    ingestor = after_seq_1_from_the_broker(ledger, trip, forged)
     refused = ledger.get("/v1/log/quarantine").json()["events"]
     assert [(r["source"], r["seq"]) for r in refused] == [(SOURCE, 2), (SOURCE, 2)]
     with Session(ledger.engine) as session:
@@ -292,14 +299,9 @@ def test_a_flood_of_claims_anyone_could_send_hides_no_signed_event_that_holds(
     ledger: Ledger,
 ) -> None:
     trip = uuid.uuid4()
-    ledger.append([event(1, trip)])
-    ingestor = Ingestor(ledger.engine, {SOURCE: ""}, httpx.Client(), source_keys())
     flood = [json.dumps({"source": SOURCE, "seq": 2, "n": n}).encode() for n in range(150)]
     real = signed_as_an_older_source_would(2, trip, {"name": "Ana\u0000Rocha"})
-    records = [Record("trips", 0, n, None, raw) for n, raw in enumerate([*flood, real])]
-    with Session(ledger.engine) as session:
-        ingestor.handle(session, ingestor.prepare(records))
-        session.commit()
+    ingestor = after_seq_1_from_the_broker(ledger, trip, [*flood, real])
     with Session(ledger.engine) as session:
         assert [(h.source, h.seq) for h in held(session, [SOURCE], source_keys())] == [(SOURCE, 2)]
     # Each row was read and checked once, when the ingestor looked; one is the source's.

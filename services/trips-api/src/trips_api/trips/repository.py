@@ -144,11 +144,10 @@ def save(session: Session, trip: Trip) -> None:
         deferred.update(session.connection(), _TABLE, {"id": trip.id}, changed)
 
 
-def versions(session: Session, trip_id: str, *, public_only: bool) -> Sequence[TripVersion]:
-    """A trip's stored versions, oldest first; ``public_only``: those of the public history."""
+def versions(session: Session, trip_id: str) -> Sequence[TripVersion]:
+    """A trip's stored versions, oldest first, the public history's (``public``) and the
+    others: a name protected in any of them stays hidden in all."""
     query = select(TripVersion).where(col(TripVersion.trip_id) == trip_id)
-    if public_only:
-        query = query.where(col(TripVersion.public).is_(True))
     return session.exec(query.order_by(col(TripVersion.version))).all()
 
 

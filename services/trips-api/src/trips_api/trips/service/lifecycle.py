@@ -81,7 +81,7 @@ def get(
 def history(session: Session, trip: Trip, *, private: bool) -> History:
     """Every version (without ``private``, the public ones, private fields blank), each with
     what changed since the one before."""
-    rows = repository.versions(session, trip.id, public_only=False)
+    rows = repository.versions(session, trip.id)
     # A name protected once stays hidden in every version, also after it left the record
     # (its traveller replaced, or its spelling corrected).
     protected = disclosure.protected_names(trip) | rules.protected_names(
