@@ -187,13 +187,14 @@ def test_a_change_that_alters_nothing_changes_nothing(api: Api) -> None:
     assert same.json()["version"] == draft["version"]
     trip = api.approved()
     path = f"/v1/trips/{trip['id']}"
+    seen = api.as_(None).get(path).json()
     for body in (
         {"changes": {}, "reason": "Nothing."},
         {"changes": {"delegation_size": trip["delegation_size"]}, "reason": "The same."},
     ):
         refused = api.as_("writer").post(f"{path}/correct", json=body)
         assert refused.status_code == 422, refused.text
-    assert api.as_(None).get(path).json()["version"] == trip["version"]
+    assert api.as_(None).get(path).json()["version"] == seen["version"]
     assert len(api.as_("private").get(f"{path}/history").json()["entries"]) == 3
     assert [e["type"] for e in api.events()] == ["trip.approved"]
 
@@ -202,6 +203,8 @@ def test_a_change_of_private_fields_alone_leaves_no_public_trace(api: Api) -> No
     trip = api.approved()
     path = f"/v1/trips/{trip['id']}"
     before = api.as_(None).get(f"{path}/history").json()["entries"]
+    seen = api.as_(None).get(path)
+    assert (seen.json()["version"], seen.headers["ETag"]) == (1, '"public-1"')
     body = {"changes": {"private_notes": "Visa granted."}, "reason": "Visa news."}
     corrected = api.post_ok("writer", f"{path}/correct", json=body)
     assert corrected["version"] == trip["version"] + 1
@@ -209,6 +212,21 @@ def test_a_change_of_private_fields_alone_leaves_no_public_trace(api: Api) -> No
     assert [e["type"] for e in api.events()] == ["trip.approved"]
     notes = api.as_("private").get(path).json()["private_notes"]
     assert notes == "Visa granted."
+    # Nothing the public reads moved: not the version, its date, nor the ETag.
+    after = api.as_(None).get(path)
+    assert after.json() == seen.json()
+    assert after.headers["ETag"] == seen.headers["ETag"]
+    # The next public change is the public's version 2, with no gap for the private one.
+    body = {"changes": {"delegation_size": 3}, "reason": "A third traveller is counted."}
+    api.post_ok("writer", f"{path}/correct", json=body)
+    entries = api.as_(None).get(f"{path}/history").json()["entries"]
+    assert [(e["version"], e["trip"]["version"]) for e in entries] == [(1, 1), (2, 2)]
+    assert entries[1]["trip"]["updated_at"] == entries[1]["at"]
+    now = api.as_(None).get(path)
+    assert (now.json()["version"], now.headers["ETag"]) == (2, '"public-2"')
+    assert now.json()["updated_at"] == entries[1]["at"]
+    private = [e["version"] for e in api.as_("private").get(f"{path}/history").json()["entries"]]
+    assert private == [1, 2, 3, 4, 5]
 
 
 def test_a_name_protected_after_approval_is_never_republished(api: Api) -> None:

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from periplus import db
 from trips_api.main import MIGRATIONS
+from trips_api.testing import Api
 
 TOPIC = "trips.events.v1"
 
@@ -77,3 +78,29 @@ def test_keys_made_before_holders_are_held_by_their_name(database_url: str) -> N
         holders = connection.execute(text("SELECT holder FROM api_key")).scalars().all()
     engine.dispose()
     assert holders == ["Finance"]
+
+
+def test_trips_made_before_public_versions_take_them_from_their_history(
+    api: Api, database_url: str
+) -> None:
+    """Each trip's public version is its public history's length, and its date the newest."""
+    draft = api.create()
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    body = {"changes": {"private_notes": "Visa granted."}, "reason": "Visa news."}
+    api.post_ok("writer", f"{path}/correct", json=body)
+    body = {"changes": {"delegation_size": 3}, "reason": "A third traveller is counted."}
+    api.post_ok("writer", f"{path}/correct", json=body)
+    engine = db.make_engine(database_url)
+    query = text("SELECT id, public_version, public_updated_at FROM trip ORDER BY number")
+    with engine.connect() as connection:
+        before = connection.execute(query).all()
+    db.downgrade(engine, MIGRATIONS, "0008")
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        after = connection.execute(query).all()
+    engine.dispose()
+    assert [tuple(row) for row in after] == [tuple(row) for row in before]
+    assert [row[:2] for row in after] == [(draft["id"], 0), (trip["id"], 2)]
+    assert after[0][2] is None
+    assert after[1][2] is not None

@@ -92,10 +92,17 @@ def _in_kind_views(currency: str, items: list[dict[str, Any]]) -> list[InKindVie
 
 
 def view(
-    trip: Trip, currency: str, today: date, *, private: bool, reviewer: bool = False
+    trip: Trip,
+    currency: str,
+    today: date,
+    *,
+    private: bool,
+    reviewer: bool = False,
+    anonymous: bool = False,
 ) -> TripView:
     """The trip as a reader sees it: private fields only if ``private``; the values of a
-    pending change only to a ``reviewer`` (a key that may approve it) or a private reader."""
+    pending change only to a ``reviewer`` (a key that may approve it) or a private reader;
+    to an ``anonymous`` reader, the public version and the time of the last public step."""
     r = trip.record
     budget = _costs(currency, r["budget"])
     actual = _costs(currency, trip.actual_costs) if trip.actual_costs is not None else None
@@ -104,7 +111,7 @@ def view(
         id=uuid.UUID(trip.id),
         reference=trip.reference,
         status=trip.status,
-        version=trip.version,
+        version=trip.public_version if anonymous else trip.version,
         title=r["title"],
         purpose=r["purpose"],
         category=r["category"],
@@ -141,7 +148,7 @@ def view(
         pending_change=pending_view(trip, private=private, reviewer=reviewer),
         private_notes=r["private_notes"] if private else None,
         created_at=trip.created_at,
-        updated_at=trip.updated_at,
+        updated_at=(trip.public_updated_at or trip.updated_at) if anonymous else trip.updated_at,
         approved_at=trip.approved_at,
         created_by=trip.created_by if private else None,
         updated_by=trip.updated_by if private else None,

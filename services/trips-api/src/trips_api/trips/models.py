@@ -23,7 +23,9 @@ class Trip(TripsModel, table=True):
 
     ``record`` holds what the city describes (the request schema, normalised,
     with exchange rates resolved); the other columns are the life cycle and the
-    indexes that listings filter on. ``version`` is the ETag.
+    indexes that listings filter on. ``version`` is the ETag. Readers without a key see
+    ``public_version`` and ``public_updated_at`` instead, which only public steps move: a
+    change of private fields alone leaves no trace that the public can see.
     """
 
     __tablename__ = "trip"
@@ -33,6 +35,7 @@ class Trip(TripsModel, table=True):
     reference: str = Field(unique=True, max_length=40)
     status: TripStatus = Field(index=True, sa_type=_STATUS)
     version: int = 1
+    public_version: int = Field(default=0, description="Public steps since approval.")
     record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
     title: str = Field(max_length=200)
@@ -71,6 +74,7 @@ class Trip(TripsModel, table=True):
     approved_by: str | None = Field(default=None, max_length=16)
     created_at: datetime
     updated_at: datetime
+    public_updated_at: datetime | None = None
     submitted_at: datetime | None = None
     approved_at: datetime | None = None
     cancelled_at: datetime | None = None

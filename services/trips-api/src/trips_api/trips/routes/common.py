@@ -49,8 +49,10 @@ TripId = Annotated[uuid.UUID, Path(description="The trip's id.")]
 FollowupId = Annotated[str, Path(pattern=r"^f[0-9]{1,4}$", description="`f1`, `f2`...")]
 
 
-def etag(trip: Trip) -> str:
-    return f'"{trip.version}"'
+def etag(trip: Trip, *, anonymous: bool = False) -> str:
+    """The version a writer sends back in If-Match; to a reader without a key, the public
+    version, spelt apart so that the two are never taken for each other."""
+    return f'"public-{trip.public_version}"' if anonymous else f'"{trip.version}"'
 
 
 def _reviewer(key: ApiKey | None) -> bool:
@@ -65,6 +67,7 @@ def view_of(request: Request, trip: Trip, key: ApiKey | None) -> TripView:
         today(),
         private=sees_private(key),
         reviewer=_reviewer(key),
+        anonymous=key is None,
     )
 
 

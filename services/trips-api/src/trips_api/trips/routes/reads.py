@@ -96,20 +96,23 @@ def list_trips(
     "/{trip_id}",
     response_model=TripView,
     summary="One trip",
-    description="The ETag header carries the version to send back in `If-Match`.",
+    description="The ETag header carries the version to send back in `If-Match`. Without an "
+    "API key, `version`, `updated_at` and the ETag are the public ones: only a step that "
+    "changes what the public sees moves them.",
     responses=READ_ERRORS,
 )
 def get_trip(request: Request, trip_id: TripId, session: SessionDep, key: Reader) -> Response:
     trip = lifecycle.get(session, trip_id, include_unpublished=key is not None)
-    return json_with_etag(view_of(request, trip, key), etag(trip))
+    return json_with_etag(view_of(request, trip, key), etag(trip, anonymous=key is None))
 
 
 @router.get(
     "/{trip_id}/history",
     summary="Every version of a trip, with what changed and why",
-    description="Without an API key, the versions from approval on, with private fields blank.",
+    description="Without an API key, the public versions from approval on (numbered from 1), "
+    "with private fields blank.",
     responses=READ_ERRORS,
 )
 def trip_history(trip_id: TripId, session: SessionDep, key: Reader) -> History:
     trip = lifecycle.get(session, trip_id, include_unpublished=key is not None)
-    return lifecycle.history(session, trip, private=sees_private(key))
+    return lifecycle.history(session, trip, private=sees_private(key), anonymous=key is None)

@@ -78,9 +78,10 @@ def get(
     return trip
 
 
-def history(session: Session, trip: Trip, *, private: bool) -> History:
+def history(session: Session, trip: Trip, *, private: bool, anonymous: bool = False) -> History:
     """Every version (without ``private``, the public ones, private fields blank), each with
-    what changed since the one before."""
+    what changed since the one before. An ``anonymous`` reader's are numbered as the public
+    versions, from 1 at approval, so that no gap tells of a private change between two."""
     rows = repository.versions(session, trip.id)
     # A name protected once stays hidden in every version, also after it left the record
     # (its traveller replaced, or its spelling corrected).
@@ -93,9 +94,12 @@ def history(session: Session, trip: Trip, *, private: bool) -> History:
     for row in (r for r in rows if private or r.public):
         state = row.state if private else disclosure.public_copy(row.state, protected)
         compared = {k: v for k, v in state.items() if k not in ignore}
+        version = len(entries) + 1 if anonymous else row.version
+        if anonymous:
+            state = {**state, "version": version, "updated_at": row.at}
         entries.append(
             HistoryEntry(
-                version=row.version,
+                version=version,
                 kind=row.kind,
                 at=row.at,
                 key_id=row.key_id if private else None,

@@ -52,6 +52,10 @@ def step(
     moment = now()
     trip.version += 1 if kind != "created" else 0
     trip.updated_by, trip.updated_at = key.id, moment
+    public = trip.approved_at is not None and public_step
+    if public:
+        trip.public_version += 1
+        trip.public_updated_at = moment
     repository.save(session, trip)
     state = disclosure.view(trip, settings.reporting_currency, today(), private=True)
     session.info[_STEPPED] = (trip, state)
@@ -63,7 +67,7 @@ def step(
         at=moment,
         key_id=key.id,
         reason=reason,
-        public=trip.approved_at is not None and public_step,
+        public=public,
         state=state,  # written as its JSON by the engine's serializer, with no dict between
     )
 
