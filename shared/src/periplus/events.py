@@ -17,10 +17,11 @@ took before this rule is still read as it was appended (``logged=True``).
 
 import base64
 import binascii
+import contextlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Final, Literal, Self
@@ -274,18 +275,61 @@ def parse_envelope(raw: bytes | str | dict[str, Any], *, logged: bool = False) -
 
 
 def copies(raw: bytes, event: Mapping[str, Any]) -> bool:
-    """Whether refused bytes are a copy of ``event`` that a reader could take for it: its id
-    in any spelling a UUID reader takes (upper case, without hyphens, as a URN), or its data.
-    Withholding an entry erases the bytes of such copies too."""
+    """Whether refused bytes copy ``event``, so withholding the entry erases them too: a
+    whole event, bare or as an announcement's ``event``, with its id in any spelling a UUID
+    reader takes (upper case, without hyphens, as a URN) or its data; or any bytes, read or
+    not (an announcement cut short), that state its id or a text of its data."""
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):
-        return False
-    if not isinstance(value, dict):
-        return False
+        value = None
+    nested = value.get("event") if isinstance(value, dict) else None
+    if any(isinstance(v, dict) and _same_event(v, event) for v in (value, nested)):
+        return True
+    return _states(raw, event)
+
+
+def _same_event(value: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
+    """Whether an event read from refused bytes is ``event``: the same data or id."""
     if event.get("data") and value.get("data") == event["data"]:
         return True
     try:
         return uuid.UUID(str(value.get("id"))) == uuid.UUID(str(event.get("id")))
     except ValueError:
         return False
+
+
+_MIN_TEXT = 5
+"""A shorter text of an event's data (a currency, a country, a status) names no one and is
+in many events, so refused bytes that state one are not taken for a copy."""
+
+
+def _states(raw: bytes, event: Mapping[str, Any]) -> bool:
+    """Whether bytes, as written or once decoded, hold the event's id in any spelling (hex,
+    either case, hyphens anywhere) or, as a JSON string, a text of its data that has a
+    lower-case letter (codes, dates, amounts and references are shared by many events)."""
+    text = raw.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError, RecursionError):
+        text += "\n" + json.dumps(json.loads(raw), ensure_ascii=False)
+    try:
+        if uuid.UUID(str(event.get("id"))).hex in text.lower().replace("-", ""):
+            return True
+    except ValueError:
+        pass
+    return any(
+        json.dumps(found) in text or json.dumps(found, ensure_ascii=False) in text
+        for found in _texts(event.get("data"))
+        if len(found) >= _MIN_TEXT and any(char.islower() for char in found)
+    )
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every string value in a JSON value (not its keys)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for child in value.values():
+            yield from _texts(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _texts(child)

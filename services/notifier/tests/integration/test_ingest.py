@@ -13,13 +13,14 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from notifier.channels.models import Notice
-from notifier.ingest import quarantine, service
+from notifier.ingest import quarantine, service, staging
 from notifier.ingest.models import Quarantined
 from notifier.ingest.rows import insert_many
 from notifier.publish.models import LoggedEntry, TripFacet, TripView
 from notifier.testing import event, life, snapshot
 from periplus import merkle, sources
 from periplus.canonical import canonical_bytes
+from periplus.kafka import Record
 from periplus.note import Signer
 from periplus.public import Money
 
@@ -291,6 +292,53 @@ def test_copies_of_a_withheld_entry_refused_under_other_indexes_lose_their_bytes
     with Session(engine) as session:
         rows = session.exec(select(Quarantined).order_by(col(Quarantined.ledger_index))).all()
     assert [(r.ledger_index, r.raw) for r in rows] == [(3, b""), (4, b""), (5, other)]
+
+
+def test_announcements_refused_with_a_withheld_entry_inside_lose_their_bytes(
+    engine: Engine,
+) -> None:
+    """An announcement refused for its index keeps the whole message, the entry nested in
+    it; one cut short is no JSON at all. Both state the entry (its id in another spelling,
+    or only its data once the id is cut away), so withholding it erases their bytes too;
+    a cut announcement of another trip keeps them."""
+    trip_id = str(uuid.uuid4())
+    trip = snapshot("MVD-2026-0011")
+    trip["travellers"][0]["name"] = "Zoë Hiddenname"
+    entry = event("trip.approved", trip_id, {"trip": trip})
+    _apply(engine, [entry])
+    respelled = {**entry, "id": uuid.UUID(str(entry["id"])).hex.upper()}
+    data_first = {"data": entry["data"], **{k: v for k, v in entry.items() if k != "data"}}
+    other = event("trip.closed", str(uuid.uuid4()), {"reference": "MVD-2026-0012"})
+    data_only = json.dumps({"index": 0, "event": data_first})
+    messages = [
+        json.dumps({"index": "0", "event": entry}).encode(),
+        json.dumps({"index": 0, "event": respelled}).encode()[:-40],
+        data_only[: data_only.index(', "spec"')].encode(),
+        json.dumps({"index": 1, "event": other}).encode()[:-40],
+    ]
+    records = [Record("ledger.entries.v1", 0, n, None, m) for n, m in enumerate(messages)]
+    with Session(engine) as session:
+        staging.stage(session, staging.read(records), 0)
+        session.commit()
+        before = [r.raw for r in session.exec(select(Quarantined).order_by(col(Quarantined.id)))]
+    assert before == messages
+    ledger = Signer("test-city/ledger", Ed25519PrivateKey.generate())
+    said = {"index": 0, "leaf_hash": merkle.leaf_hash(canonical_bytes(entry)).hex()}
+    notice = sources.sign(
+        ledger,
+        seq=1,
+        type_="entry.withheld",
+        trip_id=uuid.UUID(trip_id),
+        data={**said, "reason": "privacy", "legal_basis": "Art. 17"},
+    ).to_json()
+    _apply(engine, [notice], start=1)
+    with Session(engine) as session:
+        rows = session.exec(select(Quarantined).order_by(col(Quarantined.id))).all()
+    assert [r.raw for r in rows] == [b"", b"", b"", messages[3]]
+    assert all("(bytes withheld, notice at index 1)" in r.reason for r in rows[:3])
+    assert rows[0].reason.startswith("an announcement names its index")
+    assert rows[1].reason.startswith("not JSON")
+    assert str(entry["id"]) not in messages[2].decode()
 
 
 def test_an_entry_holds_its_event_as_encoding_it_would_and_its_notice_only_its_head(
