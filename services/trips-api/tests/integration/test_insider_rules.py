@@ -264,6 +264,60 @@ def test_a_protected_name_stays_hidden_after_it_leaves_the_record(api: Api) -> N
     assert "Ana Pereira" in api.as_("private").get(f"{path}/history").text
 
 
+def _protect_ana() -> list[dict[str, Any]]:
+    travellers = examples.trip()["travellers"]
+    return [{**travellers[0], "name_public": False}, travellers[1]]
+
+
+def _ana_is_public(api: Api, path: str) -> bool:
+    """Whether a reader without a key finds the mayor's name, on the trip or by search."""
+    found = api.as_(None).get("/v1/trips", params={"traveller": "ana pereira"}).json()["trips"]
+    return "Ana Pereira" in api.as_(None).get(path).text or bool(found)
+
+
+def test_a_name_protected_with_a_change_that_waits_is_protected_at_once(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    changes = {"travellers": _protect_ana(), "budget": _budget("10.00")}
+    body = {"changes": changes, "reason": "A court protected the name; budget typo."}
+    proposed = api.post_ok("writer", f"{path}/correct", json=body)
+    assert proposed["pending_change"]["fields"] == ["budget"]
+    assert proposed["budget_total"] == trip["budget_total"]  # the budget waits
+    assert not _ana_is_public(api, path)
+    published = api.events()
+    assert [e["type"] for e in published] == [
+        "trip.approved",
+        "trip.corrected",
+        "trip.change_pending",
+    ]
+    assert "Ana Pereira" not in str(published[1:])
+    # Rejecting the change leaves the name protected.
+    api.post_ok("approver", f"{path}/change/reject", json=examples.REJECT)
+    assert not _ana_is_public(api, path)
+    assert api.as_("private").get(path).json()["travellers"][0]["name_public"] is False
+
+
+def test_a_name_is_protected_at_once_while_another_change_waits(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    budget = {"changes": {"budget": _budget("10.00")}, "reason": "Budget typo."}
+    api.post_ok("writer", f"{path}/correct", json=budget)
+    protect = {"changes": {"travellers": _protect_ana()}, "reason": "A court order, today."}
+    protected = api.post_ok("writer2", f"{path}/correct", json=protect)
+    assert protected["pending_change"]["fields"] == ["budget"]  # still waits, as proposed
+    assert not _ana_is_public(api, path)
+    assert [e["type"] for e in api.events()][-1] == "trip.corrected"
+    # Nothing else is taken while the change waits.
+    other = {"changes": {"delegation_size": 3}, "reason": "A third traveller."}
+    assert api.as_("writer").post(f"{path}/correct", json=other).status_code == 409
+    # The change, once approved, keeps the protection.
+    done = api.post_ok("approver", f"{path}/change/approve")
+    assert done["budget_total"] == {"amount": "10.00", "currency": "EUR"}
+    assert not _ana_is_public(api, path)
+    assert api.as_("private").get(path).json()["travellers"][0]["name_public"] is False
+    assert "Ana Pereira" not in str(api.events()[1:])
+
+
 def test_making_a_protected_name_public_waits_for_another_holder(api: Api) -> None:
     trip = api.approved()
     travellers = [{**t, "name_public": True} for t in examples.trip()["travellers"]]

@@ -59,6 +59,37 @@ def _material(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return fields
 
 
+def _newly_protected(before: dict[str, Any], after: dict[str, Any]) -> frozenset[str]:
+    """The names public in ``before`` that ``after`` protects."""
+    public_now = {t["name"] for t in before["travellers"] if t["name_public"]}
+    return rules.protected_names(after["travellers"]) & public_now
+
+
+def _protect(record: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """``record`` with ``names`` protected wherever they appear in it."""
+    travellers = [
+        {**t, "name_public": False} if t["name"] in names else t for t in record["travellers"]
+    ]
+    return {**record, "travellers": travellers}
+
+
+def _protect_now(
+    session: Session,
+    settings: Settings,
+    trip: Trip,
+    names: frozenset[str],
+    key: ApiKey,
+    kind: str,
+    reason: str,
+) -> None:
+    """Protect ``names`` at once, in the record and in a change that waits: the law does not
+    wait for another holder, and a change approved or rejected later must not undo it."""
+    pending = trip.pending
+    if pending is not None and "record" in pending:
+        trip.pending = {**pending, "record": _protect(pending["record"], names)}
+    _apply(session, settings, trip, _protect(trip.record, names), key, kind, reason)
+
+
 def change(
     session: Session, settings: Settings, trip: Trip, body: ChangeBody, key: ApiKey, kind: str
 ) -> Trip:
@@ -66,7 +97,8 @@ def change(
 
     A change of purpose, dates, travellers or costs waits for another holder's approval
     (``trip.pending``); the trip stands as approved until then. Other changes take effect
-    at once. A change that alters nothing is refused.
+    at once. A name it protects is protected at once, even while another change waits, and
+    the rest of it waits as it would. A change that alters nothing is refused.
     """
     if kind == "amended":
         require_status(trip, TripStatus.APPROVED)
@@ -75,16 +107,22 @@ def change(
         require_status(
             trip, TripStatus.APPROVED, TripStatus.COMPLETED, TripStatus.REPORTED, TripStatus.CLOSED
         )
-    require_nothing_pending(trip)
     nothing = no_change("body.changes", "name a field with a new value")
     if not body.changes.given():
         raise nothing
     record = merge(session, settings, trip, body.changes, "body.changes")
     if record == trip.record:
         raise nothing
+    names = _newly_protected(trip.record, record)
+    if names and _protect(trip.record, names) == record:
+        _protect_now(session, settings, trip, names, key, kind, body.reason)
+        return trip
+    require_nothing_pending(trip)
     require_complete_record(trip, record)
     fields = _material(trip.record, record)
     if fields:
+        if names:
+            _protect_now(session, settings, trip, names, key, kind, body.reason)
         before = snapshot(session, settings, trip).model_dump(mode="json")
         after = snapshot(session, settings, trip, record).model_dump(mode="json")
         seen = [f for f in fields if before.get(f) != after.get(f)]
