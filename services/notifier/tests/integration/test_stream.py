@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ import httpx
 import pytest
 
 from notifier import state
+from notifier.channels.alerts.worker import check_now
 from notifier.channels.testing import Entries, connect, ingest, settings, snapshot
 from notifier.main import build
-from notifier.testing import TRUST
+from notifier.testing import TRUST, state_of
 from periplus.local import wait_for_port
 from periplus.testing import Server, eventually, free_port
 
@@ -83,6 +85,34 @@ def test_filters_apply_to_the_replay_and_to_live_events(database_url: str) -> No
             assert by_department.ids(1) == ["3"]
             only = by_type.next()
             assert (only["id"], only["data"]["data"]["event"]["data"]) == ("3", cancel)
+
+
+def test_a_withheld_entry_and_an_alert_it_erased_are_replayed_as_withheld(
+    database_url: str,
+) -> None:
+    """Once entries are withheld, their notices and an alert that rested on them are of type
+    `withheld`: the replay no longer says what they were, and a reader filtering on their
+    old types is sent the next one of those types, not them."""
+    entries, trip, other = Entries(), str(uuid.uuid4()), str(uuid.uuid4())
+    with Server(build(settings(database_url, stream_poll_interval=0.1))) as server:
+        ingest(server, entries.approved(trip, report_due=date(2027, 4, 12)))
+        assert check_now(state_of(server).engine, 30, today=date(2027, 4, 13)) == 1
+        ingest(server, entries.make("trip.completed", trip, completed()))
+        ingest(server, entries.withholding(trip, 0), entries.withholding(trip, 1))
+        with connect(server, params={"after": "-1"}) as reader:
+            replayed = [reader.next() for _ in range(5)]
+        assert [(e["id"], e["event"], e["data"]["type"]) for e in replayed] == [
+            ("0", "withheld", "withheld"),
+            ("0.1", "withheld", "withheld"),
+            ("1", "withheld", "withheld"),
+            ("2", "entry.withheld", "entry.withheld"),
+            ("3", "entry.withheld", "entry.withheld"),
+        ]
+        old_types = {"after": "-1", "type": ["trip.completed", "alert.report_overdue"]}
+        with connect(server, params=old_types) as by_type:
+            ingest(server, entries.approved(other, reference="MVD-2027-0002"))
+            ingest(server, entries.make("trip.completed", other, completed()))
+            assert by_type.ids(1) == ["5"]
 
 
 def test_bad_resume_points_and_filters_are_problems(database_url: str) -> None:

@@ -165,6 +165,28 @@ def test_a_withheld_notice_is_queued_as_what_it_now_says(engine: Engine, limit: 
     assert queued(engine) == []
 
 
+def test_a_delivery_filtered_by_type_is_forgotten_when_its_entry_is_withheld(
+    engine: Engine,
+) -> None:
+    """A delivery queued for a `trip.cancelled` subscription and not yet sent is forgotten
+    when that entry is withheld: its notice is now of type `withheld`, and a receiver sent
+    it at all would learn what the entry was."""
+    sub = subscribe(engine, types=["trip.cancelled"])
+    entries, trip = Entries(), str(uuid.uuid4())
+    approved = entries.approved(trip)
+    cancelled = entries.make("trip.cancelled", trip, {"reference": "MVD-2027-0001", "reason": "x"})
+    with Session(engine) as session:
+        service.apply(session, [approved, cancelled])
+        session.commit()
+    while step(engine):
+        pass
+    assert queued(engine) == [(sub, 1)]
+    with Session(engine) as session:
+        service.apply(session, [entries.withholding(trip, 1)])
+        session.commit()
+    assert queued(engine) == []
+
+
 @pytest.mark.parametrize("stored", [0, 3])
 def test_the_migration_starts_the_cursor_after_the_notices_queued_already(
     database_url: str, stored: int

@@ -81,8 +81,8 @@ def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
     """Erase a withheld entry's content from the notice log, which the stream replays
     and every webhook delivery, pending or dead, is built from at each attempt; the
     position stays and says only that the entry is withheld and under what law. Its
-    departments and goals go too: a filtered stream would still tell what it was about.
-    Returns how many notices were erased; the caller commits."""
+    type, departments and goals go too: a filtered stream would still tell what it was
+    about. Returns how many notices were erased; the caller commits."""
     erased = 0
     for notice in repository.entry_notices(session, index):
         erase(notice, {"ledger_index": index, "trip_id": notice.trip_id, "withheld": withheld})
@@ -91,9 +91,14 @@ def withhold(session: Session, index: int, withheld: dict[str, Any]) -> int:
     return erased
 
 
+WITHHELD = "withheld"
+"""The type of an erased notice, as pages and feeds call a withheld entry: its own type
+(``trip.completed``) would say what the entry was, and no type filter names this one."""
+
+
 def erase(notice: Notice, body: dict[str, Any]) -> None:
-    """Leave a notice only ``body``, about no department and no goal."""
-    notice.body, notice.departments, notice.sdg_goals = body, [], []
+    """Leave a notice only ``body``, of type ``withheld``, about no department and no goal."""
+    notice.body, notice.type, notice.departments, notice.sdg_goals = body, WITHHELD, [], []
 
 
 def add(session: Session, notice: Notice) -> None:

@@ -292,6 +292,21 @@ class Entries:
     def approved(self, trip_id: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         return self.make("trip.approved", trip_id, {"trip": snapshot(**kwargs)})
 
+    def withholding(self, trip_id: str, index: int) -> tuple[int, dict[str, Any]]:
+        """The ledger's notice that entry ``index`` of the trip is withheld under law."""
+        self.index += 1
+        data = {"index": index, "leaf_hash": "00" * 32, "reason": "privacy", "legal_basis": "Law 1"}
+        return self.index, {
+            "spec": "periplus.event/1",
+            "id": str(uuid.uuid4()),
+            "source": "montevideo/ledger",
+            "seq": self.index,
+            "type": "entry.withheld",
+            "trip_id": trip_id,
+            "occurred_at": "2027-05-01T10:00:00.000Z",
+            "data": data,
+        }
+
 
 def due_at(engine: Engine, message_id: str, when: datetime) -> None:
     """Set when a delivery is next due, as a retry's schedule or a claim's lease would."""

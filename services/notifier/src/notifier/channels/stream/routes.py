@@ -109,7 +109,8 @@ PING_SECONDS = 15.0
 def stream(joined: Annotated[Joined, Depends(_join)]) -> StreamingResponse:
     """Each event's `id` is its ledger index (`42`), or for an alert the index after which
     it was raised and its number (`42.1`); its `event` is the type (`trip.approved`,
-    `alert.report_overdue`...) and its `data` the same JSON a webhook receives. Reconnect
+    `alert.report_overdue`...; `withheld` for an entry withheld under law, and an alert
+    that rested on one) and its `data` the same JSON a webhook receives. Reconnect
     with `Last-Event-ID` (or `?after=`) to receive exactly what was missed; `-1` replays
     from the first entry, and without either the stream starts from now. A replay from more
     than a thousand entries back counts as an open-data request against the client's limit;
