@@ -93,8 +93,8 @@ def test_a_correction_of_actual_costs_waits_for_another_holder(service: World) -
     }
 
     with pytest.raises(ForbiddenError):  # four eyes: not the proposer's holder
-        revisions.approve_change(w.session, w.settings, trip, w.keys["reporter"])
-    revisions.approve_change(w.session, w.settings, trip, w.keys["approver"])
+        revisions.approve_change(w.session, w.settings, trip, ApproveBody(), w.keys["reporter"])
+    revisions.approve_change(w.session, w.settings, trip, ApproveBody(), w.keys["approver"])
     assert trip.pending is None
     assert trip.actual_costs is not None
     assert [c["amount"]["amount"] for c in trip.actual_costs][1] == "405.00"
@@ -270,7 +270,7 @@ def test_a_pending_amendment_is_published_without_its_values(service: World) -> 
     assert public.trip.pending_change is not None
     assert public.trip.pending_change.fields == ["budget"]
     assert public.trip.pending_change.changes is None
-    revisions.approve_change(w.session, w.settings, trip, w.keys["approver"])
+    revisions.approve_change(w.session, w.settings, trip, ApproveBody(), w.keys["approver"])
     assert _types(w)[-3:] == ["trip.approved", "trip.change_pending", "trip.amended"]
 
 

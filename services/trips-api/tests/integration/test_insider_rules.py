@@ -330,6 +330,46 @@ def test_making_a_protected_name_public_waits_for_another_holder(api: Api) -> No
 # ---- dates that bind ----------------------------------------------------------------------
 
 
+def _moved(days_ahead: int) -> dict[str, Any]:
+    """An amendment that moves the whole trip to leave in ``days_ahead`` days."""
+    soon = examples.trip(days_ahead=days_ahead)
+    fields = ("departure_date", "return_date", "itinerary", "agenda")
+    return {"changes": {f: soon[f] for f in fields}, "reason": "The host moved the dates."}
+
+
+def test_a_change_that_moves_departure_to_short_notice_needs_a_justification(api: Api) -> None:
+    trip = api.approved(days_ahead=60)
+    path = f"/v1/trips/{trip['id']}"
+    api.post_ok("writer", f"{path}/amend", json=_moved(2))
+    refused = api.as_("approver").post(f"{path}/change/approve")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["location"] == "body.urgency_justification"
+    assert api.as_(None).get(path).json()["departure_date"] == trip["departure_date"]
+    assert [e["type"] for e in api.events()] == ["trip.approved", "trip.change_pending"]
+    why = "The host's minister can only meet this week."
+    done = api.post_ok("approver", f"{path}/change/approve", json={"urgency_justification": why})
+    assert (done["days_notice"], done["urgency_justification"]) == (2, why)
+    assert done["approved_on"] == clock.today().isoformat()
+    event = api.events()[-1]
+    assert event["type"] == "trip.amended"
+    assert event["data"]["trip"]["days_notice"] == 2
+    assert event["data"]["trip"]["urgency_justification"] == why
+    changed = {c["field"] for c in event["data"]["changes"]}
+    assert {"departure_date", "days_notice", "urgency_justification"} <= changed
+
+
+def test_a_justification_is_refused_where_no_departure_moves(api: Api) -> None:
+    trip = api.approved(days_ahead=60)
+    path = f"/v1/trips/{trip['id']}"
+    api.post_ok("writer", f"{path}/amend", json=examples.AMEND)
+    body = {"urgency_justification": "Not asked for."}
+    refused = api.as_("approver").post(f"{path}/change/approve", json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["location"] == "body.urgency_justification"
+    done = api.post_ok("approver", f"{path}/change/approve")
+    assert (done["days_notice"], done["urgency_justification"]) == (60, None)
+
+
 def test_after_departure_only_corrections(api: Api) -> None:
     trip = api.approved(days_ahead=-3)
     path = f"/v1/trips/{trip['id']}"

@@ -43,6 +43,13 @@ def _setups(api: Api) -> dict[tuple[str, str], Callable[[], dict[str, str]]]:
         trip = api.approved()
         return api.post_ok("writer", f"/v1/trips/{trip['id']}/amend", json=examples.AMEND)
 
+    def moved() -> dict[str, Any]:
+        """A change of the departure date waits: its approval takes a justification."""
+        trip, soon = api.approved(), examples.trip(days_ahead=5)
+        fields = ("departure_date", "return_date", "itinerary", "agenda")
+        body = {"changes": {f: soon[f] for f in fields}, "reason": "The host moved the dates."}
+        return api.post_ok("writer", f"/v1/trips/{trip['id']}/amend", json=body)
+
     return {
         ("post", "/v1/departments"): dict,
         ("patch", "/v1/departments/{code}"): lambda: {"code": "international-relations"},
@@ -53,6 +60,7 @@ def _setups(api: Api) -> dict[tuple[str, str], Callable[[], dict[str, str]]]:
         ("post", "/v1/trips/{trip_id}/amend"): trip(api.approved),
         ("post", "/v1/trips/{trip_id}/correct"): trip(api.approved),
         ("post", "/v1/trips/{trip_id}/cancel"): trip(api.approved),
+        ("post", "/v1/trips/{trip_id}/change/approve"): trip(moved),
         ("post", "/v1/trips/{trip_id}/change/reject"): trip(pending),
         ("post", "/v1/trips/{trip_id}/complete"): trip(lambda: api.approved(days_ahead=-10)),
         ("post", "/v1/trips/{trip_id}/report"): trip(api.completed),

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from trips_api.trips.routes.common import ERRORS, ApproverAct, WriterAct
-from trips_api.trips.schemas.requests import ChangeBody, CorrectBody, RejectBody
+from trips_api.trips.schemas.requests import ApproveBody, ChangeBody, CorrectBody, RejectBody
 from trips_api.trips.schemas.responses import TripView
 from trips_api.trips.service import revisions
 
@@ -51,12 +51,16 @@ def correct_trip(body: CorrectBody, act: WriterAct) -> Response:
     response_model=TripView,
     summary="Approve the pending change, which then takes effect (trip.amended or trip.corrected)",
     description="A change of purpose, dates, travellers or costs after approval waits for this: "
-    "a holder other than the one who proposed it (four eyes) approves it.",
+    "a holder other than the one who proposed it (four eyes) approves it. A change of the "
+    "departure date is approved at the notice it gives as of now (`approved_on`, "
+    "`days_notice`): at short notice, or after the fact, it needs `urgency_justification`.",
     responses=ERRORS,
 )
-def approve_change(act: ApproverAct) -> Response:
+def approve_change(act: ApproverAct, body: ApproveBody | None = None) -> Response:
+    given = body or ApproveBody()
     return act(
-        None, lambda trip: revisions.approve_change(act.session, act.settings, trip, act.key)
+        given,
+        lambda trip: revisions.approve_change(act.session, act.settings, trip, given, act.key),
     )
 
 

@@ -273,8 +273,9 @@ class ApproveBody(Incoming):
 
     urgency_justification: LongText | None = Field(
         default=None,
-        description="Required when the trip is approved fewer days before departure than the "
-        "city's notice period (`TRIPS_URGENCY_DAYS`).",
+        description="Required when the trip, or a change of its departure date, is approved "
+        "fewer days before departure than the city's notice period (`TRIPS_URGENCY_DAYS`); "
+        "refused by a change that moves no departure.",
     )
 
 

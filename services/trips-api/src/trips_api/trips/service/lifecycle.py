@@ -6,13 +6,12 @@ from typing import Any
 from sqlmodel import Session
 
 from periplus import public, rules
-from periplus.errors import ConflictError, InvalidError, NotFoundError
+from periplus.errors import ConflictError, NotFoundError
 from periplus.public import TripStatus
 from trips_api.clock import now, today
 from trips_api.events import service as events_service
 from trips_api.instances import new
 from trips_api.keys.models import ApiKey
-from trips_api.problems import error
 from trips_api.settings import Settings
 from trips_api.trips import disclosure, repository
 from trips_api.trips.disclosure import changes
@@ -29,6 +28,7 @@ from trips_api.trips.service.steps import (
     emit,
     require_before_departure,
     require_complete,
+    require_notice,
     require_other_holder,
     require_status,
     snapshot,
@@ -145,19 +145,7 @@ def approve(
     require_complete(trip)
     assert trip.departure_date is not None
     day = today()
-    notice = (trip.departure_date - day).days
-    if rules.short_notice(notice, settings.urgency_days) and body.urgency_justification is None:
-        raise InvalidError(
-            f"Trip {trip.reference} departs in {notice} days, less than the "
-            f"{settings.urgency_days} days' notice the city requires.",
-            errors=[
-                error(
-                    "body.urgency_justification",
-                    "an approval at short notice needs a recorded justification",
-                    "missing",
-                )
-            ],
-        )
+    notice = require_notice(settings, trip, trip.departure_date, day, body.urgency_justification)
     moment = now()
     trip.status, trip.approved_by, trip.approved_at = TripStatus.APPROVED, key.id, moment
     trip.approved_on, trip.days_notice = day, notice

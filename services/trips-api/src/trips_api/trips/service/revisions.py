@@ -1,18 +1,22 @@
 """Changes to an approved trip's record: amendments and corrections, and the wait for
 another holder's approval of a material one."""
 
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
 from periplus import public, rules
+from periplus.errors import InvalidError
 from periplus.public import TripStatus
+from trips_api.clock import today
 from trips_api.keys.models import ApiKey
+from trips_api.problems import error
 from trips_api.settings import Settings
 from trips_api.trips.disclosure import changes
 from trips_api.trips.models import Trip
 from trips_api.trips.normalise import index, merge, set_report_due
-from trips_api.trips.schemas.requests import ChangeBody, RejectBody
+from trips_api.trips.schemas.requests import ApproveBody, ChangeBody, RejectBody
 from trips_api.trips.service import corrections
 from trips_api.trips.service.steps import (
     emit,
@@ -22,6 +26,7 @@ from trips_api.trips.service.steps import (
     require_before_departure,
     require_complete_record,
     require_nothing_pending,
+    require_notice,
     require_other_holder,
     require_status,
     snapshot,
@@ -132,6 +137,14 @@ def change(
     return trip
 
 
+class Notice(NamedTuple):
+    """The notice of the approval of a trip's departure date, and the reason for it if short."""
+
+    approved_on: date
+    days_notice: int
+    urgency_justification: str | None
+
+
 def _apply(
     session: Session,
     settings: Settings,
@@ -140,11 +153,15 @@ def _apply(
     key: ApiKey,
     kind: str,
     reason: str,
+    notice: Notice | None = None,
 ) -> None:
-    """Make ``record`` the trip's, and publish what changed of its public record, if anything."""
+    """Make ``record`` the trip's, with ``notice`` if given, and publish what changed of its
+    public record, if anything."""
     protected = rules.protected_names(record["travellers"])
     before = snapshot(session, settings, trip).model_dump(mode="json")
     trip.record = record
+    if notice is not None:
+        trip.approved_on, trip.days_notice, trip.urgency_justification = notice
     index(trip)
     set_report_due(settings, trip)
     after = snapshot(session, settings, trip)
@@ -169,24 +186,55 @@ def _apply(
         )
 
 
-def approve_change(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:
+def _notice(
+    settings: Settings, trip: Trip, pending: dict[str, Any], justification: str | None
+) -> Notice | None:
+    """The notice that approving ``pending`` gives, if it moves the departure: a date moved
+    close is approved at short notice, and needs its justification as the trip's approval
+    did. A justification for a change that moves no departure is refused, not lost."""
+    record = pending.get("record")
+    if record is None or record["departure_date"] == trip.record["departure_date"]:
+        if justification is not None:
+            raise InvalidError(
+                f"The change waiting on trip {trip.reference} does not move its departure.",
+                errors=[
+                    error(
+                        "body.urgency_justification",
+                        "only a change of the departure date is approved with one",
+                        "unexpected",
+                    )
+                ],
+            )
+        return None
+    day = today()
+    departure = date.fromisoformat(record["departure_date"])
+    days = require_notice(settings, trip, departure, day, justification)
+    return Notice(day, days, justification)
+
+
+def approve_change(
+    session: Session, settings: Settings, trip: Trip, body: ApproveBody, key: ApiKey
+) -> Trip:
     """Another holder than the proposer's approves a pending change, which then takes effect.
 
     An amendment takes effect only before departure, as it is proposed: once the trip has
-    left, the plans it changes are what happened, and the record is corrected instead."""
+    left, the plans it changes are what happened, and the record is corrected instead. A
+    change of the departure date approves the trip's notice anew, as of this approval."""
     pending = pending_of(trip)
     if pending["kind"] == "amended":
         require_before_departure(
             trip, "amended", "reject the change, and correct the record with the reason instead"
         )
     require_other_holder(session, trip, key, [pending["key_id"]])
+    notice = _notice(settings, trip, pending, body.urgency_justification)
     trip.pending = None
     if "actual_costs" in pending:
         corrections.apply_costs(
             session, settings, trip, pending["actual_costs"], key, pending["reason"]
         )
     else:
-        _apply(session, settings, trip, pending["record"], key, pending["kind"], pending["reason"])
+        record, kind, reason = pending["record"], pending["kind"], pending["reason"]
+        _apply(session, settings, trip, record, key, kind, reason, notice)
     return trip
 
 

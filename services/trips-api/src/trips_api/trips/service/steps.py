@@ -2,12 +2,13 @@
 status, time and four eyes."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from periplus import public
+from periplus import public, rules
 from periplus.errors import ConflictError, ForbiddenError, InvalidError
 from trips_api.clock import now, today
 from trips_api.departments import service as departments_service
@@ -155,6 +156,27 @@ def require_other_holder(
             f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
             "or proposed its change (or made the key that did); another holder must approve.",
         )
+
+
+def require_notice(
+    settings: Settings, trip: Trip, departure: date, day: date, justification: str | None
+) -> int:
+    """The days of notice an approval on ``day`` gives before ``departure``; short notice
+    needs a justification, so that the city answers for it on the record."""
+    notice = (departure - day).days
+    if rules.short_notice(notice, settings.urgency_days) and justification is None:
+        raise InvalidError(
+            f"Trip {trip.reference} departs in {notice} days, less than the "
+            f"{settings.urgency_days} days' notice the city requires.",
+            errors=[
+                error(
+                    "body.urgency_justification",
+                    "an approval at short notice needs a recorded justification",
+                    "missing",
+                )
+            ],
+        )
+    return notice
 
 
 def require_before_departure(trip: Trip, what: str, instead: str) -> None:
