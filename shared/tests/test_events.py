@@ -73,10 +73,26 @@ def test_anything_else_is_rejected_with_its_reason(raw: bytes, reason: str) -> N
 
 
 def test_an_event_longer_than_a_log_entry_can_be_is_refused_unless_logged_already() -> None:
-    raw = json.dumps(envelope(data={"summary": "x" * 65_536})).encode()
+    raw = canonical_bytes(envelope(data={"summary": "x" * 65_536}))
     with pytest.raises(EventRejectedError, match="a log entry holds at most 65,535"):
         parse_envelope(raw)
     assert len(parse_envelope(raw, logged=True).leaf) > 65_535
+
+
+def test_logged_bytes_must_be_their_events_own_form() -> None:
+    """A log holds each event's RFC 8785 bytes: other bytes that a lenient reading takes
+    for the same event (another spelling of its id, its seq as a string, a space) are no
+    entry, since its source signed other bytes."""
+    value = envelope()
+    assert parse_envelope(canonical_bytes(value), logged=True).leaf == canonical_bytes(value)
+    for other in (
+        {**value, "id": str(value["id"]).upper()},
+        {**value, "seq": str(value["seq"])},
+    ):
+        with pytest.raises(EventRejectedError, match="not the RFC 8785 form"):
+            parse_envelope(canonical_bytes(other), logged=True)
+    with pytest.raises(EventRejectedError, match="not the RFC 8785 form"):
+        parse_envelope(json.dumps(value).encode(), logged=True)
 
 
 def test_timestamps_are_utc_with_a_z() -> None:
@@ -118,7 +134,7 @@ def test_text_with_a_control_character_is_refused_where_it_is(
     with pytest.raises(EventRejectedError, match=re.escape(char)):
         parse_envelope(json.loads(raw))
     # What a log took before the rule is still read as it was appended.
-    assert parse_envelope(raw, logged=True).data == data
+    assert parse_envelope(canonical_bytes(json.loads(raw)), logged=True).data == data
 
 
 def test_tabs_line_breaks_and_their_look_alikes_are_text() -> None:

@@ -9,7 +9,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from periplus import merkle
 from periplus.canonical import canonical_bytes
@@ -100,19 +100,54 @@ def b64(text: Any, length: int | None = None) -> bytes:
     return raw
 
 
-def _rotation(statement: str) -> tuple[str, Verifier, Verifier, int]:
+class Rotation(NamedTuple):
+    """A statement, signed by both keys, that the log's key changed at a checkpoint."""
+
+    old: Verifier
+    new: Verifier
+    size: int
+    root: bytes | None
+    """The root the old key signed last; None in a statement from before roots were named."""
+
+
+def parse_rotation(statement: str) -> Rotation:
+    """The rotation a statement states, once both its keys' signatures verify; NoteError if
+    not. Its body is the header, the origin, ``old KEY``, ``new KEY``, the last size the
+    old key signed and (from the statements that name it) the root of that checkpoint."""
     lines = statement.split("\n")
     if len(lines) < 5 or lines[0] != ROTATION_HEADER:
         raise NoteError("not a key rotation statement")
     if not lines[2].startswith("old ") or not lines[3].startswith("new "):
         raise NoteError("a rotation names the old key, then the new one")
-    if not lines[4].isdigit():
+    if not lines[4].isdigit() or not lines[4].isascii():
         raise NoteError("a rotation names the last size the old key signed")
-    return lines[1], Verifier.parse(lines[2][4:]), Verifier.parse(lines[3][4:]), int(lines[4])
+    old, new = Verifier.parse(lines[2][4:]), Verifier.parse(lines[3][4:])
+    if not lines[1] == old.name == new.name:
+        raise NoteError("a rotation's keys carry the name of the log it names")
+    if old == new:
+        raise NoteError("a rotation retires a key for itself")
+    root = None
+    if len(lines) > 5 and lines[5]:
+        try:
+            root = b64(lines[5], 32)
+        except (ValueError, binascii.Error) as exc:
+            raise NoteError(f"a rotation's root: {exc}") from exc
+    old.verify(statement)
+    new.verify(statement)
+    return Rotation(old, new, int(lines[4]), root)
 
 
-Chain = list[tuple[Verifier, int | None]]
-"""Each key of the log with the largest size it may sign (None: the current key)."""
+class LogKey(NamedTuple):
+    """A key of the log, with the largest size it may sign and the root it signed at that
+    size (both None for the key in force)."""
+
+    verifier: Verifier
+    limit: int | None = None
+    root: bytes | None = None
+
+
+Chain = list[LogKey]
+"""The log's key in force first, then every key it retired."""
 
 
 def key_chain(statements: Sequence[str], trusted: Verifier) -> Chain:
@@ -120,27 +155,56 @@ def key_chain(statements: Sequence[str], trusted: Verifier) -> Chain:
 
     A statement counts only if both the old and the new key signed it, so trust
     passes forward (old to new) and back (new to old). A retired key is good
-    only for checkpoints up to the size at which it was retired.
+    only for checkpoints up to the size at which it was retired, and at that
+    size only for the root the statement names. The statements must make one
+    line of keys, each retired no earlier than the one before it: a key retired
+    twice, brought in twice, or retired at a smaller size than its predecessor
+    is a statement that a leaked key made, and fails the check.
     """
-    parsed: list[tuple[Verifier, Verifier, int]] = []
+    parsed: list[Rotation] = []
     for statement in statements:
         try:
-            _origin, old, new, size = _rotation(statement)
-            old.verify(statement)
-            new.verify(statement)
+            parsed.append(parse_rotation(statement))
         except NoteError as exc:
             raise VerificationFailedError("key", f"a key rotation statement: {exc}") from exc
-        parsed.append((old, new, size))
-    retired: dict[Verifier, int] = {}
-    newest = trusted
-    for old, new, size in parsed:
-        if old == newest:
-            retired[old], newest = size, new
-    oldest = trusted
-    for old, new, size in reversed(parsed):
-        if new == oldest:
-            retired[old], oldest = size, old
-    return [(newest, None), *((k, v) for k, v in retired.items() if k != newest)]
+    by_old = {r.old: r for r in parsed}
+    by_new = {r.new: r for r in parsed}
+    if len(by_old) != len(parsed) or len(by_new) != len(parsed):
+        raise VerificationFailedError(
+            "key", "rotation statements retire one key twice, or bring one key in twice"
+        )
+    first, seen = trusted, {trusted}
+    while first in by_new:
+        first = by_new[first].old
+        if first in seen:
+            raise VerificationFailedError("key", "rotation statements go round in a circle")
+        seen.add(first)
+    retired: Chain = []
+    key = first
+    while key in by_old:
+        rotation = by_old[key]
+        if retired and (retired[-1].limit or 0) > rotation.size:
+            raise VerificationFailedError(
+                "key",
+                f"a key retired at size {rotation.size}, after one retired at size "
+                f"{retired[-1].limit}",
+            )
+        retired.append(LogKey(key, rotation.size, rotation.root))
+        key = rotation.new
+    return [LogKey(key), *reversed(retired)]
+
+
+def rotation_roots(chain: Chain) -> dict[int, bytes]:
+    """The roots that rotation statements name, by size: the log's tree had them."""
+    roots: dict[int, bytes] = {}
+    for _key, limit, root in chain:
+        if limit is None or root is None:
+            continue
+        if roots.setdefault(limit, root) != root:
+            raise VerificationFailedError(
+                "key", f"two rotation statements name other roots at size {limit}"
+            )
+    return roots
 
 
 def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
@@ -152,7 +216,7 @@ def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
 
 def open_any(note: str, chain: Chain, what: str) -> Checkpoint:
     """Open a checkpoint with whichever key of the chain signed it, within its sizes."""
-    for verifier, limit in chain[1:]:
+    for verifier, limit, root in chain[1:]:
         try:
             checkpoint = open_checkpoint(note, verifier)
         except NoteError:
@@ -162,8 +226,14 @@ def open_any(note: str, chain: Chain, what: str) -> Checkpoint:
                 "key",
                 f"{what} (size {checkpoint.size}) is signed by a key retired at size {limit}",
             )
+        if checkpoint.size == limit and root is not None and checkpoint.root != root:
+            raise VerificationFailedError(
+                "key",
+                f"{what} (size {checkpoint.size}) is signed by a key retired at that size, "
+                "with another root than its rotation statement names",
+            )
         return checkpoint
-    return _open(note, chain[0][0], what)
+    return _open(note, chain[0].verifier, what)
 
 
 def entry_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
@@ -213,12 +283,14 @@ class Attestation:
         self.seqs: dict[str, list[int]] = {}  # each checked source's seqs, in log order
         self.passed: set[tuple[str, int]] = set()  # the seqs the log moved past, in public
         self.own: set[str] = set()  # the ledger's own source, as its notices name it
+        self.stating: set[str] = set()  # the sources of other events: never the ledger's
 
     def check(self, index: int, leaf: bytes) -> None:
         try:
             envelope = parse_envelope(leaf, logged=True)
         except EventRejectedError as exc:
             raise VerificationFailedError("entry", f"not an event: {exc}", index) from exc
+        self._speaker(index, envelope.source, envelope.type in LEDGER_NOTICES)
         if envelope.sig is None:
             if index >= self.unsigned_before:
                 raise VerificationFailedError(
@@ -238,7 +310,7 @@ class Attestation:
             keys = self.ledger
             self.own.add(envelope.source)
             if envelope.source not in keys:
-                for verifier, _limit in self.chain:
+                for verifier, _limit, _root in self.chain:
                     keys.trust(envelope.source, Verifier(envelope.source, verifier.public_key))
         elif envelope.source not in keys:
             self.report.sources_not_pinned.add(envelope.source)
@@ -253,6 +325,30 @@ class Attestation:
         self.report.signatures_checked += 1
         self._notice(envelope.type, envelope.data)
         self.seqs.setdefault(envelope.source, []).append(envelope.seq)
+
+    def _speaker(self, index: int, source: str, notice: bool) -> None:
+        """The ledger speaks under one name of its own, which no other source uses: the log
+        key that signs its notices must never speak for a city, whose seqs it could fill
+        with notices in place of the events it dropped."""
+        if not notice:
+            if source in self.own:
+                raise VerificationFailedError(
+                    "source", f"an event under the ledger's own name {source}", index
+                )
+            self.stating.add(source)
+            return
+        if source in self.sources or source in self.stating:
+            raise VerificationFailedError(
+                "source",
+                f"a ledger notice, signed by the log key, under the name of the source {source}",
+                index,
+            )
+        if self.own and source not in self.own:
+            raise VerificationFailedError(
+                "source",
+                f"ledger notices under two names: {', '.join(sorted(self.own))} and {source}",
+                index,
+            )
 
     def _notice(self, kind: str, data: dict[str, Any]) -> None:
         if kind == NOTICE and isinstance(data.get("index"), int):

@@ -244,8 +244,18 @@ def parse_envelope(raw: bytes | str | dict[str, Any], *, logged: bool = False) -
     """Read an envelope of a known version, or raise EventRejectedError with the reason.
 
     ``logged``: the bytes are an entry a log holds already, read as they were
-    appended; the rule on control characters is for what enters a log.
+    appended; the rule on control characters is for what enters a log. Such bytes
+    must be the event's own RFC 8785 form: a log holds nothing else, and a
+    signature checked on what a lenient reading made of other bytes (``"seq":"1"``,
+    an upper-case id) would vouch for bytes that its source never signed.
     """
+    envelope = _parse(raw, logged)
+    if logged and isinstance(raw, bytes) and envelope.leaf != raw:
+        raise EventRejectedError("the entry's bytes are not the RFC 8785 form of its event")
+    return envelope
+
+
+def _parse(raw: bytes | str | dict[str, Any], logged: bool) -> Envelope:
     context = {"logged": logged}
     if not isinstance(raw, dict):
         try:

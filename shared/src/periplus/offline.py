@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from periplus import merkle
-from periplus.checks import NOTICE, Attestation, Report, VerificationFailedError, entry_hash
+from periplus.checks import (
+    NOTICE,
+    Attestation,
+    LogKey,
+    Report,
+    VerificationFailedError,
+    entry_hash,
+)
 from periplus.events import SEQ_RESOLVED, Envelope, EventRejectedError, parse_envelope
 from periplus.note import NoteError
 from periplus.policy import Policy, VerifiedCheckpoint
@@ -89,7 +96,7 @@ def check_receipt(
     checkpoint = verified.checkpoint
     report = Report("", checkpoint.origin, checkpoint.size, checkpoint.root, "", "", "")
     attest = Attestation(
-        sources or SourceKeys(), [(verified.log_key, None)], report, unsigned_before
+        sources or SourceKeys(), [LogKey(verified.log_key)], report, unsigned_before
     )
     attest.check(receipt.index, receipt.extra)
     if report.signatures_checked:
@@ -155,7 +162,7 @@ def check_export(
         raise VerificationFailedError("export", "the header's size is not the checkpoint's")
     report = Report("", checkpoint.origin, size, checkpoint.root, note, str(verified.log_key), "")
     attest = Attestation(
-        sources or SourceKeys(), [(verified.log_key, None)], report, unsigned_before
+        sources or SourceKeys(), [LogKey(verified.log_key)], report, unsigned_before
     )
     compact = merkle.CompactRange()
     hashes: list[bytes] = []

@@ -7,7 +7,7 @@ unless it also fools enough independent witnesses.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -105,13 +105,18 @@ class Policy:
 
         return self.quorum == NONE or witnessed(self.quorum)
 
-    def verify_checkpoint(self, note: str, origin: str | None = None) -> VerifiedCheckpoint:
-        """Check a signed checkpoint against the policy; raise NoteError saying why not."""
+    def verify_checkpoint(
+        self, note: str, origin: str | None = None, *, keys: Sequence[Verifier] | None = None
+    ) -> VerifiedCheckpoint:
+        """Check a signed checkpoint against the policy; raise NoteError saying why not.
+
+        ``keys``: the log's keys as the caller followed them, through the log's signed
+        rotations, from the policy's key; by default the policy's own."""
         text, signatures = split_note(note)
         checkpoint = Checkpoint.parse_body(text)
         if origin is not None and checkpoint.origin != origin:
             raise NoteError(f"the checkpoint is for {checkpoint.origin!r}, not {origin!r}")
-        log_key = self._log_signature(text, signatures, checkpoint.origin)
+        log_key = self._log_signature(text, signatures, checkpoint.origin, keys)
         cosigned: dict[str, int] = {}
         for witness in self.witnesses.values():
             found = cosignatures(note, [witness.key])
@@ -126,9 +131,14 @@ class Policy:
         return VerifiedCheckpoint(checkpoint, log_key, cosigned)
 
     def _log_signature(
-        self, text: str, signatures: list[tuple[str, bytes]], origin: str
+        self,
+        text: str,
+        signatures: list[tuple[str, bytes]],
+        origin: str,
+        followed: Sequence[Verifier] | None,
     ) -> Verifier:
-        keys = [log.key for log in self.logs if log.key.name == origin]
+        listed = [log.key for log in self.logs] if followed is None else followed
+        keys = [key for key in listed if key.name == origin]
         if not keys:
             raise NoteError(f"the policy lists no log whose origin is {origin!r}")
         verified: Verifier | None = None

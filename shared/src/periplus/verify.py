@@ -25,6 +25,7 @@ from periplus.checks import (
     entry_hash,
     key_chain,
     open_any,
+    rotation_roots,
 )
 from periplus.note import Checkpoint, NoteError, Verifier
 from periplus.policy import Policy
@@ -198,7 +199,7 @@ def verify_log(
         signed = open_any(note, chain, "the current checkpoint")
         # A rotation statement, signed by both keys, says the log reached its size: a current
         # checkpoint smaller than that is a rollback, or a fork signed with a retired key.
-        reached = max((limit for _, limit in chain[1:] if limit is not None), default=0)
+        reached = max((key.limit for key in chain[1:] if key.limit is not None), default=0)
         if signed.size < reached:
             raise VerificationFailedError(
                 "key",
@@ -211,19 +212,29 @@ def verify_log(
             size=signed.size,
             root=signed.root,
             checkpoint=note,
-            key=str(chain[0][0]),
+            key=str(chain[0].verifier),
             key_source=source
             + (f", followed through {len(rotations)} rotation(s)" if rotations else ""),
         )
         if policy is not None:
             try:
-                report.cosigned_by = sorted(policy.verify_checkpoint(note).cosigned)
+                keys = [key.verifier for key in chain]  # followed from the policy's key
+                report.cosigned_by = sorted(policy.verify_checkpoint(note, keys=keys).cosigned)
             except NoteError as exc:
                 raise VerificationFailedError("witnesses", str(exc)) from exc
         kept = _kept(previous, chain, signed)
         history = _history(log, chain, signed.size)
         if kept is not None:
             history.setdefault(kept.size, kept.root)
+        # Each root a rotation statement names is a size the entries must hash to, too:
+        # the old key, once retired, cannot vouch for another tree of that size.
+        for size, root in rotation_roots(chain).items():
+            if history.setdefault(size, root) != root:
+                raise VerificationFailedError(
+                    "key",
+                    f"a checkpoint of size {size} has another root than the rotation "
+                    "statement that retired its key names",
+                )
         attest = Attestation(sources or SourceKeys(), chain, report, unsigned_before)
         hashes = _check_entries(log, signed, history, attest, report)
         if kept is not None:

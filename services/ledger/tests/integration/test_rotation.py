@@ -12,7 +12,7 @@ from ledger import cli
 from ledger.log.rotation import rotate
 from ledger.settings import get_settings
 from ledger.testing import event, serve
-from periplus.checks import VerificationFailedError, key_chain
+from periplus.checks import VerificationFailedError, key_chain, parse_rotation
 from periplus.keyfile import from_seed
 from periplus.note import Checkpoint, Signer
 from periplus.verify import verify_log
@@ -53,6 +53,12 @@ def test_a_verifier_that_trusts_the_old_key_follows_the_rotation(
         assert "followed through 1 rotation" in report.key_source
         rotations = after.get("/v1/log/keys").json()["rotations"]
         assert rotations[0]["tree_size"] == 5
+        # The statement names the root the old key signed last, at that size.
+        named = parse_rotation(rotations[0]["statement"])
+        assert (named.size, named.root) == (
+            5,
+            Checkpoint.parse_body(kept.split("\n\n")[0] + "\n").root,
+        )
         # The retired key may not sign past the size at which it was retired.
         late = old.sign(Checkpoint("periplus.test/ledger", 8, report.root).body())
         with pytest.raises(VerificationFailedError, match="retired at size 5"):

@@ -1,11 +1,14 @@
 """Key rotation that a verifier can follow without trusting the server.
 
 The statement is a signed note naming the origin, the old and the new
-verifier keys and the last checkpoint the old key signed; it carries a
-signature by each key. Whoever trusts the old key can check both signatures
-and then trust the new one, for every checkpoint after that size.
+verifier keys and the last checkpoint the old key signed (its size and root);
+it carries a signature by each key. Whoever trusts the old key can check both
+signatures and then trust the new one, for every checkpoint after that size;
+the old key then vouches for no tree larger than that one, nor for another of
+its size.
 """
 
+import base64
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
@@ -67,7 +70,7 @@ def rotate(
     assert checkpoint is not None
     text = (
         f"{ROTATION_HEADER}\n{old.name}\nold {old.verifier}\nnew {new.verifier}\n"
-        f"{checkpoint.size}\n"
+        f"{checkpoint.size}\n{base64.b64encode(checkpoint.root).decode()}\n"
     )
     rotation = KeyRotation(
         old_key=str(old.verifier),
