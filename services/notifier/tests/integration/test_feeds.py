@@ -137,6 +137,35 @@ def test_feeds_speak_the_readers_language(site: Site) -> None:
     assert parsed.entries[0].title.startswith("Suivi mis à jour — MVD-2026-0011")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed.atom",
+        "/feed.json",
+        "/feeds/sdg/13.json",
+        f"/trips/{TRIP}/feed.atom",
+        "/digests/monthly.atom",
+        "/digests/yearly.json",
+    ],
+)
+def test_a_feed_says_its_language_and_that_accept_language_picks_it(site: Site, path: str) -> None:
+    """A feed and a digest feed are drawn in the reader's language: each says which, and
+    that Accept-Language picks it, so a cache keeps a copy per language; one language's
+    ETag does not revalidate another's copy."""
+    url = f"{site.url}{path}"
+    french = httpx.get(url, headers={"Accept-Language": "fr"})
+    english = httpx.get(url, headers={"Accept-Language": "en"})
+    said = [(a.headers.get("content-language"), a.headers.get("vary")) for a in (french, english)]
+    assert said == [("fr", "Accept-Language"), ("en", "Accept-Language")]
+    assert french.content != english.content
+    across = {"Accept-Language": "en", "If-None-Match": french.headers["etag"]}
+    revalidated = httpx.get(url, headers=across)
+    assert (revalidated.status_code, revalidated.content) == (200, english.content)
+    own = {"Accept-Language": "fr", "If-None-Match": french.headers["etag"]}
+    unchanged = httpx.get(url, headers=own)
+    assert (unchanged.status_code, unchanged.headers.get("vary")) == (304, "Accept-Language")
+
+
 def test_unknown_feeds_are_problems(site: Site) -> None:
     assert httpx.get(f"{site.url}/feeds/colour/blue.atom").status_code == 404
     assert httpx.get(f"{site.url}/trips/{uuid.uuid4()}/feed.json").status_code == 404

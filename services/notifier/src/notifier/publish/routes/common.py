@@ -91,8 +91,14 @@ def render(
         this_month=today().strftime("%Y-%m"),
         **context,
     )
-    headers = {"Content-Language": said.tag, "Vary": "Accept-Language"}
-    return HTMLResponse(body, headers=headers)
+    return HTMLResponse(body, headers=language_headers(lang))
+
+
+def language_headers(lang: str) -> dict[str, str]:
+    """An answer drawn in the reader's language says which, and that Accept-Language picks
+    it: a cache that obeys ``Vary`` then neither serves nor revalidates (by its date) one
+    language's copy for a reader of another."""
+    return {"Content-Language": words(lang).tag, "Vary": "Accept-Language"}
 
 
 def yearbook_of(request: Request, session: ReadingDep, day: date) -> yearbook.Yearbook:

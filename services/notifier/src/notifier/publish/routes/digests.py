@@ -11,7 +11,7 @@ from notifier.deps import ReadingDep
 from notifier.i18n.vocabulary import DIGEST_KIND
 from notifier.i18n.words import words
 from notifier.publish import digest, feeds
-from notifier.publish.routes.common import Lang, reader_lang, render
+from notifier.publish.routes.common import Lang, language_headers, reader_lang, render
 from periplus.errors import NotFoundError
 
 router = APIRouter(tags=["public"])
@@ -89,11 +89,17 @@ def _end(period: digest.Period) -> str:
 
 @router.get("/digests/{kind}.atom", summary="Atom feed of the monthly or yearly digests")
 def digests_atom(kind: Kind, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
-    body = feeds.atom_feed(*_feed(kind, request, session, lang))
-    return Response(body, media_type="application/atom+xml")
+    made = _feed(kind, request, session, lang)
+    return Response(
+        feeds.atom_feed(*made), media_type="application/atom+xml", headers=language_headers(made[4])
+    )
 
 
 @router.get("/digests/{kind}.json", summary="JSON Feed of the monthly or yearly digests")
 def digests_json(kind: Kind, request: Request, session: ReadingDep, lang: Lang = None) -> Response:
-    body = feeds.json_feed(*_feed(kind, request, session, lang))
-    return JSONResponse(body, media_type="application/feed+json")
+    made = _feed(kind, request, session, lang)
+    return JSONResponse(
+        feeds.json_feed(*made),
+        media_type="application/feed+json",
+        headers=language_headers(made[4]),
+    )

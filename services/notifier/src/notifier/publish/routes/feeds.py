@@ -17,7 +17,7 @@ from notifier.i18n import vocabulary
 from notifier.i18n.locale import Formats
 from notifier.i18n.words import words
 from notifier.publish import feeds, repository
-from notifier.publish.routes.common import FEED_KINDS, Lang, reader_lang
+from notifier.publish.routes.common import FEED_KINDS, Lang, language_headers, reader_lang
 from periplus.errors import BadRequestError, NotFoundError
 
 router = APIRouter(tags=["public"])
@@ -77,14 +77,20 @@ def _json(
     request: Request, session: ReadingDep, lang: str | None, kind: Any, value: Any
 ) -> Response:
     args = _feed(request, session, lang, _channel(kind, value, lang, request), kind, value)
-    return JSONResponse(feeds.json_feed(*args), media_type="application/feed+json")
+    return JSONResponse(
+        feeds.json_feed(*args),
+        media_type="application/feed+json",
+        headers=language_headers(args[4]),
+    )
 
 
 def _atom(
     request: Request, session: ReadingDep, lang: str | None, kind: Any, value: Any
 ) -> Response:
     args = _feed(request, session, lang, _channel(kind, value, lang, request), kind, value)
-    return Response(feeds.atom_feed(*args), media_type="application/atom+xml")
+    return Response(
+        feeds.atom_feed(*args), media_type="application/atom+xml", headers=language_headers(args[4])
+    )
 
 
 @router.get("/feed.json", summary="JSON Feed 1.1 of every ledger entry")
