@@ -160,6 +160,19 @@ def test_a_rejected_change_leaves_the_trip_as_approved_and_says_why(api: Api) ->
     assert api.as_("approver").post(f"{path}/change/approve").status_code == 409
 
 
+def test_the_proposers_holder_cannot_reject_its_change(api: Api) -> None:
+    _key(api, "Finance office", "trips:write", "trips:approve")
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    body = {"changes": {"budget": _budget("10.00")}, "reason": "Budget typo."}
+    api.post_ok("Finance office", f"{path}/correct", json=body)
+    refused = api.as_("Finance office").post(f"{path}/change/reject", json=examples.REJECT)
+    assert refused.status_code == 403, refused.text
+    assert api.as_(None).get(path).json()["pending_change"]["fields"] == ["budget"]
+    assert [e["type"] for e in api.events()] == ["trip.approved", "trip.change_pending"]
+    api.post_ok("approver", f"{path}/change/reject", json=examples.REJECT)
+
+
 # ---- private means private ----------------------------------------------------------------
 
 

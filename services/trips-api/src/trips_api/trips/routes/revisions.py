@@ -68,8 +68,9 @@ def approve_change(act: ApproverAct, body: ApproveBody | None = None) -> Respons
     "/{trip_id}/change/reject",
     response_model=TripView,
     summary="Reject the pending change; the trip stays as approved",
-    description="The history keeps the proposal and the reason it was rejected; nothing is "
-    "published.",
+    description="A holder other than the one who proposed it (four eyes) rejects it. The "
+    "history keeps the proposal and the reason it was rejected; a change the public was told "
+    "of is closed by `trip.change_rejected`, with the reason.",
     responses=ERRORS,
 )
 def reject_change(body: RejectBody, act: ApproverAct) -> Response:

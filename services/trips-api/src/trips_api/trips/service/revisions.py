@@ -241,12 +241,14 @@ def approve_change(
 def reject_change(
     session: Session, settings: Settings, trip: Trip, body: RejectBody, key: ApiKey
 ) -> Trip:
-    """Drop a pending change; the trip stays as approved, and the history says why.
+    """Another holder than the proposer's drops a pending change; the trip stays as
+    approved, and the history says why.
 
     A pending change the public was told of (``trip.change_pending``) is closed in public
     too (``trip.change_rejected``), with the reason it was rejected.
     """
     pending = pending_of(trip)
+    require_other_holder(session, trip, key, [pending["key_id"]], deed="reject")
     trip.pending = None
     published = pending.get("public_fields") or []
     seen = bool(pending.get("public_fields", pending["fields"]))  # a change kept before it

@@ -137,9 +137,14 @@ def require_complete_record(trip: Trip, record: dict[str, Any]) -> None:
 
 
 def require_other_holder(
-    session: Session, trip: Trip, key: ApiKey, authors: list[str] | None = None
+    session: Session,
+    trip: Trip,
+    key: ApiKey,
+    authors: list[str] | None = None,
+    deed: str = "approve",
 ) -> None:
-    """Four eyes, by holder: no one approves what they wrote, with any key of theirs.
+    """Four eyes, by holder: no one approves what they wrote, with any key of theirs, nor
+    rejects a change they proposed (``deed``): the decision is another holder's.
 
     The authors are the keys that created the trip, changed it (a draft too: whoever
     wrote what is approved wrote it, whoever submitted it) or submitted it, or, given,
@@ -154,7 +159,7 @@ def require_other_holder(
     if key.holder_id in answerable or approver_lineage & written_by:
         raise ForbiddenError(
             f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
-            "or proposed its change (or made the key that did); another holder must approve.",
+            f"or proposed its change (or made the key that did); another holder must {deed}.",
         )
 
 
