@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from notifier.testing import Site, life, serve
+from notifier.testing import Site, event, life, serve, snapshot
 
 # What this module checks is the same on every database; it runs on SQLite.
 pytestmark = pytest.mark.backends("sqlite")
@@ -75,3 +75,28 @@ def test_a_trip_card_is_drawn_once_per_state_and_language(site: Site) -> None:
         "application/problem+json",
     )
     assert httpx.get(f"{site.url}/years/1066/card.png").status_code == 422
+
+
+def test_a_trip_card_s_tag_changes_when_the_city_s_medians_change_its_warnings(
+    database_url: str,
+) -> None:
+    """A card counts its trip's checklist warnings against the city's medians, so other
+    trips change its bytes: its ETag changes with them, and the tag it had no longer
+    answers 304. If-None-Match is read as a list of tags, not searched for the text."""
+    costly = str(uuid.UUID(int=501))
+    for running in serve(database_url):
+        trip = snapshot("MVD-2026-0501", city_share="9000.00", total="9000.00")
+        running.feed([event("trip.approved", costly, {"trip": trip})])
+        url = f"{running.url}/trips/{costly}/card.png"
+        before = httpx.get(url)
+        tag = before.headers["etag"]
+        listed = {"If-None-Match": f'"other", {tag}'}
+        assert httpx.get(url, headers=listed).status_code == 304
+        assert httpx.get(url, headers={"If-None-Match": f'"x{tag}"'}).status_code == 200
+        for n in (502, 503):  # cheap trips: the median cost per traveller-day falls
+            cheap = snapshot(f"MVD-2026-0{n}", city_share="100.00", total="100.00")
+            running.feed([event("trip.approved", str(uuid.UUID(int=n)), {"trip": cheap})])
+        after = httpx.get(url, headers={"If-None-Match": tag})
+        assert after.status_code == 200
+        assert after.content != before.content
+        assert after.headers["etag"] != tag

@@ -25,9 +25,21 @@ PNG: dict[int | str, dict[str, Any]] = {
 
 def _png(request: Request, png: Callable[[], bytes], tag: str) -> Response:
     headers = {"ETag": tag, "Cache-Control": "public, max-age=300", "Vary": "Accept-Language"}
-    if tag in request.headers.get("if-none-match", ""):
+    if _unchanged(request, tag):
         return Response(status_code=304, headers=headers)
     return Response(png(), media_type="image/png", headers=headers)
+
+
+def _unchanged(request: Request, tag: str) -> bool:
+    """Whether If-None-Match lists ``tag``, as the page cache and the downloads read it: one
+    of its entity tags, not any text that holds it."""
+    return tag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
+
+
+def _version_tag(session: ReadingDep, *parts: object) -> str:
+    """An ETag that changes with the read model: a card may draw on every trip (a trip's
+    checklist warnings compare it with the city's medians), not only on its own."""
+    return '"' + "-".join(map(str, (*repository.version(session), *parts))) + '"'
 
 
 @router.get(
@@ -59,7 +71,7 @@ def trip_card(trip_id: str, request: Request, session: ReadingDep, lang: Lang = 
             words(reader).gettext("Checklist warnings: {count}", count=warned) if warned else None,
             address.removeprefix("https://").removeprefix("http://"),
         ),
-        f'"{view.last_index}-{reader}-{day.isoformat()}"',
+        _version_tag(session, view.trip_id, reader, day.isoformat()),
     )
 
 
@@ -91,5 +103,5 @@ def year_card(
             figures,
             address.removeprefix("https://").removeprefix("http://"),
         ),
-        f'"{"-".join(map(str, repository.version(session)))}-{year}-{reader}-{day.isoformat()}"',
+        _version_tag(session, year, reader, day.isoformat()),
     )
