@@ -15,7 +15,7 @@ from pathlib import Path
 from periplus.checks import VerificationFailedError
 from periplus.note import NoteError
 from periplus.offline import check_export, check_receipt
-from periplus.policy import Policy, PolicyError, parse_policy
+from periplus.policy import Policy, PolicyError, read_policy
 from periplus.sources import SourceKeys
 from periplus.verify import verify_log
 
@@ -65,7 +65,7 @@ def _sources(keys: list[str]) -> SourceKeys:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        policy: Policy | None = parse_policy(args.policy.read_text()) if args.policy else None
+        policy: Policy | None = read_policy(args.policy) if args.policy else None
         sources = _sources(args.source_key)
     except (OSError, PolicyError, NoteError) as exc:
         print(f"FAILED: the trust you gave cannot be read: {exc}", file=sys.stderr)
@@ -96,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except VerificationFailedError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError as exc:
+        print(f"FAILED: the file is not UTF-8 text: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)

@@ -174,6 +174,8 @@ def check_export(
             item: dict[str, Any] = json.loads(line)
         except ValueError as exc:
             raise VerificationFailedError("export", "a line is not JSON", index) from exc
+        if not isinstance(item, dict):
+            raise VerificationFailedError("export", "a line is not a JSON object", index)
         if item.get("index") != index:
             raise VerificationFailedError("export", "entries are missing or out of order", index)
         digest = entry_hash(index, item, report.withheld)

@@ -9,6 +9,7 @@ unless it also fools enough independent witnesses.
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature
@@ -155,6 +156,12 @@ class Policy:
         if verified is None:
             raise NoteError(f"the checkpoint carries no signature by a listed key of {origin!r}")
         return verified
+
+
+def read_policy(path: Path) -> Policy:
+    """The policy in a file. Its comments may hold any bytes (tlog-policy keeps them
+    opaque), so bytes that are not UTF-8 are kept as they are, not a decoding error."""
+    return parse_policy(path.read_bytes().decode("utf-8", "surrogateescape"))
 
 
 def parse_policy(text: str) -> Policy:

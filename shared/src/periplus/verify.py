@@ -194,6 +194,8 @@ def verify_log(
         log = _Log(url, http)
         trusted, source = _trusted_key(log, key, policy)
         rotations = log.json("/v1/log/keys").get("rotations") or []
+        if not isinstance(rotations, list) or not all(isinstance(r, dict) for r in rotations):
+            raise VerificationFailedError("key", "/v1/log/keys gave no list of rotations")
         chain = key_chain([str(r.get("statement")) for r in rotations], trusted)
         note = log.text("/v1/log/checkpoint")
         signed = open_any(note, chain, "the current checkpoint")

@@ -29,7 +29,7 @@ from periplus import db
 from periplus.consumer import ConsumerLoop
 from periplus.outbox import OutboxRelay
 from periplus.periodic import Periodic
-from periplus.policy import Policy, parse_policy
+from periplus.policy import Policy, read_policy
 from periplus.readiness import CheckFailedError
 from periplus.sources import SourceKeys
 from periplus.state import readiness_of, set_state
@@ -64,7 +64,7 @@ def load_policy(settings: Settings) -> Policy | None:
     """The witness policy, which must name this log; a bad file stops the start."""
     if settings.witness_policy_file is None:
         return None
-    policy = parse_policy(settings.witness_policy_file.read_text())
+    policy = read_policy(settings.witness_policy_file)
     if not any(log.key.name == settings.origin for log in policy.logs):
         raise ValueError(
             f"{settings.witness_policy_file} lists no log named {settings.origin} "

@@ -13,7 +13,7 @@ from typing import Any
 
 from notifier.settings import Settings
 from periplus.note import NoteError, Verifier
-from periplus.policy import Policy, PolicyError, parse_policy
+from periplus.policy import Policy, PolicyError, read_policy
 from periplus.sources import SourceKeys
 
 
@@ -50,7 +50,7 @@ class Trust:
 
 def load(policy_file: Path, source_keys: dict[str, list[str]], ledger_source: str) -> Trust:
     """The trust of a notifier; a malformed file or key stops it at start-up."""
-    policy = parse_policy(policy_file.read_text())
+    policy = read_policy(policy_file)
     sources = SourceKeys.configured(source_keys)
     for log in policy.logs:
         # The ledger's notices are signed by the log key under its source's name.
