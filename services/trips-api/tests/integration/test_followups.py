@@ -37,3 +37,15 @@ def test_the_rule_is_in_the_openapi_document(api: Api) -> None:
     assert "`body.note`" in operation["description"]
     note = spec["components"]["schemas"]["FollowupUpdate"]["properties"]["note"]
     assert "due_date" in note["description"]
+
+
+def test_a_status_or_due_date_may_be_left_out_but_not_sent_as_null(api: Api) -> None:
+    trip = api.reported()
+    path = f"/v1/trips/{trip['id']}/followups/f1"
+    for field in ("status", "due_date"):
+        refused = api.as_("reporter").patch(path, json={field: None, "note": "Cleared."})
+        assert refused.status_code == 422, refused.text
+        assert [e["location"] for e in refused.json()["errors"]] == [f"body.{field}"]
+    assert api.as_(None).get(f"/v1/trips/{trip['id']}").json()["followups"] == trip["followups"]
+    schema = api.as_(None).get("/openapi.json").json()["components"]["schemas"]["FollowupUpdate"]
+    assert "anyOf" not in schema["properties"]["status"]  # null is no status

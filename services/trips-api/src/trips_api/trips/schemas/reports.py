@@ -2,7 +2,8 @@
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from periplus.public import FollowupStatus
 from trips_api.fields import Code, Day, LongText, Name, Url
@@ -43,12 +44,20 @@ class ReportBody(Incoming):
 class FollowupUpdate(Incoming):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.FOLLOWUP]})
 
-    status: FollowupStatus | None = None
+    # Left out, they stay; a follow-up has always a status and a due date, so null is refused.
+    status: FollowupStatus | SkipJsonSchema[None] = None
     evidence: LongText | None = None
-    due_date: Day | None = None
+    due_date: Day | SkipJsonSchema[None] = None
     note: LongText | None = Field(
         default=None, description="Why, for the history; required when `due_date` changes."
     )
+
+    @field_validator("status", "due_date", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out, not null")
+        return value
 
 
 class ReportPatch(Incoming):
