@@ -36,6 +36,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from notifier.ingest import admission, quarantine, service, staging, tree
+from notifier.ingest.logkeys import LogKeys
 from notifier.ingest.readahead import ReadAhead
 from notifier.ingest.reader import Leaf, LedgerError, LedgerReader, UnwitnessedError
 from notifier.ingest.service import WITHHELD, Item
@@ -96,6 +97,7 @@ class Ingestor:
         backoff: Backoff | None = None,
     ) -> None:
         self.engine, self.ledger, self.trust, self.batch = engine, ledger, trust, batch
+        self.log_keys = LogKeys(trust, ledger.rotations)
         backoff = backoff or Backoff("ledger", first=0.5, most=5.0)
         self.follower = Follower(engine, backoff, around=self._round)
         self._rounds = 0
@@ -213,7 +215,9 @@ class Ingestor:
         except LedgerError as exc:
             raise FetchError(str(exc)) from exc
         try:
-            signed = self.trust.policy.verify_checkpoint(note).checkpoint
+            signed = self.log_keys.verify(note)
+        except LedgerError as exc:
+            raise FetchError(str(exc)) from exc
         except NoteError as exc:
             self._alarm("policy", f"the checkpoint fails the trust policy: {exc}", note)
             return None

@@ -59,6 +59,13 @@ class LedgerReader:
                 "but none has met its witnesses' quorum yet"
             ) from exc
 
+    def rotations(self) -> list[str]:
+        """The log's key rotation statements, each to be checked by both its keys."""
+        found = self._json("keys").get("rotations")
+        if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
+            raise LedgerError("/v1/log/keys answered no list of rotations")
+        return [str(r.get("statement")) for r in found]
+
     def entries(self, start: int, end: int) -> list[Leaf]:
         """The entries ``[start, end)``, read from the log's entry bundles (tlog-tiles).
 

@@ -1,0 +1,86 @@
+"""The log's keys the notifier accepts a checkpoint from: the policy's, and those that the
+log's rotation statements lead to from them.
+
+A statement counts only when both its keys signed it (``periplus.checks.key_chain``), so
+the ledger cannot make a key up; a retired key vouches for no checkpoint larger than the
+one it signed last, nor for another root of that size. The statements are read again
+whenever a checkpoint is signed by another key than the one before: at a rotation, the
+notifier learns it before it takes the new key's word, and a policy that still names
+the old key keeps working. An operator who adds the new key to the policy and leaves the
+old one still has the old one's reach limited, once the notifier has read its rotation.
+Every key of the log signs the ledger's own notices, under the ledger's source.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+
+from notifier.trust import Trust
+from periplus.checks import Chain, LogKey, VerificationFailedError, key_chain
+from periplus.note import Checkpoint, NoteError, Verifier
+
+
+class LogKeys:
+    def __init__(self, trust: Trust, statements: Callable[[], Sequence[str]]) -> None:
+        self.trust, self.policy, self.statements = trust, trust.policy, statements
+        self.keys: Chain | None = None  # None until the statements were read
+        self.last: Verifier | None = None  # the key of the last checkpoint taken
+
+    def verify(self, note: str) -> Checkpoint:
+        """The checkpoint, if a key of the log signed it within its reach and it meets the
+        policy's witness quorum; NoteError saying why not. Reading the statements may
+        raise the reader's own error (the ledger is down: try again later)."""
+        if self.keys is None:
+            self.follow()
+        try:
+            checkpoint, key = self._check(note)
+        except NoteError:
+            self.follow()  # the log may have rotated its key since they were read
+            checkpoint, key = self._check(note)
+        if key != self.last:
+            if self.last is not None:
+                self.follow()  # another key: learn the rotation before taking its word
+                checkpoint, key = self._check(note)
+            self.last = key
+        return checkpoint
+
+    def follow(self) -> None:
+        """Read the log's rotation statements and follow them from each key of the policy.
+        A key once known to be retired stays so, at its smallest reach: statements that a
+        server later leaves out take nothing back."""
+        statements = list(self.statements())
+        keys = {k.verifier: k for k in self.keys or [] if k.limit is not None}
+        try:
+            for log in self.policy.logs:
+                for key in key_chain(statements, log.key):
+                    known = keys.get(key.verifier)
+                    if known is None or _reach(key) < _reach(known):
+                        keys[key.verifier] = key
+        except VerificationFailedError as exc:
+            raise NoteError(f"the log's key rotations: {exc}") from exc
+        self.keys = list(keys.values())
+        for key in self.keys:  # the ledger signs its notices with its log key in force
+            name = self.trust.ledger_source
+            self.trust.sources.trust(name, Verifier(name, key.verifier.public_key))
+
+    def _check(self, note: str) -> tuple[Checkpoint, Verifier]:
+        keys = self.keys or []
+        verified = self.policy.verify_checkpoint(note, keys=[k.verifier for k in keys])
+        checkpoint = verified.checkpoint
+        for key in keys:
+            if key.verifier != verified.log_key or key.limit is None:
+                continue
+            if checkpoint.size > key.limit:
+                raise NoteError(
+                    f"the checkpoint (size {checkpoint.size}) is signed by a key retired "
+                    f"at size {key.limit}"
+                )
+            if checkpoint.size == key.limit and key.root not in (None, checkpoint.root):
+                raise NoteError(
+                    "the checkpoint is signed by a key retired at its size, with another "
+                    "root than its rotation statement names"
+                )
+        return checkpoint, verified.log_key
+
+
+def _reach(key: LogKey) -> float:
+    return math.inf if key.limit is None else key.limit
