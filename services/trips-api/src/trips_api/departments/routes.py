@@ -93,7 +93,7 @@ def update_department(
     """A retired department stays on the trips that named it; new trips cannot name it."""
 
     def act() -> Outcome:
-        department = service.get(session, code)
+        department = service.get(session, code, for_update=True)
         check_if_match(if_match, _etag(department))
         department = service.update(session, department, body, key)
         return Outcome(200, _public(department), _etag(department))

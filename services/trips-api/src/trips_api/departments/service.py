@@ -37,8 +37,10 @@ def create(session: Session, body: DepartmentCreate, key: ApiKey) -> Department:
     return department
 
 
-def get(session: Session, code: str) -> Department:
-    department = session.get(Department, code)
+def get(session: Session, code: str, *, for_update: bool = False) -> Department:
+    """One department; ``for_update`` locks its row (PostgreSQL) until the commit, so that two
+    changes sent with the same ETag take turns and the second finds the first's version."""
+    department = session.get(Department, code, with_for_update=for_update or None)
     if department is None:
         raise NotFoundError(f"No department has the code {code!r}.")
     return department
