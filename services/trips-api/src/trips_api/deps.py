@@ -149,11 +149,13 @@ def reader(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey | None:
-    """The key of a read, if any; anonymous reads are rate limited per client address."""
+    """The key of a read, if any; anonymous reads are rate limited per client address and
+    per its network."""
     key = _key(session, credentials)
     if key is None:
         state.of(request.app).limiter.check(
-            ratelimit.client(request), "anonymous reads (an API key is not limited)"
+            ratelimit.client(request),
+            "anonymous reads from this address or network (an API key is not limited)",
         )
     return key
 

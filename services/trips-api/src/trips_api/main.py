@@ -118,7 +118,12 @@ def build(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.add_exception_handler(RequestValidationError, on_invalid_request)
-    limiter = RateLimiter(settings.public_reads_per_minute, 60.0, burst=settings.public_read_burst)
+    limiter = RateLimiter(
+        settings.public_reads_per_minute,
+        60.0,
+        settings.public_network_reads_per_minute,
+        burst=settings.public_read_burst,
+    )
     set_state(app, State(settings, engine, relay, limiter))
     if settings.relay_enabled:  # replicas on one database: one publishes, the others stand by
         readiness_of(app).report("relay", lambda: {"relay_lease": relay.leading})

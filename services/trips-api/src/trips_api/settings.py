@@ -80,6 +80,13 @@ class Settings(BrokerSettings):
         default=600, ge=1, description="Steady rate of anonymous reads allowed per client IP."
     )
     public_read_burst: int = Field(default=120, ge=1, description="Anonymous reads in a burst.")
+    public_network_reads_per_minute: int = Field(
+        default=2400,
+        ge=1,
+        description="Anonymous reads one client network (IPv4 /24, IPv6 /64) may make at once; "
+        "spent ones come back steadily, this many a minute. An IPv6 /48 may make four times "
+        "as many. One address is cheap to change inside a network one party holds.",
+    )
     departments_file: Path | None = Field(
         default=None,
         description="The city's department registry (JSON or CSV of code and name), loaded "

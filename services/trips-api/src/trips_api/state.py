@@ -22,7 +22,7 @@ class State:
     settings: Settings
     engine: Engine
     relay: OutboxRelay
-    limiter: RateLimiter  # anonymous reads, per client address
+    limiter: RateLimiter  # anonymous reads, per client address and network
 
 
 def of(app: Starlette) -> State:

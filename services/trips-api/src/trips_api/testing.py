@@ -103,6 +103,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "exchange_rates": {"USD": Decimal("0.92")},
         "public_reads_per_minute": 100_000,
         "public_read_burst": 100_000,
+        "public_network_reads_per_minute": 100_000,
         **overrides,
     }
     return Settings(**values)

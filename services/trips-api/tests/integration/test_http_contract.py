@@ -160,6 +160,29 @@ def test_anonymous_reads_are_rate_limited_per_client(database_url: str) -> None:
         assert api.as_("writer").get("/v1/events").status_code == 200
 
 
+def _read_from(api: Api, address: str) -> int:
+    """An anonymous read from ``address``, as the city's proxy passes it on."""
+    forwarded = {"X-Forwarded-For": address}
+    return api.as_(None).get("/v1/trips", headers=forwarded).status_code
+
+
+def test_anonymous_reads_are_rate_limited_per_network_too(database_url: str) -> None:
+    """A client that holds an IPv6 /64 (or an IPv4 /24) changes address at will."""
+    settings = make_settings(
+        database_url,
+        public_reads_per_minute=1,
+        public_read_burst=2,
+        public_network_reads_per_minute=5,
+    )
+    for api in serve(settings):
+        codes = [_read_from(api, f"2001:db8:1:2::{n:x}") for n in range(1, 9)]
+        assert codes == [200] * 5 + [429] * 3
+        assert _read_from(api, "2001:db8:1:3::1") == 200  # the next /64 has its own bucket
+        codes = [_read_from(api, f"192.0.2.{n}") for n in range(1, 8)]
+        assert codes == [200] * 5 + [429] * 2
+        assert _read_from(api, "198.51.100.1") == 200
+
+
 def test_an_oversized_body_is_refused_with_413(database_url: str) -> None:
     for api in serve(make_settings(database_url, max_body_bytes=2000)):
         body = {**examples.trip(), "purpose": "x" * 3000}
