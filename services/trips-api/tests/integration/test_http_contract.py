@@ -107,6 +107,17 @@ def test_keys_are_created_listed_and_revoked_by_admins(api: Api) -> None:
     hr.close()
 
 
+@pytest.mark.backends("sqlite", "postgresql")  # PostgreSQL holds a key's name to 100
+def test_a_key_name_longer_than_its_column_is_refused_where_it_is(api: Api) -> None:
+    admin = api.as_("admin")
+    body = {"name": "N" * 101, "holder": "Someone", "scopes": ["trips:write"]}
+    refused = admin.post("/v1/keys", json=body)
+    assert refused.status_code == 422, refused.text
+    assert [e["location"] for e in refused.json()["errors"]] == ["body.name"]
+    assert admin.post("/v1/keys", json={**body, "name": "N" * 100}).status_code == 201
+    assert len(admin.get("/v1/keys").json()["keys"]) == len(api.keys) + 1
+
+
 def test_departments_are_managed_through_the_api(api: Api) -> None:
     admin = api.as_("admin")
     assert (

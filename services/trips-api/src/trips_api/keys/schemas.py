@@ -1,11 +1,14 @@
 """API keys as administrators create and see them; the secret is shown once."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from trips_api.fields import Name
+
+KeyName = Annotated[Name, StringConstraints(max_length=100)]
+"""A key's name, as long as its column holds."""
 
 Scope = Literal["trips:read-private", "trips:write", "trips:approve", "trips:report", "admin"]
 
@@ -24,7 +27,7 @@ class KeyCreate(BaseModel):
         },
     )
 
-    name: Name
+    name: KeyName
     holder: Name | None = Field(
         default=None,
         description="The person or office answerable for the key; the creating admin's own "
