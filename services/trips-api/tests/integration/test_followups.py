@@ -49,3 +49,18 @@ def test_a_status_or_due_date_may_be_left_out_but_not_sent_as_null(api: Api) -> 
     assert api.as_(None).get(f"/v1/trips/{trip['id']}").json()["followups"] == trip["followups"]
     schema = api.as_(None).get("/openapi.json").json()["components"]["schemas"]["FollowupUpdate"]
     assert "anyOf" not in schema["properties"]["status"]  # null is no status
+
+
+def test_a_done_or_dropped_follow_up_stays_so(api: Api) -> None:
+    trip = api.reported()
+    path = f"/v1/trips/{trip['id']}/followups/f1"
+    evidence = "https://city.example/minutes/42"
+    api.as_("reporter").patch(path, json={"status": "done", "evidence": evidence})
+    for body in ({"status": "open", "evidence": None}, {"status": "dropped"}):
+        refused = api.as_("reporter").patch(path, json=body)
+        assert refused.status_code == 409, refused.text
+        assert "/followups" in refused.json()["detail"]  # the way to record it anew
+    [followup] = api.as_(None).get(f"/v1/trips/{trip['id']}").json()["followups"]
+    assert (followup["status"], followup["evidence"]) == ("done", evidence)
+    updates = [e for e in api.events() if e["type"] == "followup.updated"]
+    assert [e["data"]["followup"]["status"] for e in updates] == ["done"]

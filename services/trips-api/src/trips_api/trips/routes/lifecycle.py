@@ -148,8 +148,8 @@ def report_trip(body: ReportBody, act: ReporterAct) -> Response:
 )
 def update_followup(followup_id: FollowupId, body: FollowupUpdate, act: ReporterPatch) -> Response:
     """Change a follow-up's status, evidence or due date, with a note for the history. A new due
-    date needs the note, which says why it moves (otherwise 422 at `body.note`). Publishes the
-    follow-up as it now stands.
+    date needs the note, which says why it moves (otherwise 422 at `body.note`). Done and
+    dropped are final (409 to another status). Publishes the follow-up as it now stands.
     """
     return act(
         body,

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from periplus import public
+from periplus import public, rules
 from periplus.errors import ConflictError, InvalidError, NotFoundError
 from periplus.public import TripStatus
 from trips_api import money
@@ -120,6 +120,18 @@ def report(session: Session, settings: Settings, trip: Trip, body: ReportBody, k
     return trip
 
 
+def _require_not_final(trip: Trip, followup: dict[str, Any], status: str | None) -> None:
+    """Done and dropped are final: what was published as kept or given up is not taken back
+    by an update, which needs no reason."""
+    current = followup["status"]
+    if status is not None and status != current and current not in rules.FOLLOWUP_PENDING:
+        raise ConflictError(
+            f"Follow-up {followup['id']} of trip {trip.reference} is {current}, which is final. "
+            "If the commitment still stands, add it again with the reason "
+            "(POST .../followups, until the trip is closed).",
+        )
+
+
 def update_followup(
     session: Session,
     settings: Settings,
@@ -138,6 +150,7 @@ def update_followup(
             "Nothing to change.",
             errors=[error("body", "name status, evidence or due_date", "missing")],
         )
+    _require_not_final(trip, trip.followups[index], given.get("status"))
     followups = [dict(f) for f in trip.followups]
     if all(followups[index].get(k) == v for k, v in given.items()):
         raise InvalidError(
