@@ -271,6 +271,11 @@ REASONS: dict[str, Message] = {
         "{pinned}; a checkpoint signed by any other key is refused"
     ),
     "log_sig": mark.gettext("the signature of {origin} on the checkpoint does not verify"),
+    "retired": mark.gettext(
+        "the checkpoint of {origin} is signed with a key retired at size {size}, which "
+        "vouches for no larger tree, nor for another of that size"
+    ),
+    "rotation": mark.gettext("a key rotation statement of the ledger does not verify"),
     "cosig": mark.gettext("the cosignature by the witness {name} does not verify"),
     "quorum": mark.gettext(
         "the checkpoint is cosigned by {have}, which does not meet the quorum “{quorum}” of "

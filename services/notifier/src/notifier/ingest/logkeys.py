@@ -23,6 +23,7 @@ class LogKeys:
     def __init__(self, trust: Trust, statements: Callable[[], Sequence[str]]) -> None:
         self.trust, self.policy, self.statements = trust, trust.policy, statements
         self.keys: Chain | None = None  # None until the statements were read
+        self.seen: list[str] = []  # every statement followed, for the pages' own check
         self.last: Verifier | None = None  # the key of the last checkpoint taken
 
     def verify(self, note: str) -> Checkpoint:
@@ -58,6 +59,7 @@ class LogKeys:
         except VerificationFailedError as exc:
             raise NoteError(f"the log's key rotations: {exc}") from exc
         self.keys = list(keys.values())
+        self.seen += [s for s in statements if s not in self.seen]
         for key in self.keys:  # the ledger signs its notices with its log key in force
             name = self.trust.ledger_source
             self.trust.sources.trust(name, Verifier(name, key.verifier.public_key))

@@ -6,6 +6,7 @@ browser never asks the ledger, the server it is checking, for a key.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,9 @@ class PageKeys:
     data: dict[str, Any]
 
 
-def page_keys(trust: Trust) -> PageKeys:
+def page_keys(trust: Trust, rotations: Sequence[str] = ()) -> PageKeys:
+    """``rotations``: the log's key rotation statements the notifier followed, which the
+    page's script checks (both keys' signatures) and follows from the policy's keys."""
     policy = trust.policy
     logs = [str(key) for key in trust.log_keys]
     witnesses = {w.name: str(w.key) for w in policy.witnesses.values()}
@@ -59,6 +62,7 @@ def page_keys(trust: Trust) -> PageKeys:
         "quorum": policy.quorum,
         "sources": sources,
         "ledger_source": trust.ledger_source,
+        "rotations": list(rotations),
     }
     return PageKeys(
         policy=str(policy),

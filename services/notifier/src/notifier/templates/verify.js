@@ -1,6 +1,7 @@
 // Checks a ledger entry in the reader's browser, with keys the deployment pins (or the
 // reader's own), never with a key fetched from the server being checked:
-//   1. the checkpoint is signed by a log of the trust policy (C2SP tlog-policy, Ed25519);
+//   1. the checkpoint is signed by a log of the trust policy (C2SP tlog-policy, Ed25519),
+//      or by a key its rotation statements, each signed by both keys, lead to from one;
 //   2. the witnesses' cosignatures (C2SP cosignature/v1) meet the policy's quorum;
 //   3. the RFC 9162 inclusion proof leads from the entry's leaf to the signed root; an
 //      entry withheld under law needs the ledger's public notice, proven the same way;
@@ -19,6 +20,7 @@
   const LOG_KEY = 0x01;
   const COSIGNER_KEY = 0x04;
   const MAX_SIGNATURES = 100;  // C2SP signed-note: a verifier's limit, of at least 16
+  const ROTATION = "periplus.key-rotation/1";
 
   class Failure extends Error {
     constructor(reason, values) { super(reason); this.values = values || {}; }
@@ -174,9 +176,73 @@
     return { ...key, first, last };
   }
 
+  // --- Key rotations: statements signed by both keys ------------------------------------
+
+  // The body: the header, the origin, `old <vkey>`, `new <vkey>`, the last size the old key
+  // signed and (in statements that name it) that checkpoint's root.
+  async function rotation(text) {
+    const bad = () => fail("rotation");
+    const { body, signatures } = splitNote(enc.encode(String(text)));
+    const lines = body.split("\n");
+    if (lines.length < 6 || lines[0] !== ROTATION) bad();
+    if (!lines[2].startsWith("old ") || !lines[3].startsWith("new ")) bad();
+    const old = await vkey(lines[2].slice(4), LOG_KEY);
+    const next = await vkey(lines[3].slice(4), LOG_KEY);
+    if (!old || !next || old.name !== lines[1] || next.name !== lines[1]) bad();
+    if (same(old.key, next.key) || !/^(0|[1-9][0-9]*)$/.test(lines[4])) bad();
+    let root = null;
+    if (lines.length > 6 && lines[5] !== "") {
+      try { root = b64(lines[5]); } catch (e) { bad(); }
+      if (root.length !== 32) bad();
+    }
+    for (const key of [old, next]) {
+      const found = signatures.find((s) => s.name === key.name && same(s.sig.slice(0, 4), key.id));
+      if (!found || found.sig.length !== 68) bad();
+      if (!(await ed25519(key.key, found.sig.slice(4), enc.encode(body)))) bad();
+    }
+    return { old, next, size: Number(lines[4]), root };
+  }
+
+  // Every key of the log, followed from the policy's as `ledger verify` follows them: the
+  // statements make one line of keys, each retired no earlier than the one before; a key
+  // retired at size N vouches for no larger tree, nor for another root of size N.
+  async function followRotations(logs, statements) {
+    const parsed = [];
+    for (const text of statements) parsed.push(await rotation(text));
+    const byOld = new Map(parsed.map((r) => [hex(r.old.key), r]));
+    const byNew = new Map(parsed.map((r) => [hex(r.next.key), r]));
+    if (byOld.size !== parsed.length || byNew.size !== parsed.length) fail("rotation");
+    const reach = (k) => (k.limit === null ? Infinity : k.limit);
+    const keys = new Map();
+    const keep = (key) => {
+      const known = keys.get(hex(key.key));
+      if (!known || reach(key) < reach(known)) keys.set(hex(key.key), key);
+    };
+    for (const trusted of logs) {
+      let first = trusted;
+      const seen = new Set([hex(trusted.key)]);
+      while (byNew.has(hex(first.key))) {
+        first = byNew.get(hex(first.key)).old;
+        if (seen.has(hex(first.key))) fail("rotation");
+        seen.add(hex(first.key));
+      }
+      let key = first, last = 0;
+      while (byOld.has(hex(key.key))) {
+        const r = byOld.get(hex(key.key));
+        if (r.size < last) fail("rotation");
+        last = r.size;
+        keep({ ...key, limit: r.size, root: r.root });
+        key = r.next;
+      }
+      keep({ ...key, limit: null, root: null });
+    }
+    return [...keys.values()];
+  }
+
   async function keysInUse() {
     const own = storedKeys();
     const policy = await parsePolicy(own ? own.policy : pinned.policy);
+    policy.logs = await followRotations(policy.logs, pinned.rotations || []);
     const sources = new Map();
     const add = (key) => {
       const known = sources.get(key.name) || [];
@@ -242,6 +308,10 @@
         if (name !== log.name || !same(sig.slice(0, 4), log.id)) continue;
         const valid = sig.length === 68 && (await ed25519(log.key, sig.slice(4), enc.encode(body)));
         if (!valid) fail("log_sig", { origin });
+        const limit = log.limit === undefined ? null : log.limit;
+        if (limit !== null && (Number(size) > limit || (Number(size) === limit && log.root && !same(rootHash, log.root)))) {
+          fail("retired", { origin, size: limit });
+        }
         signed = true;
       }
     }

@@ -115,7 +115,9 @@ def trip_page(
         timeline=[_timeline_row(e, reader) for e in entries],
         status_label=words(reader).coded(vocabulary.STATUS, view.status),
         feed_kinds=FEED_KINDS,
-        keys=keys.page_keys(app_state.of(request.app).trust),
+        keys=keys.page_keys(
+            app_state.of(request.app).trust, app_state.of(request.app).ingestor.log_keys.seen
+        ),
         flights=flights.trip(flown, home, reader) if flown and home else None,
         words=_verify_words(reader),
     )

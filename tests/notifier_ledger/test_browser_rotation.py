@@ -1,0 +1,112 @@
+"""The ledger rotates its log key, and the site's policy still names the old one: the
+verify button follows the rotation statement, checking both keys' signatures itself, and
+refuses the retired key's word on a larger tree; a statement changed in the page fails.
+In headless Chromium, on SQLite (what it checks is the same on every database)."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from playwright.sync_api import Browser, Route
+from sqlmodel import Session
+
+from ledger.log.rotation import rotate
+from ledger.testing import Ledger
+from notifier import state
+from notifier.testing import SOURCE_SIGNER, screenshot, serve
+from periplus import sources
+from periplus.note import Checkpoint, Signer, split_note
+from periplus.testing import Server
+from tests.notifier_ledger.browser import (
+    OTHER,
+    SOURCE_KEYS,
+    log_line,
+    open_page,
+    policy_file,
+    verify,
+    with_two_trips,
+)
+
+pytestmark = pytest.mark.backends("sqlite")
+
+
+@contextmanager
+def standing_in(ledger: Ledger, forged: dict[str, str]) -> Iterator[str]:
+    """The ledger, but its checkpoint is ``forged["note"]`` once that is set."""
+    app = FastAPI()
+
+    @app.get("/v1/log/checkpoint")
+    def checkpoint() -> PlainTextResponse:
+        return PlainTextResponse(forged.get("note") or ledger.get("/v1/log/checkpoint").text)
+
+    @app.get("/{path:path}")
+    def passed(path: str, request: Request) -> Response:
+        answer = ledger.get(f"/{path}", **request.query_params)
+        kind = answer.headers["content-type"]
+        return Response(answer.content, status_code=answer.status_code, media_type=kind)
+
+    with Server(app) as server:
+        yield server.url
+
+
+def test_the_button_follows_a_rotation_and_refuses_the_retired_key_past_it(
+    browser: Browser, database_url: str, ledger: Ledger, tmp_path: Path
+) -> None:
+    old = ledger.signer
+    policy = policy_file(tmp_path, log_line(ledger), "quorum none")  # the old key
+    with_two_trips(ledger)
+    new = Signer(ledger.settings.origin, Ed25519PrivateKey.generate())
+    with Session(ledger.engine) as session:
+        rotate(session, old, new)
+        session.commit()
+    closing = sources.sign(
+        SOURCE_SIGNER,
+        seq=7,
+        type_="trip.closed",
+        trip_id=uuid.UUID(OTHER),
+        data={"reference": "MVD-2026-0022"},
+    )
+    replace(ledger, signer=new).append([closing])
+    forged: dict[str, str] = {}
+    trust = {
+        "trust_policy_file": policy,
+        "source_keys": SOURCE_KEYS,
+        "ledger_source": ledger.settings.own_source,
+    }
+    with (
+        standing_in(ledger, forged) as stand_in,
+        contextmanager(serve)(database_url, ledger_url=stand_in, **trust) as site,
+    ):
+        assert state.of(site.app).ingestor.catch_up() == 7
+        page, errors = open_page(browser, f"{site.url}/trips/{OTHER}")
+        result, words = verify(page, 6)
+        assert result == "ok", words
+        assert errors == []
+        screenshot(page, "trip-rotated-key", tmp_path)
+        # The retired key, leaked, signs the same tree at a size past its rotation's.
+        real = Checkpoint.parse_body(split_note(ledger.get("/v1/log/checkpoint").text)[0])
+        forged["note"] = old.sign(Checkpoint(real.origin, real.size, real.root).body())
+        page, _ = open_page(browser, f"{site.url}/trips/{OTHER}")
+        result, words = verify(page, 6)
+        assert result == "fail"
+        assert "is signed with a key retired at size 6" in words
+        # A statement changed on its way to the page (its size) is refused.
+        forged.clear()
+        page = browser.new_page()
+
+        def changed(route: Route) -> None:
+            html = route.fetch().text()
+            assert "\\n6\\n" in html
+            route.fulfill(body=html.replace("\\n6\\n", "\\n9\\n", 1), content_type="text/html")
+
+        page.route(f"{site.url}/trips/{OTHER}", changed)
+        page.goto(f"{site.url}/trips/{OTHER}")
+        result, words = verify(page, 6)
+        assert result == "fail"
+        assert "a key rotation statement of the ledger does not verify" in words
