@@ -21,7 +21,7 @@ import contextlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Final, Literal, Self
@@ -288,7 +288,11 @@ def copies(raw: bytes, event: Mapping[str, Any]) -> bool:
     """Whether refused bytes copy ``event``, so withholding the entry erases them too: a
     whole event, bare or as an announcement's ``event``, with its id in any spelling a UUID
     reader takes (upper case, without hyphens, as a URN) or its data; or any bytes, read or
-    not (an announcement cut short), that state its id or a text of its data."""
+    not (an announcement cut short), that state its id in any spelling.
+
+    Bytes that state only some texts of its data are not taken for a copy: other trips of
+    the same department, city or traveller state them too, and their refused bytes are the
+    evidence of what was refused."""
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):
@@ -296,7 +300,7 @@ def copies(raw: bytes, event: Mapping[str, Any]) -> bool:
     nested = value.get("event") if isinstance(value, dict) else None
     if any(isinstance(v, dict) and _same_event(v, event) for v in (value, nested)):
         return True
-    return _states(raw, event)
+    return _states_id(raw, event)
 
 
 def _same_event(value: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
@@ -309,37 +313,13 @@ def _same_event(value: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
         return False
 
 
-_MIN_TEXT = 5
-"""A shorter text of an event's data (a currency, a country, a status) names no one and is
-in many events, so refused bytes that state one are not taken for a copy."""
-
-
-def _states(raw: bytes, event: Mapping[str, Any]) -> bool:
+def _states_id(raw: bytes, event: Mapping[str, Any]) -> bool:
     """Whether bytes, as written or once decoded, hold the event's id in any spelling (hex,
-    either case, hyphens anywhere) or, as a JSON string, a text of its data that has a
-    lower-case letter (codes, dates, amounts and references are shared by many events)."""
+    either case, hyphens anywhere)."""
     text = raw.decode("utf-8", "replace")
     with contextlib.suppress(ValueError, RecursionError):
         text += "\n" + json.dumps(json.loads(raw), ensure_ascii=False)
     try:
-        if uuid.UUID(str(event.get("id"))).hex in text.lower().replace("-", ""):
-            return True
+        return uuid.UUID(str(event.get("id"))).hex in text.lower().replace("-", "")
     except ValueError:
-        pass
-    return any(
-        json.dumps(found) in text or json.dumps(found, ensure_ascii=False) in text
-        for found in _texts(event.get("data"))
-        if len(found) >= _MIN_TEXT and any(char.islower() for char in found)
-    )
-
-
-def _texts(value: Any) -> Iterator[str]:
-    """Every string value in a JSON value (not its keys)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for child in value.values():
-            yield from _texts(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _texts(child)
+        return False
