@@ -46,10 +46,15 @@ def test_the_notifier_follows_a_rotation_and_limits_the_retired_key(
         other = old.sign(Checkpoint(ORIGIN, 5, bytes(32)).body())
         with pytest.raises(NoteError, match="another root than its rotation statement"):
             ingestor.log_keys.verify(other)
-        # What was learnt stays learnt: a server that leaves the rotation out takes nothing back.
+        # What was learnt stays learnt: a server that leaves the rotation out takes nothing
+        # back, nor does a restart, which reads the statements the notifier kept.
         ingestor.log_keys.statements = list
-        with pytest.raises(NoteError):
+        with pytest.raises(NoteError, match="retired at size 5"):
             ingestor.log_keys.verify(larger)
+        restarted = LogKeys(state.of(site.app).trust, list, site.app.state.engine)
+        with pytest.raises(NoteError, match="retired at size 5"):
+            restarted.verify(larger)
+        assert restarted.verify(ledger.get("/v1/log/checkpoint").text).size == 10
 
 
 def test_a_new_notifier_whose_policy_names_the_old_key_starts_after_a_rotation(

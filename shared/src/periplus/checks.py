@@ -119,7 +119,7 @@ def parse_rotation(statement: str) -> Rotation:
         raise NoteError("not a key rotation statement")
     if not lines[2].startswith("old ") or not lines[3].startswith("new "):
         raise NoteError("a rotation names the old key, then the new one")
-    if not lines[4].isdigit() or not lines[4].isascii():
+    if not lines[4].isdigit() or not lines[4].isascii() or len(lines[4]) > 19:
         raise NoteError("a rotation names the last size the old key signed")
     old, new = Verifier.parse(lines[2][4:]), Verifier.parse(lines[3][4:])
     if not lines[1] == old.name == new.name:

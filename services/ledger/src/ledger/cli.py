@@ -145,7 +145,7 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
         with Session(engine) as session:
             try:
                 rotation = rotate(session, old, new, last_signed(settings))
-            except KeyNotInForceError as exc:
+            except (KeyNotInForceError, ValueError) as exc:
                 staged.unlink(missing_ok=True)
                 print(f"not rotated: {exc}", file=sys.stderr)
                 return 1

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session
 
 from ledger import cli
@@ -115,3 +116,19 @@ def test_a_new_key_that_is_no_seed_is_refused_before_anything_changes(
         assert cli.main(["rotate-key", "--new-key", seed]) == 1
         assert reason in capsys.readouterr().err
     assert not key_file.exists()  # no key made, none retired
+
+
+def test_a_key_of_the_log_before_cannot_come_back(database_url: str) -> None:
+    """A key back in force would make the rotations a circle, which every verifier refuses
+    (it could not tell which key signs now): the ledger refuses to make one."""
+    with serve(database_url) as ledger:
+        ledger.fill(3)
+        first, second = ledger.signer, Signer(ledger.signer.name, Ed25519PrivateKey.generate())
+        with Session(ledger.engine) as session:
+            rotate(session, first, second)
+            session.commit()
+            with pytest.raises(ValueError, match="was a key of this log before"):
+                rotate(session, second, first)
+            session.rollback()
+        key = str(first.verifier)
+        assert verify_log(ledger.url, key=key).key == str(second.verifier)

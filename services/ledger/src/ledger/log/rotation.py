@@ -64,6 +64,10 @@ def rotate(
     if old.verifier == new.verifier:
         raise ValueError("the new key is the old key")
     check_in_force(session, old)
+    used = session.exec(select(KeyRotation.old_key, KeyRotation.new_key)).all()
+    if str(new.verifier) in {key for pair in used for key in pair}:
+        # Verifiers follow rotations as one line of keys: a key back in force is a circle.
+        raise ValueError("the new key was a key of this log before; make a new one")
     sign_checkpoint(session, old, last_signed)
     session.flush()
     checkpoint = latest_checkpoint(session)

@@ -97,7 +97,7 @@ class Ingestor:
         backoff: Backoff | None = None,
     ) -> None:
         self.engine, self.ledger, self.trust, self.batch = engine, ledger, trust, batch
-        self.log_keys = LogKeys(trust, ledger.rotations)
+        self.log_keys = LogKeys(trust, ledger.rotations, engine)
         backoff = backoff or Backoff("ledger", first=0.5, most=5.0)
         self.follower = Follower(engine, backoff, around=self._round)
         self._rounds = 0

@@ -6,22 +6,35 @@ the ledger cannot make a key up; a retired key vouches for no checkpoint larger 
 one it signed last, nor for another root of that size. The statements are read again
 whenever a checkpoint is signed by another key than the one before: at a rotation, the
 notifier learns it before it takes the new key's word, and a policy that still names
-the old key keeps working. An operator who adds the new key to the policy and leaves the
-old one still has the old one's reach limited, once the notifier has read its rotation.
-Every key of the log signs the ledger's own notices, under the ledger's source.
+the old key keeps working. Every statement followed is kept (``LogRotation``) and
+followed again with what the ledger serves: a server that leaves one out, or a restart,
+gives a retired key back none of its reach, and a second rotation of a retired key (a
+leaked key naming a successor of its own) is refused with the first. Every key of the
+log signs the ledger's own notices, under the ledger's source.
 """
 
+import contextlib
+import hashlib
 import math
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from notifier.ingest.models import LogRotation
 from notifier.trust import Trust
 from periplus.checks import Chain, LogKey, VerificationFailedError, key_chain
 from periplus.note import Checkpoint, NoteError, Verifier
 
 
 class LogKeys:
-    def __init__(self, trust: Trust, statements: Callable[[], Sequence[str]]) -> None:
+    def __init__(
+        self, trust: Trust, statements: Callable[[], Sequence[str]], engine: Engine | None = None
+    ) -> None:
         self.trust, self.policy, self.statements = trust, trust.policy, statements
+        self.engine = engine  # where followed statements are kept; None: in memory only
         self.keys: Chain | None = None  # None until the statements were read
         self.seen: list[str] = []  # every statement followed, for the pages' own check
         self.last: Verifier | None = None  # the key of the last checkpoint taken
@@ -31,6 +44,7 @@ class LogKeys:
         policy's witness quorum; NoteError saying why not. Reading the statements may
         raise the reader's own error (the ledger is down: try again later)."""
         if self.keys is None:
+            self.seen = self._kept()
             self.follow()
         try:
             checkpoint, key = self._check(note)
@@ -45,11 +59,11 @@ class LogKeys:
         return checkpoint
 
     def follow(self) -> None:
-        """Read the log's rotation statements and follow them from each key of the policy.
-        A key once known to be retired stays so, at its smallest reach: statements that a
-        server later leaves out take nothing back."""
-        statements = list(self.statements())
-        keys = {k.verifier: k for k in self.keys or [] if k.limit is not None}
+        """Follow the statements kept and those the ledger serves from each key of the
+        policy, a key retired in any line at its smallest reach; keep the new ones."""
+        served = [s for s in self.statements() if s not in self.seen]
+        statements = [*self.seen, *served]
+        keys: dict[Verifier, LogKey] = {}
         try:
             for log in self.policy.logs:
                 for key in key_chain(statements, log.key):
@@ -58,8 +72,8 @@ class LogKeys:
                         keys[key.verifier] = key
         except VerificationFailedError as exc:
             raise NoteError(f"the log's key rotations: {exc}") from exc
-        self.keys = list(keys.values())
-        self.seen += [s for s in statements if s not in self.seen]
+        self._keep(served)
+        self.keys, self.seen = list(keys.values()), statements
         for key in self.keys:  # the ledger signs its notices with its log key in force
             name = self.trust.ledger_source
             self.trust.sources.trust(name, Verifier(name, key.verifier.public_key))
@@ -82,6 +96,24 @@ class LogKeys:
                     "root than its rotation statement names"
                 )
         return checkpoint, verified.log_key
+
+    def _kept(self) -> list[str]:
+        if self.engine is None:
+            return []
+        with Session(self.engine) as session:
+            rows = session.exec(select(LogRotation).order_by(col(LogRotation.followed_at)))
+            return [row.statement for row in rows]
+
+    def _keep(self, statements: list[str]) -> None:
+        if self.engine is None or not statements:
+            return
+        moment = datetime.now(UTC)
+        for statement in statements:
+            digest = hashlib.sha256(statement.encode()).hexdigest()
+            with Session(self.engine) as session, contextlib.suppress(IntegrityError):
+                if session.get(LogRotation, digest) is None:  # another replica may keep it
+                    session.add(LogRotation(digest=digest, statement=statement, followed_at=moment))
+                    session.commit()
 
 
 def _reach(key: LogKey) -> float:

@@ -1,5 +1,6 @@
 """What ingestion keeps besides the read model: entries waiting for a checkpoint,
-the tree verified so far, what was refused, and how far the announcements were read."""
+the tree verified so far, the log's key rotations followed, what was refused, and how far
+the announcements were read."""
 
 from datetime import datetime
 
@@ -26,6 +27,18 @@ class StagedEntry(NotifierModel, table=True):
     leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     origin: str = Field(max_length=200)
     received_at: datetime
+
+
+class LogRotation(NotifierModel, table=True):
+    """A rotation statement of the log's key, signed by both keys, that the notifier
+    followed: kept, so that a server that later leaves it out (or a restart) gives the
+    retired key back none of its reach, and a second rotation of it is refused."""
+
+    __tablename__ = "log_rotation"
+
+    digest: str = Field(primary_key=True, max_length=64, description="SHA-256 of the statement.")
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    followed_at: datetime
 
 
 class VerifiedTree(NotifierModel, table=True):

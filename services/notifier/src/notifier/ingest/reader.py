@@ -60,8 +60,14 @@ class LedgerReader:
             ) from exc
 
     def rotations(self) -> list[str]:
-        """The log's key rotation statements, each to be checked by both its keys."""
-        found = self._json("keys").get("rotations")
+        """The log's key rotation statements, each to be checked by both its keys; none
+        from a log that serves no list of them (hiding one is no more than serving none)."""
+        try:
+            found = self._json("keys").get("rotations")
+        except LedgerError as exc:
+            if _status(exc) == 404:
+                return []
+            raise
         if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
             raise LedgerError("/v1/log/keys answered no list of rotations")
         return [str(r.get("statement")) for r in found]

@@ -190,6 +190,7 @@
     const next = await vkey(lines[3].slice(4), LOG_KEY);
     if (!old || !next || old.name !== lines[1] || next.name !== lines[1]) bad();
     if (same(old.key, next.key) || !/^(0|[1-9][0-9]*)$/.test(lines[4])) bad();
+    if (!Number.isSafeInteger(Number(lines[4]))) bad();
     let root = null;
     if (lines.length > 6 && lines[5] !== "") {
       try { root = b64(lines[5]); } catch (e) { bad(); }
