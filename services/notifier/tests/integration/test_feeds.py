@@ -129,6 +129,21 @@ def test_a_feed_names_its_own_address_percent_encoded(site: Site) -> None:
     assert links["self"] == f"{BASE}/feeds/traveller/Ana%20P%C3%A9rez.atom"
 
 
+def test_a_department_whose_name_holds_a_slash_has_its_feed(database_url: str) -> None:
+    """A name such as "Culture/Heritage" reaches its feed from the trip page's link and
+    from the address the feed gives for itself."""
+    for running in serve(database_url):
+        trip = snapshot("MVD-2026-0013", department="Culture/Heritage")
+        running.feed([event("trip.approved", OTHER, {"trip": trip})])
+        page = httpx.get(f"{running.url}/trips/{OTHER}").text
+        href = "/feeds/department/Culture/Heritage.atom?lang=en"
+        assert href in page
+        assert [e.id.rsplit("/", 1)[1] for e in _parse(running.url + href).entries] == ["0"]
+        body = httpx.get(f"{running.url}/feeds/department/Culture%2FHeritage.json").json()
+        assert body["feed_url"] == f"{BASE}/feeds/department/Culture%2FHeritage.json"
+        assert len(body["items"]) == 1
+
+
 def test_feeds_speak_the_readers_language(site: Site) -> None:
     parsed = _parse(f"{site.url}/feeds/sdg/13.atom?lang=fr")
     assert parsed.feed.title == "Periplus: Déplacements à l'étranger — Objectif ODD: 13 · " + (

@@ -67,7 +67,8 @@ def _channel(kind: str | None, value: str | None, lang: str | None, request: Req
         return feeds.Channel(words(reader).gettext("Foreign trips"), "/feed")
     label = words(reader).coded(vocabulary.FILTER, kind)
     value_label = f"{value} · {Formats(reader).goal(value)}" if kind == "sdg" else value
-    # The value as a path segment: a department's name may hold spaces, "#" or "?".
+    # The value as a path segment: a department's name may hold spaces, "#", "?" or "/"
+    # (the route takes the rest of the path, slashes and all, as the value).
     segment = quote(value, safe="")
     path = f"/trips/{segment}/feed" if kind == "trip" else f"/feeds/{kind}/{segment}"
     return feeds.Channel(f"{words(reader).gettext('Foreign trips')} — {label}: {value_label}", path)
@@ -110,7 +111,9 @@ def _check_kind(kind: str, value: str) -> None:
         raise BadRequestError("The feed's value is at most 120 characters.")
 
 
-@router.get("/feeds/{kind}/{value}.json", summary="JSON Feed of one department, SDG or traveller")
+@router.get(
+    "/feeds/{kind}/{value:path}.json", summary="JSON Feed of one department, SDG or traveller"
+)
 def facet_json(
     kind: str, value: str, request: Request, session: ReadingDep, lang: Lang = None
 ) -> Response:
@@ -118,7 +121,9 @@ def facet_json(
     return _json(request, session, lang, kind, value)
 
 
-@router.get("/feeds/{kind}/{value}.atom", summary="Atom feed of one department, SDG or traveller")
+@router.get(
+    "/feeds/{kind}/{value:path}.atom", summary="Atom feed of one department, SDG or traveller"
+)
 def facet_atom(
     kind: str, value: str, request: Request, session: ReadingDep, lang: Lang = None
 ) -> Response:
