@@ -42,6 +42,7 @@ def _keys(policy: str, served: list[str]) -> LogKeys:
         f"log {OLD.verifier}\nquorum none\n",
         f"log {OLD.verifier}\nlog {NEW.verifier}\nquorum none\n",
     ],
+    ids=["the old key", "both keys"],
 )
 def test_a_retired_key_cannot_be_rotated_again_to_another_key(policy: str) -> None:
     served = [_rotation(OLD, NEW)]
