@@ -81,10 +81,18 @@ def test_a_new_version_has_no_date_before_its_first_second_is_over(site: Site) -
     """The first answer of a version is never dated: a second one could come in that second."""
     dated(f"{site.url}{PAGE}")
     site.feed(life(TRIP, "MVD-2026-0063")[1:2])  # amended
+    started = time.monotonic()
     fresh = get(f"{site.url}{PAGE}")
     assert "last-modified" not in fresh.headers
     now = formatdate(time.time() + 1, usegmt=True)  # a date a client made itself
-    assert get(f"{site.url}{PAGE}", **{"If-Modified-Since": now}).status_code == 200
+    answer = get(f"{site.url}{PAGE}", **{"If-Modified-Since": now})
+    # While the version has no date, no made-up date gets a 304. A machine that stalls
+    # past the version's first second may see it dated by then, and the made-up date may
+    # be as late as the version's own, which a 304 rightly answers.
+    if time.monotonic() - started < 0.9:
+        assert answer.status_code == 200
+    else:
+        assert answer.status_code in (200, 304)
 
 
 def test_a_change_in_the_second_the_client_holds_is_never_hidden(site: Site) -> None:
