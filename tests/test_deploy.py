@@ -13,6 +13,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from ledger.settings import Settings as LedgerSettings
+from notifier.settings import Settings as NotifierSettings
+from trips_api.settings import Settings as TripsSettings
+from witness.settings import Settings as WitnessSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = make_url(
     os.environ.get(
@@ -139,6 +144,7 @@ def test_a_real_deployment_names_itself_and_pins_its_trust() -> None:
         "PERIPLUS_TRUST_POLICY",
         "PERIPLUS_WITNESS_LOGS",
         "PERIPLUS_WITNESS_NAME",
+        "PERIPLUS_TRUSTED_PROXIES",
         *(f"PERIPLUS_{role}_DB_PASSWORD" for role in ("TRIPS", "LEDGER", "NOTIFIER", "WITNESS")),
     ):
         assert re.search(rf"\$\{{{variable}:\?[^}}]+\}}", text), variable
@@ -148,3 +154,20 @@ def test_a_real_deployment_names_itself_and_pins_its_trust() -> None:
     assert ledger["LEDGER_WITNESS_POLICY_FILE"] == notifier["NOTIFIER_TRUST_POLICY_FILE"]
     assert "${PERIPLUS_SOURCE_KEY}" in notifier["NOTIFIER_SOURCE_KEYS"]
     assert ledger["LEDGER_OWN_SOURCE"] == notifier["NOTIFIER_LEDGER_SOURCE"]
+
+
+def test_every_service_believes_the_tls_proxy_it_is_told_of() -> None:
+    """Docker forwards a published port from the compose network's gateway, not from
+    127.0.0.1 (the setting's default): without the deployment's proxies named, every
+    request would seem to come from one client, and rate limits would hold the whole city."""
+    services = compose()["services"]
+    for name, settings in (
+        ("trips-api", TripsSettings),
+        ("ledger", LedgerSettings),
+        ("notifier", NotifierSettings),
+        ("witness", WitnessSettings),
+    ):
+        variable = f"{settings.model_config.get('env_prefix', '')}TRUSTED_PROXIES"
+        assert "trusted_proxies" in settings.model_fields
+        value = services[name]["environment"][variable]
+        assert value.startswith("${PERIPLUS_TRUSTED_PROXIES"), name
