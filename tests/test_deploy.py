@@ -171,3 +171,20 @@ def test_every_service_believes_the_tls_proxy_it_is_told_of() -> None:
         assert "trusted_proxies" in settings.model_fields
         value = services[name]["environment"][variable]
         assert value.startswith("${PERIPLUS_TRUSTED_PROXIES"), name
+
+
+def test_the_ledgers_checkpoint_record_is_on_a_volume_apart_from_its_key() -> None:
+    """The key volume is backed up and restored; the record of the newest checkpoint signed
+    must never be restored with an older database, so it cannot share the key's volume."""
+    ledger = compose()["services"]["ledger"]
+    env = ledger["environment"]
+    record = Path(env["LEDGER_SIGNED_CHECKPOINT_FILE"])
+    key = Path(env["LEDGER_SIGNING_KEY_FILE"])
+    mounts = dict(reversed(v.split(":")[:2]) for v in ledger["volumes"])
+    assert mounts[str(record.parent)] == "ledger-checkpoint"
+    assert mounts[str(key.parent)] == "ledger-key"
+    assert "ledger-checkpoint" in compose()["volumes"]
+    # Made in the image, owned by the service's user, so the new volume is writable.
+    assert re.search(
+        rf"mkdir -p [^&]*{record.parent}\b", (ROOT / "deploy" / "Dockerfile").read_text()
+    )
