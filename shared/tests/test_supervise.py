@@ -3,9 +3,13 @@
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 from functools import partial
+from pathlib import Path
+
+import pytest
 
 from periplus.local import listening
 from periplus.supervise import Child, Supervisor
@@ -97,3 +101,54 @@ def test_a_command_that_cannot_run_is_named() -> None:
     missing = Child("missing", ["/nonexistent/periplus-service", "serve"])
     assert Supervisor([missing], say=messages.append).run() == 1
     assert any(m.startswith("missing cannot be started:") for m in messages)
+
+
+SUPERVISOR = """
+import sys
+from periplus.supervise import Child, Supervisor
+children = [Child(f"c{i}", [sys.executable, "-c", "import time; time.sleep(120)"]) for i in (0, 1)]
+ready = lambda: print(*(c.pid for c in children), flush=True)
+sys.exit(Supervisor(children, say=lambda _m: None).run(ready))
+"""
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` ended: no such process, or a zombie its new parent has yet to reap."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+
+def supervised() -> tuple[subprocess.Popen[str], list[int]]:
+    """A supervisor in a process of its own, and the pids of its two children."""
+    supervisor = subprocess.Popen(python(SUPERVISOR), stdout=subprocess.PIPE, text=True)
+    assert supervisor.stdout is not None
+    pids = [int(pid) for pid in supervisor.stdout.readline().split()]
+    assert len(pids) == 2
+    assert not any(gone(pid) for pid in pids)
+    return supervisor, pids
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT])
+def test_a_closed_terminal_stops_every_child(signum: signal.Signals) -> None:
+    """The children are in sessions of their own, so the hangup reaches the supervisor
+    alone: it must stop them, not leave them running."""
+    supervisor, pids = supervised()
+    supervisor.send_signal(signum)
+    assert supervisor.wait(timeout=20) == 0
+    assert all(gone(pid) for pid in pids)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_children_end_with_a_supervisor_killed_outright() -> None:
+    supervisor, pids = supervised()
+    supervisor.kill()  # no handler runs: only the kernel can tell the children
+    supervisor.wait(timeout=20)
+    eventually(lambda: all(gone(pid) for pid in pids))

@@ -5,11 +5,14 @@ it started too. A child that exits is started again after a delay that doubles
 with each quick exit in a row (``first_delay`` up to ``max_delay``) and starts
 over once the child has stayed up ``stable_after`` seconds. A child that cannot
 start the first time, or keeps exiting quickly, stops everything with the
-reason on the console rather than loop unseen. SIGINT or SIGTERM stops every
-child, the last started first.
+reason on the console rather than loop unseen. SIGINT, SIGTERM, SIGHUP (its
+terminal closed) or SIGQUIT stops every child, the last started first. On Linux
+a child also gets SIGTERM when the supervisor dies without stopping it (SIGKILL):
+being in a session of its own, nothing else would reach it.
 """
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -17,6 +20,28 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """What a child runs before its command so that the kernel sends it SIGTERM when the
+    supervisor's thread that started it ends (Linux); None elsewhere.
+
+    libc is loaded here, before any fork: the child only makes the call. A supervisor that
+    died between the fork and the call is not its parent any more, so the child leaves.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def preexec() -> None:
+        if prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0 or os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
 
 
 def _say(message: str) -> None:
@@ -83,7 +108,7 @@ class Supervisor:
 
     def run(self, on_ready: Callable[[], None] = lambda: None, poll: float = 0.2) -> int:
         """Run until a signal (0) or a child that cannot be kept running (1)."""
-        previous = {s: signal.signal(s, self._signalled) for s in (signal.SIGINT, signal.SIGTERM)}
+        previous = {s: signal.signal(s, self._signalled) for s in STOP_SIGNALS}
         try:
             for child in self.children:
                 self._start(child)
@@ -146,7 +171,9 @@ class Supervisor:
     def _start(self, child: Child, again: bool = False) -> None:
         env = None if self.env is None else dict(self.env)
         try:
-            child.process = subprocess.Popen(child.command, env=env, start_new_session=True)
+            child.process = subprocess.Popen(
+                child.command, env=env, start_new_session=True, preexec_fn=_die_with_parent()
+            )
         except OSError as exc:
             raise GaveUpError(f"{child.name} cannot be started: {exc}") from exc
         child.started, child.restart_at = time.monotonic(), None
