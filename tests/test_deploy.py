@@ -54,6 +54,14 @@ def test_kafka_runs_in_kraft_mode() -> None:
     assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
 
 
+def test_kafka_keeps_its_log_on_its_volume() -> None:
+    """The image's default log directory is under /tmp, outside any volume."""
+    kafka = compose()["services"]["kafka"]
+    mounts = dict(reversed(v.split(":")[:2]) for v in kafka["volumes"])
+    assert mounts[kafka["environment"]["KAFKA_LOG_DIRS"]] == "kafka-data"
+    assert kafka["environment"]["CLUSTER_ID"]  # fixed, so the formatted directory is reused
+
+
 def test_kafka_keeps_records_for_a_finite_time() -> None:
     env = compose()["services"]["kafka"]["environment"]
     assert env["KAFKA_LOG_RETENTION_HOURS"] == 168
