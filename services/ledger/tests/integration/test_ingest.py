@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Response
 from sqlmodel import Session
 
 from ledger.ingest.resolve import held
@@ -36,6 +36,17 @@ class Source:
             if not self.up:
                 raise ProblemError(503, "Service unavailable", "down for the test")
             return {"events": [e for e in self.events if e["seq"] > after][:limit]}
+
+
+def answering(body: bytes) -> FastAPI:
+    """A catch-up endpoint that answers ``body``, whatever it is asked."""
+    app = FastAPI()
+
+    @app.get("/v1/events")
+    def catch_up() -> Response:
+        return Response(body, media_type="application/json")
+
+    return app
 
 
 @pytest.fixture
@@ -113,3 +124,17 @@ def test_an_event_id_seen_before_is_quarantined_and_holds_its_source_there(
     assert (refused["source"], refused["seq"]) == (SOURCE, 3)
     with Session(ledger.engine) as session:
         assert [(h.source, h.seq) for h in held(session, [SOURCE], source_keys())] == [(SOURCE, 3)]
+
+
+def test_a_catch_up_answer_refused_quoting_a_nul_is_listed(ledger: Ledger) -> None:
+    """A source's endpoint answers an event with a key PostgreSQL stores in no text: the
+    refusal quotes it escaped."""
+    body = b'{"events": [{"\\u0000": 1, "spec": "periplus.event/2"}]}'
+    with Server(answering(body)) as server:
+        ingestor = Ingestor(
+            ledger.engine, {SOURCE: server.url}, httpx.Client(timeout=5), source_keys()
+        )
+        assert ingestor.catch_up() == 0
+    [refused] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert refused["reason"].endswith("; \\u0000: Extra inputs are not permitted")
+    assert refused["origin"] == f"{server.url}/v1/events?after=0"

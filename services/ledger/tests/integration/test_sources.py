@@ -213,3 +213,29 @@ def test_a_source_that_takes_another_sources_event_id_keeps_nothing_out(
     ]
     assert ledger.get("/v1/log/quarantine").json()["events"] == []
     assert "an event carries an id that an entry of another source holds" in caplog.text
+
+
+def test_a_refusal_that_quotes_a_nul_is_listed_and_ingestion_goes_on(ledger: Ledger) -> None:
+    """Whoever can write to the broker sends a key (or a source) with a NUL, which
+    PostgreSQL stores in no text: the refusal quotes it escaped, and the real events of
+    the batch are logged."""
+    spec = '"spec": "periplus.event/2"'
+    keyed = f'{{"\\u0000": 1, {spec}}}'.encode()
+    named = f'{{"source": "{SOURCE}\\u0000", "seq": 1, {spec}}}'.encode()
+    trip = uuid.uuid4()
+    real = [make_event(1, trip), make_event(2, trip)]
+    ingestor = Ingestor(
+        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
+    )
+    values = [keyed, named, *(e.leaf for e in real)]
+    with Session(ledger.engine) as session:
+        records = [Record("t", 0, i, None, value) for i, value in enumerate(values)]
+        ingestor.handle(session, ingestor.prepare(records))
+        session.commit()
+    assert [e["id"] for e in logged(ledger)] == [str(e.id) for e in real]
+    rows = ledger.get("/v1/log/quarantine").json()["events"]
+    assert [(q["raw"], q["source"], q["seq"]) for q in rows] == [
+        (keyed.decode(), None, None),
+        (named.decode(), None, None),
+    ]
+    assert rows[0]["reason"].endswith("; \\u0000: Extra inputs are not permitted")

@@ -20,6 +20,7 @@ from notifier.publish.models import LoggedEntry, TripFacet, TripView
 from notifier.testing import event, life, snapshot
 from periplus import merkle, sources
 from periplus.canonical import canonical_bytes
+from periplus.events import EventRejectedError, parse_envelope
 from periplus.kafka import Record
 from periplus.note import Signer
 from periplus.public import Money
@@ -423,3 +424,24 @@ def test_an_integer_too_large_for_its_column_is_refused_not_wrapped(engine: Engi
         insert_many(session, Narrow, [{"id": 1}, {"id": 2**31}])
         session.commit()
         assert list(session.execute(narrow.select().order_by(narrow.c.id)).scalars()) == [1, 2**31]
+
+
+def test_a_refusal_quoting_a_nul_or_a_lone_surrogate_is_listed(engine: Engine) -> None:
+    """What the broker or the ledger sent may put a NUL or a lone surrogate into a reason, an
+    origin or a checkpoint's note: each is listed, escaped, and once."""
+    keyed = b'{"\\u0000": 1, "spec": "periplus.event/2"}'
+    with pytest.raises(EventRejectedError) as refusal:
+        parse_envelope(keyed)
+    with Session(engine) as session:
+        for _ in range(2):
+            quarantine.entry(session, "announcement", str(refusal.value), keyed, "t/0/\x00", 3)
+            quarantine.checkpoint(session, "policy", "key \ud800", "note \ud800\n", "ledger")
+        session.commit()
+    with Session(engine) as session:
+        rows = session.exec(select(Quarantined).order_by(col(Quarantined.id))).all()
+    assert [(r.kind, r.origin, r.raw) for r in rows] == [
+        ("announcement", "t/0/\\u0000", keyed),
+        ("checkpoint", "ledger", "note \ud800\n".encode(errors="surrogatepass")),
+    ]
+    assert rows[0].reason.endswith("; \\u0000: Extra inputs are not permitted")
+    assert rows[1].reason == "key \\ud800"

@@ -2,7 +2,9 @@
 
 A refused event never takes the place of the real event with its ``seq``; it
 is kept, cut to a megabyte, under the source and seq it names, so an operator
-can see what holds a source back.
+can see what holds a source back. Its reason and origin may quote what the
+sender wrote: they are stored with NULs and lone surrogates escaped, so no
+sender can make the refusal itself fail, on every retry, and stop ingestion.
 """
 
 import json
@@ -16,6 +18,7 @@ from sqlmodel import Session
 from ledger.ingest import repository
 from ledger.ingest.models import Quarantined
 from ledger.log.fact import Fact
+from periplus.storable import storable
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ def quarantine(
         body = raw.encode()
     else:
         body = json.dumps(raw).encode()
-    body, origin = body[:1_000_000], origin[:200]
+    body, origin, reason = body[:1_000_000], storable(origin, 200), storable(reason)
     if body in repository.quarantined_bodies(session, origin, reason):
         return False  # redelivered: listed once
     source, seq = (item.source, item.seq) if item is not None else claimed(raw)
@@ -55,7 +58,8 @@ def quarantine(
 
 
 def claimed(raw: Any) -> tuple[str | None, int | None]:
-    """The source and seq a refused event names, if it names both plainly."""
+    """The source and seq a refused event names, if it names both plainly (in text a
+    database can store)."""
     try:
         value = json.loads(raw) if isinstance(raw, bytes | str) else raw
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -63,7 +67,7 @@ def claimed(raw: Any) -> tuple[str | None, int | None]:
     if not isinstance(value, dict):
         return None, None
     source, seq = value.get("source"), value.get("seq")
-    if not isinstance(source, str) or not 0 < len(source) <= 128:
+    if not isinstance(source, str) or not 0 < len(source) <= 128 or storable(source) != source:
         return None, None
     if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= 2**53:
         return None, None

@@ -19,6 +19,7 @@ from notifier.ingest.models import Quarantined
 from notifier.ingest.rows import insert_new
 from periplus import merkle
 from periplus.events import copies
+from periplus.storable import storable
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def entry(
 def checkpoint(session: Session, problem: Problem, reason: str, note: str, origin: str) -> None:
     """Count a refused checkpoint, an alarm: the ledger or the path to it misbehaves."""
     REFUSED.labels(problem).inc()
-    if _add(session, "checkpoint", reason, note.encode(), origin, None, b""):
+    raw = note.encode(errors="surrogatepass")
+    if _add(session, "checkpoint", reason, raw, origin, None, b""):
         log.error("checkpoint refused", extra={"problem": problem, "reason": reason})
 
 
@@ -93,13 +95,17 @@ def _add(
     index: int | None,
     identity: bytes,
 ) -> bool:
+    """List a refusal once per digest; reason and origin may quote what the ledger or a
+    hint sent, so they are made storable first: a NUL or a lone surrogate in them must
+    not fail the write on every retry and stop ingestion."""
+    reason = storable(reason)
     digest = hashlib.sha256(f"{kind}\n{index}\n{reason}\n".encode() + identity).hexdigest()
     inserted = session.execute(
         insert_new(session, Quarantined)
         .values(
             kind=kind,
             ledger_index=index,
-            origin=origin[:200],
+            origin=storable(origin, 200),
             reason=reason[:1000],
             raw=raw[:MAX_RAW],
             digest=digest,
