@@ -9,6 +9,7 @@ receipt or an export is checked against the reader's own trust policy.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -46,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="entries below this index may be unsigned (logged before source signatures); "
         "default 0: every entry must be signed",
     )
+    parser.add_argument(
+        "--rotations",
+        type=Path,
+        help="the log's key rotations, as GET /v1/log/keys answers them (JSON), kept from "
+        "the ledger: offline, a receipt or an export then checks under the key you pin "
+        "whether it was signed before or after a rotation",
+    )
     parser.add_argument("--checkpoint", type=Path, help="a signed checkpoint kept from before")
     parser.add_argument("--key", help="the verifier key to trust (else the policy's or published)")
     parser.add_argument(
@@ -63,11 +71,23 @@ def _sources(keys: list[str]) -> SourceKeys:
     return SourceKeys.configured(by_source)
 
 
+def _rotations(path: Path) -> list[str]:
+    """The statements of a saved ``GET /v1/log/keys`` answer; ValueError if it is none."""
+    body = json.loads(path.read_bytes())
+    found = body.get("rotations") if isinstance(body, dict) else None
+    if not isinstance(found, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("statement"), str) for r in found
+    ):
+        raise ValueError(f"{path} is not the JSON of GET /v1/log/keys")
+    return [r["statement"] for r in found]
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         policy: Policy | None = read_policy(args.policy) if args.policy else None
         sources = _sources(args.source_key)
-    except (OSError, PolicyError, NoteError) as exc:
+        rotations = _rotations(args.rotations) if args.rotations else []
+    except (OSError, PolicyError, NoteError, ValueError) as exc:
         print(f"FAILED: the trust you gave cannot be read: {exc}", file=sys.stderr)
         return 2
     try:
@@ -77,11 +97,18 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             if args.receipt is not None:
                 print(
-                    check_receipt(args.receipt.read_text(), policy, sources, args.unsigned_before)
+                    check_receipt(
+                        args.receipt.read_text(),
+                        policy,
+                        sources,
+                        args.unsigned_before,
+                        rotations,
+                    )
                 )
             else:
                 with args.export.open() as lines:
-                    print(check_export(lines, policy, sources, args.unsigned_before).summary())
+                    checked = check_export(lines, policy, sources, args.unsigned_before, rotations)
+                    print(checked.summary())
             return 0
         previous = args.checkpoint.read_text() if args.checkpoint else None
         proofs = -1 if args.proofs == "all" else int(args.proofs)

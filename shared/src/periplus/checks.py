@@ -7,6 +7,7 @@ one, the entry's index; the Report collects what was checked.
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -194,6 +195,41 @@ def key_chain(statements: Sequence[str], trusted: Verifier) -> Chain:
     return [LogKey(key), *reversed(retired)]
 
 
+def followed(trusted: Sequence[Verifier], statements: Sequence[str]) -> Chain:
+    """Every key of the log, followed from each trusted key (a policy may name several); a
+    key retired in any line of keys is retired, at its smallest reach."""
+    keys: dict[Verifier, LogKey] = {}
+    for start in trusted:
+        for key in key_chain(statements, start):
+            known = keys.get(key.verifier)
+            if known is None or _reach(key) < _reach(known):
+                keys[key.verifier] = key
+    return list(keys.values())
+
+
+def _reach(key: LogKey) -> float:
+    return math.inf if key.limit is None else key.limit
+
+
+def within_reach(chain: Chain, signer: Verifier, checkpoint: Checkpoint, what: str) -> None:
+    """Raise unless ``signer``, a key of ``chain``, may vouch for ``checkpoint``: a retired
+    key for no larger tree than the one it signed last, nor for another of that size."""
+    for key in chain:
+        if key.verifier != signer or key.limit is None:
+            continue
+        if checkpoint.size > key.limit:
+            raise VerificationFailedError(
+                "key",
+                f"{what} (size {checkpoint.size}) is signed by a key retired at size {key.limit}",
+            )
+        if checkpoint.size == key.limit and key.root not in (None, checkpoint.root):
+            raise VerificationFailedError(
+                "key",
+                f"{what} (size {checkpoint.size}) is signed by a key retired at that size, "
+                "with another root than its rotation statement names",
+            )
+
+
 def rotation_roots(chain: Chain) -> dict[int, bytes]:
     """The roots that rotation statements name, by size: the log's tree had them."""
     roots: dict[int, bytes] = {}
@@ -216,22 +252,12 @@ def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
 
 def open_any(note: str, chain: Chain, what: str) -> Checkpoint:
     """Open a checkpoint with whichever key of the chain signed it, within its sizes."""
-    for verifier, limit, root in chain[1:]:
+    for key in chain[1:]:
         try:
-            checkpoint = open_checkpoint(note, verifier)
+            checkpoint = open_checkpoint(note, key.verifier)
         except NoteError:
             continue
-        if limit is not None and checkpoint.size > limit:
-            raise VerificationFailedError(
-                "key",
-                f"{what} (size {checkpoint.size}) is signed by a key retired at size {limit}",
-            )
-        if checkpoint.size == limit and root is not None and checkpoint.root != root:
-            raise VerificationFailedError(
-                "key",
-                f"{what} (size {checkpoint.size}) is signed by a key retired at that size, "
-                "with another root than its rotation statement names",
-            )
+        within_reach(chain, key.verifier, checkpoint, what)
         return checkpoint
     return _open(note, chain[0].verifier, what)
 

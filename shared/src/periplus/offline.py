@@ -7,7 +7,7 @@ carry is never taken on its word.
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,10 +16,13 @@ from periplus import merkle
 from periplus.checks import (
     NOTICE,
     Attestation,
-    LogKey,
+    Chain,
     Report,
     VerificationFailedError,
     entry_hash,
+    followed,
+    rotation_roots,
+    within_reach,
 )
 from periplus.events import SEQ_RESOLVED, Envelope, EventRejectedError, parse_envelope
 from periplus.note import NoteError
@@ -77,17 +80,31 @@ def _witnesses(verified: VerifiedCheckpoint) -> str:
     return f"cosigned by {', '.join(parts)}, which meets the policy's quorum"
 
 
+def log_keys(policy: Policy, rotations: Sequence[str]) -> Chain:
+    """The log's keys for an offline check: the policy's, and those the log's rotation
+    statements (``GET /v1/log/keys``, kept by the reader) lead to from them, each retired
+    key within its reach. So a receipt made before a rotation checks under a policy that
+    names the new key, and one made after it under a policy that names the old."""
+    return followed([log.key for log in policy.logs], rotations)
+
+
 def check_receipt(
-    text: str, policy: Policy, sources: SourceKeys | None = None, unsigned_before: int = 0
+    text: str,
+    policy: Policy,
+    sources: SourceKeys | None = None,
+    unsigned_before: int = 0,
+    rotations: Sequence[str] = (),
 ) -> str:
     """Check a ``tlog-proof@v1`` receipt whose extra data is the entry's bytes; return
     what it proves in plain words, or raise VerificationFailedError saying what fails.
     An unsigned entry passes only below ``unsigned_before``."""
+    chain = log_keys(policy, rotations)
     try:
         receipt = Receipt.parse(text)
-        verified = verify_receipt(receipt, policy)
+        verified = verify_receipt(receipt, policy, keys=[key.verifier for key in chain])
     except (ProofFormatError, NoteError) as exc:
         raise VerificationFailedError("receipt", str(exc)) from exc
+    within_reach(chain, verified.log_key, verified.checkpoint, "the receipt's checkpoint")
     assert receipt.extra is not None  # verify_receipt refuses a receipt without it
     try:
         envelope = parse_envelope(receipt.extra, logged=True)
@@ -95,9 +112,7 @@ def check_receipt(
         raise VerificationFailedError("receipt", f"the entry is no event: {exc}") from exc
     checkpoint = verified.checkpoint
     report = Report("", checkpoint.origin, checkpoint.size, checkpoint.root, "", "", "")
-    attest = Attestation(
-        sources or SourceKeys(), [LogKey(verified.log_key)], report, unsigned_before
-    )
+    attest = Attestation(sources or SourceKeys(), chain, report, unsigned_before)
     attest.check(receipt.index, receipt.extra)
     if report.signatures_checked:
         signed = "its source's signature verifies under the pinned key"
@@ -144,9 +159,13 @@ def check_export(
     policy: Policy,
     sources: SourceKeys | None = None,
     unsigned_before: int = 0,
+    rotations: Sequence[str] = (),
 ) -> Export:
     """Check a JSON Lines export (a checkpoint header, then every entry from 0); entries
-    from ``unsigned_before`` on must be signed."""
+    from ``unsigned_before`` on must be signed, and the entries must hash to the root
+    that each rotation statement names at its size."""
+    chain = log_keys(policy, rotations)
+    roots = rotation_roots(chain)
     rows = iter(lines)
     try:
         header: dict[str, Any] = json.loads(next(rows))
@@ -154,16 +173,15 @@ def check_export(
     except (StopIteration, ValueError, KeyError, TypeError) as exc:
         raise VerificationFailedError("export", "the first line names no checkpoint") from exc
     try:
-        verified = policy.verify_checkpoint(note)
+        verified = policy.verify_checkpoint(note, keys=[key.verifier for key in chain])
     except NoteError as exc:
         raise VerificationFailedError("witnesses", str(exc)) from exc
     checkpoint = verified.checkpoint
+    within_reach(chain, verified.log_key, checkpoint, "the export's checkpoint")
     if checkpoint.size != size:
         raise VerificationFailedError("export", "the header's size is not the checkpoint's")
     report = Report("", checkpoint.origin, size, checkpoint.root, note, str(verified.log_key), "")
-    attest = Attestation(
-        sources or SourceKeys(), [LogKey(verified.log_key)], report, unsigned_before
-    )
+    attest = Attestation(sources or SourceKeys(), chain, report, unsigned_before)
     compact = merkle.CompactRange()
     hashes: list[bytes] = []
     for line in rows:
@@ -183,6 +201,13 @@ def check_export(
             attest.check(index, base64.b64decode(str(item.get("leaf"))))
         hashes.append(digest)
         compact.append(digest)
+        if compact.size in roots and compact.root() != roots[compact.size]:
+            raise VerificationFailedError(
+                "key",
+                f"the entries do not hash to the root that a rotation statement names at "
+                f"size {compact.size}",
+                index,
+            )
     report.entries = compact.size
     if compact.size != size:
         raise VerificationFailedError(

@@ -8,10 +8,11 @@ asking the log anything.
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from periplus.merkle import leaf_hash, verify_inclusion
-from periplus.note import Checkpoint, NoteError, split_note
+from periplus.note import Checkpoint, NoteError, Verifier, split_note
 from periplus.policy import Policy, VerifiedCheckpoint
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -81,14 +82,18 @@ class Receipt:
 
 
 def verify_receipt(
-    receipt: Receipt, policy: Policy, leaf: bytes | None = None
+    receipt: Receipt,
+    policy: Policy,
+    leaf: bytes | None = None,
+    keys: Sequence[Verifier] | None = None,
 ) -> VerifiedCheckpoint:
     """Check that ``leaf`` (by default the extra data) is at the receipt's index in a
-    checkpoint that the policy accepts; raise NoteError saying what fails."""
+    checkpoint that the policy accepts (signed by one of ``keys``, the log's keys followed
+    from the policy's, if given); raise NoteError saying what fails."""
     data = receipt.extra if leaf is None else leaf
     if data is None:
         raise NoteError("the receipt carries no extra data: give the entry's bytes")
-    verified = policy.verify_checkpoint(receipt.checkpoint)
+    verified = policy.verify_checkpoint(receipt.checkpoint, keys=keys)
     size, root = verified.checkpoint.size, verified.checkpoint.root
     if not verify_inclusion(leaf_hash(data), receipt.index, size, receipt.proof, root):
         raise NoteError(

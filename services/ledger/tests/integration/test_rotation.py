@@ -3,6 +3,7 @@
 import base64
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from ledger import cli
 from ledger.log.rotation import rotate
 from ledger.settings import get_settings
 from ledger.testing import event, serve
+from periplus import audit
 from periplus.checks import VerificationFailedError, key_chain, parse_rotation
 from periplus.keyfile import from_seed
 from periplus.note import Checkpoint, Signer
@@ -132,3 +134,42 @@ def test_a_key_of_the_log_before_cannot_come_back(database_url: str) -> None:
             session.rollback()
         key = str(first.verifier)
         assert verify_log(ledger.url, key=key).key == str(second.verifier)
+
+
+def test_receipts_check_offline_across_a_rotation_with_its_statements(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reader who pins the new key checks a receipt the old key signed, and one who pins
+    the old key a receipt the new key signed, given the rotation statements they kept;
+    the old key's word past its rotation fails either way."""
+    with serve(database_url) as ledger:
+        ledger.fill(5)
+        old, new = ledger.signer, Signer(ledger.signer.name, Ed25519PrivateKey.generate())
+        before = tmp_path / "before.tlog-proof"
+        before.write_text(ledger.get("/v1/log/receipt", index=2).text)
+        with Session(ledger.engine) as session:
+            rotate(session, old, new)
+            session.commit()
+        replace(ledger, signer=new).fill(3)
+        after = tmp_path / "after.tlog-proof"
+        after.write_text(ledger.get("/v1/log/receipt", index=6).text)
+        rotations = tmp_path / "keys.json"
+        rotations.write_text(ledger.get("/v1/log/keys").text)
+        pins = {}
+        for name, signer in (("old", old), ("new", new)):
+            pins[name] = tmp_path / f"{name}.policy"
+            pins[name].write_text(f"log {signer.verifier}\nquorum none\n")
+    checks = [("new", before), ("old", after)]
+    for pin, receipt in checks:
+        argv = ["--receipt", str(receipt), "--policy", str(pins[pin])]
+        assert audit.main(argv) == 1  # without the statements, the other key is no key
+        assert audit.main([*argv, "--rotations", str(rotations)]) == 0, capsys.readouterr()
+        assert capsys.readouterr().out.rstrip().endswith("OK")
+    # The old key, leaked, signs the tree of size 8 in a receipt of its own making.
+    forged = after.read_text().split("\n\n")[0]
+    body = Checkpoint.parse_body(after.read_text().split("\n\n")[1] + "\n")
+    late = tmp_path / "late.tlog-proof"
+    late.write_text(forged + "\n\n" + old.sign(body.body()))
+    argv = ["--receipt", str(late), "--policy", str(pins["new"]), "--rotations", str(rotations)]
+    assert audit.main(argv) == 1
+    assert "retired at size 5" in capsys.readouterr().err

@@ -15,7 +15,6 @@ log signs the ledger's own notices, under the ledger's source.
 
 import contextlib
 import hashlib
-import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -25,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from notifier.ingest.models import LogRotation
 from notifier.trust import Trust
-from periplus.checks import Chain, LogKey, VerificationFailedError, key_chain
+from periplus.checks import Chain, VerificationFailedError, followed, within_reach
 from periplus.note import Checkpoint, NoteError, Verifier
 
 
@@ -63,17 +62,12 @@ class LogKeys:
         policy, a key retired in any line at its smallest reach; keep the new ones."""
         served = [s for s in self.statements() if s not in self.seen]
         statements = [*self.seen, *served]
-        keys: dict[Verifier, LogKey] = {}
         try:
-            for log in self.policy.logs:
-                for key in key_chain(statements, log.key):
-                    known = keys.get(key.verifier)
-                    if known is None or _reach(key) < _reach(known):
-                        keys[key.verifier] = key
+            keys = followed([log.key for log in self.policy.logs], statements)
         except VerificationFailedError as exc:
             raise NoteError(f"the log's key rotations: {exc}") from exc
         self._keep(served)
-        self.keys, self.seen = list(keys.values()), statements
+        self.keys, self.seen = keys, statements
         for key in self.keys:  # the ledger signs its notices with its log key in force
             name = self.trust.ledger_source
             self.trust.sources.trust(name, Verifier(name, key.verifier.public_key))
@@ -81,21 +75,11 @@ class LogKeys:
     def _check(self, note: str) -> tuple[Checkpoint, Verifier]:
         keys = self.keys or []
         verified = self.policy.verify_checkpoint(note, keys=[k.verifier for k in keys])
-        checkpoint = verified.checkpoint
-        for key in keys:
-            if key.verifier != verified.log_key or key.limit is None:
-                continue
-            if checkpoint.size > key.limit:
-                raise NoteError(
-                    f"the checkpoint (size {checkpoint.size}) is signed by a key retired "
-                    f"at size {key.limit}"
-                )
-            if checkpoint.size == key.limit and key.root not in (None, checkpoint.root):
-                raise NoteError(
-                    "the checkpoint is signed by a key retired at its size, with another "
-                    "root than its rotation statement names"
-                )
-        return checkpoint, verified.log_key
+        try:
+            within_reach(keys, verified.log_key, verified.checkpoint, "the checkpoint")
+        except VerificationFailedError as exc:
+            raise NoteError(exc.detail) from exc
+        return verified.checkpoint, verified.log_key
 
     def _kept(self) -> list[str]:
         if self.engine is None:
@@ -114,7 +98,3 @@ class LogKeys:
                 if session.get(LogRotation, digest) is None:  # another replica may keep it
                     session.add(LogRotation(digest=digest, statement=statement, followed_at=moment))
                     session.commit()
-
-
-def _reach(key: LogKey) -> float:
-    return math.inf if key.limit is None else key.limit
