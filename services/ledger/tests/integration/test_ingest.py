@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Query, Response
 from sqlmodel import Session
 
@@ -16,7 +17,9 @@ from periplus import sources
 from periplus.errors import ProblemError
 from periplus.events import parse_envelope
 from periplus.follower import Backoff
+from periplus.note import Signer
 from periplus.problems import install_problem_handlers
+from periplus.sources import SourceKeys
 from periplus.testing import Server
 
 
@@ -138,3 +141,33 @@ def test_a_catch_up_answer_refused_quoting_a_nul_is_listed(ledger: Ledger) -> No
     [refused] = ledger.get("/v1/log/quarantine").json()["events"]
     assert refused["reason"].endswith("; \\u0000: Extra inputs are not permitted")
     assert refused["origin"] == f"{server.url}/v1/events?after=0"
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [(b'{"events": ["\\ud800"]}', 1), (b"[" * 100_000 + b"]" * 100_000, 0)],
+    ids=["a lone surrogate", "nested too deep"],
+)
+def test_a_source_whose_answer_breaks_its_catch_up_keeps_no_other_source_back(
+    ledger: Ledger, body: bytes, refused: int
+) -> None:
+    """The first source's endpoint answers what no reader expects, tick after tick: the
+    answer is refused or the source backs off, and the next source is caught up."""
+    other = Signer("test-city/other-api", Ed25519PrivateKey.generate())
+    keys = SourceKeys.configured(
+        {SOURCE: [str(SOURCE_SIGNER.verifier)], other.name: [str(other.verifier)]}
+    )
+    trip = uuid.uuid4()
+    honest = Source([event(seq, trip, signer=other).to_json() for seq in (1, 2, 3)])
+    now = [0.0]
+    backoff = Backoff("catch-up", clock=lambda: now[0])
+    with Server(answering(body)) as hostile, Server(honest.app) as server:
+        catch_up = {SOURCE: hostile.url, other.name: server.url}
+        ingestor = Ingestor(ledger.engine, catch_up, httpx.Client(timeout=5), keys, backoff)
+        assert ingestor.catch_up() == 3
+        now[0] += 60
+        assert ingestor.catch_up() == 0
+    assert seqs(ledger) == [1, 2, 3]
+    assert honest.calls == 2
+    assert len(ledger.get("/v1/log/quarantine").json()["events"]) == refused
+    assert backoff.failing(SOURCE) == (not refused)

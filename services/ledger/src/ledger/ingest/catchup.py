@@ -38,7 +38,8 @@ def fetch(
         raw_events = response.json()["events"]
         if not isinstance(raw_events, list):
             raise TypeError("events is not a list")
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        # A hostile answer (nested too deep, not UTF-8) is a source that cannot be read.
         raise FetchError(f"{base}/v1/events: {exc!r}") from exc
     origin = f"{base}/v1/events?after={after}"
     found: list[Received] = []

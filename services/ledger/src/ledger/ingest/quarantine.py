@@ -32,7 +32,7 @@ def quarantine(
     if isinstance(raw, bytes):
         body = raw
     elif isinstance(raw, str):
-        body = raw.encode()
+        body = raw.encode(errors="surrogatepass")  # a JSON string may hold a lone surrogate
     else:
         body = json.dumps(raw).encode()
     body, origin, reason = body[:1_000_000], storable(origin, 200), storable(reason)

@@ -157,11 +157,20 @@ class Ingestor:
 
         Each request runs outside any transaction; a source that fails backs
         off alone, and one held back is asked only for the seq that holds it.
+        Whatever one source's answer breaks backs that source off too: it must
+        not keep the sources after it from being caught up, tick after tick.
         """
-        total = sum(self.follower.catch_up(SourceFeed(self, source)) for source in self.sources)
+        total = sum(self._catch_up(source) for source in self.sources)
         with db.reading(self.engine) as connection, Session(connection) as session:
             self._watch_held(session)
         return total
+
+    def _catch_up(self, source: str) -> int:
+        try:
+            return self.follower.catch_up(SourceFeed(self, source))
+        except Exception as exc:  # a bug its answer found: logged with its trace
+            self.backoff.failed(source, exc)
+            return 0
 
     def _ingest_source(self, session: Session, source: str, facts: list[Fact]) -> int:
         state = repository.state(session, source)
