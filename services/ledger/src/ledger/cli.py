@@ -2,6 +2,7 @@
 ``withhold``, ``resolve`` and ``rotate-key`` change it in public."""
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -22,6 +23,9 @@ from ledger.main import MIGRATIONS, build, source_keys
 from ledger.settings import Settings, get_settings
 from periplus import audit, collector, db, keyfile, logs, web
 from periplus.note import Signer
+
+# Where rotate-key reads the new seed when the key comes from the environment.
+NEW_KEY_VARIABLE = "LEDGER_NEW_SIGNING_KEY"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +95,8 @@ def _add_changes(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     rotation.add_argument(
         "--new-key",
-        help="base64 of the new 32-byte seed (needed when the key comes from the environment)",
+        help="base64 of the new 32-byte seed, seen by every user of this host (ps): prefer "
+        f"{NEW_KEY_VARIABLE}; one of them is needed when the key comes from the environment",
     )
     rotation.add_argument(
         "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
@@ -123,15 +128,21 @@ def _writing(settings: Settings, wait: float) -> Iterator[Engine | None]:
 
 
 def _rotate(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.signing_key and not args.new_key:
-        print("the key comes from LEDGER_SIGNING_KEY: give --new-key", file=sys.stderr)
+    # From the environment, the seed stays out of the process list and shell history.
+    given = "--new-key" if args.new_key else NEW_KEY_VARIABLE
+    seed = args.new_key or os.environ.get(NEW_KEY_VARIABLE)
+    if settings.signing_key and not seed:
+        print(
+            f"the key comes from LEDGER_SIGNING_KEY: set {NEW_KEY_VARIABLE} to the new seed",
+            file=sys.stderr,
+        )
         return 1
     new_private = Ed25519PrivateKey.generate()
-    if args.new_key:
+    if seed:
         try:
-            new_private = keyfile.from_seed(args.new_key)
+            new_private = keyfile.from_seed(seed)
         except keyfile.KeyFileError as exc:
-            print(f"--new-key: {exc}", file=sys.stderr)
+            print(f"{given}: {exc}", file=sys.stderr)
             return 1
     old = load_signer(settings)
     new = Signer(settings.origin, new_private)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from ledger import cli
 from ledger.log.rotation import rotate
 from ledger.settings import get_settings
-from ledger.testing import event, serve
+from ledger.testing import SEED, event, serve
 from periplus import audit
 from periplus.checks import VerificationFailedError, key_chain, parse_rotation
 from periplus.keyfile import from_seed
@@ -173,3 +173,30 @@ def test_receipts_check_offline_across_a_rotation_with_its_statements(
     argv = ["--receipt", str(late), "--policy", str(pins["new"]), "--rotations", str(rotations)]
     assert audit.main(argv) == 1
     assert "retired at size 5" in capsys.readouterr().err
+
+
+def test_a_key_from_the_environment_rotates_to_a_seed_from_the_environment(
+    database_url: str,
+    key_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """LEDGER_NEW_SIGNING_KEY keeps the new seed off the command line, where every user of
+    the host could read it (ps) and the shell's history would keep it."""
+    with serve(database_url) as ledger:
+        ledger.fill(3)
+    monkeypatch.setenv("LEDGER_SIGNING_KEY", SEED)
+    get_settings.cache_clear()
+    assert cli.main(["rotate-key"]) == 1
+    assert "set LEDGER_NEW_SIGNING_KEY" in capsys.readouterr().err
+    new_seed = base64.b64encode(bytes(range(100, 132))).decode()
+    monkeypatch.setenv("LEDGER_NEW_SIGNING_KEY", "not base64!")
+    assert cli.main(["rotate-key"]) == 1
+    assert "LEDGER_NEW_SIGNING_KEY: " in capsys.readouterr().err
+    monkeypatch.setenv("LEDGER_NEW_SIGNING_KEY", new_seed)
+    assert cli.main(["rotate-key"]) == 0
+    assert not key_file.exists()  # the key lives in the environment: no file made
+    new = Signer("periplus.test/ledger", from_seed(new_seed))
+    with serve(database_url, signing_key=new_seed) as current:
+        assert current.is_writer
+        assert current.get("/v1/log/key").text.strip() == str(new.verifier)

@@ -4,6 +4,7 @@
 withholding under law."""
 
 import argparse
+import os
 import sys
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,6 +18,9 @@ from trips_api.events import service as events_service
 from trips_api.keys import service as keys_service
 from trips_api.main import JSON_COLUMNS, MIGRATIONS, build
 from trips_api.settings import Settings, get_settings
+
+# Where rotate-events-key reads the new seed when the key comes from the environment.
+NEW_KEY_VARIABLE = "TRIPS_NEW_SIGNING_KEY"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         "(stop the service first)",
     )
     rotation.add_argument(
-        "--new-key", help="base64 of the new 32-byte seed (needed when the key is in TRIPS_)"
+        "--new-key",
+        help="base64 of the new 32-byte seed, seen by every user of this host (ps): prefer "
+        f"{NEW_KEY_VARIABLE}; one of them is needed when the key comes from the environment",
     )
     commands.add_parser(
         "events-key",
@@ -84,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "withhold-event":
         return _withhold(engine, args)
     if args.command == "rotate-events-key":
-        return _rotate(engine, settings, args.new_key)
+        # From the environment, the seed stays out of the process list and shell history.
+        return _rotate(engine, settings, args.new_key or os.environ.get(NEW_KEY_VARIABLE))
     return _create_key(engine, args)
 
 
@@ -112,7 +119,10 @@ def _create_key(engine: Engine, args: argparse.Namespace) -> int:
 def _rotate(engine: Engine, settings: Settings, seed: str | None) -> int:
     """Announce the new key in an event the old key signs, then keep the new key."""
     if settings.signing_key and not seed:
-        print("the key comes from TRIPS_SIGNING_KEY: give --new-key", file=sys.stderr)
+        print(
+            f"the key comes from TRIPS_SIGNING_KEY: set {NEW_KEY_VARIABLE} to the new seed",
+            file=sys.stderr,
+        )
         return 2
     try:
         new_key = keyfile.from_seed(seed) if seed else Ed25519PrivateKey.generate()

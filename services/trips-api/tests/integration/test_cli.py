@@ -1,5 +1,6 @@
 """The command line: a new key is printed alone on the last line, and it works."""
 
+import base64
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from periplus.sources import ROTATION, SourceKeys
 from trips_api import cli
 from trips_api.keys import service as keys_service
 from trips_api.settings import get_settings
-from trips_api.testing import Api, make_settings, serve
+from trips_api.testing import SOURCE_SEED, Api, make_settings, serve
 
 
 @pytest.fixture
@@ -140,3 +141,30 @@ def test_serve_refuses_a_bad_department_registry_before_it_listens(
     get_settings.cache_clear()
     assert cli.main(["serve"]) == 2
     assert "entry 0.name" in capsys.readouterr().err
+
+
+def test_an_events_key_from_the_environment_rotates_to_a_seed_from_the_environment(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TRIPS_NEW_SIGNING_KEY keeps the new seed off the command line, where every user of the
+    host could read it (ps) and the shell's history would keep it."""
+    settings = make_settings(database_url)
+    monkeypatch.setenv("TRIPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRIPS_CITY_ID", "montevideo")
+    monkeypatch.setenv("TRIPS_SIGNING_KEY", SOURCE_SEED)
+    get_settings.cache_clear()
+    new_seed = base64.b64encode(bytes(range(100, 132))).decode()
+    try:
+        with contextmanager(serve)(settings) as api:
+            api.approved()
+        assert cli.main(["rotate-events-key"]) == 2
+        assert "set TRIPS_NEW_SIGNING_KEY" in capsys.readouterr().err
+        monkeypatch.setenv("TRIPS_NEW_SIGNING_KEY", new_seed)
+        assert cli.main(["rotate-events-key"]) == 0
+        with contextmanager(serve)(make_settings(database_url), departments=False) as api:
+            events = api.events()
+    finally:
+        get_settings.cache_clear()
+    new = make_settings(database_url, signing_key=new_seed).signer
+    assert events[-1]["type"] == "source.key_rotated"
+    assert events[-1]["data"] == {"key": str(new.verifier)}
