@@ -100,7 +100,8 @@ def test_services_build_from_deploy_and_use_their_own_database() -> None:
 
 def test_each_service_role_reaches_its_own_database_only() -> None:
     """deploy/postgres/init.sh, run on a real server: a role per service, each owning its
-    database, none able to connect to another's."""
+    database, none able to connect to another's; a password with a quote in it is kept
+    whole."""
     suffix = uuid.uuid4().hex[:8]
     names = [f"periplus_{suffix}_a", f"periplus_{suffix}_b"]
     env = {
@@ -109,13 +110,13 @@ def test_each_service_role_reaches_its_own_database_only() -> None:
         "PGPORT": str(SERVER.port or 5432),
         "POSTGRES_USER": SERVER.username or "postgres",
         "PERIPLUS_DATABASES": " ".join(names),
-        **{f"{name.upper()}_DB_PASSWORD": f"secret-{name}" for name in names},
+        **{f"{name.upper()}_DB_PASSWORD": f"secret '{name}" for name in names},
     }
     init = ROOT / "deploy" / "postgres" / "init.sh"
     try:
         subprocess.run(["bash", str(init)], env=env, check=True, capture_output=True)
         own, other = names
-        as_own = SERVER.set(username=own, password=f"secret-{own}")
+        as_own = SERVER.set(username=own, password=f"secret '{own}")
         engine = create_engine(as_own.set(database=own))
         with engine.begin() as connection:  # the owner makes its tables
             connection.execute(text("CREATE TABLE trip (id integer primary key)"))

@@ -18,8 +18,11 @@ SQL
 for name in ${PERIPLUS_DATABASES:-trips ledger notifier witness}; do
     variable="${name^^}_DB_PASSWORD"
     password="${!variable:?set $variable, the password of the $name role}"
-    psql --no-psqlrc -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-        --set=name="$name" --set=password="$password" <<'SQL'
+    # The password reaches psql through its environment, not its arguments, which every
+    # user of the host can read (ps); \getenv (psql 15+) takes it, :'password' quotes it.
+    ROLE_PASSWORD="$password" psql --no-psqlrc -v ON_ERROR_STOP=1 \
+        --username "$POSTGRES_USER" --dbname postgres --set=name="$name" <<'SQL'
+\getenv password ROLE_PASSWORD
 CREATE ROLE :"name" LOGIN PASSWORD :'password';
 CREATE DATABASE :"name" OWNER :"name";
 REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
