@@ -1,15 +1,20 @@
 """Gaps in a source's seq are filled from its catch-up endpoint, served over real HTTP."""
 
+import asyncio
+import time
+import tracemalloc
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Query, Response
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
+from ledger.ingest.catchup import MOST_BYTES
 from ledger.ingest.resolve import held
 from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, SOURCE_SIGNER, Ledger, event, source_keys
@@ -171,3 +176,60 @@ def test_a_source_whose_answer_breaks_its_catch_up_keeps_no_other_source_back(
     assert honest.calls == 2
     assert len(ledger.get("/v1/log/quarantine").json()["events"]) == refused
     assert backoff.failing(SOURCE) == (not refused)
+
+
+def streaming(chunks: Callable[[], AsyncIterator[bytes]]) -> FastAPI:
+    """A catch-up endpoint that streams the ``chunks`` it is given, whatever it is asked."""
+    app = FastAPI()
+
+    @app.get("/v1/events")
+    def catch_up() -> StreamingResponse:
+        return StreamingResponse(chunks(), media_type="application/json")
+
+    return app
+
+
+def test_a_source_that_drips_its_answer_fails_at_the_deadline(ledger: Ledger) -> None:
+    """Each byte comes within the read timeout, the whole answer never does: the catch-up
+    gives up after four read timeouts and the source backs off."""
+
+    async def drip() -> AsyncIterator[bytes]:
+        for _ in range(50):
+            yield b" "
+            await asyncio.sleep(0.2)
+
+    backoff = Backoff("catch-up")
+    with Server(streaming(drip)) as server:
+        http = httpx.Client(timeout=httpx.Timeout(0.5))
+        ingestor = Ingestor(ledger.engine, {SOURCE: server.url}, http, source_keys(), backoff)
+        started = time.monotonic()
+        assert ingestor.catch_up() == 0
+        took = time.monotonic() - started
+    assert 2 <= took < 4
+    assert backoff.failure(SOURCE) == f"{server.url}/v1/events: the answer took longer than 2 s"
+
+
+def test_a_source_that_answers_more_than_a_page_can_hold_is_not_read_on(ledger: Ledger) -> None:
+    """A body far longer than a page of the longest events is dropped once it passes the
+    cap, not read whole into memory."""
+
+    async def flood() -> AsyncIterator[bytes]:
+        yield b'{"events": ['
+        for _ in range(400):
+            yield b" " * (1 << 20)
+        yield b"]}"
+
+    backoff = Backoff("catch-up")
+    with Server(streaming(flood)) as server:
+        http = httpx.Client(timeout=5)
+        ingestor = Ingestor(ledger.engine, {SOURCE: server.url}, http, source_keys(), backoff)
+        tracemalloc.start()
+        try:
+            assert ingestor.catch_up() == 0
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert backoff.failure(SOURCE) == (
+        f"{server.url}/v1/events: the answer is longer than {MOST_BYTES:,} bytes"
+    )
+    assert peak < 2 * MOST_BYTES  # the 400 MiB sent were never held at once

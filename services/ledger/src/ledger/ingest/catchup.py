@@ -4,6 +4,8 @@ A source's own database is the store of record; its endpoint fills the gaps
 the broker leaves, and the periodic catch-up follows it as a feed.
 """
 
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +14,16 @@ import httpx
 from ledger.ingest.records import Received
 from ledger.log.fact import Fact
 from periplus.follower import FetchError
+from periplus.tiles import LONGEST
 
 PAGE = 1000
+# A page of the longest events a log takes, and room for the JSON around them: a source
+# that answers more is not read on, so it cannot fill the ledger's memory.
+MOST_BYTES = PAGE * LONGEST + (1 << 20)
+# A whole answer takes at most this many read timeouts: a source that drips its answer,
+# each byte within the read timeout, cannot hold the consumer thread for long.
+READS_PER_ANSWER = 4
+NO_READ_TIMEOUT = 60.0  # the read timeout counted for a client that has none
 
 
 def fetch(
@@ -27,15 +37,12 @@ def fetch(
 ) -> list[Received]:
     """Up to ``count`` events of ``source`` after ``after``, from its endpoint at ``base``
     (with the source's own ``timeouts``, if it has some), up to the first refused (which is
-    kept, so its seq is known to be held); raises FetchError if the source cannot be read."""
+    kept, so its seq is known to be held); raises FetchError if the source cannot be read,
+    answers more than ``MOST_BYTES`` or takes more than ``READS_PER_ANSWER`` read timeouts."""
+    url = f"{base.rstrip('/')}/v1/events"
     try:
-        response = http.get(
-            f"{base.rstrip('/')}/v1/events",
-            params={"after": after, "limit": min(count, PAGE)},
-            timeout=timeouts.get(source, httpx.USE_CLIENT_DEFAULT),
-        )
-        response.raise_for_status()
-        raw_events = response.json()["events"]
+        body = _answer(http, url, {"after": after, "limit": min(count, PAGE)}, timeouts.get(source))
+        raw_events = json.loads(body)["events"]
         if not isinstance(raw_events, list):
             raise TypeError("events is not a list")
     except (httpx.HTTPError, ValueError, KeyError, TypeError, RecursionError) as exc:
@@ -51,6 +58,29 @@ def fetch(
         if isinstance(parsed, str):
             break
     return found
+
+
+def _answer(
+    http: httpx.Client, url: str, params: dict[str, int], timeout: httpx.Timeout | None
+) -> bytes:
+    """The body of a successful answer, read as it streams in, within the byte cap and
+    the deadline; FetchError past either."""
+    limit = READS_PER_ANSWER * ((timeout or http.timeout).read or NO_READ_TIMEOUT)
+    deadline = time.monotonic() + limit
+    chunks: list[bytes] = []
+    size = 0
+    with http.stream(
+        "GET", url, params=params, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+    ) as response:
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MOST_BYTES:
+                raise FetchError(f"{url}: the answer is longer than {MOST_BYTES:,} bytes")
+            if time.monotonic() > deadline:
+                raise FetchError(f"{url}: the answer took longer than {limit:g} s")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def first_missing(seqs: set[int], after: int) -> int:
