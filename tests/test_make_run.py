@@ -8,6 +8,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -128,3 +129,24 @@ def test_killed_processes_come_back_and_sigterm_stops_them_all(runner: Runner) -
     assert not [pid for pid in children if alive(pid)]
     assert status(ledger_ready) is None
     assert runner.log().rstrip().endswith("run: stopped")
+
+
+def test_a_port_in_use_stops_the_run_before_anything_starts(tmp_path: Path) -> None:
+    """Something already listening where a service would would pass for it, and take its
+    calls: the runner names the port and its variable, and starts nothing."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        env = {**os.environ, **{name: str(free_port()) for name in PORTS}, "LEDGER_PORT": str(port)}
+        done = subprocess.run(
+            [sys.executable, "-m", "periplus.local"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"port {port} (LEDGER_PORT) in use" in done.stderr
+    assert "started" not in done.stdout + done.stderr

@@ -65,6 +65,12 @@ def listening(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
+def _taken(ports: dict[str, int]) -> str:
+    """The ports something listens on already, each with the variable that sets it."""
+    busy = [f"{port} ({variable})" for variable, port in ports.items() if listening(port)]
+    return ("port " if len(busy) == 1 else "ports ") + ", ".join(busy) + " in use" if busy else ""
+
+
 def _key(bin_dir: Path, env: dict[str, str], *command: str) -> str:
     """The verifier key a service's command prints on its last line (making the key)."""
     done = subprocess.run(
@@ -111,6 +117,11 @@ def main() -> int:
     kafka_port = int(env.get("KAFKA_PORT", "9092"))
     bootstrap = f"127.0.0.1:{kafka_port}"
     ports = {name: int(env.get(var, default)) for name, var, default in SERVICES}
+    taken = _taken({"KAFKA_PORT": kafka_port, **{var: ports[n] for n, var, _ in SERVICES}})
+    if taken:
+        # A listener there would pass for the service it stands in for, and take its calls.
+        print(f"make run: {taken}; stop what holds it, or choose another port", file=sys.stderr)
+        return 1
     for prefix in ("TRIPS", "LEDGER", "NOTIFIER"):
         env.setdefault(f"{prefix}_KAFKA_BOOTSTRAP", bootstrap)
     bin_dir = Path(sys.executable).parent
