@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Query, Response
 from fastapi.responses import StreamingResponse
+from prometheus_client import REGISTRY
 from sqlmodel import Session
 
 from ledger.ingest.catchup import MOST_BYTES
@@ -20,7 +21,7 @@ from ledger.ingest.service import Ingestor
 from ledger.testing import SOURCE, SOURCE_SIGNER, Ledger, event, source_keys
 from periplus import sources
 from periplus.errors import ProblemError
-from periplus.events import parse_envelope
+from periplus.events import Envelope, parse_envelope
 from periplus.follower import Backoff
 from periplus.note import Signer
 from periplus.problems import install_problem_handlers
@@ -44,6 +45,50 @@ class Source:
             if not self.up:
                 raise ProblemError(503, "Service unavailable", "down for the test")
             return {"events": [e for e in self.events if e["seq"] > after][:limit]}
+
+
+def alarmed() -> float:
+    """How many events the ledger has counted as a second event under a logged seq."""
+    return REGISTRY.get_sample_value("ledger_seq_conflicts_total", {"source": SOURCE}) or 0.0
+
+
+def test_an_event_signed_again_under_its_seq_and_id_with_other_bytes_is_an_alarm(
+    ledger: Ledger,
+) -> None:
+    """The source signs a second event with the seq and id of one logged, in a later batch
+    or in the same one: it is quarantined with the alarm, counted, and said aloud; the
+    very same bytes again are a redelivery, skipped."""
+    trip = uuid.uuid4()
+    first, second = event(1, trip, data={"cost": 100}), event(2, trip)
+
+    def again(e: Envelope, data: dict[str, Any]) -> Envelope:
+        return sources.sign(
+            SOURCE_SIGNER,
+            seq=e.seq,
+            type_=e.type,
+            trip_id=e.trip_id,
+            data=data,
+            event_id=e.id,
+            occurred_at=e.occurred_at,
+        )
+
+    ingestor = Ingestor(ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(timeout=1))
+    alarms = alarmed()
+    for batch in ([first], [first, again(first, {"cost": 999})], [second, again(second, {})]):
+        with Session(ledger.engine) as session:
+            ingestor.ingest(session, batch)
+            session.commit()
+    assert seqs(ledger) == [1, 2]
+    rows = ledger.get("/v1/log/quarantine").json()["events"]
+    assert [(q["seq"], q["reason"]) for q in rows] == [
+        (
+            seq,
+            f"alarm: seq {seq} of {SOURCE} is in the log as event {e.id}; this is other "
+            "bytes of it, with the same seq",
+        )
+        for seq, e in ((1, first), (2, second))
+    ]
+    assert alarmed() == alarms + 2
 
 
 def answering(body: bytes) -> FastAPI:

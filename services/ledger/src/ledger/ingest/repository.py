@@ -8,7 +8,7 @@ from sqlalchemy import Connection, text
 from sqlmodel import Session, col, select
 
 from ledger.ingest.models import Quarantined, SourceState
-from ledger.log.models import Entry
+from ledger.log.models import Entry, Node
 from periplus.sources import ROTATION
 
 
@@ -48,6 +48,17 @@ def holders(session: Session, source: str, seqs: list[int]) -> dict[int, str]:
         select(Entry.seq, Entry.event_id).where(
             col(Entry.source) == source, col(Entry.seq).in_(seqs)
         )
+    ).all()
+    return dict(rows)
+
+
+def leaf_hashes(session: Session, source: str, seqs: list[int]) -> dict[int, bytes]:
+    """The leaf hash the log holds at each of these seqs of ``source``, from its tree: it
+    stays when a withholding erases the entry's bytes."""
+    rows = session.exec(
+        select(Entry.seq, Node.hash)
+        .join(Node, (col(Node.level) == 0) & (col(Node.index) == col(Entry.index)))
+        .where(col(Entry.source) == source, col(Entry.seq).in_(seqs))
     ).all()
     return dict(rows)
 

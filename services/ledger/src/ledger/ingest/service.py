@@ -18,7 +18,8 @@ No ``seq`` is ever passed in silence. An event refused at its source's next
 own) holds that source back, and no other, until the real event comes or an
 operator resolves the seq with a public notice (``ledger resolve``); what
 holds a source back shows in ``ledger_source_held_seq`` and ``/readyz``. An
-event for a ``seq`` the log holds under another id is an alarm.
+event for a ``seq`` the log holds under another id, or under its id with other
+bytes, is an alarm.
 """
 
 import logging
@@ -38,7 +39,7 @@ from ledger.ingest.quarantine import quarantine
 from ledger.ingest.records import Received, read_all
 from ledger.log import service as log_service
 from ledger.log.fact import Fact, fact
-from periplus import db
+from periplus import db, merkle
 from periplus.events import SEQ_RESOLVED, Envelope, parse_envelope
 from periplus.follower import Backoff, Follower
 from periplus.isolation import apply_isolated
@@ -177,6 +178,7 @@ class Ingestor:
         last = state.last_seq  # a plain int while looping: the ORM attribute is slow to set
         batch: list[Fact] = []
         passed: list[Fact] = []
+        repeated: list[Fact] = []  # ids the log holds, under seqs it is past
         logged, elsewhere = repository.logged_ids(session, source, [f.id for f in facts])
         for clash in elsewhere:
             log.warning(
@@ -185,8 +187,7 @@ class Ingestor:
             )
         for item in sorted(facts, key=lambda f: f.seq):
             if item.seq <= last:
-                if item.id not in logged:
-                    passed.append(item)
+                (repeated if item.id in logged else passed).append(item)
                 continue
             if item.seq > last + 1:
                 if self._held.get(source) != last + 1:  # a held source waits in silence
@@ -202,6 +203,7 @@ class Ingestor:
             logged.add(item.id)
             batch.append(item)
             last = item.seq
+        passed += self._altered(session, source, repeated, batch)
         self._refuse_passed(session, source, passed, batch)
 
         def store(chunk: Iterable[Fact]) -> None:
@@ -217,6 +219,20 @@ class Ingestor:
             session.add(state)
         APPENDED.labels(source).inc(len(appended))
         return len(appended)
+
+    def _altered(
+        self, session: Session, source: str, repeated: list[Fact], batch: list[Fact]
+    ) -> list[Fact]:
+        """Of events whose ids the log holds, under seqs it is past, those that are not
+        the very leaf it holds at their seq: a redelivery is the same bytes, anything else
+        the source signed is an alarm like another id under a logged seq."""
+        if not repeated:
+            return []
+        held = {f.seq: merkle.leaf_hash(f.leaf) for f in batch}
+        seqs = [f.seq for f in repeated if f.seq not in held]
+        if seqs:
+            held.update(repository.leaf_hashes(session, source, seqs))
+        return [f for f in repeated if held.get(f.seq) != merkle.leaf_hash(f.leaf)]
 
     def _refuse_passed(
         self, session: Session, source: str, passed: list[Fact], batch: list[Fact]
@@ -243,9 +259,10 @@ class Ingestor:
                 )
                 self._quarantine(session, item.leaf, origin, reason, item)
                 continue
+            other = "other bytes of it" if holder == item.id else f"another event, {item.id}"
             reason = (
                 f"alarm: seq {item.seq} of {source} is in the log as event {holder}; "
-                f"this is another event, {item.id}, with the same seq"
+                f"this is {other}, with the same seq"
             )
             if self._quarantine(session, item.leaf, origin, reason, item):
                 CONFLICTS.labels(source).inc()
