@@ -119,6 +119,8 @@ def test_notes_off_the_signed_note_grammar_are_refused(note: str, reason: str) -
         "periplus.test/log\n\u0661\u0662\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
         "periplus.test/log\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\nextension\n",
         "\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "periplus.test/log\n1" + "0" * 20 + "\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "periplus.test/log\n1" + "0" * 4999 + "\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
     ],
 )
 def test_checkpoint_bodies_off_the_tlog_checkpoint_grammar_are_refused(body: str) -> None:

@@ -156,7 +156,9 @@ class Checkpoint:
         if len(lines) < 4 or lines[-1] != "":
             raise NoteError("a checkpoint body is origin, size and root, one a line")
         origin, size, root = lines[0], lines[1], lines[2]
-        digits = size.isascii() and size.isdigit()
+        # A uint64 has at most 20 digits: a longer size is malformed, not a number for
+        # Python to read (past 4300 digits, int() raises ValueError).
+        digits = size.isascii() and size.isdigit() and len(size) <= 20
         if not origin or not digits or (size.startswith("0") and size != "0"):
             raise NoteError("the checkpoint's origin or size is malformed")
         if "" in lines[3:-1]:

@@ -14,7 +14,9 @@ MAX_PROOF_LINES = 63
 MAX_SIZE = 2**63 - 1
 """The largest tree size stored; a uint64 above it cannot be kept in a signed BIGINT."""
 
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+# A uint64 has at most 20 digits: a longer size is refused before Python reads it as a
+# number (past 4300 digits it would raise ValueError, a 500).
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
@@ -45,7 +47,9 @@ def parse_submission(body: bytes) -> Submission:
     lines = head.split("\n")
     old = lines[0].removeprefix("old ") if lines[0].startswith("old ") else ""
     if not _DECIMAL.fullmatch(old):
-        raise RequestError("the first line is 'old' and a decimal size without leading zeros")
+        raise RequestError(
+            "the first line is 'old' and a decimal size without leading zeros, of 20 digits at most"
+        )
     if len(lines) - 1 > MAX_PROOF_LINES:
         raise RequestError(f"a consistency proof has at most {MAX_PROOF_LINES} lines")
     try:

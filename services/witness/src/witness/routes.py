@@ -17,6 +17,9 @@ router = APIRouter(tags=["witness"])
 
 SIZE_TYPE = "text/x.tlog.size"
 _HEX = re.compile(r"[0-9a-f]{64}")
+EVIDENCE_ID_MAX = 2**31 - 1
+"""The largest evidence id: the column is a 32-bit INTEGER on PostgreSQL; an ``after`` past
+it is a 422, not a 500 from the database."""
 _PROBLEM = {"description": "Refused; RFC 9457 problem details say why"}
 
 ADD_CHECKPOINT = """\
@@ -83,7 +86,9 @@ async def add_checkpoint(request: Request) -> Response:
 )
 def evidence(
     request: Request,
-    after: Annotated[int, Query(ge=0, description="Only records after this id")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=EVIDENCE_ID_MAX, description="Only records after this id")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EvidencePage:
     records = _witness(request).evidence(after, limit)

@@ -4,6 +4,7 @@ import hashlib
 import time
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from periplus.cosignature import cosignatures
@@ -211,3 +212,12 @@ def test_evidence_pages_by_id(witness: RunningWitness, log: Log) -> None:
     first, *rest = _evidence(witness)
     assert [r["size"] for r in [first, *rest]] == [5, 6, 7]
     assert [r["size"] for r in _evidence(witness, after=int(str(first["id"])))] == [6, 7]
+
+
+@pytest.mark.parametrize("after", [2**31, 2**63, 10**24], ids=["2^31", "2^63", "10^24"])
+def test_evidence_after_an_id_past_the_column_is_a_bad_request(
+    witness: RunningWitness, after: int
+) -> None:
+    response = witness.http.get(f"{witness.url}/v1/evidence", params={"after": after})
+    assert response.status_code == 422
+    assert _evidence(witness, after=2**31 - 1) == []

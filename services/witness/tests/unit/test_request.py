@@ -156,3 +156,19 @@ def test_a_size_beyond_a_signed_64_bit_integer_is_refused(log: Log) -> None:
     note = log.signer.sign(log.body(0).replace("\n0\n", f"\n{2**63}\n"))
     with pytest.raises(RequestError, match="not supported"):
         _parse(f"old 0\n\n{note}")
+
+
+@pytest.mark.parametrize("digits", [21, 5000], ids=["21 digits", "5000 digits"])
+def test_a_size_longer_than_a_uint64_can_be_is_refused(log: Log, digits: int) -> None:
+    """A size of thousands of digits is a bad request, not a number Python cannot read."""
+    size = "1" + "0" * (digits - 1)
+    with pytest.raises(RequestError, match="20 digits at most"):
+        _parse(log.grow(2).submission(1).replace("old 1", f"old {size}", 1))
+    note = log.signer.sign(log.body().replace("\n2\n", f"\n{size}\n"))
+    with pytest.raises(RequestError, match="size is malformed"):
+        _parse(f"old 0\n\n{note}")
+
+
+def test_the_largest_uint64_size_is_read(log: Log) -> None:
+    text = log.grow(2).submission(1).replace("old 1", f"old {2**64 - 1}", 1)
+    assert parse_submission(text.encode()).old_size == 2**64 - 1
