@@ -1,8 +1,8 @@
 """The quarantine: events refused, each listed once with where it came from and why.
 
 A refused event never takes the place of the real event with its ``seq``; it
-is kept, cut to a megabyte, under the source and seq it names, so an operator
-can see what holds a source back. Its reason and origin may quote what the
+is kept, cut to twice the longest event, under the source and seq it names, so an
+operator can see what holds a source back. Its reason and origin may quote what the
 sender wrote: they are stored with NULs and lone surrogates escaped, so no
 sender can make the refusal itself fail, on every retry, and stop ingestion.
 """
@@ -19,8 +19,14 @@ from ledger.ingest import repository
 from ledger.ingest.models import Quarantined
 from ledger.log.fact import Fact
 from periplus.storable import storable
+from periplus.tiles import LONGEST
 
 log = logging.getLogger(__name__)
+
+KEPT = 2 * LONGEST
+"""Bytes kept of a refused event: twice what an event may be, enough to show what was
+sent, so that a sender of large refused messages fills the quarantine slowly."""
+REASON = 2000  # characters of a reason, which may quote every key the message holds
 
 QUARANTINED = Counter("ledger_events_quarantined_total", "Events refused, with their reason")
 
@@ -35,8 +41,8 @@ def quarantine(
         body = raw.encode(errors="surrogatepass")  # a JSON string may hold a lone surrogate
     else:
         body = json.dumps(raw).encode()
-    body, origin, reason = body[:1_000_000], storable(origin, 200), storable(reason)
-    if body in repository.quarantined_bodies(session, origin, reason):
+    body, origin, reason = body[:KEPT], storable(origin, 200), storable(reason, REASON)
+    if repository.is_quarantined(session, origin, reason, body):
         return False  # redelivered: listed once
     source, seq = (item.source, item.seq) if item is not None else claimed(raw)
     log.warning(

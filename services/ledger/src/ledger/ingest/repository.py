@@ -70,13 +70,20 @@ def rotation_leaves(session: Session) -> Sequence[bytes]:
     ).all()
 
 
-def quarantined_bodies(session: Session, origin: str, reason: str) -> Sequence[bytes]:
-    """The bytes already listed from ``origin`` for ``reason``: a redelivery is listed once."""
-    return session.exec(
-        select(Quarantined.raw).where(
-            col(Quarantined.origin) == origin, col(Quarantined.reason) == reason
+def is_quarantined(session: Session, origin: str, reason: str, body: bytes) -> bool:
+    """Whether these bytes are listed already from ``origin`` for ``reason``: a redelivery is
+    listed once. Compared by the database, so that a source refused many times over costs
+    no more memory at each refusal."""
+    found = session.exec(
+        select(Quarantined.id)
+        .where(
+            col(Quarantined.origin) == origin,
+            col(Quarantined.reason) == reason,
+            col(Quarantined.raw) == body,
         )
-    ).all()
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def quarantined_after(session: Session, after: int, limit: int) -> Sequence[Quarantined]:
