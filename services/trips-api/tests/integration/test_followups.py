@@ -64,3 +64,15 @@ def test_a_done_or_dropped_follow_up_stays_so(api: Api) -> None:
     assert (followup["status"], followup["evidence"]) == ("done", evidence)
     updates = [e for e in api.events() if e["type"] == "followup.updated"]
     assert [e["data"]["followup"]["status"] for e in updates] == ["done"]
+    # Its evidence is not taken back, and changes only with the reason why.
+    refused = api.as_("reporter").patch(path, json={"evidence": None})
+    assert refused.status_code == 409, refused.text
+    other = "https://city.example/minutes/43"
+    silent = api.as_("reporter").patch(path, json={"evidence": other})
+    assert silent.status_code == 422, silent.text
+    assert [e["location"] for e in silent.json()["errors"]] == ["body.note"]
+    note = "The minutes were renumbered."
+    moved = api.as_("reporter").patch(path, json={"evidence": other, "note": note})
+    assert moved.status_code == 200, moved.text
+    [followup] = api.as_(None).get(f"/v1/trips/{trip['id']}").json()["followups"]
+    assert (followup["status"], followup["evidence"]) == ("done", other)

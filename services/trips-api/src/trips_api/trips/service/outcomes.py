@@ -120,15 +120,34 @@ def report(session: Session, settings: Settings, trip: Trip, body: ReportBody, k
     return trip
 
 
-def _require_not_final(trip: Trip, followup: dict[str, Any], status: str | None) -> None:
+def _require_not_final(
+    trip: Trip, followup: dict[str, Any], given: dict[str, Any], note: str | None
+) -> None:
     """Done and dropped are final: what was published as kept or given up is not taken back
-    by an update, which needs no reason."""
+    by an update, which needs no reason; nor is the evidence that showed it, which changes
+    only with the reason why."""
     current = followup["status"]
-    if status is not None and status != current and current not in rules.FOLLOWUP_PENDING:
+    if current in rules.FOLLOWUP_PENDING:
+        return
+    status = given.get("status")
+    if status is not None and status != current:
         raise ConflictError(
             f"Follow-up {followup['id']} of trip {trip.reference} is {current}, which is final. "
             "If the commitment still stands, add it again with the reason "
             "(POST .../followups, until the trip is closed).",
+        )
+    if "evidence" not in given or given["evidence"] == followup.get("evidence"):
+        return
+    if given["evidence"] is None and followup.get("evidence") is not None:
+        raise ConflictError(
+            f"Follow-up {followup['id']} of trip {trip.reference} is {current}: the evidence "
+            "published with it is not taken back; give other evidence, with the reason.",
+        )
+    if note is None:
+        raise InvalidError(
+            f"Follow-up {followup['id']} is {current}: its evidence changes only with the "
+            "reason why.",
+            errors=[error("body.note", "say why the evidence changes", "missing")],
         )
 
 
@@ -150,7 +169,7 @@ def update_followup(
             "Nothing to change.",
             errors=[error("body", "name status, evidence or due_date", "missing")],
         )
-    _require_not_final(trip, trip.followups[index], given.get("status"))
+    _require_not_final(trip, trip.followups[index], given, body.note)
     followups = [dict(f) for f in trip.followups]
     if all(followups[index].get(k) == v for k, v in given.items()):
         raise InvalidError(
