@@ -8,6 +8,7 @@ import os
 import sys
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -15,7 +16,9 @@ from periplus import collector, db, keyfile, logs, web
 from periplus.note import Signer
 from trips_api.departments import registry
 from trips_api.events import service as events_service
+from trips_api.fields import Name
 from trips_api.keys import service as keys_service
+from trips_api.keys.schemas import KeyName
 from trips_api.main import JSON_COLUMNS, MIGRATIONS, build
 from trips_api.settings import Settings, get_settings
 
@@ -96,13 +99,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _create_key(engine: Engine, args: argparse.Namespace) -> int:
+    # The API's own rules for a name and a holder, so that the command makes no key the
+    # API would refuse (nor one its column cannot hold).
+    try:
+        name = TypeAdapter(KeyName).validate_python(args.name)
+        holder = None if args.holder is None else TypeAdapter(Name).validate_python(args.holder)
+    except ValidationError as exc:
+        print(f"error: --name or --holder: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
     with Session(engine) as session:
         try:
             key, plain = keys_service.create(
                 session,
-                args.name,
+                name,
                 [s.strip() for s in args.scopes.split(",") if s.strip()],
-                holder=args.holder,
+                holder=holder,
             )
         except keys_service.UnknownScopeError as exc:
             print(f"error: {exc}", file=sys.stderr)

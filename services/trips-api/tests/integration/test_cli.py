@@ -7,13 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from periplus import db
 from periplus.events import EventRejectedError, parse_envelope
 from periplus.sources import ROTATION, SourceKeys
 from trips_api import cli
 from trips_api.keys import service as keys_service
+from trips_api.keys.models import ApiKey
 from trips_api.settings import get_settings
 from trips_api.testing import SOURCE_SEED, Api, make_settings, serve
 
@@ -43,6 +44,19 @@ def test_keys_create_prints_the_key_alone_on_its_last_line(
 def test_an_unknown_scope_is_refused(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["keys", "create", "--name", "X", "--scopes", "trips:everything"]) == 2
     assert "unknown scopes" in capsys.readouterr().err
+
+
+def test_a_name_or_holder_the_api_would_refuse_is_refused_and_no_key_made(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for option, value in (("--name", "n" * 101), ("--holder", "bad\x1bholder")):
+        argv = ["keys", "create", "--name", "HR", "--scopes", "trips:write", option, value]
+        assert cli.main(argv) == 2
+        assert "--name or --holder" in capsys.readouterr().err
+    engine = db.make_engine(env)
+    with Session(engine) as session:
+        assert session.exec(select(ApiKey)).all() == []
+    engine.dispose()
 
 
 def test_an_event_withheld_under_law_is_no_longer_served_to_anyone(
