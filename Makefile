@@ -31,7 +31,7 @@ key: sync
 ## Load a realistic set of trips into a running `make run`, through the trips API only.
 demo: sync
 	@TRIPS_ADMIN_KEY="$$($(UV) run --frozen trips-api keys create --name demo-loader --scopes admin | tail -n 1)" \
-		$(UV) run --frozen python -m deploy.demo
+		$(UV) run --frozen python -m deploy.demo --revoke-admin-key
 
 ## The whole suite, on SQLite and on PostgreSQL, in TEST_WORKERS parallel processes
 ## (most tests wait on brokers, services and databases more than they compute).

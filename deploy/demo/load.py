@@ -82,6 +82,14 @@ class Loader:
             )
             self.keys[role] = str(made["key"])
 
+    def retire(self, *, admin: bool) -> None:
+        """Revoke the keys the load made (and, with ``admin``, the loader's own): a demo
+        leaves no key behind that could still write."""
+        keys = [*self.keys.values(), *([self.admin] if admin else [])]
+        for key in keys:
+            key_id = key.split("_")[1]
+            self.call("POST", f"/v1/keys/{key_id}/revoke", self.admin, {}, f"revoke:{key_id}")
+
     def existing_titles(self) -> set[str]:
         """Titles already recorded, so that a second run adds only what is missing."""
         titles: set[str] = set()
@@ -274,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         help="an admin key of the trips API (`trips-api keys create --scopes admin`)",
     )
     parser.add_argument(
+        "--revoke-admin-key",
+        action="store_true",
+        help="revoke the admin key at the end too (one made for this load alone)",
+    )
+    parser.add_argument(
         "--currency",
         default=os.environ.get("TRIPS_REPORTING_CURRENCY", "EUR"),
         help="the trips API's reporting currency",
@@ -293,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{loader.load(trip):<16}{trip.story:<10} {trip.title}")
         loaded += 1
+    loader.retire(admin=args.revoke_admin_key)
     print(f"{loaded} trips loaded through {args.trips_url}; see the public pages.")
     return 0
 

@@ -65,6 +65,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         )
         assert loaded.returncode == 0, loaded.stderr
         assert "(already there)" not in loaded.stdout
+        # The keys the load made are revoked; the admin key it was given is not.
+        listed = httpx.get(f"{server.url}/v1/keys", headers={"Authorization": f"Bearer {admin}"})
+        revoked = {k["name"]: k["revoked_at"] is not None for k in listed.json()["keys"]}
+        assert revoked == {
+            "demo loader": False,
+            "demo writer": True,
+            "demo approver": True,
+            "demo reporter": True,
+        }
         summary = re.search(r"^(\d+) trips loaded through ", loaded.stdout, re.M)
         assert summary is not None, loaded.stdout
         found: list[dict[str, object]] = []
