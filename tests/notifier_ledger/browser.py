@@ -4,8 +4,8 @@ a key no one trusts, and a notifier pinning a trust policy in front of a ledger
 
 import hashlib
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,16 +89,11 @@ def pinning_notifier(
 
 
 @contextmanager
-def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> Iterator[str]:
-    """A stand-in for the ledger whose checkpoint carries the cosignatures of ``cosigners``
-    (as many as the list holds at each request)."""
+def standing_in(ledger: Ledger, checkpoint: Callable[[], str]) -> Iterator[str]:
+    """A stand-in for the ledger that serves ``checkpoint()`` as its checkpoint and passes
+    every other request through."""
     app = FastAPI()
-
-    @app.get("/v1/log/checkpoint")
-    def checkpoint() -> PlainTextResponse:
-        note = ledger.get("/v1/log/checkpoint").text
-        body = note[: note.index("\n\n") + 1]
-        return PlainTextResponse(note + "".join(c.cosign(body) for c in cosigners))
+    app.get("/v1/log/checkpoint")(lambda: PlainTextResponse(checkpoint()))
 
     @app.get("/{path:path}")
     def passed(path: str, request: Request) -> Response:
@@ -108,6 +103,18 @@ def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> Iterator[str]:
 
     with Server(app) as server:
         yield server.url
+
+
+def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> AbstractContextManager[str]:
+    """A stand-in for the ledger whose checkpoint carries the cosignatures of ``cosigners``
+    (as many as the list holds at each request)."""
+
+    def checkpoint() -> str:
+        note = ledger.get("/v1/log/checkpoint").text
+        body = note[: note.index("\n\n") + 1]
+        return note + "".join(c.cosign(body) for c in cosigners)
+
+    return standing_in(ledger, checkpoint)
 
 
 def sign_with_another_key(ledger: Ledger) -> Signer:

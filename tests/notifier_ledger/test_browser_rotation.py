@@ -4,15 +4,12 @@ refuses the retired key's word on a larger tree; a statement changed in the page
 In headless Chromium, on SQLite (what it checks is the same on every database)."""
 
 import uuid
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, Response
 from playwright.sync_api import Browser, Route
 from sqlmodel import Session
 
@@ -22,37 +19,18 @@ from notifier import state
 from notifier.testing import SOURCE_SIGNER, screenshot, serve
 from periplus import sources
 from periplus.note import Checkpoint, Signer, split_note
-from periplus.testing import Server
 from tests.notifier_ledger.browser import (
     OTHER,
     SOURCE_KEYS,
     log_line,
     open_page,
     policy_file,
+    standing_in,
     verify,
     with_two_trips,
 )
 
 pytestmark = pytest.mark.backends("sqlite")
-
-
-@contextmanager
-def standing_in(ledger: Ledger, forged: dict[str, str]) -> Iterator[str]:
-    """The ledger, but its checkpoint is ``forged["note"]`` once that is set."""
-    app = FastAPI()
-
-    @app.get("/v1/log/checkpoint")
-    def checkpoint() -> PlainTextResponse:
-        return PlainTextResponse(forged.get("note") or ledger.get("/v1/log/checkpoint").text)
-
-    @app.get("/{path:path}")
-    def passed(path: str, request: Request) -> Response:
-        answer = ledger.get(f"/{path}", **request.query_params)
-        kind = answer.headers["content-type"]
-        return Response(answer.content, status_code=answer.status_code, media_type=kind)
-
-    with Server(app) as server:
-        yield server.url
 
 
 def test_the_button_follows_a_rotation_and_refuses_the_retired_key_past_it(
@@ -80,7 +58,9 @@ def test_the_button_follows_a_rotation_and_refuses_the_retired_key_past_it(
         "ledger_source": ledger.settings.own_source,
     }
     with (
-        standing_in(ledger, forged) as stand_in,
+        standing_in(
+            ledger, lambda: forged.get("note") or ledger.get("/v1/log/checkpoint").text
+        ) as stand_in,
         contextmanager(serve)(database_url, ledger_url=stand_in, **trust) as site,
     ):
         assert state.of(site.app).ingestor.catch_up() == 7
