@@ -16,6 +16,7 @@ from fastapi.responses import PlainTextResponse
 from periplus import merkle
 from periplus.canonical import canonical_bytes
 from periplus.checks import ROTATION_HEADER, Attestation, LogKey, Report, VerificationFailedError
+from periplus.events import Envelope
 from periplus.note import Checkpoint, Signer, cosign
 from periplus.policy import parse_policy
 from periplus.sources import NO_TRIP, SourceKeys, sign
@@ -119,17 +120,22 @@ def test_a_log_that_dropped_an_event_its_source_signed_fails() -> None:
         verify_log(forged.url, key=str(NEW.verifier), sources=keys, proofs=0)
 
 
-def test_an_honest_log_that_withheld_its_own_notice_of_a_passed_seq_passes() -> None:
-    """Withholding the notice that the log moved past seq 2 hides two seqs: the ledger's
-    own seq of that notice, and seq 2 of the source, which only the notice accounted for."""
-    own = Signer("example-city/ledger", OLD.private_key)
-    passed = sign(
+def _passed_seq_2(own: Signer) -> Envelope:
+    """The ledger's public notice, signed by ``own``, that it moved past the source's seq 2."""
+    return sign(
         own,
         seq=1,
         type_="source.seq_resolved",
         trip_id=NO_TRIP,
         data={"source": SOURCE.name, "seq": 2, "reason": "a passport number in a name"},
     )
+
+
+def test_an_honest_log_that_withheld_its_own_notice_of_a_passed_seq_passes() -> None:
+    """Withholding the notice that the log moved past seq 2 hides two seqs: the ledger's
+    own seq of that notice, and seq 2 of the source, which only the notice accounted for."""
+    own = Signer("example-city/ledger", OLD.private_key)
+    passed = _passed_seq_2(own)
     withheld = {"index": 1, "leaf_hash": merkle.leaf_hash(passed.leaf).hex()}
     notice = sign(
         own,
@@ -220,13 +226,7 @@ def test_the_log_key_cannot_speak_under_a_sources_name() -> None:
 
 def test_an_event_under_the_ledgers_own_name_fails() -> None:
     own = Signer("example-city/ledger", NEW.private_key)
-    passed = sign(
-        own,
-        seq=1,
-        type_="source.seq_resolved",
-        trip_id=NO_TRIP,
-        data={"source": SOURCE.name, "seq": 2, "reason": "a passport number in a name"},
-    )
+    passed = _passed_seq_2(own)
     claim = sign(own, seq=2, type_="trip.approved", trip_id=uuid.UUID(int=9), data={})
     report = Report("", ORIGIN, 2, b"", "", "", "")
     attest = Attestation(SourceKeys(), [LogKey(NEW.verifier)], report)
