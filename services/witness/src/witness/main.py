@@ -30,7 +30,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = db.make_engine(settings.database_url, settings.database_limits())
     logs = read_logs(settings.logs)
-    witness = Witness(engine, load_cosigner(settings), logs)
+    witness = Witness(engine, load_cosigner(settings), logs, settings.evidence_per_log)
 
     def prepare() -> None:
         if not logs:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from sqlalchemy import Engine, insert, select, update
+from prometheus_client import Counter
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -45,6 +46,12 @@ class _Stored:
 
 _NEVER = _Stored(0, EMPTY_ROOT, None)
 
+NOT_KEPT = Counter(
+    "witness_evidence_not_kept_total",
+    "Refused checkpoints not kept, their log's evidence being full (WITNESS_EVIDENCE_PER_LOG)",
+    ["kind"],
+)
+
 
 def origin_hash(origin: str) -> str:
     """The monitoring path's name for a log: lowercase hex SHA-256 of its origin."""
@@ -52,8 +59,14 @@ def origin_hash(origin: str) -> str:
 
 
 class Witness:
-    def __init__(self, engine: Engine, cosigner: Cosigner, logs: dict[str, list[Verifier]]) -> None:
-        self.engine, self.cosigner = engine, cosigner
+    def __init__(
+        self,
+        engine: Engine,
+        cosigner: Cosigner,
+        logs: dict[str, list[Verifier]],
+        evidence_per_log: int = 1000,
+    ) -> None:
+        self.engine, self.cosigner, self.evidence_per_log = engine, cosigner, evidence_per_log
         self.policies = {
             origin: Policy([PolicyLog(key) for key in keys], {}) for origin, keys in logs.items()
         }
@@ -144,8 +157,16 @@ class Witness:
         )
         try:
             with Session(self.engine) as session:
-                session.add(evidence)
-                session.commit()
+                kept = session.scalar(
+                    select(func.count())
+                    .select_from(Evidence)
+                    .where(col(Evidence.origin) == evidence.origin)
+                )
+                if (kept or 0) < self.evidence_per_log:
+                    session.add(evidence)
+                    session.commit()
+                else:
+                    NOT_KEPT.labels(kind).inc()
         except IntegrityError:
             pass  # this checkpoint is already on record
         raise ProblemError(422, "Inconsistent", reason)

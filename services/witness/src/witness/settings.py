@@ -33,6 +33,13 @@ class Settings(ServiceSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, description="A checkpoint, 63 proof lines and signatures fit."
     )
+    evidence_per_log: int = Field(
+        default=1000,
+        ge=1,
+        description="Refused checkpoints kept as evidence per log; past it they are refused "
+        "and counted, not kept: the first ones prove the fork, and a log that signs a "
+        "stream of them cannot fill the disk.",
+    )
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 import hashlib
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from periplus.cosignature import cosignatures
 from periplus.note import Signer, split_note
 from periplus.policy import Policy, PolicyLog, PolicyWitness
-from witness.testing import Log, RunningWitness
+from witness.testing import Log, RunningWitness, serve
 
 
 def _policy(log: Log, witness: RunningWitness) -> Policy:
@@ -221,3 +222,27 @@ def test_evidence_after_an_id_past_the_column_is_a_bad_request(
     response = witness.http.get(f"{witness.url}/v1/evidence", params={"after": after})
     assert response.status_code == 422
     assert _evidence(witness, after=2**31 - 1) == []
+
+
+def test_a_log_that_signs_forks_without_end_fills_its_evidence_and_no_more(
+    database_url: str, log: Log, tmp_path: Path
+) -> None:
+    """The first refused checkpoints prove the fork; past the limit each is still refused
+    (422) and counted, and the disk holds no more of them."""
+    with serve(database_url, [log.signer.verifier], tmp_path, evidence_per_log=2) as witness:
+        before = _not_kept(witness)
+        assert witness.submit(log.grow(4).submission(0)).status_code == 200
+        for size in (5, 6, 7, 8):
+            log.grow(1)
+            answer = witness.submit(log.submission(4, size=size, proof=[bytes(32)]))
+            assert answer.status_code == 422
+        assert [r["size"] for r in _evidence(witness)] == [5, 6]
+        assert _not_kept(witness) == before + 2
+
+
+def _not_kept(witness: RunningWitness) -> float:
+    """The process's count of unproven checkpoints refused and not kept."""
+    metrics = witness.http.get(f"{witness.url}/metrics").text
+    line = 'witness_evidence_not_kept_total{kind="unproven"} '
+    found = [float(m.removeprefix(line)) for m in metrics.splitlines() if m.startswith(line)]
+    return found[0] if found else 0.0
