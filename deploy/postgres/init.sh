@@ -23,6 +23,10 @@ for name in ${PERIPLUS_DATABASES:-trips ledger notifier witness}; do
     ROLE_PASSWORD="$password" psql --no-psqlrc -v ON_ERROR_STOP=1 \
         --username "$POSTGRES_USER" --dbname postgres --set=name="$name" <<'SQL'
 \getenv password ROLE_PASSWORD
+-- The statement that names the password is logged nowhere, whatever the server logs.
+SET log_statement = 'none';
+SET log_min_duration_statement = -1;
+SET log_min_error_statement = 'panic';
 CREATE ROLE :"name" LOGIN PASSWORD :'password';
 CREATE DATABASE :"name" OWNER :"name";
 REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
