@@ -228,8 +228,9 @@ class Ingestor:
         the source signed is an alarm like another id under a logged seq."""
         if not repeated:
             return []
-        held = {f.seq: merkle.leaf_hash(f.leaf) for f in batch}
-        seqs = [f.seq for f in repeated if f.seq not in held]
+        wanted = {f.seq for f in repeated}
+        held = {f.seq: merkle.leaf_hash(f.leaf) for f in batch if f.seq in wanted}
+        seqs = [seq for seq in wanted if seq not in held]
         if seqs:
             held.update(repository.leaf_hashes(session, source, seqs))
         return [f for f in repeated if held.get(f.seq) != merkle.leaf_hash(f.leaf)]
