@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from periplus.checks import VerificationFailedError
+from periplus.checks import VerificationFailedError, rotation_statements
 from periplus.note import NoteError
 from periplus.offline import check_export, check_receipt
 from periplus.policy import Policy, PolicyError, read_policy
@@ -73,13 +73,10 @@ def _sources(keys: list[str]) -> SourceKeys:
 
 def _rotations(path: Path) -> list[str]:
     """The statements of a saved ``GET /v1/log/keys`` answer; ValueError if it is none."""
-    body = json.loads(path.read_bytes())
-    found = body.get("rotations") if isinstance(body, dict) else None
-    if not isinstance(found, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("statement"), str) for r in found
-    ):
-        raise ValueError(f"{path} is not the JSON of GET /v1/log/keys")
-    return [r["statement"] for r in found]
+    try:
+        return rotation_statements(json.loads(path.read_bytes()))
+    except ValueError as exc:
+        raise ValueError(f"{path} is not the JSON of GET /v1/log/keys: {exc}") from exc
 
 
 def run(args: argparse.Namespace) -> int:

@@ -138,6 +138,17 @@ def parse_rotation(statement: str) -> Rotation:
     return Rotation(old, new, int(lines[4]), root)
 
 
+def rotation_statements(answer: object) -> list[str]:
+    """The statements of an answer of ``GET /v1/log/keys`` (each still to be checked by
+    both its keys); ValueError if it holds no list of rotations, each with its statement."""
+    found = answer.get("rotations") if isinstance(answer, dict) else None
+    if not isinstance(found, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("statement"), str) for r in found
+    ):
+        raise ValueError("no list of rotations, each with its statement")
+    return [r["statement"] for r in found]
+
+
 class LogKey(NamedTuple):
     """A key of the log, with the largest size it may sign and the root it signed at that
     size (both None for the key in force)."""
@@ -336,8 +347,8 @@ class Attestation:
             keys = self.ledger
             self.own.add(envelope.source)
             if envelope.source not in keys:
-                for verifier, _limit, _root in self.chain:
-                    keys.trust(envelope.source, Verifier(envelope.source, verifier.public_key))
+                for key in self.chain:
+                    keys.trust(envelope.source, Verifier(envelope.source, key.verifier.public_key))
         elif envelope.source not in keys:
             self.report.sources_not_pinned.add(envelope.source)
             return

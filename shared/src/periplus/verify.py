@@ -26,6 +26,7 @@ from periplus.checks import (
     key_chain,
     open_any,
     rotation_roots,
+    rotation_statements,
 )
 from periplus.note import Checkpoint, NoteError, Verifier
 from periplus.policy import Policy
@@ -193,10 +194,11 @@ def verify_log(
     try:
         log = _Log(url, http)
         trusted, source = _trusted_key(log, key, policy)
-        rotations = log.json("/v1/log/keys").get("rotations") or []
-        if not isinstance(rotations, list) or not all(isinstance(r, dict) for r in rotations):
-            raise VerificationFailedError("key", "/v1/log/keys gave no list of rotations")
-        chain = key_chain([str(r.get("statement")) for r in rotations], trusted)
+        try:
+            rotations = rotation_statements(log.json("/v1/log/keys"))
+        except ValueError as exc:
+            raise VerificationFailedError("key", f"/v1/log/keys gave {exc}") from exc
+        chain = key_chain(rotations, trusted)
         note = log.text("/v1/log/checkpoint")
         signed = open_any(note, chain, "the current checkpoint")
         # A rotation statement, signed by both keys, says the log reached its size: a current

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import orjson
 
+from periplus.checks import rotation_statements
 from periplus.merkle import leaf_hash
 from periplus.note import Checkpoint, NoteError, split_note
 from periplus.tiles import WIDTH, BundleError, tile_path, unbundle
@@ -63,14 +64,15 @@ class LedgerReader:
         """The log's key rotation statements, each to be checked by both its keys; none
         from a log that serves no list of them (hiding one is no more than serving none)."""
         try:
-            found = self._json("keys").get("rotations")
+            answer = self._json("keys")
         except LedgerError as exc:
             if _status(exc) == 404:
                 return []
             raise
-        if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
-            raise LedgerError("/v1/log/keys answered no list of rotations")
-        return [str(r.get("statement")) for r in found]
+        try:
+            return rotation_statements(answer)
+        except ValueError as exc:
+            raise LedgerError(f"/v1/log/keys answered {exc}") from exc
 
     def entries(self, start: int, end: int) -> list[Leaf]:
         """The entries ``[start, end)``, read from the log's entry bundles (tlog-tiles).
