@@ -22,6 +22,7 @@ from notifier.ingest import service
 from notifier.testing import SOURCE_SIGNER, Site, event, life, numbered, serve, snapshot
 from periplus import sources
 from periplus.cosignature import Cosigner
+from periplus.events import Envelope
 from periplus.note import Signer
 from periplus.testing import Server
 
@@ -75,16 +76,21 @@ def log_line(ledger: Ledger) -> str:
 
 @contextmanager
 def pinning_notifier(
-    database_url: str, ledger: Ledger, policy: Path, ledger_url: str | None = None
+    database_url: str,
+    ledger: Ledger,
+    policy: Path,
+    ledger_url: str | None = None,
+    entries: int = 6,
 ) -> Iterator[Site]:
-    """A notifier pinning ``policy`` and the samples' source key, caught up with the ledger."""
+    """A notifier pinning ``policy`` and the samples' source key, caught up with the ledger's
+    ``entries``."""
     trust: dict[str, Any] = {
         "trust_policy_file": policy,
         "source_keys": SOURCE_KEYS,
         "ledger_source": ledger.settings.own_source,
     }
     with contextmanager(serve)(database_url, ledger_url=ledger_url or ledger.url, **trust) as site:
-        assert state.of(site.app).ingestor.catch_up() == 6
+        assert state.of(site.app).ingestor.catch_up() == entries
         yield site
 
 
@@ -117,16 +123,20 @@ def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> AbstractContextManag
     return standing_in(ledger, checkpoint)
 
 
-def sign_with_another_key(ledger: Ledger) -> Signer:
-    """The log's next checkpoint signed by another key under the same name."""
-    closing = sources.sign(
+def closing() -> Envelope:
+    """The source's next event after ``with_two_trips``: the other trip closed (seq 7)."""
+    return sources.sign(
         SOURCE_SIGNER,
         seq=7,
         type_="trip.closed",
         trip_id=uuid.UUID(OTHER),
         data={"reference": "MVD-2026-0022"},
     )
-    ledger.append([closing], checkpoint=False)
+
+
+def sign_with_another_key(ledger: Ledger) -> Signer:
+    """The log's next checkpoint signed by another key under the same name."""
+    ledger.append([closing()], checkpoint=False)
     signer = Signer(ledger.settings.origin, STRANGER)
     with Session(ledger.engine) as session:
         assert sign_checkpoint(session, signer) is not None

@@ -3,8 +3,6 @@ verify button follows the rotation statement, checking both keys' signatures its
 refuses the retired key's word on a larger tree; a statement changed in the page fails.
 In headless Chromium, on SQLite (what it checks is the same on every database)."""
 
-import uuid
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,15 +13,14 @@ from sqlmodel import Session
 
 from ledger.log.rotation import rotate
 from ledger.testing import Ledger
-from notifier import state
-from notifier.testing import SOURCE_SIGNER, screenshot, serve
-from periplus import sources
+from notifier.testing import screenshot
 from periplus.note import Checkpoint, Signer, split_note
 from tests.notifier_ledger.browser import (
     OTHER,
-    SOURCE_KEYS,
+    closing,
     log_line,
     open_page,
+    pinning_notifier,
     policy_file,
     standing_in,
     verify,
@@ -43,27 +40,14 @@ def test_the_button_follows_a_rotation_and_refuses_the_retired_key_past_it(
     with Session(ledger.engine) as session:
         rotate(session, old, new)
         session.commit()
-    closing = sources.sign(
-        SOURCE_SIGNER,
-        seq=7,
-        type_="trip.closed",
-        trip_id=uuid.UUID(OTHER),
-        data={"reference": "MVD-2026-0022"},
-    )
-    replace(ledger, signer=new).append([closing])
+    replace(ledger, signer=new).append([closing()])
     forged: dict[str, str] = {}
-    trust = {
-        "trust_policy_file": policy,
-        "source_keys": SOURCE_KEYS,
-        "ledger_source": ledger.settings.own_source,
-    }
     with (
         standing_in(
             ledger, lambda: forged.get("note") or ledger.get("/v1/log/checkpoint").text
         ) as stand_in,
-        contextmanager(serve)(database_url, ledger_url=stand_in, **trust) as site,
+        pinning_notifier(database_url, ledger, policy, stand_in, entries=7) as site,
     ):
-        assert state.of(site.app).ingestor.catch_up() == 7
         page, errors = open_page(browser, f"{site.url}/trips/{OTHER}")
         result, words = verify(page, 6)
         assert result == "ok", words

@@ -264,6 +264,20 @@ def test_a_withheld_entry_leaves_no_bytes_in_the_public_quarantine(engine: Engin
     assert row.reason == "the signature does not verify (bytes withheld, notice at index 1)"
 
 
+def _withhold_first(engine: Engine, trip_id: str, leaf: bytes) -> None:
+    """Apply the ledger's notice, as entry 1, that entry 0 (``leaf``) is withheld."""
+    ledger = Signer("test-city/ledger", Ed25519PrivateKey.generate())
+    said = {"index": 0, "leaf_hash": merkle.leaf_hash(leaf).hex()}
+    notice = sources.sign(
+        ledger,
+        seq=1,
+        type_="entry.withheld",
+        trip_id=uuid.UUID(trip_id),
+        data={**said, "reason": "privacy", "legal_basis": "Art. 17"},
+    ).to_json()
+    _apply(engine, [notice], start=1)
+
+
 def test_copies_of_a_withheld_entry_refused_under_other_indexes_lose_their_bytes(
     engine: Engine,
 ) -> None:
@@ -280,16 +294,7 @@ def test_copies_of_a_withheld_entry_refused_under_other_indexes_lose_their_bytes
         for at, raw in ((3, leaf), (4, respelled), (5, other)):
             quarantine.entry(session, "announcement", "not in the signed tree", raw, "t/0/9", at)
         session.commit()
-    ledger = Signer("test-city/ledger", Ed25519PrivateKey.generate())
-    said = {"index": 0, "leaf_hash": merkle.leaf_hash(leaf).hex()}
-    notice = sources.sign(
-        ledger,
-        seq=1,
-        type_="entry.withheld",
-        trip_id=uuid.UUID(trip_id),
-        data={**said, "reason": "privacy", "legal_basis": "Art. 17"},
-    ).to_json()
-    _apply(engine, [notice], start=1)
+    _withhold_first(engine, trip_id, leaf)
     with Session(engine) as session:
         rows = session.exec(select(Quarantined).order_by(col(Quarantined.ledger_index))).all()
     assert [(r.ledger_index, r.raw) for r in rows] == [(3, b""), (4, b""), (5, other)]
@@ -324,16 +329,7 @@ def test_announcements_refused_with_a_withheld_entry_inside_lose_their_bytes(
         session.commit()
         before = [r.raw for r in session.exec(select(Quarantined).order_by(col(Quarantined.id)))]
     assert before == messages
-    ledger = Signer("test-city/ledger", Ed25519PrivateKey.generate())
-    said = {"index": 0, "leaf_hash": merkle.leaf_hash(canonical_bytes(entry)).hex()}
-    notice = sources.sign(
-        ledger,
-        seq=1,
-        type_="entry.withheld",
-        trip_id=uuid.UUID(trip_id),
-        data={**said, "reason": "privacy", "legal_basis": "Art. 17"},
-    ).to_json()
-    _apply(engine, [notice], start=1)
+    _withhold_first(engine, trip_id, canonical_bytes(entry))
     with Session(engine) as session:
         rows = session.exec(select(Quarantined).order_by(col(Quarantined.id))).all()
     assert [r.raw for r in rows] == [b"", b"", messages[2], messages[3]]
