@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger import state
+from ledger.ingest.models import Quarantined
 from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import source_signer
@@ -115,6 +116,12 @@ class Ledger:
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.http.get(f"{self.url}{path}", params=params)
+
+    def kept(self) -> list[Quarantined]:
+        """The quarantine as the database keeps it, bytes no source signed included (the
+        public list leaves those out)."""
+        with Session(self.engine) as session:
+            return list(session.exec(select(Quarantined).order_by(col(Quarantined.id))).all())
 
 
 def ledger_settings(database_url: str, **overrides: Any) -> Settings:

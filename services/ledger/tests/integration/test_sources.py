@@ -1,5 +1,6 @@
 """Only the configured sources may write into the log, and only what they signed."""
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -42,11 +43,9 @@ def logged(ledger: Ledger) -> list[dict[str, Any]]:
 
 
 def quarantined(ledger: Ledger, count: int) -> dict[str, str]:
-    """Event id (found in the raw bytes) -> reason, once ``count`` are listed."""
-    rows = eventually(
-        lambda: (q := ledger.get("/v1/log/quarantine").json()["events"]) and len(q) >= count and q
-    )
-    return {json.loads(q["raw"]).get("id", ""): q["reason"] for q in rows if q["raw"][:1] == "{"}
+    """Event id (found in the bytes kept) -> reason, once ``count`` are listed."""
+    eventually(lambda: len(ledger.get("/v1/log/quarantine").json()["events"]) >= count)
+    return {json.loads(q.raw).get("id", ""): q.reason for q in ledger.kept() if q.raw[:1] == b"{"}
 
 
 def forged_signer(name: str = SOURCE) -> Signer:
@@ -135,7 +134,13 @@ def test_a_forged_event_is_quarantined_and_the_real_one_takes_its_seq(
     eventually(lambda: [e["id"] for e in logged(ledger)] == [str(e.id) for e in real])
     [refused] = ledger.get("/v1/log/quarantine").json()["events"]
     assert reason in refused["reason"]
-    assert json.loads(refused["raw"])["seq"] == 2
+    # What the source signed is public, refused or not; anything else is kept for the
+    # operator and listed by its digest alone.
+    [kept] = ledger.kept()
+    assert json.loads(kept.raw)["seq"] == 2
+    assert refused["sha256"] == hashlib.sha256(kept.raw).hexdigest()
+    its_own = reason.startswith("only the ledger itself")
+    assert refused["raw"] == (kept.raw.decode() if its_own else None)
 
 
 def test_a_rotation_signed_by_the_key_in_force_hands_over_to_the_new_key(
@@ -235,10 +240,8 @@ def test_a_refusal_that_quotes_a_nul_is_listed_and_ingestion_goes_on(ledger: Led
         session.commit()
     assert [e["id"] for e in logged(ledger)] == [str(e.id) for e in real]
     rows = ledger.get("/v1/log/quarantine").json()["events"]
-    assert [(q["raw"], q["source"], q["seq"]) for q in rows] == [
-        (keyed.decode(), None, None),
-        (named.decode(), None, None),
-    ]
+    assert [(q["raw"], q["source"], q["seq"]) for q in rows] == [(None, None, None)] * 2
+    assert [q.raw for q in ledger.kept()] == [keyed, named]
     assert rows[0]["reason"].endswith("; \\u0000: Extra inputs are not permitted")
 
 
@@ -257,5 +260,6 @@ def test_a_large_refused_message_is_kept_cut_and_listed_once(ledger: Ledger) -> 
             session.commit()
     rows = ledger.get("/v1/log/quarantine").json()["events"]
     assert len(rows) == 1
-    assert rows[0]["raw"] == large[: 2 * LONGEST].decode()
+    assert rows[0]["size"] == 2 * LONGEST
+    assert [q.raw for q in ledger.kept()] == [large[: 2 * LONGEST]]
     assert len(rows[0]["reason"]) <= 2000

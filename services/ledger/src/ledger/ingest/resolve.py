@@ -76,14 +76,23 @@ def _signed(
     for row_id in ids:
         if row_id is None:
             continue
-        verdict = verdicts.get(row_id)
-        if verdict is None:
-            row = session.get(Quarantined, row_id)
-            verdict = row is not None and bool(row.raw) and signed_by_its_source(row.raw, keys)
-            verdicts[row_id] = verdict
-        if verdict:
-            return session.get(Quarantined, row_id)
+        if verdicts.get(row_id) is False:
+            continue  # known unsigned: its bytes are not read again
+        row = session.get(Quarantined, row_id)
+        if row is not None and signed(row_id, row.raw, keys, verdicts):
+            return row
     return None
+
+
+def signed(row_id: int, raw: bytes, keys: SourceKeys, verdicts: Verdicts) -> bool:
+    """Whether the quarantined row ``row_id`` holds bytes signed by the source they name,
+    found once per row (``verdicts``); bytes withheld since (none kept) are no one's."""
+    if not raw:
+        return False
+    verdict = verdicts.get(row_id)
+    if verdict is None:
+        verdict = verdicts[row_id] = signed_by_its_source(raw, keys)
+    return verdict
 
 
 def signed_by_its_source(raw: bytes, keys: SourceKeys) -> bool:

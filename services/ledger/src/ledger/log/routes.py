@@ -1,5 +1,6 @@
 """The log's public contract: key, checkpoints, entries, proofs, and the quarantine."""
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -9,6 +10,7 @@ from ledger import state
 from ledger.cosigning import service as cosigning
 from ledger.deps import SessionDep
 from ledger.ingest import repository as ingest_repository
+from ledger.ingest.resolve import signed
 from ledger.log import repository
 from ledger.log.entries import json_response, log_entries
 from ledger.log.models import Entry, Withholding
@@ -235,10 +237,12 @@ def consistency(session: SessionDep, first: Index, second: Index) -> Consistency
 
 @router.get("/quarantine", summary="Events refused by the log, with the reason, oldest first")
 def quarantine(
+    request: Request,
     session: SessionDep,
     after: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Limit = 100,
 ) -> Quarantine:
+    ingestor = state.of(request.app).ingestor
     rows = ingest_repository.quarantined_after(session, after, limit)
     return Quarantine(
         events=[
@@ -247,7 +251,14 @@ def quarantine(
                 received_at=row.received_at,
                 origin=row.origin,
                 reason=row.reason,
-                raw=row.raw.decode("utf-8", errors="replace"),
+                raw=(
+                    row.raw.decode("utf-8", errors="replace")
+                    if row.id is not None
+                    and signed(row.id, row.raw, ingestor.keys, ingestor.verdicts)
+                    else None
+                ),
+                sha256=hashlib.sha256(row.raw).hexdigest(),
+                size=len(row.raw),
                 source=row.source,
                 seq=row.seq,
             )

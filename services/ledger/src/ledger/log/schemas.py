@@ -97,7 +97,14 @@ class QuarantinedOut(BaseModel):
     received_at: datetime
     origin: str
     reason: str
-    raw: str = Field(description="The refused bytes, as UTF-8 (invalid bytes replaced).")
+    raw: str | None = Field(
+        description="The refused bytes, as UTF-8 (invalid bytes replaced), where the source "
+        "they name signed them: what a source said is public. Null for bytes no source "
+        "signed (anyone who can write to the broker can send them: the log does not "
+        "publish them for him) and for bytes withheld under law."
+    )
+    sha256: str = Field(description="SHA-256 of the bytes kept (hex), to match a copy against.")
+    size: int = Field(description="How many bytes are kept (at most twice the longest event).")
     source: str | None = Field(default=None, description="The source the event claims.")
     seq: int | None = Field(
         default=None,
