@@ -22,6 +22,7 @@ from periplus.events import (
     parse_envelope,
 )
 from periplus.note import Checkpoint, NoteError, Verifier, open_checkpoint
+from periplus.policy import Policy
 from periplus.sources import ROTATION, SourceKeys
 
 ROTATION_HEADER = "periplus.key-rotation/1"
@@ -218,6 +219,15 @@ def followed(trusted: Sequence[Verifier], statements: Sequence[str]) -> Chain:
     return list(keys.values())
 
 
+def log_keys(policy: Policy, rotations: Sequence[str]) -> Chain:
+    """The log's keys for a check, online or offline: the policy's, and those the log's
+    rotation statements (``GET /v1/log/keys``, served or kept by the reader) lead to from
+    each of them, each retired key within its reach. So a checkpoint signed before a
+    rotation checks under a policy that names the new key, and one signed after it under a
+    policy that names the old, whichever of the policy's keys that is."""
+    return followed([log.key for log in policy.logs], rotations)
+
+
 def _reach(key: LogKey) -> float:
     return math.inf if key.limit is None else key.limit
 
@@ -261,16 +271,17 @@ def _open(note: str, verifier: Verifier, what: str) -> Checkpoint:
         raise VerificationFailedError("signature", f"{what}: {exc}") from exc
 
 
-def open_any(note: str, chain: Chain, what: str) -> Checkpoint:
-    """Open a checkpoint with whichever key of the chain signed it, within its sizes."""
+def open_any(note: str, chain: Chain, what: str) -> tuple[Checkpoint, Verifier]:
+    """Open a checkpoint with whichever key of the chain signed it, within its sizes; the
+    checkpoint, and that key."""
     for key in chain[1:]:
         try:
             checkpoint = open_checkpoint(note, key.verifier)
         except NoteError:
             continue
         within_reach(chain, key.verifier, checkpoint, what)
-        return checkpoint
-    return _open(note, chain[0].verifier, what)
+        return checkpoint, key.verifier
+    return _open(note, chain[0].verifier, what), chain[0].verifier
 
 
 def entry_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:

@@ -16,11 +16,10 @@ from periplus import merkle
 from periplus.checks import (
     NOTICE,
     Attestation,
-    Chain,
     Report,
     VerificationFailedError,
     entry_hash,
-    followed,
+    log_keys,
     rotation_roots,
     within_reach,
 )
@@ -78,14 +77,6 @@ def _witnesses(verified: VerifiedCheckpoint) -> str:
         for name, t in sorted(verified.cosigned.items())
     ]
     return f"cosigned by {', '.join(parts)}, which meets the policy's quorum"
-
-
-def log_keys(policy: Policy, rotations: Sequence[str]) -> Chain:
-    """The log's keys for an offline check: the policy's, and those the log's rotation
-    statements (``GET /v1/log/keys``, kept by the reader) lead to from them, each retired
-    key within its reach. So a receipt made before a rotation checks under a policy that
-    names the new key, and one made after it under a policy that names the old."""
-    return followed([log.key for log in policy.logs], rotations)
 
 
 def check_receipt(

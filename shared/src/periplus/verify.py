@@ -1,12 +1,14 @@
 """An auditor's check of a Periplus ledger, over its public HTTP interface only.
 
 It trusts nothing the server says without a check: the checkpoint's signature
-against the verifier key (from a trust policy, given, or the published one),
-the witness quorum of the policy, the root against a recomputation from every
-entry's bytes, every signed checkpoint of the history against the same
-recomputation, each entry's source signature under pinned source keys, the
-consistency of the log with a checkpoint kept from an earlier visit, and a
-sample (or all) of the inclusion proofs. The command line is ``periplus.audit``.
+against the log's keys (every key a trust policy names, the key given, or the
+published one, each followed through the log's signed rotations as offline:
+``checks.log_keys``), the witness quorum of the policy, the root against a
+recomputation from every entry's bytes, every signed checkpoint of the history
+against the same recomputation, each entry's source signature under pinned
+source keys, the consistency of the log with a checkpoint kept from an earlier
+visit, and a sample (or all) of the inclusion proofs. The command line is
+``periplus.audit``.
 """
 
 from collections.abc import Iterator, Sequence
@@ -24,6 +26,7 @@ from periplus.checks import (
     b64,
     entry_hash,
     key_chain,
+    log_keys,
     open_any,
     rotation_roots,
     rotation_statements,
@@ -159,7 +162,7 @@ def _history(log: _Log, chain: Chain, size: int) -> dict[int, bytes]:
             note = item.get("note") if isinstance(item, dict) else None
             if not isinstance(note, str):
                 raise VerificationFailedError("history", "a listed checkpoint has no note")
-            checkpoint = open_any(note, chain, "a checkpoint of the history")
+            checkpoint, _ = open_any(note, chain, "a checkpoint of the history")
             after = max(after, checkpoint.size)
             if checkpoint.size <= size:
                 roots[checkpoint.size] = checkpoint.root
@@ -180,30 +183,31 @@ def verify_log(
 ) -> Report:
     """Check the log at ``url``; raise VerificationFailedError naming the first failure.
 
-    ``policy`` is a C2SP tlog-policy the auditor trusts: its log key is the
-    trusted key and the checkpoint must meet its witness quorum. Else ``key``
-    is a verifier key string the auditor trusts; without either, the log's
-    published key is used (and reported as such). ``sources`` holds the
-    source keys under which every entry's signature is checked; entries from
-    ``unsigned_before`` on must all be signed. ``previous``
-    is a signed checkpoint kept from before. ``proofs`` inclusion proofs are
-    checked (spread over the log, with the first and the last); -1: all.
+    ``policy`` is a C2SP tlog-policy the auditor trusts: every log key it names
+    is trusted, with the keys the log's rotation statements lead to from each,
+    and the checkpoint must meet its witness quorum. Else ``key`` is a verifier
+    key string the auditor trusts; without either, the log's published key is
+    used (and reported as such). ``sources`` holds the source keys under which
+    every entry's signature is checked; entries from ``unsigned_before`` on must
+    all be signed. ``previous`` is a signed checkpoint kept from before.
+    ``proofs`` inclusion proofs are checked (spread over the log, with the first
+    and the last); -1: all.
     """
     own = client is None
     http = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
     try:
         log = _Log(url, http)
-        trusted, source = _trusted_key(log, key, policy)
+        trusted, source = _trusted_keys(log, key, policy)
         try:
             rotations = rotation_statements(log.json("/v1/log/keys"))
         except ValueError as exc:
             raise VerificationFailedError("key", f"/v1/log/keys gave {exc}") from exc
-        chain = key_chain(rotations, trusted)
+        chain = log_keys(trusted, rotations)
         note = log.text("/v1/log/checkpoint")
-        signed = open_any(note, chain, "the current checkpoint")
+        signed, signer = open_any(note, chain, "the current checkpoint")
         # A rotation statement, signed by both keys, says the log reached its size: a current
         # checkpoint smaller than that is a rollback, or a fork signed with a retired key.
-        reached = max((key.limit for key in chain[1:] if key.limit is not None), default=0)
+        reached = max((key.limit for key in chain if key.limit is not None), default=0)
         if signed.size < reached:
             raise VerificationFailedError(
                 "key",
@@ -216,13 +220,13 @@ def verify_log(
             size=signed.size,
             root=signed.root,
             checkpoint=note,
-            key=str(chain[0].verifier),
+            key=str(key_chain(rotations, signer)[0].verifier),  # in force in the signer's line
             key_source=source
             + (f", followed through {len(rotations)} rotation(s)" if rotations else ""),
         )
         if policy is not None:
             try:
-                keys = [key.verifier for key in chain]  # followed from the policy's key
+                keys = [key.verifier for key in chain]  # followed from the trusted keys
                 report.cosigned_by = sorted(policy.verify_checkpoint(note, keys=keys).cosigned)
             except NoteError as exc:
                 raise VerificationFailedError("witnesses", str(exc)) from exc
@@ -251,13 +255,15 @@ def verify_log(
             http.close()
 
 
-def _trusted_key(log: _Log, key: str | None, policy: Policy | None) -> tuple[Verifier, str]:
-    """The key the auditor trusts, and where it came from: the policy, given, or published."""
+def _trusted_keys(log: _Log, key: str | None, policy: Policy | None) -> tuple[Policy, str]:
+    """The log keys the auditor trusts, as a policy, and where they came from: every key
+    the policy names, the key given, or the one published."""
     published = log.text("/v1/log/key").strip()
     try:
         if key is None and policy is not None and policy.logs:
-            return policy.logs[0].key, "from the trust policy"
-        return Verifier.parse(key or published), "given" if key else "published by the log"
+            return policy, "from the trust policy"
+        trusted = Policy.log_only(Verifier.parse(key or published))
+        return trusted, "given" if key else "published by the log"
     except NoteError as exc:
         raise VerificationFailedError("key", str(exc)) from exc
 
@@ -266,7 +272,7 @@ def _kept(previous: str | None, chain: Chain, signed: Checkpoint) -> Checkpoint 
     """The checkpoint kept from an earlier visit, checked against the current one's size."""
     if previous is None:
         return None
-    kept = open_any(previous, chain, "the kept checkpoint")
+    kept, _ = open_any(previous, chain, "the kept checkpoint")
     if kept.origin != signed.origin:
         raise VerificationFailedError("consistency", f"the kept checkpoint is of {kept.origin!r}")
     if kept.size > signed.size:

@@ -3,6 +3,7 @@
 import base64
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from sqlmodel import Session
 from ledger import cli
 from ledger.log.rotation import rotate
 from ledger.settings import get_settings
-from ledger.testing import SEED, event, serve
+from ledger.testing import SEED, Ledger, event, serve
 from periplus import audit
 from periplus.checks import VerificationFailedError, key_chain, parse_rotation
 from periplus.keyfile import from_seed
 from periplus.note import Checkpoint, Signer
+from periplus.policy import read_policy
 from periplus.verify import verify_log
 
 
@@ -200,3 +202,75 @@ def test_a_key_from_the_environment_rotates_to_a_seed_from_the_environment(
     with serve(database_url, signing_key=new_seed) as current:
         assert current.is_writer
         assert current.get("/v1/log/key").text.strip() == str(new.verifier)
+
+
+@contextmanager
+def _rotated_at_5(database_url: str) -> Iterator[tuple[Ledger, Signer, Signer]]:
+    """A ledger of 5 entries under its first key, rotated to a new key that signs 3 more."""
+    with serve(database_url) as ledger:
+        ledger.fill(5)
+        old, new = ledger.signer, Signer(ledger.signer.name, Ed25519PrivateKey.generate())
+        with Session(ledger.engine) as session:
+            rotate(session, old, new)
+            session.commit()
+        replace(ledger, signer=new).fill(3)
+        yield ledger, old, new
+
+
+@pytest.mark.parametrize(
+    "first_origin",
+    ["periplus.test/other-ledger", "periplus.test/ledger"],
+    ids=["other-log", "same-log"],
+)
+def test_ledger_verify_online_follows_a_rotation_from_the_policys_second_log_key(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], first_origin: str
+) -> None:
+    """A policy names two log keys (another log's, or another key of this one, first); the
+    log rotated from the second: online, as offline, trust follows it from there."""
+    first = Signer(first_origin, Ed25519PrivateKey.generate())
+    with _rotated_at_5(database_url) as (ledger, old, new):
+        policy = tmp_path / "trust.policy"
+        policy.write_text(f"log {first.verifier}\nlog {old.verifier}\nquorum none\n")
+        kept = tmp_path / "kept.txt"
+        argv = ["verify", "--url", ledger.url, "--policy", str(policy), "--proofs", "all"]
+        assert cli.main([*argv, "--save", str(kept)]) == 0, capsys.readouterr().err
+        out = capsys.readouterr().out
+        assert (
+            f"verifier key (from the trust policy, followed through 1 rotation(s)): {new.verifier}"
+            in out
+        )
+        assert "signed checkpoint: size 8," in out
+        assert "recomputed the root from all 8 entries: it matches" in out
+        assert new.verifier.verify(kept.read_text())
+        report = verify_log(ledger.url, policy=read_policy(policy))
+        assert (report.size, report.key) == (8, str(new.verifier))
+        # The second key, followed, is retired at size 5: its word on size 8 is no word.
+        late = old.sign(Checkpoint(old.name, 8, report.root).body())
+        (tmp_path / "late.txt").write_text(late)
+        assert cli.main([*argv, "--checkpoint", str(tmp_path / "late.txt")]) == 1
+        assert "FAILED: key: the kept checkpoint (size 8) is signed by a key retired at size 5" in (
+            capsys.readouterr().err
+        )
+
+
+def test_ledger_verify_online_follows_no_rotation_from_a_key_the_policy_does_not_name(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The statement is genuine, signed by both its keys, but retires a key that none of the
+    policy's two keys is, nor leads to: the new key's checkpoints are not the policy's log's."""
+    with _rotated_at_5(database_url) as (ledger, old, new):
+        others = [Signer(old.name, Ed25519PrivateKey.generate()) for _ in range(2)]
+        policy = tmp_path / "trust.policy"
+        policy.write_text("".join(f"log {o.verifier}\n" for o in others) + "quorum none\n")
+        assert ledger.get("/v1/log/keys").json()["rotations"][0]["tree_size"] == 5
+        argv = ["verify", "--url", ledger.url, "--policy", str(policy)]
+        assert cli.main(argv) == 1
+        err = capsys.readouterr().err
+        assert "FAILED: signature: the current checkpoint: the note carries no signature" in err
+        with pytest.raises(VerificationFailedError, match="the current checkpoint") as failed:
+            verify_log(ledger.url, policy=read_policy(policy))
+        assert failed.value.check == "signature"
+        # The same log passes under a policy that names the key it rotated from, second.
+        policy.write_text(f"log {others[0].verifier}\nlog {old.verifier}\nquorum none\n")
+        assert cli.main(argv) == 0
+        assert str(new.verifier) in capsys.readouterr().out
