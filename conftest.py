@@ -33,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # `./periplus pytest` sets it to the repository's root: the tests' commands and
+    # services keep their default files (var/) in their own directories, never there.
+    os.environ.pop("PERIPLUS_HOME", None)
     config.addinivalue_line(
         "markers",
         "backends(*names): the backends a test means (say, what `make run` uses), "

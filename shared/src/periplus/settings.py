@@ -1,5 +1,6 @@
 """Settings every service reads from its environment, under its own prefix."""
 
+import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -12,6 +13,24 @@ from periplus.kafka import Connection
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+HOME_VARIABLE = "PERIPLUS_HOME"
+"""The directory the default paths (``var/...``: keys, SQLite databases, ``make run``'s
+trust files) are under; unset, the working directory. ``./periplus`` sets it to the
+repository's root, so that a command run from elsewhere uses the same files as
+``make run``."""
+
+
+def home_path(relative: str) -> Path:
+    """A default path: under ``$PERIPLUS_HOME`` if set, else relative to the working
+    directory. Read when settings are made, so that the environment of the time counts."""
+    home = os.environ.get(HOME_VARIABLE, "")
+    return Path(home) / relative if home else Path(relative)
+
+
+def home_sqlite(relative: str) -> str:
+    """The URL of a default SQLite database file, placed as :func:`home_path` places it."""
+    return f"sqlite:///{home_path(relative)}"
 
 
 class ServiceSettings(BaseSettings):

@@ -35,8 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     logs.configure("ledger", settings.log_level)
     if args.command == "key":
+        path = settings.signing_key_file.absolute()
+        made = not settings.signing_key and not path.exists()
+        verifier = load_signer(settings).verifier
+        if made:  # said aloud: a key made where nothing signs with it would be pinned in vain
+            print(f"Made a new log key at {path}.", file=sys.stderr)
         print(f"Checkpoints of {settings.origin} are signed with this key.", file=sys.stderr)
-        print(load_signer(settings).verifier)
+        print(verifier)
         return 0
     if args.command == "serve":
         app = build(settings)

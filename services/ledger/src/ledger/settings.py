@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from periplus.events import LEDGER_TOPIC, TRIPS_TOPIC
 from periplus.note import NoteError, Verifier
-from periplus.settings import BrokerSettings
+from periplus.settings import BrokerSettings, home_path, home_sqlite
 
 
 class Source(BaseModel):
@@ -33,7 +33,7 @@ class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
 
     port: int = 8002
-    database_url: str = "sqlite:///var/ledger.db"
+    database_url: str = Field(default_factory=lambda: home_sqlite("var/ledger.db"))
     origin: str = Field(
         default="periplus.local/demo-city/ledger",
         pattern=r"^[^\s+]+$",
@@ -42,7 +42,7 @@ class Settings(BrokerSettings):
     signing_key: SecretStr | None = Field(
         default=None, description="Base64 of a 32-byte Ed25519 seed; else the key file is used."
     )
-    signing_key_file: Path = Path("var/ledger.key")
+    signing_key_file: Path = Field(default_factory=lambda: home_path("var/ledger.key"))
     sources: dict[str, Source] = Field(
         default_factory=dict,
         description=(

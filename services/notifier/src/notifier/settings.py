@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from notifier.checklist.rules import Rules
 from notifier.emissions import gazetteer
 from periplus.events import LEDGER_TOPIC
-from periplus.settings import BrokerSettings
+from periplus.settings import BrokerSettings, home_sqlite
 
 # The example schedule of the Standard Webhooks spec ("Deliverability and
 # reliability"): after the first attempt, retries 5 s, 5 min, 30 min, 2 h, 5 h,
@@ -22,7 +22,7 @@ class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
 
     port: int = 8003
-    database_url: str = "sqlite:///var/notifier.db"
+    database_url: str = Field(default_factory=lambda: home_sqlite("var/notifier.db"))
     ledger_url: str = Field(default="http://127.0.0.1:8002", description="Base URL of the ledger.")
     public_url: str = Field(
         default="http://127.0.0.1:8003", description="Base URL under which the public reads us."

@@ -61,9 +61,15 @@ def _parser() -> argparse.ArgumentParser:
         help="base64 of the new 32-byte seed, seen by every user of this host (ps): prefer "
         f"{NEW_KEY_VARIABLE}; one of them is needed when the key comes from the environment",
     )
-    commands.add_parser(
+    printing = commands.add_parser(
         "events-key",
-        help="print the verifier key of the events' signing key (made if missing), last line",
+        help="print the verifier key of the events' signing key, last line; a missing key "
+        "file is an error unless --create",
+    )
+    printing.add_argument(
+        "--create",
+        action="store_true",
+        help="make the key file (mode 0600) if it is missing, as the service's first start does",
     )
     return parser
 
@@ -85,9 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         web.serve(app, settings)
         return 0
     if args.command == "events-key":
-        print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)
-        print(settings.signer.verifier)
-        return 0
+        return _events_key(settings, create=args.create)
     engine = db.make_engine(settings.database_url, settings.database_limits(), **JSON_COLUMNS)
     db.upgrade(engine, MIGRATIONS)
     if args.command == "withhold-event":
@@ -96,6 +100,31 @@ def main(argv: list[str] | None = None) -> int:
         # From the environment, the seed stays out of the process list and shell history.
         return _rotate(engine, settings, args.new_key or os.environ.get(NEW_KEY_VARIABLE))
     return _create_key(engine, args)
+
+
+def _events_key(settings: Settings, *, create: bool) -> int:
+    """Print the key the service signs with; make one only when asked to. A key made
+    unasked, where the caller's settings point, would not be the one that signs."""
+    path = settings.signing_key_file.absolute()
+    made = not settings.signing_key and not path.exists()
+    if made and not create:
+        print(
+            f"error: no events key at {path} (TRIPS_SIGNING_KEY_FILE; TRIPS_SIGNING_KEY is not "
+            "set), and none made. Point TRIPS_SIGNING_KEY_FILE at the service's key, or make one: "
+            "`trips-api serve` on its first start, `trips-api events-key --create` now.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        verifier = settings.signer.verifier
+    except keyfile.KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if made:
+        print(f"Made a new events key at {path}.", file=sys.stderr)
+    print(f"Events of {settings.source} are signed with this key.", file=sys.stderr)
+    print(verifier)
+    return 0
 
 
 def _create_key(engine: Engine, args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from pydantic_settings import SettingsConfigDict
 
 from periplus import keyfile, rules
 from periplus.note import Signer
-from periplus.settings import BrokerSettings
+from periplus.settings import BrokerSettings, home_path, home_sqlite
 
 ConfiguredRate = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=10)]
 """A configured rate, within what a client may send (``fields.Rate``): up to 8 digits
@@ -22,7 +22,7 @@ class Settings(BrokerSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPS_", extra="ignore")
 
     port: int = 8001
-    database_url: str = "sqlite:///var/trips.db"
+    database_url: str = Field(default_factory=lambda: home_sqlite("var/trips.db"))
     city_id: str = Field(
         default="demo-city",
         pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$",
@@ -33,7 +33,7 @@ class Settings(BrokerSettings):
         description="Base64 of the 32-byte Ed25519 seed that signs events; else the key file.",
     )
     signing_key_file: Path = Field(
-        default=Path("var/trips-api.key"),
+        default_factory=lambda: home_path("var/trips-api.key"),
         description="PEM file of the events' signing key, made with mode 0600 on first start.",
     )
     database_ping_idle: float = Field(

@@ -20,7 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     logs.configure("witness", settings.log_level)
     if args.command == "key":
-        print(load_cosigner(settings).key)
+        path = settings.key_file.absolute()
+        made = not settings.key and not path.exists()
+        vkey = load_cosigner(settings).key
+        if made:  # said aloud: a key made where the witness does not run would be pinned in vain
+            print(f"Made a new witness key at {path}.", file=sys.stderr)
+        print(vkey)
         return 0
     web.serve(build(settings), settings)
     return 0

@@ -6,14 +6,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from periplus.settings import ServiceSettings
+from periplus.settings import ServiceSettings, home_path, home_sqlite
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="WITNESS_", extra="ignore")
 
     port: int = 8004
-    database_url: str = "sqlite:///var/witness.db"
+    database_url: str = Field(default_factory=lambda: home_sqlite("var/witness.db"))
     name: str = Field(
         default="periplus.local/witness",
         pattern=r"^[^\s+]+$",
@@ -23,7 +23,7 @@ class Settings(ServiceSettings):
         default=None, description="Base64 of a 32-byte Ed25519 seed; else the key file is used."
     )
     key_file: Path = Field(
-        default=Path("var/witness.key"),
+        default_factory=lambda: home_path("var/witness.key"),
         description="A PEM Ed25519 key, made with mode 0600 on first start if missing.",
     )
     logs: Path | None = Field(
