@@ -3,14 +3,14 @@ through the batch writes as through the ORM, and the migration that widened them
 back and forth. So are the numbers of webhook attempts and of refusals, which their
 sequences hand out past 2^31."""
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
 from notifier.channels.models import Delivery, DeliveryAttempt, Notice, RaisedAlert, Subscription
 from notifier.channels.webhooks.repository import log_attempts
-from notifier.ingest import quarantine
 from notifier.ingest.models import ConsumerOffset, Quarantined
 from notifier.ingest.rows import insert_many
 from notifier.main import MIGRATIONS
@@ -164,9 +164,9 @@ def test_the_migration_widens_the_columns_and_narrows_them_back(database_url: st
 
 
 def _number(engine: Engine, first: int) -> list[int]:
-    """An attempt at the delivery ``_store`` made, and a refusal: on PostgreSQL each through
-    the path that writes it, numbered ``first`` by its sequence; on SQLite, whose rowid
-    takes the number given, each given ``first``. Their ids."""
+    """An attempt at the delivery ``_store`` made, and a refusal: on PostgreSQL each numbered
+    ``first`` by its sequence (the attempt through the path that writes it); on SQLite,
+    whose rowid takes the number given, each given ``first``. Their ids."""
     attempt = {"number": 1, "at": NOW, "status_code": 500, "duration_ms": 9}
     with Session(engine) as session:
         attempt["delivery_id"] = session.exec(select(Delivery.id)).one()
@@ -177,20 +177,13 @@ def _number(engine: Engine, first: int) -> list[int]:
                     {"table": table, "first": first},
                 )
             log_attempts(session, [attempt])
-            quarantine.entry(session, "entry", "refused", b"{}", "ledger.entries.v1/0/1", first)
         else:
             log_attempts(session, [attempt | {"id": first}])
-            session.add(
-                Quarantined(
-                    id=first,
-                    kind="entry",
-                    origin="o",
-                    reason="r",
-                    raw=b"",
-                    digest="0",
-                    received_at=NOW,
-                )
-            )
+        # A refusal in the columns its table had at 0006, numbered as an insert numbers it.
+        refusal = {"kind": "entry", "origin": "o", "reason": "r", "raw": b"", "digest": "0"}
+        if engine.dialect.name != "postgresql":
+            refusal["id"] = first
+        session.execute(insert(Quarantined).values(refusal | {"received_at": NOW}))
         session.commit()
         return [
             session.exec(select(DeliveryAttempt.id)).one() or 0,
@@ -232,4 +225,29 @@ def test_the_migration_widens_the_numbers_and_narrows_them_back(database_url: st
     with Session(engine) as session:
         assert session.exec(select(DeliveryAttempt.id)).all() == [5]
         assert session.exec(select(Quarantined.id)).all() == [5]
+    engine.dispose()
+
+
+def test_the_migration_lets_announcements_bytes_go_and_keeps_their_digest(
+    database_url: str,
+) -> None:
+    """Rows listed before 0010 get the hash and size of their bytes; an announcement's
+    bytes, whatever someone who could write to the broker sent, are let go."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0009")
+    listed = {"announcement": b'{"index": 1, "text": "of his own"}', "entry": b"{}"}
+    with Session(engine) as session:
+        for n, (kind, raw) in enumerate(listed.items()):
+            row = {"kind": kind, "origin": "o", "reason": "r", "raw": raw, "digest": str(n)}
+            session.execute(insert(Quarantined).values(row | {"received_at": NOW}))
+        session.commit()
+    db.upgrade(engine, MIGRATIONS)
+    with Session(engine) as session:
+        rows = session.exec(select(Quarantined).order_by(col(Quarantined.id))).all()
+    assert [(r.kind, r.raw, r.sha256, r.size) for r in rows] == [
+        ("announcement", b"", hashlib.sha256(listed["announcement"]).hexdigest(), 34),
+        ("entry", b"{}", hashlib.sha256(b"{}").hexdigest(), 2),
+    ]
+    db.downgrade(engine, MIGRATIONS, "0009")
+    db.upgrade(engine, MIGRATIONS)
     engine.dispose()

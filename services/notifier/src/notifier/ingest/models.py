@@ -73,6 +73,9 @@ class Quarantined(NotifierModel, table=True):
     the read model cannot take) or
     ``checkpoint`` (a checkpoint that fails the trust policy, or that the
     ledger's own entries do not reach). ``digest`` lists each problem once.
+    An announcement's bytes are not kept, only their hash and size: anyone who
+    can write to the broker can send any, and the public list must not carry
+    them for him, nor keep a copy of what the law later withholds.
     """
 
     __tablename__ = "quarantined"
@@ -87,6 +90,10 @@ class Quarantined(NotifierModel, table=True):
     origin: str = Field(max_length=200)
     reason: str = Field(max_length=1000)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # SHA-256 (hex) and length of the bytes refused, kept or not: an announcement's bytes
+    # are not kept. Null on rows listed before they were recorded whose bytes are gone.
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     digest: str = Field(max_length=64, unique=True)
     received_at: datetime
 

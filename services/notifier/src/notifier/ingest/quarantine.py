@@ -3,7 +3,9 @@
 Nothing quarantined is shown. Announcements and entries are listed once per
 bytes and reason; a refused checkpoint once per reason, so a ledger that
 keeps signing with a key the policy does not name adds one line, not one per
-checkpoint.
+checkpoint. An announcement is listed by the hash and size of its bytes, which
+are not kept: they are whatever someone who can write to the broker sent. An
+entry's bytes are the ledger's, public there already, and kept.
 """
 
 import hashlib
@@ -107,7 +109,9 @@ def _add(
             ledger_index=index,
             origin=storable(origin, 200),
             reason=reason[:1000],
-            raw=raw[:MAX_RAW],
+            raw=b"" if kind == "announcement" else raw[:MAX_RAW],
+            sha256=hashlib.sha256(raw).hexdigest(),
+            size=len(raw),
             digest=digest,
             received_at=datetime.now(UTC),
         )

@@ -27,7 +27,15 @@ class QuarantinedOut(BaseModel):
     ledger_index: int | None
     origin: str = Field(description="Where it came from: topic/partition/offset, or a URL.")
     reason: str
-    raw: str = Field(description="The refused bytes, as UTF-8 (invalid bytes replaced).")
+    raw: str | None = Field(
+        description="The refused bytes, as UTF-8 (invalid bytes replaced); null where they "
+        "are not kept: an announcement's (anyone who can write to the broker can send any), "
+        "or bytes withheld under law."
+    )
+    sha256: str | None = Field(
+        description="SHA-256 (hex) of the refused bytes, kept or not, to match a copy against."
+    )
+    size: int | None = Field(description="How many bytes were refused.")
     received_at: datetime
 
 
@@ -58,7 +66,9 @@ def listing(
                 ledger_index=row.ledger_index,
                 origin=row.origin,
                 reason=row.reason,
-                raw=row.raw.decode("utf-8", errors="replace"),
+                raw=row.raw.decode("utf-8", errors="replace") if row.raw else None,
+                sha256=row.sha256,
+                size=row.size,
                 received_at=row.received_at,
             )
             for row in rows
