@@ -1,19 +1,15 @@
-// Checks a ledger entry in the reader's browser, with keys the deployment pins (or the
-// reader's own), never with a key fetched from the server being checked:
+// The checks of a ledger entry, with no page: the trip pages' verify buttons and the
+// standalone verifier a reader keeps both run them, with keys the reader trusts (pinned by
+// the site, or the reader's own), never with a key fetched from the server being checked:
 //   1. the checkpoint is signed by a log of the trust policy (C2SP tlog-policy, Ed25519),
 //      or by a key its rotation statements, each signed by both keys, lead to from one;
 //   2. the witnesses' cosignatures (C2SP cosignature/v1) meet the policy's quorum;
 //   3. the RFC 9162 inclusion proof leads from the entry's leaf to the signed root; an
 //      entry withheld under law needs the ledger's public notice, proven the same way;
-//   4. the leaf carries its source's Ed25519 signature under a pinned source key;
-//   5. what the page shows for the entry equals the signed record, fact by fact.
+//   4. the leaf carries its source's Ed25519 signature under a source key in use.
+// What a page shows is compared with the signed record by the page's own script.
 "use strict";
-(function () {
-  // The page's words (verdicts, reasons, quotation marks) come translated with the page.
-  const words = JSON.parse(document.getElementById("verify-words").textContent);
-  const lang = document.documentElement.lang || "en";
-  const pinned = JSON.parse(document.getElementById("trust").textContent);
-  const OWN = "periplus.own-keys";
+globalThis.PeriplusVerify = (function () {
   const UNSIGNED_SPEC = "periplus.event/1";
   const SPEC = "periplus.event/2";
   const NOTICE = "entry.withheld";
@@ -28,8 +24,6 @@
   const fail = (reason, values) => { throw new Failure(reason, values); };
   const fill = (template, values) =>
     template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
-  const quote = (text) => words.quotes[0] + text + words.quotes[1];
-  const list = (items) => new Intl.ListFormat(lang, { type: "conjunction" }).format(items);
 
   const enc = new TextEncoder();
   // Standard base64 with its padding, as Go's and Python's strict decoders read it; atob
@@ -62,9 +56,11 @@
     } catch (e) { return false; }
   }
 
-  async function get(path, kind) {
+  // `base` is "" for the site's own pages, else the address the reader gave: where the
+  // data comes from, never what it is checked with.
+  async function get(base, path, kind) {
     let response;
-    try { response = await fetch(path, { cache: "no-store" }); } catch (e) { fail("network"); }
+    try { response = await fetch(base + path, { cache: "no-store" }); } catch (e) { fail("network"); }
     if (!response.ok) fail(response.status === 400 ? "pending" : "network");
     try {
       return kind === "json" ? await response.json() : new Uint8Array(await response.arrayBuffer());
@@ -146,12 +142,6 @@
       return group.members.filter(witnessed).length >= group.threshold;
     };
     return policy.quorum === "none" || witnessed(policy.quorum);
-  }
-
-  function storedKeys() {
-    let own = null;
-    try { own = JSON.parse(localStorage.getItem(OWN) || "null"); } catch (e) { return null; }
-    return own && typeof own.policy === "string" && typeof own.sources === "string" ? own : null;
   }
 
   const sourceLines = (text) => text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
@@ -240,30 +230,37 @@
     return [...keys.values()];
   }
 
-  async function keysInUse() {
-    const own = storedKeys();
-    const policy = await parsePolicy(own ? own.policy : pinned.policy);
-    policy.logs = await followRotations(policy.logs, pinned.rotations || []);
+  // The keys to check with: a policy's logs followed through rotation statements (each
+  // checked under both keys, so they may come from anyone), the sources' keys (lines of a
+  // reader or pinned {key, first, last}), and the name under which the ledger signs its
+  // notices. Without that name, it is the name of a source key that is a log key itself.
+  async function trustKeys({ policy: text, sources: lines, rotations, ledgerSource }) {
+    const policy = await parsePolicy(text);
+    policy.logs = await followRotations(policy.logs, rotations || []);
     const sources = new Map();
     const add = (key) => {
       const known = sources.get(key.name) || [];
       if (!known.some((k) => same(k.id, key.id))) sources.set(key.name, [...known, key]);
     };
-    const lines = own ? sourceLines(own.sources) : Object.values(pinned.sources).flat();
     for (const line of lines) {
       const key = await sourceKey(line);
       if (!key) fail("source_line", { key: typeof line === "string" ? line.trim() : String(line.key) });
       add(key);
     }
+    let name = ledgerSource || null;
+    if (name === null) {
+      const logs = policy.logs.map((k) => hex(k.key));
+      const named = [...sources].filter(([, keys]) => keys.some((k) => logs.includes(hex(k.key))));
+      if (named.length === 1) name = named[0][0];
+    }
     // The ledger's own notices (withholdings) are signed by a log key of the policy under
     // its source's name, and by no other key under that name.
-    const name = pinned.ledger_source;
     const ledger = [];
-    for (const log of policy.logs) {
+    for (const log of name === null ? [] : policy.logs) {
       const id = await keyId(name, LOG_KEY, log.key);
       ledger.push({ name, id, key: log.key, first: 1, last: null });
     }
-    return { own: Boolean(own), policy, sources, ledger };
+    return { policy, sources, ledger, ledgerSource: name };
   }
 
   // --- The checkpoint: log signature, then witnesses ------------------------------------
@@ -336,7 +333,7 @@
     if (!satisfied(keys.policy, new Set(cosigned.keys()))) {
       const quorum = keys.policy.quorum;
       if (!cosigned.size) fail("uncosigned", { quorum });
-      fail("quorum", { have: list([...cosigned.values()]), quorum });
+      fail("quorum", { have: [...cosigned.values()], quorum });
     }
     return { origin, size: Number(size), root: rootHash, witnesses: [...cosigned.values()] };
   }
@@ -374,9 +371,13 @@
     if (sig.length !== 68 || at < 0) fail("source_form");
     const signed = enc.encode(text.slice(0, at) + text.slice(at + member.length));
     const source = String(event.source);
-    const ledger = pinned.ledger_source;
-    if (event.type === NOTICE && source !== ledger) fail("notice_source", { ledger, source });
-    if (event.type !== NOTICE && source === ledger) fail("ledger_speaks", { ledger });
+    const ledger = keys.ledgerSource;
+    if (ledger === null) {
+      if (event.type === NOTICE) fail("source_none", { source });
+    } else {
+      if (event.type === NOTICE && source !== ledger) fail("notice_source", { ledger, source });
+      if (event.type !== NOTICE && source === ledger) fail("ledger_speaks", { ledger });
+    }
     const candidates = source === ledger ? keys.ledger : keys.sources.get(source) || [];
     if (!candidates.length) fail("source_none", { source });
     const key = candidates.find((k) => same(k.id, sig.slice(0, 4)));
@@ -392,121 +393,12 @@
     return { source, key_id: hex(key.id) };
   }
 
-  function lookup(event, path) {
-    let value = event;
-    for (const part of path.split(".")) {
-      if (value === null || typeof value !== "object" || !(part in value)) return undefined;
-      value = value[part];
-    }
-    return value;
-  }
-
-  function equal(a, b) {
-    if (a === b) return true;
-    if (!a || !b || typeof a !== "object" || typeof b !== "object") return false;
-    const ka = Object.keys(a), kb = Object.keys(b);
-    return Array.isArray(a) === Array.isArray(b) && ka.length === kb.length
-      && ka.every((k) => equal(a[k], b[k]));
-  }
-
-  // A signed value as the reader would see it on the page.
-  function display(kind, value) {
-    const day = (moment) => new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }).format(moment);
-    try {
-      if (kind === "money" && value && typeof value === "object") {
-        const money = new Intl.NumberFormat(lang, { style: "currency", currency: value.currency });
-        return money.format(Number(value.amount));
-      }
-      if (kind === "date") return day(new Date(value + "T00:00:00Z"));
-      if (kind === "time") {
-        const moment = new Date(value);
-        return `${day(moment)} ${moment.toISOString().slice(11, 16)} UTC`;
-      }
-    } catch (e) { /* an unusual value is shown as it is signed */ }
-    if (kind === "type") return words.types[value] || String(value);
-    if (kind === "followup") return words.followup[value] || String(value);
-    if (kind === "text") return quote(String(value));
-    return typeof value === "object" ? JSON.stringify(value) : String(value);
-  }
-
-  // The digits of a text in order: what an amount, a date or a time says, whatever the
-  // separators, spaces or symbols of the formatter that wrote it.
-  const digits = (text) => String(text).replace(/[^0-9]+/g, "");
-  const plain = (text) => String(text).toLowerCase().replace(/[.\s]/g, "");
-
-  // An amount says its digits, its decimals where this language puts them, and its currency
-  // (its symbol or its code): "€100,000" does not say €1,000.00, nor "$1,000.00".
-  function amountSays(seen, signed) {
-    const format = new Intl.NumberFormat(lang, { style: "currency", currency: signed.currency });
-    const amount = Number(signed.amount);
-    const parts = format.formatToParts(amount);
-    const part = (type) => (parts.find((p) => p.type === type) || {}).value || "";
-    const symbol = part("currency");
-    if (!(symbol && seen.includes(symbol)) && !seen.includes(signed.currency)) return false;
-    const decimal = part("decimal");
-    const pieces = decimal ? seen.split(decimal) : [seen];
-    const fraction = pieces.length > 1 ? digits(pieces[pieces.length - 1]) : "";
-    return fraction === part("fraction") && digits(seen) === digits(format.format(amount));
-  }
-
-  // A date (or a time) says its digits and, where this language names the month, the
-  // month's name: its first four letters, as the two formatters may end it otherwise.
-  function daySays(seen, moment, shown) {
-    if (digits(seen) !== digits(shown)) return false;
-    const parts = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" })
-      .formatToParts(moment);
-    const month = (parts.find((p) => p.type === "month") || {}).value || "";
-    return !/\p{L}/u.test(month) || plain(seen).includes(plain(month).slice(0, 4));
-  }
-
-  // Whether the text the reader sees says the signed value. Amounts, dates and times are
-  // formatted on the server and here by two libraries that may space or abbreviate
-  // differently, but never write other digits, decimals, currencies or months; words and
-  // ids must match exactly. The kind of entry is a sentence on the page: its marked value is
-  // what is checked. A kind this script does not know says nothing it can check: refused.
-  function says(kind, seen, signed) {
-    if (kind === "text" || kind === "id") return seen === String(signed);
-    try {
-      if (kind === "money") return Boolean(signed) && amountSays(seen, signed);
-      if (kind === "date") return daySays(seen, new Date(signed + "T00:00:00Z"), display(kind, signed));
-      if (kind === "time") return daySays(seen, new Date(signed), display(kind, signed));
-    } catch (e) {
-      return false;  // a value no formatter takes is not shown as it is signed
-    }
-    if (kind === "number") return digits(seen) === digits(display(kind, signed)) && /\d/.test(seen);
-    if (kind === "followup") return seen === display(kind, signed);
-    if (kind === "list") return Array.isArray(signed) && seen === signed.map(String).join(", ");
-    return kind === "type";
-  }
-
-  // Every fact the page marks for this entry: in its own row, and elsewhere by data-entry.
-  function differences(button, index, event) {
-    const row = button.closest("tr");
-    const marked = new Set([
-      ...(row ? row.querySelectorAll("[data-fact]") : []),
-      ...document.querySelectorAll(`[data-entry="${index}"][data-fact]`),
-    ]);
-    const found = [];
-    for (const element of marked) {
-      const kind = element.dataset.kind;
-      const seen = element.textContent.trim();
-      let value;
-      try { value = JSON.parse(element.dataset.value); } catch (e) { value = undefined; }
-      const signed = lookup(event, element.dataset.fact);
-      if (equal(value, signed) && says(kind, seen, signed)) continue;
-      const values = { what: element.dataset.label, shown: kind === "text" ? quote(seen) : seen };
-      found.push(signed === undefined ? fill(words.missing, values)
-        : fill(words.differs, { ...values, signed: display(kind, signed) }));
-    }
-    return found;
-  }
-
   // An entry of the signed checkpoint, proven by its inclusion proof: its leaf bytes (null
   // when withheld under law: the bytes are gone, the tree still proves the entry's hash).
-  async function proven(checkpoint, index) {
+  async function proven(base, checkpoint, index) {
     const [entries, proof] = await Promise.all([
-      get(`/v1/verify/entries?start=${index}&end=${index + 1}`, "json"),
-      get(`/v1/verify/proof/inclusion?index=${index}&tree_size=${checkpoint.size}`, "json"),
+      get(base, `/v1/verify/entries?start=${index}&end=${index + 1}`, "json"),
+      get(base, `/v1/verify/proof/inclusion?index=${index}&tree_size=${checkpoint.size}`, "json"),
     ]);
     const entry = (entries.entries || [])[0];
     if (!entry || entry.index !== index) fail("leaf");
@@ -540,13 +432,13 @@
   // index, signed by a log key under its own source's name, naming the entry and its leaf
   // hash. Without one, an empty leaf with its true hash would pass for any entry the ledger
   // (or anyone between it and this page) chose to hide.
-  async function checkNotice(keys, checkpoint, index, leafHash, withheld) {
+  async function checkNotice(base, keys, checkpoint, index, leafHash, withheld) {
     const at = withheld.notice_index;
     if (!Number.isSafeInteger(at) || at <= index) fail("withheld_unannounced");
     if (at >= checkpoint.size) fail("notice_pending", { notice: at });
-    const refused = (e) => fail("notice_refused", { notice: at, reason: explain(e) });
+    const refused = (e) => fail("notice_refused", { notice: at, reason: e });
     let notice;
-    try { notice = await proven(checkpoint, at); } catch (e) { refused(e); }
+    try { notice = await proven(base, checkpoint, at); } catch (e) { refused(e); }
     if (notice.leaf === null) fail("withheld_unannounced");
     let text, event;
     try { ({ text, event } = readEvent(notice.leaf)); } catch (e) { fail("withheld_unannounced"); }
@@ -558,117 +450,53 @@
     if (signer === null) fail("notice_unsigned", { notice: at });
   }
 
-  async function verify(button) {
-    if (!window.crypto || !crypto.subtle) fail("crypto");
-    const keys = await keysInUse();
-    const index = Number(button.dataset.index);
-    const checkpoint = await openCheckpoint(keys, await get("/v1/verify/checkpoint"));
+  // The whole check of entry `index` at `base`, up to its source's signature. `withheld`,
+  // where a page says whether it shows the entry as withheld, must agree with the ledger.
+  // The event is returned for the caller to compare with what it shows.
+  async function verifyEntry({ base, keys, index, withheld }) {
+    if (!globalThis.crypto || !crypto.subtle) fail("crypto");
+    const checkpoint = await openCheckpoint(keys, await get(base, "/v1/verify/checkpoint"));
     if (index >= checkpoint.size) fail("pending");
-    const { withheld, leaf, leafHash } = await proven(checkpoint, index);
-    if (Boolean(withheld) !== (button.dataset.type === "withheld")) {
-      fail(withheld ? "withheld_now" : "not_withheld");
+    const proof = await proven(base, checkpoint, index);
+    if (withheld !== undefined && Boolean(proof.withheld) !== withheld) {
+      fail(proof.withheld ? "withheld_now" : "not_withheld");
     }
-    const result = { checkpoint, withheld: Boolean(withheld), signer: null, unsigned: false };
-    if (withheld) {
-      await checkNotice(keys, checkpoint, index, leafHash, withheld);
+    const result = {
+      checkpoint, withheld: Boolean(proof.withheld), signer: null, unsigned: false, event: null,
+    };
+    if (proof.withheld) {
+      await checkNotice(base, keys, checkpoint, index, proof.leafHash, proof.withheld);
       return result;
     }
-    const { text, event } = readEvent(leaf);
+    const { text, event } = readEvent(proof.leaf);
     result.signer = await checkSource(keys, text, event);
     result.unsigned = result.signer === null;
-    const found = differences(button, index, event);
-    if (found.length) fail("differs", { list: found.join("; ") });
+    result.event = event;
     return result;
   }
 
-  // --- Showing the verdict --------------------------------------------------------------
+  // The log's key rotation statements as the ledger serves them; trustKeys checks each.
+  async function rotationsAt(base) {
+    const answer = await get(base, "/v1/verify/keys", "json");
+    const found = answer && Array.isArray(answer.rotations) ? answer.rotations : fail("rotation");
+    return found.map((r) => String(r && r.statement));
+  }
 
-  const explain = (e) => !(e instanceof Failure) ? String(e)
-    : e.message === "differs" ? e.values.list : fill(words.reasons[e.message], e.values);
-
-  function show(out, state, head, lines) {
-    const title = document.createElement("p");
-    title.textContent = head;
-    const items = document.createElement("ul");
-    for (const line of lines) {
-      const item = document.createElement("li");
-      item.textContent = line;
-      items.append(item);
+  // A failure in the reader's words: `words.reasons` by reason, lists joined in `lang`.
+  function explain(words, lang, e) {
+    if (!(e instanceof Failure)) return String(e);
+    if (e.message === "differs") return e.values.list;
+    const values = {};
+    for (const [name, value] of Object.entries(e.values)) {
+      values[name] = value instanceof Error ? explain(words, lang, value)
+        : Array.isArray(value) ? new Intl.ListFormat(lang, { type: "conjunction" }).format(value)
+          : value;
     }
-    out.replaceChildren(title, items);
-    out.className = `verdict ${state}`;
-    out.dataset.result = state === "bad" ? "fail" : state;
+    return fill(words.reasons[e.message], values);
   }
 
-  function inUse() {
-    const own = storedKeys() !== null;
-    const note = document.getElementById("keys-in-use");
-    note.textContent = own ? words.own_in_use : words.pinned_in_use;
-    note.hidden = false;
-    return own;
-  }
-
-  for (const button of document.querySelectorAll("button.verify")) {
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      const out = document.getElementById("verdict-" + button.dataset.index);
-      delete out.dataset.result;
-      out.className = "verdict";
-      out.textContent = words.checking;
-      button.disabled = true;
-      const set = inUse() ? words.own_set : words.pinned_set;
-      try {
-        const r = await verify(button);
-        const { size, origin, witnesses } = r.checkpoint;
-        const lines = [witnesses.length ? fill(words.witnesses, { witnesses: list(witnesses) }) : words.no_witness];
-        if (r.withheld) lines.push(words.withheld);
-        else if (r.unsigned) lines.push(words.unsigned, words.matches);
-        else lines.push(fill(words.source, r.signer), words.matches);
-        lines.push(set);
-        const head = fill(r.unsigned ? words.warn : words.ok, { index: button.dataset.index, size, origin });
-        show(out, r.unsigned ? "warn" : "ok", (r.unsigned ? "⚠ " : "✓ ") + head, lines);
-      } catch (e) {
-        show(out, "bad", "✗ " + fill(words.fail, { reason: explain(e) }), [set]);
-      } finally {
-        button.disabled = false;
-      }
-    });
-  }
-
-  // --- The reader's own keys -----------------------------------------------------------
-
-  const form = document.getElementById("own-keys");
-  if (form) {
-    const policyField = document.getElementById("own-policy");
-    const sourcesField = document.getElementById("own-sources");
-    const status = document.getElementById("own-status");
-    const stored = storedKeys();
-    if (stored) { policyField.value = stored.policy; sourcesField.value = stored.sources; }
-    form.hidden = false;
-    inUse();
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      let policy = policyField.value.replace(/\r\n?/g, "\n");
-      if (!policy.endsWith("\n")) policy += "\n";
-      const own = { policy, sources: sourcesField.value.replace(/\r\n?/g, "\n") };
-      try {
-        await parsePolicy(own.policy);
-        for (const line of sourceLines(own.sources)) {
-          if (!(await sourceKey(line))) fail("source_line", { key: line.trim() });
-        }
-        localStorage.setItem(OWN, JSON.stringify(own));
-        status.textContent = words.own_saved;
-      } catch (e) {
-        status.textContent = explain(e);
-      }
-      inUse();
-    });
-    document.getElementById("own-forget").addEventListener("click", () => {
-      try { localStorage.removeItem(OWN); } catch (e) { /* nothing was kept */ }
-      policyField.value = "";
-      sourcesField.value = "";
-      status.textContent = words.own_forgotten;
-      inUse();
-    });
-  }
+  return {
+    Failure, fail, fill, explain, parsePolicy, sourceKey, sourceLines, trustKeys, rotationsAt,
+    verifyEntry,
+  };
 })();
