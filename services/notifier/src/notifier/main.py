@@ -17,6 +17,7 @@ from notifier.ingest.reader import LedgerReader
 from notifier.opendata import routes as opendata_routes
 from notifier.publish import cache, docs, headers, worldmap
 from notifier.publish import routes as publish_routes
+from notifier.publish.routes import verify as verify_routes
 from notifier.settings import Settings, get_settings
 from notifier.state import State
 from periplus import db
@@ -88,6 +89,10 @@ def build(settings: Settings | None = None) -> FastAPI:
             prefixes=("/v1/verify/",),
             what="requests of the ledger through this site from this address or network",
         )
+    )
+    # Outermost, so a refusal of the limits or a failure is readable cross-origin too.
+    app.user_middleware.insert(
+        0, Middleware(headers.ReadableAnywhere, prefix=verify_routes.CORS_PREFIX)
     )
     renders = RateLimiter(settings.page_render_limit, 3600.0, settings.page_render_network_limit)
     app.user_middleware.append(

@@ -70,6 +70,8 @@ ROUTES = (
     f"/trips/{TRIP}/feed.atom",
     "/static/site.css",
     "/static/verify.js",
+    "/verifier.html",
+    "/v1/verify/keys",
     "/healthz",
     "/openapi.json",
     "/no/such/page",

@@ -335,3 +335,69 @@ QUOTES = (
     mark.pgettext("opening quotation mark", "“"),
     mark.pgettext("closing quotation mark", "”"),
 )
+
+# The standalone verifier, a file a reader keeps: its own words beside the verdicts'.
+VERIFIER: dict[str, Message] = {
+    # Translators: the standalone verifier's script fills the {placeholders}; keep each of them.
+    "title": mark.gettext("Periplus verifier"),
+    "intro": mark.gettext(
+        "This file checks an entry of a Periplus ledger with the keys you give it. It takes "
+        "no code and no keys from the site it checks: the site only serves the data, and "
+        "every check runs here, in your browser."
+    ),
+    "language": mark.gettext("Language"),
+    "site": mark.gettext("Site address"),
+    "site_help": mark.gettext(
+        "Where the data comes from, the site's address shown above its pages. It is not "
+        "trusted: everything it serves is checked."
+    ),
+    "policy": mark.gettext("Trust policy (tlog-policy)"),
+    "policy_help": mark.gettext(
+        "The ledger's key and the witnesses' keys, as their owners publish them."
+    ),
+    "sources": mark.gettext("Source keys, one per line"),
+    "sources_help": mark.gettext(
+        "The keys of the sources that sign the entries, and the ledger's own key under its "
+        "source's name for withholding notices."
+    ),
+    "entry": mark.gettext("Entry"),
+    "entry_help": mark.gettext(
+        "An entry's index, or the address of a trip page's entry (ending with #entry- and "
+        "the index)."
+    ),
+    "verify": mark.gettext("Verify"),
+    "save": mark.gettext("Keep in this browser"),
+    "forget": mark.gettext("Forget"),
+    "saved": mark.gettext(
+        "The address and the keys are kept in this browser and filled in when you open "
+        "this file again."
+    ),
+    "forgotten": mark.gettext("The address and the keys are forgotten."),
+    "not_saved": mark.gettext("This browser keeps nothing for this file."),
+    "bad_site": mark.gettext("the site address is not a web address (http or https)"),
+    "bad_entry": mark.gettext(
+        "the entry is neither an index nor a trip page's address ending with #entry- and the index"
+    ),
+    "checkpoint_ok": mark.gettext(
+        "The checkpoint of {size} entries is signed by {origin} with a key of your trust policy."
+    ),
+    "included": mark.gettext(
+        "The inclusion proof leads from entry {index} to the root of that checkpoint."
+    ),
+    "own_keys": mark.gettext("Checked with the keys you gave, none taken from the site."),
+    "record": mark.gettext("The signed record"),
+    "record_help": mark.gettext(
+        "Compare these facts with what the site shows for this entry: the signature vouches "
+        "for these, not for the site's pages."
+    ),
+    "record_json": mark.gettext("The whole record (JSON)"),
+    "field_type": mark.gettext("Type"),
+    "field_trip": mark.gettext("Trip id"),
+    "field_time": mark.gettext("Recorded"),
+    "field_source": mark.gettext("Source"),
+    "field_seq": mark.gettext("Number at its source"),
+    "footer": mark.gettext(
+        "Keep this file and compare its SHA-256 with the one published by someone you trust. "
+        "It never asks any site for code or keys."
+    ),
+}

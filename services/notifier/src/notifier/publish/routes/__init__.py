@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from notifier.publish.routes import assets, cards, digests, feeds, pages, travel, trip, verify
+from notifier.publish.routes import (
+    assets,
+    cards,
+    digests,
+    feeds,
+    pages,
+    travel,
+    trip,
+    verifier,
+    verify,
+)
 
 router = APIRouter()
-for part in (verify, pages, trip, cards, assets, feeds, digests, travel):
+for part in (verify, pages, trip, cards, assets, verifier, feeds, digests, travel):
     router.include_router(part.router)

@@ -119,7 +119,7 @@ def trip_page(
             app_state.of(request.app).trust, app_state.of(request.app).ingestor.log_keys.seen
         ),
         flights=flights.trip(flown, home, reader) if flown and home else None,
-        words=_verify_words(reader),
+        words=verify_words(reader),
     )
 
 
@@ -200,7 +200,7 @@ def _timeline_row(entry: LoggedEntry, lang: str) -> dict[str, Any]:
     }
 
 
-def _verify_words(lang: str) -> dict[str, Any]:
+def verify_words(lang: str) -> dict[str, Any]:
     """The verdicts' words in the reader's language, with placeholders left for the script."""
     said = words(lang)
     found: dict[str, Any] = {

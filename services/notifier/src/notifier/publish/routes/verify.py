@@ -5,8 +5,14 @@ bytes, and this service could not forge a proof or a checkpoint without the
 ledger's key. Content types do not: each route names its own (signed notes as
 plain text, proofs and entries as JSON) and relays only a body that reads as
 such, so a hostile ledger cannot serve a page or a script on this site's origin,
-which the site's policy would run. No key is relayed: the page checks with the
-keys the deployment pins, never with one the checked server hands out.
+which the site's policy would run. No key is relayed to trust: the page checks with
+the keys the deployment pins, never with one the checked server hands out; the
+log's key rotations are relayed for the standalone verifier, which checks each
+statement under both its keys and follows it only from a key of the reader's policy.
+
+Every answer here may be read from any origin (``Access-Control-Allow-Origin: *``,
+``CORS_PREFIX``): the standalone verifier runs from a reader's disk or site. Nothing
+here writes or reads a cookie.
 """
 
 import json
@@ -19,7 +25,8 @@ from fastapi.responses import Response
 from notifier import state
 from periplus.errors import BadRequestError, ProblemError
 
-router = APIRouter(prefix="/v1/verify", tags=["verify"])
+CORS_PREFIX = "/v1/verify/"
+router = APIRouter(prefix=CORS_PREFIX.rstrip("/"), tags=["verify"])
 
 Index = Annotated[int, Query(ge=0, le=2**53)]
 PASSED_HEADERS = ("cache-control", "content-disposition", "retry-after")
@@ -63,6 +70,13 @@ async def _relay(
 @router.get("/checkpoint", summary="The ledger's latest signed checkpoint, untouched")
 async def checkpoint(request: Request) -> Response:
     return await _relay(request, "checkpoint", TEXT)
+
+
+@router.get(
+    "/keys", summary="The ledger's key rotations, each stated and signed by both keys, untouched"
+)
+async def keys(request: Request) -> Response:
+    return await _relay(request, "keys", JSON)
 
 
 @router.get("/entries", summary="Ledger entries [start, end), untouched")

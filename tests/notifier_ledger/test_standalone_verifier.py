@@ -1,0 +1,238 @@
+"""The standalone verifier a reader keeps: one file, the same bytes on every request, that
+holds no key and no site, opened from disk in headless Chromium; it reads a real ledger's
+entries through the notifier (cross-origin) and checks them with keys the reader pastes.
+"""
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlmodel import Session
+
+from ledger.log.service import sign_checkpoint
+from ledger.log.withhold import withhold
+from ledger.testing import Ledger
+from notifier.testing import SOURCE_SIGNER, Site, screenshot
+from periplus.note import Signer
+from tests.notifier_ledger.browser import (
+    STRANGER,
+    TRIP,
+    WITNESS,
+    cosigning,
+    key_id,
+    log_line,
+    pinning_notifier,
+    policy_file,
+    with_two_trips,
+)
+
+# What this module checks is the same on every database; it runs on SQLite.
+pytestmark = pytest.mark.backends("sqlite")
+
+
+@pytest.fixture
+def ledger(ledger: Ledger) -> Ledger:
+    return with_two_trips(ledger)
+
+
+def _kept_copy(site: Site, tmp_path: Path) -> Path:
+    """The file as a reader downloads it, written where the reader keeps it."""
+    answer = httpx.get(f"{site.url}/verifier.html")
+    assert answer.status_code == 200
+    path = tmp_path / "periplus-verifier.html"
+    path.write_bytes(answer.content)
+    return path
+
+
+def _check(page: Page, site: str, policy: str, sources: str, entry: str) -> tuple[str, str]:
+    page.fill("#site", site)
+    page.fill("#policy", policy)
+    page.fill("#sources", sources)
+    page.fill("#entry", entry)
+    page.click("#verify")
+    verdict = page.locator("#verdict[data-result]")
+    verdict.wait_for(timeout=15_000)
+    lines = [line for line in verdict.inner_text().splitlines() if line.strip()]
+    return str(verdict.get_attribute("data-result")), "\n".join(lines)
+
+
+def _open(browser: Browser, path: Path) -> tuple[Page, list[str]]:
+    page = browser.new_page(viewport={"width": 1000, "height": 900}, locale="en-GB")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security" in m.text else None)
+    page.goto(path.as_uri())
+    return page, errors
+
+
+def test_the_file_is_the_same_bytes_on_every_request_and_names_their_digest(
+    site: Site, ledger: Ledger
+) -> None:
+    first, second = (httpx.get(f"{site.url}/verifier.html") for _ in range(2))
+    assert first.content == second.content
+    sha = base64.b64encode(hashlib.sha256(first.content).digest()).decode()
+    assert first.headers["repr-digest"] == f"sha-256=:{sha}:"
+    saved_as = 'attachment; filename="periplus-verifier.html"'
+    assert first.headers["content-disposition"] == saved_as
+    assert first.headers["content-type"] == "text/html; charset=utf-8"
+    html = first.text
+    # No key and no address of this deployment: the same file for every site of a release.
+    assert str(ledger.signer.verifier) not in html
+    assert str(SOURCE_SIGNER.verifier) not in html
+    assert site.url not in html
+    assert "127.0.0.1" not in html
+    # Its own policy runs exactly its inline script and style, by their hashes.
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert policy is not None
+    directives = dict(d.strip().split(" ", 1) for d in policy.group(1).split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["connect-src"] == "http: https:"
+    for kind in ("script", "style"):
+        (inline,) = re.findall(rf"<{kind}>(.*?)</{kind}>", html, re.S)
+        digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+        assert directives[f"{kind}-src"] == f"'sha256-{digest}'"
+
+
+def test_a_kept_copy_verifies_an_entry_from_disk(
+    browser: Browser, database_url: str, ledger: Ledger, tmp_path: Path
+) -> None:
+    lines = (log_line(ledger), f"witness w1 {WITNESS.key}", "quorum w1")
+    policy = policy_file(tmp_path, *lines)
+    with (
+        cosigning(ledger, [WITNESS]) as stand_in,
+        pinning_notifier(database_url, ledger, policy, stand_in) as site,
+    ):
+        path = _kept_copy(site, tmp_path)
+        page, errors = _open(browser, path)
+        assert page.title() == "Periplus verifier"
+        result, words = _check(page, site.url, "\n".join(lines), str(SOURCE_SIGNER.verifier), "2")
+        assert result == "ok", words
+        assert words.splitlines() == [
+            "✓ Verified: entry 2 is in the ledger of 6 entries signed by periplus.test/ledger.",
+            "The checkpoint of 6 entries is signed by periplus.test/ledger with a key of your "
+            "trust policy.",
+            "Cosigned by witness.example/w1, as the trust policy requires.",
+            "The inclusion proof leads from entry 2 to the root of that checkpoint.",
+            f"Signed by its source, demo-city/trips-api (key {key_id(SOURCE_SIGNER)}).",
+            "Checked with the keys you gave, none taken from the site.",
+        ]
+        facts = page.locator("#facts").inner_text()
+        assert TRIP in facts
+        assert "(trip.completed)" in facts
+        assert "MVD-2026-0021" in facts
+        screenshot(page, "standalone-verified", tmp_path)
+
+        # A trip page's entry address names the site and the index; words follow the picker.
+        page.fill("#site", "")
+        page.select_option("#lang", "fr")
+        page.fill("#entry", f"{site.url}/trips/{TRIP}#entry-4")
+        page.click("#verify")
+        page.locator("#verdict[data-result]").wait_for(timeout=15_000)
+        verdict = page.locator("#verdict").inner_text()
+        assert verdict.startswith("✓ Vérifié\xa0: l'entrée 4 figure dans le registre"), verdict
+        assert page.locator("#site").input_value() == site.url
+        assert errors == []
+
+
+def test_a_wrong_log_key_is_refused_with_its_reason(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    page, errors = _open(browser, _kept_copy(site, tmp_path))
+    impostor = Signer(ledger.settings.origin, STRANGER)
+    policy = f"log {impostor.verifier}\nquorum none\n"
+    result, words = _check(page, site.url, policy, str(SOURCE_SIGNER.verifier), "1")
+    assert result == "fail"
+    assert words.splitlines()[0] == (
+        f"✗ Not verified: the checkpoint of periplus.test/ledger is signed with key "
+        f"{key_id(ledger.signer)}, but the key in use is {key_id(impostor)}; a checkpoint "
+        "signed by any other key is refused."
+    )
+    assert page.locator("#record").is_hidden()
+    # Without the source's key the entry is in the log, and still not verified.
+    result, words = _check(page, site.url, f"{log_line(ledger)}\nquorum none", "", "1")
+    assert result == "fail"
+    assert words.splitlines()[0] == (
+        "✗ Not verified: no key of its source, demo-city/trips-api, is in use."
+    )
+    screenshot(page, "standalone-refused", tmp_path)
+    assert errors == []
+
+
+def test_the_keys_are_kept_in_the_browser_until_forgotten(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    path = _kept_copy(site, tmp_path)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.fill("#site", site.url)
+    page.fill("#policy", f"{log_line(ledger)}\nquorum none")
+    page.fill("#sources", str(SOURCE_SIGNER.verifier))
+    page.click("#save")
+    assert "kept in this browser" in page.locator("#status").inner_text()
+    again = context.new_page()
+    again.goto(path.as_uri())
+    assert again.locator("#site").input_value() == site.url
+    assert again.locator("#sources").input_value() == str(SOURCE_SIGNER.verifier)
+    again.fill("#entry", "0")
+    again.click("#verify")
+    again.locator("#verdict[data-result]").wait_for(timeout=15_000)
+    assert again.locator("#verdict").get_attribute("data-result") == "ok"
+    again.click("#forget")
+    again.reload()
+    assert again.locator("#policy").input_value() == ""
+    context.close()
+
+
+def test_only_the_verify_windows_are_readable_from_other_origins(site: Site) -> None:
+    for path in (
+        "/v1/verify/checkpoint",
+        "/v1/verify/entries?start=0&end=1",
+        "/v1/verify/proof/inclusion?index=0&tree_size=6",
+        "/v1/verify/keys",
+        "/v1/verify/entries?start=5&end=1",  # refused, and still readable
+    ):
+        answer = httpx.get(f"{site.url}{path}", headers={"Origin": "null"})
+        assert answer.headers.get("access-control-allow-origin") == "*", path
+        assert "access-control-allow-credentials" not in answer.headers
+    for path in ("/v1/quarantine", f"/trips/{TRIP}", "/verifier.html", "/static/verify.js", "/"):
+        answer = httpx.get(f"{site.url}{path}", headers={"Origin": "null"})
+        assert answer.status_code == 200, path
+        assert "access-control-allow-origin" not in answer.headers, path
+    posted = httpx.post(f"{site.url}/v1/verify/checkpoint", headers={"Origin": "null"})
+    assert posted.status_code == 405
+    assert "access-control-allow-origin" not in posted.headers
+    preflight = httpx.options(
+        f"{site.url}/v1/verify/checkpoint",
+        headers={"Origin": "null", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_a_withheld_entry_verifies_with_the_ledgers_notice_and_key(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    with Session(ledger.engine) as session:
+        assert withhold(session, 3, "A witness", "Law 18.381", ledger.own_signer) == 6
+        session.commit()
+        sign_checkpoint(session, ledger.signer)
+        session.commit()
+    page, errors = _open(browser, _kept_copy(site, tmp_path))
+    policy = f"{log_line(ledger)}\nquorum none"
+    # The ledger's key under its source's name, as the trip pages list it, vouches for notices.
+    keys = f"{SOURCE_SIGNER.verifier}\n{ledger.own_signer.verifier}"
+    result, words = _check(page, site.url, policy, keys, "3")
+    assert result == "ok", words
+    assert "Its content is withheld under law" in words
+    assert page.locator("#record").is_hidden()
+    result, words = _check(page, site.url, policy, str(SOURCE_SIGNER.verifier), "3")
+    assert result == "fail"
+    assert words.splitlines()[0] == (
+        "✗ Not verified: the ledger's notice of this withholding (entry 6) is refused: no key "
+        f"of its source, {ledger.settings.own_source}, is in use."
+    )
+    assert errors == []
