@@ -136,3 +136,42 @@ def test_a_consumer_with_no_broker_to_read_stops_within_seconds(engine: Engine) 
     assert not consumer.is_alive()
     assert time.monotonic() - asked < 5  # the stop's own limit is 10 s
     assert not consumer.connected
+
+
+def test_rows_committed_while_the_relay_lingers_go_in_one_batch(
+    engine: Engine, broker: Broker
+) -> None:
+    """A commit wakes the relay, which waits ``linger_seconds`` for the commits just after
+    it: three approvals in a burst cost one batch (two statements, one wait for the broker),
+    not three."""
+    topic = f"test.{uuid.uuid4().hex[:8]}.v1"
+    relay = OutboxRelay(
+        engine,
+        (Outgoing.seq, Outgoing.payload),
+        Cursor,
+        topic,
+        broker.connection,
+        lambda r: (b"k", r["payload"]),
+        idle_seconds=60.0,
+        linger_seconds=2.0,
+    )
+    batches: list[int] = []  # what each call sent, the first (nothing yet) included
+    publish = relay.publish_pending
+
+    def counted() -> int:
+        batches.append(publish())
+        return batches[-1]
+
+    relay.publish_pending = counted  # type: ignore[method-assign]
+    relay.start()
+    try:
+        eventually(lambda: batches == [0])  # it found nothing, and waits to be woken
+        for seq in (1, 2, 3):
+            with Session(engine) as session:
+                session.add(Outgoing(seq=seq, payload=f"burst{seq}".encode()))
+                session.commit()
+            relay.notify()
+        eventually(lambda: relay.published() == 3, timeout=30)
+        assert batches[:2] == [0, 3]
+    finally:
+        relay.stop()
