@@ -8,7 +8,7 @@ positions and a reader that resumes after a position misses none.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, or_, text, tuple_
+from sqlalchemy import ColumnElement, Row, delete, or_, text, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -98,10 +98,6 @@ def after_position(position: Position) -> ColumnElement[bool]:
         col(Notice.ledger_index) > index,
         (col(Notice.ledger_index) == index) & (col(Notice.sub) > sub),
     )
-
-
-def count_notices(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Notice)).one())
 
 
 def latest_of_types(session: Session, types: Iterable[str], limit: int) -> Sequence[Notice]:
