@@ -5,7 +5,10 @@ bytes, and this service could not forge a proof or a checkpoint without the
 ledger's key. Content types do not: each route names its own (signed notes as
 plain text, proofs and entries as JSON) and relays only a body that reads as
 such, so a hostile ledger cannot serve a page or a script on this site's origin,
-which the site's policy would run. No key is relayed to trust: the page checks with
+which the site's policy would run. Nor does a download's name: the ledger's
+``Content-Disposition`` is not relayed (a body saved as ``periplus-verifier.html``
+would run from the reader's disk, beside the keys a kept verifier saves there); a
+receipt is named here. No key is relayed to trust: the page checks with
 the keys the deployment pins, never with one the checked server hands out; the
 log's key rotations are relayed for the standalone verifier, which checks each
 statement under both its keys and follows it only from a key of the reader's policy.
@@ -29,7 +32,7 @@ CORS_PREFIX = "/v1/verify/"
 router = APIRouter(prefix=CORS_PREFIX.rstrip("/"), tags=["verify"])
 
 Index = Annotated[int, Query(ge=0, le=2**53)]
-PASSED_HEADERS = ("cache-control", "content-disposition", "retry-after")
+PASSED_HEADERS = ("cache-control", "retry-after")
 TEXT, JSON, PROBLEM = "text/plain; charset=utf-8", "application/json", "application/problem+json"
 
 
@@ -47,7 +50,11 @@ def _reads_as(media_type: str, body: bytes) -> bool:
 
 
 async def _relay(
-    request: Request, path: str, media_type: str, params: dict[str, int] | None = None
+    request: Request,
+    path: str,
+    media_type: str,
+    params: dict[str, int] | None = None,
+    download: str | None = None,
 ) -> Response:
     settings = state.of(request.app).settings
     base = settings.ledger_url.rstrip("/")
@@ -62,6 +69,8 @@ async def _relay(
     if not _reads_as(media_type, answer.content):
         raise ProblemError(502, "Bad gateway", "The ledger answered something it never serves.")
     headers = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_HEADERS}
+    if download is not None and answer.status_code == 200:
+        headers["Content-Disposition"] = f'attachment; filename="{download}"'
     return Response(
         answer.content, status_code=answer.status_code, headers=headers, media_type=media_type
     )
@@ -98,4 +107,4 @@ async def inclusion(request: Request, index: Index, tree_size: Index) -> Respons
     description="Checks offline with `ledger verify --receipt FILE --policy FILE`.",
 )
 async def receipt(request: Request, index: Index) -> Response:
-    return await _relay(request, "receipt", TEXT, {"index": index})
+    return await _relay(request, "receipt", TEXT, {"index": index}, f"entry-{index}.tlog-proof")
