@@ -163,6 +163,7 @@ def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingesto
             for name, source in settings.sources.items()
             if source.timeout is not None
         },
+        unsigned_rows=settings.quarantine_unsigned_rows,
     )
 
 

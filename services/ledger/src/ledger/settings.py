@@ -85,6 +85,15 @@ class Settings(BrokerSettings):
         description="Seconds the writer keeps the role (PostgreSQL) after its last renewal: "
         "a writer cut off from the database for longer loses it, and another takes over.",
     )
+    quarantine_unsigned_rows: int = Field(
+        default=100_000,
+        ge=0,
+        description="Refused messages that no source signed kept in the quarantine (each "
+        "cut to 4 KiB, with the digest and size of the whole); past it they are still "
+        "refused and counted in `ledger_quarantine_not_kept_total`, not kept, so whoever "
+        "can write to the broker cannot fill the database. What a source signed is kept "
+        "always.",
+    )
     signed_checkpoint_file: Path | None = Field(
         default=None,
         description="Where the newest checkpoint signed is kept, outside the database, so "

@@ -19,7 +19,6 @@ from periplus.events import UNSIGNED_SPEC, Envelope
 from periplus.kafka import Record, ensure_topic
 from periplus.note import Signer
 from periplus.testing import Broker, eventually
-from periplus.tiles import LONGEST
 
 
 @pytest.fixture
@@ -243,23 +242,3 @@ def test_a_refusal_that_quotes_a_nul_is_listed_and_ingestion_goes_on(ledger: Led
     assert [(q["raw"], q["source"], q["seq"]) for q in rows] == [(None, None, None)] * 2
     assert [q.raw for q in ledger.kept()] == [keyed, named]
     assert rows[0]["reason"].endswith("; \\u0000: Extra inputs are not permitted")
-
-
-def test_a_large_refused_message_is_kept_cut_and_listed_once(ledger: Ledger) -> None:
-    """A refusal keeps twice the longest event of a message, enough to show what was sent;
-    the same bytes from the same place for the same reason are listed once, compared by
-    the database."""
-    spec = '"spec": "periplus.event/2"'
-    large = f'{{"padding": "{"x" * 300_000}", {spec}}}'.encode()
-    ingestor = Ingestor(
-        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
-    )
-    for _ in range(2):  # redelivered from the same offset
-        with Session(ledger.engine) as session:
-            ingestor.handle(session, ingestor.prepare([Record("t", 0, 7, None, large)]))
-            session.commit()
-    rows = ledger.get("/v1/log/quarantine").json()["events"]
-    assert len(rows) == 1
-    assert rows[0]["size"] == 2 * LONGEST
-    assert [q.raw for q in ledger.kept()] == [large[: 2 * LONGEST]]
-    assert len(rows[0]["reason"]) <= 2000

@@ -30,11 +30,17 @@ class Quarantined(LedgerModel, table=True):
 
     ``source`` and ``seq`` are what the event claims, where it can be read: a
     refused event at a source's next ``seq`` holds that source back until the
-    real one comes or an operator resolves it in public.
+    real one comes or an operator resolves it in public. ``sha256`` and ``size`` are
+    of the whole message, of which ``raw`` may keep only a prefix; ``signed`` says
+    whether the source it names signed it, as found when it was refused (unknown for
+    rows from before: counted as unsigned against ``LEDGER_QUARANTINE_UNSIGNED_ROWS``).
     """
 
     __tablename__ = "quarantine"
-    __table_args__ = (Index("ix_quarantine_source_seq", "source", "seq"),)
+    __table_args__ = (
+        Index("ix_quarantine_source_seq", "source", "seq"),
+        Index("ix_quarantine_sha256", "sha256"),
+    )
 
     # 64-bit where refusals may outnumber 2^31; SQLite keeps its INTEGER PRIMARY KEY, the rowid.
     id: int | None = Field(
@@ -49,3 +55,6 @@ class Quarantined(LedgerModel, table=True):
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     source: str | None = Field(default=None, max_length=128)
     seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    signed: bool | None = Field(default=None)

@@ -5,7 +5,7 @@ import json
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from ledger.ingest.models import Quarantined, SourceState
 from ledger.log.models import Entry, Node
@@ -70,20 +70,28 @@ def rotation_leaves(session: Session) -> Sequence[bytes]:
     ).all()
 
 
-def is_quarantined(session: Session, origin: str, reason: str, body: bytes) -> bool:
-    """Whether these bytes are listed already from ``origin`` for ``reason``: a redelivery is
-    listed once. Compared by the database, so that a source refused many times over costs
-    no more memory at each refusal."""
+def is_quarantined(session: Session, origin: str, reason: str, sha256: str) -> bool:
+    """Whether a message with this digest is listed already from ``origin`` for ``reason``:
+    a redelivery is listed once. Found by the digest's index, so that a source refused
+    many times over costs no more at each refusal."""
     found = session.exec(
         select(Quarantined.id)
         .where(
+            col(Quarantined.sha256) == sha256,
             col(Quarantined.origin) == origin,
             col(Quarantined.reason) == reason,
-            col(Quarantined.raw) == body,
         )
         .limit(1)
     ).first()
     return found is not None
+
+
+def unsigned_quarantined(session: Session) -> int:
+    """Rows of the quarantine not known to be signed by their source."""
+    query = (
+        select(func.count()).select_from(Quarantined).where(col(Quarantined.signed).is_not(True))
+    )
+    return int(session.exec(query).one())
 
 
 def quarantined_after(session: Session, after: int, limit: int) -> Sequence[Quarantined]:

@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from ledger.ingest import catchup, records, repository, resolve
 from ledger.ingest.catchup import PAGE, first_missing
-from ledger.ingest.quarantine import quarantine
+from ledger.ingest.quarantine import UNSIGNED_ROWS, Quarantine
 from ledger.ingest.records import Received, read_all
 from ledger.log import service as log_service
 from ledger.log.fact import Fact, fact
@@ -81,7 +81,8 @@ class Ingestor:
     ``sources`` maps each source to the base URL of its catch-up endpoint;
     ``keys`` holds the keys each source signs with; ``backoff`` says when a
     source that failed is asked again, by gap fills and catch-up alike;
-    ``timeouts`` are a source's own, where it has some, else ``http``'s.
+    ``timeouts`` are a source's own, where it has some, else ``http``'s;
+    ``unsigned_rows`` is how many refused messages no source signed the quarantine keeps.
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class Ingestor:
         keys: SourceKeys | None = None,
         backoff: Backoff | None = None,
         timeouts: dict[str, httpx.Timeout] | None = None,
+        unsigned_rows: int = UNSIGNED_ROWS,
     ) -> None:
         self.engine, self.sources, self.http = engine, sources, http
         self.timeouts = timeouts or {}
@@ -102,11 +104,14 @@ class Ingestor:
         self._held: dict[str, int] = {}
         self.verdicts: resolve.Verdicts = {}  # quarantined rows signed by their source, or not
         self._refused = 0
+        self.quarantine = Quarantine(self.keys, unsigned_rows)
 
     def load_rotations(self) -> None:
-        """Follow the key rotations the log holds, so a restart knows every key in force."""
+        """Follow the key rotations the log holds, so a restart knows every key in force;
+        and count the quarantine afresh, which another writer may have filled."""
         with Session(self.engine) as session:
             follow_rotations(session, self.keys)
+        self.quarantine.recount()
 
     def prepare(self, records: list[Record]) -> list[Received]:
         """The consumer's first step, outside the transaction: parse and check every
@@ -151,6 +156,7 @@ class Ingestor:
 
     def tick(self) -> None:
         """The consumer's periodic hook."""
+        self.quarantine.recount()
         self.catch_up()
 
     def catch_up(self) -> int:
@@ -325,8 +331,8 @@ class Ingestor:
     def _quarantine(
         self, session: Session, raw: Any, origin: str, reason: str, item: Fact | None = None
     ) -> bool:
-        """List a refused event once, counted as refused; True if it was not listed before."""
-        if not quarantine(session, raw, origin, reason, item):
+        """List a refused event once, counted as refused; True if it is listed now."""
+        if not self.quarantine.add(session, raw, origin, reason, item):
             return False
         self._refused += 1
         return True

@@ -1,6 +1,5 @@
 """The log's public contract: key, checkpoints, entries, proofs, and the quarantine."""
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -257,8 +256,8 @@ def quarantine(
                     and signed(row.id, row.raw, ingestor.keys, ingestor.verdicts)
                     else None
                 ),
-                sha256=hashlib.sha256(row.raw).hexdigest(),
-                size=len(row.raw),
+                sha256=row.sha256,
+                size=row.size,
                 source=row.source,
                 seq=row.seq,
             )

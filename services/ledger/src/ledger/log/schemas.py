@@ -103,8 +103,16 @@ class QuarantinedOut(BaseModel):
         "signed (anyone who can write to the broker can send them: the log does not "
         "publish them for him) and for bytes withheld under law."
     )
-    sha256: str = Field(description="SHA-256 of the bytes kept (hex), to match a copy against.")
-    size: int = Field(description="How many bytes are kept (at most twice the longest event).")
+    sha256: str | None = Field(
+        default=None,
+        description="SHA-256 (hex) of the whole refused message, to match a copy against; "
+        "null where its bytes were withheld under law. The log keeps all of a message its "
+        "source signed (up to twice the longest event) but only the first 4 KiB of one no "
+        "source signed.",
+    )
+    size: int | None = Field(
+        default=None, description="The size in bytes of the whole refused message."
+    )
     source: str | None = Field(default=None, description="The source the event claims.")
     seq: int | None = Field(
         default=None,
