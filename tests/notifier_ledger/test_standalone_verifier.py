@@ -5,7 +5,10 @@ entries through the notifier (cross-origin) and checks them with keys the reader
 
 import base64
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -95,6 +98,26 @@ def test_the_file_is_the_same_bytes_on_every_request_and_names_their_digest(
         (inline,) = re.findall(rf"<{kind}>(.*?)</{kind}>", html, re.S)
         digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
         assert directives[f"{kind}-src"] == f"'sha256-{digest}'"
+
+
+def test_the_file_is_the_same_bytes_whatever_the_locale_the_service_runs_in(site: Site) -> None:
+    served = httpx.get(f"{site.url}/verifier.html").headers["repr-digest"]
+    # A service started in the C locale, with neither UTF-8 mode nor locale coercion.
+    ascii_only = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from notifier.publish.routes.verifier import digest, standalone\n"
+            "print(digest(standalone()))",
+        ],
+        env=ascii_only,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.strip() == served
 
 
 def test_a_kept_copy_verifies_an_entry_from_disk(

@@ -43,12 +43,13 @@ def _hash(text: str) -> str:
 
 @cache
 def standalone() -> bytes:
-    """The file, built once: it depends on nothing but the release's own files."""
+    """The file, built once: it depends on nothing but the release's own files (read as
+    UTF-8, whatever the locale the service runs in)."""
     every = {lang: _words(lang) for lang in sorted(LANGUAGES)}
     # In a data block "<" is escaped, so no text of a catalogue can end the element.
     data = json.dumps(every, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
-    script = "\n".join((TEMPLATES / name).read_text() for name in SCRIPT)
-    style = (TEMPLATES / "verifier.css").read_text()
+    script = "\n".join((TEMPLATES / name).read_text(encoding="utf-8") for name in SCRIPT)
+    style = (TEMPLATES / "verifier.css").read_text(encoding="utf-8")
     policy = "; ".join(
         (
             "default-src 'none'",
@@ -60,7 +61,7 @@ def standalone() -> bytes:
             "form-action 'none'",
         )
     )
-    page = (TEMPLATES / "verifier.html").read_text()
+    page = (TEMPLATES / "verifier.html").read_text(encoding="utf-8")
     for marker, value in (
         ("__CSP__", policy),
         ("__STYLE__", style),
