@@ -3,16 +3,22 @@ holds no key and no site, opened from disk in headless Chromium; it reads a real
 entries through the notifier (cross-origin) and checks them with keys the reader pastes.
 """
 
+import asyncio
 import base64
 import hashlib
 import os
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
 from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
@@ -21,6 +27,7 @@ from ledger.log.withhold import withhold
 from ledger.testing import Ledger
 from notifier.testing import SOURCE_SIGNER, Site, screenshot
 from periplus.note import Signer
+from periplus.testing import Server
 from tests.notifier_ledger.browser import (
     STRANGER,
     TRIP,
@@ -259,3 +266,73 @@ def test_a_withheld_entry_verifies_with_the_ledgers_notice_and_key(
         f"of its source, {ledger.settings.own_source}, is in use."
     )
     assert errors == []
+
+
+@contextmanager
+def answering(
+    site: Site, path: str, body: Callable[[], AsyncIterator[bytes]]
+) -> Iterator[tuple[str, threading.Event]]:
+    """A site that serves ``path`` from ``body`` and relays every other request to ``site``,
+    readable from anywhere as the notifier's are; and the event set once ``path`` is asked."""
+    app = FastAPI()
+    asked = threading.Event()
+    cors = {"access-control-allow-origin": "*"}
+
+    @app.get("/{rest:path}")
+    def relayed(rest: str, request: Request) -> Response:
+        if f"/{rest}" == path:
+            asked.set()
+            return StreamingResponse(body(), media_type="text/plain", headers=cors)
+        answer = httpx.get(f"{site.url}/{rest}", params=request.query_params)
+        kind = answer.headers["content-type"]
+        return Response(answer.content, answer.status_code, headers=cors, media_type=kind)
+
+    with Server(app) as server:
+        yield server.url, asked
+
+
+async def dripping() -> AsyncIterator[bytes]:
+    """A byte now and then, never the end."""
+    while True:
+        yield b"x"
+        await asyncio.sleep(0.2)
+
+
+async def flooding() -> AsyncIterator[bytes]:
+    """A mebibyte after another, never the end."""
+    while True:
+        yield b" " * (1 << 20)
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("body", [dripping, flooding], ids=["drip", "flood"])
+def test_a_site_that_never_ends_its_answer_is_refused(
+    browser: Browser,
+    site: Site,
+    ledger: Ledger,
+    tmp_path: Path,
+    body: Callable[[], AsyncIterator[bytes]],
+) -> None:
+    with answering(site, "/v1/verify/checkpoint", body) as (hostile, asked):
+        page = browser.new_page()
+        page.clock.install()
+        page.goto(_kept_copy(site, tmp_path).as_uri())
+        page.fill("#site", hostile)
+        page.fill("#policy", f"{log_line(ledger)}\nquorum none")
+        page.fill("#sources", str(SOURCE_SIGNER.verifier))
+        page.fill("#entry", "2")
+        page.click("#verify")
+        assert asked.wait(timeout=15)
+        verdict = page.locator("#verdict[data-result]")
+        if body is dripping:
+            # Half a minute passes on the page's clock, and the answer has not ended.
+            page.wait_for_timeout(1000)
+            assert page.locator("#verdict").inner_text() == "Checking…"
+            page.clock.run_for(31_000)
+        verdict.wait_for(timeout=15_000)
+        assert verdict.get_attribute("data-result") == "fail"
+        assert page.locator("#verdict").inner_text().splitlines()[0] == (
+            "✗ Not verified: the ledger could not be reached."
+        )
+        assert page.locator("#verify").is_enabled()
+        page.close()

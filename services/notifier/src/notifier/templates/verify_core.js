@@ -56,15 +56,47 @@ globalThis.PeriplusVerify = (function () {
     } catch (e) { return false; }
   }
 
+  // An answer must come whole within TIMEOUT_MS and hold at most MAX_BYTES (one entry, a
+  // proof, a note or the rotations are far smaller), or a site that drips its answers or
+  // floods them would leave the check waiting for ever, or the page out of memory.
+  const TIMEOUT_MS = 30000;
+  const MAX_BYTES = 8 * 1024 * 1024;
+
+  async function bounded(response) {
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > MAX_BYTES) { reader.cancel(); throw new RangeError("answer too large"); }
+      chunks.push(value);
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
+    return out;
+  }
+
   // `base` is "" for the site's own pages, else the address the reader gave: where the
   // data comes from, never what it is checked with.
   async function get(base, path, kind) {
-    let response;
-    try { response = await fetch(base + path, { cache: "no-store" }); } catch (e) { fail("network"); }
-    if (!response.ok) fail(response.status === 400 ? "pending" : "network");
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), TIMEOUT_MS);
     try {
-      return kind === "json" ? await response.json() : new Uint8Array(await response.arrayBuffer());
-    } catch (e) { fail("network"); }
+      let response, bytes;
+      try {
+        response = await fetch(base + path, { cache: "no-store", signal: stop.signal });
+      } catch (e) { fail("network"); }
+      if (!response.ok) fail(response.status === 400 ? "pending" : "network");
+      try { bytes = await bounded(response); } catch (e) { fail("network"); }
+      if (kind !== "json") return bytes;
+      try { return JSON.parse(new TextDecoder().decode(bytes)); } catch (e) { fail("network"); }
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+    }
   }
 
   // --- Keys: C2SP vkeys, tlog-policy, and the set in use ---------------------------------
