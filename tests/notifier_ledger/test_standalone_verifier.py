@@ -6,6 +6,7 @@ entries through the notifier (cross-origin) and checks them with keys the reader
 import asyncio
 import base64
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -192,29 +193,68 @@ def test_a_wrong_log_key_is_refused_with_its_reason(
     assert errors == []
 
 
-def test_the_keys_are_kept_in_the_browser_until_forgotten(
+def test_a_copy_on_a_site_of_ones_own_keeps_the_keys_until_forgotten(
     browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
 ) -> None:
+    """Hosted (here by a server of the reader's own, another origin than the site's), the
+    file keeps the address and the keys in that browser."""
+    copy = FastAPI()
+    body = _kept_copy(site, tmp_path).read_bytes()
+
+    @copy.get("/periplus-verifier.html")
+    def kept() -> Response:
+        return Response(body, media_type="text/html; charset=utf-8")
+
+    with Server(copy) as own:
+        address = f"{own.url}/periplus-verifier.html"
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(address)
+        page.fill("#site", site.url)
+        page.fill("#policy", f"{log_line(ledger)}\nquorum none")
+        page.fill("#sources", str(SOURCE_SIGNER.verifier))
+        page.click("#save")
+        assert "kept in this browser" in page.locator("#status").inner_text()
+        again = context.new_page()
+        again.goto(address)
+        assert again.locator("#site").input_value() == site.url
+        assert again.locator("#sources").input_value() == str(SOURCE_SIGNER.verifier)
+        again.fill("#entry", "0")
+        again.click("#verify")
+        again.locator("#verdict[data-result]").wait_for(timeout=15_000)
+        assert again.locator("#verdict").get_attribute("data-result") == "ok"
+        again.click("#forget")
+        again.reload()
+        assert again.locator("#policy").input_value() == ""
+        context.close()
+
+
+def test_a_copy_opened_from_disk_keeps_no_keys_and_fills_in_none_planted(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    """Every file a browser opens from disk shares one storage: another file there could
+    plant keys of its own for the verifier to fill in. From disk it keeps and reads none,
+    and says why."""
     path = _kept_copy(site, tmp_path)
+    planter = tmp_path / "planter.html"
+    planted = {"site": site.url, "policy": "log forger+00000000+AQ==", "sources": "forger"}
+    planter.write_text(
+        "<script>localStorage.setItem('periplus.verifier', JSON.stringify("
+        f"{json.dumps(planted)}));</script>"
+    )
     context = browser.new_context()
     page = context.new_page()
+    page.goto(planter.as_uri())
+    assert page.evaluate("localStorage.getItem('periplus.verifier')") is not None
     page.goto(path.as_uri())
-    page.fill("#site", site.url)
-    page.fill("#policy", f"{log_line(ledger)}\nquorum none")
-    page.fill("#sources", str(SOURCE_SIGNER.verifier))
-    page.click("#save")
-    assert "kept in this browser" in page.locator("#status").inner_text()
-    again = context.new_page()
-    again.goto(path.as_uri())
-    assert again.locator("#site").input_value() == site.url
-    assert again.locator("#sources").input_value() == str(SOURCE_SIGNER.verifier)
-    again.fill("#entry", "0")
-    again.click("#verify")
-    again.locator("#verdict[data-result]").wait_for(timeout=15_000)
-    assert again.locator("#verdict").get_attribute("data-result") == "ok"
-    again.click("#forget")
-    again.reload()
-    assert again.locator("#policy").input_value() == ""
+    assert [page.locator(f"#{f}").input_value() for f in ("site", "policy", "sources")] == [
+        "",
+        "",
+        "",
+    ]
+    assert page.locator("#save").is_hidden()
+    assert page.locator("#forget").is_hidden()
+    assert "keeps no keys" in page.locator("#status").inner_text()
     context.close()
 
 

@@ -374,6 +374,11 @@ VERIFIER: dict[str, Message] = {
     ),
     "forgotten": mark.gettext("The address and the keys are forgotten."),
     "not_saved": mark.gettext("This browser keeps nothing for this file."),
+    "from_disk": mark.gettext(
+        "Opened from this computer, the file keeps no keys: any other file opened in this "
+        "browser could change them. Paste them each time, or host the file on a site of "
+        "your own to keep them."
+    ),
     "bad_site": mark.gettext("the site address is not a web address (http or https)"),
     "bad_entry": mark.gettext(
         "the entry is neither an index nor a trip page's address ending with #entry- and the index"

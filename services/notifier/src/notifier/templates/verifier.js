@@ -50,9 +50,17 @@
   // --- What the reader gave --------------------------------------------------------------
 
   const text = (id) => field(id).value.replace(/\r\n?/g, "\n");
-  const stored = kept();
+  // Every file a browser opens from disk shares one storage: another file could plant keys
+  // there for this page to fill in. Keys are kept only where the file is hosted.
+  const hosted = location.protocol === "https:" || location.protocol === "http:";
+  const stored = hosted ? kept() : {};
   for (const id of ["site", "policy", "sources"]) {
     if (typeof stored[id] === "string") field(id).value = stored[id];
+  }
+  if (!hosted) {
+    field("save").hidden = field("forget").hidden = true;
+    field("status").dataset.w = "from_disk";
+    field("status").textContent = w().from_disk;
   }
   // A link to this file may name the entry to check: verifier.html#<trip page's entry address>.
   if (location.hash.length > 1) {
