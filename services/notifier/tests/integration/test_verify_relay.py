@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from playwright.sync_api import Browser
 
 from notifier.testing import Site, serve
@@ -26,6 +26,8 @@ def hostile() -> Iterator[Server]:
 
     @app.get("/v1/log/{path:path}")
     def anything(path: str, index: int = 0) -> Response:
+        if index == 3:  # an answer without end
+            return StreamingResponse(iter(lambda: b"x" * 65536, None), media_type="text/plain")
         if index == 2:
             return Response(SCRIPT, media_type="text/javascript", headers=SAVED_AS)
         return Response(PAGE, media_type="text/html", headers=SAVED_AS)
@@ -69,3 +71,12 @@ def test_the_ledger_does_not_name_a_download(site: Site, browser: Browser) -> No
     page.goto(f"{site.url}/v1/verify/checkpoint")
     assert page.locator("body").inner_text() == PAGE.decode()
     page.close()
+
+
+def test_an_answer_without_end_is_cut_and_refused(site: Site) -> None:
+    """A hostile ledger cannot fill the site's memory through the relay: past what the
+    ledger ever serves, the answer is dropped and refused."""
+    answer = httpx.get(f"{site.url}/v1/verify/receipt?index=3", timeout=60)
+    assert answer.status_code == 502
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "more than it ever serves" in answer.json()["detail"]

@@ -18,6 +18,7 @@ Every answer here may be read from any origin (``Access-Control-Allow-Origin: *`
 here writes or reads a cookie.
 """
 
+import asyncio
 import json
 from typing import Annotated
 
@@ -33,6 +34,11 @@ router = APIRouter(prefix=CORS_PREFIX.rstrip("/"), tags=["verify"])
 
 Index = Annotated[int, Query(ge=0, le=2**53)]
 PASSED_HEADERS = ("cache-control", "retry-after")
+# A hostile ledger must not hold the site's memory or a worker: an answer is read whole
+# within DEADLINE seconds and up to MOST bytes, more than a hundred of the longest entries
+# (each as its event and its bytes) take.
+DEADLINE = 30.0
+MOST = 32 * 1024 * 1024
 TEXT, JSON, PROBLEM = "text/plain; charset=utf-8", "application/json", "application/problem+json"
 
 
@@ -60,19 +66,29 @@ async def _relay(
     base = settings.ledger_url.rstrip("/")
     try:
         timeout = settings.http_timeouts()
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            answer = await client.get(f"{base}/v1/log/{path}", params=params)
-    except httpx.HTTPError as exc:
+        async with (
+            asyncio.timeout(DEADLINE),
+            httpx.AsyncClient(timeout=timeout) as client,
+            client.stream("GET", f"{base}/v1/log/{path}", params=params) as answer,
+        ):
+            body = bytearray()
+            async for chunk in answer.aiter_bytes():
+                body += chunk
+                if len(body) > MOST:
+                    raise ProblemError(
+                        502, "Bad gateway", "The ledger answered more than it ever serves."
+                    )
+    except (httpx.HTTPError, TimeoutError) as exc:
         raise ProblemError(502, "Bad gateway", "The ledger cannot be reached just now.") from exc
     if answer.status_code != 200:
         media_type = PROBLEM  # the ledger's errors are RFC 9457 problems
-    if not _reads_as(media_type, answer.content):
+    if not _reads_as(media_type, bytes(body)):
         raise ProblemError(502, "Bad gateway", "The ledger answered something it never serves.")
     headers = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_HEADERS}
     if download is not None and answer.status_code == 200:
         headers["Content-Disposition"] = f'attachment; filename="{download}"'
     return Response(
-        answer.content, status_code=answer.status_code, headers=headers, media_type=media_type
+        bytes(body), status_code=answer.status_code, headers=headers, media_type=media_type
     )
 
 
