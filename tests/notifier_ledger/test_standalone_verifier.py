@@ -376,3 +376,25 @@ def test_a_site_that_never_ends_its_answer_is_refused(
         )
         assert page.locator("#verify").is_enabled()
         page.close()
+
+
+async def nothing() -> AsyncIterator[bytes]:
+    """JSON, and of no shape an answer of entries has."""
+    yield b"null"
+
+
+def test_an_answer_of_no_shape_a_check_expects_fails_in_plain_words(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    with answering(site, "/v1/verify/entries", nothing) as (hostile, asked):
+        page = browser.new_page()
+        page.goto(_kept_copy(site, tmp_path).as_uri())
+        result, words = _check(
+            page, hostile, f"{log_line(ledger)}\nquorum none", str(SOURCE_SIGNER.verifier), "2"
+        )
+        assert asked.is_set()
+        assert (result, words.splitlines()[0]) == (
+            "fail",
+            "✗ Not verified: the site's answer cannot be read.",
+        )
+        page.close()

@@ -260,6 +260,7 @@ DIGEST_KIND: dict[str, Message] = {
 REASONS: dict[str, Message] = {
     # Translators: completes "Not verified: …"; keep each {placeholder} as it is.
     "network": mark.gettext("the ledger could not be reached"),
+    "unreadable": mark.gettext("the site's answer cannot be read"),
     "policy_line": mark.gettext("line {line} of the trust policy cannot be read"),
     "policy_quorum": mark.gettext("the trust policy has no quorum line"),
     "source_line": mark.gettext("this source key cannot be read: {key}"),

@@ -516,7 +516,10 @@ globalThis.PeriplusVerify = (function () {
 
   // A failure in the reader's words: `words.reasons` by reason, lists joined in `lang`.
   function explain(words, lang, e) {
-    if (!(e instanceof Failure)) return String(e);
+    if (!(e instanceof Failure)) {
+      console.error(e);  // an answer of a shape no check expects: a failure all the same
+      return words.reasons.unreadable;
+    }
     if (e.message === "differs") return e.values.list;
     const values = {};
     for (const [name, value] of Object.entries(e.values)) {
