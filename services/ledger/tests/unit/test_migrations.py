@@ -123,3 +123,30 @@ def test_events_refused_before_get_the_digest_and_size_of_their_bytes_and_lose_t
         assert [bytes(raw) for raw in kept] == refused
     db.upgrade(engine, MIGRATIONS)
     engine.dispose()
+
+
+def test_events_whose_bytes_were_withheld_before_get_no_digest_nor_size(
+    database_url: str,
+) -> None:
+    """A row whose bytes a withholding erased before 0010 keeps none of them: the empty
+    bytes left are not the message, whose digest and size are not known any more."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0009")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO quarantine (received_at, origin, reason, raw) "
+                "VALUES (CURRENT_TIMESTAMP, 'topic/0/1', :reason, :raw)"
+            ),
+            [
+                {"reason": "refused (bytes withheld with entry 3)", "raw": b""},
+                {"reason": "not JSON", "raw": b""},
+            ],
+        )
+    db.upgrade(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT sha256, size FROM quarantine ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(None, None), (hashlib.sha256(b"").hexdigest(), 0)]
+    db.downgrade(engine, MIGRATIONS, "0009")
+    db.upgrade(engine, MIGRATIONS)
+    engine.dispose()

@@ -3,7 +3,8 @@ source signed it
 
 Bytes no source signed are kept only in part from now on, so the digest and size the
 public list shows are stored, not taken from the bytes kept. Rows from before get them
-from their bytes (the whole message, or its first twice-the-longest-event bytes);
+from their bytes (the whole message, or its first twice-the-longest-event bytes),
+but those whose bytes a withholding erased, whose digest and size are not known;
 whether their source signed them stays unknown (NULL): the log's keys are not the
 migration's to read.
 
@@ -25,6 +26,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAGE = 500
+WITHHELD = " (bytes withheld with entry "  # what a withholding adds to the reason
 
 
 def upgrade() -> None:
@@ -40,19 +42,22 @@ def upgrade() -> None:
         "quarantine",
         sa.column("id", sa.BigInteger()),
         sa.column("raw", sa.LargeBinary()),
+        sa.column("reason", sa.String()),
         sa.column("sha256", sa.String()),
         sa.column("size", sa.BigInteger()),
     )
     after = 0
     while True:
         rows = connection.execute(
-            sa.select(quarantine.c.id, quarantine.c.raw)
+            sa.select(quarantine.c.id, quarantine.c.raw, quarantine.c.reason)
             .where(quarantine.c.id > after)
             .order_by(quarantine.c.id)
             .limit(PAGE)
         ).all()
-        for id_, raw in rows:
+        for id_, raw, reason in rows:
             kept = bytes(raw)
+            if not kept and WITHHELD in reason:
+                continue  # the empty bytes left are not the message
             connection.execute(
                 quarantine.update()
                 .where(quarantine.c.id == id_)
