@@ -91,7 +91,8 @@ class Quarantined(NotifierModel, table=True):
     reason: str = Field(max_length=1000)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # SHA-256 (hex) and length of the bytes refused, kept or not: an announcement's bytes
-    # are not kept. Null on rows listed before they were recorded whose bytes are gone.
+    # are not kept. The hash is null where the bytes were withheld under law, and on rows
+    # listed before it was recorded whose bytes were gone.
     sha256: str | None = Field(default=None, max_length=64)
     size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     digest: str = Field(max_length=64, unique=True)

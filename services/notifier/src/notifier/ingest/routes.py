@@ -33,7 +33,8 @@ class QuarantinedOut(BaseModel):
         "or bytes withheld under law."
     )
     sha256: str | None = Field(
-        description="SHA-256 (hex) of the refused bytes, kept or not, to match a copy against."
+        description="SHA-256 (hex) of the refused bytes, kept or not, to match a copy against; "
+        "null where they were withheld under law."
     )
     size: int | None = Field(description="How many bytes were refused.")
     received_at: datetime
