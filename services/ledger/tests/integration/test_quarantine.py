@@ -4,6 +4,7 @@ evidence, kept whole and always, and still holds its source back."""
 
 import base64
 import hashlib
+import json
 import logging
 import uuid
 from typing import Any
@@ -148,6 +149,36 @@ def test_what_a_source_signed_is_kept_whole_past_the_limit_and_holds_its_source(
         resolve(session, SOURCE, 2, "a NUL in a name", own, [SOURCE], source_keys())
         session.commit()
     assert ledger.get("/readyz").json()["checks"]["sources"]["held"] == []
+
+
+def test_a_signed_refusal_sent_again_at_other_offsets_or_spelt_otherwise_is_one_row(
+    ledger: Ledger,
+) -> None:
+    """What a source signed is kept always, so it must not be a way round the limit: sent
+    again from other offsets, with other spacing or its members in another order, it is
+    still the one event its source signed, listed once, as the source signed it."""
+    trip = uuid.uuid4()
+    ingestor = Ingestor(
+        ledger.engine,
+        {SOURCE: "http://127.0.0.1:9"},
+        httpx.Client(),
+        source_keys(),
+        unsigned_rows=1,
+    )
+    evidence = signed_with_a_nul(2, trip, padding=PREFIX)
+    value = json.loads(evidence)
+    spelt = [
+        json.dumps(value, indent=2).encode(),
+        json.dumps(dict(reversed(value.items()))).encode(),
+        json.dumps(value, separators=(" , ", " : ")).encode(),
+    ]
+    take(ledger, ingestor, [make_event(1, trip).leaf])
+    for offset in range(10, 14):
+        take(ledger, ingestor, [evidence], first=offset)
+    take(ledger, ingestor, spelt, first=20)
+    kept = ledger.kept()
+    assert [(q.raw, q.signed, q.seq) for q in kept] == [(evidence, True, 2)]
+    assert [q["raw"] for q in listed(ledger)] == [evidence.decode()]
 
 
 def test_an_unsigned_message_is_kept_in_part_with_the_digest_and_size_of_the_whole(

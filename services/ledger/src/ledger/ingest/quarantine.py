@@ -30,6 +30,7 @@ from ledger.ingest import repository
 from ledger.ingest.models import Quarantined
 from ledger.ingest.resolve import signed_by_its_source
 from ledger.log.fact import Fact
+from periplus.canonical import canonical_bytes
 from periplus.sources import SourceKeys
 from periplus.storable import storable
 from periplus.tiles import LONGEST
@@ -89,12 +90,19 @@ class Quarantine:
             body = raw.encode(errors="surrogatepass")  # a JSON string may hold a lone surrogate
         else:
             body = json.dumps(raw).encode()
-        digest = hashlib.sha256(body).hexdigest()
         origin, reason = storable(origin, 200), storable(reason, REASON)
-        if repository.is_quarantined(session, origin, reason, digest):
-            return False  # redelivered: listed once
         signed = signed_by_its_source(body, self.keys)
-        if not signed:
+        if signed:
+            # Kept as its source signed it, and listed once whatever its spelling or offset:
+            # only the source can make another, and a copy sent again costs no row.
+            body = canonical_bytes(json.loads(body))
+            digest = hashlib.sha256(body).hexdigest()
+            if repository.is_quarantined(session, None, reason, digest):
+                return False
+        else:
+            digest = hashlib.sha256(body).hexdigest()
+            if repository.is_quarantined(session, origin, reason, digest):
+                return False  # redelivered: listed once
             if self._unsigned is None:
                 self._unsigned = repository.unsigned_quarantined(session)
             if self._unsigned >= self.unsigned_rows:

@@ -70,20 +70,16 @@ def rotation_leaves(session: Session) -> Sequence[bytes]:
     ).all()
 
 
-def is_quarantined(session: Session, origin: str, reason: str, sha256: str) -> bool:
-    """Whether a message with this digest is listed already from ``origin`` for ``reason``:
-    a redelivery is listed once. Found by the digest's index, so that a source refused
-    many times over costs no more at each refusal."""
-    found = session.exec(
-        select(Quarantined.id)
-        .where(
-            col(Quarantined.sha256) == sha256,
-            col(Quarantined.origin) == origin,
-            col(Quarantined.reason) == reason,
-        )
-        .limit(1)
-    ).first()
-    return found is not None
+def is_quarantined(session: Session, origin: str | None, reason: str, sha256: str) -> bool:
+    """Whether a message with this digest is listed already for ``reason``, from ``origin``
+    (None: from anywhere): a redelivery is listed once. Found by the digest's index, so
+    that a source refused many times over costs no more at each refusal."""
+    query = select(Quarantined.id).where(
+        col(Quarantined.sha256) == sha256, col(Quarantined.reason) == reason
+    )
+    if origin is not None:
+        query = query.where(col(Quarantined.origin) == origin)
+    return session.exec(query.limit(1)).first() is not None
 
 
 def unsigned_quarantined(session: Session) -> int:

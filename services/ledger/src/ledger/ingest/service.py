@@ -111,6 +111,7 @@ class Ingestor:
         and count the quarantine afresh, which another writer may have filled."""
         with Session(self.engine) as session:
             follow_rotations(session, self.keys)
+        self.verdicts.clear()  # a row found unsigned under fewer keys may be signed now
         self.quarantine.recount()
 
     def prepare(self, records: list[Record]) -> list[Received]:
