@@ -236,17 +236,22 @@ def test_the_migration_lets_announcements_bytes_go_and_keeps_their_digest(
     engine = db.make_engine(database_url)
     db.upgrade(engine, MIGRATIONS, "0009")
     listed = {"announcement": b'{"index": 1, "text": "of his own"}', "entry": b"{}"}
+    more = [f"[{n}]".encode() for n in range(1200)]  # more rows than a page of the migration
     with Session(engine) as session:
-        for n, (kind, raw) in enumerate(listed.items()):
+        rows = [*listed.items(), *(("entry", raw) for raw in more)]
+        for n, (kind, raw) in enumerate(rows):
             row = {"kind": kind, "origin": "o", "reason": "r", "raw": raw, "digest": str(n)}
             session.execute(insert(Quarantined).values(row | {"received_at": NOW}))
         session.commit()
     db.upgrade(engine, MIGRATIONS)
     with Session(engine) as session:
-        rows = session.exec(select(Quarantined).order_by(col(Quarantined.id))).all()
-    assert [(r.kind, r.raw, r.sha256, r.size) for r in rows] == [
+        found = session.exec(select(Quarantined).order_by(col(Quarantined.id))).all()
+    assert [(r.kind, r.raw, r.sha256, r.size) for r in found[:2]] == [
         ("announcement", b"", hashlib.sha256(listed["announcement"]).hexdigest(), 34),
         ("entry", b"{}", hashlib.sha256(b"{}").hexdigest(), 2),
+    ]
+    assert [(r.sha256, r.size) for r in found[2:]] == [
+        (hashlib.sha256(raw).hexdigest(), len(raw)) for raw in more
     ]
     db.downgrade(engine, MIGRATIONS, "0009")
     db.upgrade(engine, MIGRATIONS)

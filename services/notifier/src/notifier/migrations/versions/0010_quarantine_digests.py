@@ -29,17 +29,23 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("size", sa.BigInteger(), nullable=True))
     connection = op.get_bind()
-    rows = connection.execute(
-        sa.text("SELECT id, raw FROM quarantined WHERE raw != :none"), {"none": b""}
+    page = sa.text(
+        "SELECT id, raw FROM quarantined WHERE raw != :none AND id > :after ORDER BY id LIMIT 500"
     )
-    filled = [
-        {"id": i, "sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw)} for i, raw in rows
-    ]
-    if filled:
+    fill = sa.text("UPDATE quarantined SET sha256 = :sha256, size = :size WHERE id = :id")
+    after = -1
+    while True:  # a page at a time: rows of up to a megabyte each, however many a flood left
+        rows = connection.execute(page, {"none": b"", "after": after}).all()
+        if not rows:
+            break
         connection.execute(
-            sa.text("UPDATE quarantined SET sha256 = :sha256, size = :size WHERE id = :id"),
-            filled,
+            fill,
+            [
+                {"id": i, "sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw)}
+                for i, raw in rows
+            ],
         )
+        after = rows[-1][0]
     connection.execute(
         sa.text("UPDATE quarantined SET raw = :none WHERE kind = 'announcement'"), {"none": b""}
     )
