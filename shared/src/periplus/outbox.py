@@ -154,10 +154,11 @@ class OutboxRelay(threading.Thread):
                 self._halt.wait(1.0)
                 continue
             if sent < self.batch_size:
-                woken = self._wake.wait(self.idle_seconds)
-                self._wake.clear()
-                if woken:  # the rows committed just after the one that woke it go along
+                if self._wake.wait(self.idle_seconds):
+                    # The rows committed just after the one that woke it go along; their
+                    # wake-ups are spent with it, not on a batch of nothing after it.
                     self._halt.wait(self.linger_seconds)
+                self._wake.clear()
 
     def published(self) -> int | None:
         """The last position the broker acknowledged, or None before the first."""
