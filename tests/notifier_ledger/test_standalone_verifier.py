@@ -237,7 +237,12 @@ def test_a_copy_opened_from_disk_keeps_no_keys_and_fills_in_none_planted(
     and says why."""
     path = _kept_copy(site, tmp_path)
     planter = tmp_path / "planter.html"
-    planted = {"site": site.url, "policy": "log forger+00000000+AQ==", "sources": "forger"}
+    planted = {
+        "site": site.url,
+        "policy": "log forger+00000000+AQ==",
+        "sources": "forger",
+        "lang": "constructor",  # a name every object has, no language
+    }
     planter.write_text(
         "<script>localStorage.setItem('periplus.verifier', JSON.stringify("
         f"{json.dumps(planted)}));</script>"
@@ -246,7 +251,10 @@ def test_a_copy_opened_from_disk_keeps_no_keys_and_fills_in_none_planted(
     page = context.new_page()
     page.goto(planter.as_uri())
     assert page.evaluate("localStorage.getItem('periplus.verifier')") is not None
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(path.as_uri())
+    assert (page.locator("#lang").input_value(), errors) == ("en", [])
     assert [page.locator(f"#{f}").input_value() for f in ("site", "policy", "sources")] == [
         "",
         "",

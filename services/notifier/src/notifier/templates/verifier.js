@@ -25,7 +25,7 @@
   // --- Language: the reader's choice, else the browser's, else English ------------------
 
   function speak(code) {
-    lang = ALL[code] ? code : "en";
+    lang = Object.hasOwn(ALL, code) ? code : "en";  // a stored value may be anything
     words = ALL[lang];
     document.documentElement.lang = words.tag;
     document.title = w().title;
