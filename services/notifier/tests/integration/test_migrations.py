@@ -180,7 +180,13 @@ def _number(engine: Engine, first: int) -> list[int]:
         else:
             log_attempts(session, [attempt | {"id": first}])
         # A refusal in the columns its table had at 0006, numbered as an insert numbers it.
-        refusal = {"kind": "entry", "origin": "o", "reason": "r", "raw": b"", "digest": "0"}
+        refusal: dict[str, object] = {
+            "kind": "entry",
+            "origin": "o",
+            "reason": "r",
+            "raw": b"",
+            "digest": "0",
+        }
         if engine.dialect.name != "postgresql":
             refusal["id"] = first
         session.execute(insert(Quarantined).values(refusal | {"received_at": NOW}))
