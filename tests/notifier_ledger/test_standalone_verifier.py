@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 from sqlmodel import Session
 
 from ledger.log.service import sign_checkpoint
@@ -30,6 +30,7 @@ from notifier.testing import SOURCE_SIGNER, Site, screenshot
 from periplus.note import Signer
 from periplus.testing import Server
 from tests.notifier_ledger.browser import (
+    OTHER,
     STRANGER,
     TRIP,
     WITNESS,
@@ -406,3 +407,182 @@ def test_an_answer_of_no_shape_a_check_expects_fails_in_plain_words(
             "✗ Not verified: the site's answer cannot be read.",
         )
         page.close()
+
+
+def _receipt(site: Site, index: int, tmp_path: Path, name: str = "entry.tlog-proof") -> Path:
+    """The receipt of entry ``index`` as a trip page offers it, kept as a file."""
+    answer = httpx.get(f"{site.url}/v1/verify/receipt", params={"index": index})
+    assert answer.status_code == 200, answer.text
+    assert answer.text.startswith("c2sp.org/tlog-proof@v1\nextra ")
+    path = tmp_path / name
+    path.write_bytes(answer.content)
+    return path
+
+
+def _check_receipt(page: Page, receipt: Path, policy: str, sources: str) -> tuple[str, str]:
+    """Check ``receipt`` with no site address and no entry given."""
+    page.fill("#site", "")
+    page.fill("#entry", "")
+    page.set_input_files("#receipt", receipt)
+    page.fill("#policy", policy)
+    page.fill("#sources", sources)
+    page.click("#verify")
+    verdict = page.locator("#verdict[data-result]")
+    verdict.wait_for(timeout=15_000)
+    lines = [line for line in verdict.inner_text().splitlines() if line.strip()]
+    return str(verdict.get_attribute("data-result")), "\n".join(lines)
+
+
+def _offline(browser: Browser, path: Path) -> tuple[Page, list[str], list[str]]:
+    """The kept copy opened from disk, every request it would make after that refused and
+    recorded."""
+    page, errors = _open(browser, path)
+    asked: list[str] = []
+
+    def refuse(route: Route) -> None:
+        asked.append(route.request.url)
+        route.abort()
+
+    page.route("**/*", refuse)
+    return page, errors, asked
+
+
+def test_a_kept_copy_verifies_a_receipt_with_no_network(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    receipt = _receipt(site, 2, tmp_path)
+    page, errors, asked = _offline(browser, _kept_copy(site, tmp_path))
+    result, words = _check_receipt(
+        page, receipt, f"{log_line(ledger)}\nquorum none", str(SOURCE_SIGNER.verifier)
+    )
+    assert result == "ok", words
+    assert words.splitlines() == [
+        "✓ Verified: entry 2 is in the ledger of 6 entries signed by periplus.test/ledger.",
+        "The checkpoint of 6 entries is signed by periplus.test/ledger with a key of your "
+        "trust policy.",
+        "The trust policy in use asks for no witness cosignature.",
+        "The inclusion proof leads from entry 2 to the root of that checkpoint.",
+        f"Signed by its source, demo-city/trips-api (key {key_id(SOURCE_SIGNER)}).",
+        "Checked from the receipt with the keys you gave, with no network at all.",
+    ]
+    facts = page.locator("#facts").inner_text()
+    assert TRIP in facts
+    assert "MVD-2026-0021" in facts
+    screenshot(page, "standalone-receipt-verified", tmp_path)
+
+    # A witness cosigns the receipt's checkpoint; a policy that asks for it is met.
+    text = receipt.read_text()
+    note = text[text.index("\n\n") + 2 :]
+    cosigned = tmp_path / "cosigned.tlog-proof"
+    cosigned.write_text(text + WITNESS.cosign(note[: note.index("\n\n") + 1]))
+    witnessed = f"{log_line(ledger)}\nwitness w1 {WITNESS.key}\nquorum w1"
+    result, words = _check_receipt(page, cosigned, witnessed, str(SOURCE_SIGNER.verifier))
+    assert result == "ok", words
+    assert "Cosigned by witness.example/w1, as the trust policy requires." in words.splitlines()
+    # Without the cosignature, that policy's quorum is not met.
+    result, words = _check_receipt(page, receipt, witnessed, str(SOURCE_SIGNER.verifier))
+    assert (result, words.splitlines()[0]) == (
+        "fail",
+        "✗ Not verified: no witness of the trust policy cosigned the checkpoint, so it does "
+        "not meet the quorum “w1”.",
+    )
+    assert asked == []
+    assert errors == []
+
+
+def _other_hash(text: str) -> str:
+    """The receipt with its first proof hash replaced by another."""
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("index ")) + 1
+    lines[at] = base64.b64encode(hashlib.sha256(lines[at].encode()).digest()).decode()
+    return "\n".join(lines)
+
+
+def _other_trip(text: str) -> str:
+    """The receipt with its leaf made to name another trip."""
+    _, extra, rest = text.split("\n", 2)
+    leaf = base64.b64decode(extra.removeprefix("extra "))
+    assert TRIP.encode() in leaf
+    changed = leaf.replace(TRIP.encode(), OTHER.encode())
+    return f"c2sp.org/tlog-proof@v1\nextra {base64.b64encode(changed).decode()}\n{rest}"
+
+
+def _no_extra(text: str) -> str:
+    """The receipt without its leaf bytes, as for an entry withheld under law."""
+    lines = text.split("\n")
+    return "\n".join([lines[0], *lines[2:]])
+
+
+def _padded_index(text: str) -> str:
+    """The receipt with its index written with a leading zero."""
+    return text.replace("\nindex 2\n", "\nindex 02\n", 1)
+
+
+PROOF = "the inclusion proof does not lead to the signed root"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_other_hash, PROOF),
+        (_other_trip, PROOF),
+        (
+            _no_extra,
+            "the receipt carries none of the entry's bytes (no extra line), so its content "
+            "cannot be checked",
+        ),
+        (_padded_index, "line 3 of the receipt cannot be read"),
+    ],
+    ids=["proof-hash", "leaf", "no-extra", "index"],
+)
+def test_a_changed_receipt_is_refused_with_its_reason(
+    browser: Browser,
+    site: Site,
+    ledger: Ledger,
+    tmp_path: Path,
+    change: Callable[[str], str],
+    reason: str,
+) -> None:
+    receipt = _receipt(site, 2, tmp_path)
+    changed = tmp_path / "changed.tlog-proof"
+    changed.write_text(change(receipt.read_text()))
+    page, errors, asked = _offline(browser, _kept_copy(site, tmp_path))
+    policy = f"{log_line(ledger)}\nquorum none"
+    result, words = _check_receipt(page, changed, policy, str(SOURCE_SIGNER.verifier))
+    assert (result, words.splitlines()) == (
+        "fail",
+        [
+            f"✗ Not verified: {reason}.",
+            "Checked from the receipt with the keys you gave, with no network at all.",
+        ],
+    )
+    assert page.locator("#record").is_hidden()
+    assert (asked, errors) == ([], [])
+
+
+def test_a_receipt_under_a_policy_naming_another_log_key_is_refused(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    receipt = _receipt(site, 2, tmp_path)
+    page, errors, asked = _offline(browser, _kept_copy(site, tmp_path))
+    impostor = Signer(ledger.settings.origin, STRANGER)
+    policy = f"log {impostor.verifier}\nquorum none\n"
+    result, words = _check_receipt(page, receipt, policy, str(SOURCE_SIGNER.verifier))
+    assert (result, words.splitlines()[0]) == (
+        "fail",
+        f"✗ Not verified: the checkpoint of periplus.test/ledger is signed with key "
+        f"{key_id(ledger.signer)}, but the key in use is {key_id(impostor)}; a checkpoint "
+        "signed by any other key is refused.",
+    )
+    assert (asked, errors) == ([], [])
+    # Removed, the receipt is no longer checked: the page asks the site (and is refused here).
+    page.click("#drop")
+    assert page.locator("#drop").is_hidden()
+    page.fill("#site", site.url)
+    page.fill("#entry", "2")
+    page.click("#verify")
+    page.locator("#verdict[data-result]").wait_for(timeout=15_000)
+    assert page.locator("#verdict").inner_text().splitlines()[0] == (
+        "✗ Not verified: the ledger could not be reached."
+    )
+    assert asked == [f"{site.url}/v1/verify/keys"]

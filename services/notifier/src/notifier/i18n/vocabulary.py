@@ -366,6 +366,12 @@ VERIFIER: dict[str, Message] = {
         "An entry's index, or the address of a trip page's entry (ending with #entry- and "
         "the index)."
     ),
+    "receipt": mark.gettext("Or a receipt file (.tlog-proof)"),
+    "receipt_help": mark.gettext(
+        "A receipt a trip page offers for an entry. With one chosen, Verify checks it here "
+        "with no network at all, and the site address and the entry are not used."
+    ),
+    "drop": mark.gettext("Remove the receipt"),
     "verify": mark.gettext("Verify"),
     "save": mark.gettext("Keep in this browser"),
     "forget": mark.gettext("Forget"),
@@ -391,6 +397,16 @@ VERIFIER: dict[str, Message] = {
         "The inclusion proof leads from entry {index} to the root of that checkpoint."
     ),
     "own_keys": mark.gettext("Checked with the keys you gave, none taken from the site."),
+    "receipt_offline": mark.gettext(
+        "Checked from the receipt with the keys you gave, with no network at all."
+    ),
+    "receipt_form": mark.gettext("the file is not a receipt (C2SP tlog-proof@v1)"),
+    "receipt_line": mark.gettext("line {line} of the receipt cannot be read"),
+    "receipt_unread": mark.gettext("the receipt file cannot be read"),
+    "receipt_withheld": mark.gettext(
+        "the receipt carries none of the entry's bytes (no extra line), so its content "
+        "cannot be checked"
+    ),
     "record": mark.gettext("The signed record"),
     "record_help": mark.gettext(
         "Compare these facts with what the site shows for this entry: the signature vouches "

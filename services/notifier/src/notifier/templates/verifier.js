@@ -1,6 +1,7 @@
 // The standalone verifier's page, on the checks of verify_core.js (inlined before it). It
 // holds no key and no site: the reader gives the site (where the data comes from), the
-// trust policy and the source keys, and the entry to check.
+// trust policy and the source keys, and the entry to check; or, instead of the site and the
+// entry, a receipt file (C2SP tlog-proof@v1), checked with no network at all.
 "use strict";
 (function () {
   const core = globalThis.PeriplusVerify;
@@ -171,7 +172,30 @@
     section.hidden = false;
   }
 
+  // A receipt chosen: it is checked alone, and the site and the entry are not used.
+  const receipt = () => (field("receipt").files || [])[0] || null;
+  field("receipt").addEventListener("change", () => { field("drop").hidden = !receipt(); });
+  field("drop").addEventListener("click", () => {
+    field("receipt").value = "";
+    field("drop").hidden = true;
+  });
+
+  // The receipt's bytes; a file larger than any receipt is not read.
+  async function receiptBytes(file) {
+    if (file.size > 8 * 1024 * 1024) fail("receipt_form");
+    try { return new Uint8Array(await file.arrayBuffer()); } catch (e) { fail("receipt_unread"); }
+  }
+
   async function check() {
+    const file = receipt();
+    if (file) {
+      const bytes = await receiptBytes(file);
+      const keys = await core.trustKeys({
+        policy: policyText(), sources: core.sourceLines(text("sources")), rotations: [], ledgerSource: null,
+      });
+      const result = await core.verifyReceipt({ keys, bytes });
+      return { index: result.index, result };
+    }
     const { base, index } = target();
     if (!globalThis.crypto || !crypto.subtle) fail("crypto");
     const rotations = await core.rotationsAt(base);
@@ -190,6 +214,7 @@
     out.textContent = words.checking;
     record(null);
     button.disabled = true;
+    const closing = receipt() ? w().receipt_offline : w().own_keys;
     try {
       const { index, result } = await check();
       const { size, origin, witnesses } = result.checkpoint;
@@ -201,13 +226,13 @@
       if (result.withheld) lines.push(words.withheld);
       else if (result.unsigned) lines.push(words.unsigned);
       else lines.push(fill(words.source, result.signer));
-      lines.push(w().own_keys);
+      lines.push(closing);
       const warn = result.unsigned;
       const head = fill(warn ? words.warn : words.ok, { index, size, origin });
       show(warn ? "warn" : "ok", (warn ? "⚠ " : "✓ ") + head, lines);
       record(result.event);
     } catch (e) {
-      show("bad", "✗ " + fill(words.fail, { reason: explain(e) }), [w().own_keys]);
+      show("bad", "✗ " + fill(words.fail, { reason: explain(e) }), [closing]);
     } finally {
       button.disabled = false;
     }

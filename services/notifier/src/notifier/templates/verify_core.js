@@ -7,6 +7,8 @@
 //   3. the RFC 9162 inclusion proof leads from the entry's leaf to the signed root; an
 //      entry withheld under law needs the ledger's public notice, proven the same way;
 //   4. the leaf carries its source's Ed25519 signature under a source key in use.
+// A receipt (C2SP tlog-proof@v1) a reader keeps carries the leaf, the proof and the signed
+// checkpoint: the same checks run on it with no network at all.
 // What a page shows is compared with the signed record by the page's own script.
 "use strict";
 globalThis.PeriplusVerify = (function () {
@@ -17,6 +19,7 @@ globalThis.PeriplusVerify = (function () {
   const COSIGNER_KEY = 0x04;
   const MAX_SIGNATURES = 100;  // C2SP signed-note: a verifier's limit, of at least 16
   const ROTATION = "periplus.key-rotation/1";
+  const RECEIPT = "c2sp.org/tlog-proof@v1";
 
   class Failure extends Error {
     constructor(reason, values) { super(reason); this.values = values || {}; }
@@ -35,6 +38,15 @@ globalThis.PeriplusVerify = (function () {
   };
   // UTF-8 exactly: no bytes replaced, and a byte-order mark kept to be refused.
   const utf8 = (bytes) => new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  // Base64 in its one canonical spelling (unused bits zero), as the ledger's parser takes
+  // a receipt's values: null otherwise.
+  const canonical = (s) => {
+    let raw;
+    try { raw = b64(s); } catch (e) { return null; }
+    let text = "";
+    for (let i = 0; i < raw.length; i += 8192) text += String.fromCharCode(...raw.subarray(i, i + 8192));
+    return btoa(text) === s ? raw : null;
+  };
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   const cat = (...parts) => {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -389,6 +401,13 @@ globalThis.PeriplusVerify = (function () {
     return r;
   }
 
+  // The leaf hash is entry `index` of the signed checkpoint, by the proof `path`.
+  async function included(checkpoint, index, leafHash, path) {
+    if (!(index >= 0 && index < checkpoint.size)) fail("proof");
+    const root = await rootFromProof(index, checkpoint.size, leafHash, path);
+    if (!same(root, checkpoint.root)) fail("proof");
+  }
+
   // --- The entry: its source's signature, then what the page shows ----------------------
 
   // The source signed the RFC 8785 bytes without `sig`. Keys are sorted there, so the
@@ -445,8 +464,7 @@ globalThis.PeriplusVerify = (function () {
       if (!same(leafHash, b64(proof.leaf_hash))) fail("leaf");
       path = (proof.hashes || []).map(b64);
     } catch (e) { fail(e instanceof Failure ? e.message : "proof"); }
-    const root = await rootFromProof(index, checkpoint.size, leafHash, path);
-    if (!same(root, checkpoint.root)) fail("proof");
+    await included(checkpoint, index, leafHash, path);
     return { withheld, leaf, leafHash };
   }
 
@@ -507,6 +525,53 @@ globalThis.PeriplusVerify = (function () {
     return result;
   }
 
+  // --- A receipt: C2SP tlog-proof@v1, checked offline ---------------------------------
+
+  // The header line, `extra <base64>` (the entry's leaf bytes; absent when withheld),
+  // `index <decimal>` with no leading zero, one 32-byte proof hash per line in canonical
+  // base64, a blank line, then the signed checkpoint verbatim.
+  function parseReceipt(bytes) {
+    let text;
+    try { text = utf8(bytes); } catch (e) { fail("receipt_form"); }
+    const cut = text.indexOf("\n\n");
+    if (cut < 0) fail("receipt_form");
+    const lines = text.slice(0, cut).split("\n");
+    const bad = (at) => fail("receipt_line", { line: at + 1 });
+    if (lines[0] !== RECEIPT) bad(0);
+    let at = 1, extra = null;
+    if (at < lines.length && lines[at].startsWith("extra ")) {
+      extra = canonical(lines[at].slice(6));
+      if (extra === null) bad(at);
+      at++;
+    }
+    const index = at < lines.length && lines[at].startsWith("index ") ? lines[at].slice(6) : "";
+    if (!/^(0|[1-9][0-9]*)$/.test(index) || !Number.isSafeInteger(Number(index))) bad(at);
+    const proof = [];
+    for (let i = at + 1; i < lines.length; i++) {
+      const hash = canonical(lines[i]);
+      if (hash === null || hash.length !== 32) bad(i);
+      proof.push(hash);
+    }
+    return { extra, index: Number(index), proof, checkpoint: enc.encode(text.slice(cut + 2)) };
+  }
+
+  // The whole check of a receipt's bytes, as verifyEntry's of an entry at a site: the
+  // checkpoint under the policy, the proof from the leaf (its `extra`) to the signed root,
+  // then the source's signature. The extra data is not trusted: it is what is proven.
+  async function verifyReceipt({ keys, bytes }) {
+    if (!globalThis.crypto || !crypto.subtle) fail("crypto");
+    const receipt = parseReceipt(bytes);
+    if (receipt.extra === null) fail("receipt_withheld");
+    const checkpoint = await openCheckpoint(keys, receipt.checkpoint);
+    const leafHash = await sha256(cat(Uint8Array.of(0), receipt.extra));
+    await included(checkpoint, receipt.index, leafHash, receipt.proof);
+    const { text, event } = readEvent(receipt.extra);
+    const signer = await checkSource(keys, text, event);
+    return {
+      index: receipt.index, checkpoint, withheld: false, signer, unsigned: signer === null, event,
+    };
+  }
+
   // The log's key rotation statements as the ledger serves them; trustKeys checks each.
   async function rotationsAt(base) {
     const answer = await get(base, "/v1/verify/keys", "json");
@@ -532,6 +597,6 @@ globalThis.PeriplusVerify = (function () {
 
   return {
     Failure, fail, fill, explain, parsePolicy, sourceKey, sourceLines, trustKeys, rotationsAt,
-    verifyEntry,
+    verifyEntry, parseReceipt, verifyReceipt,
   };
 })();
