@@ -468,11 +468,30 @@ globalThis.PeriplusVerify = (function () {
     return { withheld, leaf, leafHash };
   }
 
+  // RFC 8785: members sorted by their UTF-16 code units, no space, strings and numbers as
+  // JSON.stringify writes them; a lone surrogate or an integer past 2^53 has no such form.
+  const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  function jcs(value) {
+    const none = () => { throw new RangeError("no RFC 8785 form"); };
+    if (typeof value === "string") return LONE.test(value) ? none() : JSON.stringify(value);
+    if (typeof value === "number") {
+      if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) none();
+      return JSON.stringify(value);
+    }
+    if (value === null || typeof value === "boolean") return JSON.stringify(value);
+    if (Array.isArray(value)) return "[" + value.map(jcs).join(",") + "]";
+    return "{" + Object.keys(value).sort().map((k) => jcs(k) + ":" + jcs(value[k])).join(",") + "}";
+  }
+
+  // A leaf is its event's RFC 8785 bytes and nothing else, as the ledger reads it: other
+  // bytes (a member twice, which JSON.parse takes the last of) would show what the
+  // source's signature on them need not mean.
   function readEvent(leaf) {
     let text, event;
     try {
       text = utf8(leaf);
       event = JSON.parse(text);
+      if (jcs(event) !== text) fail("leaf");
     } catch (e) { fail("leaf"); }
     if (!event || typeof event !== "object") fail("leaf");
     return { text, event };
