@@ -102,20 +102,7 @@
     return own ? fill(w()[e.message], e.values) : core.explain(words, lang, e);
   };
 
-  function show(state, head, lines) {
-    const out = field("verdict");
-    const title = document.createElement("p");
-    title.textContent = head;
-    const items = document.createElement("ul");
-    for (const line of lines) {
-      const item = document.createElement("li");
-      item.textContent = line;
-      items.append(item);
-    }
-    out.replaceChildren(title, items);
-    out.className = `verdict ${state}`;
-    out.dataset.result = state === "bad" ? "fail" : state;
-  }
+  const show = (state, head, lines) => core.showVerdict(field("verdict"), state, head, lines);
 
   function day(value) {
     const moment = new Date(value);

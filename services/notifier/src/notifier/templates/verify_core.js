@@ -1,6 +1,7 @@
-// The checks of a ledger entry, with no page: the trip pages' verify buttons and the
-// standalone verifier a reader keeps both run them, with keys the reader trusts (pinned by
-// the site, or the reader's own), never with a key fetched from the server being checked:
+// The checks of a ledger entry, with no page of their own: the trip pages' verify buttons
+// and the standalone verifier a reader keeps both run them, with keys the reader trusts
+// (pinned by the site, or the reader's own), never with a key fetched from the server
+// being checked:
 //   1. the checkpoint is signed by a log of the trust policy (C2SP tlog-policy, Ed25519),
 //      or by a key its rotation statements, each signed by both keys, lead to from one;
 //   2. the witnesses' cosignatures (C2SP cosignature/v1) meet the policy's quorum;
@@ -598,6 +599,22 @@ globalThis.PeriplusVerify = (function () {
     return found.map((r) => String(r && r.statement));
   }
 
+  // A verdict drawn into `out`, the element a page keeps for it: a head line and one item a
+  // line, as text (nothing fetched is ever markup); `state` is ok, warn or bad.
+  function showVerdict(out, state, head, lines) {
+    const title = document.createElement("p");
+    title.textContent = head;
+    const items = document.createElement("ul");
+    for (const line of lines) {
+      const item = document.createElement("li");
+      item.textContent = line;
+      items.append(item);
+    }
+    out.replaceChildren(title, items);
+    out.className = `verdict ${state}`;
+    out.dataset.result = state === "bad" ? "fail" : state;
+  }
+
   // A failure in the reader's words: `words.reasons` by reason, lists joined in `lang`.
   function explain(words, lang, e) {
     if (!(e instanceof Failure)) {
@@ -616,6 +633,6 @@ globalThis.PeriplusVerify = (function () {
 
   return {
     Failure, fail, fill, explain, parsePolicy, sourceKey, sourceLines, trustKeys, rotationsAt,
-    verifyEntry, parseReceipt, verifyReceipt,
+    verifyEntry, parseReceipt, verifyReceipt, showVerdict,
   };
 })();

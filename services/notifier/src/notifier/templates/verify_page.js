@@ -159,19 +159,7 @@
 
   const explain = (e) => core.explain(words, lang, e);
 
-  function show(out, state, head, lines) {
-    const title = document.createElement("p");
-    title.textContent = head;
-    const items = document.createElement("ul");
-    for (const line of lines) {
-      const item = document.createElement("li");
-      item.textContent = line;
-      items.append(item);
-    }
-    out.replaceChildren(title, items);
-    out.className = `verdict ${state}`;
-    out.dataset.result = state === "bad" ? "fail" : state;
-  }
+  const show = core.showVerdict;
 
   function inUse() {
     const own = storedKeys() !== null;
