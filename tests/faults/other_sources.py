@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Query
 
 from notifier.channels.testing import snapshot
-from periplus.canonical import canonical_bytes
 from periplus.events import TRIPS_TOPIC
 from periplus.keyfile import from_seed
 from periplus.note import Signer
-from periplus.testing import Broker, Server, produce
+from periplus.testing import Broker, Server, produce, signed_as_is
 
 OTHER = Signer("other-city/trips-api", from_seed(base64.b64encode(bytes([7]) * 32).decode()))
 SILENT = Signer("silent-city/trips-api", from_seed(base64.b64encode(bytes([9]) * 32).decode()))
@@ -49,8 +48,7 @@ def signed(signer: Signer, seq: int, data: dict[str, Any]) -> dict[str, Any]:
         "occurred_at": "2027-01-27T10:00:00Z",
         "data": data,
     }
-    signature = signer.verifier.key_id + signer.private_key.sign(canonical_bytes(body))
-    return {**body, "sig": base64.b64encode(signature).decode()}
+    return signed_as_is(signer, body)
 
 
 def trip(reference: str) -> dict[str, Any]:

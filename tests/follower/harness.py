@@ -13,7 +13,6 @@ no service.
 """
 
 import asyncio
-import base64
 import json
 import sqlite3
 import threading
@@ -49,7 +48,7 @@ from periplus.kafka import Record
 from periplus.note import Signer
 from periplus.policy import Policy
 from periplus.sources import SourceKeys
-from periplus.testing import Server
+from periplus.testing import Server, signed_as_is
 
 Stream = Literal["A", "B"]
 STREAMS: tuple[Stream, ...] = ("A", "B")
@@ -135,8 +134,7 @@ def signed(stream: Stream, seq: int, poisoned: bool = False) -> bytes:
     if not poisoned:
         return canonical_bytes(envelope.to_json())
     body = {**envelope.to_json(signed=False), "data": {"n": f"{seq}\x00"}}
-    signature = signer.verifier.key_id + signer.private_key.sign(canonical_bytes(body))
-    return canonical_bytes({**body, "sig": base64.b64encode(signature).decode()})
+    return canonical_bytes(signed_as_is(signer, body))
 
 
 def no_write_held(engine: Engine) -> bool:

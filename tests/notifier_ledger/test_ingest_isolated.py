@@ -5,7 +5,6 @@ ledger's notice that it moved past a seq is taken as its word.
 A real ledger over HTTP (SQLite), the notifier on both databases.
 """
 
-import base64
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from periplus.events import SPEC, parse_envelope
 from periplus.kafka import Record
 from periplus.public import TripSnapshot
 from periplus.sources import SourceKeys
+from periplus.testing import signed_as_is
 
 SOURCE = SOURCE_SIGNER.name
 
@@ -61,10 +61,7 @@ def with_nul(seq: int, event: dict[str, Any]) -> bytes:
         "occurred_at": event["occurred_at"],
         "data": {**event["data"], "trip": trip},
     }
-    signature = SOURCE_SIGNER.verifier.key_id + SOURCE_SIGNER.private_key.sign(
-        canonical_bytes(body)
-    )
-    return canonical_bytes({**body, "sig": base64.b64encode(signature).decode()})
+    return canonical_bytes(signed_as_is(SOURCE_SIGNER, body))
 
 
 def test_an_entry_off_the_contract_is_shown_marked_and_later_ones_too(

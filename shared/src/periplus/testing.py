@@ -1,6 +1,7 @@
 """Helpers for tests that run the real thing: a broker, HTTP servers, polling, and the
 tables of an outbox to relay."""
 
+import base64
 import fcntl
 import os
 import socket
@@ -8,7 +9,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from periplus import web
+from periplus.canonical import canonical_bytes
 from periplus.kafka import Connection, make_producer
 from periplus.local import broker_command, wait_for_port
+from periplus.note import Signer
 
 
 def apt_install(*packages: str, timeout: float = 900) -> None:
@@ -176,3 +179,10 @@ def greatest(engine: Engine, columns: Iterable[tuple[str, str]]) -> dict[tuple[s
             ).scalar_one()
             for table, column in columns
         }
+
+
+def signed_as_is(signer: Signer, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with ``signer``'s signature over its RFC 8785 form, whatever it holds: what
+    a source with its key, or an older one without today's rules on text, could send."""
+    signature = signer.verifier.key_id + signer.private_key.sign(canonical_bytes(body))
+    return {**body, "sig": base64.b64encode(signature).decode()}

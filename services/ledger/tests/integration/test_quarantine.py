@@ -2,7 +2,6 @@
 what no source signed, a prefix is kept, up to a number of rows; what a source signed is
 evidence, kept whole and always, and still holds its source back."""
 
-import base64
 import hashlib
 import json
 import logging
@@ -24,7 +23,7 @@ from periplus.canonical import canonical_bytes
 from periplus.events import SPEC
 from periplus.kafka import Record, ensure_topic
 from periplus.note import Signer
-from periplus.testing import Broker, eventually
+from periplus.testing import Broker, eventually, signed_as_is
 
 NOT_KEPT = "refused messages no source signed are not kept"
 
@@ -52,10 +51,7 @@ def signed_with_a_nul(seq: int, trip: uuid.UUID, padding: int = 0) -> bytes:
         "occurred_at": "2026-03-02T10:00:00Z",
         "data": {"name": "Ana\x00Rocha", "padding": "x" * padding},
     }
-    signature = SOURCE_SIGNER.verifier.key_id + SOURCE_SIGNER.private_key.sign(
-        canonical_bytes(body)
-    )
-    return canonical_bytes({**body, "sig": base64.b64encode(signature).decode()})
+    return canonical_bytes(signed_as_is(SOURCE_SIGNER, body))
 
 
 class Clock:

@@ -1,7 +1,6 @@
 """One event the log cannot take holds back its own source, never the others, and the
 log moves past it only by a public decision (``ledger resolve``)."""
 
-import base64
 import json
 import uuid
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from periplus.events import SPEC
 from periplus.kafka import Record, ensure_topic
 from periplus.note import Signer
 from periplus.sources import SourceKeys
-from periplus.testing import Broker, Server, eventually
+from periplus.testing import Broker, Server, eventually, signed_as_is
 from periplus.verify import verify_log
 
 OTHER = "other-city/trips-api"
@@ -60,10 +59,7 @@ def signed_as_an_older_source_would(seq: int, trip: uuid.UUID, data: dict[str, A
         "occurred_at": "2026-03-02T10:00:00Z",
         "data": data,
     }
-    signature = SOURCE_SIGNER.verifier.key_id + SOURCE_SIGNER.private_key.sign(
-        canonical_bytes(body)
-    )
-    return canonical_bytes({**body, "sig": base64.b64encode(signature).decode()})
+    return canonical_bytes(signed_as_is(SOURCE_SIGNER, body))
 
 
 class CatchUp:
