@@ -62,6 +62,13 @@ class Clock:
         return self.now
 
 
+def ingesting(ledger: Ledger, **limits: Any) -> Ingestor:
+    """An ingestor of the test source into ``ledger``, with ``limits`` (``unsigned_rows``)."""
+    return Ingestor(
+        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys(), **limits
+    )
+
+
 def take(ledger: Ledger, ingestor: Ingestor, values: list[bytes], first: int = 0) -> None:
     """Records carrying ``values`` at offsets from ``first``, in one transaction."""
     with Session(ledger.engine) as session:
@@ -74,13 +81,7 @@ def test_unsigned_refusals_past_the_limit_are_counted_not_kept_and_said_once_a_m
     ledger: Ledger, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = Clock()
-    ingestor = Ingestor(
-        ledger.engine,
-        {SOURCE: "http://127.0.0.1:9"},
-        httpx.Client(),
-        source_keys(),
-        unsigned_rows=3,
-    )
+    ingestor = ingesting(ledger, unsigned_rows=3)
     ingestor.quarantine.clock = clock
     before = not_kept()
     garbage = [f"garbage {i}".encode() for i in range(7)]
@@ -102,13 +103,7 @@ def test_unsigned_refusals_past_the_limit_are_counted_not_kept_and_said_once_a_m
     ]
 
     # A restarted writer counts the rows kept from the database, once.
-    again = Ingestor(
-        ledger.engine,
-        {SOURCE: "http://127.0.0.1:9"},
-        httpx.Client(),
-        source_keys(),
-        unsigned_rows=3,
-    )
+    again = ingesting(ledger, unsigned_rows=3)
     take(ledger, again, [b"garbage again"], first=9)
     assert not_kept() - before == 5
     assert len(ledger.kept()) == 3
@@ -118,13 +113,7 @@ def test_what_a_source_signed_is_kept_whole_past_the_limit_and_holds_its_source(
     ledger: Ledger,
 ) -> None:
     trip = uuid.uuid4()
-    ingestor = Ingestor(
-        ledger.engine,
-        {SOURCE: "http://127.0.0.1:9"},
-        httpx.Client(),
-        source_keys(),
-        unsigned_rows=1,
-    )
+    ingestor = ingesting(ledger, unsigned_rows=1)
     first = make_event(1, trip)
     evidence = signed_with_a_nul(2, trip, padding=3 * PREFIX)
     before = not_kept()
@@ -154,13 +143,7 @@ def test_a_signed_refusal_sent_again_at_other_offsets_or_spelt_otherwise_is_one_
     again from other offsets, with other spacing or its members in another order, it is
     still the one event its source signed, listed once, as the source signed it."""
     trip = uuid.uuid4()
-    ingestor = Ingestor(
-        ledger.engine,
-        {SOURCE: "http://127.0.0.1:9"},
-        httpx.Client(),
-        source_keys(),
-        unsigned_rows=1,
-    )
+    ingestor = ingesting(ledger, unsigned_rows=1)
     evidence = signed_with_a_nul(2, trip, padding=PREFIX)
     value = json.loads(evidence)
     spelt = [
@@ -182,9 +165,7 @@ def test_an_unsigned_message_is_kept_in_part_with_the_digest_and_size_of_the_who
 ) -> None:
     spec = '"spec": "periplus.event/2"'
     large = f'{{"padding": "{"x" * 300_000}", {spec}}}'.encode()
-    ingestor = Ingestor(
-        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
-    )
+    ingestor = ingesting(ledger)
     for _ in range(2):  # redelivered from the same offset: listed once
         take(ledger, ingestor, [large], first=7)
     [row] = listed(ledger)
