@@ -60,16 +60,21 @@ def _kept_copy(site: Site, tmp_path: Path) -> Path:
     return path
 
 
-def _check(page: Page, site: str, policy: str, sources: str, entry: str) -> tuple[str, str]:
-    page.fill("#site", site)
-    page.fill("#policy", policy)
-    page.fill("#sources", sources)
-    page.fill("#entry", entry)
+def _verdict(page: Page) -> tuple[str, str]:
+    """Verify, and the verdict once shown: its result and its lines."""
     page.click("#verify")
     verdict = page.locator("#verdict[data-result]")
     verdict.wait_for(timeout=15_000)
     lines = [line for line in verdict.inner_text().splitlines() if line.strip()]
     return str(verdict.get_attribute("data-result")), "\n".join(lines)
+
+
+def _check(page: Page, site: str, policy: str, sources: str, entry: str) -> tuple[str, str]:
+    page.fill("#site", site)
+    page.fill("#policy", policy)
+    page.fill("#sources", sources)
+    page.fill("#entry", entry)
+    return _verdict(page)
 
 
 def _open(browser: Browser, path: Path) -> tuple[Page, list[str]]:
@@ -426,11 +431,7 @@ def _check_receipt(page: Page, receipt: Path, policy: str, sources: str) -> tupl
     page.set_input_files("#receipt", receipt)
     page.fill("#policy", policy)
     page.fill("#sources", sources)
-    page.click("#verify")
-    verdict = page.locator("#verdict[data-result]")
-    verdict.wait_for(timeout=15_000)
-    lines = [line for line in verdict.inner_text().splitlines() if line.strip()]
-    return str(verdict.get_attribute("data-result")), "\n".join(lines)
+    return _verdict(page)
 
 
 def _offline(browser: Browser, path: Path) -> tuple[Page, list[str], list[str]]:
