@@ -82,14 +82,13 @@ async def _relay(
         raise ProblemError(502, "Bad gateway", "The ledger cannot be reached just now.") from exc
     if answer.status_code != 200:
         media_type = PROBLEM  # the ledger's errors are RFC 9457 problems
-    if not _reads_as(media_type, bytes(body)):
+    content = bytes(body)
+    if not _reads_as(media_type, content):
         raise ProblemError(502, "Bad gateway", "The ledger answered something it never serves.")
     headers = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_HEADERS}
     if download is not None and answer.status_code == 200:
         headers["Content-Disposition"] = f'attachment; filename="{download}"'
-    return Response(
-        bytes(body), status_code=answer.status_code, headers=headers, media_type=media_type
-    )
+    return Response(content, status_code=answer.status_code, headers=headers, media_type=media_type)
 
 
 @router.get("/checkpoint", summary="The ledger's latest signed checkpoint, untouched")
