@@ -239,9 +239,11 @@ def test_a_source_that_drips_its_answer_fails_at_the_deadline(ledger: Ledger) ->
     gives up after four read timeouts and the source backs off."""
 
     async def drip() -> AsyncIterator[bytes]:
-        for _ in range(50):
+        # A byte every 0.1 s, five times within the read timeout: a busy machine's pause
+        # between two must not pass for the read timeout, which would end it first.
+        for _ in range(100):
             yield b" "
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.1)
 
     backoff = Backoff("catch-up")
     with Server(streaming(drip)) as server:
