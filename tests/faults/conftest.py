@@ -9,8 +9,7 @@ fault that left damage behind fails its own test, not a later one.
 
 ``fault_db`` takes the place of the suite's ``backend`` at session scope; a
 test marked ``databases("postgresql")`` runs on that database alone, for a
-fault that belongs to one (``pg_terminate_backend``) or that does not depend
-on it and is too slow to run twice.
+fault that belongs to one (``pg_terminate_backend``).
 """
 
 from collections.abc import Iterator

@@ -16,8 +16,7 @@ from tests.faults.figures import record
 from tests.faults.invariants import check, settle
 from tests.faults.stack import Stack, kill_broker, running
 
-# The broker is no database's: once is enough.
-pytestmark = [pytest.mark.e2e, pytest.mark.databases("sqlite")]
+pytestmark = pytest.mark.e2e
 
 LOAD = 40
 

@@ -20,8 +20,7 @@ from tests.faults.figures import record
 from tests.faults.invariants import check, settle
 from tests.faults.stack import Stack
 
-# The claims and the stream are the same on both databases: once is enough.
-pytestmark = [pytest.mark.e2e, pytest.mark.databases("sqlite")]
+pytestmark = pytest.mark.e2e
 
 LOAD = 40
 
