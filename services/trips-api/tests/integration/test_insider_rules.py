@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from trips_api import clock
@@ -399,6 +400,73 @@ def test_a_trip_that_departed_cannot_be_cancelled_and_its_report_stays_due(api: 
     assert refused.status_code == 409
     overdue = api.as_(None).get("/v1/trips", params={"overdue": "true"}).json()["trips"]
     assert [t["id"] for t in overdue] == [late["id"]]
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
+def _dates(days_ahead: int) -> dict[str, Any]:
+    """A correction of a trip's dates (with its itinerary and agenda) to ``days_ahead``."""
+    moved = examples.trip(days_ahead=days_ahead)
+    return {
+        "changes": {k: moved[k] for k in ("departure_date", "return_date", "itinerary", "agenda")},
+        "reason": "wrong dates",
+    }
+
+
+def test_a_correction_cannot_move_a_departed_trip_into_the_future_to_cancel_it(
+    api: Api,
+) -> None:
+    late = api.approved(days_ahead=-70)
+    path = f"/v1/trips/{late['id']}"
+    assert late["report_overdue"] is True
+    refused = api.as_("writer").post(f"{path}/correct", json=_dates(300))
+    assert refused.status_code == 409, refused.text
+    assert "has not come" in refused.json()["detail"]
+    assert refused.json()["errors"][0]["location"] == "body.changes.departure_date"
+    cancel = api.as_("writer").post(f"{path}/cancel", json=examples.CANCEL)
+    assert cancel.status_code == 409
+    kept = api.as_(None).get(path).json()
+    assert (kept["status"], kept["report_overdue"]) == ("approved", True)
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+    # Dates that were wrong are still corrected, to days that have passed.
+    api.post_ok("writer", f"{path}/correct", json=_dates(-60))
+    late_notice = {"urgency_justification": "Recorded after the fact."}
+    done = api.post_ok("approver", f"{path}/change/approve", json=late_notice)
+    assert done["departure_date"] == _dates(-60)["changes"]["departure_date"]
+
+
+def test_a_correction_proposed_before_departure_cannot_move_it_past_after_departure(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trip = api.approved(days_ahead=5)
+    path = f"/v1/trips/{trip['id']}"
+    api.post_ok("writer", f"{path}/correct", json=_dates(40))  # waits for another holder
+    later = clock.today() + timedelta(days=10)  # the trip has left meanwhile
+    for module in ("steps", "revisions"):
+        monkeypatch.setattr(f"trips_api.trips.service.{module}.today", lambda: later)
+    refused = api.as_("approver").post(f"{path}/change/approve")
+    assert refused.status_code == 409, refused.text
+    assert "has not come" in refused.json()["detail"]
+    assert api.as_(None).get(path).json()["departure_date"] == trip["departure_date"]
+    cancel = api.as_("writer").post(f"{path}/cancel", json=examples.CANCEL)
+    assert cancel.status_code == 409
+
+
+def test_a_trip_that_departed_as_approved_is_not_cancelled_whatever_its_record_says_now(
+    api: Api,
+) -> None:
+    """A record moved into the future after departure (as a correction could, before that was
+    refused) does not reopen cancellation: the dates in force when it left count."""
+    late = api.approved(days_ahead=-70)
+    future = clock.today() + timedelta(days=300)
+    with Session(api.app.state.engine) as session:
+        session.connection().execute(
+            text("UPDATE trip SET departure_date = :day WHERE id = :id"),
+            {"day": future, "id": late["id"]},
+        )
+        session.commit()
+    cancel = api.as_("writer").post(f"/v1/trips/{late['id']}/cancel", json=examples.CANCEL)
+    assert cancel.status_code == 409, cancel.text
+    assert "as approved then" in cancel.json()["detail"]
     assert [e["type"] for e in api.events()] == ["trip.approved"]
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -149,6 +149,22 @@ def versions(session: Session, trip_id: str) -> Sequence[TripVersion]:
     others: a name protected in any of them stays hidden in all."""
     query = select(TripVersion).where(col(TripVersion.trip_id) == trip_id)
     return session.exec(query.order_by(col(TripVersion.version))).all()
+
+
+def departures(session: Session, trip_id: str) -> Sequence[tuple[datetime, str, str | None]]:
+    """``(at, status, departure_date)`` of each of a trip's versions, oldest first: the
+    dates in force from each step to the next."""
+    state = col(TripVersion.state)
+    query = (
+        sa_select(
+            col(TripVersion.at),
+            state["status"].as_string(),
+            state["departure_date"].as_string(),
+        )
+        .where(col(TripVersion.trip_id) == trip_id)
+        .order_by(col(TripVersion.version))
+    )
+    return [(r[0], r[1], r[2]) for r in session.connection().execute(query)]
 
 
 # The keys that wrote a trip not yet approved (created it, changed it at any time, or

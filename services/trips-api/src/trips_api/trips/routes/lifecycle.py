@@ -109,7 +109,8 @@ def approve_trip(act: ApproverAct, body: ApproveBody | None = None) -> Response:
     response_model=TripView,
     summary="Cancel a trip before departure",
     description="Emits trip.cancelled if the trip had been published. An approved trip whose "
-    "departure date has come cannot be cancelled: it stays on the record, report due.",
+    "departure date has come, by the dates approved at the time, cannot be cancelled (409): it "
+    "stays on the record, report due.",
     responses=ERRORS,
 )
 def cancel_trip(body: CancelBody, act: WriterAct) -> Response:

@@ -36,7 +36,8 @@ def amend_trip(body: ChangeBody, act: WriterAct) -> Response:
     summary="Correct a published record that was wrong (trip.corrected)",
     description="Allowed at any stage after approval, and the only change after departure; "
     "says what was wrong and why. Purpose, dates, travellers or costs wait for another "
-    "holder's approval, as amendments do.",
+    "holder's approval, as amendments do. Once the trip has departed, its departure may "
+    "move only to a day that has passed (409), approved or not.",
     responses=ERRORS,
 )
 def correct_trip(body: CorrectBody, act: WriterAct) -> Response:

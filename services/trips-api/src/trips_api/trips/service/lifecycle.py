@@ -1,6 +1,7 @@
 """A trip from draft to approval, cancellation and close: the steps of its life cycle."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -170,6 +171,7 @@ def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, k
         require_before_departure(
             trip, "cancelled", "if the record is wrong, correct it with the reason"
         )
+        _require_never_departed(session, trip)
     trip.pending = None
     trip.status, trip.cancel_reason, trip.cancelled_at = TripStatus.CANCELLED, body.reason, now()
     step(session, settings, trip, key, "cancelled", body.reason)
@@ -182,6 +184,24 @@ def cancel(session: Session, settings: Settings, trip: Trip, body: CancelBody, k
             public.TripCancelled(reference=trip.reference, reason=body.reason),
         )
     return trip
+
+
+def _require_never_departed(session: Session, trip: Trip) -> None:
+    """Refuse to cancel a trip that departed by the dates approved at the time, even if
+    its record now says otherwise (as a correction could make it say before that was
+    refused): an overdue report is never cleared by cancelling."""
+    rows = repository.departures(session, trip.id)
+    ends = [at for at, _, _ in rows[1:]] + [now()]
+    for (_, status, departure), end in zip(rows, ends, strict=True):
+        if (
+            status == TripStatus.APPROVED
+            and departure
+            and date.fromisoformat(departure) <= end.date()
+        ):
+            raise ConflictError(
+                f"Trip {trip.reference} departed on {departure}, as approved then: it can no "
+                "longer be cancelled; it stays on the record, its report due.",
+            )
 
 
 def close(session: Session, settings: Settings, trip: Trip, key: ApiKey) -> Trip:

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from sqlmodel import Session
 
 from periplus import public, rules
-from periplus.errors import InvalidError
+from periplus.errors import ConflictError, InvalidError
 from periplus.public import TripStatus
 from trips_api.clock import today
 from trips_api.keys.models import ApiKey
@@ -124,6 +124,7 @@ def change(
         return trip
     require_nothing_pending(trip)
     require_complete_record(trip, record)
+    require_departure_kept(trip, record, "body.changes.departure_date")
     fields = _material(trip.record, record)
     if fields:
         if names:
@@ -135,6 +136,25 @@ def change(
         return trip
     _apply(session, settings, trip, record, key, kind, body.reason)
     return trip
+
+
+def require_departure_kept(trip: Trip, record: dict[str, Any], at: str | None = None) -> None:
+    """A trip that has departed stays departed: no change moves its departure to a day that
+    has not come. Otherwise a correction could reopen what only a trip not yet gone may do
+    (cancel it, and so clear a report that is due); ``at`` locates the date in the body."""
+    day = today()
+    moved = record["departure_date"]
+    if trip.departure_date is None or trip.departure_date > day or moved is None:
+        return
+    if date.fromisoformat(moved) <= day:
+        return
+    message = f"the trip departed on {trip.departure_date}; {moved} has not come"
+    raise ConflictError(
+        f"Trip {trip.reference} departed on {trip.departure_date}: its departure cannot move "
+        f"to {moved}, a day that has not come. A trip that took place stays on the record, "
+        "its report due; correct the departure to a day that has passed.",
+        errors=None if at is None else [error(at, message, "departed")],
+    )
 
 
 class Notice(NamedTuple):
@@ -226,6 +246,8 @@ def approve_change(
             trip, "amended", "reject the change, and correct the record with the reason instead"
         )
     require_other_holder(session, trip, key, [pending["key_id"]])
+    if "record" in pending:  # proposed before departure, perhaps, and approved after it
+        require_departure_kept(trip, pending["record"])
     notice = _notice(settings, trip, pending, body.urgency_justification)
     trip.pending = None
     if "actual_costs" in pending:
