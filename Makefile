@@ -29,8 +29,10 @@ key: sync
 	@$(UV) run --frozen trips-api keys create --name "$$NAME" --scopes "$$SCOPES" $${HOLDER:+--holder "$$HOLDER"}
 
 ## Load a realistic set of trips into a running `make run`, through the trips API only.
+## Two admin keys, two authorities: one makes the writing keys, the other the approving one.
 demo: sync
 	@TRIPS_ADMIN_KEY="$$($(UV) run --frozen trips-api keys create --name demo-loader --scopes admin | tail -n 1)" \
+		TRIPS_APPROVAL_KEY="$$($(UV) run --frozen trips-api keys create --name "demo approvals" --scopes admin | tail -n 1)" \
 		$(UV) run --frozen python -m deploy.demo --revoke-admin-key
 
 ## The whole suite, on SQLite and on PostgreSQL, in TEST_WORKERS parallel processes

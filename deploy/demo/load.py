@@ -34,9 +34,12 @@ RETROACTIVE = (
 
 
 class Loader:
-    def __init__(self, url: str, admin_key: str, currency: str, today: date) -> None:
+    def __init__(
+        self, url: str, admin_key: str, approval_key: str, currency: str, today: date
+    ) -> None:
         self.http = httpx.Client(base_url=url.rstrip("/"), timeout=30)
-        self.admin, self.currency, self.today = admin_key, currency, today
+        self.admin, self.approval = admin_key, approval_key
+        self.currency, self.today = currency, today
         self.keys: dict[str, str] = {}
 
     def call(
@@ -67,25 +70,26 @@ class Loader:
                 f"department:{code}",
                 ok=(409,),
             )
-        for role, scope in (
-            ("writer", "trips:write"),
-            ("approver", "trips:approve"),
-            ("reporter", "trips:report"),
+        # Each role its own holder: four eyes compares holders; and the approver's key
+        # another authority's, as four eyes refuses keys that one admin key minted both.
+        for role, scope, minter in (
+            ("writer", "trips:write", self.admin),
+            ("approver", "trips:approve", self.approval),
+            ("reporter", "trips:report", self.admin),
         ):
             made = self.call(
                 "POST",
                 "/v1/keys",
-                self.admin,
-                # Each role its own holder: four eyes compares holders, not keys.
+                minter,
                 {"name": f"demo {role}", "holder": f"demo {role}", "scopes": [scope]},
                 f"key:{role}:{os.getpid()}",
             )
             self.keys[role] = str(made["key"])
 
     def retire(self, *, admin: bool) -> None:
-        """Revoke the keys the load made (and, with ``admin``, the loader's own): a demo
-        leaves no key behind that could still write."""
-        keys = [*self.keys.values(), *([self.admin] if admin else [])]
+        """Revoke the keys the load made (and, with ``admin``, the two admin keys it was
+        given, its own last): a demo leaves no key behind that could still write."""
+        keys = [*self.keys.values(), *([self.approval, self.admin] if admin else [])]
         for key in keys:
             key_id = key.split("_")[1]
             self.call("POST", f"/v1/keys/{key_id}/revoke", self.admin, {}, f"revoke:{key_id}")
@@ -282,9 +286,16 @@ def main(argv: list[str] | None = None) -> int:
         help="an admin key of the trips API (`trips-api keys create --scopes admin`)",
     )
     parser.add_argument(
+        "--approval-key",
+        default=os.environ.get("TRIPS_APPROVAL_KEY"),
+        help="an admin key of another authority, made apart from --admin-key (a second "
+        "`trips-api keys create --scopes admin`), that makes the demo's approve key: four "
+        "eyes refuses an approval by a key minted by the admin key that minted the writer's",
+    )
+    parser.add_argument(
         "--revoke-admin-key",
         action="store_true",
-        help="revoke the admin key at the end too (one made for this load alone)",
+        help="revoke both admin keys at the end too (ones made for this load alone)",
     )
     parser.add_argument(
         "--currency",
@@ -294,9 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.admin_key:
         parser.error("an admin key is needed: --admin-key or TRIPS_ADMIN_KEY")
+    if not args.approval_key:
+        parser.error(
+            "an approval authority's admin key is needed: --approval-key or TRIPS_APPROVAL_KEY"
+        )
     if args.currency not in EUR_PER_UNIT:
         parser.error(f"the demo knows rates for {', '.join(EUR_PER_UNIT)}")
-    loader = Loader(args.trips_url, args.admin_key, args.currency, date.today())
+    loader = Loader(args.trips_url, args.admin_key, args.approval_key, args.currency, date.today())
     loader.prepare()
     known = loader.existing_titles()
     loaded = 0

@@ -53,10 +53,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with Server(app) as server:
         with Session(app.state.engine) as session:
             _, admin = keys.create(session, "demo loader", ["admin"])
+            _, approval = keys.create(session, "demo approvals", ["admin"])
             session.commit()
         command = [sys.executable, "-m", "deploy.demo", "--trips-url", server.url]
         loaded = subprocess.run(
-            [*command, "--admin-key", admin, "--currency", "EUR"],
+            [*command, "--admin-key", admin, "--approval-key", approval, "--currency", "EUR"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -65,11 +66,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         )
         assert loaded.returncode == 0, loaded.stderr
         assert "(already there)" not in loaded.stdout
-        # The keys the load made are revoked; the admin key it was given is not.
+        # The keys the load made are revoked; the admin keys it was given are not.
         listed = httpx.get(f"{server.url}/v1/keys", headers={"Authorization": f"Bearer {admin}"})
         revoked = {k["name"]: k["revoked_at"] is not None for k in listed.json()["keys"]}
         assert revoked == {
             "demo loader": False,
+            "demo approvals": False,
             "demo writer": True,
             "demo approver": True,
             "demo reporter": True,
