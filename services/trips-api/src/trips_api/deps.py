@@ -19,9 +19,7 @@ from periplus.errors import (
 )
 from trips_api import state
 from trips_api.keys import service as keys_service
-from trips_api.keys.models import ApiKey
-
-PRIVATE_SCOPES = frozenset({"trips:read-private", "admin"})
+from trips_api.keys.models import PRIVATE_SCOPES, ApiKey
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -40,7 +40,8 @@ budget and who pays it, actual costs, the report and its follow-ups.
 
 Life cycle: `draft -> submitted -> approved -> completed -> reported -> closed`,
 or `cancelled` before departure. Approval is the public pre-trip disclosure, by
-a key holder other than those who created, submitted or changed the trip; after
+a key holder other than those who created, submitted or changed the trip, with a
+key that no admin key minted along with theirs (one hand would hold both); after
 it nothing is edited in place: amendments (before departure) and corrections
 record what changed and why (`GET /v1/trips/{id}/history`), and a change of
 purpose, dates, travellers or costs waits for another holder's approval, in public

@@ -69,11 +69,86 @@ def test_an_admin_cannot_approve_what_a_key_it_minted_wrote(api: Api) -> None:
     assert _approve(api, "approver", trip) == 200
 
 
-def test_keys_an_admin_provisions_for_different_holders_work_together(api: Api) -> None:
+def _refusal(api: Api, role: str, trip: dict[str, Any], path: str = "approve") -> str:
+    """The detail of the 403 problem that refuses ``role``'s decision on ``trip``."""
+    body = examples.REJECT if path.endswith("reject") else {}
+    refused = api.as_(role).post(f"/v1/trips/{trip['id']}/{path}", json=body)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/problems/forbidden")
+    return str(refused.json()["detail"])
+
+
+def _id(api: Api, role: str) -> str:
+    return api.keys[role].split("_")[1]
+
+
+def test_an_admin_that_minted_both_the_writing_and_the_approving_key_holds_both(
+    api: Api,
+) -> None:
     _minted(api, "admin", "hr", holder="HR system", scopes=["trips:write"])
     _minted(api, "admin", "mayor", holder="Mayor's office", scopes=["trips:approve"])
     trip = _submitted(api, "hr")
-    assert _approve(api, "mayor", trip) == 200
+    detail = _refusal(api, "mayor", trip)
+    # An approve key does not see key ids: the shared key is named by its holder alone.
+    assert detail.startswith("Four eyes: a key of 'admin' minted")
+    assert _id(api, "admin") not in detail
+    assert api.events() == []
+    assert _approve(api, "approver", trip) == 200
+
+
+@pytest.mark.parametrize("holder", ["Finance office", "F\u0456nance office"])  # a Cyrillic i
+def test_a_look_alike_holder_does_not_hide_a_shared_minter(api: Api, holder: str) -> None:
+    _minted(api, "admin", "hr", holder="Finance office", scopes=["trips:write"])
+    _minted(api, "admin", "look-alike", holder=holder, scopes=["trips:approve"])
+    trip = _submitted(api, "hr")
+    assert _approve(api, "look-alike", trip) == 403
+    assert api.events() == []
+
+
+def test_a_grandchild_approve_key_answers_to_the_admin_above_it(api: Api) -> None:
+    _minted(api, "admin", "someone", holder="Someone", scopes=["trips:write"])
+    _minted(api, "admin", "Zed", holder="Zed", scopes=["admin"])
+    _minted(api, "Zed", "Yvonne", holder="Yvonne", scopes=["trips:approve"])
+    trip = _submitted(api, "someone")
+    assert "a key of 'admin' minted" in _refusal(api, "Yvonne", trip)
+    assert _approve(api, "approver", trip) == 200
+
+
+def test_sibling_admin_keys_are_one_authority(api: Api) -> None:
+    _minted(api, "admin", "left", holder="Left office", scopes=["admin"])
+    _minted(api, "admin", "right", holder="Right office", scopes=["admin"])
+    _minted(api, "left", "clerk", holder="Clerk", scopes=["trips:write"])
+    trip = _submitted(api, "clerk")
+    # An admin key sees key ids: the shared key is named by its id too, the nearest one.
+    detail = _refusal(api, "right", trip)
+    assert detail.startswith(f"Four eyes: key {_id(api, 'admin')} ('admin') minted")
+    _minted(api, "right", "reviewer", holder="Reviewer", scopes=["trips:approve"])
+    assert _approve(api, "reviewer", trip) == 403
+    assert api.events() == []
+
+
+def test_keys_of_separate_authorities_made_by_the_operator_work_together(api: Api) -> None:
+    _key(api, "IT office", "admin")
+    _key(api, "Mayor's office", "admin")
+    _minted(api, "IT office", "hr", holder="HR system", scopes=["trips:write"])
+    _minted(api, "Mayor's office", "deputy", holder="Deputy mayor", scopes=["trips:approve"])
+    trip = _submitted(api, "hr")
+    assert _approve(api, "deputy", trip) == 200
+    assert [e["type"] for e in api.events()] == ["trip.approved"]
+
+
+def test_a_change_waits_for_another_authority_than_its_proposers(api: Api) -> None:
+    trip = api.approved()
+    path = f"/v1/trips/{trip['id']}"
+    _minted(api, "admin", "clerk", holder="Clerk", scopes=["trips:write"])
+    _minted(api, "admin", "reviewer", holder="Reviewer", scopes=["trips:approve"])
+    body = {"changes": {"budget": _budget("10.00")}, "reason": "Budget typo."}
+    api.post_ok("clerk", f"{path}/correct", json=body)
+    assert "one hand holds both" in _refusal(api, "reviewer", trip, "change/approve")
+    assert "must reject" in _refusal(api, "reviewer", trip, "change/reject")
+    assert api.as_(None).get(path).json()["pending_change"]["fields"] == ["budget"]
+    assert api.post_ok("approver", f"{path}/change/approve")["pending_change"] is None
 
 
 def test_whoever_changed_a_submitted_trip_cannot_approve_it(api: Api) -> None:

@@ -7,6 +7,8 @@ from sqlmodel import Field
 from trips_api.models import TripsModel
 
 SCOPES = frozenset({"trips:read-private", "trips:write", "trips:approve", "trips:report", "admin"})
+PRIVATE_SCOPES = frozenset({"trips:read-private", "admin"})
+"""The scopes that see private data: internal notes, protected names, key ids."""
 
 
 # What Unicode marks default-ignorable (no glyph of its own) beyond the format characters,

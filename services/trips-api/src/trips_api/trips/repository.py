@@ -175,15 +175,16 @@ _WRITERS = """
     UNION SELECT id FROM api_key WHERE id IN :also)
 """
 _LINEAGES = """
-WITH RECURSIVE chain(role, start, id, holder, created_by) AS (
-    SELECT 'author', id, id, holder, created_by FROM api_key WHERE id IN {authors}
+WITH RECURSIVE chain(role, start, depth, id, holder, created_by) AS (
+    SELECT 'author', id, 0, id, holder, created_by FROM api_key WHERE id IN {authors}
     UNION
-    SELECT 'approver', id, id, holder, created_by FROM api_key WHERE id = :approver
+    SELECT 'approver', id, 0, id, holder, created_by FROM api_key WHERE id = :approver
     UNION
-    SELECT chain.role, chain.start, api_key.id, api_key.holder, api_key.created_by
+    SELECT chain.role, chain.start, chain.depth + 1, api_key.id, api_key.holder,
+        api_key.created_by
     FROM chain JOIN api_key ON api_key.id = chain.created_by
 )
-SELECT role, start, id, holder FROM chain
+SELECT role, start, depth, id, holder FROM chain
 """
 _OF_WRITERS = text(_LINEAGES.format(authors=_WRITERS)).bindparams(bindparam("also", expanding=True))
 _OF_AUTHORS = text(_LINEAGES.format(authors=":authors")).bindparams(
@@ -193,16 +194,17 @@ _OF_AUTHORS = text(_LINEAGES.format(authors=":authors")).bindparams(
 
 def lineages(
     session: Session, trip: Trip, approver: str, authors: Sequence[str] | None = None
-) -> Sequence[tuple[str, str, str, str]]:
-    """``(role, start, key, holder)`` for each key up the minting chain of each author
+) -> Sequence[tuple[str, str, int, str, str]]:
+    """``(role, start, depth, key, holder)`` for each key up the minting chain of each author
     (``role`` 'author') and of the approver ('approver'), ``start`` being the key the chain
-    starts from. Without ``authors``, they are the trip's writers; with them, those keys alone."""
+    starts from and ``depth`` how many mintings up from it ``key`` is (0: ``start`` itself).
+    Without ``authors``, they are the trip's writers; with them, those keys alone."""
     query = _OF_WRITERS if authors is None else _OF_AUTHORS
     also = [k for k in (trip.created_by, trip.submitted_by) if k]
     params: dict[str, Any] = {"trip_id": trip.id, "approver": approver}
     params |= {"authors": list(authors)} if authors is not None else {"also": also}
     rows = session.connection().execute(query, params).all()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return [(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]
 
 
 _VERSIONS = table(TripVersion)

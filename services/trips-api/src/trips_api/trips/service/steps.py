@@ -2,6 +2,7 @@
 status, time and four eyes."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from periplus.errors import ConflictError, ForbiddenError, InvalidError
 from trips_api.clock import now, today
 from trips_api.departments import service as departments_service
 from trips_api.events import service as events_service
-from trips_api.keys.models import ApiKey, holder_id
+from trips_api.keys.models import PRIVATE_SCOPES, ApiKey, holder_id
 from trips_api.problems import error
 from trips_api.settings import Settings
 from trips_api.trips import disclosure, repository
@@ -143,24 +144,46 @@ def require_other_holder(
     authors: list[str] | None = None,
     deed: str = "approve",
 ) -> None:
-    """Four eyes, by holder: no one approves what they wrote, with any key of theirs, nor
-    rejects a change they proposed (``deed``): the decision is another holder's.
+    """Four eyes, by holder and by authority: no one approves what they wrote, with any key
+    of theirs, nor rejects a change they proposed (``deed``): the decision is another's.
 
     The authors are the keys that created the trip, changed it (a draft too: whoever
     wrote what is approved wrote it, whoever submitted it) or submitted it, or, given,
-    the keys in ``authors``. A key counts for its holder and for
-    the holders of the keys that minted it, so an admin cannot approve through a key it
-    made for itself under another name, nor approve what a key it made wrote.
+    the keys in ``authors``. A key counts for its holder and for the holders of the keys
+    that minted it, so an admin cannot approve through a key it made for itself under
+    another name, nor approve what a key it made wrote. And a key that minted, directly
+    or through other keys, both an author's key and the deciding one holds both: the
+    decision needs a key from another authority (``_shared_authority``).
     """
     rows = repository.lineages(session, trip, key.id, authors)
-    written_by = {holder_id(h) for role, start, k, h in rows if role == "author" and k == start}
-    answerable = {holder_id(h) for role, _, _, h in rows if role == "author"}
-    approver_lineage = {holder_id(h) for role, _, _, h in rows if role == "approver"}
+    written_by = {holder_id(h) for role, start, _, k, h in rows if role == "author" and k == start}
+    answerable = {holder_id(h) for role, *_, h in rows if role == "author"}
+    approver_lineage = {holder_id(h) for role, *_, h in rows if role == "approver"}
     if key.holder_id in answerable or approver_lineage & written_by:
         raise ForbiddenError(
             f"Four eyes: {key.holder!r} created, submitted or changed trip {trip.reference}, "
             f"or proposed its change (or made the key that did); another holder must {deed}.",
         )
+    shared = _shared_authority(rows)
+    if shared is not None:
+        shared_id, shared_holder = shared
+        seen = bool(key.scope_set & PRIVATE_SCOPES)  # key ids are private data
+        named = f"key {shared_id} ({shared_holder!r})" if seen else f"a key of {shared_holder!r}"
+        raise ForbiddenError(
+            f"Four eyes: {named} minted, directly or through other keys, both this key and "
+            f"one that created, submitted or changed trip {trip.reference} or proposed its "
+            f"change: one hand holds both, so a key of another authority must {deed}.",
+        )
+
+
+def _shared_authority(rows: Sequence[tuple[str, str, int, str, str]]) -> tuple[str, str] | None:
+    """The key, with its holder, nearest the approver up its chain of minters that is also
+    up an author's chain: an admin key that made both sides (by ``POST /v1/keys``, or made
+    by the operator's ``trips-api keys create`` and minting both) controls both. None when
+    the two chains meet nowhere, as keys descending from separate admin keys do."""
+    authors = {k for role, *_, k, _ in rows if role == "author"}
+    up_the_approver = sorted((d, k, h) for role, _, d, k, h in rows if role == "approver")
+    return next(((k, h) for _, k, h in up_the_approver if k in authors), None)
 
 
 def require_notice(
