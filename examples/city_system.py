@@ -7,6 +7,10 @@ that the city's Periplus administrator issues:
     ./periplus trips-api keys create --name "Mayor's office" --scopes trips:approve
     ./periplus trips-api keys create --name "Finance" --scopes trips:report
 
+Each made there is an authority of its own. An approve key made instead over
+`POST /v1/keys` must come from another admin key than the writer's: four eyes
+refuses an approval by a key that shares a minter with the key that wrote.
+
 Then:
 
     PERIPLUS_URL=http://127.0.0.1:8001 WRITER_KEY=pk_... APPROVER_KEY=pk_... \\
