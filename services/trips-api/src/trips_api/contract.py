@@ -1,7 +1,7 @@
 """What the OpenAPI document adds to FastAPI's own: every response header the API sets, where
 it sets it, and the statuses that any operation reading a body can answer (400 for a body
-that is not JSON, 413 for one over the limit); so that a generated client reads them and a
-contract test holds the API to them."""
+that is not JSON, 413 for one over the limit, 415 for one of another media type); so that a
+generated client reads them and a contract test holds the API to them."""
 
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +14,10 @@ _STRING = {"type": "string"}
 
 HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {
-        "description": "The resource's version: send it back in `If-Match` to change it safely.",
-        "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+        "description": "The resource's version: send it back in `If-Match` to change it safely "
+        '(`"7"`). A reader without a key is sent the public version instead (`"public-3"`), '
+        "which only public changes move; it names no version a write can match.",
+        "schema": {"type": "string", "pattern": '^"(public-)?[0-9]+"$'},
     },
     "Location": {"description": "Where the created resource is.", "schema": _STRING},
     "Idempotent-Replayed": {
@@ -37,28 +39,31 @@ VERSIONED = ("TripView", "DepartmentPublic")
 """Responses of these schemas carry the resource's ETag."""
 
 
-BODY_STATUSES = {"400": KINDS["bad-request"], "413": KINDS["content-too-large"]}
+BODY_STATUSES = {
+    "400": "The body is not JSON: `errors` has one fault at `body` saying where it breaks "
+    "(line and column).",
+    "413": KINDS["content-too-large"].description,
+    "415": "The body was sent as another media type than `application/json`.",
+}
 
 
 def _ref(name: str, *, required: bool) -> dict[str, Any]:
     return {"$ref": f"#/components/headers/{name}", **({"required": True} if required else {})}
 
 
+def _problem(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {"application/problem+json": {"schema": schema}}}
+
+
 def _declare(operation: dict[str, Any]) -> None:
     takes = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "header"}
+    responses = operation["responses"]
     if "requestBody" in operation:
-        for code, kind in BODY_STATUSES.items():
-            operation["responses"].setdefault(
-                code,
-                {
-                    "description": kind.description,
-                    "content": {
-                        "application/problem+json": {
-                            "schema": {"$ref": "#/components/schemas/Problem"}
-                        }
-                    },
-                },
-            )
+        for code, description in BODY_STATUSES.items():
+            responses.setdefault(code, _problem(description))
+    if "security" in operation:  # a key is optional on reads, but one sent must be valid
+        responses.setdefault("401", _problem(KINDS["unauthorized"].description))
     for code, response in operation.get("responses", {}).items():
         headers: dict[str, Any] = response.setdefault("headers", {})
         headers["X-Request-ID"] = _ref("X-Request-ID", required=False)

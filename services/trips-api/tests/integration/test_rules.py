@@ -5,6 +5,8 @@ from typing import Any
 from trips_api.testing import Api, days, make_settings, serve
 from trips_api.trips import examples
 
+PLAIN = {"content-type": "text/plain"}
+
 
 def _submitted(api: Api, **overrides: Any) -> dict[str, Any]:
     trip = api.create(**overrides)
@@ -52,7 +54,37 @@ def test_a_bad_key_is_refused_before_a_bad_body_is_judged(api: Api) -> None:
     malformed = anonymous.post(
         "/v1/trips", content=b"{oops", headers={"content-type": "application/json"}
     )
-    assert malformed.status_code == 422
+    assert malformed.status_code == 400
+    assert anonymous.post("/v1/trips", content=b"{}", headers=PLAIN).status_code == 401
+
+
+def test_a_body_that_is_not_json_is_told_apart_from_one_that_breaks_the_schema(
+    api: Api,
+) -> None:
+    """400 for a body that is not JSON, saying where it breaks; 415 for another media type;
+    each a problem type that `/problems` describes and the document declares there."""
+    writer = api.as_("writer")
+    broken = writer.post(
+        "/v1/trips", content=b'{"title": "x",\n oops}', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400, broken.text
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert broken.json()["errors"] == [
+        {
+            "location": "body",
+            "message": "Expecting property name enclosed in double quotes at line 2, column 2",
+            "type": "json_invalid",
+        }
+    ]
+    plain = writer.post("/v1/trips", content=b'{"title": "x"}', headers=PLAIN)
+    assert plain.status_code == 415, plain.text
+    assert plain.json()["errors"][0]["location"] == "header.content-type"
+    described = {k["type"] for k in api.as_(None).get("/problems").json()}
+    assert {broken.json()["type"], plain.json()["type"]} <= described
+    document = api.as_(None).get("/openapi.json").json()
+    for item in document["paths"].values():
+        for operation in (o for o in item.values() if "requestBody" in o):
+            assert {"400", "413", "415", "422"} <= set(operation["responses"]), operation
 
 
 def test_approval_needs_purpose_itinerary_sdg_agenda_outcomes_and_budget(api: Api) -> None:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from periplus import sdg
+from periplus.openapi import problems
 from trips_api.deps import Reader
 
 router = APIRouter(prefix="/v1/sdg", tags=["reference"])
@@ -24,7 +25,11 @@ class Catalogue(BaseModel):
     goals: list[Goal]
 
 
-@router.get("", summary="The 17 goals and 169 targets that trips may name")
+@router.get(
+    "",
+    summary="The 17 goals and 169 targets that trips may name",
+    responses=problems({429: "Reads without a key are rate limited; `Retry-After` says when"}),
+)
 def catalogue(_key: Reader) -> Catalogue:
     """Goal names in en, es, fr and pt; each target with a short label. Trips take target ids such
     as `11.2`.

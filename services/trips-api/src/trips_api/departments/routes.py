@@ -29,6 +29,7 @@ _ERRORS = problems(
         412: "If-Match names an older version",
     }
 )
+_READ_ERRORS = problems({429: "Reads without a key are rate limited; `Retry-After` says when"})
 CodePath = Annotated[Code, Path(description="The department's code.")]
 
 
@@ -40,13 +41,18 @@ def _public(department: Department) -> DepartmentPublic:
     return DepartmentPublic.model_validate(department, from_attributes=True)
 
 
-@router.get("", summary="Every department, retired ones included")
+@router.get("", summary="Every department, retired ones included", responses=_READ_ERRORS)
 def list_departments(session: SessionDep, _key: Reader) -> DepartmentList:
     """The registry that trips take their department codes from."""
     return DepartmentList(departments=[_public(d) for d in service.all_(session)])
 
 
-@router.get("/{code}", response_model=DepartmentPublic, summary="One department", responses=_ERRORS)
+@router.get(
+    "/{code}",
+    response_model=DepartmentPublic,
+    summary="One department",
+    responses={**_ERRORS, **_READ_ERRORS},
+)
 def get_department(code: CodePath, session: SessionDep, _key: Reader) -> Response:
     """The ETag header carries the version to send back in `If-Match`."""
     department = service.get(session, code)
