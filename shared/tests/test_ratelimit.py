@@ -26,6 +26,26 @@ def test_a_refusal_is_the_429_problem_with_when_to_retry() -> None:
     assert "Too many tries" in str(refused.value.detail)
 
 
+def test_a_described_refusal_names_the_limit_it_met_and_every_limit() -> None:
+    limiter = RateLimiter(limit=2, period=60, network_limit=5, burst=4)
+    for _ in range(4):
+        limiter.check("192.0.2.1", "tries", described=True)
+    with pytest.raises(TooManyRequestsError) as refused:
+        limiter.check("192.0.2.1", "tries", described=True)
+    wait = refused.value.headers["Retry-After"]
+    assert refused.value.headers["RateLimit"] == f'"address";r=0;t={wait}'
+    assert refused.value.headers["RateLimit-Policy"] == (
+        '"address";q=4;w=120, "network";q=5;w=60, "site";q=20;w=60'
+    )
+    limiter.check("192.0.2.2", "tries")  # the /24's fifth and last
+    with pytest.raises(TooManyRequestsError) as neighbour:
+        limiter.check("192.0.2.2", "tries", described=True)
+    assert neighbour.value.headers["RateLimit"].startswith('"network";r=0;t=')
+    with pytest.raises(TooManyRequestsError) as plain:
+        limiter.check("192.0.2.1", "tries")
+    assert "RateLimit" not in plain.value.headers
+
+
 def test_memory_stays_bounded_by_forgetting_clients() -> None:
     limiter = RateLimiter(limit=60, period=60, burst=1, max_keys=3)
     for client in "abcdef":

@@ -17,7 +17,10 @@ refuses, a new name is refused too, until enough of them allow a use again.
 
 Enough for one instance behind a proxy that passes the client address; a fleet of
 instances would share buckets in a store instead. A refused use spends nothing, and a
-429 says, in ``Retry-After``, when the next use will be allowed.
+429 says, in ``Retry-After``, when the next use will be allowed; asked to, it also says
+which limit it met and what each limit is, in the ``RateLimit`` and ``RateLimit-Policy``
+fields of draft-ietf-httpapi-ratelimit-headers (each bucket a policy of ``q`` uses per
+``w`` seconds, the seconds a spent bucket takes to fill again).
 """
 
 import heapq
@@ -26,6 +29,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -65,6 +69,14 @@ def network(address: str, prefix: int | None = None) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+class Refused(NamedTuple):
+    """A use refused: the seconds until one is allowed, and the limit that waits longest
+    (``address``, ``network`` or ``site``; ``address`` too when no more clients can be held)."""
+
+    wait: float
+    limit: str
+
+
 class RateLimiter:
     """``limit`` uses per key per ``period`` seconds, ``burst`` of them at once; with
     ``network_limit``, a key that is an IP address also spends from its network's bucket
@@ -93,6 +105,11 @@ class RateLimiter:
 
         A refused use spends from neither the key nor its networks.
         """
+        refused = self.spend(key)
+        return None if refused is None else refused.wait
+
+    def spend(self, key: str) -> Refused | None:
+        """Spend one use, as ``hit`` does; if there is none left, say why."""
         names = self._names(key)
         moment = time.monotonic()
         with self._lock:
@@ -100,24 +117,43 @@ class RateLimiter:
             if new and len(self._buckets) + new > self.max_keys:
                 wait = self._make_room(new, moment)
                 if wait is not None:
-                    return wait
+                    return Refused(wait, "address")
             levels = {name: self._level(name, moment) for name in names}
-            waits = [(1 - level) / self._shape(name)[1] for name, level in levels.items()]
-            if max(waits) > 0:
-                return max(waits)
+            longest, name = max(
+                ((1 - level) / self._shape(name)[1], name) for name, level in levels.items()
+            )
+            if longest > 0:
+                return Refused(longest, _limit(name))
             for name, level in levels.items():
                 self._buckets[name] = (level - 1, moment)
                 self._buckets.move_to_end(name)
             return None
 
-    def check(self, key: str, what: str) -> None:
-        """Spend one use, or raise the 429 problem saying when to try again."""
-        wait = self.hit(key)
-        if wait is not None:
-            seconds = max(1, math.ceil(wait))
-            raise TooManyRequestsError(
-                f"Too many {what}; try again in {seconds} s.", retry_after=seconds
-            )
+    def check(self, key: str, what: str, *, described: bool = False) -> None:
+        """Spend one use, or raise the 429 problem saying when to try again; ``described``,
+        with the ``RateLimit`` and ``RateLimit-Policy`` fields too."""
+        refused = self.spend(key)
+        if refused is None:
+            return
+        seconds = max(1, math.ceil(refused.wait))
+        error = TooManyRequestsError(
+            f"Too many {what}; try again in {seconds} s.", retry_after=seconds
+        )
+        if described:
+            error.headers["RateLimit"] = f'"{refused.limit}";r=0;t={seconds}'
+            error.headers["RateLimit-Policy"] = self.policy()
+        raise error
+
+    def policy(self) -> str:
+        """The ``RateLimit-Policy`` field: each limit as ``q`` uses per ``w`` seconds, the
+        seconds its bucket, spent, takes to fill again."""
+        shapes = [("address", self._key)]
+        if self.network_limit is not None:
+            shapes += [("network", self._net), ("site", self._site)]
+        return ", ".join(
+            f'"{name}";q={math.floor(capacity)};w={math.ceil(capacity / rate)}'
+            for name, (capacity, rate) in shapes
+        )
 
     def exhausted(self, key: str) -> bool:
         """Whether the client ``key`` names has no use left, spending none: its own bucket,
@@ -178,6 +214,11 @@ class RateLimiter:
         if len(self._buckets) + new <= self.max_keys:
             return None
         return self._sweep_at - moment
+
+
+def _limit(name: str) -> str:
+    """The limit a bucket's name stands for."""
+    return {"net": "network", "site": "site"}.get(name.split(":", 1)[0], "address")
 
 
 class LimitedPaths:

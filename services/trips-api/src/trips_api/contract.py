@@ -29,6 +29,18 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "Seconds to wait before trying again.",
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
     },
+    "RateLimit": {
+        "description": "The limit a 429 met and when it allows a use again "
+        '(draft-ietf-httpapi-ratelimit-headers): `"address";r=0;t=12`. Sent on 429 only, so that '
+        "an allowed read costs nothing more.",
+        "schema": {"type": "string", "pattern": '^"(address|network|site)";r=0;t=[0-9]+$'},
+    },
+    "RateLimit-Policy": {
+        "description": "Each limit on reads without a key, as `q` reads per `w` seconds (the "
+        "seconds a spent limit takes to fill again): `address` for one client address, "
+        "`network` for its IPv4 /24 or IPv6 /64, `site` for an IPv6 /48. Sent on 429 only.",
+        "schema": {"type": "string"},
+    },
     "WWW-Authenticate": {"description": "How to authenticate: `Bearer`.", "schema": _STRING},
     "X-Request-ID": {
         "description": "The request's id in the service's logs (the client's own, if it sent one).",
@@ -76,6 +88,8 @@ def _declare(operation: dict[str, Any]) -> None:
             headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed", required=False)
         if code == "429":
             headers["Retry-After"] = _ref("Retry-After", required=True)
+            headers["RateLimit"] = _ref("RateLimit", required=True)
+            headers["RateLimit-Policy"] = _ref("RateLimit-Policy", required=True)
         if code == "401":
             headers["WWW-Authenticate"] = _ref("WWW-Authenticate", required=True)
 

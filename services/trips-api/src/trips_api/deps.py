@@ -154,6 +154,7 @@ def reader(
         state.of(request.app).limiter.check(
             ratelimit.client(request),
             "anonymous reads from this address or network (an API key is not limited)",
+            described=True,
         )
     return key
 

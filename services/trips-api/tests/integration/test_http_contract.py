@@ -164,7 +164,13 @@ def test_anonymous_reads_are_rate_limited_per_client(database_url: str) -> None:
         assert codes[3:] == [429, 429]
         limited = api.as_(None).get("/v1/trips")
         assert limited.headers["content-type"] == "application/problem+json"
-        assert int(limited.headers["Retry-After"]) >= 1
+        wait = limited.headers["Retry-After"]
+        assert int(wait) >= 1
+        # Which limit it met, and each limit as reads per the seconds it takes to fill again.
+        assert limited.headers["RateLimit"] == f'"address";r=0;t={wait}'
+        assert limited.headers["RateLimit-Policy"] == (
+            '"address";q=3;w=180, "network";q=100000;w=60, "site";q=400000;w=60'
+        )
         assert api.as_("writer").get("/v1/trips").status_code == 200  # keys are not limited
         # The catch-up of events is a read like any other: limited when anonymous.
         assert api.as_(None).get("/v1/events").status_code == 429
@@ -188,6 +194,9 @@ def test_anonymous_reads_are_rate_limited_per_network_too(database_url: str) -> 
     for api in serve(settings):
         codes = [_read_from(api, f"2001:db8:1:2::{n:x}") for n in range(1, 9)]
         assert codes == [200] * 5 + [429] * 3
+        forwarded = {"X-Forwarded-For": "2001:db8:1:2::9"}
+        limited = api.as_(None).get("/v1/trips", headers=forwarded).headers["RateLimit"]
+        assert limited.startswith('"network";r=0;t=')
         assert _read_from(api, "2001:db8:1:3::1") == 200  # the next /64 has its own bucket
         codes = [_read_from(api, f"192.0.2.{n}") for n in range(1, 8)]
         assert codes == [200] * 5 + [429] * 2

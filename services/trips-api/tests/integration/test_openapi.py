@@ -146,7 +146,15 @@ def test_the_trip_recorded_after_the_fact_goes_through_its_whole_life_as_pasted(
     ]
 
 
-SET_HEADERS = {"etag", "location", "idempotent-replayed", "retry-after", "www-authenticate"}
+SET_HEADERS = {
+    "etag",
+    "location",
+    "idempotent-replayed",
+    "retry-after",
+    "ratelimit",
+    "ratelimit-policy",
+    "www-authenticate",
+}
 
 
 def test_every_header_the_api_sets_is_declared_where_it_sets_it(database_url: str) -> None:
