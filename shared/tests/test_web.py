@@ -119,12 +119,27 @@ def test_the_openapi_document_shows_the_problems_it_sends(client: httpx.Client) 
     assert "/problems/invalid-input" in problem["properties"]["type"]["enum"]
 
 
-def test_malformed_json_is_a_4xx_problem(client: httpx.Client) -> None:
+def test_a_body_that_is_not_json_is_a_400_saying_where_it_breaks(client: httpx.Client) -> None:
     response = client.post(
-        "/things", content=b"{oops", headers={"content-type": "application/json"}
+        "/things", content=b'{"name": "x",\n oops}', headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/bad-request"
+    (fault,) = body["errors"]
+    assert (fault["location"], fault["type"]) == ("body", "json_invalid")
+    assert "line 2, column 2" in fault["message"]
+
+
+def test_a_body_of_another_media_type_is_a_415(client: httpx.Client) -> None:
+    response = client.post("/things", content=b"name=x", headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+    body = response.json()
+    assert body["type"] == "/problems/unsupported-media-type"
+    assert body["errors"][0]["location"] == "header.content-type"
+    declared = client.get("/openapi.json").json()["paths"]["/things"]["post"]["responses"]
+    assert {"400", "415"} <= set(declared)
 
 
 def test_domain_errors_keep_their_status(client: httpx.Client) -> None:

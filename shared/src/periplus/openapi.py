@@ -61,6 +61,14 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+UNREADABLE = {
+    400: "The body is not JSON: `errors` has one fault at `body` saying where it breaks "
+    "(line and column).",
+    415: "The body was sent as another media type than `application/json`.",
+}
+"""What any operation reading a JSON body can answer before its schema is checked."""
+
+
 def problems(descriptions: Mapping[int, str | None]) -> dict[int | str, dict[str, Any]]:
     """A route's ``responses=`` table: each status answered with a problem, described as it
     means on that route (None: the kind's title). ``document`` gives each its schema."""
@@ -84,6 +92,11 @@ def document(app: FastAPI) -> dict[str, Any]:
         )
         for operations in spec.get("paths", {}).values():
             for operation in operations.values():
+                if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                    for status, text in UNREADABLE.items():
+                        operation["responses"].setdefault(
+                            str(status), problems({status: text})[status]
+                        )
                 for code, response in operation.get("responses", {}).items():
                     _as_problem(code, response)
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from periplus import openapi
-from periplus.errors import BY_STATUS, ProblemError, type_of
+from periplus.errors import BY_STATUS, KINDS, BadRequestError, ProblemError, type_of
 
 PROBLEM_TYPE = openapi.PROBLEM_TYPE
 
@@ -54,6 +54,34 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def unreadable(request: Request, exc: RequestValidationError) -> ProblemError | None:
+    """The 400 for a body that is not JSON, saying where it breaks, or the 415 for one sent
+    as another media type (which FastAPI hands on as bytes); None for a body that was read.
+    Neither is a schema fault: a client fixes its encoder, not its fields."""
+    faults = exc.errors()
+    if faults and faults[0]["type"] == "json_invalid":
+        text, at = str(exc.body), faults[0]["loc"][-1]
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        where = f"{faults[0]['ctx']['error']} at line {line}, column {column}"
+        fault = {"location": "body", "message": where, "type": "json_invalid"}
+        return BadRequestError(f"The body is not JSON: {where}.", errors=[fault])
+    if isinstance(exc.body, bytes) and exc.body:
+        sent = request.headers.get("content-type", "")
+        kind = KINDS["unsupported-media-type"]
+        fault = {
+            "location": "header.content-type",
+            "message": "send application/json",
+            "type": "unsupported",
+        }
+        return ProblemError(
+            kind.status,
+            kind.title,
+            f"This address reads a JSON body (application/json), not {sent}.",
+            errors=[fault],
+        )
+    return None
+
+
 def answer_to(exc: ProblemError, path: str) -> JSONResponse:
     """The problem document a raised ``ProblemError`` answers with, at ``path``."""
     return problem(
@@ -77,6 +105,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        unread = unreadable(request, exc)
+        if unread is not None:
+            return answer_to(unread, request.url.path)
         return problem(
             422,
             "Invalid input",

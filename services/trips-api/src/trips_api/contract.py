@@ -1,7 +1,7 @@
 """What the OpenAPI document adds to FastAPI's own: every response header the API sets, where
-it sets it, and the statuses that any operation reading a body can answer (400 for a body
-that is not JSON, 413 for one over the limit, 415 for one of another media type); so that a
-generated client reads them and a contract test holds the API to them."""
+it sets it, and the statuses that any operation reading a body can answer (413 for one over
+the limit, beside the 400 and 415 of ``periplus.openapi``); so that a generated client reads
+them and a contract test holds the API to them."""
 
 from collections.abc import Callable
 from typing import Any
@@ -51,12 +51,8 @@ VERSIONED = ("TripView", "DepartmentPublic")
 """Responses of these schemas carry the resource's ETag."""
 
 
-BODY_STATUSES = {
-    "400": "The body is not JSON: `errors` has one fault at `body` saying where it breaks "
-    "(line and column).",
-    "413": KINDS["content-too-large"].description,
-    "415": "The body was sent as another media type than `application/json`.",
-}
+BODY_STATUSES = {"413": KINDS["content-too-large"].description}
+"""Beside the 400 and 415 that every service's document declares (``periplus.openapi``)."""
 
 
 def _ref(name: str, *, required: bool) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from periplus.errors import KINDS, BadRequestError, ProblemError
-from periplus.problems import answer_to, location, problem
+from periplus.errors import ProblemError
+from periplus.problems import answer_to, location, problem, unreadable
 from trips_api import state
 from trips_api.departments import service as departments_service
 from trips_api.deps import refusal
@@ -88,35 +88,12 @@ def _is_uuid(value: Any) -> bool:
     return True
 
 
-def _unreadable(request: Request, exc: RequestValidationError) -> ProblemError | None:
-    """The 400 for a body that is not JSON, or the 415 for one of another media type
-    (which FastAPI hands on as bytes); None for a body that was read."""
-    faults = exc.errors()
-    if faults and faults[0]["type"] == "json_invalid":
-        text, at = str(exc.body), faults[0]["loc"][-1]
-        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
-        where = f"{faults[0]['ctx']['error']} at line {line}, column {column}"
-        return BadRequestError(
-            f"The body is not JSON: {where}.", errors=[error("body", where, "json_invalid")]
-        )
-    if isinstance(exc.body, bytes) and exc.body:
-        sent = request.headers.get("content-type", "")
-        kind = KINDS["unsupported-media-type"]
-        return ProblemError(
-            kind.status,
-            kind.title,
-            f"This address reads a JSON body (application/json), not {sent}.",
-            errors=[error("header.content-type", "send application/json", "unsupported")],
-        )
-    return None
-
-
 async def on_invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    unreadable = _unreadable(request, exc)
-    if unreadable is not None:
+    unread = unreadable(request, exc)
+    if unread is not None:
         refused, _ = await run_in_threadpool(_refusal_or_faults, request, None)
-        return answer_to(refused or unreadable, request.url.path)
+        return answer_to(refused or unread, request.url.path)
     errors = [
         {"location": location(e["loc"]), "message": e["msg"], "type": e["type"]}
         for e in exc.errors()
