@@ -76,6 +76,10 @@ def search(
 @router.get(
     "/trips/{trip_id}",
     summary="Every entry of a trip with its inclusion proof against one signed checkpoint",
+    description="Each proof shows that its entry is in the log; none shows that the list is "
+    "whole, since the ledger chooses which entries it names here. That a trip's timeline "
+    "misses nothing is shown only by reading the whole log (`ledger verify`, the export), "
+    "where every `seq` of every source is accounted for.",
     response_model=TripProofs,
 )
 def trip_proofs(
