@@ -6,7 +6,9 @@ code cannot fold), the batch is applied again one record at a time, each in
 a savepoint, and the record that fails on its own is refused with the reason.
 A database that fails (a lost connection, a timeout, a lock, a conflict
 between transactions) fails the batch, which is retried whole: quarantining
-good records for a passing outage would be worse than waiting.
+good records for a passing outage would be worse than waiting. So does a
+``RetryLaterError``: the caller found the database's state, not the record, at fault
+(another writer's rows in the way).
 """
 
 import sqlite3
@@ -20,7 +22,14 @@ from sqlmodel import Session
 T = TypeVar("T")
 
 _RECORD = (sqlite3.DataError, sqlite3.IntegrityError, psycopg.DataError, psycopg.IntegrityError)
-_DATABASE = (sqlite3.Error, psycopg.Error, sa_exc.SQLAlchemyError, OSError)
+
+
+class RetryLaterError(Exception):
+    """The write failed because of the database's state, not the record's: roll back and
+    apply the batch again later; never refuse the record for it."""
+
+
+_DATABASE = (sqlite3.Error, psycopg.Error, sa_exc.SQLAlchemyError, OSError, RetryLaterError)
 
 
 def record_at_fault(error: BaseException) -> bool:

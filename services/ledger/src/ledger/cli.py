@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ledger.ingest.resolve import ResolveError, resolve
+from ledger.ingest.models import ResolutionRequest
+from ledger.ingest.resolve import ResolveError, check_request, request, resolve
 from ledger.ingest.service import follow_rotations
 from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
@@ -87,13 +88,17 @@ def _add_changes(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     resolving = commands.add_parser(
         "resolve",
-        help="move a source past a seq that a quarantined event holds, with a public notice",
+        help="move a source past a seq that a quarantined event holds, or that never came, "
+        "with a public notice; queued for the writer if another process is the writer",
     )
     resolving.add_argument("--source", required=True, help="the source held back")
     resolving.add_argument("--seq", type=int, required=True, help="its seq to move past")
     resolving.add_argument("--reason", required=True, help="why the log goes on without it")
     resolving.add_argument(
-        "--wait", type=float, default=30.0, help="seconds to wait for the writer lock"
+        "--wait",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the writer to apply the decision, if it is queued",
     )
     rotation = commands.add_parser(
         "rotate-key", help="sign with a new key, stated in a note signed by both keys"
@@ -215,27 +220,87 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _resolve(settings: Settings, args: argparse.Namespace) -> int:
-    """Appends, so it must hold the writer lock."""
-    with _writing(settings, args.wait) as engine:
-        if engine is None:
-            return 2
+    """Applied now where no other process is the writer; else queued for the writer, which
+    applies it in its next ingest round, and waited for up to ``--wait`` seconds."""
+    try:
+        check_request(args.source, args.reason, settings.sources)
+    except ResolveError as exc:
+        print(f"not resolved: {exc}", file=sys.stderr)
+        return 1
+    engine = db.make_engine(settings.database_url, settings.database_limits())
+    db.upgrade(engine, MIGRATIONS)
+    lock = WriterLock(engine)
+    try:
+        if lock.try_acquire():
+            return _resolve_now(settings, args, engine)
+        return _queue_resolution(args, engine)
+    finally:
+        lock.release()
+        engine.dispose()
+
+
+def _resolve_now(settings: Settings, args: argparse.Namespace, engine: Engine) -> int:
+    """With the writer lock held: append the notice and sign a checkpoint."""
+    with Session(engine) as session:
+        signer = load_signer(settings)
+        own = source_signer(settings, signer)
+        try:
+            check_in_force(session, signer)
+            keys = source_keys(settings)
+            follow_rotations(session, keys)
+            index = resolve(
+                session,
+                args.source,
+                args.seq,
+                args.reason,
+                own,
+                settings.sources,
+                keys,
+                settings.resolve_missing_after,
+            )
+        except (ResolveError, KeyNotInForceError) as exc:
+            print(f"not resolved: {exc}", file=sys.stderr)
+            return 1
+        session.commit()
+        sign_checkpoint(session, signer, last_signed(settings))
+        session.commit()
+    print(
+        f"applied now: seq {args.seq} of {args.source} passed; public notice appended at "
+        f"index {index}"
+    )
+    return 0
+
+
+def _queue_resolution(args: argparse.Namespace, engine: Engine) -> int:
+    """Another process is the writer: queue the decision, and say what became of it."""
+    with Session(engine) as session:
+        row = request(session, args.source, args.seq, args.reason)
+        session.commit()
+        row_id = row.id
+    print(
+        f"queued for the writer (request {row_id}): another ledger process is the writer; "
+        "it applies the decision in its next ingest round (every LEDGER_CATCHUP_INTERVAL)"
+    )
+    deadline = time.monotonic() + args.wait
+    while True:
         with Session(engine) as session:
-            signer = load_signer(settings)
-            own = source_signer(settings, signer)
-            try:
-                check_in_force(session, signer)
-                keys = source_keys(settings)
-                follow_rotations(session, keys)
-                index = resolve(
-                    session, args.source, args.seq, args.reason, own, settings.sources, keys
-                )
-            except (ResolveError, KeyNotInForceError) as exc:
-                print(f"not resolved: {exc}", file=sys.stderr)
-                return 1
-            session.commit()
-            sign_checkpoint(session, signer, last_signed(settings))
-            session.commit()
-    print(f"seq {args.seq} of {args.source} passed; public notice appended at index {index}")
+            done = session.get(ResolutionRequest, row_id)
+        if done is not None and done.done_at is not None:
+            break
+        if time.monotonic() >= deadline:
+            print(
+                f"not applied yet after {args.wait:g} s: request {row_id} stays queued; "
+                "/readyz shows the source held until the writer applies it"
+            )
+            return 0
+        time.sleep(0.5)
+    if done.refused is not None:
+        print(f"not resolved: the writer refused request {row_id}: {done.refused}", file=sys.stderr)
+        return 1
+    print(
+        f"applied by the writer: seq {args.seq} of {args.source} passed; public notice "
+        f"appended at index {done.notice_index}"
+    )
     return 0
 
 

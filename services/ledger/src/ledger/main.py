@@ -97,7 +97,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     keys = Keys(settings)
     lock = WriterLock(engine, settings.writer_lease)
     http = httpx.Client(timeout=settings.http_timeouts())
-    ingestor = _ingestor(engine, settings, http)
+    ingestor = _ingestor(engine, settings, http, lock, keys)
     policy = load_policy(settings)
     witness_http = httpx.Client(timeout=settings.http_timeouts(settings.witness_timeout))
 
@@ -149,8 +149,12 @@ def source_keys(settings: Settings) -> SourceKeys:
     return SourceKeys.configured({name: source.keys for name, source in settings.sources.items()})
 
 
-def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingestor:
-    """The ingestor of every configured source's events, with the source's keys."""
+def _ingestor(
+    engine: Engine, settings: Settings, http: httpx.Client, lock: WriterLock, keys: Keys
+) -> Ingestor:
+    """The ingestor of every configured source's events, with the source's keys; it
+    commits only while ``lock`` is held, and signs the operators' queued decisions with
+    the log key."""
     if not settings.sources:
         log.warning("no sources are configured (LEDGER_SOURCES): the log will take no events")
     return Ingestor(
@@ -164,6 +168,9 @@ def _ingestor(engine: Engine, settings: Settings, http: httpx.Client) -> Ingesto
             if source.timeout is not None
         },
         unsigned_rows=settings.quarantine_unsigned_rows,
+        fence=lock.check,
+        notices=lambda: keys.source_signer,
+        missing_after=settings.resolve_missing_after,
     )
 
 

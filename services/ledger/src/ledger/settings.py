@@ -94,6 +94,13 @@ class Settings(BrokerSettings):
         "can write to the broker cannot fill the database. What a source signed is kept "
         "always.",
     )
+    resolve_missing_after: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds a source's seq may be missing (later seqs came, it did not) "
+        "before `ledger resolve` may pass it though the source has not answered that it "
+        "does not have it.",
+    )
     signed_checkpoint_file: Path | None = Field(
         default=None,
         description="Where the newest checkpoint signed is kept, outside the database, so "

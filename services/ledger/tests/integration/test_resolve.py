@@ -169,8 +169,9 @@ def resolve_in_public(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["resolve", "--source", OTHER, "--seq", "5", "--reason", "x"]) == 1
     assert "no event for it signed by" in capsys.readouterr().err
     assert cli.main([*resolve, "--seq", "2"]) == 0
-    assert "seq 2 of test-city/trips-api passed; public notice appended at index 5" in (
-        capsys.readouterr().out
+    assert (
+        "applied now: seq 2 of test-city/trips-api passed; public notice appended at index 5"
+        in (capsys.readouterr().out)
     )
     assert cli.main([*resolve, "--seq", "2"]) == 1
 
@@ -334,3 +335,111 @@ def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
         f"this is another event, {twin.id}, with the same seq"
     )
     assert (alarm["source"], alarm["seq"]) == (SOURCE, 2)
+
+
+def resolving(capsys: pytest.CaptureFixture[str], seq: int, reason: str) -> tuple[int, str]:
+    """``ledger resolve`` of our source's ``seq``: its exit code and what it printed."""
+    code = cli.main(["resolve", "--source", SOURCE, "--seq", str(seq), "--reason", reason])
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
+
+
+def test_a_decision_made_while_the_writer_runs_is_queued_and_applied_by_it(
+    environment: str, broker: Broker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trip = uuid.uuid4()
+    nul = signed_as_an_older_source_would(2, trip, {"trip": {"travellers": [{"name": NUL_NAME}]}})
+    ours = [event(1, trip).leaf, nul, event(3, trip).leaf]
+    topic = f"trips-{uuid.uuid4().hex[:8]}"
+    ensure_topic(broker.connection, topic)
+    source = CatchUp()
+    source.events = [json.loads(e) for e in ours]
+    with Server(source.app) as mine:
+        options = ledger_options({SOURCE: mine.url, OTHER: "http://127.0.0.1:9"}, broker, topic)
+        with serve(environment, **{**options, "catchup_interval": 0.2}) as ledger:
+            produce(broker, topic, ours)
+            assert eventually(lambda: metric(ledger, "ledger_source_held_seq", SOURCE)) == 2
+            code, printed = resolving(capsys, 3, "not the one held")
+            assert code == 1
+            assert "not resolved: the writer refused request 1: seq 3 of" in printed
+            assert "the log's next seq of it is 2" in printed
+            code, printed = resolving(capsys, 2, "a NUL in a name; city notified")
+            assert code == 0, printed
+            assert "queued for the writer (request 2)" in printed
+            assert f"applied by the writer: seq 2 of {SOURCE} passed; public notice" in printed
+            eventually(lambda: (SOURCE, 3) in logged(ledger))
+            assert logged(ledger) == [(SOURCE, 1), (OWN, 1), (SOURCE, 3)]
+            [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
+            assert notice["event"]["data"] == {
+                "source": SOURCE,
+                "seq": 2,
+                "reason": "a NUL in a name; city notified",
+            }
+            assert ledger.is_writer  # nothing was stopped to decide
+
+
+def test_a_seq_the_source_lost_holds_it_back_in_view_until_resolved_as_never_arrived(
+    environment: str, broker: Broker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The source's database lost seq 2: the broker brings 1 and 3, the source serves 1 and
+    3. The source is shown held at 2 (missing, how long), and, once the source answered
+    without it, the operator passes it while the writer runs: the notice says it never came."""
+    trip = uuid.uuid4()
+    kept = [event(1, trip), event(3, trip)]
+    topic = f"trips-{uuid.uuid4().hex[:8]}"
+    ensure_topic(broker.connection, topic)
+    source = CatchUp()
+    source.events = [json.loads(e.leaf) for e in kept]
+    with Server(source.app) as mine:
+        options = ledger_options({SOURCE: mine.url, OTHER: "http://127.0.0.1:9"}, broker, topic)
+        with serve(environment, **{**options, "catchup_interval": 0.2}) as ledger:
+            produce(broker, topic, [e.leaf for e in kept])
+            assert eventually(lambda: metric(ledger, "ledger_source_held_seq", SOURCE)) == 2
+            sources = eventually(
+                lambda: (
+                    ledger.get("/readyz").json()["checks"]["sources"]
+                    if "does not have it" in ledger.get("/readyz").text
+                    else None
+                )
+            )
+            [stuck] = sources["held"]
+            assert (stuck["source"], stuck["seq"]) == (SOURCE, 2)
+            assert stuck["reason"].startswith(
+                f"seq 2 of {SOURCE} never arrived: later seqs did, and {SOURCE}, asked for "
+                "it, answered that it does not have it"
+            )
+            assert stuck["missing_seconds"] >= 0
+            assert "or a seq that never came holds a source back" in sources["error"]
+            code, printed = resolving(capsys, 2, "the city's database lost it")
+            assert code == 0, printed
+            assert f"applied by the writer: seq 2 of {SOURCE} passed" in printed
+            eventually(lambda: (SOURCE, 3) in logged(ledger))
+            assert logged(ledger) == [(SOURCE, 1), (OWN, 1), (SOURCE, 3)]
+            [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
+            assert notice["event"]["data"] == {
+                "source": SOURCE,
+                "seq": 2,
+                "reason": f"seq 2 never arrived; {SOURCE}, asked for it, does not have it. "
+                "the city's database lost it",
+            }
+            eventually(lambda: ledger.get("/readyz").json()["checks"]["sources"]["held"] == [])
+
+
+def test_a_missing_seq_the_source_never_denied_may_be_passed_only_after_a_while(
+    ledger: Ledger,
+) -> None:
+    """A source that cannot be reached may still have it: refused, until it has been missing
+    ``missing_after`` seconds."""
+    trip = uuid.uuid4()
+    ledger.append([event(1, trip), event(3, trip)])  # 3 waits: 2 cannot be fetched
+    with Session(ledger.engine) as session:
+        [stuck] = held(session, [SOURCE], source_keys())
+        assert (stuck.seq, stuck.missing) == (2, True)
+        assert "neither the broker nor" in stuck.reason
+        with pytest.raises(ResolveError, match="it may still arrive: it can be resolved once"):
+            resolve(session, SOURCE, 2, "lost", ledger.own_signer, [SOURCE], source_keys())
+        resolve(session, SOURCE, 2, "lost", ledger.own_signer, [SOURCE], source_keys(), 0.0)
+        session.commit()
+    [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
+    assert notice["event"]["data"]["reason"].startswith("seq 2 never arrived; missing since ")
+    assert notice["event"]["data"]["reason"].endswith(". lost")

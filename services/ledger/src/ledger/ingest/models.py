@@ -58,3 +58,34 @@ class Quarantined(LedgerModel, table=True):
     sha256: str | None = Field(default=None, max_length=64)
     size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     signed: bool | None = Field(default=None)
+
+
+class MissingSeq(LedgerModel, table=True):
+    """A source's next ``seq`` that never came while later ones did: neither the broker
+    nor the source's catch-up endpoint gave it. ``denied_at``: when the source answered,
+    asked for it, with what follows it instead (it does not have it)."""
+
+    __tablename__ = "missing_seq"
+
+    source: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(sa_type=BIG_INTEGER)
+    since: datetime
+    denied_at: datetime | None = Field(default=None)
+
+
+class ResolutionRequest(LedgerModel, table=True):
+    """An operator's ``ledger resolve`` made while another process is the writer, which
+    applies it in its next ingest round: ``notice_index`` where it did, or ``refused`` why not."""
+
+    __tablename__ = "resolution_request"
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=True)
+    )
+    source: str = Field(max_length=128)
+    seq: int = Field(sa_type=BIG_INTEGER)
+    reason: str
+    requested_at: datetime
+    done_at: datetime | None = Field(default=None, index=True)
+    notice_index: int | None = Field(default=None, sa_type=BIG_INTEGER)
+    refused: str | None = Field(default=None)

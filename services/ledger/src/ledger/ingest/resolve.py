@@ -6,17 +6,28 @@ yet, text it refuses, bytes the database cannot store) holds that source
 back. Only an operator may decide to go on without it, and never quietly: the
 decision is appended as a ``source.seq_resolved`` event of the ledger's own
 source, signed by the log key, naming the source, the seq and the reason.
+
+A seq that never came holds its source back too: later seqs came, and neither
+the broker nor the source's catch-up endpoint gave it (a source that lost it).
+It may still come, so it is resolved only once the source, asked for it, answered
+with what follows it instead, or once it has been missing ``missing_after``
+seconds (``LEDGER_RESOLVE_MISSING_AFTER``); the notice's reason says it never
+arrived.
+
+The writer lock is not needed to decide: where another process writes, the
+decision is queued (``request``) and the writer applies it in its next ingest
+round (``apply_requested``), refusing it, with the reason, if it no longer holds.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from ledger.ingest.models import Quarantined, SourceState
+from ledger.ingest.models import MissingSeq, Quarantined, ResolutionRequest, SourceState
 from ledger.log import service as log_service
 from ledger.log.fact import fact
 from periplus import db, sources
@@ -38,20 +49,22 @@ class ResolveError(ValueError):
 
 @dataclass(frozen=True)
 class Held:
-    """A source that a quarantined event holds back at its next seq."""
+    """A source held back at its next seq: by a quarantined event, or by a seq that never
+    came (``missing``), since ``since``."""
 
     source: str
     seq: int
     reason: str
     since: datetime
+    missing: bool = False
 
 
 def held(
     session: Session, configured: Iterable[str], keys: SourceKeys, verdicts: Verdicts | None = None
 ) -> list[Held]:
     """Each configured source whose next seq was claimed by an event the log refused that
-    its source signed (``keys``): one that names the source and the seq, and no more, holds
-    nothing back."""
+    its source signed (``keys``), or never came while later ones did: one that names the
+    source and the seq, and no more, holds nothing back."""
     found: list[Held] = []
     for source in sorted(configured):
         state = session.get(SourceState, source)
@@ -59,7 +72,57 @@ def held(
         refused = _signed(session, source, next_seq, keys, verdicts)
         if refused is not None:
             found.append(Held(source, next_seq, refused.reason, refused.received_at))
+            continue
+        gap = missing(session, source, next_seq)
+        if gap is not None:
+            found.append(Held(source, next_seq, _missing_reason(gap), _utc(gap.since), True))
     return found
+
+
+def missing(session: Session, source: str, seq: int) -> MissingSeq | None:
+    """The record that ``source``'s ``seq`` never came, if it is the one missing now."""
+    row = session.get(MissingSeq, source)
+    return row if row is not None and row.seq == seq else None
+
+
+def _missing_reason(gap: MissingSeq) -> str:
+    if gap.denied_at is None:
+        return (
+            f"seq {gap.seq} of {gap.source} has not arrived: later seqs did, and neither the "
+            f"broker nor {gap.source} has given it yet"
+        )
+    return (
+        f"seq {gap.seq} of {gap.source} never arrived: later seqs did, and {gap.source}, "
+        f"asked for it, answered that it does not have it ({_utc(gap.denied_at).isoformat()})"
+    )
+
+
+def note_missing(session: Session, source: str, seq: int) -> bool:
+    """Record that ``source``'s next seq, ``seq``, did not come while a later one did;
+    True if it was not known missing before. The caller commits."""
+    row = session.get(MissingSeq, source)
+    if row is not None and row.seq == seq:
+        return False
+    row = row or MissingSeq(source=source, seq=seq, since=datetime.now(UTC))
+    row.seq, row.since, row.denied_at = seq, datetime.now(UTC), None
+    session.add(row)
+    return True
+
+
+def note_denied(session: Session, source: str, seq: int) -> bool:
+    """Record that ``source``, asked for its missing ``seq``, answered without it; True if
+    that is news. The caller commits."""
+    row = missing(session, source, seq)
+    if row is None or row.denied_at is not None:
+        return False
+    row.denied_at = datetime.now(UTC)
+    session.add(row)
+    return True
+
+
+def _utc(moment: datetime) -> datetime:
+    """A time read back from SQLite carries no zone; every time stored is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _signed(
@@ -122,16 +185,37 @@ def held_sources(
     """The ``sources`` check of ``/readyz``: it fails, leaving the log ready for every
     other source, while a quarantined event holds one back, and says which and why."""
     with db.reading(engine) as connection, Session(connection) as session:
-        found = [
-            {"source": h.source, "seq": h.seq, "reason": h.reason, "since": h.since.isoformat()}
-            for h in held(session, configured, keys, verdicts)
-        ]
+        found = [_shown(h) for h in held(session, configured, keys, verdicts)]
     if found:
         raise CheckFailedError(
-            "a quarantined event holds a source back; `ledger resolve` moves past it in public",
+            "a quarantined event or a seq that never came holds a source back; "
+            "`ledger resolve` moves past it in public",
             held=found,
         )
     return {"held": found}
+
+
+def check_request(source: str, reason: str, configured: Iterable[str]) -> None:
+    """Refuse at once what no writer could apply: an unknown source, a reason not given."""
+    if source not in set(configured):
+        raise ResolveError(f"{source} is not one of this log's sources (LEDGER_SOURCES)")
+    if not reason.strip():
+        raise ResolveError("say why, in public: --reason")
+    if CONTROL.search(reason):
+        raise ResolveError("the reason holds a control character (only tab and line breaks)")
+
+
+def _shown(held: Held) -> dict[str, object]:
+    """A held source as ``/readyz`` shows it; a missing seq with how long it has been."""
+    shown: dict[str, object] = {
+        "source": held.source,
+        "seq": held.seq,
+        "reason": held.reason,
+        "since": held.since.isoformat(),
+    }
+    if held.missing:
+        shown["missing_seconds"] = round((datetime.now(UTC) - held.since).total_seconds())
+    return shown
 
 
 def resolve(
@@ -142,16 +226,13 @@ def resolve(
     signer: Signer,
     configured: Iterable[str],
     keys: SourceKeys,
+    missing_after: float = 3600.0,
 ) -> int:
     """Move ``source`` past ``seq``, which a quarantined event signed by the source
-    (``keys``) holds; return the notice's index. ``signer`` is the log key under the name of
-    the ledger's own source. The caller commits."""
-    if source not in set(configured):
-        raise ResolveError(f"{source} is not one of this log's sources (LEDGER_SOURCES)")
-    if not reason.strip():
-        raise ResolveError("say why, in public: --reason")
-    if CONTROL.search(reason):
-        raise ResolveError("the reason holds a control character (only tab and line breaks)")
+    (``keys``) holds, or which never came (denied by the source, or missing for
+    ``missing_after`` seconds); return the notice's index. ``signer`` is the log key under
+    the name of the ledger's own source. The caller commits."""
+    check_request(source, reason, configured)
     state = session.get(SourceState, source) or SourceState(source=source, last_seq=0)
     if seq != state.last_seq + 1:
         raise ResolveError(
@@ -159,10 +240,7 @@ def resolve(
             f"{state.last_seq + 1}"
         )
     if _signed(session, source, seq, keys, None) is None:
-        raise ResolveError(
-            f"seq {seq} of {source} is not stuck: no event for it signed by {source} was "
-            "quarantined (one anyone could have sent holds nothing back); it may still arrive"
-        )
+        reason = _never_arrived(session, source, seq, missing_after) + reason
     own = session.get(SourceState, signer.name) or SourceState(source=signer.name, last_seq=0)
     own.last_seq += 1
     notice = sources.sign(
@@ -177,3 +255,70 @@ def resolve(
     session.add(own)
     session.add(state)
     return index
+
+
+def _never_arrived(session: Session, source: str, seq: int, missing_after: float) -> str:
+    """What the notice says first of a seq that never came, if it may be passed; else
+    ResolveError: it may still come."""
+    gap = missing(session, source, seq)
+    if gap is None:
+        raise ResolveError(
+            f"seq {seq} of {source} is not stuck: no event for it signed by {source} was "
+            "quarantined (one anyone could have sent holds nothing back), and no later seq "
+            "came without it; it may still arrive"
+        )
+    if gap.denied_at is not None:
+        return f"seq {seq} never arrived; {source}, asked for it, does not have it. "
+    since = _utc(gap.since)
+    due = since + timedelta(seconds=missing_after)
+    if datetime.now(UTC) < due:
+        raise ResolveError(
+            f"seq {seq} of {source} is missing since {since.isoformat()}, but {source} has "
+            "not answered that it does not have it, so it may still arrive: it can be "
+            f"resolved once {source} says so, or from {due.isoformat()} "
+            "(LEDGER_RESOLVE_MISSING_AFTER)"
+        )
+    return f"seq {seq} never arrived; missing since {since.isoformat()}. "
+
+
+def request(session: Session, source: str, seq: int, reason: str) -> ResolutionRequest:
+    """Queue a decision for the writer, which applies it in its next ingest round. The
+    caller commits."""
+    row = ResolutionRequest(source=source, seq=seq, reason=reason, requested_at=datetime.now(UTC))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply_requested(
+    session: Session,
+    signer: Signer,
+    configured: Iterable[str],
+    keys: SourceKeys,
+    missing_after: float,
+) -> Sequence[ResolutionRequest]:
+    """Apply the decisions queued, in order, each on its own: a notice appended, or the
+    reason it no longer holds recorded. The caller commits."""
+    pending = session.exec(
+        select(ResolutionRequest)
+        .where(col(ResolutionRequest.done_at).is_(None))
+        .order_by(col(ResolutionRequest.id))
+    ).all()
+    for row in pending:
+        try:
+            with session.begin_nested():
+                row.notice_index = resolve(
+                    session,
+                    row.source,
+                    row.seq,
+                    row.reason,
+                    signer,
+                    configured,
+                    keys,
+                    missing_after,
+                )
+        except ResolveError as exc:
+            row.refused = str(exc)
+        row.done_at = datetime.now(UTC)
+        session.add(row)
+    return pending

@@ -17,20 +17,26 @@ No ``seq`` is ever passed in silence. An event refused at its source's next
 ``seq`` (by its signature, its text, or the database, in a savepoint of its
 own) holds that source back, and no other, until the real event comes or an
 operator resolves the seq with a public notice (``ledger resolve``); what
-holds a source back shows in ``ledger_source_held_seq`` and ``/readyz``. An
-event for a ``seq`` the log holds under another id, or under its id with other
-bytes, is an alarm.
+holds a source back shows in ``ledger_source_held_seq`` and ``/readyz``. So
+does a seq that never came while later ones did (``resolve.note_missing``), and
+whether the source, asked for it, answered without it. An event for a ``seq``
+the log holds under another id, or under its id with other bytes, is an alarm.
+
+Only the writer appends: every transaction that ingests checks, before it
+commits, that this process still holds the writer lock (``fence``), so one that
+lost it while a batch was on its way commits nothing; the next writer takes
+the batch.
 """
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
 import httpx
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from ledger.ingest import catchup, records, repository, resolve
@@ -44,6 +50,7 @@ from periplus.events import SEQ_RESOLVED, Envelope, parse_envelope
 from periplus.follower import Backoff, Follower
 from periplus.isolation import apply_isolated
 from periplus.kafka import Record
+from periplus.note import Signer
 from periplus.sources import SourceKeys
 
 log = logging.getLogger(__name__)
@@ -57,8 +64,8 @@ CONFLICTS = Counter(
 )
 HELD = Gauge(
     "ledger_source_held_seq",
-    "The seq of each source that a quarantined event holds back (0: none); "
-    "`ledger resolve` moves past it in public",
+    "The seq of each source that a quarantined event, or a seq that never came, holds "
+    "back (0: none); `ledger resolve` moves past it in public",
     ["source"],
 )
 
@@ -82,7 +89,11 @@ class Ingestor:
     ``keys`` holds the keys each source signs with; ``backoff`` says when a
     source that failed is asked again, by gap fills and catch-up alike;
     ``timeouts`` are a source's own, where it has some, else ``http``'s;
-    ``unsigned_rows`` is how many refused messages no source signed the quarantine keeps.
+    ``unsigned_rows`` is how many refused messages no source signed the quarantine keeps;
+    ``fence`` raises WriterLostError, in a transaction about to commit, once this process
+    is no longer the writer; ``notices`` gives the log key under the name of the ledger's
+    own source, to apply the operators' queued decisions (None: they are not applied
+    here), and ``missing_after`` is how long a seq may be missing before one may pass it.
     """
 
     def __init__(
@@ -94,6 +105,9 @@ class Ingestor:
         backoff: Backoff | None = None,
         timeouts: dict[str, httpx.Timeout] | None = None,
         unsigned_rows: int = UNSIGNED_ROWS,
+        fence: Callable[[Connection], None] | None = None,
+        notices: Callable[[], Signer] | None = None,
+        missing_after: float = 3600.0,
     ) -> None:
         self.engine, self.sources, self.http = engine, sources, http
         self.timeouts = timeouts or {}
@@ -102,9 +116,13 @@ class Ingestor:
         self.follower = Follower(engine, self.backoff)
         self._prepared: dict[str, int] = {}  # the highest seq of each source read so far
         self._held: dict[str, int] = {}
+        self._refusing: set[str] = set()  # held by a refused event, not a missing seq
         self.verdicts: resolve.Verdicts = {}  # quarantined rows signed by their source, or not
         self._refused = 0
         self.quarantine = Quarantine(self.keys, unsigned_rows)
+        self.fence, self.notices, self.missing_after = fence, notices, missing_after
+        self._noted = False  # a seq found missing in this batch
+        self._denied: dict[str, int] = {}  # the missing seq each source answered without
 
     def load_rotations(self) -> None:
         """Follow the key rotations the log holds, so a restart knows every key in force;
@@ -122,10 +140,17 @@ class Ingestor:
 
     def handle(self, session: Session, received: list[Received]) -> None:
         """The consumer's second step: quarantine what was refused, ingest the rest."""
-        refused = self._refused
+        refused, self._noted = self._refused, False
         self._ingest(session, self._sort(session, received))
-        if self._refused != refused or self._held:
+        if self._refused != refused or self._held or self._noted:
             self._watch_held(session)
+        self._fenced(session)
+
+    def _fenced(self, session: Session) -> None:
+        """Raise WriterLostError if this process lost the writer role: the caller's
+        transaction must not commit."""
+        if self.fence is not None:
+            self.fence(session.connection())
 
     def ingest(self, session: Session, envelopes: Iterable[Envelope]) -> int:
         """Append events already checked, exactly once and in order per source, with
@@ -156,9 +181,36 @@ class Ingestor:
         return sum(self._ingest_source(session, s, fs) for s, fs in sorted(by_source.items()))
 
     def tick(self) -> None:
-        """The consumer's periodic hook."""
+        """The consumer's periodic hook: the operators' queued decisions, then catch-up."""
         self.quarantine.recount()
+        self.resolve_requested()
         self.catch_up()
+
+    def resolve_requested(self) -> int:
+        """Apply the decisions ``ledger resolve`` queued for the writer; how many."""
+        if self.notices is None:
+            return 0
+        with Session(self.engine) as session:
+            done = resolve.apply_requested(
+                session, self.notices(), self.sources, self.keys, self.missing_after
+            )
+            if not done:
+                return 0
+            self._fenced(session)
+            session.commit()
+            for row in done:
+                log.warning(
+                    "a queued decision to resolve a seq was applied"
+                    if row.refused is None
+                    else "a queued decision to resolve a seq was refused",
+                    extra={
+                        "source": row.source,
+                        "seq": row.seq,
+                        "notice_index": row.notice_index,
+                        "refused": row.refused,
+                    },
+                )
+            return len(done)
 
     def catch_up(self) -> int:
         """Fetch from every source whatever the log lacks; the periodic safety net.
@@ -169,6 +221,12 @@ class Ingestor:
         not keep the sources after it from being caught up, tick after tick.
         """
         total = sum(self._catch_up(source) for source in self.sources)
+        denied, self._denied = self._denied, {}
+        if denied:
+            with Session(self.engine) as session:
+                if any([resolve.note_denied(session, s, seq) for s, seq in denied.items()]):
+                    self._fenced(session)
+                    session.commit()
         with db.reading(self.engine) as connection, Session(connection) as session:
             self._watch_held(session)
         return total
@@ -197,6 +255,7 @@ class Ingestor:
                 (repeated if item.id in logged else passed).append(item)
                 continue
             if item.seq > last + 1:
+                self._noted |= resolve.note_missing(session, source, last + 1)
                 if self._held.get(source) != last + 1:  # a held source waits in silence
                     log.warning(
                         "gap not filled yet; the periodic catch-up will retry",
@@ -322,12 +381,14 @@ class Ingestor:
         return catchup.fetch(self.http, base, source, after, count, self.timeouts, read)
 
     def _watch_held(self, session: Session) -> None:
-        """Show in the metrics which source a quarantined event holds back, at which seq."""
+        """Show in the metrics which source a quarantined event or a missing seq holds back,
+        at which seq."""
         found = resolve.held(session, self.sources, self.keys, self.verdicts)
         held = {h.source: h.seq for h in found}
         for source in self.sources:
             HELD.labels(source).set(held.get(source, 0))
         self._held = held
+        self._refusing = {h.source for h in found if not h.missing}
 
     def _quarantine(
         self, session: Session, raw: Any, origin: str, reason: str, item: Fact | None = None
@@ -341,7 +402,7 @@ class Ingestor:
 
 class SourceFeed:
     """A source's catch-up endpoint as a feed: the position is the log's last seq of it;
-    a source held back at a seq is asked for that seq alone."""
+    a source that a refused event holds back at a seq is asked for that seq alone."""
 
     def __init__(self, ingestor: Ingestor, source: str) -> None:
         self.ingestor, self.name = ingestor, source
@@ -350,9 +411,20 @@ class SourceFeed:
         return self.ingestor._last_seq(self.name)
 
     def fetch(self, last: int) -> list[Received] | None:
-        held = self.ingestor._held.get(self.name) == last + 1
-        return self.ingestor._fetch(self.name, last, 1 if held else PAGE) or None
+        held = (
+            self.name in self.ingestor._refusing and self.ingestor._held.get(self.name) == last + 1
+        )
+        found = self.ingestor._fetch(self.name, last, 1 if held else PAGE)
+        if not found or _seq_of(found[0]) > last + 1:
+            self.ingestor._denied[self.name] = last + 1  # if it is known missing
+        return found or None
 
     def apply(self, session: Session, last: int, batch: list[Received]) -> tuple[int, bool]:
         appended = self.ingestor._ingest(session, self.ingestor._sort(session, batch))
+        self.ingestor._fenced(session)
         return appended, appended > 0 and len(batch) == PAGE
+
+
+def _seq_of(received: Received) -> int:
+    """The seq of an event a source served (0 for one refused: it may be the seq asked)."""
+    return received.parsed.seq if isinstance(received.parsed, Fact) else 0

@@ -4,13 +4,23 @@ A batch is written with a few multi-row inserts (leaves, tree nodes, tags) in
 the caller's one transaction: all of it or none of it. The entries are the
 outbox of ``ledger.entries.v1`` as well: their indices have no gaps, so the
 relay only keeps its place.
+
+Only the writer appends, and it reads the tree's edge and each source's position
+before it writes: a row of the log already in place when it writes (the same
+index, the same source and seq, the same event id, the same tag) is another
+writer's append come in between, so the batch is rolled back to be read afresh
+and tried again, never held against the events it carries.
 """
 
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Column, Connection
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
 from ledger.log.fact import Fact
@@ -20,6 +30,7 @@ from ledger.log.repository import NodeStore, latest_checkpoint, tree_size, trip_
 from ledger.registry import LedgerModel
 from periplus import merkle
 from periplus.copy import copy_rows
+from periplus.isolation import RetryLaterError, describe
 from periplus.note import Checkpoint, Signer
 
 ENTRY_COLUMNS = (
@@ -35,6 +46,12 @@ ENTRY_COLUMNS = (
 )
 NODE_COLUMNS = ("level", "index", "hash")
 ENTRY = LedgerModel.metadata.tables["entry"]
+# SQLite's extended result codes for a primary key and a unique constraint broken.
+SQLITE_UNIQUE = {1555, 2067}
+
+
+class LogClashError(RetryLaterError):
+    """A row the batch writes is in the log already: another writer appended meanwhile."""
 
 
 def append(session: Session, facts: Sequence[Fact]) -> list[int]:
@@ -70,10 +87,34 @@ def append(session: Session, facts: Sequence[Fact]) -> list[int]:
                 appended_at,
             )
         )
-    _insert_many(connection, "entry", ENTRY_COLUMNS, entries)
-    _insert_many(connection, "node", NODE_COLUMNS, nodes)
-    _tag(session, facts)
+    with _clashes():
+        _insert_many(connection, "entry", ENTRY_COLUMNS, entries)
+        _insert_many(connection, "node", NODE_COLUMNS, nodes)
+        _tag(session, facts)
     return list(range(size, compact.size))
+
+
+@contextmanager
+def _clashes() -> Iterator[None]:
+    """Raise LogClashError for a primary key or unique constraint broken: the log's own
+    uniqueness, which the writer checked before it wrote (a NOT NULL or a value the database
+    cannot store stays the record's fault)."""
+    try:
+        yield
+    except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation, sa_exc.IntegrityError) as exc:
+        if not _unique(exc):
+            raise
+        raise LogClashError(
+            f"another writer appended meanwhile; rolled back to try again: {describe(exc)}"
+        ) from exc
+
+
+def _unique(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.StatementError) and error.orig is not None:
+        error = error.orig
+    if isinstance(error, psycopg.errors.UniqueViolation):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and error.sqlite_errorcode in SQLITE_UNIQUE
 
 
 def announcement(entry: Mapping[str, Any]) -> tuple[bytes, bytes]:

@@ -27,11 +27,17 @@ from typing import Protocol
 from prometheus_client import Gauge
 from sqlalchemy import Connection, Engine, text
 
+from periplus.isolation import RetryLaterError
+
 log = logging.getLogger(__name__)
 
 IS_WRITER = Gauge("ledger_is_writer", "1 if this process holds the log's writer lock")
 
 LOCK_KEY = 0x7065_7269_706C  # "peripl": the advisory lock's key, the same in every process
+
+
+class WriterLostError(RetryLaterError):
+    """This process is no longer the log's writer: what it was writing must not commit."""
 
 
 class Worker(Protocol):
@@ -50,6 +56,7 @@ class WriterLock:
         self.engine, self.lease = engine, lease
         self._connection: Connection | None = None
         self._fd: int | None = None
+        self._pid: int | None = None  # the lock's PostgreSQL session
         self._expires = math.inf
 
     @property
@@ -74,17 +81,16 @@ class WriterLock:
                         text("SELECT set_config('idle_session_timeout', :ms, false)"),
                         {"ms": str(round(self.lease * 1000))},
                     )
-                got = bool(
-                    connection.execute(
-                        text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
-                    ).scalar()
-                )
+                locked, pid = connection.execute(
+                    text("SELECT pg_try_advisory_lock(:k), pg_backend_pid()"), {"k": LOCK_KEY}
+                ).one()
                 connection.commit()
             except Exception:
                 _discard(connection)
                 raise
+            got = bool(locked)
             if got:
-                self._connection = connection
+                self._connection, self._pid = connection, int(pid)
                 self._renewed(started)
             else:
                 _discard(connection)
@@ -118,6 +124,34 @@ class WriterLock:
         self._renewed(started)
         return True
 
+    def check(self, connection: Connection) -> None:
+        """Raise WriterLostError unless this process may still write: its lease is valid and,
+        on PostgreSQL, the lock's session still holds the lock, as seen from ``connection``,
+        the transaction about to commit. A writer whose session was ended, or that stalled
+        past its lease, thus commits nothing, even before its next renewal finds it out."""
+        pid = self._pid
+        if not self.lease_valid():
+            raise WriterLostError(
+                "this process is no longer the log's writer (its lease ran out or it let "
+                "the lock go): what it was writing is rolled back"
+            )
+        if pid is None:
+            return
+        holds = connection.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = :pid AND ((classid::bigint << 32) | objid::bigint) = :k"
+                " AND database = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database()))"
+            ),
+            {"pid": pid, "k": LOCK_KEY},
+        ).scalar()
+        if not holds:
+            raise WriterLostError(
+                "this process is no longer the log's writer (the lock's database session "
+                "ended): what it was writing is rolled back"
+            )
+
     def _renewed(self, started: float) -> None:
         self._expires = math.inf if self.lease is None else started + self.lease
 
@@ -128,7 +162,7 @@ class WriterLock:
                 self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
                 self._connection.commit()
             _discard(self._connection)
-            self._connection = None
+            self._connection, self._pid = None, None
         if self._fd is not None:
             if self._fd >= 0:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
