@@ -1,5 +1,6 @@
 """``ledger serve`` runs the log; ``verify`` checks one; ``key`` prints its verifier key;
-``withhold``, ``resolve`` and ``rotate-key`` change it in public."""
+``withhold``, ``resolve`` and ``rotate-key`` change it in public; ``adopt-checkpoint``
+records the database's newest checkpoint as the newest signed."""
 
 import argparse
 import os
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from ledger.ingest.models import ResolutionRequest
 from ledger.ingest.resolve import ResolveError, check_request, request, resolve
 from ledger.ingest.service import follow_rotations
+from ledger.log.adopt import AdoptError, adopt
 from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import last_signed, load_signer, source_signer
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return _rotate(settings, args)
     if args.command == "resolve":
         return _resolve(settings, args)
+    if args.command == "adopt-checkpoint":
+        return _adopt(settings)
     return _withhold(settings, args)
 
 
@@ -67,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "key", help="print the log's verifier key (the key file is made if missing), last line"
+    )
+    commands.add_parser(
+        "adopt-checkpoint",
+        help="write LEDGER_SIGNED_CHECKPOINT_FILE, when missing, from the database's newest "
+        "checkpoint: only if the database holds every checkpoint this log signed",
     )
     _add_changes(commands)
     return parser
@@ -181,6 +190,23 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
     print(f"new verifier key: {new.verifier}")
     if settings.signing_key:
         print("now set LEDGER_SIGNING_KEY to the new seed and restart the writer")
+    return 0
+
+
+def _adopt(settings: Settings) -> int:
+    engine = db.make_engine(settings.database_url, settings.database_limits())
+    try:
+        db.upgrade(engine, MIGRATIONS)
+        size = adopt(engine, settings)
+    except AdoptError as exc:
+        print(f"not adopted: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(
+        f"{settings.signed_checkpoint_path} records the checkpoint at size {size}: the "
+        "ledger signs again"
+    )
     return 0
 
 

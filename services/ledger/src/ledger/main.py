@@ -77,7 +77,7 @@ def _become_writer(engine: Engine, keys: Keys, lock: WriterLock, ingestor: Inges
     keys.reload()  # a rotation made while another process wrote is taken up here
     with Session(engine) as session:
         try:
-            check_in_force(session, keys.signer)
+            check_in_force(session, keys.signer, keys.made_new)
         except KeyNotInForceError as exc:
             if keys.made_new:
                 # Not kept: a restart must fail the same way until the key is restored.
@@ -87,6 +87,7 @@ def _become_writer(engine: Engine, keys: Keys, lock: WriterLock, ingestor: Inges
                     f"but {exc}: restore the log's key from its backup"
                 ) from exc
             raise
+    keys.made_new = False  # the log's key now: a later turn as writer is no first start
     ingestor.load_rotations()
     _checkpointer(engine, keys, lock, lambda: None)
 

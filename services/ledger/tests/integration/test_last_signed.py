@@ -2,9 +2,12 @@
 
 The database is copied after three entries, grows to five (signed), and the
 old copy is put back in its place; the file that records the newest
-checkpoint signed, outside the database, is kept.
+checkpoint signed, outside the database, is kept. A record lost beside a log
+with checkpoints is refused too, until an operator adopts the database's
+newest checkpoint (``ledger adopt-checkpoint``); a new log needs no record.
 """
 
+import base64
 import logging
 import shutil
 import sqlite3
@@ -18,10 +21,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from ledger import state
+from ledger import cli, state
 from ledger.log.last_signed import RollbackError
 from ledger.log.service import sign_checkpoint
-from ledger.testing import Ledger, event, serve
+from ledger.main import MIGRATIONS
+from ledger.settings import get_settings
+from ledger.testing import SEED, Ledger, event, serve
+from periplus import db
 from periplus.events import Envelope
 
 TRIP = uuid.UUID("0b5e6c1a-4a8e-4f51-9d0b-6f3c2f1e7a10")
@@ -151,3 +157,110 @@ def test_a_record_of_another_log_or_unreadable_is_refused(
     shutil.copyfile(__file__, record)
     with serve(database_url, signed_checkpoint_file=record) as ledger:
         assert signing(ledger)["error"].startswith(f"{record} holds no signed checkpoint")
+
+
+@pytest.fixture
+def commands(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """What the ledger's commands read: the served ledgers' database, key and origin."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEDGER_SIGNING_KEY", SEED)
+    monkeypatch.setenv("LEDGER_ORIGIN", "periplus.test/ledger")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def adopt(record: Path, capsys: pytest.CaptureFixture[str], **env: str) -> tuple[int, str]:
+    """``ledger adopt-checkpoint`` writing ``record``: its exit status and what it said."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEDGER_SIGNED_CHECKPOINT_FILE", str(record))
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        status = cli.main(["adopt-checkpoint"])
+    get_settings.cache_clear()
+    said = capsys.readouterr()
+    told = [line for line in said.err.splitlines(keepends=True) if not line.startswith("{")]
+    return status, said.out + "".join(told)  # the lines in JSON are the logs
+
+
+def test_a_lost_record_is_refused_on_a_log_with_checkpoints_until_adopted(
+    database_url: str,
+    tmp_path: Path,
+    commands: None,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    record = tmp_path / "ledger.checkpoint"
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        append(ledger, FIRST)
+        published = ledger.get("/v1/log/checkpoint").text
+    record.unlink()  # the volume lost, or a version that kept no record
+
+    caplog.set_level(logging.CRITICAL, logger="ledger.log.last_signed")
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        missing = (
+            f"{record} is missing, but the database holds signed checkpoints: the file was "
+            "lost, or this log was signed by a version that kept none. If the database holds "
+            "every checkpoint this ledger signed, run `ledger adopt-checkpoint`; if not, put "
+            "there the newest checkpoint its witnesses cosigned"
+        )
+        assert ledger.get("/readyz").status_code == 200  # it serves reads
+        assert signing(ledger) == {
+            "status": "failing",
+            "required": False,
+            "error": missing,
+            "tree_size": 3,
+        }
+        assert "ledger_signing_refused 1.0" in ledger.get("/metrics").text
+        ledger.append(LATER, checkpoint=False)
+        with pytest.raises(RollbackError, match="is missing"):
+            sign(ledger)
+        assert ledger.get("/v1/log/checkpoint").text == published
+        refusals = [r for r in caplog.records if r.getMessage() == "refusing to sign checkpoints"]
+        assert [r.reason for r in refusals] == [missing]  # type: ignore[attr-defined]
+        assert not record.exists()
+
+        other = base64.b64encode(bytes(range(100, 132))).decode()
+        status, said = adopt(record, capsys, LEDGER_SIGNING_KEY=other)
+        assert (status, record.exists()) == (1, False)
+        assert "not adopted: the database's checkpoint at size 3 does not verify" in said
+
+        assert adopt(record, capsys) == (
+            0,
+            f"{record} records the checkpoint at size 3: the ledger signs again\n",
+        )
+        assert record.read_text() == published
+        sign(ledger)  # the running ledger takes the record up, no restart
+        assert size(ledger.get("/v1/log/checkpoint").text) == 5
+        assert signing(ledger)["signed_size"] == 5
+        assert "ledger_signing_refused 0.0" in ledger.get("/metrics").text
+
+    signed = record.read_text()
+    status, said = adopt(record, capsys)
+    assert (status, said) == (1, f"not adopted: {record} exists; it is never replaced\n")
+    assert record.read_text() == signed
+
+
+def test_a_new_log_signs_without_a_record_and_has_none_to_adopt(
+    database_url: str, tmp_path: Path, commands: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "ledger.checkpoint"
+    engine = create_engine(database_url)
+    db.upgrade(engine, MIGRATIONS)
+    engine.dispose()
+    assert adopt(record, capsys) == (
+        1,
+        "not adopted: the database holds no checkpoint; a new log signs its first without this\n",
+    )
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        assert ledger.is_writer
+        assert size(ledger.get("/v1/log/checkpoint").text) == 0  # signed as it became writer
+        append(ledger, FIRST)
+        assert record.read_text() == ledger.get("/v1/log/checkpoint").text
+        assert signing(ledger) == {
+            "status": "ok",
+            "required": False,
+            "tree_size": 3,
+            "signed_size": 3,
+        }

@@ -7,15 +7,19 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from ledger import cli
+from ledger.ingest.service import Ingestor
 from ledger.log.rotation import rotate
+from ledger.main import MIGRATIONS
 from ledger.settings import get_settings
-from ledger.testing import SEED, Ledger, event, serve
-from periplus import audit
+from ledger.testing import SEED, Ledger, event, serve, signed_checkpoint_file
+from periplus import audit, db
 from periplus.checks import VerificationFailedError, key_chain, parse_rotation
 from periplus.keyfile import from_seed
 from periplus.note import Checkpoint, Signer
@@ -48,6 +52,11 @@ def test_a_verifier_that_trusts_the_old_key_follows_the_rotation(
     statement = capsys.readouterr().out
     assert statement.startswith("periplus.key-rotation/1\nperiplus.test/ledger\n")
     assert len(list(key_file.parent.glob("ledger.key.*.retired"))) == 1
+    # The newest checkpoint, signed by the old key, is adopted as the record once lost.
+    record = signed_checkpoint_file(database_url)
+    record.unlink()
+    assert cli.main(["adopt-checkpoint"]) == 0
+    assert old.verifier.verify(record.read_text()).split("\n")[1] == "5"
     with serve(database_url, **options) as after:
         new_key = after.get("/v1/log/key").text.strip()
         assert new_key != str(old.verifier)
@@ -96,6 +105,27 @@ def test_a_process_whose_key_is_not_the_logs_refuses_to_sign(
         assert restored.is_writer
         assert pinned.verify(restored.get("/v1/log/checkpoint").text)
         assert int(restored.get("/v1/log/checkpoint").text.split("\n")[1]) == 5
+
+
+def test_a_new_key_is_refused_by_a_log_with_entries_and_no_checkpoint_yet(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Whoever appended the entries had a key, though none has signed a checkpoint yet."""
+    engine = create_engine(database_url)
+    db.upgrade(engine, MIGRATIONS)
+    trip = uuid.uuid4()
+    with Session(engine) as session, httpx.Client() as http:
+        Ingestor(engine, {}, http).ingest(session, [event(seq, trip) for seq in (1, 2, 3)])
+        session.commit()
+    engine.dispose()
+    lost = tmp_path / "lost.key"
+    with serve(database_url, signing_key=None, signing_key_file=lost) as restarted:
+        assert not restarted.is_writer
+        assert restarted.get("/v1/log/checkpoint/latest").status_code == 503  # none signed
+    assert not lost.exists()  # not kept: the next start fails the same way
+    with serve(database_url) as restored:  # the log's key, from the environment
+        assert restored.is_writer
+        assert int(restored.get("/v1/log/checkpoint").text.split("\n")[1]) == 3
 
 
 def test_after_a_rotation_a_stale_seed_refuses_to_sign(database_url: str) -> None:

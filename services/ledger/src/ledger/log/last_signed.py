@@ -8,6 +8,12 @@ what the database loses, so before each signing the ledger checks that its
 tree still holds that checkpoint (a tree at least that large, with that root
 at that size), and otherwise refuses, loudly, until it does again (the same
 events appended again in the same order restore it).
+
+A missing file is what a lost volume looks like, so it is refused too once the
+database holds checkpoints; only a log that signed none yet starts without it.
+An operator who knows the database holds every checkpoint signed (an upgrade
+from a version that kept no file, or a file lost beside an intact database)
+writes it from the newest of them with ``ledger adopt-checkpoint``.
 """
 
 import base64
@@ -20,7 +26,7 @@ from prometheus_client import Gauge
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ledger.log.repository import NodeStore, tree_size
+from ledger.log.repository import NodeStore, latest_checkpoint, tree_size
 from periplus import db, merkle
 from periplus.note import Checkpoint, NoteError, split_note
 from periplus.readiness import CheckFailedError
@@ -69,6 +75,10 @@ class LastSigned:
             signed = self.read()
             if size is None:
                 size = tree_size(session)
+            if signed is None and latest_checkpoint(session) is not None:
+                # The writer of a new log may have signed its first checkpoint since.
+                signed = self._found_again()
+                size = tree_size(session)
             if signed is not None:
                 self._holds(session, size, signed)
         except RollbackError as exc:
@@ -84,6 +94,19 @@ class LastSigned:
             log.warning("signing again: the tree holds the newest checkpoint signed")
         self.refusal = None
         REFUSED.set(0)
+        return signed
+
+    def _found_again(self) -> Checkpoint:
+        """The file read again, since the database holds checkpoints; RollbackError if it
+        is still missing."""
+        signed = self.read()
+        if signed is None:
+            raise RollbackError(
+                f"{self.path} is missing, but the database holds signed checkpoints: the file "
+                "was lost, or this log was signed by a version that kept none. If the database "
+                "holds every checkpoint this ledger signed, run `ledger adopt-checkpoint`; if "
+                "not, put there the newest checkpoint its witnesses cosigned"
+            )
         return signed
 
     def _holds(self, session: Session, size: int, signed: Checkpoint) -> None:
@@ -104,8 +127,10 @@ class LastSigned:
                 "was rolled back and other entries appended"
             )
 
-    def save(self, note: str) -> None:
-        """Replace the file with ``note``, durably: a crash leaves the old or the new."""
+    def save(self, note: str, *, replace: bool = True) -> None:
+        """Replace the file with ``note``, durably: a crash leaves the old or the new. With
+        ``replace`` false, raise FileExistsError rather than replace a file, even one made
+        meanwhile: an operator's command never overwrites what a writer recorded."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         temporary = Path(name)
@@ -114,10 +139,12 @@ class LastSigned:
                 file.write(note)
                 file.flush()
                 os.fsync(file.fileno())
-            temporary.replace(self.path)
-        except BaseException:
+            if replace:
+                temporary.replace(self.path)
+            else:
+                os.link(temporary, self.path)  # unlike a rename, fails if the file is there
+        finally:
             temporary.unlink(missing_ok=True)
-            raise
         directory = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)

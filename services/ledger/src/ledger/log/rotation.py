@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from ledger.log.last_signed import LastSigned
 from ledger.log.models import KeyRotation
-from ledger.log.repository import latest_checkpoint
+from ledger.log.repository import latest_checkpoint, tree_size
 from ledger.log.service import sign_checkpoint
 from periplus.checks import ROTATION_HEADER
 from periplus.note import NoteError, Signer, cosign
@@ -31,11 +31,24 @@ class KeyNotInForceError(RuntimeError):
     """This process's key is not the one that signs the log now; it must not sign."""
 
 
-def check_in_force(session: Session, signer: Signer) -> None:
+def key_at(session: Session, size: int, signer: Signer) -> str:
+    """The key that signed the log's checkpoint of ``size``: the old key of the first
+    rotation at or after it, else the key that signs now."""
+    first = session.exec(
+        select(KeyRotation)
+        .where(col(KeyRotation.tree_size) >= size)
+        .order_by(col(KeyRotation.id))
+        .limit(1)
+    ).first()
+    return first.old_key if first is not None else current_key(session, signer)
+
+
+def check_in_force(session: Session, signer: Signer, made_new: bool = False) -> None:
     """Refuse a key that is not the log's current one: the newest rotation's new key,
     or, before any rotation, the key that signed the newest checkpoint. A standby with
     another key, or a stale seed after a rotation, would sign checkpoints that readers
-    who pinned the log's key reject."""
+    who pinned the log's key reject. A key ``made_new`` (its file was missing) is refused
+    by a log that holds entries and no checkpoint yet: whoever appended them had a key."""
     last = session.exec(select(KeyRotation).order_by(col(KeyRotation.id).desc()).limit(1)).first()
     if last is not None:
         if last.new_key != str(signer.verifier):
@@ -46,6 +59,12 @@ def check_in_force(session: Session, signer: Signer) -> None:
         return
     latest = latest_checkpoint(session)
     if latest is None:
+        size = tree_size(session)
+        if made_new and size > 0:
+            raise KeyNotInForceError(
+                f"the log holds {size} entries and no checkpoint yet, so it had a key before "
+                "this one"
+            )
         return
     try:
         signer.verifier.verify(latest.note)

@@ -1,0 +1,52 @@
+"""``ledger adopt-checkpoint``: the record of the newest checkpoint signed, made from the
+database's newest checkpoint, for an operator who knows the database holds every one
+the log signed (an upgrade from a version that kept no record, or a record lost beside
+an intact database). The ledger never does this by itself: a missing record is also
+what a lost volume beside a database restored from an older copy looks like.
+"""
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ledger.log.repository import latest_checkpoint
+from ledger.log.rotation import key_at
+from ledger.log.signing import last_signed, load_signer
+from ledger.settings import Settings
+from periplus.note import NoteError, Verifier, open_checkpoint
+
+
+class AdoptError(RuntimeError):
+    """Nothing was written; the message says why."""
+
+
+def adopt(engine: Engine, settings: Settings) -> int:
+    """Write the record from the database's newest checkpoint once it verifies under the
+    key that signed it; return its size. Never replaces a record."""
+    record = last_signed(settings)
+    if record.path.exists():
+        raise AdoptError(f"{record.path} exists; it is never replaced")
+    if not settings.signing_key and not settings.signing_key_file.exists():
+        # load_signer would make a new key, under which nothing of the log verifies.
+        raise AdoptError(
+            f"the log's key ({settings.signing_key_file}) is missing, so its checkpoints "
+            "cannot be checked; restore it from its backup"
+        )
+    with Session(engine) as session:
+        latest = latest_checkpoint(session)
+        if latest is None:
+            raise AdoptError(
+                "the database holds no checkpoint; a new log signs its first without this"
+            )
+        key = key_at(session, latest.size, load_signer(settings))
+    try:
+        open_checkpoint(latest.note, Verifier.parse(key), settings.origin)
+    except NoteError as exc:
+        raise AdoptError(
+            f"the database's checkpoint at size {latest.size} does not verify under the "
+            f"log's key {key}: {exc}"
+        ) from exc
+    try:
+        record.save(latest.note, replace=False)
+    except FileExistsError as exc:
+        raise AdoptError(f"{record.path} was made meanwhile; it is never replaced") from exc
+    return latest.size
