@@ -13,6 +13,7 @@ from fastapi import FastAPI, Query
 from sqlmodel import Session
 
 from ledger import cli
+from ledger.ingest.models import SourceState
 from ledger.ingest.records import Received
 from ledger.ingest.resolve import ResolveError, held, resolve
 from ledger.ingest.service import Ingestor
@@ -335,6 +336,42 @@ def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
         f"this is another event, {twin.id}, with the same seq"
     )
     assert (alarm["source"], alarm["seq"]) == (SOURCE, 2)
+
+
+def test_a_position_moved_past_a_seq_outside_the_ledger_raises_the_alarm(
+    ledger: Ledger,
+) -> None:
+    """Someone with the database, not the log key, moves the source's position past seq 2
+    so that its event is dropped: no notice passed it, so the event that comes is an alarm,
+    not a seq passed in public."""
+    trip = uuid.uuid4()
+    ingestor = Ingestor(
+        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
+    )
+
+    def take(*leaves: bytes, at: int = 0) -> None:
+        with Session(ledger.engine) as session:
+            records = [Record("t", 0, at + i, None, leaf) for i, leaf in enumerate(leaves)]
+            ingestor.handle(session, ingestor.prepare(records))
+            session.commit()
+
+    take(event(1, trip).leaf)
+    with Session(ledger.engine) as session:
+        state = session.get(SourceState, SOURCE)
+        assert state is not None
+        state.last_seq = 2
+        session.add(state)
+        session.commit()
+    dropped = event(2, trip)
+    before = metric(ledger, "ledger_seq_conflicts_total", SOURCE)
+    take(dropped.leaf, event(3, trip).leaf, at=1)
+    assert metric(ledger, "ledger_seq_conflicts_total", SOURCE) == before + 1
+    [alarm] = ledger.get("/v1/log/quarantine").json()["events"]
+    assert alarm["reason"] == (
+        f"alarm: the log is past seq 2 of {SOURCE}, yet holds no event and no public "
+        "source.seq_resolved notice at it: its position was moved outside the ledger"
+    )
+    assert str(dropped.id) in alarm["raw"]
 
 
 def resolving(capsys: pytest.CaptureFixture[str], seq: int, reason: str) -> tuple[int, str]:

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from ledger.ingest.models import Quarantined, SourceState
 from ledger.log.models import Entry, Node
+from periplus.events import SEQ_RESOLVED
 from periplus.sources import ROTATION
 
 
@@ -50,6 +51,21 @@ def holders(session: Session, source: str, seqs: list[int]) -> dict[int, str]:
         )
     ).all()
     return dict(rows)
+
+
+def resolved_seqs(session: Session, source: str, seqs: list[int]) -> set[int]:
+    """Of these seqs of ``source``, those a public notice of the log moved past (no other
+    source may log one: ``records``). Notices are few, one per decision, so their leaves
+    are read rather than indexed."""
+    leaves = session.exec(select(Entry.leaf).where(col(Entry.type) == SEQ_RESOLVED)).all()
+    wanted, found = set(seqs), set()
+    for leaf in leaves:
+        if not leaf:  # withheld: its bytes are gone, and a notice is never withheld
+            continue
+        data = json.loads(leaf).get("data", {})
+        if data.get("source") == source and data.get("seq") in wanted:
+            found.add(data["seq"])
+    return found
 
 
 def leaf_hashes(session: Session, source: str, seqs: list[int]) -> dict[int, bytes]:

@@ -59,7 +59,8 @@ APPENDED = Counter("ledger_entries_appended_total", "Events appended to the log"
 GAPS = Counter("ledger_gaps_filled_total", "Events fetched from a catch-up endpoint", ["source"])
 CONFLICTS = Counter(
     "ledger_seq_conflicts_total",
-    "Alarms: events signed for a seq that the log holds under another event id",
+    "Alarms: events signed for a seq that the log holds under another event id, or that it "
+    "is past with no event and no public notice at it",
     ["source"],
 )
 HELD = Gauge(
@@ -308,7 +309,8 @@ class Ingestor:
 
         Another event under a seq the log holds is an alarm: the source signed
         two events with one seq (a restored database, a forked source, a stolen
-        key). A seq with no entry was resolved in public.
+        key). A seq with no entry is passed only by a public notice; with none,
+        the log's position of its source was moved by hand, and that is an alarm too.
         """
         if not passed:
             return
@@ -316,15 +318,30 @@ class Ingestor:
         seqs = [f.seq for f in passed if f.seq not in holders]
         if seqs:
             holders.update(repository.holders(session, source, seqs))
+        unheld = [f.seq for f in passed if f.seq not in holders]
+        resolved = repository.resolved_seqs(session, source, unheld) if unheld else set()
         for item in passed:
             origin = f"{source}#{item.seq}"
             holder = holders.get(item.seq)
-            if holder is None:
+            if holder is None and item.seq in resolved:
                 reason = (
                     f"seq {item.seq} of {source} was passed: the log moved past it "
                     f"with a public {SEQ_RESOLVED} notice"
                 )
                 self._quarantine(session, item.leaf, origin, reason, item)
+                continue
+            if holder is None:
+                reason = (
+                    f"alarm: the log is past seq {item.seq} of {source}, yet holds no event "
+                    f"and no public {SEQ_RESOLVED} notice at it: its position was moved "
+                    "outside the ledger"
+                )
+                if self._quarantine(session, item.leaf, origin, reason, item):
+                    CONFLICTS.labels(source).inc()
+                    log.critical(
+                        "the log is past a seq it holds nothing at and no notice passed",
+                        extra={"source": source, "seq": item.seq, "event": item.id},
+                    )
                 continue
             other = "other bytes of it" if holder == item.id else f"another event, {item.id}"
             reason = (
