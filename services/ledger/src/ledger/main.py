@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from ledger import readiness as ingestion
 from ledger.audit import routes as audit_routes
 from ledger.cosigning.worker import Witnessing
 from ledger.ingest.models import ConsumerOffset
-from ledger.ingest.resolve import held_sources
 from ledger.ingest.service import Ingestor
 from ledger.log import routes as log_routes
 from ledger.log import tiles as tiles_routes
@@ -135,9 +135,12 @@ def build(settings: Settings | None = None) -> FastAPI:
     readiness = readiness_of(app)
     readiness.report("writer", lambda: {"writer": writer.is_writer})  # standby serves
     readiness.report("signing", lambda: keys.last_signed.probe(engine))
-    readiness.report(
-        "sources",
-        lambda: held_sources(engine, ingestor.sources, ingestor.keys, ingestor.verdicts),
+    ingestion.install(
+        readiness,
+        engine,
+        settings.kafka_connection(),
+        settings.trips_topic,
+        (ingestor.sources, ingestor.keys, ingestor.verdicts),
     )
     app.include_router(log_routes.router)
     app.include_router(audit_routes.router)
