@@ -259,7 +259,7 @@ def _resolve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if lock.try_acquire():
             return _resolve_now(settings, args, engine)
-        return _queue_resolution(args, engine)
+        return _queue_resolution(settings, args, engine)
     finally:
         lock.release()
         engine.dispose()
@@ -297,10 +297,12 @@ def _resolve_now(settings: Settings, args: argparse.Namespace, engine: Engine) -
     return 0
 
 
-def _queue_resolution(args: argparse.Namespace, engine: Engine) -> int:
-    """Another process is the writer: queue the decision, and say what became of it."""
+def _queue_resolution(settings: Settings, args: argparse.Namespace, engine: Engine) -> int:
+    """Another process is the writer: queue the decision, signed with the log key as its
+    notice will be, and say what became of it."""
+    own = source_signer(settings, load_signer(settings))
     with Session(engine) as session:
-        row = request(session, args.source, args.seq, args.reason)
+        row = request(session, args.source, args.seq, args.reason, own)
         session.commit()
         row_id = row.id
     print(

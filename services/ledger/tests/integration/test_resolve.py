@@ -13,9 +13,9 @@ from fastapi import FastAPI, Query
 from sqlmodel import Session
 
 from ledger import cli
-from ledger.ingest.models import SourceState
+from ledger.ingest.models import ResolutionRequest, SourceState
 from ledger.ingest.records import Received
-from ledger.ingest.resolve import ResolveError, held, resolve
+from ledger.ingest.resolve import ResolveError, held, request, resolve
 from ledger.ingest.service import Ingestor
 from ledger.log.fact import fact
 from ledger.settings import get_settings
@@ -381,6 +381,22 @@ def resolving(capsys: pytest.CaptureFixture[str], seq: int, reason: str) -> tupl
     return code, printed.out + printed.err
 
 
+def forge_request(ledger: Ledger, seq: int) -> str:
+    """A decision written into the database by someone without the log key, as the command
+    would write it but signed with another key: why the writer refused it."""
+    stranger = Signer(OWN, Ed25519PrivateKey.from_private_bytes(bytes(range(80, 112))))
+    with Session(ledger.engine) as session:
+        row_id = request(session, SOURCE, seq, "dropped by someone with the database", stranger).id
+        session.commit()
+
+    def refused() -> str | None:
+        with Session(ledger.engine) as session:
+            row = session.get(ResolutionRequest, row_id)
+            return None if row is None or row.done_at is None else row.refused
+
+    return str(eventually(refused))
+
+
 def test_a_decision_made_while_the_writer_runs_is_queued_and_applied_by_it(
     environment: str, broker: Broker, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -396,13 +412,18 @@ def test_a_decision_made_while_the_writer_runs_is_queued_and_applied_by_it(
         with serve(environment, **{**options, "catchup_interval": 0.2}) as ledger:
             produce(broker, topic, ours)
             assert eventually(lambda: metric(ledger, "ledger_source_held_seq", SOURCE)) == 2
+            forged = forge_request(ledger, 2)
+            assert "not signed with the log key" in forged
+            assert (
+                ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"] == []
+            )
             code, printed = resolving(capsys, 3, "not the one held")
             assert code == 1
-            assert "not resolved: the writer refused request 1: seq 3 of" in printed
+            assert "not resolved: the writer refused request 2: seq 3 of" in printed
             assert "the log's next seq of it is 2" in printed
             code, printed = resolving(capsys, 2, "a NUL in a name; city notified")
             assert code == 0, printed
-            assert "queued for the writer (request 2)" in printed
+            assert "queued for the writer (request 3)" in printed
             assert f"applied by the writer: seq 2 of {SOURCE} passed; public notice" in printed
             eventually(lambda: (SOURCE, 3) in logged(ledger))
             assert logged(ledger) == [(SOURCE, 1), (OWN, 1), (SOURCE, 3)]

@@ -86,6 +86,7 @@ class ResolutionRequest(LedgerModel, table=True):
     seq: int = Field(sa_type=BIG_INTEGER)
     reason: str
     requested_at: datetime
+    note: str = Field(default="", description="the request, signed with the log key")
     done_at: datetime | None = Field(default=None, index=True)
     notice_index: int | None = Field(default=None, sa_type=BIG_INTEGER)
     refused: str | None = Field(default=None)

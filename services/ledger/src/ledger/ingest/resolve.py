@@ -17,6 +17,8 @@ arrived.
 The writer lock is not needed to decide: where another process writes, the
 decision is queued (``request``) and the writer applies it in its next ingest
 round (``apply_requested``), refusing it, with the reason, if it no longer holds.
+A queued decision is signed with the log key, as the notice it becomes will be: a
+row written by someone with the database alone is refused, not signed into the log.
 """
 
 import json
@@ -33,7 +35,7 @@ from ledger.log.fact import fact
 from periplus import db, sources
 from periplus.canonical import canonical_bytes
 from periplus.events import CONTROL, SEQ_RESOLVED
-from periplus.note import Signer
+from periplus.note import NoteError, Signer
 from periplus.readiness import CheckFailedError
 from periplus.sources import SourceKeys
 
@@ -281,13 +283,39 @@ def _never_arrived(session: Session, source: str, seq: int, missing_after: float
     return f"seq {seq} never arrived; missing since {since.isoformat()}. "
 
 
-def request(session: Session, source: str, seq: int, reason: str) -> ResolutionRequest:
-    """Queue a decision for the writer, which applies it in its next ingest round. The
-    caller commits."""
+def request(
+    session: Session, source: str, seq: int, reason: str, signer: Signer
+) -> ResolutionRequest:
+    """Queue a decision for the writer, which applies it in its next ingest round, signed
+    by ``signer`` (the log key under the ledger's own source's name). The caller commits."""
     row = ResolutionRequest(source=source, seq=seq, reason=reason, requested_at=datetime.now(UTC))
+    row.note = signer.sign(_request_text(row))
     session.add(row)
     session.flush()
     return row
+
+
+def _request_text(row: ResolutionRequest) -> str:
+    """What a queued decision's signature covers: all it asks, and when."""
+    asked = {
+        "source": row.source,
+        "seq": row.seq,
+        "reason": row.reason,
+        "requested_at": _utc(row.requested_at).isoformat(),
+    }
+    return f"ledger resolve request\n{canonical_bytes(asked).decode()}\n"
+
+
+def _check_signed(row: ResolutionRequest, signer: Signer) -> None:
+    """Raise ResolveError unless ``row`` is what its note, signed by ``signer``, asks."""
+    try:
+        if signer.verifier.verify(row.note) != _request_text(row):
+            raise NoteError("the note asks for something else than the row")
+    except NoteError as exc:
+        raise ResolveError(
+            f"the request is not signed with the log key ({exc}): it was not made by "
+            "`ledger resolve`"
+        ) from exc
 
 
 def apply_requested(
@@ -306,6 +334,7 @@ def apply_requested(
     ).all()
     for row in pending:
         try:
+            _check_signed(row, signer)
             with session.begin_nested():
                 row.notice_index = resolve(
                     session,

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("seq", BIG, nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("requested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("done_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("notice_index", BIG, nullable=True),
         sa.Column("refused", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
