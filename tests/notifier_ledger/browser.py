@@ -9,22 +9,28 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
+from ledger.ingest.resolve import resolve
+from ledger.ingest.service import Ingestor
 from ledger.log.service import sign_checkpoint
 from ledger.testing import Ledger
 from notifier import state
 from notifier.ingest import service
 from notifier.testing import SOURCE_SIGNER, Site, event, life, numbered, serve, snapshot
 from periplus import sources
+from periplus.canonical import canonical_bytes
 from periplus.cosignature import Cosigner
 from periplus.events import Envelope
+from periplus.kafka import Record
 from periplus.note import Signer
-from periplus.testing import Server
+from periplus.sources import SourceKeys
+from periplus.testing import Server, signed_as_is
 
 STRANGER = Ed25519PrivateKey.from_private_bytes(bytes(range(120, 152)))
 
@@ -123,15 +129,38 @@ def cosigning(ledger: Ledger, cosigners: list[Cosigner]) -> AbstractContextManag
     return standing_in(ledger, checkpoint)
 
 
-def closing() -> Envelope:
+def closing(seq: int = 7) -> Envelope:
     """The source's next event after ``with_two_trips``: the other trip closed (seq 7)."""
     return sources.sign(
         SOURCE_SIGNER,
-        seq=7,
+        seq=seq,
         type_="trip.closed",
         trip_id=uuid.UUID(OTHER),
         data={"reference": "MVD-2026-0022"},
     )
+
+
+RESOLVED = "a NUL in the reference; the city was told"
+
+
+def with_a_resolved_seq(ledger: Ledger) -> int:
+    """``ledger`` of ``with_two_trips`` after its source's seq 7 was refused (a NUL, signed by
+    the city as an older trips-api would) and passed in public by the operator (``ledger
+    resolve``), and seq 8 logged after it; the index of the ledger's notice."""
+    keys = SourceKeys.configured(SOURCE_KEYS)
+    body = {**closing().to_json(signed=False), "data": {"reference": "MVD-2026-0022\x00"}}
+    refused = Record("trips", 0, 0, None, canonical_bytes(signed_as_is(SOURCE_SIGNER, body)))
+    with httpx.Client() as http:
+        ingestor = Ingestor(ledger.engine, {SOURCE_SIGNER.name: "http://127.0.0.1:9"}, http, keys)
+        with Session(ledger.engine) as session:
+            ingestor.handle(session, ingestor.prepare([refused]))
+            session.commit()
+    with Session(ledger.engine) as session:
+        source = SOURCE_SIGNER.name
+        index = resolve(session, source, 7, RESOLVED, ledger.own_signer, [source], keys)
+        session.commit()
+    ledger.append([closing(8)])
+    return index
 
 
 def sign_with_another_key(ledger: Ledger) -> Signer:

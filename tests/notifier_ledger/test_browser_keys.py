@@ -134,6 +134,10 @@ def test_the_page_pins_its_keys_and_shows_their_fingerprints(
     for vkey in (log, str(SOURCE_SIGNER.verifier)):
         assert fingerprint(vkey) in keys
         assert vkey in keys
+    # Each source key also as a verifier reads it, with its seqs: pasted bare, it would
+    # be trusted for every seq.
+    lines = page.locator("#keys code.keyline").all_inner_texts()
+    assert f"{SOURCE_SIGNER.verifier} 1-" in lines
     assert key_id(ledger.signer) in keys
     assert "No witness cosignature is required (quorum none)." in keys
     assert "/v1/verify/key" not in html

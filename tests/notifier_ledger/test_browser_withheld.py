@@ -189,8 +189,9 @@ def test_only_a_signed_notice_in_the_checkpoint_that_names_the_entry_counts(
         (4, "the ledger withholds this entry's content with no public notice"),  # no notice
         (
             6,
-            f"{notice} (entry 6) is refused: only the ledger ({own.name}) may withhold an "
-            f"entry, but this notice comes from {SOURCE_SIGNER.name}",
+            f"{notice} (entry 6) is refused: only the ledger ({own.name}) may state its "
+            "notices (withholdings, seqs it moved past), but this one comes from "
+            f"{SOURCE_SIGNER.name}",
         ),
         (
             7,

@@ -73,6 +73,10 @@ def test_a_key_rotation_is_followed_and_remembered_after_a_restart(
         [item] = quarantined(site)
         assert (item["kind"], item["ledger_index"]) == ("entry", 4)
         assert "was retired after seq 2" in item["reason"]
+        # The trip page lists each key with the seqs it signs, as a verifier reads them.
+        page = httpx.get(f"{site.url}/trips/{trip}").text
+        assert f'<code class="keyline">{SOURCE_SIGNER.verifier} 1-2</code>' in page
+        assert f'<code class="keyline">{successor.verifier} 3-</code>' in page
 
 
 def test_unsigned_entries_from_before_signatures_are_shown_only_below_the_set_index(

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page
 from ledger.testing import Ledger
 from notifier.publish.routes.verifier import standalone
 from notifier.testing import SOURCE_SIGNER
+from periplus import sources as source_events
 from periplus.canonical import canonical_bytes
 from periplus.checks import VerificationFailedError
 from periplus.merkle import leaf_hash, node_hash
@@ -26,7 +27,14 @@ from periplus.note import Signer
 from periplus.offline import check_receipt
 from periplus.policy import parse_policy
 from periplus.sources import SourceKeys
-from tests.notifier_ledger.browser import STRANGER, TRIP, WITNESS, log_line, with_two_trips
+from tests.notifier_ledger.browser import (
+    STRANGER,
+    TRIP,
+    WITNESS,
+    log_line,
+    with_a_resolved_seq,
+    with_two_trips,
+)
 
 pytestmark = pytest.mark.backends("sqlite")
 
@@ -348,3 +356,36 @@ def test_a_key_not_in_force_for_the_seq_and_a_tree_of_nothing_are_refused_by_bot
         python, js = _verdicts(core, text, policy, sources, lines)
         _agree(python, js)
         assert js != "ok"
+
+
+def _notice(signer: Signer, seq: int, reason: str) -> bytes:
+    """A notice that the log moved past seq ``seq`` of the city's source, signed by ``signer``."""
+    data = {"source": SOURCE_SIGNER.name, "seq": seq, "reason": reason}
+    return source_events.sign(
+        signer, seq=2, type_="source.seq_resolved", trip_id=source_events.NO_TRIP, data=data
+    ).leaf
+
+
+def test_the_ledgers_notices_of_a_seq_moved_past_get_the_same_verdict_on_both(
+    core: Page, ledger: Ledger
+) -> None:
+    """``ledger resolve``'s notice, of an event refused or of one that never arrived, is the
+    ledger's word: both take it under the log key in the ledger's own name, and neither in a
+    city's name, nor under another key in the ledger's."""
+    notice = with_a_resolved_seq(ledger)
+    policy = f"{log_line(ledger)}\nquorum none\n"
+    sources, lines = _pinned()
+    lines += f"\n{ledger.own_signer.verifier}"
+    assert _verdicts(core, _receipt(ledger, notice), policy, sources, lines) == ("ok", "ok")
+    never = f"seq 9 never arrived; {SOURCE_SIGNER.name}, asked for it, does not have it. lost"
+    own = ledger.own_signer.name
+    for signer, expected in [
+        (ledger.own_signer, "ok"),
+        (SOURCE_SIGNER, "refused: notice_source"),
+        (Signer(own, STRANGER), "refused: source_key"),
+    ]:
+        python, js = _verdicts(
+            core, _logged(ledger, _notice(signer, 9, never)), policy, sources, lines
+        )
+        _agree(python, js)
+        assert js.startswith(expected), js

@@ -27,10 +27,15 @@ from ledger.log.service import sign_checkpoint
 from ledger.log.withhold import withhold
 from ledger.testing import Ledger
 from notifier.testing import SOURCE_SIGNER, Site, screenshot
+from periplus import sources
 from periplus.note import Signer
+from periplus.sources import SourceKeys
 from periplus.testing import Server
+from periplus.verify import verify_log
 from tests.notifier_ledger.browser import (
     OTHER,
+    RESOLVED,
+    SOURCE_KEYS,
     STRANGER,
     TRIP,
     WITNESS,
@@ -39,6 +44,7 @@ from tests.notifier_ledger.browser import (
     log_line,
     pinning_notifier,
     policy_file,
+    with_a_resolved_seq,
     with_two_trips,
 )
 
@@ -319,6 +325,79 @@ def test_a_withheld_entry_verifies_with_the_ledgers_notice_and_key(
         "✗ Not verified: the ledger's notice of this withholding (entry 6) is refused: no key "
         f"of its source, {ledger.settings.own_source}, is in use."
     )
+    assert errors == []
+
+
+def test_the_ledgers_notice_that_it_moved_past_a_seq_verifies_as_ledger_verify_takes_it(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    """``ledger resolve``'s public notice is the ledger's word, as a withholding is: signed by
+    the log key under its own source's name, it verifies; under a city's name it does not."""
+    notice = with_a_resolved_seq(ledger)
+    report = verify_log(ledger.url, proofs=-1, sources=SourceKeys.configured(SOURCE_KEYS))
+    assert (report.size, report.signatures_checked) == (notice + 2, notice + 2)
+    page, errors = _open(browser, _kept_copy(site, tmp_path))
+    policy = f"{log_line(ledger)}\nquorum none"
+    keys = f"{SOURCE_SIGNER.verifier} 1-\n{ledger.own_signer.verifier}"
+    result, words = _check(page, site.url, policy, keys, str(notice))
+    assert result == "ok", words
+    own = ledger.settings.own_source
+    assert f"Signed by its source, {own} (key {key_id(ledger.own_signer)})." in words
+    facts = page.locator("#facts").inner_text()
+    assert "The ledger moved past an event it could not take (source.seq_resolved)" in facts
+    assert RESOLVED in facts
+    screenshot(page, "standalone-seq-resolved", tmp_path)
+    # The same words in a city's name, signed by its key, are no notice of the ledger.
+    forged = sources.sign(
+        SOURCE_SIGNER,
+        seq=9,
+        type_="source.seq_resolved",
+        trip_id=sources.NO_TRIP,
+        data={"source": SOURCE_SIGNER.name, "seq": 10, "reason": "the city may not say so"},
+    )
+    ledger.append([forged])
+    result, words = _check(page, site.url, policy, keys, str(notice + 2))
+    assert (result, words.splitlines()[0]) == (
+        "fail",
+        f"✗ Not verified: only the ledger ({own}) may state its notices (withholdings, seqs "
+        f"it moved past), but this one comes from {SOURCE_SIGNER.name}.",
+    )
+    assert errors == []
+
+
+def test_a_source_key_given_without_its_seqs_is_warned_of_in_every_language(
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
+) -> None:
+    """A bare key (as ``/v1/events/key`` gives it) is trusted for every seq of its source:
+    the page says so under the field; the ledger's own line, under the log key, needs none."""
+    page, errors = _open(browser, _kept_copy(site, tmp_path))
+    page.fill("#policy", f"{log_line(ledger)}\nquorum none")
+    warning = page.locator("#unranged")
+    page.fill("#sources", f"{SOURCE_SIGNER.verifier}\n{ledger.own_signer.verifier}")
+    warning.wait_for(state="visible", timeout=15_000)
+    named = f"{SOURCE_SIGNER.name}+{key_id(SOURCE_SIGNER)}"
+    assert warning.inner_text() == (
+        f"⚠ No seqs follow {named}: this page trusts such a key for every seq of its source. "
+        "If the source changed its key, a retired key (the one most likely to have leaked) "
+        "would vouch for events numbered after it was retired, and a new key for events from "
+        "before it took over. Write the seqs after each key as a trip page's list of keys "
+        "shows them: “<key> 1-” for a key in use since the first seq."
+    )
+    assert ledger.settings.own_source not in warning.inner_text()
+    screenshot(page, "standalone-unranged-key", tmp_path)
+    for lang, start in [("es", "⚠ Ninguna"), ("fr", "⚠ Aucun"), ("pt", "⚠ Nenhuma")]:
+        page.select_option("#lang", lang)
+        said = warning.inner_text()
+        assert said.startswith(start), said
+        assert named in said
+    page.select_option("#lang", "en")
+    # Verified all the same: the warning is about the key's reach, not this entry.
+    page.fill("#site", site.url)
+    page.fill("#entry", "2")
+    result, words = _verdict(page)
+    assert result == "ok", words
+    page.fill("#sources", f"{SOURCE_SIGNER.verifier} 1-\n{ledger.own_signer.verifier}")
+    warning.wait_for(state="hidden", timeout=15_000)
     assert errors == []
 
 

@@ -293,10 +293,12 @@ REASONS: dict[str, Message] = {
     "spec": mark.gettext("the entry is in a format this page does not know ({spec})"),
     "source_form": mark.gettext("the entry's signature cannot be read"),
     "notice_source": mark.gettext(
-        "only the ledger ({ledger}) may withhold an entry, but this notice comes from {source}"
+        "only the ledger ({ledger}) may state its notices (withholdings, seqs it moved past), "
+        "but this one comes from {source}"
     ),
     "ledger_speaks": mark.gettext(
-        "the ledger's own source ({ledger}) may only announce withholdings"
+        "the ledger's own source ({ledger}) may only state its notices (withholdings, seqs it "
+        "moved past)"
     ),
     "source_none": mark.gettext("no key of its source, {source}, is in use"),
     "source_key": mark.gettext(
@@ -358,8 +360,17 @@ VERIFIER: dict[str, Message] = {
     ),
     "sources": mark.gettext("Source keys, one per line"),
     "sources_help": mark.gettext(
-        "The keys of the sources that sign the entries, and the ledger's own key under its "
-        "source's name for withholding notices."
+        "The keys of the sources that sign the entries, each followed by the seqs it signs, "
+        "as a trip page's list of keys shows them (“<key> 1-”, or “<key> 1-41” for a key "
+        "retired after seq 41); and the ledger's own key under its source's name, for its "
+        "notices (withholdings, seqs it moved past)."
+    ),
+    "unranged": mark.gettext(
+        "No seqs follow {keys}: this page trusts such a key for every seq of its source. If the "
+        "source changed its key, a retired key (the one most likely to have leaked) would "
+        "vouch for events numbered after it was retired, and a new key for events from before "
+        "it took over. Write the seqs after each key as a trip page's list of keys shows "
+        "them: “<key> 1-” for a key in use since the first seq."
     ),
     "entry": mark.gettext("Entry"),
     "entry_help": mark.gettext(

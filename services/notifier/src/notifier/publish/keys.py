@@ -28,12 +28,22 @@ class ShownKey:
     fingerprint: str
     vkey: str
     ledger: bool = False
-    """A key of the ledger's own source: its log key, which signs its withholding notices."""
+    """A key of the ledger's own source: its log key, which signs its notices (withholdings,
+    seqs it moved past)."""
+    line: str = ""
+    """A source key as a verifier takes it, with the seqs it may sign (``<vkey> 1-41``): a
+    key pasted without them is trusted for every seq, past a rotation that retired it."""
 
 
-def _shown(label: str, vkey: str, ledger: bool = False) -> ShownKey:
+def _shown(label: str, vkey: str, ledger: bool = False, line: str = "") -> ShownKey:
     name, key_id, _ = vkey.split("+", 2)
-    return ShownKey(label, name, key_id, fingerprint(vkey), vkey, ledger)
+    return ShownKey(label, name, key_id, fingerprint(vkey), vkey, ledger, line)
+
+
+def key_line(span: dict[str, Any]) -> str:
+    """``<vkey> <first>-[<last>]``, the line the verifiers read for a key and its seqs."""
+    last = span["last"]
+    return f"{span['key']} {span['first']}-{'' if last is None else last}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ def page_keys(trust: Trust, rotations: Sequence[str] = ()) -> PageKeys:
         logs=[_shown(key.split("+", 1)[0], key) for key in logs],
         witnesses=[_shown(name, key) for name, key in witnesses.items()],
         sources=[
-            _shown(name, span["key"], name == trust.ledger_source)
+            _shown(name, span["key"], name == trust.ledger_source, key_line(span))
             for name, spans in sources.items()
             for span in spans
         ],

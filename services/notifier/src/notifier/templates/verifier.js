@@ -46,7 +46,7 @@
   }
   const browser = (navigator.language || "en").slice(0, 2).toLowerCase();
   speak(kept().lang || browser);
-  picker.addEventListener("change", () => { speak(picker.value); keep({ lang }); });
+  picker.addEventListener("change", () => { speak(picker.value); keep({ lang }); warnUnranged(); });
 
   // --- What the reader gave --------------------------------------------------------------
 
@@ -58,6 +58,21 @@
   for (const id of ["site", "policy", "sources"]) {
     if (typeof stored[id] === "string") field(id).value = stored[id];
   }
+  // A key line with no seq range is trusted for every seq of its source: said under the
+  // field as the keys are typed, filled in or read in another language.
+  let asked = 0;
+  async function warnUnranged() {
+    const mine = ++asked;
+    let found = [];
+    try { found = await core.unranged(policyText(), core.sourceLines(text("sources"))); } catch (e) { /* no check: no warning */ }
+    if (mine !== asked) return;  // a later look is under way
+    const note = field("unranged");
+    note.hidden = !found.length;
+    const keys = new Intl.ListFormat(lang, { type: "conjunction" }).format(found);
+    note.textContent = found.length ? "⚠ " + fill(w().unranged, { keys }) : "";
+  }
+  for (const id of ["sources", "policy"]) field(id).addEventListener("input", warnUnranged);
+  warnUnranged();
   if (!hosted) {
     field("save").hidden = field("forget").hidden = true;
     field("status").dataset.w = "from_disk";
@@ -243,5 +258,6 @@
     try { localStorage.removeItem(KEPT); } catch (e) { /* nothing was kept */ }
     for (const id of ["site", "policy", "sources"]) field(id).value = "";
     field("status").textContent = w().forgotten;
+    warnUnranged();
   });
 })();

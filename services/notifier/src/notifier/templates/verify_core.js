@@ -16,6 +16,9 @@ globalThis.PeriplusVerify = (function () {
   const UNSIGNED_SPEC = "periplus.event/1";
   const SPEC = "periplus.event/2";
   const NOTICE = "entry.withheld";
+  // The ledger's own notices, as `ledger verify` takes them: signed by a log key under its
+  // source's name, whatever they say (a withholding, or a seq it moved past).
+  const NOTICES = new Set([NOTICE, "source.seq_resolved"]);
   const LOG_KEY = 0x01;
   const COSIGNER_KEY = 0x04;
   const MAX_SIGNATURES = 100;  // C2SP signed-note: a verifier's limit, of at least 16
@@ -193,8 +196,9 @@ globalThis.PeriplusVerify = (function () {
 
   // A source key and the seqs it may sign: pinned as {key, first, last}, or a line of the
   // reader's own, `<vkey>` or `<vkey> <first>-[<last>]` (a key a rotation retired at <last>).
+  // `ranged` says whether the seqs were given: a bare `<vkey>` is taken for every seq.
   async function sourceKey(line) {
-    let text = line, first = 1, last = null;
+    let text = line, first = 1, last = null, ranged = true;
     if (typeof line === "string") {
       const [written, span, ...rest] = line.trim().split(/[ \t]+/);
       const range = /^([1-9][0-9]*)-([1-9][0-9]*)?$/.exec(span || "1-");
@@ -202,13 +206,31 @@ globalThis.PeriplusVerify = (function () {
       text = written;
       first = Number(range[1]);
       last = range[2] === undefined ? null : Number(range[2]);
+      ranged = span !== undefined;
     } else if (line && typeof line === "object") {
       ({ key: text, first, last } = line);
     }
     const key = await vkey(String(text), LOG_KEY);
     const seq = (n) => Number.isSafeInteger(n) && n >= 1;
     if (!key || !seq(first) || !(last === null || (seq(last) && last >= first))) return null;
-    return { ...key, first, last };
+    return { ...key, first, last, ranged };
+  }
+
+  // The reader's key lines that give no seq range, as `<name>+<key id>`, but the ledger's
+  // own (a log key of the policy, which vouches for its notices whatever the range). Each
+  // is trusted for every seq of its source: a retired key for those after its retirement,
+  // a new key for those before it took over.
+  async function unranged(policyText, lines) {
+    let logs = [];
+    try { logs = (await parsePolicy(policyText)).logs; } catch (e) { /* none to leave out */ }
+    const found = [];
+    for (const line of lines) {
+      const key = typeof line === "string" ? await sourceKey(line) : null;
+      if (key && !key.ranged && !logs.some((log) => same(log.key, key.key))) {
+        found.push(`${key.name}+${hex(key.id)}`);
+      }
+    }
+    return found;
   }
 
   // --- Key rotations: statements signed by both keys ------------------------------------
@@ -298,8 +320,8 @@ globalThis.PeriplusVerify = (function () {
       const named = [...sources].filter(([, keys]) => keys.some((k) => logs.includes(hex(k.key))));
       if (named.length === 1) name = named[0][0];
     }
-    // The ledger's own notices (withholdings) are signed by a log key of the policy under
-    // its source's name, and by no other key under that name.
+    // The ledger's own notices (withholdings, seqs it moved past) are signed by a log key of
+    // the policy under its source's name, and by no other key under that name.
     const ledger = [];
     for (const log of name === null ? [] : policy.logs) {
       const id = await keyId(name, LOG_KEY, log.key);
@@ -424,11 +446,12 @@ globalThis.PeriplusVerify = (function () {
     const signed = enc.encode(text.slice(0, at) + text.slice(at + member.length));
     const source = String(event.source);
     const ledger = keys.ledgerSource;
+    const notice = NOTICES.has(event.type);
     if (ledger === null) {
-      if (event.type === NOTICE) fail("source_none", { source });
+      if (notice) fail("source_none", { source });
     } else {
-      if (event.type === NOTICE && source !== ledger) fail("notice_source", { ledger, source });
-      if (event.type !== NOTICE && source === ledger) fail("ledger_speaks", { ledger });
+      if (notice && source !== ledger) fail("notice_source", { ledger, source });
+      if (!notice && source === ledger) fail("ledger_speaks", { ledger });
     }
     const candidates = source === ledger ? keys.ledger : keys.sources.get(source) || [];
     if (!candidates.length) fail("source_none", { source });
@@ -632,7 +655,7 @@ globalThis.PeriplusVerify = (function () {
   }
 
   return {
-    Failure, fail, fill, explain, parsePolicy, sourceKey, sourceLines, trustKeys, rotationsAt,
+    Failure, fail, fill, explain, parsePolicy, sourceKey, sourceLines, unranged, trustKeys, rotationsAt,
     verifyEntry, parseReceipt, verifyReceipt, showVerdict,
   };
 })();
