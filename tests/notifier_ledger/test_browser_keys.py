@@ -4,11 +4,12 @@ by another key; a source key used outside the seqs it may sign.
 """
 
 import json
+import re
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from ledger.testing import Ledger
 from notifier.testing import SOURCE_SIGNER, Site, screenshot
@@ -145,7 +146,7 @@ def test_the_page_pins_its_keys_and_shows_their_fingerprints(
 
 
 def test_a_reader_can_check_with_their_own_keys(
-    browser: Browser, site: Site, ledger: Ledger
+    browser: Browser, site: Site, ledger: Ledger, tmp_path: Path
 ) -> None:
     other = sign_with_another_key(ledger)
     page, errors = open_page(browser, f"{site.url}/trips/{TRIP}")
@@ -159,9 +160,15 @@ def test_a_reader_can_check_with_their_own_keys(
     page.fill("#own-policy", mine)
     page.fill("#own-sources", str(SOURCE_SIGNER.verifier))
     page.click("#own-keys button[type=submit]")
-    assert page.locator("#own-status").inner_text() == (
-        "Your keys are kept in this browser and used for every check until you forget them."
-    )
+    saved = "Your keys are kept in this browser and used for every check until you forget them."
+    # A key pasted bare, as the city's /v1/events/key gives it, is trusted for every seq.
+    bare = f"⚠ No seqs follow {SOURCE_SIGNER.name}+{key_id(SOURCE_SIGNER)}: this page trusts"
+    status = page.locator("#own-status")
+    expect(status).to_have_text(re.compile(f"^{re.escape(f'{saved} {bare}')}"), timeout=15_000)
+    screenshot(page, "trip-own-keys-unranged", tmp_path)
+    page.fill("#own-sources", f"{SOURCE_SIGNER.verifier} 1-")
+    page.click("#own-keys button[type=submit]")
+    expect(status).to_have_text(saved, timeout=15_000)
     assert page.locator("#keys-in-use").inner_text() == "The verify buttons use your own keys."
     result, words = verify(page, 0)
     assert result == "ok", words

@@ -238,6 +238,13 @@ VERIFY: dict[str, Message] = {
         "Your keys are kept in this browser and used for every check until you forget them."
     ),
     "own_forgotten": mark.gettext("Your keys are forgotten; checks use the keys this site pins."),
+    "unranged": mark.gettext(
+        "No seqs follow {keys}: this page trusts such a key for every seq of its source. If the "
+        "source changed its key, a retired key (the one most likely to have leaked) would "
+        "vouch for events numbered after it was retired, and a new key for events from before "
+        "it took over. Write the seqs after each key as a trip page's list of keys shows "
+        "them: “<key> 1-” for a key in use since the first seq."
+    ),
 }
 
 # What the trips are filtered by, as a form's label and a feed's title name it.
@@ -364,13 +371,6 @@ VERIFIER: dict[str, Message] = {
         "as a trip page's list of keys shows them (“<key> 1-”, or “<key> 1-41” for a key "
         "retired after seq 41); and the ledger's own key under its source's name, for its "
         "notices (withholdings, seqs it moved past)."
-    ),
-    "unranged": mark.gettext(
-        "No seqs follow {keys}: this page trusts such a key for every seq of its source. If the "
-        "source changed its key, a retired key (the one most likely to have leaked) would "
-        "vouch for events numbered after it was retired, and a new key for events from before "
-        "it took over. Write the seqs after each key as a trip page's list of keys shows "
-        "them: “<key> 1-” for a key in use since the first seq."
     ),
     "entry": mark.gettext("Entry"),
     "entry_help": mark.gettext(

@@ -69,7 +69,7 @@
     const note = field("unranged");
     note.hidden = !found.length;
     const keys = new Intl.ListFormat(lang, { type: "conjunction" }).format(found);
-    note.textContent = found.length ? "⚠ " + fill(w().unranged, { keys }) : "";
+    note.textContent = found.length ? "⚠ " + fill(words.unranged, { keys }) : "";
   }
   for (const id of ["sources", "policy"]) field(id).addEventListener("input", warnUnranged);
   warnUnranged();

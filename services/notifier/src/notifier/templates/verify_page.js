@@ -218,7 +218,10 @@
           if (!(await core.sourceKey(line))) fail("source_line", { key: line.trim() });
         }
         localStorage.setItem(OWN, JSON.stringify(own));
-        status.textContent = words.own_saved;
+        // A key line with no seqs is trusted for every seq of its source: said with the rest.
+        const bare = await core.unranged(own.policy, core.sourceLines(own.sources));
+        const keys = list(bare);
+        status.textContent = words.own_saved + (bare.length ? " ⚠ " + fill(words.unranged, { keys }) : "");
       } catch (e) {
         status.textContent = explain(e);
       }

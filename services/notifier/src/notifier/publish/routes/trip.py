@@ -50,8 +50,9 @@ VERDICT_WORDS = (
     "own_forgotten",
     "own_in_use",
     "pinned_in_use",
+    "unranged",
 )
-PLACEHOLDERS = ("index", "size", "origin", "reason", "witnesses", "source", "key_id")
+PLACEHOLDERS = ("index", "size", "origin", "reason", "witnesses", "source", "key_id", "keys")
 VERDICT_PLACEHOLDERS = {p: f"{{{p}}}" for p in (*PLACEHOLDERS, "what", "shown", "signed")}
 FOLLOWUP_STATUSES = tuple(s.value for s in FollowupStatus)
 
