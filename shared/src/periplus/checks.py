@@ -307,6 +307,47 @@ def entry_hash(index: int, item: dict[str, Any], withheld: list[int]) -> bytes:
     return computed
 
 
+@dataclass
+class Sequences:
+    """Each source's seqs, taken entry by entry in log order: each must be the next, or a
+    later one whose lacking seqs the log moved past in public (``passed``) or withheld
+    entries may hold. A withheld entry holds one seq, of the ledger's own source (``own``)
+    or of another, so each kind may lack as many seqs as there are withheld entries. The
+    one rule of ``Attestation.check_sequences`` and of the notifier, which keeps it between
+    batches."""
+
+    own: set[str] = field(default_factory=set)
+    last: dict[str, int] = field(default_factory=dict)
+    passed: set[tuple[str, int]] = field(default_factory=set)
+    withheld: int = 0
+    lacking: dict[str, int] = field(default_factory=dict)
+    """Per source, the seqs it lacks so far that withheld entries may hold."""
+
+    def take(self, source: str, seq: int) -> str | None:
+        """Take ``seq`` of ``source`` as the next it logged; or, taking nothing, say why not."""
+        last = self.last.get(source, 0)
+        if seq == last + 1:
+            self.last[source] = seq
+            return None
+        if seq <= last:
+            return f"{source}'s seqs are logged out of order or twice: seq {seq} after seq {last}"
+        passed = sum(1 for s, n in self.passed if s == source and last < n < seq)
+        lacking = seq - last - 1 - passed
+        if lacking and self._lacking(source in self.own) + lacking > self.withheld:
+            first = next(n for n in range(last + 1, seq) if (source, n) not in self.passed)
+            return (
+                f"seq {first} of {source} is not in the log, though later ones are, and no "
+                "public notice says the log moved past it"
+            )
+        self.lacking[source] = self.lacking.get(source, 0) + lacking
+        self.last[source] = seq
+        return None
+
+    def _lacking(self, own: bool) -> int:
+        """The seqs lacking so far of the ledger's own source, or of the others."""
+        return sum(n for source, n in self.lacking.items() if (source in self.own) == own)
+
+
 class Attestation:
     """Each entry's source signature, under the pinned keys and the rotations the log holds.
 
@@ -413,28 +454,12 @@ class Attestation:
         A withheld entry holds one seq of the ledger's own source (a notice that the log
         moved past a seq, whose word on that seq is withheld with it) or one of another
         source, so each kind may lack as many seqs as there are withheld entries."""
-        own: list[tuple[str, int]] = []
-        others: list[tuple[str, int]] = []
+        order = Sequences(self.own, passed=self.passed, withheld=len(self.report.withheld))
         for source, seqs in sorted(self.seqs.items()):
-            if len(set(seqs)) != len(seqs) or seqs != sorted(seqs):
-                raise VerificationFailedError(
-                    "sequence", f"{source}'s seqs are logged out of order or twice"
-                )
-            held = set(seqs)
-            lacking = [
-                (source, n)
-                for n in range(1, seqs[-1])
-                if n not in held and (source, n) not in self.passed
-            ]
-            (own if source in self.own else others).extend(lacking)
-        for missing in (own, others):
-            if len(missing) > len(self.report.withheld):
-                source, seq = missing[0]
-                raise VerificationFailedError(
-                    "sequence",
-                    f"seq {seq} of {source} is not in the log, though later ones are, and no "
-                    "public notice says the log moved past it",
-                )
+            for seq in seqs:
+                why = order.take(source, seq)
+                if why is not None:
+                    raise VerificationFailedError("sequence", why)
 
     def check_withheld(self, hashes: Sequence[bytes]) -> None:
         """Every withheld entry must be named, with its leaf hash, by a notice among the
