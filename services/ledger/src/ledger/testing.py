@@ -104,8 +104,8 @@ class Ledger:
         with Session(self.engine) as session:
             Ingestor(self.engine, {}, self.http).ingest(session, envelopes)
             session.commit()
-            if checkpoint:  # as the service signs: checked against, and recorded in, the file
-                sign_checkpoint(session, self.signer, state.of(self.app).keys.last_signed)
+            if checkpoint:  # past the record of what was signed: tests forge logs this way
+                sign_checkpoint(session, self.signer)
                 session.commit()
 
     def fill(self, count: int, trip_id: uuid.UUID | None = None) -> None:
