@@ -71,12 +71,16 @@ def _quietly_withhold(ledger: Ledger, index: int, notice: int | None) -> None:
 def test_bytes_blanked_with_no_notice_are_refused_not_shown_as_withheld(
     ledger: Ledger, site: Site
 ) -> None:
+    """And the entry after it, its source's next seq but one, is refused too, an alarm: no
+    entry withheld in public holds the seq the blanked one did."""
     _quietly_withhold(ledger, 3, notice=None)
-    assert state.of(site.app).ingestor.catch_up() == 4
+    assert state.of(site.app).ingestor.catch_up() == 3
     assert 3 not in _shown(site)
-    [refused] = _refused(site)
+    refused, after = _refused(site)
     assert (refused.ledger_index, refused.raw) == (3, b"")
     assert "names no later notice" in refused.reason
+    assert after.ledger_index == 4
+    assert after.reason.startswith("alarm: seq 4 of ")
     assert "Withheld under law" not in httpx.get(f"{site.url}/trips/{TRIP}").text
 
 
@@ -93,8 +97,9 @@ def test_a_notice_that_names_another_entry_does_not_cover_the_blanked_one(
     shown = _shown(site)
     assert shown[2].type == "withheld"
     assert 3 not in shown
-    [refused] = _refused(site)
+    refused, after = _refused(site)
     assert refused.ledger_index == 3
+    assert (after.ledger_index, 4 in shown) == (4, False)  # seq 4 is accounted for by nothing
     assert f"entry {notice} is no notice of the ledger's that names this entry" in refused.reason
 
 

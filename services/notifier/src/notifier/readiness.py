@@ -8,6 +8,10 @@ serve what it has verified whatever these say, and they say how current that is.
 - ``verified``: the size of the tree verified and shown, and how many announced
   entries wait for a checkpoint over them;
 - ``quarantine``: how many announcements, entries and checkpoints were refused;
+- ``sequence``: how many entries were refused for not being their source's next seq (an
+  older event logged again, or one after a seq that nothing accounts for); failing, an
+  alarm, once there is one, with each such source, its last seq shown, how many of its
+  entries were refused and why the last was;
 - ``webhooks``: how many notices wait to be queued for the webhooks, and since when
   (they wait while the read model catches up; see ``webhooks.fanout``);
 - ``ledger``: the size of the newest checkpoint read that passed the trust policy,
@@ -19,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from notifier.channels.webhooks import fanout
+from notifier.ingest import sequence
 from notifier.ingest.ingestor import Ingestor, LedgerFeed
 from notifier.ingest.models import Quarantined, StagedEntry, VerifiedTree
 from periplus import db, kafka
@@ -39,6 +44,7 @@ def install(
         readiness.report("ledger", lambda: reading(ingestor))
     readiness.report("verified", lambda: verified(engine))
     readiness.report("quarantine", lambda: quarantined(engine))
+    readiness.report("sequence", lambda: in_sequence(engine))
     readiness.report("webhooks", lambda: webhooks(engine))
 
 
@@ -70,6 +76,19 @@ def quarantined(engine: Engine) -> dict[str, object]:
     with db.reading(engine) as connection:
         count = connection.execute(select(func.count()).select_from(Quarantined)).scalar_one()
     return {"count": int(count)}
+
+
+def in_sequence(engine: Engine) -> dict[str, object]:
+    with db.reading(engine) as connection:
+        alarms = sequence.alarmed(connection)
+    if alarms:
+        raise CheckFailedError(
+            "entries that are not their source's next seq were refused: the ledger's "
+            "database holds an event again or lacks one",
+            refused=sum(alarm.refused for alarm in alarms),
+            sources=[alarm._asdict() for alarm in alarms],
+        )
+    return {"refused": 0}
 
 
 def webhooks(engine: Engine) -> dict[str, object]:

@@ -5,13 +5,14 @@ sequences hand out past 2^31."""
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
 from notifier.channels.models import Delivery, DeliveryAttempt, Notice, RaisedAlert, Subscription
 from notifier.channels.webhooks.repository import log_attempts
-from notifier.ingest.models import ConsumerOffset, Quarantined
+from notifier.ingest.models import ConsumerOffset, Quarantined, SourceSeq
 from notifier.ingest.rows import insert_many
 from notifier.main import MIGRATIONS
 from notifier.publish.models import LoggedEntry, TripView
@@ -260,5 +261,55 @@ def test_the_migration_lets_announcements_bytes_go_and_keeps_their_digest(
         (hashlib.sha256(raw).hexdigest(), len(raw)) for raw in more
     ]
     db.downgrade(engine, MIGRATIONS, "0009")
+    db.upgrade(engine, MIGRATIONS)
+    engine.dispose()
+
+
+def _event(
+    source: str, seq: int, type_: str = "trip.approved", data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {"source": source, "seq": seq, "type": type_, "data": data or {}}
+
+
+def test_the_migration_fills_each_sources_last_seq_from_the_entries_shown(
+    database_url: str,
+) -> None:
+    """Per source, the greatest seq shown, the seqs lacking below it that a withheld entry
+    may hold, and the seqs above it that the ledger's notices passed."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine, MIGRATIONS, "0010")
+    city, own, other = "city/trips-api", "city/ledger", "town/trips-api"
+    resolved = "source.seq_resolved"
+    events = [
+        _event(city, 1),
+        _event(city, 2),
+        {"withheld": {"reason": "-"}},
+        _event(city, 4),
+        _event(own, 1, resolved, {"source": city, "seq": 5, "reason": "-"}),
+        _event(own, 2, resolved, {"source": other, "seq": 1, "reason": "-"}),
+    ]
+    rows = [
+        {
+            "index": n,
+            "trip_id": "" if n > 3 else TRIP,
+            "type": str(event.get("type", "withheld")),
+            "occurred_at": "2026-12-01T00:00:00Z",
+            "event": event,
+            "received_at": NOW,
+        }
+        for n, event in enumerate(events)
+    ]
+    with Session(engine) as session:
+        insert_many(session, LoggedEntry, rows)
+        session.commit()
+    db.upgrade(engine, MIGRATIONS)
+    with Session(engine) as session:
+        found = session.exec(select(SourceSeq).order_by(col(SourceSeq.source))).all()
+        assert [(r.source, r.last_seq, r.lacking, r.passed, r.refused) for r in found] == [
+            (own, 2, 0, [], 0),
+            (city, 4, 1, [5], 0),
+            (other, 0, 0, [1], 0),
+        ]
+    db.downgrade(engine, MIGRATIONS, "0010")
     db.upgrade(engine, MIGRATIONS)
     engine.dispose()

@@ -6,10 +6,11 @@ endpoint are equally untrusted. ``catch_up`` reads the ledger's checkpoint
 and checks it against the trust policy (the log's key, the witnesses'
 quorum); extends the verified tree with the announced leaves or, where none
 was announced or they do not reach the signed root, with the ledger's own,
-which count only once they do; checks each entry's source signature; and
-applies what passes in the transaction that stores the new tree. What fails
-is quarantined. The tree already shown needs no consistency proof: the new
-root is computed from its stored right edge. The loop is ``periplus.follower``'s
+which count only once they do; checks each entry's source signature, and that
+it is its source's next seq (``notifier.ingest.sequence``); and applies what
+passes in the transaction that stores the new tree. What fails is quarantined.
+The tree already shown needs no consistency proof: the new root is computed
+from its stored right edge. The loop is ``periplus.follower``'s
 (``LedgerFeed``): the verified tree is the position, a batch is read and
 checked outside any transaction (a ledger that cannot be read is backed off),
 and it is applied with the new tree in one.
@@ -35,7 +36,7 @@ from prometheus_client import Gauge
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from notifier.ingest import admission, quarantine, service, staging, tree
+from notifier.ingest import admission, quarantine, sequence, service, staging, tree
 from notifier.ingest.logkeys import LogKeys
 from notifier.ingest.readahead import ReadAhead
 from notifier.ingest.reader import Leaf, LedgerError, LedgerReader, UnwitnessedError
@@ -74,7 +75,18 @@ COLLECT_ROUNDS = 40
 BATCH = 10 * WIDTH
 
 Found = tuple[CompactRange, list[Leaf]]
-Admitted = tuple[list[Item], list[tuple[Leaf, str]]]  # to show; refused, with the reason
+Refused = list[tuple[Leaf, str]]  # with the reason
+OutOfSequence = list[tuple[Leaf, str, str]]  # with the source and the reason
+
+
+class Admitted(NamedTuple):
+    """A batch's entries to show, those refused, and those refused for their seq (an alarm),
+    with the seqs shown as they extend them."""
+
+    shown: list[Item]
+    refused: Refused
+    out_of_sequence: OutOfSequence
+    order: sequence.Order
 
 
 class Batch(NamedTuple):
@@ -303,9 +315,12 @@ class Ingestor:
     def _admit(self, leaves: list[Leaf], signed: Checkpoint) -> Admitted:
         """The entries to show and those refused with the reason; the keys that rotations
         among them name are followed. A withheld entry is shown as such only where the
-        ledger's signed notice, in the signed tree, names it."""
+        ledger's signed notice, in the signed tree, names it; an entry only at its source's
+        next seq (``notifier.ingest.sequence``)."""
         shown: list[Item] = []
-        refused: list[tuple[Leaf, str]] = []
+        refused: Refused = []
+        out_of_sequence: OutOfSequence = []
+        order = sequence.load(self.engine, self.trust.ledger_source)
         present = [(leaf.index, leaf.leaf) for leaf in leaves if leaf.leaf is not None]
         ahead, checked = self._ahead.take()
         reads: list[admission.Read] = []
@@ -324,18 +339,22 @@ class Ingestor:
                 why = unnoticed(self.ledger, self.trust, leaf, signed, verdicts)
                 if why is None:
                     shown.append((leaf.index, {WITHHELD: {}}))  # its signed notice says why
+                    order.withhold()
                 else:
                     refused.append((leaf, why))
             elif isinstance(verdict, EventRejectedError):
                 refused.append((leaf, str(verdict)))
+                order.hold(self.trust, leaf.leaf)
+            elif (why := order.take(verdict)) is not None:
+                out_of_sequence.append((leaf, str(verdict["source"]), why))
             else:
                 shown.append((leaf.index, verdict))
-        return shown, refused
+        return Admitted(shown, refused, out_of_sequence, order)
 
     def _apply(self, session: Session, start: int, batch: Batch) -> int:
         """Quarantine what differs or fails, show the rest, and store the new tree, at once;
         the follower commits."""
-        (grown, leaves), (shown, refused) = batch.found, batch.admitted
+        (grown, leaves), (shown, refused, out_of_sequence, order) = batch.found, batch.admitted
         if tree.lock(session) != start:
             return 0  # another process extended the tree meanwhile; read it again
         held = {leaf.index: leaf.hash for leaf in leaves}
@@ -350,6 +369,10 @@ class Ingestor:
         origin = f"{self.ledger.base_url}/v1/log/entries"
         for leaf, reason in refused:
             quarantine.entry(session, "entry", reason, leaf.leaf or b"", origin, leaf.index)
+        for leaf, source, reason in out_of_sequence:
+            raw = leaf.leaf or b""
+            quarantine.out_of_sequence(session, source, reason, raw, origin, leaf.index)
+        order.save(session)
         applied = service.apply(session, shown, origin)
         tree.save(session, grown, batch.note)
         staging.discard(session, grown.size)

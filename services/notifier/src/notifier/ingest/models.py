@@ -4,7 +4,7 @@ the announcements were read."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, LargeBinary, Text
+from sqlalchemy import JSON, BigInteger, Column, LargeBinary, Text
 from sqlmodel import Field
 
 from notifier.registry import NotifierModel
@@ -69,8 +69,8 @@ class Quarantined(NotifierModel, table=True):
 
     ``kind`` is ``announcement`` (a message on the entries topic that is
     unreadable or differs from the signed tree), ``entry`` (an entry inside
-    the signed tree whose source signature, type or text is refused, or that
-    the read model cannot take) or
+    the signed tree whose source signature, type or text is refused, that is not
+    its source's next seq, an alarm, or that the read model cannot take) or
     ``checkpoint`` (a checkpoint that fails the trust policy, or that the
     ledger's own entries do not reach). ``digest`` lists each problem once.
     An announcement's bytes are not kept, only their hash and size: anyone who
@@ -103,3 +103,20 @@ class ConsumerOffset(NotifierModel, ConsumerOffsetColumns, table=True):
     """The next announcement to read per partition, committed with what it caused."""
 
     __tablename__ = "consumer_offset"
+
+
+class SourceSeq(NotifierModel, table=True):
+    """Per source, the last ``seq`` shown, and the seqs it lacks so far that withheld
+    entries may hold, with the seqs above it that the ledger's public notices passed: an
+    entry shown is its source's next seq, so an older event the ledger appends again, or
+    an event after one the ledger dropped, is refused (``notifier.ingest.sequence``).
+    ``refused`` counts those refused, an alarm, and ``reason`` says why the last was."""
+
+    __tablename__ = "source_seq"
+
+    source: str = Field(primary_key=True, max_length=127)
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    lacking: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    passed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    refused: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    reason: str = Field(default="", max_length=1000)

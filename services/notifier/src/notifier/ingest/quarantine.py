@@ -39,6 +39,12 @@ REFUSED = Counter(
     "verified tree, or not reached by the ledger's own entries",
     ["problem"],
 )
+OUT_OF_SEQUENCE = Counter(
+    "notifier_entries_out_of_sequence_total",
+    "Ledger entries refused because they are not their source's next seq: an older event "
+    "logged again, or one after a seq that nothing in the log accounts for",
+    ["source"],
+)
 MAX_RAW = 1_000_000
 
 
@@ -55,6 +61,20 @@ def entry(
         QUARANTINED.labels(kind).inc()
         log.warning(
             "quarantined", extra={"kind": kind, "index": index, "origin": origin, "reason": reason}
+        )
+
+
+def out_of_sequence(
+    session: Session, source: str, reason: str, raw: bytes, origin: str, index: int
+) -> None:
+    """List an entry that is not its source's next seq, an alarm: the ledger's database
+    holds an event again, or lacks one (``notifier.ingest.sequence``); the caller commits."""
+    if _add(session, "entry", f"alarm: {reason}", raw, origin, index, raw):
+        QUARANTINED.labels("entry").inc()
+        OUT_OF_SEQUENCE.labels(source).inc()
+        log.critical(
+            "an entry out of its source's sequence",
+            extra={"source": source, "index": index, "reason": reason},
         )
 
 
