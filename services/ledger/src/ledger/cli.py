@@ -17,6 +17,7 @@ from ledger.ingest.models import ResolutionRequest
 from ledger.ingest.resolve import ResolveError, check_request, request, resolve
 from ledger.ingest.service import follow_rotations
 from ledger.log.adopt import AdoptError, adopt
+from ledger.log.last_signed import RollbackError
 from ledger.log.rotation import KeyNotInForceError, check_in_force, rotate
 from ledger.log.service import sign_checkpoint
 from ledger.log.signing import last_signed, load_signer, source_signer
@@ -175,7 +176,7 @@ def _rotate(settings: Settings, args: argparse.Namespace) -> int:
         with Session(engine) as session:
             try:
                 rotation = rotate(session, old, new, last_signed(settings))
-            except (KeyNotInForceError, ValueError) as exc:
+            except (KeyNotInForceError, RollbackError, ValueError) as exc:
                 staged.unlink(missing_ok=True)
                 print(f"not rotated: {exc}", file=sys.stderr)
                 return 1

@@ -264,3 +264,21 @@ def test_a_new_log_signs_without_a_record_and_has_none_to_adopt(
             "tree_size": 3,
             "signed_size": 3,
         }
+
+
+def test_a_rotation_is_refused_while_the_record_is_lost(
+    database_url: str, tmp_path: Path, commands: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "ledger.checkpoint"
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        append(ledger, FIRST)
+    record.unlink()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEDGER_SIGNED_CHECKPOINT_FILE", str(record))
+        patch.setenv("LEDGER_NEW_SIGNING_KEY", base64.b64encode(bytes(range(100, 132))).decode())
+        get_settings.cache_clear()
+        assert cli.main(["rotate-key"]) == 1
+    get_settings.cache_clear()
+    assert f"not rotated: {record} is missing, but the database" in capsys.readouterr().err
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        assert ledger.get("/v1/log/keys").json()["rotations"] == []
