@@ -224,6 +224,7 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
             own = source_signer(settings, signer)
             try:
                 check_in_force(session, signer)
+                last_signed(settings).check(session)  # a notice no checkpoint could cover
                 if args.index is not None:
                     pairs = [
                         (
@@ -235,7 +236,7 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
                     pairs = withhold_fact(
                         session, args.trip, args.fact, args.reason, args.legal_basis, own
                     )
-            except (WithholdError, KeyNotInForceError) as exc:
+            except (WithholdError, KeyNotInForceError, RollbackError) as exc:
                 print(f"not withheld: {exc}", file=sys.stderr)
                 return 1
             session.commit()
@@ -273,6 +274,7 @@ def _resolve_now(settings: Settings, args: argparse.Namespace, engine: Engine) -
         own = source_signer(settings, signer)
         try:
             check_in_force(session, signer)
+            last_signed(settings).check(session)  # a notice no checkpoint could cover
             keys = source_keys(settings)
             follow_rotations(session, keys)
             index = resolve(
@@ -285,7 +287,7 @@ def _resolve_now(settings: Settings, args: argparse.Namespace, engine: Engine) -
                 keys,
                 settings.resolve_missing_after,
             )
-        except (ResolveError, KeyNotInForceError) as exc:
+        except (ResolveError, KeyNotInForceError, RollbackError) as exc:
             print(f"not resolved: {exc}", file=sys.stderr)
             return 1
         session.commit()

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from ledger import cli, state
 from ledger.log.last_signed import RollbackError
+from ledger.log.repository import tree_size
 from ledger.log.service import sign_checkpoint
 from ledger.main import MIGRATIONS
 from ledger.settings import get_settings
@@ -282,3 +283,33 @@ def test_a_rotation_is_refused_while_the_record_is_lost(
     assert f"not rotated: {record} is missing, but the database" in capsys.readouterr().err
     with serve(database_url, signed_checkpoint_file=record) as ledger:
         assert ledger.get("/v1/log/keys").json()["rotations"] == []
+
+
+def test_a_withholding_is_refused_while_the_record_is_lost_and_appends_nothing(
+    database_url: str, tmp_path: Path, commands: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its notice would stand in the log with no checkpoint that could cover it."""
+    record = tmp_path / "ledger.checkpoint"
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        append(ledger, FIRST)
+    record.unlink()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEDGER_SIGNED_CHECKPOINT_FILE", str(record))
+        get_settings.cache_clear()
+        command = [
+            "withhold",
+            "--index",
+            "1",
+            "--reason",
+            "a court order",
+            "--legal-basis",
+            "Art. 17",
+        ]
+        code = cli.main(command)
+    get_settings.cache_clear()
+    assert code == 1
+    assert f"not withheld: {record} is missing, but the database" in capsys.readouterr().err
+    engine = db.make_engine(database_url)
+    with Session(engine) as session:
+        assert tree_size(session) == 3
+    engine.dispose()
