@@ -22,7 +22,7 @@ from ledger.log.models import Entry, RelayCursor
 from ledger.log.rotation import KeyNotInForceError, check_in_force
 from ledger.log.service import announcement, sign_checkpoint
 from ledger.log.signing import Keys
-from ledger.log.writer_lock import Worker, Writer, WriterLock
+from ledger.log.writer_lock import Worker, Writer, WriterLock, WriterLostError
 from ledger.settings import Settings, get_settings
 from ledger.state import State
 from periplus import db
@@ -47,12 +47,16 @@ that nothing was changed or removed.
 
 
 def _checkpointer(engine: Engine, keys: Keys, lock: WriterLock, signed: Callable[[], None]) -> None:
-    if not lock.lease_valid():
-        log.warning("the writer's lease ran out: signing nothing until it is renewed")
-        return
     with Session(engine) as session:
         try:
+            lock.check(session.connection())  # the lease, and on PostgreSQL the lock's session
             checkpoint = sign_checkpoint(session, keys.signer, keys.last_signed)
+        except WriterLostError as exc:
+            log.warning(
+                "the writer's lease ran out or its lock was lost: signing nothing",
+                extra={"reason": str(exc)},
+            )
+            return
         except RollbackError:
             return  # logged, gauged and shown by /readyz where it was found
         if checkpoint is not None:
