@@ -85,6 +85,7 @@ def test_an_older_event_appended_again_is_refused_with_an_alarm_and_the_page_sta
     append_again(ledger, events[3])  # the report, filed while every follow-up was open
     assert ingestor.catch_up() == 0
     assert followups(site, trip) == before
+    assert "Costing published" in httpx.get(f"{site.url}/trips/{trip}").text  # still done
     [item] = quarantined(site)
     assert (item["kind"], item["ledger_index"]) == ("entry", 5)
     assert item["reason"] == (
