@@ -63,6 +63,8 @@ ROUTES = (
     "/?year=2026&figure=trips",
     f"/trips/{TRIP}",
     "/checklist",
+    "/notices",
+    "/notices.atom",
     "/feed.atom",
     "/feed.json",
     "/feeds/department/Mobility.atom",
@@ -113,7 +115,7 @@ def _check_headers(answer: httpx.Response) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/?year=2026", f"/trips/{TRIP}", f"/trips/{ODD}", "/checklist"]
+    "path", ["/", "/?year=2026", f"/trips/{TRIP}", f"/trips/{ODD}", "/checklist", "/notices"]
 )
 def test_pages_run_no_inline_script_or_style(site: Site, path: str) -> None:
     html = httpx.get(f"{site.url}{path}").text

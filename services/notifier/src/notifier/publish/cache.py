@@ -88,6 +88,7 @@ PUBLIC = (
     "/checklist",
     "/map",
     "/emissions",
+    "/notices",
 )
 MAX_ANSWERS = 2_000
 MAX_KEPT = 64 * 1024 * 1024

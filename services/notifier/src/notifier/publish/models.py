@@ -26,6 +26,8 @@ class LoggedEntry(NotifierModel, table=True):
     """One ledger entry as the public sees it; the ledger index makes it provable."""
 
     __tablename__ = "logged_entry"
+    # The ledger's notices, newest first (``/notices``), without reading every entry.
+    __table_args__ = (Index("ix_logged_entry_type_index", "type", "index"),)
 
     index: int = Field(sa_column=Column(BIG_INTEGER, primary_key=True, autoincrement=False))
     trip_id: str = Field(max_length=36, index=True)

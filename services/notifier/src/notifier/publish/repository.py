@@ -87,6 +87,21 @@ def recent_entries(
     return session.exec(query.order_by(col(LoggedEntry.index).desc()).limit(limit)).all()
 
 
+def notices(session: Session, types: Sequence[str], limit: int, offset: int) -> list[LoggedEntry]:
+    """The entries of these types, newest first (``ix_logged_entry_type_index``)."""
+    query = select(LoggedEntry).where(col(LoggedEntry.type).in_(types))
+    order = col(LoggedEntry.index).desc()
+    return list(session.exec(query.order_by(order).limit(limit).offset(offset)).all())
+
+
+def trips_named(session: Session, trip_ids: Collection[str]) -> dict[str, TripView]:
+    """The published trips among ``trip_ids``, by id."""
+    if not trip_ids:
+        return {}
+    found = session.exec(select(TripView).where(col(TripView.trip_id).in_(trip_ids))).all()
+    return {view.trip_id: view for view in found}
+
+
 def version(session: Session) -> tuple[int, int]:
     """The read model's version: how many trips, and the newest entry folded into one."""
     count, newest = session.exec(

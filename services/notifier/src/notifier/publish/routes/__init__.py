@@ -7,6 +7,7 @@ from notifier.publish.routes import (
     cards,
     digests,
     feeds,
+    notices,
     pages,
     travel,
     trip,
@@ -15,5 +16,5 @@ from notifier.publish.routes import (
 )
 
 router = APIRouter()
-for part in (verify, pages, trip, cards, assets, verifier, feeds, digests, travel):
+for part in (verify, pages, trip, cards, assets, verifier, feeds, digests, travel, notices):
     router.include_router(part.router)
