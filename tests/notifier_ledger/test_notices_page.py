@@ -34,7 +34,7 @@ from tests.notifier_ledger.browser import (
     with_two_trips,
 )
 
-HELD, NOTICE, PASSED, NEVER = 3, 6, 7, 9  # the entry withheld, and the three notices
+HELD, NOTICE, PASSED, NEVER, MISSING = 3, 6, 7, 9, 11  # the entry withheld; the notices
 LOST = "the city's outbox lost it in the move to the new server"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -42,7 +42,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture
 def ledger(ledger: Ledger) -> Ledger:
     """Two trips (0 to 5); entry 3 withheld (notice 6); seq 7 refused and passed (notice
-    7, seq 8 at 8); seq 9 never came, the city said it has not got it (notice 9); seq 10."""
+    7, seq 8 at 8); seq 9 never came, the city said it has not got it (notice 9); seq 10;
+    seq 11 missing longer than the ledger waits (notice 11); seq 12."""
     with_two_trips(ledger)
     with Session(ledger.engine) as session:
         notice = withhold(
@@ -60,13 +61,19 @@ def ledger(ledger: Ledger) -> Ledger:
         assert resolve(session, source, 9, LOST, ledger.own_signer, [source], keys) == NEVER
         session.commit()
     ledger.append([closing(10)])
+    with Session(ledger.engine) as session:
+        assert note_missing(session, source, 11)
+        passed = resolve(session, source, 11, "gone", ledger.own_signer, [source], keys, 0.0)
+        assert passed == MISSING
+        session.commit()
+    ledger.append([closing(12)])
     return ledger
 
 
 @pytest.fixture
 def site(database_url: str, ledger: Ledger, tmp_path: Path) -> Iterator[Site]:
     policy = policy_file(tmp_path, log_line(ledger), "quorum none")
-    with pinning_notifier(database_url, ledger, policy, entries=11) as site:
+    with pinning_notifier(database_url, ledger, policy, entries=13) as site:
         yield site
 
 
@@ -75,20 +82,22 @@ def _text(html: str) -> str:
     return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
-# Per language: the title, what a withholding says, what a refused event passed says, and
-# what one that never arrived says.
+# Per language: the title, what a withholding says, what a refused event passed says, what
+# one that never arrived says, and one missing for longer than the ledger waits.
 SAID = {
     "en": (
         "The log's public decisions",
         "Entry 3 was withheld under law",
         "The event arrived, but the ledger could not log it.",
         "The event never arrived: the source, asked for it, answered that it does not have it.",
+        "The event never arrived: it was missing since",
     ),
     "es": (
         "Las decisiones públicas del registro",
         "La entrada 3 fue reservada por ley",
         "El evento llegó, pero el registro no pudo aceptarlo.",
         "El evento nunca llegó: la fuente, consultada, respondió que no lo tiene.",
+        "El evento nunca llegó: faltaba desde el",
     ),
     "fr": (
         "Les décisions publiques du registre",
@@ -96,12 +105,14 @@ SAID = {
         "L'événement est arrivé, mais le registre n'a pas pu l'accepter.",
         "L'événement n'est jamais arrivé\u00a0: la source, interrogée, a répondu"
         " qu'elle ne l'a pas.",
+        "L'événement n'est jamais arrivé\u00a0: il manquait depuis le",
     ),
     "pt": (
         "As decisões públicas do registro",
         "A entrada 3 foi reservada por lei",
         "O evento chegou, mas o registro não pôde aceitá-lo.",
         "O evento nunca chegou: a fonte, consultada, respondeu que não o tem.",
+        "O evento nunca chegou: faltava desde",
     ),
 }
 
@@ -114,10 +125,11 @@ def test_every_decision_is_listed_newest_first_in_the_readers_language(
     basis, the source and its seq) and what the page can tell from it, in plain words."""
     page = httpx.get(f"{site.url}/notices?lang={lang}")
     assert page.status_code == 200
-    title, withheld, refused, never = SAID[lang]
+    title, withheld, refused, never, missing = SAID[lang]
     body = _text(page.text)
     assert f"<h1>{title}</h1>" in page.text.replace("&#39;", "'")
-    assert re.findall(r'<tr id="entry-(\d+)"', page.text) == [str(NEVER), str(PASSED), str(NOTICE)]
+    listed = re.findall(r'<tr id="entry-(\d+)"', page.text)
+    assert listed == [str(MISSING), str(NEVER), str(PASSED), str(NOTICE)]
     assert withheld in body
     assert "A witness's name" in body
     assert "Law 18.381, art. 10" in body
@@ -129,8 +141,9 @@ def test_every_decision_is_listed_newest_first_in_the_readers_language(
     assert RESOLVED in body
     assert never in body
     assert LOST in body
-    assert "seq 9 never arrived" not in body  # the ledger's own English, said in plain words
-    for index in (NOTICE, PASSED, NEVER):
+    assert re.search(re.escape(missing) + r" .{5,30}? 20\d\d \d\d:\d\d UTC\.", body)
+    assert "never arrived;" not in body  # the ledger's own English, said in plain words
+    for index in (NOTICE, PASSED, NEVER, MISSING):
         assert f'href="/v1/verify/entries?start={index}&amp;end={index + 1}"' in page.text
     assert 'href="/verifier.html"' in page.text
 
@@ -155,15 +168,16 @@ def test_the_atom_feed_carries_every_decision(site: Site) -> None:
     assert feed.headers["content-type"].startswith("application/atom+xml")
     root = ElementTree.fromstring(feed.content)  # noqa: S314 (our own feed)
     entries = root.findall(f"{ATOM}entry")
-    assert [e.findtext(f"{ATOM}updated") is not None for e in entries] == [True] * 3
+    assert [e.findtext(f"{ATOM}updated") is not None for e in entries] == [True] * 4
     summaries = [e.findtext(f"{ATOM}summary") or "" for e in entries]
-    assert LOST in summaries[0]
-    assert RESOLVED in summaries[1]
-    assert "Law 18.381" in summaries[2]
+    assert "never arrived: it was missing since" in summaries[0]
+    assert LOST in summaries[1]
+    assert RESOLVED in summaries[2]
+    assert "Law 18.381" in summaries[3]
     related = [e.find(f"{ATOM}link[@rel='related']") for e in entries]
     assert [link.get("href") for link in related if link is not None] == [
         f"https://trips.example.org/v1/verify/entries?start={i}&end={i + 1}"
-        for i in (NEVER, PASSED, NOTICE)
+        for i in (MISSING, NEVER, PASSED, NOTICE)
     ]
 
 
