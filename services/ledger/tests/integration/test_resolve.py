@@ -3,7 +3,7 @@ log moves past it only by a public decision (``ledger resolve``)."""
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import httpx
@@ -307,12 +307,9 @@ def test_a_flood_of_claims_anyone_could_send_hides_no_signed_event_that_holds(
     assert sum(ingestor.verdicts.values()) == 1
 
 
-def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
-    ledger: Ledger,
-) -> None:
-    trip = uuid.uuid4()
-    first, second, third = event(1, trip), event(2, trip), event(3, trip)
-    twin = event(2, trip, data={"n": "another second event"})
+def taking(ledger: Ledger) -> Callable[..., None]:
+    """``take(*leaves, at=offset)``: the leaves as read from the broker at ``offset`` on, by
+    an ingestor of our source, committed."""
     ingestor = Ingestor(
         ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
     )
@@ -323,6 +320,16 @@ def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
             ingestor.handle(session, ingestor.prepare(records))
             session.commit()
 
+    return take
+
+
+def test_another_event_under_a_logged_seq_is_quarantined_and_raises_the_alarm(
+    ledger: Ledger,
+) -> None:
+    trip = uuid.uuid4()
+    first, second, third = event(1, trip), event(2, trip), event(3, trip)
+    twin = event(2, trip, data={"n": "another second event"})
+    take = taking(ledger)
     take(first.leaf, second.leaf)
     before = metric(ledger, "ledger_seq_conflicts_total", SOURCE)
     take(twin.leaf, at=2)
@@ -345,16 +352,7 @@ def test_a_position_moved_past_a_seq_outside_the_ledger_raises_the_alarm(
     so that its event is dropped: no notice passed it, so the event that comes is an alarm,
     not a seq passed in public."""
     trip = uuid.uuid4()
-    ingestor = Ingestor(
-        ledger.engine, {SOURCE: "http://127.0.0.1:9"}, httpx.Client(), source_keys()
-    )
-
-    def take(*leaves: bytes, at: int = 0) -> None:
-        with Session(ledger.engine) as session:
-            records = [Record("t", 0, at + i, None, leaf) for i, leaf in enumerate(leaves)]
-            ingestor.handle(session, ingestor.prepare(records))
-            session.commit()
-
+    take = taking(ledger)
     take(event(1, trip).leaf)
     with Session(ledger.engine) as session:
         state = session.get(SourceState, SOURCE)
