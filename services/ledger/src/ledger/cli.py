@@ -211,6 +211,21 @@ def _adopt(settings: Settings) -> int:
     return 0
 
 
+@contextmanager
+def _noticing(settings: Settings, session: Session) -> Iterator[Signer]:
+    """With the writer lock held: check that the log's key is in force and that the log can
+    be signed (a notice no checkpoint could cover would stand unsigned), give the signer
+    of the ledger's own source for the notice, then commit it and sign a checkpoint over it.
+    Whatever the body raises commits nothing."""
+    signer = load_signer(settings)
+    check_in_force(session, signer)
+    last_signed(settings).check(session)
+    yield source_signer(settings, signer)
+    session.commit()
+    sign_checkpoint(session, signer, last_signed(settings))
+    session.commit()
+
+
 def _withhold(settings: Settings, args: argparse.Namespace) -> int:
     """Appends, so it must hold the writer lock."""
     if (args.trip is None) != (args.fact is None):
@@ -220,28 +235,18 @@ def _withhold(settings: Settings, args: argparse.Namespace) -> int:
         if engine is None:
             return 2
         with Session(engine) as session:
-            signer = load_signer(settings)
-            own = source_signer(settings, signer)
             try:
-                check_in_force(session, signer)
-                last_signed(settings).check(session)  # a notice no checkpoint could cover
-                if args.index is not None:
-                    pairs = [
-                        (
-                            args.index,
-                            withhold(session, args.index, args.reason, args.legal_basis, own),
+                with _noticing(settings, session) as own:
+                    if args.index is not None:
+                        notice = withhold(session, args.index, args.reason, args.legal_basis, own)
+                        pairs = [(args.index, notice)]
+                    else:
+                        pairs = withhold_fact(
+                            session, args.trip, args.fact, args.reason, args.legal_basis, own
                         )
-                    ]
-                else:
-                    pairs = withhold_fact(
-                        session, args.trip, args.fact, args.reason, args.legal_basis, own
-                    )
             except (WithholdError, KeyNotInForceError, RollbackError) as exc:
                 print(f"not withheld: {exc}", file=sys.stderr)
                 return 1
-            session.commit()
-            sign_checkpoint(session, signer, last_signed(settings))
-            session.commit()
     for index, notice in pairs:
         print(f"entry {index} withheld; public notice appended at index {notice}")
     return 0
@@ -270,29 +275,23 @@ def _resolve(settings: Settings, args: argparse.Namespace) -> int:
 def _resolve_now(settings: Settings, args: argparse.Namespace, engine: Engine) -> int:
     """With the writer lock held: append the notice and sign a checkpoint."""
     with Session(engine) as session:
-        signer = load_signer(settings)
-        own = source_signer(settings, signer)
         try:
-            check_in_force(session, signer)
-            last_signed(settings).check(session)  # a notice no checkpoint could cover
-            keys = source_keys(settings)
-            follow_rotations(session, keys)
-            index = resolve(
-                session,
-                args.source,
-                args.seq,
-                args.reason,
-                own,
-                settings.sources,
-                keys,
-                settings.resolve_missing_after,
-            )
+            with _noticing(settings, session) as own:
+                keys = source_keys(settings)
+                follow_rotations(session, keys)
+                index = resolve(
+                    session,
+                    args.source,
+                    args.seq,
+                    args.reason,
+                    own,
+                    settings.sources,
+                    keys,
+                    settings.resolve_missing_after,
+                )
         except (ResolveError, KeyNotInForceError, RollbackError) as exc:
             print(f"not resolved: {exc}", file=sys.stderr)
             return 1
-        session.commit()
-        sign_checkpoint(session, signer, last_signed(settings))
-        session.commit()
     print(
         f"applied now: seq {args.seq} of {args.source} passed; public notice appended at "
         f"index {index}"
