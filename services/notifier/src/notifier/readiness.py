@@ -11,7 +11,9 @@ serve what it has verified whatever these say, and they say how current that is.
 - ``sequence``: how many entries were refused for not being their source's next seq (an
   older event logged again, or one after a seq that nothing accounts for); failing, an
   alarm, once there is one, with each such source, its last seq shown, how many of its
-  entries were refused and why the last was;
+  entries were refused and why the last was; entries this site's operator showed since,
+  accepting a gap (``notifier accept-gap``), stay counted under ``refused`` and
+  ``released`` and fail it no more;
 - ``webhooks``: how many notices wait to be queued for the webhooks, and since when
   (they wait while the read model catches up; see ``webhooks.fanout``);
 - ``ledger``: the size of the newest checkpoint read that passed the trust policy,
@@ -88,7 +90,9 @@ def in_sequence(engine: Engine) -> dict[str, object]:
             refused=sum(alarm.refused for alarm in alarms),
             sources=[alarm._asdict() for alarm in alarms],
         )
-    return {"refused": 0}
+    with db.reading(engine) as connection:
+        refused, released = sequence.history(connection)
+    return {"refused": refused, "released": released} if refused else {"refused": 0}
 
 
 def webhooks(engine: Engine) -> dict[str, object]:

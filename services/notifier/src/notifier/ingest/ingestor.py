@@ -355,8 +355,8 @@ class Ingestor:
         """Quarantine what differs or fails, show the rest, and store the new tree, at once;
         the follower commits."""
         (grown, leaves), (shown, refused, out_of_sequence, order) = batch.found, batch.admitted
-        if tree.lock(session) != start:
-            return 0  # another process extended the tree meanwhile; read it again
+        if tree.lock(session) != start or order.changed(session):
+            return 0  # another process extended the tree, or accepted a gap, meanwhile; read again
         held = {leaf.index: leaf.hash for leaf in leaves}
         for a in (a for each in batch.announced.values() for a in each):
             if a.leaf_hash == held[a.index]:

@@ -120,3 +120,23 @@ class SourceSeq(NotifierModel, table=True):
     passed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     refused: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     reason: str = Field(default="", max_length=1000)
+    released: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    """Of ``refused``, those shown since by a decision of this site's operator (``GapAccepted``)."""
+
+
+class GapAccepted(NotifierModel, table=True):
+    """A decision of this site's operator, shown on ``/notices``: the ledger's log, as
+    verified, jumps past ``source``'s seqs after ``after_seq`` up to ``next_seq`` with no
+    public notice that explains it, and this site shows the source's later entries again
+    (``notifier.ingest.gaps``). ``first_index`` is the ledger index of the first entry
+    shown again, ``released`` how many were. A source is held after a seq once at most."""
+
+    __tablename__ = "gap_accepted"
+
+    source: str = Field(primary_key=True, max_length=127)
+    after_seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    next_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    released: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reason: str = Field(max_length=1000)
+    decided_at: datetime

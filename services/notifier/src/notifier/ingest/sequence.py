@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlmodel import Session, col
+from sqlmodel import select as select_rows
 
 from notifier.ingest.models import SourceSeq
 from notifier.publish.models import LoggedEntry
@@ -46,6 +47,7 @@ class Order:
             lacking={row.source: row.lacking for row in rows},
         )
         self._count_withheld: Callable[[], int] | None = withheld
+        self._loaded = {_state(row) for row in rows}
         self.refused: dict[str, list[str]] = {}
         """Per source, why each of its entries in this batch was refused."""
 
@@ -85,6 +87,12 @@ class Order:
         if envelope.source in trust.sources:
             self._seqs.take(envelope.source, envelope.seq)
 
+    def changed(self, session: Session) -> bool:
+        """Whether the seqs kept changed since they were read, other than by a batch (which
+        moves the verified tree too): by this site's operator accepting a gap (``gaps``)."""
+        rows = session.exec(select_rows(SourceSeq)).all()
+        return {_state(row) for row in rows} != self._loaded
+
     def save(self, session: Session) -> None:
         """Write the sources whose seqs changed, with the alarms; the caller commits."""
         seqs = self._seqs
@@ -105,6 +113,10 @@ class Order:
             row.refused += len(self.refused[source])
             row.reason = self.refused[source][-1][:1000]
             session.merge(row)
+
+
+def _state(row: SourceSeq) -> tuple[object, ...]:
+    return (row.source, row.last_seq, row.lacking, tuple(row.passed), row.refused, row.released)
 
 
 def load(engine: Engine, own: str) -> Order:
@@ -136,7 +148,8 @@ class Alarm(NamedTuple):
 
 
 def alarmed(connection: Connection) -> list[Alarm]:
-    """The sources with entries refused for their seq, for ``/readyz``."""
+    """The sources with entries refused for their seq that no decision of this site's
+    operator showed since (``gaps``), for ``/readyz``."""
     query = (
         select(
             col(SourceSeq.source),
@@ -144,7 +157,15 @@ def alarmed(connection: Connection) -> list[Alarm]:
             col(SourceSeq.refused),
             col(SourceSeq.reason),
         )
-        .where(col(SourceSeq.refused) > 0)
+        .where(col(SourceSeq.refused) > col(SourceSeq.released))
         .order_by(col(SourceSeq.source))
     )
     return [Alarm(*row) for row in connection.execute(query)]
+
+
+def history(connection: Connection) -> tuple[int, int]:
+    """How many entries were refused for their seq so far, and how many of them this
+    site's operator showed since (``gaps``)."""
+    query = select(func.sum(col(SourceSeq.refused)), func.sum(col(SourceSeq.released)))
+    refused, released = connection.execute(query).one()
+    return int(refused or 0), int(released or 0)

@@ -49,7 +49,23 @@ def apply(session: Session, items: Iterable[Item], origin: str = "") -> int:
         if index >= following:
             fresh.append((index, event))
             following = index + 1
+    return _record(session, fresh, origin)
 
+
+def restore(session: Session, items: Sequence[Item], origin: str = "") -> int:
+    """Record entries refused before, behind the newest recorded, in index order: those
+    this site's operator shows again past a gap (``notifier.ingest.gaps``). Their source's
+    later entries were all refused meanwhile, so each trip is folded in its order."""
+    return _record(session, sorted(items, key=lambda item: item[0]), origin)
+
+
+def recorded(session: Session, indexes: Iterable[int]) -> set[int]:
+    """Which of ``indexes`` the read model holds."""
+    query = select(LoggedEntry.index).where(col(LoggedEntry.index).in_(list(indexes)))
+    return set(session.exec(query).all())
+
+
+def _record(session: Session, fresh: Sequence[Item], origin: str) -> int:
     def record_each(chunk: Sequence[Item]) -> None:
         record_many(session, chunk)
 

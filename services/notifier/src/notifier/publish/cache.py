@@ -5,8 +5,8 @@ model, the reader's language and the day. Its answer is kept, keyed by the
 request (path, query, the language negotiated from ``?lang=`` and
 Accept-Language, as the pages do: any header that picks French is one key) and
 validated by the read model's version (the newest entry folded, the newest
-notice, the verified size of the log, the day): while nothing new is folded,
-the same request gets the same bytes from memory, with an ``ETag`` that a
+notice, the verified size of the log, the newest gap accepted, the day): while
+nothing new is folded, the same request gets the same bytes from memory, with an ``ETag`` that a
 conditional GET answers with 304. The first entry folded after it, by this
 process or another on the same database, makes every kept answer stale, so no
 reader ever sees one older than the model; the stale ones are dropped then.
@@ -62,6 +62,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
 from sqlalchemy import Engine, event, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import col, select
@@ -70,7 +71,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from notifier.channels.models import Notice
 from notifier.i18n.locale import negotiate
-from notifier.ingest.models import VerifiedTree
+from notifier.ingest.models import GapAccepted, VerifiedTree
 from notifier.publish.models import TripView
 from periplus import ratelimit
 from periplus.ratelimit import RateLimiter
@@ -117,11 +118,13 @@ def _statement(clock: bool) -> Any:
     ``clock``, the server's time as the statement began and as it ran (after its snapshot)."""
     newest = (col(Notice.ledger_index).desc(), col(Notice.sub).desc())
     times = (func.now(), func.clock_timestamp()) if clock else ()
-    return select(
+    return sa_select(  # five columns and more: sqlmodel's select types four at most
         select(func.max(col(TripView.last_index))).scalar_subquery(),
         select(col(Notice.ledger_index)).order_by(*newest).limit(1).scalar_subquery(),
         select(col(Notice.sub)).order_by(*newest).limit(1).scalar_subquery(),
         select(col(VerifiedTree.size)).limit(1).scalar_subquery(),
+        # Entries a gap held are folded behind the newest when it is accepted (a few rows).
+        select(func.max(col(GapAccepted.decided_at))).scalar_subquery(),
         *times,
     )
 
@@ -177,8 +180,8 @@ class Versions:
         finally:
             cursor.close()
         assert row is not None  # a SELECT without FROM has one row
-        newest, index, sub, verified, *clock = row
-        self._seen, self._version = seen, (newest, (index, sub), verified)
+        newest, index, sub, verified, accepted, *clock = row
+        self._seen, self._version = seen, (newest, (index, sub), verified, accepted)
         if clock:  # the database's own clock: the one its commits are made on
             began, ran = clock
             return Reading(self._version, began.timestamp(), ran.timestamp())

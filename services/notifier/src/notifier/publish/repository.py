@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import desc, func
 from sqlmodel import Session, col, select
 
+from notifier.ingest.models import GapAccepted
 from notifier.publish.models import LoggedEntry, TripFacet, TripView
 
 FACET_KINDS = ("department", "sdg", "country", "traveller", "year")
@@ -92,6 +93,18 @@ def notices(session: Session, types: Sequence[str], limit: int, offset: int) -> 
     query = select(LoggedEntry).where(col(LoggedEntry.type).in_(types))
     order = col(LoggedEntry.index).desc()
     return list(session.exec(query.order_by(order).limit(limit).offset(offset)).all())
+
+
+def gaps_placed(session: Session, types: Sequence[str]) -> list[tuple[GapAccepted, int]]:
+    """Every gap this site's operator accepted, newest first (few: each is a decision), each
+    with how many entries of these types are newer than the first entry it showed again."""
+    newer = (
+        select(func.count())
+        .where(col(LoggedEntry.type).in_(types), col(LoggedEntry.index) > GapAccepted.first_index)
+        .scalar_subquery()
+    )
+    query = select(GapAccepted, newer).order_by(col(GapAccepted.first_index).desc())
+    return [(decision, int(count)) for decision, count in session.exec(query).all()]
 
 
 def trips_named(session: Session, trip_ids: Collection[str]) -> dict[str, TripView]:
