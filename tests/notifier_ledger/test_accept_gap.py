@@ -18,11 +18,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
 
+from ledger.log.service import sign_checkpoint
+from ledger.log.withhold import withhold
 from ledger.testing import Ledger
 from notifier import state
+from notifier.channels.models import Delivery
+from notifier.channels.webhooks import fanout
+from notifier.channels.webhooks import service as webhooks_service
+from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.publish.models import TripView
 from notifier.testing import SOURCE_SIGNER, Site, life, numbered, serve
 from periplus.events import Envelope
@@ -115,6 +121,47 @@ def test_an_accepted_gap_shows_the_held_entries_in_order_and_says_so_in_public(
     assert again.stderr == (
         f"notifier: not accepted: {SOURCE} is not held after seq 1: its last seq shown is 6\n"
     )
+
+
+def test_webhooks_are_sent_the_entries_shown_again_behind_their_cursor(
+    ledger: Ledger, site: Site, database_url: str
+) -> None:
+    """The fan-out's cursor passed the ledger's notice at entry 4 before the gap was
+    accepted: the entries shown again (1 to 3) are queued when they are, once each."""
+    engine = state.of(site.app).engine
+    with Session(engine) as session:
+        body = SubscriptionCreate(url="https://hooks.example.org/in")
+        subscription, _ = webhooks_service.create(session, body, None, 10)
+        session.commit()
+        subscribed = subscription.id
+    frozen(ledger, site)
+    with Session(ledger.engine) as session:
+        assert withhold(session, 0, "A witness", "Act, art. 10", ledger.own_signer) == 4
+        session.commit()
+        sign_checkpoint(session, ledger.signer)
+        session.commit()
+    assert state.of(site.app).ingestor.catch_up() == 1
+    assert _fan_out(engine) == [0, 4]
+    done = accept_gap(database_url, "--source", SOURCE, "--after", "1", "--reason", REASON)
+    assert done.returncode == 0, done.stderr
+    assert _fan_out(engine) == [0, 1, 2, 3, 4]
+    assert {d.subscription_id for d in _deliveries(engine)} == {subscribed}
+
+
+def _deliveries(engine: Engine) -> list[Delivery]:
+    with Session(engine) as session:
+        return list(session.exec(select(Delivery)).all())
+
+
+def _fan_out(engine: Engine) -> list[int]:
+    """Queue what waits, as the delivery worker does; the entries queued, once each."""
+    with Session(engine) as session:
+        while fanout.step(session):
+            pass
+        session.commit()
+    indexes = [int(d.ledger_index or 0) for d in _deliveries(engine)]
+    assert len(indexes) == len(set(indexes))
+    return sorted(indexes)
 
 
 def test_a_replay_among_the_held_entries_stays_refused(

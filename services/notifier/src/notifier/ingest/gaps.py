@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from notifier.channels.webhooks import fanout
 from notifier.ingest import sequence, service, tree
 from notifier.ingest.models import GapAccepted, Quarantined, SourceSeq
 from periplus.events import Envelope, EventRejectedError, parse_envelope
@@ -137,6 +138,7 @@ def _release(
         h.row.reason = f"{h.row.reason}{note}"[:1000]
         session.add(h.row)
     service.restore(session, [item for _, item in released])
+    fanout.queue_behind(session, [h.index for h, _ in released])
     return decision
 
 

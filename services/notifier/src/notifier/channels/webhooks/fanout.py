@@ -14,11 +14,11 @@ webhooks back for ever). A subscription is sent the notices made after it
 was created.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, not_, select, update
 from sqlmodel import Session, col
 
 from notifier.channels.models import PENDING, FanOutCursor, Notice
@@ -29,6 +29,15 @@ from notifier.channels.webhooks.service import message_ids
 from notifier.ingest import tree
 
 SLICE = 2000  # notices queued in one transaction
+NOTICE_COLUMNS = (
+    col(Notice.ledger_index),
+    col(Notice.sub),
+    col(Notice.type),
+    col(Notice.trip_id),
+    col(Notice.departments),
+    col(Notice.sdg_goals),
+    col(Notice.created_at),
+)
 PATIENCE = timedelta(seconds=30)  # the longest a notice waits for a catch-up to end
 
 
@@ -64,15 +73,7 @@ def step(session: Session, limit: int = SLICE) -> int:
     queued (0: none waits). The caller commits."""
     at = _cursor(session.connection(), lock=True)
     rows = session.execute(
-        select(
-            col(Notice.ledger_index),
-            col(Notice.sub),
-            col(Notice.type),
-            col(Notice.trip_id),
-            col(Notice.departments),
-            col(Notice.sdg_goals),
-            col(Notice.created_at),
-        )
+        select(*NOTICE_COLUMNS)
         .where(after_position(at))
         .order_by(col(Notice.ledger_index), col(Notice.sub))
         .limit(limit)
@@ -87,6 +88,19 @@ def step(session: Session, limit: int = SLICE) -> int:
         .values(ledger_index=last.ledger_index, sub=last.sub)
     )
     return len(rows)
+
+
+def queue_behind(session: Session, indexes: Collection[int]) -> int:
+    """Queue now the notices of these entries that lie behind the cursor, which ``step``
+    never goes back to: entries recorded behind the newest, shown again past a gap
+    (``notifier.ingest.gaps``). Those after it wait for ``step``. The caller commits."""
+    at = _cursor(session.connection(), lock=True)
+    rows = session.execute(
+        select(*NOTICE_COLUMNS)
+        .where(col(Notice.ledger_index).in_(list(indexes)), not_(after_position(at)))
+        .order_by(col(Notice.ledger_index), col(Notice.sub))
+    ).all()
+    return fan_out(session, [row._mapping for row in rows])
 
 
 def fan_out(session: Session, notices: Sequence[Mapping[Any, Any]]) -> int:
