@@ -90,6 +90,8 @@ def test_an_accepted_gap_shows_the_held_entries_in_order_and_says_so_in_public(
 ) -> None:
     trip, _ = frozen(ledger, site)
     assert followups(site, trip) == []
+    before = httpx.get(f"{site.url}/notices?lang=en")  # kept, until the decision is made
+    assert "gap.accepted" not in before.text
     done = accept_gap(database_url, "--source", SOURCE, "--after", "1", "--reason", REASON)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"Accepted: {SOURCE} goes on at seq 3 after seq 1")
@@ -99,7 +101,11 @@ def test_an_accepted_gap_shows_the_held_entries_in_order_and_says_so_in_public(
     reasons = [item["reason"] for item in quarantined(site)]
     assert len(reasons) == 3
     assert all("this site accepted the gap after seq 1" in reason for reason in reasons)
-    page = _text(httpx.get(f"{site.url}/notices?lang=en").text)
+    after = httpx.get(
+        f"{site.url}/notices?lang=en", headers={"If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 200
+    page = _text(after.text)
     assert "This site went on past a gap in the log Recorded: " in page
     assert (
         "This site went on past a gap in the ledger's log that no public notice explains: the"
