@@ -53,9 +53,12 @@ def accept(engine: Engine, source: str, after: int, reason: str, own: str) -> Ga
     with Session(engine) as session:
         tree.lock(session)  # no batch is applied meanwhile
         row = session.get(SourceSeq, source)
-        shown = 0 if row is None else row.last_seq
-        if row is None or shown != after:
-            raise GapError(f"{source} is not held after seq {after}: its last seq shown is {shown}")
+        if row is None:
+            raise GapError(f"{source} is not held: no entry of it was shown or refused")
+        if row.last_seq != after:
+            raise GapError(
+                f"{source} is not held after seq {after}: its last seq shown is {row.last_seq}"
+            )
         held = _held(session, source, after)
         if not held or not _lacks(row, held[0].envelope.seq):
             raise GapError(
