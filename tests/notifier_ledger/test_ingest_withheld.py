@@ -28,7 +28,7 @@ DELIVERING = {
     "webhooks_enabled": True,
     "webhook_retry_schedule": [0.05] + [0.2] * 30,
     "webhook_poll_interval": 0.05,
-    "webhook_timeout": 0.5,
+    "webhook_timeout": 2.0,
 }
 site_at = contextlib.contextmanager(serve)
 

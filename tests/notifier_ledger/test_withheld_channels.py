@@ -33,7 +33,7 @@ DELIVERING = {
     "allow_private_receivers": True,
     "webhook_retry_schedule": [0.05] + [0.2] * 30,
     "webhook_poll_interval": 0.05,
-    "webhook_timeout": 0.5,
+    "webhook_timeout": 2.0,
 }
 
 
