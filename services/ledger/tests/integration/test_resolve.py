@@ -1,9 +1,11 @@
 """One event the log cannot take holds back its own source, never the others, and the
 log moves past it only by a public decision (``ledger resolve``)."""
 
+import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -13,6 +15,7 @@ from fastapi import FastAPI, Query
 from sqlmodel import Session
 
 from ledger import cli
+from ledger.ingest import resolve as resolve_module
 from ledger.ingest.models import ResolutionRequest, SourceState
 from ledger.ingest.records import Received
 from ledger.ingest.resolve import ResolveError, held, request, resolve
@@ -499,3 +502,18 @@ def test_a_missing_seq_the_source_never_denied_may_be_passed_only_after_a_while(
     [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
     assert notice["event"]["data"]["reason"].startswith("seq 2 never arrived; missing since ")
     assert notice["event"]["data"]["reason"].endswith(". lost")
+
+
+def test_a_signed_decision_read_back_after_its_time_is_refused_as_stale(ledger: Ledger) -> None:
+    """A request the command signed, copied or reset in the database long after, is not
+    applied to what the log has become since."""
+    own = Signer(OWN, Ed25519PrivateKey.from_private_bytes(base64.b64decode(SEED)))
+    with Session(ledger.engine) as session:
+        row = request(session, SOURCE, 1, "an old decision", own)
+        row.requested_at -= timedelta(minutes=20)
+        row.note = own.sign(resolve_module._request_text(row))
+        session.commit()
+        [done] = resolve_module.apply_requested(session, own, [SOURCE], source_keys(), 3600.0)
+        assert done.notice_index is None
+        assert done.refused is not None
+        assert "minutes ago, longer than a decision may wait" in done.refused

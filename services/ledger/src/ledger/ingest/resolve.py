@@ -306,8 +306,22 @@ def _request_text(row: ResolutionRequest) -> str:
     return f"ledger resolve request\n{canonical_bytes(asked).decode()}\n"
 
 
+REQUEST_LIFETIME = timedelta(minutes=15)
+"""How long a queued decision may wait for the writer: a signed request read back later
+(a row copied, or its outcome erased, by someone with the database) is refused as stale,
+not applied to what the log has become since."""
+
+
 def _check_signed(row: ResolutionRequest, signer: Signer) -> None:
-    """Raise ResolveError unless ``row`` is what its note, signed by ``signer``, asks."""
+    """Raise ResolveError unless ``row`` is what its note, signed by ``signer``, asks, and
+    was asked within ``REQUEST_LIFETIME``."""
+    waited = datetime.now(UTC) - _utc(row.requested_at)
+    if waited > REQUEST_LIFETIME:
+        raise ResolveError(
+            f"the request was made {waited.total_seconds() / 60:.0f} minutes ago, longer "
+            f"than a decision may wait ({REQUEST_LIFETIME.total_seconds() / 60:.0f}): "
+            "run `ledger resolve` again"
+        )
     try:
         if signer.verifier.verify(row.note) != _request_text(row):
             raise NoteError("the note asks for something else than the row")
