@@ -13,23 +13,28 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from ledger import cli, state
 from ledger.log.last_signed import RollbackError
-from ledger.log.repository import tree_size
+from ledger.log.models import KeyRotation
+from ledger.log.repository import latest_checkpoint, tree_size
 from ledger.log.service import sign_checkpoint
 from ledger.main import MIGRATIONS
 from ledger.settings import get_settings
 from ledger.testing import SEED, Ledger, event, serve
 from periplus import db
+from periplus.checks import ROTATION_HEADER
 from periplus.events import Envelope
+from periplus.note import Checkpoint, Signer
 
 TRIP = uuid.UUID("0b5e6c1a-4a8e-4f51-9d0b-6f3c2f1e7a10")
 FIRST = [event(seq, TRIP) for seq in (1, 2, 3)]
@@ -241,6 +246,41 @@ def test_a_lost_record_is_refused_on_a_log_with_checkpoints_until_adopted(
     status, said = adopt(record, capsys)
     assert (status, said) == (1, f"not adopted: {record} exists; it is never replaced\n")
     assert record.read_text() == signed
+
+
+def test_adoption_trusts_no_rotation_row_that_both_its_keys_did_not_sign(
+    database_url: str, tmp_path: Path, commands: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Someone with the database and a key of their own writes a rotation from their key
+    and re-signs the newest checkpoint with it: the row alone vouches for nothing."""
+    record = tmp_path / "ledger.checkpoint"
+    with serve(database_url, signed_checkpoint_file=record) as ledger:
+        append(ledger, FIRST)
+        origin = ledger.get("/v1/log/checkpoint").text.split("\n")[0]
+    record.unlink()
+    thief = Signer(origin, Ed25519PrivateKey.from_private_bytes(bytes(range(140, 172))))
+    engine = db.make_engine(database_url)
+    with Session(engine) as session:
+        latest = latest_checkpoint(session)
+        assert latest is not None
+        latest.note = thief.sign(Checkpoint(origin, latest.size, latest.root).body())
+        root = base64.b64encode(latest.root).decode()
+        text = f"{ROTATION_HEADER}\n{origin}\nold {thief.verifier}\nnew {thief.verifier}\n"
+        session.add(latest)
+        session.add(
+            KeyRotation(
+                old_key=str(thief.verifier),
+                new_key=str(thief.verifier),
+                tree_size=latest.size,
+                statement=thief.sign(f"{text}{latest.size}\n{root}\n"),
+                rotated_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    engine.dispose()
+    status, said = adopt(record, capsys)
+    assert (status, record.exists()) == (1, False)
+    assert "not adopted: the log's key rotations do not check" in said
 
 
 def test_a_new_log_signs_without_a_record_and_has_none_to_adopt(

@@ -6,12 +6,13 @@ what a lost volume beside a database restored from an older copy looks like.
 """
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from ledger.log.models import KeyRotation, SignedCheckpoint
 from ledger.log.repository import latest_checkpoint
-from ledger.log.rotation import key_at
 from ledger.log.signing import last_signed, load_signer
 from ledger.settings import Settings
+from periplus.checks import VerificationFailedError, key_chain, within_reach
 from periplus.note import NoteError, Verifier, open_checkpoint
 
 
@@ -37,16 +38,32 @@ def adopt(engine: Engine, settings: Settings) -> int:
             raise AdoptError(
                 "the database holds no checkpoint; a new log signs its first without this"
             )
-        key = key_at(session, latest.size, load_signer(settings))
-    try:
-        open_checkpoint(latest.note, Verifier.parse(key), settings.origin)
-    except NoteError as exc:
-        raise AdoptError(
-            f"the database's checkpoint at size {latest.size} does not verify under the "
-            f"log's key {key}: {exc}"
-        ) from exc
+        statements = session.exec(select(KeyRotation.statement).order_by(col(KeyRotation.id)))
+        _check(latest, list(statements), load_signer(settings).verifier, settings.origin)
     try:
         record.save(latest.note, replace=False)
     except FileExistsError as exc:
         raise AdoptError(f"{record.path} was made meanwhile; it is never replaced") from exc
     return latest.size
+
+
+def _check(latest: SignedCheckpoint, statements: list[str], held: Verifier, origin: str) -> None:
+    """Raise AdoptError unless ``latest`` verifies under a key that the rotation statements,
+    each checked under both its keys, lead to from the key held, within that key's reach:
+    the database's rows alone (a rotation to a key of someone else's) vouch for nothing."""
+    try:
+        chain = key_chain(statements, held)
+    except VerificationFailedError as exc:
+        raise AdoptError(f"the log's key rotations do not check: {exc}") from exc
+    faults = []
+    for key in chain:
+        try:
+            checkpoint = open_checkpoint(latest.note, key.verifier, origin)
+            within_reach(chain, key.verifier, checkpoint, "the newest checkpoint")
+            return
+        except (NoteError, VerificationFailedError) as exc:
+            faults.append(f"{key.verifier}: {exc}")
+    raise AdoptError(
+        f"the database's checkpoint at size {latest.size} does not verify under the log's "
+        f"key {held} or any key its rotations lead to ({'; '.join(faults)})"
+    )

@@ -31,18 +31,6 @@ class KeyNotInForceError(RuntimeError):
     """This process's key is not the one that signs the log now; it must not sign."""
 
 
-def key_at(session: Session, size: int, signer: Signer) -> str:
-    """The key that signed the log's checkpoint of ``size``: the old key of the first
-    rotation at or after it, else the key that signs now."""
-    first = session.exec(
-        select(KeyRotation)
-        .where(col(KeyRotation.tree_size) >= size)
-        .order_by(col(KeyRotation.id))
-        .limit(1)
-    ).first()
-    return first.old_key if first is not None else current_key(session, signer)
-
-
 def check_in_force(session: Session, signer: Signer, made_new: bool = False) -> None:
     """Refuse a key that is not the log's current one: the newest rotation's new key,
     or, before any rotation, the key that signed the newest checkpoint. A standby with
