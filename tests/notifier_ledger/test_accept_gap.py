@@ -9,7 +9,6 @@ notifier on both databases, the command as its own process.
 """
 
 import os
-import re
 import subprocess
 import sys
 import uuid
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from ledger.log.service import sign_checkpoint
@@ -30,10 +29,14 @@ from notifier.channels.webhooks import fanout
 from notifier.channels.webhooks import service as webhooks_service
 from notifier.channels.webhooks.schemas import SubscriptionCreate
 from notifier.publish.models import TripView
-from notifier.testing import SOURCE_SIGNER, Site, life, numbered, serve
+from notifier.testing import SOURCE_SIGNER, Site, life, numbered, serve, words
 from periplus.events import Envelope
 from tests.notifier_ledger.ingest import quarantined, shown
-from tests.notifier_ledger.test_ingest_sequence import append_again, sequence_check
+from tests.notifier_ledger.test_ingest_sequence import (
+    append_again,
+    append_past_a_dropped_seq,
+    sequence_check,
+)
 
 SOURCE = SOURCE_SIGNER.name
 REASON = "The city confirmed in writing that its seq 2 was never issued (ticket 4411)."
@@ -44,10 +47,6 @@ SAID = {
     "fr": "Ce site a passé un trou dans le registre qu'aucun avis public n'explique\u00a0:",
     "pt_BR": "Este site seguiu adiante apesar de uma lacuna no registro que nenhum aviso",
 }
-
-
-def _text(html: str) -> str:
-    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 @pytest.fixture
@@ -66,12 +65,7 @@ def frozen(ledger: Ledger, site: Site) -> tuple[str, list[Envelope]]:
     """Seq 1 shown; seq 2 dropped with no notice; seqs 3 to 5 (entries 1 to 3) refused."""
     trip = str(uuid.uuid4())
     events = numbered(life(trip, "MVD-2026-0071"))
-    ledger.append(events[:1])
-    with Session(ledger.engine) as session:
-        query = "UPDATE source_state SET last_seq = last_seq + 1 WHERE source = :source"
-        session.execute(text(query), {"source": SOURCE})
-        session.commit()
-    ledger.append(events[1:])
+    append_past_a_dropped_seq(ledger, events)
     assert state.of(site.app).ingestor.catch_up() == 1
     assert shown(site) == [0]
     assert sequence_check(site)["status"] == "failing"
@@ -105,7 +99,7 @@ def test_an_accepted_gap_shows_the_held_entries_in_order_and_says_so_in_public(
         f"{site.url}/notices?lang=en", headers={"If-None-Match": before.headers["etag"]}
     )
     assert after.status_code == 200
-    page = _text(after.text)
+    page = words(after.text)
     assert "This site went on past a gap in the log Recorded: " in page
     assert (
         "This site went on past a gap in the ledger's log that no public notice explains: the"
@@ -114,7 +108,7 @@ def test_an_accepted_gap_shows_the_held_entries_in_order_and_says_so_in_public(
     ) in page
     assert f"Reason given by this site's operator {REASON}" in page
     for lang, said in SAID.items():
-        assert said in _text(httpx.get(f"{site.url}/notices?lang={lang}").text)
+        assert said in words(httpx.get(f"{site.url}/notices?lang={lang}").text)
     feed = httpx.get(f"{site.url}/notices.atom?lang=en").text
     assert "<title>This site went on past a gap in the log</title>" in feed
     # The source's next event is its next seq again, and shown.

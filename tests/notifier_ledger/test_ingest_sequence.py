@@ -70,6 +70,18 @@ def append_again(ledger: Ledger, envelope: Envelope) -> None:
         session.commit()
 
 
+def append_past_a_dropped_seq(ledger: Ledger, events: list[Envelope]) -> None:
+    """The attacker's update: the ledger's position of the source moved past the second
+    event's seq in its database, no notice made, before it comes; the ledger drops it (with
+    an alarm of its own) and logs the rest."""
+    ledger.append(events[:1])
+    with Session(ledger.engine) as session:
+        query = "UPDATE source_state SET last_seq = last_seq + 1 WHERE source = :source"
+        session.execute(text(query), {"source": SOURCE})
+        session.commit()
+    ledger.append(events[1:])
+
+
 def test_an_older_event_appended_again_is_refused_with_an_alarm_and_the_page_stays(
     ledger: Ledger, site: Site
 ) -> None:
@@ -107,16 +119,11 @@ def test_a_seq_dropped_with_no_notice_holds_its_source_with_an_alarm(
     ledger: Ledger, site: Site
 ) -> None:
     """The attacker moves the ledger past seq 2 in its database, no notice made: the ledger
-    drops the event as passed and logs the next ones. None of them is shown, as the trip's
-    record would lack the amendment its city signed."""
+    drops the event and logs the next ones. None of them is shown, as the trip's record
+    would lack the amendment its city signed."""
     trip = str(uuid.uuid4())
     events = numbered(life(trip, "MVD-2026-0063"))
-    ledger.append(events[:1])
-    with Session(ledger.engine) as session:
-        query = "UPDATE source_state SET last_seq = last_seq + 1 WHERE source = :source"
-        session.execute(text(query), {"source": SOURCE})
-        session.commit()
-    ledger.append(events[1:])
+    append_past_a_dropped_seq(ledger, events)
     counted = alarms()
     assert state.of(site.app).ingestor.catch_up() == 1
     assert shown(site) == [0]

@@ -20,7 +20,7 @@ from ledger.ingest.resolve import note_denied, note_missing, resolve
 from ledger.log.service import sign_checkpoint
 from ledger.log.withhold import withhold
 from ledger.testing import Ledger
-from notifier.testing import SOURCE_SIGNER, Site, screenshot
+from notifier.testing import SOURCE_SIGNER, Site, screenshot, words
 from periplus.sources import SourceKeys
 from tests.notifier_ledger.browser import (
     RESOLVED,
@@ -77,11 +77,6 @@ def site(database_url: str, ledger: Ledger, tmp_path: Path) -> Iterator[Site]:
         yield site
 
 
-def _text(html: str) -> str:
-    """The words a reader reads, spaces run together (a no-break space kept)."""
-    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
-
-
 # Per language: the title, what a withholding says, what a refused event passed says, what
 # one that never arrived says, and one missing for longer than the ledger waits.
 SAID = {
@@ -126,7 +121,7 @@ def test_every_decision_is_listed_newest_first_in_the_readers_language(
     page = httpx.get(f"{site.url}/notices?lang={lang}")
     assert page.status_code == 200
     title, withheld, refused, never, missing = SAID[lang]
-    body = _text(page.text)
+    body = words(page.text)
     assert f"<h1>{title}</h1>" in page.text.replace("&#39;", "'")
     listed = re.findall(r'<tr id="entry-(\d+)"', page.text)
     assert listed == [str(MISSING), str(NEVER), str(PASSED), str(NOTICE)]

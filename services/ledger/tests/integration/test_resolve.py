@@ -382,6 +382,15 @@ def resolving(capsys: pytest.CaptureFixture[str], seq: int, reason: str) -> tupl
     return code, printed.out + printed.err
 
 
+def check_passed_in_public(ledger: Ledger, reason: str) -> None:
+    """Seq 2 of our source passed by one notice of the ledger's, for ``reason``, and seq 3
+    logged after it."""
+    eventually(lambda: (SOURCE, 3) in logged(ledger))
+    assert logged(ledger) == [(SOURCE, 1), (OWN, 1), (SOURCE, 3)]
+    [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
+    assert notice["event"]["data"] == {"source": SOURCE, "seq": 2, "reason": reason}
+
+
 def forge_request(ledger: Ledger, seq: int) -> str:
     """A decision written into the database by someone without the log key, as the command
     would write it but signed with another key: why the writer refused it."""
@@ -426,14 +435,7 @@ def test_a_decision_made_while_the_writer_runs_is_queued_and_applied_by_it(
             assert code == 0, printed
             assert "queued for the writer (request 3)" in printed
             assert f"applied by the writer: seq 2 of {SOURCE} passed; public notice" in printed
-            eventually(lambda: (SOURCE, 3) in logged(ledger))
-            assert logged(ledger) == [(SOURCE, 1), (OWN, 1), (SOURCE, 3)]
-            [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
-            assert notice["event"]["data"] == {
-                "source": SOURCE,
-                "seq": 2,
-                "reason": "a NUL in a name; city notified",
-            }
+            check_passed_in_public(ledger, "a NUL in a name; city notified")
             assert ledger.is_writer  # nothing was stopped to decide
 
 
@@ -472,15 +474,11 @@ def test_a_seq_the_source_lost_holds_it_back_in_view_until_resolved_as_never_arr
             code, printed = resolving(capsys, 2, "the city's database lost it")
             assert code == 0, printed
             assert f"applied by the writer: seq 2 of {SOURCE} passed" in printed
-            eventually(lambda: (SOURCE, 3) in logged(ledger))
-            assert logged(ledger) == [(SOURCE, 1), (OWN, 1), (SOURCE, 3)]
-            [notice] = ledger.get("/v1/audit/entries", type="source.seq_resolved").json()["entries"]
-            assert notice["event"]["data"] == {
-                "source": SOURCE,
-                "seq": 2,
-                "reason": f"seq 2 never arrived; {SOURCE}, asked for it, does not have it. "
+            check_passed_in_public(
+                ledger,
+                f"seq 2 never arrived; {SOURCE}, asked for it, does not have it. "
                 "the city's database lost it",
-            }
+            )
             eventually(lambda: ledger.get("/readyz").json()["checks"]["sources"]["held"] == [])
 
 

@@ -2,6 +2,7 @@
 notifier serving real HTTP over a fresh database, fed entries directly."""
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -277,6 +278,12 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     db.upgrade(made, MIGRATIONS)
     yield made
     made.dispose()
+
+
+def words(html: str) -> str:
+    """The words a reader reads on a page, spaces run together (a no-break space kept, as
+    French puts one before a colon)."""
+    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 def screenshot(page: "Page", name: str, tmp_path: Path) -> Path:

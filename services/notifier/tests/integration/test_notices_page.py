@@ -3,7 +3,6 @@ have; its query reads the ledger's notices from an index, not the whole entries 
 (The page with real notices of a real ledger: ``tests/notifier_ledger/test_notices_page``.)
 """
 
-import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, inspect, text
 
-from notifier.testing import Site, feed_sample, serve
+from notifier.testing import Site, feed_sample, serve, words
 
 
 @pytest.fixture
@@ -20,10 +19,6 @@ def site(database_url: str) -> Iterator[Site]:
     for running in serve(database_url):
         feed_sample(running, 1, short_departs=date(2025, 9, 1), cancelled_departs=date(2026, 3, 10))
         yield running
-
-
-def _text(html: str) -> str:
-    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +39,7 @@ def _text(html: str) -> str:
 def test_with_no_decision_the_page_says_so(site: Site, lang: str, said: str) -> None:
     page = httpx.get(f"{site.url}/notices?lang={lang}")
     assert page.status_code == 200
-    body = _text(page.text)
+    body = words(page.text)
     assert said in body
     assert "<table" not in page.text
     assert 'href="/verifier.html"' in page.text  # how to check, even before there is any
@@ -55,7 +50,7 @@ def test_past_the_last_page_it_links_back_and_a_page_it_cannot_have_is_refused(
 ) -> None:
     past = httpx.get(f"{site.url}/notices?page=3&lang=en")
     assert past.status_code == 200
-    assert "No decision on this page." in _text(past.text)
+    assert "No decision on this page." in words(past.text)
     assert 'href="/notices?lang=en"' in past.text
     refused = httpx.get(f"{site.url}/notices?page=0")
     assert refused.status_code == 422
