@@ -204,6 +204,13 @@ def log_end(connection: Connection, topic: str, timeout: float = 1.0) -> dict[in
         consumer.close()
 
 
+def lag(connection: Connection, topic: str, positions: Mapping[int, int]) -> int:
+    """How many records of ``topic`` lie past a consumer's ``positions`` (the next offset it
+    reads in each partition); BrokerError if the broker gives no log end."""
+    ends = log_end(connection, topic)
+    return sum(max(0, end - positions.get(partition, 0)) for partition, end in ends.items())
+
+
 # A broker that is up answers a metadata request at once; one that is down is asked again
 # after a back-off. The wait is short so that a consumer asked to stop meanwhile stops
 # within seconds, not after it (rdkafka's wait cannot be cut short).

@@ -71,10 +71,9 @@ def consuming(engine: Engine, connection: kafka.Connection, topic: str) -> dict[
     offset = sum(positions.values())
     try:
         kafka.ping(connection)  # fast where nothing listens; a log end would wait seconds
-        ends = kafka.log_end(connection, topic)
+        lag = kafka.lag(connection, topic, positions)
     except (kafka.BrokerError, OSError) as exc:
         raise CheckFailedError("the broker gives no log end", offset=offset, lag=None) from exc
-    lag = sum(max(0, end - positions.get(partition, 0)) for partition, end in ends.items())
     return {"offset": offset, "lag": lag}
 
 

@@ -56,10 +56,9 @@ def consuming(consumer: ConsumerLoop) -> dict[str, object]:
     if not consumer.connected:
         raise CheckFailedError("not connected to the broker", offset=offset, lag=None)
     try:
-        ends = kafka.log_end(consumer.connection, consumer.topic)
+        lag = kafka.lag(consumer.connection, consumer.topic, positions)
     except kafka.BrokerError as exc:
         raise CheckFailedError("the broker gives no log end", offset=offset, lag=None) from exc
-    lag = sum(max(0, end - positions.get(partition, 0)) for partition, end in ends.items())
     return {"offset": offset, "lag": lag}
 
 
