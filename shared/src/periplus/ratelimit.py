@@ -100,16 +100,9 @@ class RateLimiter:
         self._sweep_at = -math.inf  # no sweep before: it could not make room
         self._lock = threading.Lock()
 
-    def hit(self, key: str) -> float | None:
-        """Spend one use; return the seconds to wait if there is none left, else None.
-
-        A refused use spends from neither the key nor its networks.
-        """
-        refused = self.spend(key)
-        return None if refused is None else refused.wait
-
     def spend(self, key: str) -> Refused | None:
-        """Spend one use, as ``hit`` does; if there is none left, say why."""
+        """Spend one use; if there is none left, say how long to wait and which limit it
+        met. A refused use spends from neither the key nor its networks."""
         names = self._names(key)
         moment = time.monotonic()
         with self._lock:
